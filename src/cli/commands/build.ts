@@ -1,0 +1,59 @@
+import type { Argv, CommandModule } from 'yargs'
+import { hasErrors } from '../../diagnostics/diagnostic.ts'
+import { clusterFiles, clusterStream, type OutputFile } from '../../render/bundle.ts'
+import { closest } from '../../validate/suggest.ts'
+import { ExitCode, UsageError } from '../exit-codes.ts'
+import { type CommandContext, type GlobalArgs, inputOptions, reportToStderr } from '../context.ts'
+import { loadProject } from '../project.ts'
+import { writeClusterFolders } from '../write-output.ts'
+
+interface Args extends GlobalArgs {
+  readonly output?: string
+  readonly cluster?: string
+}
+
+export function buildCommand(ctx: CommandContext, rawArgv: readonly string[]): CommandModule<GlobalArgs, Args> {
+  return {
+    command: 'build',
+    describe: 'Render every cluster\'s manifests: folders with a kustomization.yaml (-o), or one cluster on stdout (--cluster)',
+    builder: (y: Argv<GlobalArgs>) =>
+      y
+        .option('output', { alias: 'o', type: 'string', describe: 'write DIR/<clusterID>/ for the home and every remote cluster' })
+        .option('cluster', { type: 'string', describe: 'print only this cluster\'s manifests as one YAML stream' })
+        .option('format', { choices: ['text', 'json'] as const, default: 'text', describe: 'summary format with -o' })
+        .conflicts('output', 'cluster')
+        .check((a) => {
+          if (a['output'] === undefined && a['cluster'] === undefined) throw new Error('give -o DIR or --cluster ID')
+          return true
+        })
+        .example('$0 build -o out && kubectl kustomize out/venice', 'render, then look at the home cluster')
+        .example('$0 build --cluster naples | kubectl apply -f -', 'one cluster, for a pipeline') as Argv<Args>,
+    handler: (args) => {
+      const project = loadProject(ctx.host, inputOptions(args, rawArgv), true)
+      const { compiled } = project
+      reportToStderr(ctx.host, project.diagnostics, project.texts)
+      if (hasErrors(project.diagnostics) || !compiled) {
+        ctx.exit(ExitCode.findings)
+        return
+      }
+      if (args.cluster !== undefined) {
+        const ms = compiled.clusters.get(args.cluster)
+        if (!ms) {
+          const ids = [...compiled.clusters.keys()]
+          const guess = closest(args.cluster, ids)
+          throw new UsageError(`cluster "${args.cluster}" is not in the inventory (${ids.join(', ')})${guess ? `; did you mean "${guess}"?` : ''}`)
+        }
+        ctx.host.stdout(clusterStream(ms))
+        ctx.exit(ExitCode.ok)
+        return
+      }
+      const folders = new Map<string, OutputFile[]>([...compiled.clusters].map(([id, ms]) => [id, clusterFiles(ms)]))
+      const out = args.output ?? 'out'
+      const written = writeClusterFolders(ctx.host, out, folders)
+      const summary = written.map((id) => ({ clusterID: id, path: `${out.replace(/\/+$/, '')}/${id}`, objects: compiled.clusters.get(id)?.length ?? 0 }))
+      if (args.format === 'json') ctx.host.stdout(JSON.stringify({ clusters: summary }, null, 2) + '\n')
+      else for (const s of summary) ctx.host.stderr(`wrote ${s.path}/ (${s.objects} object${s.objects === 1 ? '' : 's'})\n`)
+      ctx.exit(ExitCode.ok)
+    },
+  }
+}

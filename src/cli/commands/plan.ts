@@ -1,0 +1,36 @@
+import type { Argv, CommandModule } from 'yargs'
+import { hasErrors } from '../../diagnostics/diagnostic.ts'
+import { planDocument, planText } from '../../report/plan-report.ts'
+import { ExitCode } from '../exit-codes.ts'
+import { type CommandContext, type GlobalArgs, inputOptions, reportToStderr } from '../context.ts'
+import { loadProject } from '../project.ts'
+
+export const PLAN_FORMATS = ['text', 'json'] as const
+
+export function planCommand(ctx: CommandContext, rawArgv: readonly string[]): CommandModule<GlobalArgs, GlobalArgs> {
+  return {
+    command: 'plan',
+    describe: 'Show per namespace the selected clusters and why, the predicted status, and where pods could run',
+    builder: (y: Argv<GlobalArgs>) =>
+      y
+        .option('format', { choices: PLAN_FORMATS, default: 'text' })
+        .example('$0 plan', 'preview ./policies against ./inventory.yaml')
+        .example('$0 plan --format json | jq ".namespaces[].status.offloadingPhase"', 'predicted phases'),
+    handler: (args) => {
+      const project = loadProject(ctx.host, inputOptions(args, rawArgv), true)
+      const ds = project.diagnostics
+      const compiled = project.compiled
+      if (hasErrors(ds) || !compiled || !project.validated.inventory) {
+        if (args.format === 'json') ctx.host.stdout(JSON.stringify({ namespaces: [], diagnostics: ds }, null, 2) + '\n')
+        reportToStderr(ctx.host, ds, project.texts)
+        ctx.exit(ExitCode.findings)
+        return
+      }
+      const doc = planDocument(project.validated.inventory.home.clusterID, compiled, ds)
+      if (args.format === 'json') ctx.host.stdout(JSON.stringify(doc, null, 2) + '\n')
+      else ctx.host.stdout(planText(doc))
+      reportToStderr(ctx.host, ds, project.texts)
+      ctx.exit(ExitCode.ok)
+    },
+  }
+}

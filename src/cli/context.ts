@@ -1,0 +1,36 @@
+import type { Diagnostic } from '../diagnostics/diagnostic.ts'
+import { formatText, summary } from '../diagnostics/format.ts'
+import type { Host } from '../host/host.ts'
+import type { InputOptions } from './project.ts'
+
+/** What a command handler gets: the host and a way to set the exit code. */
+export interface CommandContext {
+  readonly host: Host
+  exit(code: number): void
+}
+
+/** The global flags as yargs hands them over. */
+export interface GlobalArgs {
+  readonly policies: string[]
+  readonly inventory: string
+  readonly strict: boolean
+  readonly format: string
+}
+
+export function inputOptions(args: GlobalArgs, rawArgv: readonly string[]): InputOptions {
+  return {
+    policies: args.policies,
+    inventory: args.inventory,
+    inventoryExplicit: rawArgv.some((a) => a === '-i' || a === '--inventory' || a.startsWith('--inventory=') || a.startsWith('-i=')),
+    strict: args.strict,
+  }
+}
+
+/** Diagnostics on stderr (commands whose stdout is data): text with code frames and a summary. */
+export function reportToStderr(host: Host, ds: readonly Diagnostic[], texts: ReadonlyMap<string, string>): void {
+  const shown = ds.filter((d) => d.severity !== 'info' || host.env['NSOFFLOAD_VERBOSE'])
+  if (shown.length === 0) return
+  host.stderr(formatText(shown, texts))
+  const s = summary(shown)
+  if (s) host.stderr(`${s}\n`)
+}

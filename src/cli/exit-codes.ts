@@ -1,0 +1,13 @@
+/** Exit codes of every command (SPEC §3). */
+export const ExitCode = {
+  /** Success; `diff`: no differences; `sync`/`status`: every namespace Ready or NoClusterSelected. */
+  ok: 0,
+  /** Findings: invalid input, differences, failed namespaces, a refused destructive change. */
+  findings: 1,
+  /** Could not run: bad flags, unreadable files, unreachable cluster, missing CRD. */
+  cannotRun: 2,
+} as const
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
+
+/** A problem that stops a command before it can do its job (exit 2), shown without a stack trace. */
+export class UsageError extends Error {}

@@ -1,0 +1,102 @@
+import * as path from 'node:path'
+import { compile, type Compiled } from '../compile/compile.ts'
+import { dedupeDiagnostics, diag, type Diagnostic, sortDiagnostics, strictify } from '../diagnostics/diagnostic.ts'
+import type { Host } from '../host/host.ts'
+import { displayPath, expandPaths, InputError, readYamlFiles } from '../load/read-inputs.ts'
+import type { Policy } from '../model/policy.ts'
+import { validate, type Validated } from '../validate/validate.ts'
+import { UsageError } from './exit-codes.ts'
+
+/** The inputs every command shares (`-p`, `-i`, `--strict`). */
+export interface InputOptions {
+  readonly policies: readonly string[]
+  readonly inventory: string
+  /** `-i` was given explicitly: a missing file is then an error even for `validate`. */
+  readonly inventoryExplicit: boolean
+  readonly strict: boolean
+}
+
+export interface Project {
+  readonly validated: Validated
+  /** Present when the input is valid and an inventory was given. */
+  readonly compiled?: Compiled
+  /** Every diagnostic, sorted, `--strict` applied. */
+  readonly diagnostics: readonly Diagnostic[]
+  readonly texts: ReadonlyMap<string, string>
+}
+
+/**
+ * Reads, validates and (with an inventory) compiles the project. The I/O edge of the pipeline:
+ * everything after reading is pure. Unreadable inputs throw UsageError (exit 2).
+ */
+export function loadProject(host: Host, opts: InputOptions, needInventory: boolean): Project {
+  try {
+    const policyFiles = expandPaths(host, opts.policies)
+    const texts = new Map<string, string>()
+    const read = readYamlFiles(host, policyFiles, texts)
+    const diagnostics: Diagnostic[] = [...read.diagnostics]
+    let inventoryInput: { file: string; docs: typeof read.docs } | undefined
+    const invAbs = path.resolve(host.cwd, opts.inventory)
+    const alreadyRead = policyFiles.includes(invAbs)
+    if (!alreadyRead && (host.stat(invAbs)?.file || opts.inventoryExplicit || needInventory)) {
+      if (!host.stat(invAbs)) throw new InputError(`${opts.inventory}: no such file (the cluster inventory; set it with -i)`)
+      const inv = readYamlFiles(host, [invAbs], texts)
+      diagnostics.push(...inv.diagnostics)
+      inventoryInput = { file: displayPath(host, invAbs), docs: inv.docs }
+    }
+    const validated = validate(read.docs, inventoryInput)
+    diagnostics.push(...validated.diagnostics)
+    if (policyFiles.length === 0 || (validated.policies.length === 0 && !diagnostics.some((d) => d.severity === 'error'))) {
+      diagnostics.push(diag('noPolicies', `no policy found in ${opts.policies.join(', ')}`, undefined, { hint: 'policies are *.yaml files of kind OffloadingPolicy or NamespaceOffloading' }))
+    }
+    diagnostics.push(...checkWorkloadPaths(host, validated.policies))
+    let compiled: Compiled | undefined
+    const valid = !diagnostics.some((d) => d.severity === 'error')
+    if (valid && validated.inventory) {
+      compiled = compile(validated.policies, validated.inventory)
+      diagnostics.push(...compiled.diagnostics)
+    }
+    const all = sortDiagnostics(dedupeDiagnostics(opts.strict ? strictify(diagnostics) : diagnostics))
+    return { validated, ...(compiled ? { compiled } : {}), diagnostics: all, texts }
+  } catch (e) {
+    if (e instanceof InputError) throw new UsageError(e.message)
+    throw e
+  }
+}
+
+/**
+ * Workload paths are relative to their policy file, must exist, and must stay inside the
+ * repository (the nearest folder with `.git` above the policy, else the working directory).
+ */
+function checkWorkloadPaths(host: Host, policies: readonly Policy[]): Diagnostic[] {
+  const out: Diagnostic[] = []
+  for (const p of policies) {
+    const policyFile = path.resolve(host.cwd, p.source.file)
+    const base = path.dirname(policyFile)
+    const root = repoRoot(host, base)
+    p.workloads.forEach((w, i) => {
+      const at = p.source.locate(['spec', 'workloads', i])
+      const abs = path.resolve(base, w)
+      const rel = path.relative(root, abs)
+      if (path.isAbsolute(w) || rel.startsWith('..') || path.isAbsolute(rel)) {
+        out.push(diag('workloadPathMissing', `workload path "${w}" leaves the repository (${displayPath(host, root)})`, at, { hint: 'use a path relative to the policy file, inside the repository' }))
+      } else if (!host.stat(abs)) {
+        out.push(diag('workloadPathMissing', `workload path "${w}" does not exist (resolved to ${displayPath(host, abs)})`, at, { hint: 'paths are relative to the policy file' }))
+      }
+    })
+  }
+  return out
+}
+
+function repoRoot(host: Host, from: string): string {
+  let dir = from
+  for (;;) {
+    if (host.stat(path.join(dir, '.git'))) return dir
+    const up = path.dirname(dir)
+    if (up === dir) break
+    dir = up
+  }
+  // No repository: the working directory when the policies are below it, else the policies' parent.
+  const rel = path.relative(host.cwd, from)
+  return rel.startsWith('..') || path.isAbsolute(rel) ? path.dirname(from) : host.cwd
+}

@@ -1,0 +1,124 @@
+import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
+import type { Inventory } from '../model/inventory.ts'
+import type { Manifest } from '../model/k8s.ts'
+import type { NamespaceOffloadingStatus } from '../model/liqo.ts'
+import type { Policy } from '../model/policy.ts'
+import { DNS1123_LABEL_MAX, dns1123Label } from '../selectors/label-syntax.ts'
+import { type ClusterOutcome, offloadingStatus } from './predict-status.ts'
+import { remoteNamespaceName } from './remote-name.ts'
+import { homeNamespace, namespaceOffloading, twinNamespace } from './render-manifests.ts'
+import { type ClusterSelection, selectClusters } from './select-clusters.ts'
+
+/** Why Liqo would fail to create the twin on a selected cluster. */
+export type PredictedFailure = 'nameTooLong' | 'nameInvalid' | 'existsUnmanaged'
+
+export interface ClusterDecision extends ClusterSelection {
+  readonly failure?: PredictedFailure
+}
+
+export interface CompiledNamespace {
+  readonly policy: Policy
+  readonly remoteNamespaceName: string
+  readonly clusters: readonly ClusterDecision[]
+  /** The status Liqo would reach. */
+  readonly status: NamespaceOffloadingStatus
+  /** Manifests per cluster ID, home included. */
+  readonly manifests: ReadonlyMap<string, readonly Manifest[]>
+}
+
+export interface Compiled {
+  readonly namespaces: readonly CompiledNamespace[]
+  /** Every cluster of the inventory (home first, then remotes by ID) and its manifests. */
+  readonly clusters: ReadonlyMap<string, readonly Manifest[]>
+  readonly diagnostics: readonly Diagnostic[]
+}
+
+/**
+ * The compile stage: validated policies against the inventory, into per-cluster manifests and
+ * the predicted NamespaceOffloading status. Pure; cost is linear in policies × clusters.
+ */
+export function compile(policies: readonly Policy[], inv: Inventory): Compiled {
+  const diagnostics: Diagnostic[] = []
+  const homeID = inv.home.clusterID
+  const unmanaged = new Map(inv.remotes.map((r) => [r.clusterID, new Set(r.namespaces)]))
+  const namespaces: CompiledNamespace[] = []
+  for (const p of policies) {
+    const remoteName = remoteNamespaceName(p, homeID)
+    const nameAt = p.source.locate(p.namespaceMappingStrategy === 'SelectedName' ? ['spec', 'remoteNamespaceName'] : ['metadata', 'name'])
+    const nameProblem: PredictedFailure | undefined =
+      remoteName.length > DNS1123_LABEL_MAX ? 'nameTooLong' : dns1123Label(remoteName).length > 0 ? 'nameInvalid' : undefined
+    const selection = selectClusters(p.clusterSelector, inv.remotes)
+    const decisions: ClusterDecision[] = selection.map((s) => {
+      if (!s.selected) return s
+      const failure = nameProblem ?? (unmanaged.get(s.clusterID)?.has(remoteName) ? 'existsUnmanaged' : undefined)
+      return failure ? { ...s, failure } : s
+    })
+    const selected = decisions.filter((d) => d.selected)
+    if (nameProblem && selected.length > 0) {
+      const detail = nameProblem === 'nameTooLong' ? `is ${remoteName.length} characters long (at most ${DNS1123_LABEL_MAX})` : 'is not a DNS-1123 label'
+      diagnostics.push(
+        diag(nameProblem === 'nameTooLong' ? 'remoteNameTooLong' : 'remoteNameInvalid', `remote namespace name "${remoteName}" ${detail}: Liqo would report CreationLoopBackOff on ${selected.map((d) => d.clusterID).join(', ')}`, nameAt, {
+          hint: p.namespaceMappingStrategy === 'DefaultName' ? 'use EnforceSameName, or SelectedName with a shorter remoteNamespaceName' : 'choose a shorter valid name',
+        }),
+      )
+    }
+    for (const d of decisions) {
+      if (d.failure === 'existsUnmanaged') {
+        diagnostics.push(
+          diag('twinExistsUnmanaged', `namespace "${remoteName}" already exists on ${d.clusterID} and is not managed by Liqo: Liqo would report CreationLoopBackOff there`, nameAt, {
+            hint: `remove ${remoteName} from ${d.clusterID}, or map this namespace to another name (SelectedName)`,
+          }),
+        )
+      }
+      if (d.disagree) {
+        diagnostics.push(
+          diag('virtualNodesDisagree', `the virtual nodes of ${d.clusterID} disagree (${d.virtualNodes.map((n) => `${n.name}: ${n.matched ? 'match' : 'no match'}`).join(', ')}); nsoffload selects the cluster, Liqo would follow the last one listed`, p.source.locate(['spec', 'clusterSelector'])),
+        )
+      }
+    }
+    if (selected.length === 0) {
+      diagnostics.push(diag('noClusterSelected', `namespace "${p.namespace}" selects no remote cluster: phase NoClusterSelected`, p.source.locate(p.clusterSelector.nodeSelectorTerms.length > 0 ? ['spec', 'clusterSelector'] : ['metadata', 'name'])))
+    }
+    const outcomes: ClusterOutcome[] = decisions.map((d) => ({
+      clusterID: d.clusterID,
+      requested: d.selected,
+      phase: d.selected ? (d.failure ? 'CreationLoopBackOff' : 'Accepted') : '',
+    }))
+    const manifests = new Map<string, Manifest[]>([[homeID, [homeNamespace(p), namespaceOffloading(p)]]])
+    for (const d of decisions) {
+      // A twin Liqo could not create is not rendered: it would be invalid or take over someone else's namespace.
+      if (d.selected && !d.failure) manifests.set(d.clusterID, [twinNamespace(p, remoteName, homeID, d.clusterID)])
+    }
+    namespaces.push({ policy: p, remoteNamespaceName: remoteName, clusters: decisions, status: offloadingStatus(remoteName, outcomes, { generation: 1 }), manifests })
+  }
+  diagnostics.push(...twinCollisions(namespaces))
+  const clusters = new Map<string, Manifest[]>([[homeID, []], ...inv.remotes.map((r): [string, Manifest[]] => [r.clusterID, []])])
+  for (const ns of namespaces) for (const [id, ms] of ns.manifests) clusters.get(id)?.push(...ms)
+  return { namespaces, clusters, diagnostics }
+}
+
+/** Two policies whose twins land on the same namespace of the same cluster: Liqo would merge them silently. */
+function twinCollisions(namespaces: readonly CompiledNamespace[]): Diagnostic[] {
+  const out: Diagnostic[] = []
+  const owner = new Map<string, CompiledNamespace>()
+  for (const ns of namespaces) {
+    for (const c of ns.clusters) {
+      if (!c.selected) continue
+      const key = `${c.clusterID}/${ns.remoteNamespaceName}`
+      const first = owner.get(key)
+      if (!first) {
+        owner.set(key, ns)
+        continue
+      }
+      const path = (n: CompiledNamespace): string[] => (n.policy.namespaceMappingStrategy === 'SelectedName' ? ['spec', 'remoteNamespaceName'] : ['metadata', 'name'])
+      const was = first.policy.source.locate(path(first))
+      out.push(
+        diag('twinCollision', `namespaces "${first.policy.namespace}" and "${ns.policy.namespace}" would both use namespace "${ns.remoteNamespaceName}" on cluster ${c.clusterID}`, ns.policy.source.locate(path(ns)), {
+          related: [{ file: was.file, line: was.line, column: was.column, message: `"${first.policy.namespace}" maps there too` }],
+          hint: 'give one of them another remote name (SelectedName) or select different clusters',
+        }),
+      )
+    }
+  }
+  return out
+}

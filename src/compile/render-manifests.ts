@@ -1,0 +1,77 @@
+import type { Manifest, NodeSelectorTerm } from '../model/k8s.ts'
+import {
+  ANNOTATION_MANAGED_BY_NSMAP,
+  ANNOTATION_ORIGINAL_NAME,
+  LABEL_MANAGED_BY,
+  LABEL_REMOTE_CLUSTER_ID,
+  LABEL_SCHEDULING_ENABLED,
+  MANAGED_BY_VALUE,
+  NSO_API_VERSION,
+  NSO_KIND,
+  NSO_NAME,
+  TENANT_NAMESPACE_PREFIX,
+} from '../model/liqo.ts'
+import type { Policy } from '../model/policy.ts'
+
+const sorted = (m: Readonly<Record<string, string>>): Record<string, string> =>
+  Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+
+function metadata(name: string, namespace: string | undefined, labels: Record<string, string>, annotations: Record<string, string>): Record<string, unknown> {
+  return {
+    name,
+    ...(namespace !== undefined ? { namespace } : {}),
+    ...(Object.keys(labels).length > 0 ? { labels: sorted(labels) } : {}),
+    ...(Object.keys(annotations).length > 0 ? { annotations: sorted(annotations) } : {}),
+  }
+}
+
+/**
+ * The local Namespace: the policy's extra metadata, the ownership marker, and
+ * `liqo.io/scheduling-enabled: "true"` exactly when the pod strategy is not Local, as Liqo's
+ * controller would set it, so Git and the controller never fight (reference §8.4).
+ */
+export function homeNamespace(p: Policy): Manifest {
+  const labels: Record<string, string> = { ...p.namespaceLabels, [LABEL_MANAGED_BY]: MANAGED_BY_VALUE }
+  if (p.podOffloadingStrategy !== 'Local') labels[LABEL_SCHEDULING_ENABLED] = 'true'
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: metadata(p.namespace, undefined, labels, { ...p.namespaceAnnotations }) }
+}
+
+/** Keeps `values` only where there are some (Kubernetes omits it empty, reference §1.8). */
+const termOut = (t: NodeSelectorTerm): Record<string, unknown> => ({ ...t })
+
+/**
+ * The NamespaceOffloading as liqoctl renders it (reference §6.3): every spec field explicit,
+ * spec keys in alphabetical order, `nodeSelectorTerms: []` when nothing is selected on,
+ * remoteNamespaceName only with SelectedName. Status is Liqo's to write and is left out.
+ */
+export function namespaceOffloading(p: Policy): Manifest {
+  return {
+    apiVersion: NSO_API_VERSION,
+    kind: NSO_KIND,
+    metadata: metadata(NSO_NAME, p.namespace, { [LABEL_MANAGED_BY]: MANAGED_BY_VALUE }, {}),
+    spec: {
+      clusterSelector: { nodeSelectorTerms: p.clusterSelector.nodeSelectorTerms.map(termOut) },
+      namespaceMappingStrategy: p.namespaceMappingStrategy,
+      podOffloadingStrategy: p.podOffloadingStrategy,
+      ...(p.namespaceMappingStrategy === 'SelectedName' && p.remoteNamespaceName ? { remoteNamespaceName: p.remoteNamespaceName } : {}),
+    },
+  }
+}
+
+/**
+ * The twin namespace on a remote cluster, with what Liqo puts on the namespaces it owns
+ * (reference §3.3): the NamespaceMap annotation `liqo-tenant-<home>/<remote>`, the original
+ * name, and the origin cluster label.
+ */
+export function twinNamespace(p: Policy, remoteName: string, homeID: string, remoteID: string): Manifest {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: metadata(
+      remoteName,
+      undefined,
+      { [LABEL_MANAGED_BY]: MANAGED_BY_VALUE, [LABEL_REMOTE_CLUSTER_ID]: homeID },
+      { [ANNOTATION_MANAGED_BY_NSMAP]: `${TENANT_NAMESPACE_PREFIX}${homeID}/${remoteID}`, [ANNOTATION_ORIGINAL_NAME]: p.namespace },
+    ),
+  }
+}

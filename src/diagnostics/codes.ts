@@ -1,0 +1,69 @@
+/**
+ * THE registry of diagnostics. Codes are stable forever and never reused; ranges follow the
+ * pipeline stages: 1xxx load/YAML, 2xxx schema, 3xxx semantic rules, 4xxx compile
+ * predictions, 5xxx clusters, 9xxx internal. `docs/diagnostics.md` is generated from this
+ * table (`npm run docs:diagnostics`) and a test fails when it is stale.
+ */
+export interface CodeInfo {
+  readonly code: string
+  readonly severity: 'error' | 'warning' | 'info'
+  /** One line for the docs: what the code means. */
+  readonly title: string
+}
+
+export const codes = {
+  // 1xxx: reading files and parsing YAML
+  yamlSyntax: { code: 'NSO1001', severity: 'error', title: 'YAML syntax error' },
+  duplicateKey: { code: 'NSO1002', severity: 'error', title: 'A mapping has the same key twice' },
+  tabIndent: { code: 'NSO1003', severity: 'error', title: 'Tabs are not allowed in YAML indentation' },
+  aliasLimit: { code: 'NSO1004', severity: 'error', title: 'Too many YAML aliases (a resource-exhaustion attack, or a document to simplify)' },
+  notText: { code: 'NSO1005', severity: 'error', title: 'The file is not UTF-8 text' },
+  notMapping: { code: 'NSO1006', severity: 'error', title: 'A document is not a mapping (object)' },
+  unknownKind: { code: 'NSO1007', severity: 'error', title: 'A document has an apiVersion/kind nsoffload does not read here' },
+  noPolicies: { code: 'NSO1008', severity: 'warning', title: 'No policy was found' },
+  emptyDocument: { code: 'NSO1009', severity: 'info', title: 'An empty YAML document was skipped' },
+  yamlWarning: { code: 'NSO1010', severity: 'warning', title: 'YAML warning' },
+  // 2xxx: JSON Schema
+  schemaType: { code: 'NSO2001', severity: 'error', title: 'A field has the wrong type' },
+  schemaRequired: { code: 'NSO2002', severity: 'error', title: 'A required field is missing' },
+  schemaUnknownField: { code: 'NSO2003', severity: 'error', title: 'A field is not part of the schema (typo?)' },
+  schemaEnum: { code: 'NSO2004', severity: 'error', title: 'A value is not one of the allowed values' },
+  schemaPattern: { code: 'NSO2005', severity: 'error', title: 'A value does not have the required form' },
+  schemaLength: { code: 'NSO2006', severity: 'error', title: 'A value or list is too long or too short' },
+  schemaOther: { code: 'NSO2000', severity: 'error', title: 'A schema constraint is violated' },
+  // 3xxx: semantic rules
+  selectedNameNeedsRemoteName: { code: 'NSO3001', severity: 'error', title: 'SelectedName needs spec.remoteNamespaceName' },
+  remoteNameNeedsSelectedName: { code: 'NSO3002', severity: 'error', title: 'spec.remoteNamespaceName is only allowed with SelectedName' },
+  invalidNamespaceName: { code: 'NSO3003', severity: 'error', title: 'A namespace name is not a DNS-1123 label' },
+  invalidClusterID: { code: 'NSO3004', severity: 'error', title: 'A cluster ID is not a DNS-1123 label' },
+  selectorSyntax: { code: 'NSO3005', severity: 'error', title: 'A liqoctl selector string does not parse' },
+  selectorOperator: { code: 'NSO3006', severity: 'error', title: 'A liqoctl selector uses an operator liqoctl rejects (!=, >, <)' },
+  requirementOperator: { code: 'NSO3007', severity: 'error', title: 'A NodeSelectorRequirement has an unknown operator' },
+  requirementValues: { code: 'NSO3008', severity: 'error', title: 'A NodeSelectorRequirement has values its operator does not allow, or lacks values it needs' },
+  requirementKey: { code: 'NSO3009', severity: 'error', title: 'A NodeSelectorRequirement key or value is not a valid label key or value' },
+  matchFieldsInvalid: { code: 'NSO3010', severity: 'error', title: 'matchFields supports only metadata.name with In/NotIn and one value' },
+  emptySelectorTerm: { code: 'NSO3011', severity: 'warning', title: 'An empty selector term selects no cluster' },
+  duplicateNamespace: { code: 'NSO3012', severity: 'error', title: 'A namespace has more than one policy' },
+  twinCollision: { code: 'NSO3013', severity: 'error', title: 'Two policies put their twin namespaces on the same remote namespace of the same cluster' },
+  offloadingName: { code: 'NSO3014', severity: 'error', title: 'A NamespaceOffloading is not named offloading' },
+  duplicateClusterID: { code: 'NSO3015', severity: 'error', title: 'A cluster ID appears twice in the inventory' },
+  homeAmongRemotes: { code: 'NSO3016', severity: 'error', title: 'The home cluster is listed among the remotes' },
+  inventoryMissing: { code: 'NSO3017', severity: 'error', title: 'No inventory, or more than one' },
+  workloadPathMissing: { code: 'NSO3018', severity: 'error', title: 'A workload path does not exist or leaves the repository' },
+  reservedLabel: { code: 'NSO3019', severity: 'error', title: 'A label is managed by Liqo or nsoffload and cannot be set by hand' },
+  invalidLabel: { code: 'NSO3020', severity: 'error', title: 'A label or annotation key or value is not valid in Kubernetes' },
+  duplicateNodeName: { code: 'NSO3021', severity: 'error', title: 'A node name appears twice in the inventory' },
+  offloadingNamespaceMissing: { code: 'NSO3022', severity: 'error', title: 'A NamespaceOffloading has no metadata.namespace' },
+  // 4xxx: compile predictions
+  remoteNameTooLong: { code: 'NSO4001', severity: 'warning', title: 'The remote namespace name is longer than 63 characters: Liqo would fail (CreationLoopBackOff)' },
+  remoteNameInvalid: { code: 'NSO4002', severity: 'warning', title: 'The remote namespace name is not a DNS-1123 label: Liqo would fail (CreationLoopBackOff)' },
+  twinExistsUnmanaged: { code: 'NSO4003', severity: 'warning', title: 'The twin namespace already exists unmanaged on a remote: Liqo would fail there (CreationLoopBackOff)' },
+  virtualNodesDisagree: { code: 'NSO4004', severity: 'warning', title: "A cluster's virtual nodes disagree on the selector: Liqo's result would depend on list order" },
+  noClusterSelected: { code: 'NSO4005', severity: 'info', title: 'The selector selects no remote cluster (phase NoClusterSelected)' },
+  // 5xxx: clusters
+  clusterUnreachable: { code: 'NSO5001', severity: 'error', title: 'A cluster cannot be reached' },
+  // 9xxx: internal
+  internal: { code: 'NSO9001', severity: 'error', title: 'Internal error: please report it' },
+} as const satisfies Record<string, CodeInfo>
+
+export type CodeId = keyof typeof codes

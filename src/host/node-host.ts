@@ -1,0 +1,36 @@
+import * as fs from 'node:fs'
+import type { Host } from './host.ts'
+
+/** The real host: the process's file system, environment and streams. */
+export function nodeHost(): Host {
+  return {
+    cwd: process.cwd(),
+    env: process.env,
+    readFile: (p) => fs.readFileSync(p),
+    readDir: (p) => fs.readdirSync(p, { withFileTypes: true }).map((d) => ({ name: d.name, dir: d.isDirectory() })),
+    stat: (p) => {
+      try {
+        const s = fs.statSync(p)
+        return { dir: s.isDirectory(), file: s.isFile() }
+      } catch {
+        return undefined
+      }
+    },
+    writeFile: (p, d) => fs.writeFileSync(p, d),
+    mkdir: (p) => fs.mkdirSync(p, { recursive: true }),
+    remove: (p) => fs.rmSync(p, { recursive: true, force: true }),
+    rename: (a, b) => fs.renameSync(a, b),
+    readStdin: async () => {
+      const chunks: Buffer[] = []
+      for await (const c of process.stdin) chunks.push(c as Buffer)
+      return Buffer.concat(chunks).toString('utf8')
+    },
+    stdout: (s) => {
+      process.stdout.write(s)
+    },
+    stderr: (s) => {
+      process.stderr.write(s)
+    },
+    stderrIsTTY: process.stderr.isTTY === true,
+  }
+}

@@ -1,0 +1,134 @@
+import { isMap, isPair, isScalar, LineCounter, parseAllDocuments, type Document, type Node, type YAMLError } from 'yaml'
+import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
+import type { CodeId } from '../diagnostics/codes.ts'
+import type { Location, SourceRef } from '../model/source.ts'
+
+/**
+ * Kubernetes tooling reads YAML 1.1 (sigs.k8s.io/yaml, go-yaml v2): `yes` is a boolean there.
+ * Reading it the same way means a policy means to us what it means to kubectl.
+ */
+export const YAML_VERSION = '1.1'
+/** Aliases expanded per document before we call it an attack (billion laughs). */
+export const MAX_ALIAS_COUNT = 100
+
+/** One YAML document of a source file, with what is needed to point back into it. */
+export interface ParsedDoc {
+  readonly file: string
+  readonly index: number
+  /** The document as plain data; `undefined` for an empty document. */
+  readonly value: unknown
+  readonly source: SourceRef
+}
+
+export interface ParseResult {
+  readonly docs: readonly ParsedDoc[]
+  readonly diagnostics: readonly Diagnostic[]
+}
+
+const yamlCodes: Record<string, CodeId> = {
+  DUPLICATE_KEY: 'duplicateKey',
+  TAB_AS_INDENT: 'tabIndent',
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+/** Decodes bytes strictly: a NUL byte or invalid UTF-8 is not a YAML file. */
+export function decodeText(file: string, bytes: Uint8Array): { text?: string; diagnostics: Diagnostic[] } {
+  const nul = bytes.indexOf(0)
+  if (nul >= 0) {
+    return { diagnostics: [diag('notText', `not a text file (NUL byte at offset ${nul})`, { file })] }
+  }
+  try {
+    return { text: utf8.decode(bytes).replace(/^\uFEFF/, ''), diagnostics: [] }
+  } catch {
+    return { diagnostics: [diag('notText', 'not valid UTF-8 text', { file })] }
+  }
+}
+
+/**
+ * Parses every document of a YAML stream strictly (unique keys, YAML 1.1, alias limit).
+ * Never throws on bad input: problems come back as diagnostics with positions.
+ */
+export function parseYaml(file: string, text: string): ParseResult {
+  const lineCounter = new LineCounter()
+  const docs = parseAllDocuments(text, { lineCounter, version: YAML_VERSION, prettyErrors: false, uniqueKeys: true })
+  const diagnostics: Diagnostic[] = []
+  const out: ParsedDoc[] = []
+  const at = (offset: number, path = ''): Location => {
+    const { line, col } = lineCounter.linePos(Math.min(offset, text.length))
+    return { file, line, column: col, path }
+  }
+  const list = Array.isArray(docs) ? docs : []
+  list.forEach((doc, index) => {
+    const errs = [...doc.errors]
+    for (const e of errs) diagnostics.push(yamlDiag(e, at))
+    for (const w of doc.warnings) diagnostics.push(diag('yamlWarning', `${w.message} (${w.code})`, at(w.pos[0])))
+    if (errs.length > 0) return
+    let value: unknown
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
+    } catch (e) {
+      const where = doc.contents?.range?.[0] ?? 0
+      diagnostics.push(
+        diag('aliasLimit', `document expands more than ${MAX_ALIAS_COUNT} aliases (${(e as Error).message})`, at(where), {
+          hint: 'write the repeated values out, or use fewer anchors',
+        }),
+      )
+      return
+    }
+    out.push({ file, index, value, source: { file, docIndex: index, locate: locator(file, doc, lineCounter) } })
+  })
+  return { docs: out, diagnostics }
+}
+
+function yamlDiag(e: YAMLError, at: (offset: number) => Location): Diagnostic {
+  const id = yamlCodes[e.code] ?? 'yamlSyntax'
+  const msg = e.message.split('\n')[0] ?? e.message
+  const hint = e.code === 'TAB_AS_INDENT' ? 'indent with spaces' : e.code === 'DUPLICATE_KEY' ? 'remove or rename one of the keys' : undefined
+  return diag(id, `${msg} (${e.code})`, at(e.pos[0]), hint === undefined ? {} : { hint })
+}
+
+/** JSON Pointer escaping (RFC 6901). */
+export const pointer = (path: readonly (string | number)[]): string =>
+  path.map((p) => '/' + String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('')
+
+/**
+ * Locates a path in a document: the deepest node that exists on the path. A path whose last
+ * element names a missing key points at the mapping that lacks it; a key marked with
+ * `{key: name}` semantics is reached by passing the path of its parent plus the key and
+ * `keyOf: true` through `locateKey`.
+ */
+function locator(file: string, doc: Document, lc: LineCounter) {
+  return (path: readonly (string | number)[]): Location => {
+    let node: Node | null | undefined = doc.contents
+    let offset = node?.range?.[0] ?? 0
+    const keyTarget = path.length > 0 && path[path.length - 1] === KEY_MARKER
+    const steps = keyTarget ? path.slice(0, -1) : path
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i]
+      if (!node) break
+      const last = i === steps.length - 1
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(step))
+        if (!pair) break
+        if (last && keyTarget && isScalar(pair.key)) {
+          offset = pair.key.range?.[0] ?? offset
+          node = undefined
+          break
+        }
+        node = pair.value as Node | null
+        offset = node?.range?.[0] ?? (isScalar(pair.key) ? (pair.key.range?.[0] ?? offset) : offset)
+      } else if ('items' in node && Array.isArray((node as { items: unknown[] }).items)) {
+        const item = (node as { items: unknown[] }).items[Number(step)] as Node | undefined
+        if (!item) break
+        node = item
+        offset = item.range?.[0] ?? offset
+      } else break
+    }
+    const { line, col } = lc.linePos(offset)
+    return { file, line, column: col, path: pointer(steps) }
+  }
+}
+
+/** Append to a path to locate the key of the last step rather than its value. */
+export const KEY_MARKER = '\u0000key'

@@ -1,0 +1,102 @@
+/**
+ * Liqo's names, exactly as Liqo v1 (offloading.liqo.io/v1beta1) spells them.
+ * Sources: shared/reference/liqo-offloading.md (section numbers in comments).
+ */
+
+export const NSO_API_VERSION = 'offloading.liqo.io/v1beta1'
+export const NSO_KIND = 'NamespaceOffloading'
+/** §1.7: the only name the webhook accepts. */
+export const NSO_NAME = 'offloading'
+
+export const MAPPING_STRATEGIES = ['DefaultName', 'EnforceSameName', 'SelectedName'] as const
+export type MappingStrategy = (typeof MAPPING_STRATEGIES)[number]
+export const POD_STRATEGIES = ['LocalAndRemote', 'Local', 'Remote'] as const
+export type PodStrategy = (typeof POD_STRATEGIES)[number]
+
+export const PHASES = ['Ready', 'NoClusterSelected', 'InProgress', 'SomeFailed', 'AllFailed', 'Terminating'] as const
+export type OffloadingPhase = (typeof PHASES)[number]
+
+/** §3.1, §3.3, §3.5, §8.5 */
+export const LABEL_SCHEDULING_ENABLED = 'liqo.io/scheduling-enabled'
+export const LABEL_TYPE = 'liqo.io/type'
+export const TYPE_VIRTUAL_NODE = 'virtual-node'
+export const LABEL_REMOTE_CLUSTER_ID = 'liqo.io/remote-cluster-id'
+export const ANNOTATION_MANAGED_BY_NSMAP = 'liqo.io/managed-by-namespace-map'
+export const ANNOTATION_ORIGINAL_NAME = 'liqo.io/original-name'
+export const VIRTUAL_NODE_TAINT_KEY = 'virtual-node.liqo.io/not-allowed'
+export const LIQO_RUNTIME_CLASS = 'liqo'
+export const TENANT_NAMESPACE_PREFIX = 'liqo-tenant-'
+export const NSO_FINALIZER = 'namespaceoffloading-controller.liqo.io/finalizer'
+
+/** §5.4: condition types, reasons and messages, to the letter. */
+export const CONDITION_OFFLOADING_REQUIRED = 'OffloadingRequired'
+export const CONDITION_READY = 'Ready'
+
+export interface ConditionTemplate {
+  readonly type: string
+  readonly status: 'True' | 'False' | 'Unknown'
+  readonly reason: string
+  readonly message: string
+}
+
+export const CONDITIONS = {
+  clusterSelected: {
+    type: CONDITION_OFFLOADING_REQUIRED,
+    status: 'True',
+    reason: 'ClusterSelected',
+    message: 'The remote cluster has been selected through the ClusterSelector field',
+  },
+  clusterNotSelected: {
+    type: CONDITION_OFFLOADING_REQUIRED,
+    status: 'False',
+    reason: 'ClusterNotSelected',
+    message: 'The remote cluster has not been selected through the ClusterSelector field',
+  },
+  namespaceCreated: {
+    type: CONDITION_READY,
+    status: 'True',
+    reason: 'NamespaceCreated',
+    message: 'Namespace correctly offloaded to the remote cluster',
+  },
+  creationLoopBackOff: {
+    type: CONDITION_READY,
+    status: 'False',
+    reason: 'CreationLoopBackOff',
+    message: 'Some problems occurred during remote namespace creation',
+  },
+  terminating: {
+    type: CONDITION_READY,
+    status: 'False',
+    reason: 'Terminating',
+    message: 'The remote namespace is being deleted',
+  },
+  creating: {
+    type: CONDITION_READY,
+    status: 'False',
+    reason: 'Creating',
+    message: 'The remote namespace is being created',
+  },
+} as const satisfies Record<string, ConditionTemplate>
+
+export interface RemoteNamespaceCondition {
+  readonly type: string
+  readonly status: string
+  readonly lastTransitionTime?: string
+  readonly reason?: string
+  readonly message?: string
+}
+
+/** `NamespaceOffloading.status`, field for field (§1.3). */
+export interface NamespaceOffloadingStatus {
+  readonly observedGeneration?: number
+  readonly offloadingPhase: OffloadingPhase
+  readonly remoteNamespaceName: string
+  readonly remoteNamespacesConditions?: Readonly<Record<string, readonly RemoteNamespaceCondition[]>>
+}
+
+/** NamespaceMap `status.currentMapping` phases (§8.3); `''` = no mapping yet. */
+export type MappingPhase = 'Accepted' | 'CreationLoopBackOff' | 'Terminating' | ''
+
+/** The ownership marker nsoffload puts on everything it creates. */
+export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by'
+export const MANAGED_BY_VALUE = 'nsoffload'

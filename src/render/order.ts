@@ -1,0 +1,67 @@
+import type { Manifest } from '../model/k8s.ts'
+
+/**
+ * kustomize's legacy resource order (api/resid/gvk.go `orderFirst`/`orderLast`), so that
+ * `nsoffload build --cluster X` and `kubectl kustomize out/X` list objects in the same order,
+ * and namespaces land before what lives in them.
+ */
+const FIRST = [
+  'Namespace',
+  'ResourceQuota',
+  'StorageClass',
+  'CustomResourceDefinition',
+  'ServiceAccount',
+  'PodSecurityPolicy',
+  'Role',
+  'ClusterRole',
+  'RoleBinding',
+  'ClusterRoleBinding',
+  'ConfigMap',
+  'Secret',
+  'Endpoints',
+  'Service',
+  'LimitRange',
+  'PriorityClass',
+  'PersistentVolume',
+  'PersistentVolumeClaim',
+  'Deployment',
+  'StatefulSet',
+  'CronJob',
+  'PodDisruptionBudget',
+]
+const LAST = ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '')
+const meta = (m: Manifest): Record<string, unknown> => (m['metadata'] ?? {}) as Record<string, unknown>
+
+function rank(kind: string): number {
+  const f = FIRST.indexOf(kind)
+  if (f >= 0) return f
+  const l = LAST.indexOf(kind)
+  return l >= 0 ? FIRST.length + 1 + l : FIRST.length
+}
+
+/** `group/version/kind|namespace|name`-style identity used for ties. */
+export function resourceKey(m: Manifest): string {
+  const md = meta(m)
+  return `${str(m['apiVersion'])}/${str(m['kind'])}|${str(md['namespace'])}|${str(md['name'])}`
+}
+
+export function sortResources(ms: readonly Manifest[]): Manifest[] {
+  return [...ms].sort((a, b) => {
+    const r = rank(str(a['kind'])) - rank(str(b['kind']))
+    if (r !== 0) return r
+    const ka = gvkString(a)
+    const kb = gvkString(b)
+    if (ka !== kb) return ka < kb ? -1 : 1
+    const ia = `${str(meta(a)['namespace'])}|${str(meta(a)['name'])}`
+    const ib = `${str(meta(b)['namespace'])}|${str(meta(b)['name'])}`
+    return ia < ib ? -1 : ia > ib ? 1 : 0
+  })
+}
+
+function gvkString(m: Manifest): string {
+  const av = str(m['apiVersion'])
+  const [group, version] = av.includes('/') ? av.split('/') : ['', av]
+  return `${group ?? ''}_${version ?? ''}_${str(m['kind'])}`
+}

@@ -1,0 +1,15 @@
+import { diag } from '../../diagnostics/diagnostic.ts'
+import { NSO_NAME } from '../../model/liqo.ts'
+import type { PolicyDraft, RuleResult } from './index.ts'
+
+/** Liqo's webhook denies any NamespaceOffloading not named `offloading` (reference §1.7). */
+export function offloadingNamedOffloading(p: PolicyDraft): RuleResult {
+  if (p.kind !== 'NamespaceOffloading' || p.name === NSO_NAME) return { diagnostics: [] }
+  return {
+    diagnostics: [
+      diag('offloadingName', `NamespaceOffloading name must match ${NSO_NAME} (got "${p.name}")`, p.source.locate(['metadata', 'name']), {
+        hint: `rename it to "${NSO_NAME}": Liqo reads exactly one NamespaceOffloading per namespace, named ${NSO_NAME}`,
+      }),
+    ],
+  }
+}

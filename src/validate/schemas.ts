@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs'
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
+import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
+import type { CodeId } from '../diagnostics/codes.ts'
+import type { SourceRef } from '../model/source.ts'
+import { KEY_MARKER } from '../load/parse-yaml.ts'
+import { closest } from './suggest.ts'
+
+/** The JSON Schemas in `schemas/` are the contract: ajv validates with exactly those files. */
+export const SCHEMA_FILES = {
+  OffloadingPolicy: 'offloadingpolicy.schema.json',
+  ClusterInventory: 'clusterinventory.schema.json',
+  NamespaceOffloading: 'namespaceoffloading.schema.json',
+} as const
+export type SchemaKind = keyof typeof SCHEMA_FILES
+
+// src/validate/ and dist/validate/ both sit two levels below the package root.
+const schemaDir = new URL('../../schemas/', import.meta.url)
+
+let compiled: Record<SchemaKind, ValidateFunction> | undefined
+
+function validators(): Record<SchemaKind, ValidateFunction> {
+  if (compiled) return compiled
+  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true })
+  const load = (f: string): object => JSON.parse(readFileSync(new URL(f, schemaDir), 'utf8')) as object
+  for (const f of Object.values(SCHEMA_FILES)) ajv.addSchema(load(f), f)
+  const get = (f: string): ValidateFunction => {
+    const v = ajv.getSchema(f)
+    if (!v) throw new Error(`schema ${f} did not compile`)
+    return v
+  }
+  compiled = {
+    OffloadingPolicy: get(SCHEMA_FILES.OffloadingPolicy),
+    ClusterInventory: get(SCHEMA_FILES.ClusterInventory),
+    NamespaceOffloading: get(SCHEMA_FILES.NamespaceOffloading),
+  }
+  return compiled
+}
+
+const keywordCodes: Record<string, CodeId> = {
+  type: 'schemaType',
+  required: 'schemaRequired',
+  additionalProperties: 'schemaUnknownField',
+  enum: 'schemaEnum',
+  const: 'schemaEnum',
+  pattern: 'schemaPattern',
+  minLength: 'schemaLength',
+  maxLength: 'schemaLength',
+  minItems: 'schemaLength',
+  maxItems: 'schemaLength',
+}
+
+/** Splits an ajv instancePath (JSON Pointer) into path steps. */
+const steps = (p: string): string[] =>
+  p === '' ? [] : p.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+
+/** Validates one document against its kind's schema; positions point at the offending node. */
+export function checkSchema(kind: SchemaKind, value: unknown, source: SourceRef): Diagnostic[] {
+  const validate = validators()[kind]
+  if (validate(value)) return []
+  return (validate.errors ?? []).map((e) => toDiagnostic(e, source, value))
+}
+
+function toDiagnostic(e: ErrorObject, source: SourceRef, root: unknown): Diagnostic {
+  const path = steps(e.instancePath)
+  const id = keywordCodes[e.keyword] ?? 'schemaOther'
+  const params = e.params as Record<string, unknown>
+  const where = path.length === 0 ? 'the document' : `${e.instancePath}`
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const field = String(params['additionalProperty'])
+      const allowed = knownKeys(e)
+      const guess = closest(field, allowed)
+      return diag(id, `unknown field "${field}" in ${where}`, source.locate([...path, field, KEY_MARKER]), {
+        hint: guess ? `did you mean "${guess}"?` : allowed.length > 0 ? `known fields: ${allowed.join(', ')}` : 'remove it',
+      })
+    }
+    case 'required': {
+      const field = String(params['missingProperty'])
+      const hint = field === 'spec' ? 'write `spec: {}` for Liqo\'s quick offloading (all defaults)' : undefined
+      return diag(id, `missing required field "${field}" in ${where}`, source.locate(path), hint ? { hint } : {})
+    }
+    case 'enum': {
+      const allowed = (params['allowedValues'] as unknown[]).map(String)
+      const actual = valueAt(root, path)
+      const guess = typeof actual === 'string' ? closest(actual, allowed) : undefined
+      return diag(id, `${where} must be one of ${allowed.join(', ')}; got ${JSON.stringify(actual)}`, source.locate(path), {
+        hint: guess ? `did you mean "${guess}"?` : `use one of ${allowed.join(', ')}`,
+      })
+    }
+    case 'const': {
+      const allowed = String(params['allowedValue'])
+      return diag(id, `${where} must be ${JSON.stringify(allowed)}; got ${JSON.stringify(valueAt(root, path))}`, source.locate(path))
+    }
+    case 'type': {
+      const actual = valueAt(root, path)
+      const expected = String(params['type']).replace(',', ' or ')
+      const hint =
+        expected === 'string' && actual !== null && typeof actual !== 'object'
+          ? `quote the value: "${String(actual)}" (YAML reads it as ${typeof actual})`
+          : undefined
+      return diag(id, `${where} must be ${article(expected)}, not ${describe(actual)}`, source.locate(path), hint ? { hint } : {})
+    }
+    default:
+      return diag(id, `${where} ${e.message ?? 'is invalid'}`, source.locate(path))
+  }
+}
+
+const article = (t: string): string => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`)
+
+function describe(v: unknown): string {
+  if (v === null) return 'null'
+  if (Array.isArray(v)) return 'a list'
+  if (typeof v === 'object') return 'a mapping'
+  return `${typeof v} ${JSON.stringify(v)}`
+}
+
+function valueAt(root: unknown, path: readonly string[]): unknown {
+  let v: unknown = root
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined
+    v = (v as Record<string, unknown>)[p]
+  }
+  return v
+}
+
+function knownKeys(e: ErrorObject): string[] {
+  const s = e.parentSchema as { properties?: Record<string, unknown> } | undefined
+  return Object.keys(s?.properties ?? {})
+}
