@@ -2,10 +2,10 @@ import * as fs from 'node:fs'
 import type { Host } from './host.ts'
 
 /** The real host: the process's file system, environment and streams. */
-export function nodeHost(): Host {
+export function nodeHost(cwd: string = process.cwd(), env: Readonly<Record<string, string | undefined>> = process.env): Host {
   return {
-    cwd: process.cwd(),
-    env: process.env,
+    cwd,
+    env,
     readFile: (p) => fs.readFileSync(p),
     readDir: (p) => fs.readdirSync(p, { withFileTypes: true }).map((d) => ({ name: d.name, dir: d.isDirectory() })),
     stat: (p) => {

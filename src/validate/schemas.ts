@@ -96,9 +96,11 @@ function toDiagnostic(e: ErrorObject, source: SourceRef, root: unknown): Diagnos
       const actual = valueAt(root, path)
       const expected = String(params['type']).replace(',', ' or ')
       const hint =
-        expected === 'string' && actual !== null && typeof actual !== 'object'
-          ? `quote the value: "${String(actual)}" (YAML reads it as ${typeof actual})`
-          : undefined
+        expected === 'string' && typeof actual === 'boolean'
+          ? 'quote the value: YAML 1.1, as Kubernetes reads it, takes yes/no/on/off/true/false as booleans'
+          : expected === 'string' && typeof actual === 'number'
+            ? 'quote the value: YAML reads it as a number'
+            : undefined
       return diag(id, `${where} must be ${article(expected)}, not ${describe(actual)}`, source.locate(path), hint ? { hint } : {})
     }
     default:

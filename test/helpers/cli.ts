@@ -1,0 +1,72 @@
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { main } from '../../src/cli/main.ts'
+import { nodeHost } from '../../src/host/node-host.ts'
+
+export interface CliResult {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+  /** The folder the command ran in. */
+  readonly cwd: string
+}
+
+/** A fresh temporary folder holding `files` (path → content; a Uint8Array is written as is). */
+export function tempTree(files: Readonly<Record<string, string | Uint8Array>> = {}): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-test-'))
+  for (const [rel, content] of Object.entries(files)) {
+    const abs = path.join(dir, rel)
+    fs.mkdirSync(path.dirname(abs), { recursive: true })
+    fs.writeFileSync(abs, content)
+  }
+  return dir
+}
+
+/** Every file below a folder, as relative posix paths, sorted. */
+export function listTree(dir: string): string[] {
+  const out: string[] = []
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const abs = path.join(d, e.name)
+      if (e.isDirectory()) walk(abs)
+      else out.push(path.relative(dir, abs).split(path.sep).join('/'))
+    }
+  }
+  if (fs.existsSync(dir)) walk(dir)
+  return out.sort()
+}
+
+/** Runs the CLI in-process in `cwd` and captures what it prints. */
+export async function runCli(args: readonly string[], cwd: string, stdin = ''): Promise<CliResult> {
+  let stdout = ''
+  let stderr = ''
+  const host = {
+    ...nodeHost(cwd, {}),
+    stdout: (s: string) => {
+      stdout += s
+    },
+    stderr: (s: string) => {
+      stderr += s
+    },
+    readStdin: async () => stdin,
+  }
+  const code = await main(args, host)
+  return { code, stdout, stderr, cwd }
+}
+
+/** Runs the CLI in a temporary tree made of `files`. */
+export async function runIn(files: Readonly<Record<string, string | Uint8Array>>, args: readonly string[], stdin = ''): Promise<CliResult> {
+  return runCli(args, tempTree(files), stdin)
+}
+
+/** The repository root (for the bundled example and fixtures). */
+export const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..')
+
+/** Dedent for inline YAML: strips the common leading indentation and the first newline. */
+export function source(strings: TemplateStringsArray, ...values: unknown[]): string {
+  const raw = strings.reduce((acc, s, i) => acc + s + (i < values.length ? String(values[i]) : ''), '')
+  const lines = raw.replace(/^\n/, '').split('\n')
+  const indent = Math.min(...lines.filter((l) => l.trim() !== '').map((l) => l.match(/^ */)?.[0].length ?? 0))
+  return lines.map((l) => l.slice(indent)).join('\n')
+}

@@ -1,0 +1,71 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { parseLiqoctlSelector } from '../../src/selectors/liqoctl-selector.ts'
+
+// liqoctl --selector strings → one NodeSelectorTerm each (liqo-offloading.md §6.2).
+const ok: [string, unknown][] = [
+  ['key=value', { matchExpressions: [{ key: 'key', operator: 'In', values: ['value'] }] }],
+  ['key==value', { matchExpressions: [{ key: 'key', operator: 'In', values: ['value'] }] }],
+  // liqoctl's unit test: non-equality requirements first, then the equality ones.
+  ['key=value,!staging', { matchExpressions: [{ key: 'staging', operator: 'DoesNotExist' }, { key: 'key', operator: 'In', values: ['value'] }] }],
+  ['region in (europe,us-west), !staging', {
+    matchExpressions: [
+      { key: 'region', operator: 'In', values: ['europe', 'us-west'] },
+      { key: 'staging', operator: 'DoesNotExist' },
+    ],
+  }],
+  ['k in (b,a,b)', { matchExpressions: [{ key: 'k', operator: 'In', values: ['a', 'b'] }] }],
+  ['k notin (a,b)', { matchExpressions: [{ key: 'k', operator: 'NotIn', values: ['a', 'b'] }] }],
+  ['k', { matchExpressions: [{ key: 'k', operator: 'Exists' }] }],
+  ['!k', { matchExpressions: [{ key: 'k', operator: 'DoesNotExist' }] }],
+  ['topology.liqo.io/region=south', { matchExpressions: [{ key: 'topology.liqo.io/region', operator: 'In', values: ['south'] }] }],
+  ['k=', { matchExpressions: [{ key: 'k', operator: 'In', values: [''] }] }],
+  // Requirements are sorted by key, equality ones go last, each group by key.
+  ['z=1,a=2,m', { matchExpressions: [{ key: 'm', operator: 'Exists' }, { key: 'a', operator: 'In', values: ['2'] }, { key: 'z', operator: 'In', values: ['1'] }] }],
+  ['  a  in ( x , y )  ', { matchExpressions: [{ key: 'a', operator: 'In', values: ['x', 'y'] }] }],
+  // The empty string is one empty term, which selects no cluster.
+  ['', {}],
+]
+
+for (const [input, term] of ok) {
+  test(`parses ${JSON.stringify(input)}`, () => {
+    const r = parseLiqoctlSelector(input)
+    assert.ok(r.ok, JSON.stringify(r))
+    if (r.ok) assert.equal(r.term, term)
+  })
+}
+
+const bad: [string, 'syntax' | 'operator', RegExp][] = [
+  ['k!=v', 'operator', /^"!=" is not a valid label selector operator$/],
+  ['k>1', 'operator', /^"gt" isn't supported in label selectors$/],
+  ['k<1', 'operator', /^"lt" isn't supported in label selectors$/],
+  ['k>a', 'syntax', /^couldn't parse the selector string "k>a"/],
+  ['k in ()', 'syntax', /values set can't be empty/],
+  ['k in (a', 'syntax', /^couldn't parse the selector string/],
+  ['Bad Key=v', 'syntax', /^couldn't parse the selector string/],
+  ['k=v v', 'syntax', /^couldn't parse the selector string/],
+  ['k=bad value!', 'syntax', /^couldn't parse the selector string/],
+  ['k=,', 'syntax', /^couldn't parse the selector string/],
+  ['!k=v', 'syntax', /^couldn't parse the selector string/],
+  ['-bad=v', 'syntax', /^couldn't parse the selector string/],
+  ['k=' + 'x'.repeat(64), 'syntax', /no more than 63 characters/],
+]
+
+for (const [input, kind, message] of bad) {
+  test(`rejects ${JSON.stringify(input)}`, () => {
+    const r = parseLiqoctlSelector(input)
+    assert.not.ok(r.ok)
+    if (!r.ok) {
+      assert.is(r.kind, kind)
+      assert.match(r.message, message)
+    }
+  })
+}
+
+test('!= comes with the notin hint', () => {
+  const r = parseLiqoctlSelector('env!=prod')
+  assert.not.ok(r.ok)
+  if (!r.ok) assert.is(r.hint, 'use "env notin (prod)"')
+})
+
+test.run()
