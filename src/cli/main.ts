@@ -46,7 +46,8 @@ export async function main(argv: readonly string[], host: Host): Promise<number>
     .exitProcess(false)
     .fail((msg, err) => {
       if (err && !(err instanceof UsageError)) throw err
-      throw new UsageError(msg || err?.message || 'invalid arguments')
+      const text = msg || err?.message || 'invalid arguments'
+      throw new UsageError(text.startsWith('Did you mean') ? `unknown command "${raw[0] ?? ''}". ${text}` : text)
     })
   try {
     let printed = ''

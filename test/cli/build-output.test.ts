@@ -1,0 +1,102 @@
+import { spawnSync } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { listTree, REPO, runCli, tempTree } from '../helpers/cli.ts'
+
+const example = (): string => {
+  const dir = tempTree({ 'inventory.yaml': fs.readFileSync(path.join(REPO, 'inventory.yaml'), 'utf8') })
+  fs.cpSync(path.join(REPO, 'policies'), path.join(dir, 'policies'), { recursive: true })
+  fs.cpSync(path.join(REPO, 'apps'), path.join(dir, 'apps'), { recursive: true })
+  return dir
+}
+
+test('build -o writes one folder per cluster, each with a kustomization.yaml', async () => {
+  const cwd = example()
+  const r = await runCli(['build', '-o', 'out'], cwd)
+  assert.is(r.code, 0, r.stderr)
+  assert.is(r.stdout, '', 'stdout stays empty in text mode')
+  assert.match(r.stderr, /wrote out\/venice\//)
+  const files = listTree(path.join(cwd, 'out'))
+  for (const c of ['venice', 'florence', 'naples']) assert.ok(files.includes(`${c}/kustomization.yaml`), c)
+  assert.ok(files.includes('naples/liqo-demo/namespace.yaml'))
+  assert.not.ok(files.some((f) => f.startsWith('florence/liqo-demo')), 'florence is not selected')
+})
+
+test('build -o never overwrites a folder it did not write, and writes nothing then', async () => {
+  const cwd = example()
+  fs.mkdirSync(path.join(cwd, 'out', 'naples'), { recursive: true })
+  fs.writeFileSync(path.join(cwd, 'out', 'naples', 'precious.yaml'), 'keep: me\n')
+  const r = await runCli(['build', '-o', 'out'], cwd)
+  assert.is(r.code, 2)
+  assert.match(r.stderr, /out\/naples: exists and was not written by nsoffload/)
+  assert.equal(listTree(path.join(cwd, 'out')), ['naples/precious.yaml'])
+})
+
+test('build -o replaces its own folders and removes those of clusters gone from the inventory', async () => {
+  const cwd = example()
+  assert.is((await runCli(['build', '-o', 'out'], cwd)).code, 0)
+  fs.writeFileSync(path.join(cwd, 'out', 'venice', 'stale.yaml'), 'x: 1\n')
+  const inv = fs.readFileSync(path.join(cwd, 'inventory.yaml'), 'utf8')
+  fs.writeFileSync(path.join(cwd, 'inventory.yaml'), inv.replace(/    - clusterID: florence\n      context: florence\n      labels:\n        topology.liqo.io\/region: center\n/, ''))
+  fs.mkdirSync(path.join(cwd, 'out', 'notes'))
+  fs.writeFileSync(path.join(cwd, 'out', 'notes', 'README'), 'mine\n')
+  const r = await runCli(['build', '-o', 'out'], cwd)
+  assert.is(r.code, 0, r.stderr)
+  const files = listTree(path.join(cwd, 'out'))
+  assert.not.ok(files.includes('venice/stale.yaml'))
+  assert.not.ok(files.some((f) => f.startsWith('florence/')), 'florence was ours and is gone')
+  assert.ok(files.includes('notes/README'), 'a folder nsoffload did not write stays')
+  assert.not.ok(files.some((f) => f.includes('nsoffload-tmp')))
+})
+
+test('build --cluster prints only manifests on stdout; an unknown cluster is exit 2 with a suggestion', async () => {
+  const cwd = example()
+  const r = await runCli(['build', '--cluster', 'naples'], cwd)
+  assert.is(r.code, 0)
+  assert.match(r.stdout, /^apiVersion: v1\nkind: Namespace\n/)
+  const bad = await runCli(['build', '--cluster', 'napels'], cwd)
+  assert.is(bad.code, 2)
+  assert.match(bad.stderr, /cluster "napels" is not in the inventory .*did you mean "naples"\?/)
+  assert.is(bad.stdout, '')
+})
+
+test('usage errors are exit 2 without a stack trace', async () => {
+  const cwd = example()
+  for (const args of [['build'], ['frobnicate'], ['plan', '--format', 'yaml'], ['plan', '-i', 'missing.yaml'], ['validate', 'nope/']]) {
+    const r = await runCli(args, cwd)
+    assert.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
+    assert.match(r.stderr, /^nsoffload: /)
+    assert.not.match(r.stderr, /\n\s+at /)
+  }
+})
+
+test('validate without an inventory still checks the policies', async () => {
+  const cwd = example()
+  fs.rmSync(path.join(cwd, 'inventory.yaml'))
+  const r = await runCli(['validate'], cwd)
+  assert.is(r.code, 0, r.stderr)
+  assert.match(r.stderr, /valid: 1 policy/)
+  const plan = await runCli(['plan'], cwd)
+  assert.is(plan.code, 2, 'plan needs the inventory')
+})
+
+test('the built binary runs (bin/nsoffload.js over dist/)', () => {
+  if (!fs.existsSync(path.join(REPO, 'dist', 'cli', 'main.js'))) {
+    const b = spawnSync('npm', ['run', 'build'], { cwd: REPO, encoding: 'utf8' })
+    assert.is(b.status, 0, b.stderr)
+  }
+  const v = spawnSync(process.execPath, [path.join(REPO, 'bin', 'nsoffload.js'), '--version'], { encoding: 'utf8' })
+  assert.is(v.status, 0, v.stderr)
+  assert.match(v.stdout, /^\d+\.\d+\.\d+\n$/)
+  const p = spawnSync(process.execPath, [path.join(REPO, 'bin', 'nsoffload.js'), 'plan', '--format', 'json'], { cwd: REPO, encoding: 'utf8' })
+  assert.is(p.status, 0, p.stderr)
+  const doc = JSON.parse(p.stdout) as { namespaces: { namespace: string; status: { offloadingPhase: string } }[] }
+  assert.is(doc.namespaces[0]?.status.offloadingPhase, 'Ready')
+  const h = spawnSync(process.execPath, [path.join(REPO, 'bin', 'nsoffload.js'), 'build', '--help'], { encoding: 'utf8' })
+  assert.is(h.status, 0)
+  assert.match(h.stdout, /Examples:/)
+})
+
+test.run()
