@@ -2,7 +2,11 @@ import { readFileSync } from 'node:fs'
 import yargs from 'yargs'
 import type { Host } from '../host/host.ts'
 import { buildCommand } from './commands/build.ts'
+import { diffCommand } from './commands/diff.ts'
+import { inventoryCommand } from './commands/inventory.ts'
 import { planCommand } from './commands/plan.ts'
+import { statusCommand } from './commands/status.ts'
+import { syncCommand } from './commands/sync.ts'
 import { validateCommand } from './commands/validate.ts'
 import type { CommandContext, GlobalArgs } from './context.ts'
 import { ExitCode, UsageError } from './exit-codes.ts'
@@ -36,6 +40,10 @@ export async function main(argv: readonly string[], host: Host): Promise<number>
     .command(validateCommand(ctx, raw))
     .command(buildCommand(ctx, raw))
     .command(planCommand(ctx, raw))
+    .command(diffCommand(ctx, raw))
+    .command(syncCommand(ctx, raw))
+    .command(statusCommand(ctx, raw))
+    .command(inventoryCommand(ctx))
     .demandCommand(1, 'give a command (see --help)')
     .strict()
     .recommendCommands()

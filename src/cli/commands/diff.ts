@@ -1,0 +1,59 @@
+import type { Argv, CommandModule } from 'yargs'
+import { hasErrors } from '../../diagnostics/diagnostic.ts'
+import { ExitCode, UsageError } from '../exit-codes.ts'
+import { type CommandContext, type GlobalArgs, inputOptions, reportToStderr } from '../context.ts'
+import { type ClusterArgs, openClusters } from '../clusters.ts'
+import { loadProject } from '../project.ts'
+import { clusterOptions } from './sync.ts'
+
+interface Args extends GlobalArgs, ClusterArgs {
+  readonly 'allow-destructive': boolean
+}
+
+export function diffCommand(ctx: CommandContext, rawArgv: readonly string[]): CommandModule<GlobalArgs, Args> {
+  return {
+    command: 'diff',
+    describe: 'Live vs rendered for every cluster of the inventory, as unified diffs (exit 0 none, 1 differences, 2 error)',
+    builder: (y: Argv<GlobalArgs>) =>
+      clusterOptions(y)
+        .option('format', { choices: ['text', 'json'] as const, default: 'text' })
+        .option('allow-destructive', { type: 'boolean', default: false, describe: 'show a mapping change as the delete and re-create sync would do' })
+        .example('$0 diff', 'what sync would change')
+        .example('$0 diff --format json | jq ".diffs[].object"', 'the objects that differ') as unknown as Argv<Args>,
+    handler: async (args) => {
+      const project = loadProject(ctx.host, inputOptions(args, rawArgv), true)
+      reportToStderr(ctx.host, project.diagnostics, project.texts)
+      const inv = project.validated.inventory
+      if (hasErrors(project.diagnostics) || !project.compiled || !inv) {
+        ctx.exit(ExitCode.findings)
+        return
+      }
+      const log = (s: string): void => ctx.host.stderr(`${s}\n`)
+      const clients = await openClusters(ctx.host, inv, args, log)
+      const [{ readAll }, { diffClusters }, { KubeError }] = await Promise.all([
+        import('../../sync/execute.ts'),
+        import('../../sync/diff.ts'),
+        import('../../kube/kube-client.ts'),
+      ])
+      let result
+      try {
+        const live = await readAll(project.compiled, inv, { clients, log, now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) })
+        result = diffClusters(project.compiled, inv, live, args['allow-destructive'])
+      } catch (e) {
+        if (e instanceof KubeError) throw new UsageError(`cannot reach the clusters: ${e.message}`)
+        throw e
+      } finally {
+        for (const c of clients.values()) (c.conn.agent as { destroy?: () => void }).destroy?.()
+      }
+      if (args.format === 'json') {
+        ctx.host.stdout(JSON.stringify({ diffs: result.diffs, findings: result.findings }, null, 2) + '\n')
+      } else {
+        for (const d of result.diffs) ctx.host.stdout(d.diff.endsWith('\n') ? d.diff : d.diff + '\n')
+        for (const f of result.findings) log(`${f.cluster}: ${f.level}: ${f.message}`)
+        const n = (op: string): number => result.diffs.filter((d) => d.op === op).length
+        log(`${n('create')} to create, ${n('update')} to change, ${n('delete')} to delete${result.diffs.some((d) => d.needs) ? ' (deletions need --prune or --allow-destructive)' : ''}`)
+      }
+      ctx.exit(result.diffs.length > 0 || result.findings.some((f) => f.level === 'error') ? ExitCode.findings : ExitCode.ok)
+    },
+  }
+}

@@ -1,0 +1,56 @@
+import * as path from 'node:path'
+import type { Argv, CommandModule } from 'yargs'
+import { ExitCode, UsageError } from '../exit-codes.ts'
+import type { CommandContext, GlobalArgs } from '../context.ts'
+import type { ClusterArgs } from '../clusters.ts'
+import { clusterOptions } from './sync.ts'
+
+interface Args extends GlobalArgs, ClusterArgs {
+  readonly context: string
+  readonly 'cluster-id'?: string
+  readonly output?: string
+}
+
+export function inventoryCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args> {
+  return {
+    command: 'inventory <action>',
+    describe: 'Work with the cluster inventory: `inventory pull` writes one from a live home cluster',
+    builder: (y: Argv<GlobalArgs>) =>
+      clusterOptions(y)
+        .positional('action', { choices: ['pull'] as const })
+        .option('context', { type: 'string', demandOption: true, describe: 'kubeconfig context of the home cluster' })
+        .option('cluster-id', { type: 'string', describe: 'the home cluster ID (default: Liqo\'s, else the context name)' })
+        .option('output', { alias: 'o', type: 'string', describe: 'write the inventory to this file instead of stdout' })
+        .example('$0 inventory pull --context venice -o inventory.yaml', 'inventory from venice\'s Liqo virtual nodes') as unknown as Argv<Args>,
+    handler: async (args) => {
+      const [{ connect, kubeconfigPath, KubeconfigError }, { KubeClient, KubeError }, { pullInventory }, { toYaml }] = await Promise.all([
+        import('../../kube/kubeconfig.ts'),
+        import('../../kube/kube-client.ts'),
+        import('../../sync/pull-inventory.ts'),
+        import('../../render/to-yaml.ts'),
+      ])
+      const file = kubeconfigPath(args.kubeconfig, ctx.host.env)
+      let doc
+      try {
+        const [conn] = await connect(file, [{ cluster: args.context, context: args.context }])
+        if (!conn) throw new UsageError(`no context ${args.context}`)
+        const client = new KubeClient(conn, undefined, (s) => ctx.host.stderr(`${s}\n`))
+        try {
+          doc = await pullInventory(client, { context: args.context, ...(args['cluster-id'] ? { clusterID: args['cluster-id'] } : {}) })
+        } finally {
+          ;(conn.agent as { destroy?: () => void }).destroy?.()
+        }
+      } catch (e) {
+        if (e instanceof KubeconfigError) throw new UsageError(e.message)
+        if (e instanceof KubeError) throw new UsageError(`cannot reach ${args.context}: ${e.message}`)
+        throw e
+      }
+      const text = `# Pulled by nsoffload from context ${args.context}. Review it, then commit it.\n${toYaml(doc)}`
+      if (args.output) {
+        ctx.host.writeFile(path.resolve(ctx.host.cwd, args.output), text)
+        ctx.host.stderr(`wrote ${args.output}\n`)
+      } else ctx.host.stdout(text)
+      ctx.exit(ExitCode.ok)
+    },
+  }
+}

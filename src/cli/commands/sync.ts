@@ -1,0 +1,128 @@
+import type { Argv, CommandModule } from 'yargs'
+import { hasErrors } from '../../diagnostics/diagnostic.ts'
+import { allGood, statusTable } from '../../report/sync-report.ts'
+import { ExitCode, UsageError } from '../exit-codes.ts'
+import { type CommandContext, type GlobalArgs, inputOptions, reportToStderr } from '../context.ts'
+import { type ClusterArgs, openClusters } from '../clusters.ts'
+import { loadProject } from '../project.ts'
+
+interface Args extends GlobalArgs, ClusterArgs {
+  readonly 'dry-run': boolean
+  readonly 'force-conflicts': boolean
+  readonly prune: boolean
+  readonly 'allow-destructive': boolean
+  readonly 'install-crds': boolean
+  readonly wait: boolean
+  readonly timeout: string
+  readonly concurrency: number
+}
+
+/** `30s`, `2m`, `1h`, `90` (seconds) → milliseconds. */
+export function parseDuration(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim())
+  if (!m) throw new UsageError(`--timeout takes a duration such as 30s, 2m or 1h, not "${s}"`)
+  const n = Number(m[1])
+  const unit = m[2] ?? 's'
+  return n * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60000 : 3600000)
+}
+
+export const clusterOptions = <T>(y: Argv<T>): Argv<T & ClusterArgs> =>
+  y
+    .option('kubeconfig', { type: 'string', describe: 'kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' })
+    .option('context-map', { type: 'string', array: true, describe: 'CLUSTER=CONTEXT overrides of the inventory\'s contexts' }) as Argv<T & ClusterArgs>
+
+export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): CommandModule<GlobalArgs, Args> {
+  return {
+    command: 'sync',
+    describe: 'Apply the difference to every cluster (server-side apply) and report the offloading phases',
+    builder: (y: Argv<GlobalArgs>) =>
+      clusterOptions(y)
+        .option('format', { choices: ['text', 'json'] as const, default: 'text' })
+        .option('dry-run', { type: 'boolean', default: false, describe: 'send everything with dryRun=All: change nothing' })
+        .option('force-conflicts', { type: 'boolean', default: false, describe: 'take over fields other managers own' })
+        .option('prune', { type: 'boolean', default: false, describe: 'unoffload namespaces whose policy is gone; delete deselected twins' })
+        .option('allow-destructive', { type: 'boolean', default: false, describe: 'allow a new mapping strategy or remote name (unoffload and offload again)' })
+        .option('install-crds', { type: 'boolean', default: false, describe: 'install the NamespaceOffloading CRD if the home cluster lacks it' })
+        .option('wait', { type: 'boolean', default: false, describe: 'wait until every namespace settles' })
+        .option('timeout', { type: 'string', default: '2m', describe: 'how long --wait waits' })
+        .option('concurrency', { type: 'number', default: 8, describe: 'requests in flight per step' })
+        .example('$0 sync --dry-run', 'what would change, changing nothing')
+        .example('$0 sync --wait --timeout 2m', 'apply and wait for Ready') as unknown as Argv<Args>,
+    handler: async (args) => {
+      const timeoutMs = parseDuration(args.timeout)
+      const project = loadProject(ctx.host, inputOptions(args, rawArgv), true)
+      reportToStderr(ctx.host, project.diagnostics, project.texts)
+      const inv = project.validated.inventory
+      if (hasErrors(project.diagnostics) || !project.compiled || !inv) {
+        ctx.exit(ExitCode.findings)
+        return
+      }
+      const log = (s: string): void => ctx.host.stderr(`${s}\n`)
+      const clients = await openClusters(ctx.host, inv, args, log)
+      const { sync, SyncError } = await import('../../sync/execute.ts')
+      let result
+      try {
+        result = await sync(
+          project.compiled,
+          inv,
+          {
+            dryRun: args['dry-run'],
+            forceConflicts: args['force-conflicts'],
+            prune: args.prune,
+            allowDestructive: args['allow-destructive'],
+            installCrds: args['install-crds'],
+            wait: args.wait,
+            timeoutMs,
+            concurrency: Math.max(1, Math.floor(args.concurrency)),
+          },
+          { clients, log, now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+        )
+      } catch (e) {
+        if (e instanceof SyncError) throw new UsageError(e.message)
+        const { KubeError } = await import('../../kube/kube-client.ts')
+        if (e instanceof KubeError) throw new UsageError(`cannot reach the clusters: ${e.message}`)
+        throw e
+      } finally {
+        for (const c of clients.values()) (c.conn.agent as { destroy?: () => void }).destroy?.()
+      }
+      for (const f of result.plan.findings) log(`${f.cluster}: ${f.level}: ${f.message}`)
+      const failed = result.results.filter((r) => !r.ok)
+      const clusters = inv.remotes.map((r) => r.clusterID)
+      if (args.format === 'json') {
+        ctx.host.stdout(
+          JSON.stringify(
+            {
+              dryRun: args['dry-run'],
+              namespaces: result.namespaces,
+              changes: result.results.map((r) => ({
+                cluster: r.action.cluster,
+                namespace: r.action.namespace,
+                op: r.action.op,
+                object: describeAction(r.action),
+                ok: r.ok,
+                ...(r.error ? { error: r.error } : {}),
+              })),
+              findings: result.plan.findings,
+              statusWrites: result.statusWrites,
+              requests: result.counts,
+            },
+            null,
+            2,
+          ) + '\n',
+        )
+      } else {
+        ctx.host.stdout(statusTable(result.namespaces, clusters))
+        const writes = Object.values(result.counts).reduce((n, c) => n + c.writes, 0)
+        log(`${args['dry-run'] ? 'dry run: ' : ''}${result.results.length} change${result.results.length === 1 ? '' : 's'}, ${failed.length} failed, ${writes} write request${writes === 1 ? '' : 's'}`)
+      }
+      const blocked = result.plan.findings.some((f) => f.blocking || f.level === 'error')
+      const bad = blocked || failed.length > 0 || !allGood(result.namespaces.filter((n) => !n.pruned)) || (args.wait && !result.settled)
+      ctx.exit(bad ? ExitCode.findings : ExitCode.ok)
+    },
+  }
+}
+
+function describeAction(a: { op: string; manifest?: unknown; live?: unknown }): string {
+  const o = (a.op === 'delete' ? a.live : a.manifest) as { kind?: string; metadata?: { name?: string; namespace?: string } } | undefined
+  return `${(o?.kind ?? '').toLowerCase()}/${o?.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o?.metadata?.name ?? ''}`
+}

@@ -1,0 +1,155 @@
+import * as https from 'node:https'
+import * as http from 'node:http'
+
+/**
+ * A small Kubernetes REST client over node:https with retries: the one place nsoffload sends
+ * requests to a cluster. Credentials come from the kubeconfig (see kubeconfig.ts) and are
+ * never printed: errors name the cluster and the path, nothing else of the connection.
+ */
+
+export interface Connection {
+  /** The inventory's name for the cluster (its cluster ID). */
+  readonly cluster: string
+  readonly context: string
+  readonly server: URL
+  readonly headers: Readonly<Record<string, string>>
+  readonly agent: https.Agent | http.Agent
+}
+
+export class KubeError extends Error {
+  readonly status: number
+  readonly reason: string
+  readonly transient: boolean
+  constructor(message: string, status: number, reason: string, transient: boolean) {
+    super(message)
+    this.status = status
+    this.reason = reason
+    this.transient = transient
+  }
+}
+
+export interface RequestOptions {
+  readonly query?: Readonly<Record<string, string | undefined>>
+  readonly body?: unknown
+  readonly contentType?: string
+}
+
+/** Counts per cluster, for reports and the benchmark: a no-op sync must show 0 writes. */
+export interface RequestCounts {
+  reads: number
+  writes: number
+  retries: number
+}
+
+export interface RetryPolicy {
+  readonly attempts: number
+  readonly baseDelayMs: number
+  readonly maxDelayMs: number
+  readonly timeoutMs: number
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 200, maxDelayMs: 5000, timeoutMs: 30000 }
+
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED', 'UND_ERR_SOCKET'])
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+export class KubeClient {
+  readonly counts: RequestCounts = { reads: 0, writes: 0, retries: 0 }
+  readonly conn: Connection
+  private readonly retry: RetryPolicy
+  private readonly onRetry: (msg: string) => void
+
+  constructor(conn: Connection, retry: RetryPolicy = DEFAULT_RETRY, onRetry: (msg: string) => void = () => {}) {
+    this.conn = conn
+    this.retry = retry
+    this.onRetry = onRetry
+  }
+
+  get name(): string {
+    return this.conn.cluster
+  }
+
+  /** GET; `undefined` for 404. */
+  async get<T>(path: string, query?: RequestOptions['query']): Promise<T | undefined> {
+    try {
+      return await this.request<T>('GET', path, query ? { query } : {})
+    } catch (e) {
+      if (e instanceof KubeError && e.status === 404) return undefined
+      throw e
+    }
+  }
+
+  async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const write = method !== 'GET'
+    let attempt = 0
+    for (;;) {
+      attempt++
+      if (write) this.counts.writes++
+      else this.counts.reads++
+      try {
+        return await this.once<T>(method, path, opts)
+      } catch (e) {
+        const err = e instanceof KubeError ? e : this.wrap(e, method, path)
+        if (!err.transient || attempt >= this.retry.attempts) throw err
+        this.counts.retries++
+        const delay = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.5)
+        this.onRetry(`${this.conn.cluster}: ${method} ${path}: ${err.message}; retrying in ${Math.round(delay)} ms (${attempt}/${this.retry.attempts - 1})`)
+        await sleep(delay)
+      }
+    }
+  }
+
+  private wrap(e: unknown, method: string, path: string): KubeError {
+    const code = (e as NodeJS.ErrnoException).code ?? ''
+    const transient = TRANSIENT_CODES.has(code) || (e as Error).name === 'TimeoutError'
+    return new KubeError(`${method} ${path}: ${code || (e as Error).message}`, 0, code || 'NetworkError', transient)
+  }
+
+  private once<T>(method: string, path: string, opts: RequestOptions): Promise<T> {
+    const url = new URL(this.conn.server.toString())
+    url.pathname = (url.pathname.replace(/\/$/, '') + path).replace(/\/\/+/g, '/')
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, v)
+    const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body)
+    const headers: Record<string, string> = { ...this.conn.headers, Accept: 'application/json', 'User-Agent': 'nsoffload' }
+    if (body !== undefined) {
+      headers['Content-Type'] = opts.contentType ?? 'application/json'
+      headers['Content-Length'] = String(Buffer.byteLength(body))
+    }
+    const mod = url.protocol === 'http:' ? http : https
+    return new Promise<T>((resolve, reject) => {
+      const req = mod.request(url, { method, headers, agent: this.conn.agent, timeout: this.retry.timeoutMs }, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('error', reject)
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8')
+          const status = res.statusCode ?? 0
+          if (status >= 200 && status < 300) {
+            try {
+              resolve((text ? JSON.parse(text) : {}) as T)
+            } catch {
+              reject(new KubeError(`${method} ${path}: the server answered ${status} with a body that is not JSON`, status, 'BadResponse', true))
+            }
+            return
+          }
+          let reason = ''
+          let message = text.slice(0, 300)
+          try {
+            const s = JSON.parse(text) as { reason?: string; message?: string }
+            reason = s.reason ?? ''
+            message = s.message ?? message
+          } catch {
+            /* not a Status object */
+          }
+          const transient = status === 429 || status >= 500
+          reject(new KubeError(`${method} ${path}: ${status} ${reason || http.STATUS_CODES[status] || ''}: ${message}`.trim(), status, reason, transient))
+        })
+      })
+      req.on('timeout', () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })))
+      req.on('error', reject)
+      if (body !== undefined) req.write(body)
+      req.end()
+    })
+  }
+}

@@ -1,0 +1,52 @@
+import { createTwoFilesPatch } from 'diff'
+import type { Compiled } from '../compile/compile.ts'
+import { meta, typeOf } from '../kube/resources.ts'
+import type { Inventory } from '../model/inventory.ts'
+import { toYaml } from '../render/to-yaml.ts'
+import { afterApply, stripServerFields } from './compare.ts'
+import type { LiveCluster } from './live-state.ts'
+import { type Action, type Finding, planSync } from './plan-sync.ts'
+
+export interface ObjectDiff {
+  readonly cluster: string
+  readonly namespace: string
+  readonly op: 'create' | 'update' | 'delete'
+  /** `kind/namespace/name` */
+  readonly object: string
+  /** Deletions that need `--prune` (or `--allow-destructive`) when syncing. */
+  readonly needs?: string
+  readonly diff: string
+}
+
+export interface DiffResult {
+  readonly diffs: readonly ObjectDiff[]
+  readonly findings: readonly Finding[]
+}
+
+const label = (a: Action): string => {
+  const m = a.op === 'delete' ? a.live : a.manifest
+  const md = meta(m)
+  return `${typeOf(m).kind.toLowerCase()}/${md.namespace ? `${md.namespace}/` : ''}${md.name}`
+}
+
+/**
+ * Live vs rendered, per cluster: unified diffs of canonical YAML, server-managed fields
+ * ignored (status, managedFields, resourceVersion, uid, timestamps). Pure.
+ */
+export function diffClusters(compiled: Compiled, inv: Inventory, live: ReadonlyMap<string, LiveCluster>, allowDestructive: boolean): DiffResult {
+  // Plan as if pruning, so deletions are shown; they are marked with the flag sync needs.
+  const plan = planSync(compiled, inv, live, { prune: true, allowDestructive })
+  const diffs = plan.actions.map((a): ObjectDiff => {
+    const object = label(a)
+    const path = `${a.cluster}/${object}`
+    const before = a.op === 'create' ? '' : toYaml(stripServerFields(a.op === 'delete' ? a.live : (a.live ?? {})))
+    const after = a.op === 'delete' ? '' : toYaml(afterApply(a.manifest, a.live))
+    const diff = createTwoFilesPatch(a.op === 'create' ? '/dev/null' : `live/${path}`, a.op === 'delete' ? '/dev/null' : `rendered/${path}`, before, after, undefined, undefined, { context: 3 })
+      .split('\n')
+      .filter((l) => !l.startsWith('==='))
+      .join('\n')
+    const needs = a.op === 'delete' ? (a.why === 'destructive' ? '--allow-destructive' : '--prune') : undefined
+    return { cluster: a.cluster, namespace: a.namespace, op: a.op, object, ...(needs ? { needs } : {}), diff }
+  })
+  return { diffs, findings: plan.findings.filter((f) => !f.message.includes('run with --prune')) }
+}

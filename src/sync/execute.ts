@@ -1,0 +1,278 @@
+import { readFileSync } from 'node:fs'
+import { parse } from 'yaml'
+import type { Compiled } from '../compile/compile.ts'
+import { type KubeClient, KubeError } from '../kube/kube-client.ts'
+import { knownType, meta, objectPath, typeOf } from '../kube/resources.ts'
+import type { Inventory } from '../model/inventory.ts'
+import type { Manifest } from '../model/k8s.ts'
+import { NSO_API_VERSION, NSO_FINALIZER, NSO_KIND, type NamespaceOffloadingStatus } from '../model/liqo.ts'
+import { FIELD_MANAGER, type LiveObject } from './compare.ts'
+import { CRD_PATH, type LiveCluster, objectKey, readCluster } from './live-state.ts'
+import { namespaceStatus, sameStatus } from './live-status.ts'
+import { type Action, describe, type Finding, isOurs, planSync, STEPS, type SyncPlan } from './plan-sync.ts'
+
+export interface SyncOptions {
+  readonly dryRun: boolean
+  readonly forceConflicts: boolean
+  readonly prune: boolean
+  readonly allowDestructive: boolean
+  readonly installCrds: boolean
+  readonly wait: boolean
+  readonly timeoutMs: number
+  readonly concurrency: number
+}
+
+/** A sync that cannot run (exit 2): missing CRD, unreachable cluster. */
+export class SyncError extends Error {}
+
+export interface ActionResult {
+  readonly action: Action
+  readonly ok: boolean
+  readonly error?: string
+}
+
+export interface NamespaceReport {
+  readonly namespace: string
+  readonly remoteNamespaceName: string
+  readonly status: NamespaceOffloadingStatus
+  /** Liqo's controller manages this NamespaceOffloading: its status is Liqo's, not ours. */
+  readonly liqoManaged: boolean
+  readonly pruned: boolean
+}
+
+export interface SyncResult {
+  readonly plan: SyncPlan
+  readonly results: readonly ActionResult[]
+  readonly namespaces: readonly NamespaceReport[]
+  readonly statusWrites: number
+  readonly settled: boolean
+  readonly counts: Readonly<Record<string, { reads: number; writes: number; retries: number }>>
+}
+
+export interface SyncIO {
+  readonly clients: ReadonlyMap<string, KubeClient>
+  readonly log: (line: string) => void
+  readonly now: () => Date
+  readonly sleep: (ms: number) => Promise<void>
+}
+
+const CRD_FILE = new URL('../../schemas/namespaceoffloading-crd.yaml', import.meta.url)
+
+/** Runs `limit` tasks at a time, keeping results in order. */
+async function pool<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i] as T)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return out
+}
+
+function pathOf(m: Manifest | LiveObject): string {
+  const t = typeOf(m)
+  const rt = knownType(t.apiVersion, t.kind)
+  if (!rt) throw new SyncError(`nsoffload does not know where ${t.apiVersion} ${t.kind} lives`)
+  const md = meta(m)
+  return objectPath(rt, md.name, md.namespace)
+}
+
+/** Server-side apply (PATCH application/apply-patch+yaml) with field manager `nsoffload`. */
+export async function apply(client: KubeClient, m: Manifest, opts: { dryRun: boolean; force: boolean }): Promise<LiveObject> {
+  return client.request<LiveObject>('PATCH', pathOf(m), {
+    query: { fieldManager: FIELD_MANAGER, ...(opts.force ? { force: 'true' } : {}), ...(opts.dryRun ? { dryRun: 'All' } : {}) },
+    body: JSON.stringify(m),
+    contentType: 'application/apply-patch+yaml',
+  })
+}
+
+async function ensureCrd(client: KubeClient, opts: SyncOptions, io: SyncIO): Promise<boolean> {
+  if (await client.get(CRD_PATH)) return true
+  if (!opts.installCrds) {
+    throw new SyncError(`the NamespaceOffloading CRD (namespaceoffloadings.offloading.liqo.io) is not installed on ${client.name}: install Liqo, or run with --install-crds`)
+  }
+  const crd = parse(readFileSync(CRD_FILE, 'utf8')) as Manifest
+  io.log(`${client.name}: ${opts.dryRun ? 'would install' : 'installing'} the NamespaceOffloading CRD`)
+  await apply(client, crd, { dryRun: opts.dryRun, force: false })
+  if (opts.dryRun) return false
+  for (let i = 0; i < 100; i++) {
+    const c = await client.get<{ status?: { conditions?: { type: string; status: string }[] } }>(CRD_PATH)
+    if (c?.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True')) return true
+    await io.sleep(200)
+  }
+  throw new SyncError(`${client.name}: the NamespaceOffloading CRD did not become Established`)
+}
+
+/** Reads every cluster of the inventory (in parallel). */
+export async function readAll(compiled: Compiled, inv: Inventory, io: SyncIO): Promise<Map<string, LiveCluster>> {
+  const homeID = inv.home.clusterID
+  const kinds = new Map<string, { apiVersion: string; kind: string }>()
+  for (const m of compiled.clusters.get(homeID) ?? []) {
+    const t = typeOf(m)
+    if (t.kind !== 'Namespace' && t.kind !== NSO_KIND) kinds.set(`${t.apiVersion}/${t.kind}`, t)
+  }
+  const ids = [homeID, ...inv.remotes.map((r) => r.clusterID)]
+  const read = await Promise.all(
+    ids.map(async (id) => {
+      const c = io.clients.get(id)
+      if (!c) throw new SyncError(`no connection for cluster ${id}`)
+      return readCluster(c, id === homeID, id === homeID ? [...kinds.values()].sort((a, b) => (a.kind < b.kind ? -1 : 1)) : [])
+    }),
+  )
+  return new Map(read.map((l) => [l.clusterID, l]))
+}
+
+/** Records an object's new live state in the in-memory picture, so status sees what was done. */
+function remember(live: Map<string, LiveCluster>, cluster: string, obj: LiveObject | undefined, m: Manifest | LiveObject, gone: boolean): void {
+  const l = live.get(cluster)
+  if (!l) return
+  const t = typeOf(m)
+  const md = meta(m)
+  const set = <K, V>(map: ReadonlyMap<K, V> | undefined, k: K, v: V | undefined): void => {
+    const mm = map as Map<K, V> | undefined
+    if (!mm) return
+    if (v === undefined) mm.delete(k)
+    else mm.set(k, v)
+  }
+  const value = gone ? obj && meta(obj).name && (obj['metadata'] as Record<string, unknown>)['deletionTimestamp'] ? obj : undefined : obj
+  if (t.kind === 'Namespace') set(l.namespaces, md.name, value)
+  else if (t.kind === NSO_KIND) set(l.offloadings, md.namespace ?? '', value)
+  else set(l.objects, objectKey(t.apiVersion, t.kind, md.namespace, md.name), value)
+}
+
+/**
+ * `nsoffload sync`: plan against what is live, apply in the SPEC's order, compute Liqo's
+ * status from the result, write it where no Liqo controller does, and optionally wait.
+ */
+export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions, io: SyncIO): Promise<SyncResult> {
+  const homeID = inv.home.clusterID
+  const homeClient = io.clients.get(homeID)
+  if (!homeClient) throw new SyncError(`no connection for the home cluster ${homeID}`)
+  const crdReady = await ensureCrd(homeClient, opts, io)
+  const live = await readAll(compiled, inv, io)
+  const plan = planSync(compiled, inv, live, { prune: opts.prune, allowDestructive: opts.allowDestructive })
+  const results: ActionResult[] = []
+  let statusWrites = 0
+  if (plan.findings.some((f) => f.blocking)) {
+    return { plan, results, namespaces: [], statusWrites, settled: false, counts: counts(io) }
+  }
+  const verb = (a: Action): string => (opts.dryRun ? `would ${a.op}` : a.op === 'create' ? 'created' : a.op === 'update' ? 'updated' : 'deleted')
+  for (const step of STEPS) {
+    const todo: Action[] = plan.actions.filter((a) => a.step === step)
+    // Deletions go before applies of the same step (a destructive re-create needs the old object gone).
+    const batches: Action[][] = [todo.filter((a) => a.op === 'delete'), todo.filter((a) => a.op !== 'delete')]
+    for (const batch of batches) {
+      const done = await pool(batch, opts.concurrency, async (a): Promise<ActionResult> => {
+        const client = io.clients.get(a.cluster)
+        if (!client) return { action: a, ok: false, error: `no connection for ${a.cluster}` }
+        if (step === 'offloading' && !crdReady && opts.dryRun) {
+          io.log(`${a.cluster}: would ${a.op} ${a.op === 'delete' ? describe(a.live) : describe(a.manifest)} (after installing the CRD)`)
+          return { action: a, ok: true }
+        }
+        try {
+          if (a.op === 'delete') {
+            const r = await client.request<LiveObject>('DELETE', pathOf(a.live), { query: opts.dryRun ? { dryRun: 'All' } : {} }).catch((e: unknown) => {
+              if (e instanceof KubeError && e.status === 404) return undefined
+              throw e
+            })
+            if (!opts.dryRun) remember(live, a.cluster, r, a.live, true)
+            io.log(`${a.cluster}: ${verb(a)} ${describe(a.live)} (${a.why})`)
+          } else {
+            const r = await apply(client, a.manifest, { dryRun: opts.dryRun, force: opts.forceConflicts })
+            remember(live, a.cluster, r, a.manifest, false)
+            io.log(`${a.cluster}: ${verb(a)} ${describe(a.manifest)}`)
+          }
+          return { action: a, ok: true }
+        } catch (e) {
+          const msg = e instanceof KubeError && e.status === 409 && a.op !== 'delete'
+            ? `conflict: ${e.message.replace(/^PATCH \S+: 409 Conflict: /, '')} (take the fields over with --force-conflicts)`
+            : (e as Error).message
+          io.log(`${a.cluster}: failed to ${a.op} ${a.op === 'delete' ? describe(a.live) : describe(a.manifest)}: ${msg}`)
+          return { action: a, ok: false, error: msg }
+        }
+      })
+      results.push(...done)
+    }
+    if (step === 'twins') statusWrites += await writeStatuses()
+  }
+  let namespaces = reports()
+  let settled = isSettled(namespaces)
+  if (opts.wait && !opts.dryRun) {
+    const deadline = io.now().getTime() + opts.timeoutMs
+    while (!settled && io.now().getTime() < deadline) {
+      await io.sleep(500)
+      const fresh = await readAll(compiled, inv, io)
+      for (const [k, v] of fresh) live.set(k, v)
+      statusWrites += await writeStatuses()
+      namespaces = reports()
+      settled = isSettled(namespaces)
+    }
+  }
+  return { plan, results, namespaces, statusWrites, settled, counts: counts(io) }
+
+  function liqoManaged(nso: LiveObject | undefined): boolean {
+    const f = (nso?.['metadata'] as Record<string, unknown> | undefined)?.['finalizers']
+    return Array.isArray(f) && f.includes(NSO_FINALIZER)
+  }
+
+  async function writeStatuses(): Promise<number> {
+    let writes = 0
+    const home = live.get(homeID)
+    for (const ns of compiled.namespaces) {
+      const nso = home?.offloadings?.get(ns.policy.namespace)
+      if (!nso || !isOurs(nso) || liqoManaged(nso) || opts.dryRun) continue
+      const status = namespaceStatus(ns, inv, live, nso, io.now().toISOString())
+      const previous = nso['status'] as NamespaceOffloadingStatus | undefined
+      if (sameStatus(previous, status)) continue
+      const removed = Object.keys(previous?.remoteNamespacesConditions ?? {}).filter((k) => !(k in (status.remoteNamespacesConditions ?? {})))
+      const body = { status: { ...status, remoteNamespacesConditions: { ...(status.remoteNamespacesConditions ?? {}), ...Object.fromEntries(removed.map((k) => [k, null])) } } }
+      const rt = knownType(NSO_API_VERSION, NSO_KIND)
+      if (!rt) continue
+      try {
+        const r = await homeClient?.request<LiveObject>('PATCH', `${objectPath(rt, 'offloading', ns.policy.namespace)}/status`, { body, contentType: 'application/merge-patch+json' })
+        if (r) remember(live, homeID, r, r, false)
+        writes++
+      } catch (e) {
+        io.log(`${homeID}: failed to write the status of ${ns.policy.namespace}/offloading: ${(e as Error).message}`)
+      }
+    }
+    return writes
+  }
+
+  function reports(): NamespaceReport[] {
+    const home = live.get(homeID)
+    const out: NamespaceReport[] = []
+    for (const ns of compiled.namespaces) {
+      const nso = home?.offloadings?.get(ns.policy.namespace)
+      const managed = liqoManaged(nso)
+      const status = managed && nso?.['status'] ? (nso['status'] as NamespaceOffloadingStatus) : namespaceStatus(ns, inv, live, nso, io.now().toISOString())
+      out.push({ namespace: ns.policy.namespace, remoteNamespaceName: ns.remoteNamespaceName, status, liqoManaged: managed, pruned: false })
+    }
+    for (const name of plan.pruned) {
+      const twins = inv.remotes.filter((r) => [...(live.get(r.clusterID)?.namespaces.values() ?? [])].some((t) => isOurs(t) && meta(t).annotations['liqo.io/original-name'] === name))
+      if (twins.length === 0) continue
+      const conditions = Object.fromEntries(
+        twins.map((r) => [r.clusterID, [
+          { type: 'OffloadingRequired', status: 'False', reason: 'ClusterNotSelected', message: 'The remote cluster has not been selected through the ClusterSelector field' },
+          { type: 'Ready', status: 'False', reason: 'Terminating', message: 'The remote namespace is being deleted' },
+        ]]),
+      )
+      out.push({ namespace: name, remoteNamespaceName: '', status: { offloadingPhase: 'Terminating', remoteNamespaceName: '', remoteNamespacesConditions: conditions }, liqoManaged: false, pruned: true })
+    }
+    return out.sort((a, b) => (a.namespace < b.namespace ? -1 : 1))
+  }
+}
+
+/** Every namespace has reached a phase that will not change by itself. */
+export function isSettled(ns: readonly NamespaceReport[]): boolean {
+  return ns.every((n) => !['InProgress', 'Terminating'].includes(n.status.offloadingPhase) && (!n.liqoManaged || n.status.observedGeneration !== undefined))
+}
+
+function counts(io: SyncIO): Record<string, { reads: number; writes: number; retries: number }> {
+  return Object.fromEntries([...io.clients].map(([k, c]) => [k, { ...c.counts }]))
+}
+
+export type { Finding }

@@ -1,0 +1,199 @@
+import type { Compiled, CompiledNamespace } from '../compile/compile.ts'
+import { remoteNamespaceName } from '../compile/remote-name.ts'
+import { meta, typeOf } from '../kube/resources.ts'
+import type { Inventory } from '../model/inventory.ts'
+import type { Manifest } from '../model/k8s.ts'
+import {
+  ANNOTATION_MANAGED_BY_NSMAP,
+  ANNOTATION_ORIGINAL_NAME,
+  LABEL_MANAGED_BY,
+  LABEL_REMOTE_CLUSTER_ID,
+  LABEL_SCHEDULING_ENABLED,
+  MANAGED_BY_VALUE,
+  type MappingStrategy,
+  NSO_KIND,
+  TENANT_NAMESPACE_PREFIX,
+} from '../model/liqo.ts'
+import { type LiveObject, needsApply, ownedPaths } from './compare.ts'
+import { type LiveCluster, objectKey } from './live-state.ts'
+
+/** One change to one object of one cluster. */
+export type Action =
+  | { readonly op: 'create' | 'update'; readonly cluster: string; readonly namespace: string; readonly step: Step; readonly manifest: Manifest; readonly live?: LiveObject }
+  | { readonly op: 'delete'; readonly cluster: string; readonly namespace: string; readonly step: Step; readonly live: LiveObject; readonly why: 'prune' | 'deselected' | 'destructive' }
+
+/** SPEC §4 order: home Namespace → NamespaceOffloading → twins → (status) → workloads. Deletions first within a step. */
+export type Step = 'namespace' | 'offloading' | 'twins' | 'workloads'
+export const STEPS: readonly Step[] = ['namespace', 'offloading', 'twins', 'workloads']
+
+export interface Finding {
+  readonly level: 'error' | 'warning'
+  readonly cluster: string
+  readonly namespace: string
+  readonly object: string
+  readonly message: string
+  /** A refused destructive change: nothing is applied at all. */
+  readonly blocking?: boolean
+}
+
+export interface SyncPlan {
+  readonly actions: readonly Action[]
+  readonly findings: readonly Finding[]
+  /** Namespaces being unoffloaded (policy gone, `--prune`). */
+  readonly pruned: readonly string[]
+}
+
+export interface PlanOptions {
+  readonly prune: boolean
+  readonly allowDestructive: boolean
+}
+
+export const isOurs = (o: LiveObject | Manifest): boolean => meta(o).labels[LABEL_MANAGED_BY] === MANAGED_BY_VALUE
+const deleting = (o: LiveObject): boolean => Boolean(((o['metadata'] ?? {}) as Record<string, unknown>)['deletionTimestamp'])
+export const describe = (m: Manifest | LiveObject): string => {
+  const md = meta(m)
+  return `${typeOf(m).kind.toLowerCase()}/${md.namespace ? `${md.namespace}/` : ''}${md.name}`
+}
+
+/** The twin on a remote belongs to this home namespace: ours, or Liqo's own for this home. */
+export function twinOwner(twin: LiveObject, homeID: string, remoteID: string): 'nsoffload' | 'liqo' | undefined {
+  const md = meta(twin)
+  if (isOurs(twin)) return 'nsoffload'
+  if (md.annotations[ANNOTATION_MANAGED_BY_NSMAP] === `${TENANT_NAMESPACE_PREFIX}${homeID}/${remoteID}`) return 'liqo'
+  return undefined
+}
+
+/**
+ * The pure heart of `sync` and `diff`: what to change on which cluster, given the compiled
+ * manifests and what is live. Never plans a change to an object nsoffload does not own.
+ */
+export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<string, LiveCluster>, opts: PlanOptions): SyncPlan {
+  const homeID = inv.home.clusterID
+  const home = live.get(homeID)
+  const actions: Action[] = []
+  const findings: Finding[] = []
+  if (!home) return { actions, findings, pruned: [] }
+  const upsert = (cluster: string, namespace: string, step: Step, m: Manifest, liveObj: LiveObject | undefined): void => {
+    if (!liveObj) {
+      actions.push({ op: 'create', cluster, namespace, step, manifest: m })
+    } else if (!isOurs(liveObj)) {
+      findings.push({ level: 'warning', cluster, namespace, object: describe(m), message: `${describe(m)} exists and is not managed by nsoffload: left alone` })
+    } else if (needsApply(m, liveObj)) {
+      actions.push({ op: 'update', cluster, namespace, step, manifest: m, live: liveObj })
+    }
+  }
+  for (const ns of compiled.namespaces) planNamespace(ns)
+  const pruned = planOrphans()
+  return { actions, findings, pruned }
+
+  function planNamespace(ns: CompiledNamespace): void {
+    const name = ns.policy.namespace
+    const homeManifests = ns.manifests.get(homeID) ?? []
+    const liveNso = home?.offloadings?.get(name)
+    let recreate = false
+    if (liveNso && isOurs(liveNso)) {
+      const spec = (liveNso['spec'] ?? {}) as Record<string, unknown>
+      const liveStrategy = (spec['namespaceMappingStrategy'] as MappingStrategy | undefined) ?? 'DefaultName'
+      const liveRemote = typeof spec['remoteNamespaceName'] === 'string' ? spec['remoteNamespaceName'] : ''
+      const wantRemote = ns.policy.remoteNamespaceName ?? ''
+      if (liveStrategy !== ns.policy.namespaceMappingStrategy || (liveRemote !== wantRemote && (liveStrategy === 'SelectedName' || ns.policy.namespaceMappingStrategy === 'SelectedName'))) {
+        const oldName = remoteNamespaceName({ namespace: name, namespaceMappingStrategy: liveStrategy, remoteNamespaceName: liveRemote }, homeID)
+        const what = `namespaceMappingStrategy ${liveStrategy} -> ${ns.policy.namespaceMappingStrategy}${oldName !== ns.remoteNamespaceName ? ` (remote namespace ${oldName} -> ${ns.remoteNamespaceName})` : ''}`
+        if (!opts.allowDestructive) {
+          findings.push({
+            level: 'error',
+            cluster: homeID,
+            namespace: name,
+            object: describe(liveNso),
+            message: `${what}: Liqo allows this only by unoffloading and offloading again, which deletes everything in the twin namespaces; refused without --allow-destructive`,
+            blocking: true,
+          })
+          return
+        }
+        recreate = true
+        actions.push({ op: 'delete', cluster: homeID, namespace: name, step: 'offloading', live: liveNso, why: 'destructive' })
+        for (const r of inv.remotes) {
+          const twin = live.get(r.clusterID)?.namespaces.get(oldName)
+          if (twin && isOurs(twin) && meta(twin).annotations[ANNOTATION_ORIGINAL_NAME] === name && !deleting(twin)) {
+            actions.push({ op: 'delete', cluster: r.clusterID, namespace: name, step: 'twins', live: twin, why: 'destructive' })
+          }
+        }
+      }
+    }
+    for (const m of homeManifests) {
+      const t = typeOf(m)
+      const md = meta(m)
+      if (t.kind === 'Namespace') upsert(homeID, name, 'namespace', m, home?.namespaces.get(md.name))
+      else if (t.kind === NSO_KIND) {
+        if (recreate) actions.push({ op: 'create', cluster: homeID, namespace: name, step: 'offloading', manifest: m })
+        else upsert(homeID, name, 'offloading', m, liveNso)
+      } else upsert(homeID, name, 'workloads', m, home?.objects.get(objectKey(t.apiVersion, t.kind, md.namespace, md.name)))
+    }
+    for (const d of ns.clusters) {
+      const remote = live.get(d.clusterID)
+      if (!remote) continue
+      const rendered = ns.manifests.get(d.clusterID)?.[0]
+      const liveTwin = remote.namespaces.get(ns.remoteNamespaceName)
+      if (d.selected && rendered) {
+        if (liveTwin && twinOwner(liveTwin, homeID, d.clusterID) === undefined) {
+          findings.push({
+            level: 'error',
+            cluster: d.clusterID,
+            namespace: name,
+            object: `namespace/${ns.remoteNamespaceName}`,
+            message: `namespace "${ns.remoteNamespaceName}" already exists and it is not managed by NamespaceMap "${TENANT_NAMESPACE_PREFIX}${homeID}/${d.clusterID}": left alone (CreationLoopBackOff)`,
+          })
+        } else if (!liveTwin || twinOwner(liveTwin, homeID, d.clusterID) === 'nsoffload') {
+          upsert(d.clusterID, name, 'twins', rendered, recreate ? undefined : liveTwin)
+        }
+      } else if (!d.selected) {
+        for (const twin of ownedTwins(d.clusterID, name)) {
+          if (opts.prune) actions.push({ op: 'delete', cluster: d.clusterID, namespace: name, step: 'twins', live: twin, why: 'deselected' })
+          else findings.push({ level: 'warning', cluster: d.clusterID, namespace: name, object: describe(twin), message: `${describe(twin)} is no longer selected and would be deleted with everything in it: run with --prune` })
+        }
+      }
+    }
+  }
+
+  /** Twin namespaces nsoffload made for a home namespace on one remote (not being deleted). */
+  function ownedTwins(cluster: string, original: string): LiveObject[] {
+    const remote = live.get(cluster)
+    if (!remote) return []
+    return [...remote.namespaces.values()].filter(
+      (t) => isOurs(t) && meta(t).annotations[ANNOTATION_ORIGINAL_NAME] === original && meta(t).labels[LABEL_REMOTE_CLUSTER_ID] === homeID && !deleting(t),
+    )
+  }
+
+  /** Namespaces offloaded by nsoffload whose policy is gone: unoffload with --prune. */
+  function planOrphans(): string[] {
+    const wanted = new Set(compiled.namespaces.map((n) => n.policy.namespace))
+    const orphans = new Set<string>()
+    for (const [ns, nso] of home?.offloadings ?? []) if (isOurs(nso) && !wanted.has(ns)) orphans.add(ns)
+    for (const r of inv.remotes) {
+      for (const t of live.get(r.clusterID)?.namespaces.values() ?? []) {
+        const original = meta(t).annotations[ANNOTATION_ORIGINAL_NAME]
+        if (original && isOurs(t) && meta(t).labels[LABEL_REMOTE_CLUSTER_ID] === homeID && !wanted.has(original)) orphans.add(original)
+      }
+    }
+    const sorted = [...orphans].sort()
+    for (const ns of sorted) {
+      const nso = home?.offloadings?.get(ns)
+      const homeNs = home?.namespaces.get(ns)
+      const twins = inv.remotes.flatMap((r) => ownedTwins(r.clusterID, ns).map((t) => ({ cluster: r.clusterID, t })))
+      if (!opts.prune) {
+        const what = [nso ? describe(nso) : undefined, ...twins.map((x) => `${describe(x.t)} on ${x.cluster}`)].filter(Boolean).join(', ')
+        findings.push({ level: 'warning', cluster: homeID, namespace: ns, object: `namespace/${ns}`, message: `policy removed: would unoffload ${ns} (${what}); run with --prune` })
+        continue
+      }
+      for (const x of twins) actions.push({ op: 'delete', cluster: x.cluster, namespace: ns, step: 'twins', live: x.t, why: 'prune' })
+      if (nso && !deleting(nso)) actions.push({ op: 'delete', cluster: homeID, namespace: ns, step: 'offloading', live: nso, why: 'prune' })
+      if (homeNs && isOurs(homeNs) && meta(homeNs).labels[LABEL_SCHEDULING_ENABLED] !== undefined) {
+        // Re-apply the namespace without the scheduling label: the server drops the field we owned.
+        const owned = new Set(ownedPaths(homeNs).filter((p) => p[0] === 'metadata' && p[1] === 'labels' && p[2] !== undefined).map((p) => p[2] ?? ''))
+        const labels = Object.fromEntries(Object.entries(meta(homeNs).labels).filter(([k]) => k !== LABEL_SCHEDULING_ENABLED && (owned.has(k) || k === LABEL_MANAGED_BY)))
+        actions.push({ op: 'update', cluster: homeID, namespace: ns, step: 'namespace', manifest: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels } }, live: homeNs })
+      }
+    }
+    return opts.prune ? sorted : []
+  }
+}
