@@ -1,0 +1,176 @@
+import * as path from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { loadProject } from '../../src/cli/project.ts'
+import { nodeHost } from '../../src/host/node-host.ts'
+import type { Manifest } from '../../src/model/k8s.ts'
+import { afterApply, isSubset, needsApply, ownedPaths } from '../../src/sync/compare.ts'
+import { diffClusters } from '../../src/sync/diff.ts'
+import type { LiveCluster } from '../../src/sync/live-state.ts'
+import { namespaceStatus } from '../../src/sync/live-status.ts'
+import { planSync } from '../../src/sync/plan-sync.ts'
+import { REPO, source, tempTree } from '../helpers/cli.ts'
+
+/** The sync planner is pure: these tests feed it live states; the e2e suite runs it against real API servers. */
+
+function project(policies: Record<string, string>) {
+  const inventory = source`
+    apiVersion: nsoffload.dev/v1alpha1
+    kind: ClusterInventory
+    metadata: {name: italy}
+    spec:
+      home: {clusterID: venice}
+      remotes:
+        - {clusterID: florence, labels: {topology.liqo.io/region: center}}
+        - {clusterID: naples, labels: {topology.liqo.io/region: south}}
+  `
+  const files: Record<string, string> = { 'inventory.yaml': inventory }
+  for (const [k, v] of Object.entries(policies)) files[`policies/${k}.yaml`] = v
+  const p = loadProject(nodeHost(tempTree(files), {}), { policies: ['policies'], inventory: 'inventory.yaml', inventoryExplicit: false, strict: false }, true)
+  if (!p.compiled || !p.validated.inventory) throw new Error(JSON.stringify(p.diagnostics))
+  return { compiled: p.compiled, inv: p.validated.inventory }
+}
+
+const policy = (name: string, spec: string): string => `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: ${name}}\nspec: ${spec}\n`
+const tutorial = policy('liqo-demo', '{namespaceMappingStrategy: EnforceSameName, clusterSelector: ["topology.liqo.io/region=south"]}')
+
+const cluster = (id: string, namespaces: Manifest[] = [], offloadings?: Manifest[]): LiveCluster => ({
+  clusterID: id,
+  namespaces: new Map(namespaces.map((n) => [String((n['metadata'] as { name: string }).name), n])),
+  ...(offloadings ? { offloadings: new Map(offloadings.map((o) => [String((o['metadata'] as { namespace: string }).namespace), o])) } : {}),
+  objects: new Map(),
+})
+
+const empty = (): Map<string, LiveCluster> => new Map([['venice', cluster('venice', [], [])], ['florence', cluster('florence')], ['naples', cluster('naples')]])
+
+/** The live twin as the API would return it after our apply. */
+const asLive = (m: Manifest, extra: Record<string, unknown> = {}): Manifest => ({
+  ...m,
+  metadata: { ...(m['metadata'] as object), uid: 'x', resourceVersion: '1', ...extra },
+})
+
+test('empty clusters: creates the namespace, the NamespaceOffloading and the twin on naples only, in order', () => {
+  const { compiled, inv } = project({ demo: tutorial })
+  const plan = planSync(compiled, inv, empty(), { prune: false, allowDestructive: false })
+  assert.equal(
+    plan.actions.map((a) => `${a.op} ${a.cluster} ${a.step}`),
+    ['create venice namespace', 'create venice offloading', 'create naples twins'],
+  )
+  assert.equal(plan.findings, [])
+})
+
+test('everything already live and ours: no action at all', () => {
+  const { compiled, inv } = project({ demo: tutorial })
+  const live = new Map<string, LiveCluster>([
+    ['venice', cluster('venice', [asLive(compiled.clusters.get('venice')?.[0] ?? {})], [asLive(compiled.clusters.get('venice')?.[1] ?? {}, { generation: 1 })])],
+    ['florence', cluster('florence')],
+    ['naples', cluster('naples', [asLive(compiled.clusters.get('naples')?.[0] ?? {})])],
+  ])
+  const plan = planSync(compiled, inv, live, { prune: false, allowDestructive: false })
+  assert.equal(plan.actions, [])
+  assert.equal(diffClusters(compiled, inv, live, false).diffs, [])
+})
+
+test('an unmanaged namespace with the twin name is left alone and reported as Liqo would', () => {
+  const { compiled, inv } = project({ demo: tutorial })
+  const live = empty()
+  live.set('naples', cluster('naples', [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'liqo-demo', labels: { team: 'other' } } }]))
+  const plan = planSync(compiled, inv, live, { prune: false, allowDestructive: false })
+  assert.not.ok(plan.actions.some((a) => a.cluster === 'naples'))
+  assert.match(plan.findings[0]?.message ?? '', /already exists and it is not managed by NamespaceMap "liqo-tenant-venice\/naples"/)
+  const status = namespaceStatus(compiled.namespaces[0]!, inv, live, undefined, '2026-01-01T00:00:00Z')
+  assert.is(status.offloadingPhase, 'AllFailed')
+  assert.is(status.remoteNamespacesConditions?.['naples']?.[1]?.reason, 'CreationLoopBackOff')
+})
+
+test('a twin that Liqo itself created counts as owned: Ready, and nsoffload does not touch it', () => {
+  const { compiled, inv } = project({ demo: tutorial })
+  const live = empty()
+  live.set('naples', cluster('naples', [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'liqo-demo', annotations: { 'liqo.io/managed-by-namespace-map': 'liqo-tenant-venice/naples' } } }]))
+  const plan = planSync(compiled, inv, live, { prune: false, allowDestructive: false })
+  assert.not.ok(plan.actions.some((a) => a.cluster === 'naples'))
+  assert.equal(plan.findings, [])
+  assert.is(namespaceStatus(compiled.namespaces[0]!, inv, live, undefined, 'now').offloadingPhase, 'Ready')
+})
+
+test('a changed mapping strategy is refused without --allow-destructive, and becomes delete + re-create with it', () => {
+  const before = project({ demo: policy('liqo-demo', '{clusterSelector: ["topology.liqo.io/region=south"]}') })
+  const after = project({ demo: tutorial })
+  const live = new Map<string, LiveCluster>([
+    ['venice', cluster('venice', [asLive(before.compiled.clusters.get('venice')?.[0] ?? {})], [asLive(before.compiled.clusters.get('venice')?.[1] ?? {})])],
+    ['florence', cluster('florence')],
+    ['naples', cluster('naples', [asLive(before.compiled.clusters.get('naples')?.[0] ?? {})])],
+  ])
+  const refused = planSync(after.compiled, after.inv, live, { prune: false, allowDestructive: false })
+  assert.ok(refused.findings.some((f) => f.blocking && /DefaultName -> EnforceSameName \(remote namespace liqo-demo-venice -> liqo-demo\)/.test(f.message)))
+  const allowed = planSync(after.compiled, after.inv, live, { prune: false, allowDestructive: true })
+  assert.equal(
+    allowed.actions.map((a) => `${a.op} ${a.cluster} ${a.step}${a.op === 'delete' ? ` ${a.why}` : ''}`),
+    ['delete venice offloading destructive', 'delete naples twins destructive', 'create venice offloading', 'create naples twins'],
+  )
+})
+
+test('a removed policy: listed without --prune, unoffloaded with it (twins, NamespaceOffloading, label; the namespace stays)', () => {
+  const { compiled, inv } = project({ demo: tutorial })
+  const none = project({ other: policy('other', '{clusterSelector: ["nope=1"]}') })
+  const homeNs = asLive(compiled.clusters.get('venice')?.[0] ?? {}, {
+    managedFields: [{ manager: 'nsoffload', operation: 'Apply', fieldsV1: { 'f:metadata': { 'f:labels': { 'f:app.kubernetes.io/managed-by': {}, 'f:liqo.io/scheduling-enabled': {} } } } }],
+  })
+  const live = new Map<string, LiveCluster>([
+    ['venice', cluster('venice', [homeNs], [asLive(compiled.clusters.get('venice')?.[1] ?? {})])],
+    ['florence', cluster('florence')],
+    ['naples', cluster('naples', [asLive(compiled.clusters.get('naples')?.[0] ?? {})])],
+  ])
+  const listed = planSync(none.compiled, none.inv, live, { prune: false, allowDestructive: false })
+  assert.not.ok(listed.actions.some((a) => a.namespace === 'liqo-demo'))
+  assert.ok(listed.findings.some((f) => /policy removed: would unoffload liqo-demo .*run with --prune/.test(f.message)))
+  const pruned = planSync(none.compiled, none.inv, live, { prune: true, allowDestructive: false })
+  const mine = pruned.actions.filter((a) => a.namespace === 'liqo-demo')
+  assert.equal(mine.map((a) => `${a.op} ${a.cluster} ${a.step}`), ['delete naples twins', 'delete venice offloading', 'update venice namespace'])
+  const relabel = mine[2]
+  assert.ok(relabel && relabel.op === 'update')
+  if (relabel?.op === 'update') assert.equal((relabel.manifest['metadata'] as { labels: object }).labels, { 'app.kubernetes.io/managed-by': 'nsoffload' })
+  assert.equal(pruned.pruned, ['liqo-demo'])
+})
+
+test('a deselected cluster: its owned twin is deleted only with --prune', () => {
+  const { compiled, inv } = project({ demo: tutorial })
+  const twin = asLive({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'liqo-demo', labels: { 'app.kubernetes.io/managed-by': 'nsoffload', 'liqo.io/remote-cluster-id': 'venice' }, annotations: { 'liqo.io/original-name': 'liqo-demo' } } })
+  const live = empty()
+  live.set('florence', cluster('florence', [twin]))
+  assert.ok(planSync(compiled, inv, live, { prune: false, allowDestructive: false }).findings.some((f) => f.cluster === 'florence' && /--prune/.test(f.message)))
+  assert.ok(planSync(compiled, inv, live, { prune: true, allowDestructive: false }).actions.some((a) => a.op === 'delete' && a.cluster === 'florence' && a.why === 'deselected'))
+})
+
+test('compare: subset, owned fields that are no longer rendered, after-apply view', () => {
+  assert.ok(isSubset({ a: 1, b: { c: [1, { d: 2 }] } }, { a: 1, x: 0, b: { c: [1, { d: 2, e: 3 }] } }))
+  assert.not.ok(isSubset({ b: { c: [1] } }, { b: { c: [1, 2] } }))
+  const live = {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name: 'n',
+      labels: { a: '1', b: '2', theirs: '3' },
+      managedFields: [
+        { manager: 'nsoffload', operation: 'Apply', fieldsV1: { 'f:metadata': { 'f:labels': { 'f:a': {}, 'f:b': {} } } } },
+        { manager: 'kubectl', operation: 'Update', fieldsV1: { 'f:metadata': { 'f:labels': { 'f:theirs': {} } } } },
+      ],
+    },
+  }
+  assert.equal(ownedPaths(live), [['metadata', 'labels', 'a'], ['metadata', 'labels', 'b']])
+  const rendered = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n', labels: { a: '1' } } }
+  assert.ok(needsApply(rendered, live), 'b was ours and is no longer rendered')
+  assert.not.ok(needsApply({ ...rendered, metadata: { name: 'n', labels: { a: '1', b: '2' } } }, live))
+  assert.equal(afterApply(rendered, live), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n', labels: { a: '1', theirs: '3' } } })
+})
+
+test('the bundled example plans cleanly against empty clusters', () => {
+  const p = loadProject(nodeHost(REPO, {}), { policies: [path.join(REPO, 'policies')], inventory: path.join(REPO, 'inventory.yaml'), inventoryExplicit: true, strict: false }, true)
+  assert.ok(p.compiled && p.validated.inventory)
+  if (!p.compiled || !p.validated.inventory) return
+  const plan = planSync(p.compiled, p.validated.inventory, empty(), { prune: false, allowDestructive: false })
+  assert.ok(plan.actions.length >= 3)
+  assert.ok(plan.actions.every((a) => a.op === 'create'))
+})
+
+test.run()
