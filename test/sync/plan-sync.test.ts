@@ -111,7 +111,7 @@ test('a changed mapping strategy is refused without --allow-destructive, and bec
 })
 
 test('a removed policy: listed without --prune, unoffloaded with it (twins, NamespaceOffloading, label; the namespace stays)', () => {
-  const { compiled, inv } = project({ demo: tutorial })
+  const { compiled } = project({ demo: tutorial })
   const none = project({ other: policy('other', '{clusterSelector: ["nope=1"]}') })
   const homeNs = asLive(compiled.clusters.get('venice')?.[0] ?? {}, {
     managedFields: [{ manager: 'nsoffload', operation: 'Apply', fieldsV1: { 'f:metadata': { 'f:labels': { 'f:app.kubernetes.io/managed-by': {}, 'f:liqo.io/scheduling-enabled': {} } } } }],
