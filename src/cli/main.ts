@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import yargs from 'yargs'
 import type { Host } from '../host/host.ts'
 import { buildCommand } from './commands/build.ts'
@@ -10,12 +9,9 @@ import { syncCommand } from './commands/sync.ts'
 import { validateCommand } from './commands/validate.ts'
 import type { CommandContext, GlobalArgs } from './context.ts'
 import { ExitCode, UsageError } from './exit-codes.ts'
+import { version } from './version.ts'
 
-/** The package version, read once from package.json (two levels above src/cli and dist/cli). */
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-  return pkg.version
-}
+export { version }
 
 /**
  * The CLI: parses argv, runs one command against the host, returns the exit code. Never
