@@ -1,0 +1,131 @@
+import type { NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, Toleration } from '../model/k8s.ts'
+import { LABEL_TYPE, LIQO_RUNTIME_CLASS, TYPE_VIRTUAL_NODE, VIRTUAL_NODE_TAINT_KEY } from '../model/liqo.ts'
+import type { PodSchedulingSpec } from '../model/workload.ts'
+
+/**
+ * Liqo's pod mutating webhook (reference liqo-offloading.md §4.2–4.4), as pure functions over
+ * plain data, named after Liqo's own (`pkg/webhooks/pod/mutations.go`,
+ * `pkg/utils/nodeUtils.go`). Liqo mutates Pods at admission; nsoffload applies the same
+ * mutation to pod templates ahead of time. Inputs are never modified.
+ */
+
+/** What the webhook reads from the namespace's NamespaceOffloading. */
+export interface OffloadingSpec {
+  readonly podOffloadingStrategy: string
+  readonly clusterSelector: NodeSelector
+}
+
+/** A pod spec: its scheduling fields typed, everything else carried along untouched. */
+export type PodSpec = PodSchedulingSpec & { readonly [field: string]: unknown }
+
+/** `{virtual-node.liqo.io/not-allowed, Exists, NoExecute}`: no value, no tolerationSeconds. */
+export const VIRTUAL_NODE_TOLERATION: Toleration = { key: VIRTUAL_NODE_TAINT_KEY, operator: 'Exists', effect: 'NoExecute' }
+/** `liqo.io/type In [virtual-node]` */
+export const TYPE_IN: NodeSelectorRequirement = { key: LABEL_TYPE, operator: 'In', values: [TYPE_VIRTUAL_NODE] }
+/** `liqo.io/type NotIn [virtual-node]` */
+export const TYPE_NOT_IN: NodeSelectorRequirement = { key: LABEL_TYPE, operator: 'NotIn', values: [TYPE_VIRTUAL_NODE] }
+
+const unknownStrategy = (s: string): string => `unknown PodOffloadingStrategyType ${JSON.stringify(s)}`
+
+const copyReq = (r: NodeSelectorRequirement): NodeSelectorRequirement => structuredClone(r)
+const copyTerm = (t: NodeSelectorTerm): NodeSelectorTerm => structuredClone(t)
+
+/**
+ * Table A: the toleration for a strategy. `Local` gives the empty toleration (`{}`, which the
+ * webhook never adds since it stops earlier); `Remote` and `LocalAndRemote` give
+ * {@link VIRTUAL_NODE_TOLERATION}; anything else gives the empty toleration and an error.
+ */
+export function createTolerationFromNamespaceOffloading(strategy: string): { readonly toleration: Toleration; readonly error?: string } {
+  switch (strategy) {
+    case 'LocalAndRemote':
+    case 'Remote':
+      return { toleration: { ...VIRTUAL_NODE_TOLERATION } }
+    case 'Local':
+      return { toleration: {} }
+    default:
+      return { toleration: {}, error: unknownStrategy(strategy) }
+  }
+}
+
+/**
+ * Table B: the selector S the strategy imposes (§4.3). `undefined` = none (Local, and
+ * LocalAndRemote with no cluster selector). Remote: every term of the cluster selector with
+ * `liqo.io/type In [virtual-node]` appended (matchFields kept), or that requirement alone when
+ * the selector is empty. LocalAndRemote: the selector's terms followed by one term
+ * `liqo.io/type NotIn [virtual-node]`.
+ */
+export function createNodeSelectorFromNamespaceOffloading(spec: OffloadingSpec): { readonly selector?: NodeSelector; readonly error?: string } {
+  const terms = spec.clusterSelector.nodeSelectorTerms
+  switch (spec.podOffloadingStrategy) {
+    case 'Remote': {
+      const base: readonly NodeSelectorTerm[] = terms.length === 0 ? [{}] : terms
+      return { selector: { nodeSelectorTerms: base.map((t) => ({ ...copyTerm(t), matchExpressions: [...(t.matchExpressions ?? []).map(copyReq), copyReq(TYPE_IN)] })) } }
+    }
+    case 'LocalAndRemote':
+      if (terms.length === 0) return {}
+      return { selector: { nodeSelectorTerms: [...terms.map(copyTerm), { matchExpressions: [copyReq(TYPE_NOT_IN)] }] } }
+    case 'Local':
+      return {}
+    default:
+      return { error: unknownStrategy(spec.podOffloadingStrategy) }
+  }
+}
+
+/**
+ * Table C: `MergeNodeSelector(P, S)`, the AND of two ORs as a cross product. Pod terms form the
+ * outer loop, imposed terms the inner one; each result term holds the pod term's
+ * matchExpressions followed by the imposed term's. matchFields of both sides are dropped, and
+ * nothing is de-duplicated or simplified: |result| = |P| × |S|.
+ */
+export function mergeNodeSelector(pod: Partial<NodeSelector>, imposed: NodeSelector): NodeSelector {
+  const out: NodeSelectorTerm[] = []
+  for (const p of pod.nodeSelectorTerms ?? []) {
+    for (const s of imposed.nodeSelectorTerms) {
+      const exprs = [...(p.matchExpressions ?? []), ...(s.matchExpressions ?? [])].map(copyReq)
+      // Go's nil slice: a term with no expressions is serialised as `{}`.
+      out.push(exprs.length > 0 ? { matchExpressions: exprs } : {})
+    }
+  }
+  return { nodeSelectorTerms: out }
+}
+
+/**
+ * Table D: puts S into the pod (§4.4). No affinity, no nodeAffinity, or no required terms:
+ * the required selector becomes S as is (matchFields included). Otherwise it becomes
+ * Merge(pod's, S). podAffinity, podAntiAffinity and preferred terms are preserved.
+ */
+export function fillPodWithTheNewNodeSelector<P extends PodSpec>(imposed: NodeSelector | undefined, pod: P): P {
+  if (imposed === undefined) return pod
+  const s = (): NodeSelector => ({ nodeSelectorTerms: imposed.nodeSelectorTerms.map(copyTerm) })
+  const aff = pod.affinity
+  if (aff === undefined || aff === null) return { ...pod, affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: s() } } }
+  const na = aff.nodeAffinity
+  if (na === undefined || na === null) return { ...pod, affinity: { ...aff, nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: s() } } }
+  const req = na.requiredDuringSchedulingIgnoredDuringExecution
+  const required = req === undefined || req === null || (req.nodeSelectorTerms ?? []).length === 0 ? s() : mergeNodeSelector(req, imposed)
+  return { ...pod, affinity: { ...aff, nodeAffinity: { ...na, requiredDuringSchedulingIgnoredDuringExecution: required } } }
+}
+
+export interface MutationResult<P> {
+  readonly pod: P
+  /** Whether the pod was changed (false for Local, the Liqo RuntimeClass, and errors). */
+  readonly mutated: boolean
+  readonly error?: string
+}
+
+/**
+ * Table E: `mutatePod`. Local: unchanged. A pod whose `runtimeClassName` is exactly the Liqo
+ * runtime class: unchanged (neither toleration nor affinity). Otherwise the virtual-node
+ * toleration is appended (even when an identical one is there: Liqo does not de-duplicate)
+ * and S is put into the pod.
+ */
+export function mutatePod<P extends PodSpec>(spec: OffloadingSpec, pod: P, liqoRuntimeClassName: string = LIQO_RUNTIME_CLASS): MutationResult<P> {
+  if (spec.podOffloadingStrategy === 'Local') return { pod, mutated: false }
+  if (pod.runtimeClassName === liqoRuntimeClassName) return { pod, mutated: false }
+  const tol = createTolerationFromNamespaceOffloading(spec.podOffloadingStrategy)
+  if (tol.error !== undefined) return { pod, mutated: false, error: tol.error }
+  const withToleration: P = { ...pod, tolerations: [...(pod.tolerations ?? []), tol.toleration] }
+  const sel = createNodeSelectorFromNamespaceOffloading(spec)
+  if (sel.error !== undefined) return { pod, mutated: false, error: sel.error }
+  return { pod: fillPodWithTheNewNodeSelector(sel.selector, withToleration), mutated: true }
+}

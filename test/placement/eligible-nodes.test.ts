@@ -1,0 +1,158 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import type { NodeSelectorRequirement, Toleration } from '../../src/model/k8s.ts'
+import {
+  admitRuntimeClass,
+  eligibleNodes,
+  exclusionSummary,
+  judgeNodes,
+  schedulerMessage,
+  type SchedulingNode,
+  toleratesTaint,
+} from '../../src/placement/eligible-nodes.ts'
+import { virtualNode } from '../../src/validate/to-inventory.ts'
+import { mutatePod, type PodSpec } from '../../src/workloads/patch-pod.ts'
+
+/** The placement preview against the kube-scheduler's filters (reference scheduling-semantics.md). */
+
+const home: SchedulingNode = { name: 'venice-control-plane', labels: { 'kubernetes.io/hostname': 'venice-control-plane', 'topology.liqo.io/region': 'north' }, taints: [] }
+const florence = virtualNode('florence', 'florence', { 'topology.liqo.io/region': 'center' })
+const naples = virtualNode('naples', 'naples', { 'topology.liqo.io/region': 'south' })
+const nodes = [home, florence, naples]
+
+const required = (...terms: NodeSelectorRequirement[][]): PodSpec => ({
+  affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms.map((matchExpressions) => ({ matchExpressions })) } } },
+})
+const region = (v: string): NodeSelectorRequirement => ({ key: 'topology.liqo.io/region', operator: 'In', values: [v] })
+
+// §4.7: Liqo's end-to-end placement matrix (test/e2e/cruise/offloadingpolicies), through
+// mutatePod then eligibleNodes. "local" deployment: liqo.io/type DoesNotExist; "remote":
+// liqo.io/type Exists; RC: runtimeClassName liqo.
+const deployments: Record<string, PodSpec> = {
+  remote: required([{ key: 'liqo.io/type', operator: 'Exists' }]),
+  local: required([{ key: 'liqo.io/type', operator: 'DoesNotExist' }]),
+  'remote + RC': { ...required([{ key: 'liqo.io/type', operator: 'Exists' }]), runtimeClassName: 'liqo' },
+  'local + RC': { ...required([{ key: 'liqo.io/type', operator: 'DoesNotExist' }]), runtimeClassName: 'liqo' },
+}
+const matrix: Record<string, Record<string, 'Running' | 'Pending'>> = {
+  Local: { remote: 'Pending', local: 'Running', 'remote + RC': 'Running', 'local + RC': 'Pending' },
+  Remote: { remote: 'Running', local: 'Pending', 'remote + RC': 'Running', 'local + RC': 'Pending' },
+  LocalAndRemote: { remote: 'Running', local: 'Running', 'remote + RC': 'Running', 'local + RC': 'Pending' },
+}
+const e2eNodes = [{ name: 'cluster1-control-plane', labels: { 'kubernetes.io/hostname': 'cluster1-control-plane' }, taints: [] }, virtualNode('cluster2', 'cluster2', {})]
+for (const [strategy, row] of Object.entries(matrix)) {
+  for (const [deployment, expected] of Object.entries(row)) {
+    test(`§4.7 matrix: ${strategy} × ${deployment} → ${expected}`, () => {
+      const pod = mutatePod({ podOffloadingStrategy: strategy, clusterSelector: { nodeSelectorTerms: [] } }, deployments[deployment] ?? {}).pod
+      const where = eligibleNodes(pod, e2eNodes)
+      assert.is(where.length > 0 ? 'Running' : 'Pending', expected, `eligible: ${where.join(', ')}`)
+      if (expected === 'Running') assert.equal(where, [deployment.startsWith('remote') ? 'cluster2' : 'cluster1-control-plane'])
+    })
+  }
+}
+
+test('the tutorial: app-south only on naples, app-center nowhere, with the scheduler\'s message', () => {
+  const policy = { podOffloadingStrategy: 'LocalAndRemote', clusterSelector: { nodeSelectorTerms: [{ matchExpressions: [region('south')] }] } }
+  const south = mutatePod(policy, required([region('south')])).pod
+  const center = mutatePod(policy, required([region('center')])).pod
+  assert.equal(eligibleNodes(south, nodes), ['naples'])
+  assert.equal(eligibleNodes(center, nodes), [])
+  const verdicts = judgeNodes(center, nodes)
+  assert.is(schedulerMessage(verdicts), "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.")
+  assert.is(exclusionSummary(verdicts), 'required node affinity excludes venice-control-plane, florence, naples')
+  assert.equal(verdicts[1]?.excludedBy, {
+    kind: 'nodeAffinity',
+    misses: ['term 1: topology.liqo.io/region In [south] (label is "center")', 'term 2: liqo.io/type NotIn [virtual-node] (label is "virtual-node")'],
+  })
+  // Without the webhook's patch, the taint keeps the virtual nodes out.
+  const unpatched = judgeNodes(required([region('center')]), nodes)
+  assert.is(schedulerMessage(unpatched), "0/3 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 2 node(s) had untolerated taint {virtual-node.liqo.io/not-allowed: true}.")
+})
+
+test('virtual nodes carry Liqo\'s labels and taint', () => {
+  assert.equal(naples.labels, { 'topology.liqo.io/region': 'south', 'liqo.io/type': 'virtual-node', 'liqo.io/remote-cluster-id': 'naples' })
+  assert.equal(naples.taints, [{ key: 'virtual-node.liqo.io/not-allowed', value: 'true', effect: 'NoExecute' }])
+})
+
+// Taints and tolerations (core/v1 ToleratesTaint).
+const taint = { key: 'k', value: 'v', effect: 'NoSchedule' }
+const tolerationCases: [Toleration, boolean][] = [
+  [{ key: 'k', operator: 'Equal', value: 'v', effect: 'NoSchedule' }, true],
+  [{ key: 'k', value: 'v' }, true],
+  [{ key: 'k', operator: 'Equal', value: 'w' }, false],
+  [{ key: 'k', operator: 'Exists' }, true],
+  [{ key: 'k', operator: 'Exists', effect: 'NoExecute' }, false],
+  [{ operator: 'Exists' }, true],
+  [{ operator: 'Exists', effect: 'NoSchedule' }, true],
+  [{ key: 'other', operator: 'Exists' }, false],
+  [{ key: 'k', operator: 'Gt' }, false],
+]
+tolerationCases.forEach(([t, ok], i) => {
+  test(`toleration ${i}: ${JSON.stringify(t)} ${ok ? 'tolerates' : 'does not tolerate'} k=v:NoSchedule`, () => {
+    assert.is(toleratesTaint(t, taint), ok)
+  })
+})
+
+test('only NoSchedule and NoExecute taints filter', () => {
+  const mk = (effect: string): SchedulingNode => ({ name: effect, labels: {}, taints: [{ key: 'k', value: 'v', effect }] })
+  assert.equal(eligibleNodes({}, [mk('NoSchedule'), mk('NoExecute'), mk('PreferNoSchedule')]), ['PreferNoSchedule'])
+})
+
+test('every filtering taint must be tolerated; the first untolerated one is reported', () => {
+  const n: SchedulingNode = { name: 'n', labels: {}, taints: [{ key: 'a', effect: 'NoSchedule' }, { key: 'b', value: '1', effect: 'NoExecute' }] }
+  const v = judgeNodes({ tolerations: [{ key: 'a', operator: 'Exists' }] }, [n])
+  assert.equal(v[0]?.excludedBy, { kind: 'taint', taint: { key: 'b', value: '1', effect: 'NoExecute' } })
+  assert.equal(eligibleNodes({ tolerations: [{ key: 'a', operator: 'Exists' }, { key: 'b', value: '1' }] }, [n]), ['n'])
+})
+
+test('nodeSelector: every key with exactly that value, ANDed with the affinity', () => {
+  assert.equal(eligibleNodes({ nodeSelector: { 'topology.liqo.io/region': 'north' } }, nodes), ['venice-control-plane'])
+  assert.equal(eligibleNodes({ nodeSelector: { 'topology.liqo.io/region': 'north' }, ...required([region('south')]) }, nodes), [])
+  assert.equal(judgeNodes({ nodeSelector: { disk: 'ssd' } }, [home])[0]?.excludedBy, { kind: 'nodeSelector', key: 'disk', value: 'ssd', fromRuntimeClass: false })
+})
+
+test('unschedulable nodes are skipped unless the pod tolerates node.kubernetes.io/unschedulable', () => {
+  const cordoned: SchedulingNode = { ...home, name: 'cordoned', unschedulable: true }
+  assert.equal(eligibleNodes({}, [cordoned, home]), ['venice-control-plane'])
+  assert.equal(eligibleNodes({ tolerations: [{ key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' }] }, [cordoned]), ['cordoned'])
+  assert.is(schedulerMessage(judgeNodes({}, [cordoned])), '0/1 nodes are available: 1 node(s) were unschedulable.')
+})
+
+test('spec.nodeName binds to that node only', () => {
+  assert.equal(eligibleNodes({ nodeName: 'venice-control-plane' }, nodes), ['venice-control-plane'])
+  assert.is(schedulerMessage(judgeNodes({ nodeName: 'elsewhere' }, [home])), "0/1 nodes are available: 1 node(s) didn't match the requested node name.")
+})
+
+test('required affinity: terms ORed, an empty term matches nothing, [] is unconstrained, matchFields on the name', () => {
+  assert.equal(eligibleNodes(required([region('south')], [region('north')]), nodes), ['venice-control-plane'])
+  assert.equal(eligibleNodes({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{}] } } } }, [home]), [])
+  assert.equal(eligibleNodes({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } } }, [home]), ['venice-control-plane'])
+  const byName = { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['naples'] }] }] } } }, tolerations: [{ operator: 'Exists' }] }
+  assert.equal(eligibleNodes(byName, nodes), ['naples'])
+})
+
+test('RuntimeClass liqo: nodeSelector liqo.io/type=virtual-node and the toleration, added at admission', () => {
+  const admitted = admitRuntimeClass({ runtimeClassName: 'liqo', tolerations: [{ key: 'x', operator: 'Exists' }] })
+  assert.equal(admitted.spec.nodeSelector, { 'liqo.io/type': 'virtual-node' })
+  assert.equal(admitted.spec.tolerations, [{ key: 'x', operator: 'Exists' }, { key: 'virtual-node.liqo.io/not-allowed', operator: 'Exists', effect: 'NoExecute' }])
+  assert.equal(eligibleNodes({ runtimeClassName: 'liqo' }, nodes), ['florence', 'naples'])
+  assert.equal(judgeNodes({ runtimeClassName: 'liqo' }, [home])[0]?.excludedBy, { kind: 'nodeSelector', key: 'liqo.io/type', value: 'virtual-node', fromRuntimeClass: true })
+  // Another runtime class brings no scheduling constraints of its own here.
+  assert.equal(eligibleNodes({ runtimeClassName: 'gvisor' }, nodes), ['venice-control-plane'])
+})
+
+test('RuntimeClass liqo with a conflicting nodeSelector: the pod is rejected, no node', () => {
+  const v = judgeNodes({ runtimeClassName: 'liqo', nodeSelector: { 'liqo.io/type': 'other' } }, nodes)
+  assert.ok(v.every((x) => x.excludedBy?.kind === 'runtimeClassConflict'))
+})
+
+test('cost is linear: 2,000 nodes × 200 workloads in well under a second', () => {
+  const many: SchedulingNode[] = Array.from({ length: 2000 }, (_, i) => (i % 2 === 0 ? { name: `n${i}`, labels: { zone: `z${i % 7}` }, taints: [] } : virtualNode(`c${i}`, `c${i}`, { zone: `z${i % 7}` })))
+  const start = performance.now()
+  let total = 0
+  for (let w = 0; w < 200; w++) total += eligibleNodes(required([{ key: 'zone', operator: 'In', values: [`z${w % 7}`] }]), many).length
+  assert.ok(total > 0)
+  assert.ok(performance.now() - start < 1000, `took ${performance.now() - start} ms`)
+})
+
+test.run()
