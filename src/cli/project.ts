@@ -4,6 +4,9 @@ import { dedupeDiagnostics, diag, type Diagnostic, sortDiagnostics, strictify } 
 import type { Host } from '../host/host.ts'
 import { displayPath, expandPaths, InputError, readYamlFiles } from '../load/read-inputs.ts'
 import type { Policy } from '../model/policy.ts'
+import type { Workload } from '../model/workload.ts'
+import { readWorkloadDocs } from '../load/read-workloads.ts'
+import { toWorkloads } from '../workloads/to-workloads.ts'
 import { validate, type Validated } from '../validate/validate.ts'
 import { UsageError } from './exit-codes.ts'
 
@@ -14,6 +17,8 @@ export interface InputOptions {
   /** `-i` was given explicitly: a missing file is then an error even for `validate`. */
   readonly inventoryExplicit: boolean
   readonly strict: boolean
+  /** Read the policies' workload files (default true; `fn` gets its workloads on stdin). */
+  readonly workloads?: boolean
 }
 
 export interface Project {
@@ -49,11 +54,24 @@ export function loadProject(host: Host, opts: InputOptions, needInventory: boole
     if (policyFiles.length === 0 || (validated.policies.length === 0 && !diagnostics.some((d) => d.severity === 'error'))) {
       diagnostics.push(diag('noPolicies', `no policy found in ${opts.policies.join(', ')}`, undefined, { hint: 'policies are *.yaml files of kind OffloadingPolicy or NamespaceOffloading' }))
     }
-    diagnostics.push(...checkWorkloadPaths(host, validated.policies))
+    const workloads = new Map<string, Workload[]>()
+    if (opts.workloads !== false) {
+      const pathDiags = checkWorkloadPaths(host, validated.policies)
+      diagnostics.push(...pathDiags)
+      if (!pathDiags.some((d) => d.severity === 'error')) {
+        const read = readWorkloadDocs(host, validated.policies, texts)
+        diagnostics.push(...read.diagnostics)
+        for (const p of validated.policies) {
+          const w = toWorkloads(p, read.docs.get(p.namespace) ?? [])
+          diagnostics.push(...w.diagnostics)
+          workloads.set(p.namespace, w.workloads)
+        }
+      }
+    }
     let compiled: Compiled | undefined
     const valid = !diagnostics.some((d) => d.severity === 'error')
     if (valid && validated.inventory) {
-      compiled = compile(validated.policies, validated.inventory)
+      compiled = compile(validated.policies, validated.inventory, workloads)
       diagnostics.push(...compiled.diagnostics)
     }
     const all = sortDiagnostics(dedupeDiagnostics(opts.strict ? strictify(diagnostics) : diagnostics))

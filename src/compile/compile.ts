@@ -3,10 +3,14 @@ import type { Inventory } from '../model/inventory.ts'
 import type { Manifest } from '../model/k8s.ts'
 import type { NamespaceOffloadingStatus } from '../model/liqo.ts'
 import type { Policy } from '../model/policy.ts'
+import type { Workload } from '../model/workload.ts'
+import { inventoryNodes } from '../placement/inventory-nodes.ts'
+import { type CompiledWorkload, compileWorkloads } from '../workloads/compile-workloads.ts'
+import { duplicateObjects, type PlacedObject } from '../workloads/duplicates.ts'
 import { DNS1123_LABEL_MAX, dns1123Label } from '../selectors/label-syntax.ts'
 import { type ClusterOutcome, offloadingStatus } from './predict-status.ts'
 import { remoteNamespaceName } from './remote-name.ts'
-import { homeNamespace, namespaceOffloading, twinNamespace } from './render-manifests.ts'
+import { homeNamespace, markOwned, namespaceOffloading, twinNamespace } from './render-manifests.ts'
 import { type ClusterSelection, selectClusters } from './select-clusters.ts'
 
 /** Why Liqo would fail to create the twin on a selected cluster. */
@@ -24,6 +28,8 @@ export interface CompiledNamespace {
   readonly status: NamespaceOffloadingStatus
   /** Manifests per cluster ID, home included. */
   readonly manifests: ReadonlyMap<string, readonly Manifest[]>
+  /** The policy's workloads, patched as Liqo's webhook would, with their placement preview. */
+  readonly workloads: readonly CompiledWorkload[]
 }
 
 export interface Compiled {
@@ -35,11 +41,15 @@ export interface Compiled {
 
 /**
  * The compile stage: validated policies against the inventory, into per-cluster manifests and
- * the predicted NamespaceOffloading status. Pure; cost is linear in policies × clusters.
+ * the predicted NamespaceOffloading status; each policy's workloads (by namespace) are patched
+ * into the home cluster's manifests and previewed on the inventory's nodes. Pure; cost is
+ * linear in policies × clusters + workloads × nodes.
  */
-export function compile(policies: readonly Policy[], inv: Inventory): Compiled {
+export function compile(policies: readonly Policy[], inv: Inventory, workloads: ReadonlyMap<string, readonly Workload[]> = new Map()): Compiled {
   const diagnostics: Diagnostic[] = []
   const homeID = inv.home.clusterID
+  const placement = { nodes: inventoryNodes(inv), homeNodesKnown: inv.home.nodes.length > 0 }
+  const homeObjects: PlacedObject[] = []
   const unmanaged = new Map(inv.remotes.map((r) => [r.clusterID, new Set(r.namespaces)]))
   const namespaces: CompiledNamespace[] = []
   for (const p of policies) {
@@ -84,14 +94,21 @@ export function compile(policies: readonly Policy[], inv: Inventory): Compiled {
       requested: d.selected,
       phase: d.selected ? (d.failure ? 'CreationLoopBackOff' : 'Accepted') : '',
     }))
-    const manifests = new Map<string, Manifest[]>([[homeID, [homeNamespace(p), namespaceOffloading(p)]]])
+    const cw = compileWorkloads(p, workloads.get(p.namespace) ?? [], placement)
+    diagnostics.push(...cw.diagnostics)
+    const generated = [homeNamespace(p), namespaceOffloading(p)]
+    const policyAt = p.source.locate(['metadata', 'name'])
+    homeObjects.push(...generated.map((m) => ({ manifest: m, at: policyAt, generated: true })))
+    homeObjects.push(...cw.workloads.map((w) => ({ manifest: w.manifest, at: w.workload.source.locate(['metadata', 'name']) })))
+    const manifests = new Map<string, Manifest[]>([[homeID, [...generated, ...cw.workloads.map((w) => markOwned(w.manifest))]]])
     for (const d of decisions) {
       // A twin Liqo could not create is not rendered: it would be invalid or take over someone else's namespace.
       if (d.selected && !d.failure) manifests.set(d.clusterID, [twinNamespace(p, remoteName, homeID, d.clusterID)])
     }
-    namespaces.push({ policy: p, remoteNamespaceName: remoteName, clusters: decisions, status: offloadingStatus(remoteName, outcomes, { generation: 1 }), manifests })
+    namespaces.push({ policy: p, remoteNamespaceName: remoteName, clusters: decisions, status: offloadingStatus(remoteName, outcomes, { generation: 1 }), manifests, workloads: cw.workloads })
   }
   diagnostics.push(...twinCollisions(namespaces))
+  diagnostics.push(...duplicateObjects(homeObjects))
   const clusters = new Map<string, Manifest[]>([[homeID, []], ...inv.remotes.map((r): [string, Manifest[]] => [r.clusterID, []])])
   for (const ns of namespaces) for (const [id, ms] of ns.manifests) clusters.get(id)?.push(...ms)
   return { namespaces, clusters, diagnostics }

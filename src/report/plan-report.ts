@@ -1,6 +1,7 @@
 import type { Compiled, CompiledNamespace } from '../compile/compile.ts'
 import type { Diagnostic } from '../diagnostics/diagnostic.ts'
 import type { NamespaceOffloadingStatus } from '../model/liqo.ts'
+import { type CompiledWorkload, placementReasons } from '../workloads/compile-workloads.ts'
 
 /** One namespace of `plan --format json` (SPEC §3: namespace, remoteNamespaceName, status, workloads). */
 export interface PlanNamespace {
@@ -18,8 +19,29 @@ export interface PlanWorkload {
   readonly kind: string
   readonly name: string
   readonly schedulable: boolean
+  /** The eligible node names (home nodes, then virtual nodes by cluster ID). */
   readonly nodes: readonly string[]
+  /** Whether the pod template was patched as Liqo's webhook would patch its pods. */
+  readonly patched?: boolean
+  /** The kube-scheduler's summary, e.g. `0/3 nodes are available: …`. */
+  readonly message?: string
+  /** One line per excluded node: `florence: required node affinity: term 1: …`. */
   readonly reasons?: readonly string[]
+}
+
+/** The plan entry of a compiled workload (pod kinds only: other kinds are not placed). */
+export function planWorkload(w: CompiledWorkload): PlanWorkload | undefined {
+  if (!w.placement) return undefined
+  const reasons = placementReasons(w.placement)
+  return {
+    kind: w.workload.kind,
+    name: w.workload.name,
+    schedulable: w.placement.nodes.length > 0,
+    nodes: w.placement.nodes,
+    patched: w.patched,
+    message: w.placement.message,
+    ...(reasons.length > 0 ? { reasons } : {}),
+  }
 }
 
 export interface PlanDocument {
@@ -36,7 +58,7 @@ const FAILURE_TEXT: Readonly<Record<string, string>> = {
   existsUnmanaged: 'namespace exists there, not managed by Liqo',
 }
 
-export function planNamespace(ns: CompiledNamespace, workloads: readonly PlanWorkload[] = []): PlanNamespace {
+export function planNamespace(ns: CompiledNamespace, workloads: readonly PlanWorkload[] = ns.workloads.flatMap((w) => planWorkload(w) ?? [])): PlanNamespace {
   return {
     namespace: ns.policy.namespace,
     source: ns.policy.source.file,
@@ -59,7 +81,7 @@ export function planDocument(home: string, compiled: Compiled, diagnostics: read
     apiVersion: 'nsoffload.dev/v1alpha1',
     kind: 'OffloadingPlan',
     home,
-    namespaces: compiled.namespaces.map((ns) => planNamespace(ns, workloads?.get(ns.policy.namespace) ?? [])),
+    namespaces: compiled.namespaces.map((ns) => planNamespace(ns, workloads?.get(ns.policy.namespace))),
     diagnostics,
   }
 }
@@ -97,12 +119,12 @@ export function planText(doc: PlanDocument): string {
     } else out.push('  clusters: none in the inventory')
     if (ns.workloads.length > 0) {
       out.push('  workloads:')
-      out.push(
-        ...table(
-          ns.workloads.map((w) => [`${w.kind}/${w.name}`, w.schedulable ? `-> ${w.nodes.join(', ')}` : 'UNSCHEDULABLE', (w.reasons ?? []).join('; ')]),
-          '    ',
-        ),
+      const rows = table(
+        ns.workloads.map((w) => [`${w.kind}/${w.name}`, w.schedulable ? `-> ${w.nodes.join(', ')}` : `UNSCHEDULABLE  ${w.message ?? ''}`]),
+        '    ',
       )
+      // An unschedulable workload gets one line per node saying what excludes it.
+      ns.workloads.forEach((w, i) => out.push(rows[i] ?? '', ...(w.schedulable ? [] : (w.reasons ?? []).map((r) => `      ${r}`))))
     }
     out.push('')
   }
