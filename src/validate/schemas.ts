@@ -21,7 +21,8 @@ let compiled: Record<SchemaKind, ValidateFunction> | undefined
 
 function validators(): Record<SchemaKind, ValidateFunction> {
   if (compiled) return compiled
-  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true })
+  // verbose: errors carry their parentSchema, which the "did you mean" hints of unknown fields read.
+  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true })
   const load = (f: string): object => JSON.parse(readFileSync(new URL(f, schemaDir), 'utf8')) as object
   for (const f of Object.values(SCHEMA_FILES)) ajv.addSchema(load(f), f)
   const get = (f: string): ValidateFunction => {
