@@ -1,5 +1,6 @@
 import type { Manifest, NodeSelectorTerm } from '../model/k8s.ts'
 import {
+  ANNOTATION_MANAGED_BY,
   ANNOTATION_MANAGED_BY_NSMAP,
   ANNOTATION_ORIGINAL_NAME,
   LABEL_MANAGED_BY,
@@ -74,4 +75,14 @@ export function twinNamespace(p: Policy, remoteName: string, homeID: string, rem
       { [ANNOTATION_MANAGED_BY_NSMAP]: `${TENANT_NAMESPACE_PREFIX}${homeID}/${remoteID}`, [ANNOTATION_ORIGINAL_NAME]: p.namespace },
     ),
   }
+}
+
+/**
+ * A workload as nsoffload applies it: the ownership annotation added, nothing else changed, so
+ * that `sync` can tell the objects it applied from those others manage.
+ */
+export function markOwned(m: Manifest): Manifest {
+  const md = (m['metadata'] ?? {}) as Record<string, unknown>
+  const annotations = { ...((md['annotations'] ?? {}) as Record<string, string>), [ANNOTATION_MANAGED_BY]: MANAGED_BY_VALUE }
+  return { ...m, metadata: { ...md, annotations } }
 }

@@ -97,6 +97,11 @@ export interface NamespaceOffloadingStatus {
 /** NamespaceMap `status.currentMapping` phases (§8.3); `''` = no mapping yet. */
 export type MappingPhase = 'Accepted' | 'CreationLoopBackOff' | 'Terminating' | ''
 
-/** The ownership marker nsoffload puts on everything it creates. */
+/** The ownership marker nsoffload puts on the objects it generates (namespaces, NamespaceOffloadings). */
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by'
 export const MANAGED_BY_VALUE = 'nsoffload'
+/**
+ * The ownership marker on the workloads nsoffload applies: an annotation, so that the
+ * application's own `app.kubernetes.io/managed-by` label is left as its authors set it.
+ */
+export const ANNOTATION_MANAGED_BY = 'nsoffload.dev/managed-by'

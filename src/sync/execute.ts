@@ -153,6 +153,7 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
   if (!homeClient) throw new SyncError(`no connection for the home cluster ${homeID}`)
   const crdReady = await ensureCrd(homeClient, opts, io)
   const live = await readAll(compiled, inv, io)
+  const existing = new Map([...live].map(([id, l]) => [id, new Set(l.namespaces.keys())]))
   const plan = planSync(compiled, inv, live, { prune: opts.prune, allowDestructive: opts.allowDestructive })
   const results: ActionResult[] = []
   let statusWrites = 0
@@ -171,6 +172,14 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
         if (step === 'offloading' && !crdReady && opts.dryRun) {
           io.log(`${a.cluster}: would ${a.op} ${a.op === 'delete' ? describe(a.live) : describe(a.manifest)} (after installing the CRD)`)
           return { action: a, ok: true }
+        }
+        // A dry run cannot create inside a namespace that only this sync would create (the server answers 404).
+        if (opts.dryRun && a.op !== 'delete') {
+          const inNamespace = meta(a.manifest).namespace
+          if (inNamespace !== undefined && !existing.get(a.cluster)?.has(inNamespace)) {
+            io.log(`${a.cluster}: would ${a.op} ${describe(a.manifest)} (in namespace ${inNamespace}, which this sync creates)`)
+            return { action: a, ok: true }
+          }
         }
         try {
           if (a.op === 'delete') {

@@ -23,9 +23,10 @@ const nsOf = (o: LiveObject): string | undefined => {
   return typeof v === 'string' ? v : undefined
 }
 
+/** LISTs all objects of a type; items of a list carry no apiVersion/kind, so they are set here. */
 async function list(client: KubeClient, t: ResourceType): Promise<LiveObject[] | undefined> {
   const r = await client.get<{ items?: LiveObject[] }>(collectionPath(t))
-  return r ? (r.items ?? []) : undefined
+  return r ? (r.items ?? []).map((o) => ({ apiVersion: t.apiVersion, kind: t.kind, ...o })) : undefined
 }
 
 export const CRD_PATH = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/namespaceoffloadings.offloading.liqo.io'

@@ -4,6 +4,7 @@ import { meta, typeOf } from '../kube/resources.ts'
 import type { Inventory } from '../model/inventory.ts'
 import type { Manifest } from '../model/k8s.ts'
 import {
+  ANNOTATION_MANAGED_BY,
   ANNOTATION_MANAGED_BY_NSMAP,
   ANNOTATION_ORIGINAL_NAME,
   LABEL_MANAGED_BY,
@@ -48,7 +49,9 @@ export interface PlanOptions {
   readonly allowDestructive: boolean
 }
 
-export const isOurs = (o: LiveObject | Manifest): boolean => meta(o).labels[LABEL_MANAGED_BY] === MANAGED_BY_VALUE
+/** nsoffload's ownership marker: the managed-by label, or (on workloads) the managed-by annotation. */
+export const isOurs = (o: LiveObject | Manifest): boolean =>
+  meta(o).labels[LABEL_MANAGED_BY] === MANAGED_BY_VALUE || meta(o).annotations[ANNOTATION_MANAGED_BY] === MANAGED_BY_VALUE
 const deleting = (o: LiveObject): boolean => Boolean(((o['metadata'] ?? {}) as Record<string, unknown>)['deletionTimestamp'])
 export const describe = (m: Manifest | LiveObject): string => {
   const md = meta(m)
