@@ -1,6 +1,7 @@
 import yargs from 'yargs'
 import type { Host } from '../host/host.ts'
 import { buildCommand } from './commands/build.ts'
+import { COMPLETION_HOOK, completionCommand } from './commands/completion.ts'
 import { diffCommand } from './commands/diff.ts'
 import { inventoryCommand } from './commands/inventory.ts'
 import { planCommand } from './commands/plan.ts'
@@ -40,6 +41,8 @@ export async function main(argv: readonly string[], host: Host): Promise<number>
     .command(syncCommand(ctx, raw))
     .command(statusCommand(ctx, raw))
     .command(inventoryCommand(ctx))
+    .command(completionCommand(ctx))
+    .completion(COMPLETION_HOOK, false)
     .demandCommand(1, 'give a command (see --help)')
     .strict()
     .recommendCommands()
