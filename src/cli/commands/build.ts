@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs'
 import { hasErrors } from '../../diagnostics/diagnostic.ts'
 import { clusterFiles, clusterStream, type OutputFile } from '../../render/bundle.ts'
+import { withSyncWaves } from '../../render/sync-waves.ts'
 import { closest } from '../../validate/suggest.ts'
 import { ExitCode, UsageError } from '../exit-codes.ts'
 import { type CommandContext, type GlobalArgs, inputOptions, reportToStderr } from '../context.ts'
@@ -10,6 +11,7 @@ import { writeClusterFolders } from '../write-output.ts'
 interface Args extends GlobalArgs {
   readonly output?: string
   readonly cluster?: string
+  readonly 'sync-waves': boolean
 }
 
 export function buildCommand(ctx: CommandContext, rawArgv: readonly string[]): CommandModule<GlobalArgs, Args> {
@@ -21,16 +23,19 @@ export function buildCommand(ctx: CommandContext, rawArgv: readonly string[]): C
         .option('output', { alias: 'o', type: 'string', describe: 'write DIR/<clusterID>/ for the home and every remote cluster' })
         .option('cluster', { type: 'string', describe: 'print only this cluster\'s manifests as one YAML stream' })
         .option('format', { choices: ['text', 'json'] as const, default: 'text', describe: 'summary format with -o' })
+        .option('sync-waves', { type: 'boolean', default: false, describe: 'annotate Namespaces (wave -2) and NamespaceOffloadings (wave -1) with argocd.argoproj.io/sync-wave, so they land before workloads' })
         .conflicts('output', 'cluster')
         .check((a) => {
           if (a['output'] === undefined && a['cluster'] === undefined) throw new Error('give -o DIR or --cluster ID')
           return true
         })
         .example('$0 build -o out && kubectl kustomize out/venice', 'render, then look at the home cluster')
-        .example('$0 build --cluster naples | kubectl apply -f -', 'one cluster, for a pipeline') as Argv<Args>,
+        .example('$0 build --cluster naples | kubectl apply -f -', 'one cluster, for a pipeline')
+        .example('$0 build --cluster venice --sync-waves', 'for Argo CD: namespace and NamespaceOffloading before workloads') as Argv<Args>,
     handler: (args) => {
       const project = loadProject(ctx.host, inputOptions(args, rawArgv), true)
       const { compiled } = project
+      const waves = args['sync-waves'] ? withSyncWaves : <T>(ms: T): T => ms
       reportToStderr(ctx.host, project.diagnostics, project.texts)
       if (hasErrors(project.diagnostics) || !compiled) {
         ctx.exit(ExitCode.findings)
@@ -43,11 +48,11 @@ export function buildCommand(ctx: CommandContext, rawArgv: readonly string[]): C
           const guess = closest(args.cluster, ids)
           throw new UsageError(`cluster "${args.cluster}" is not in the inventory (${ids.join(', ')})${guess ? `; did you mean "${guess}"?` : ''}`)
         }
-        ctx.host.stdout(clusterStream(ms))
+        ctx.host.stdout(clusterStream(waves(ms)))
         ctx.exit(ExitCode.ok)
         return
       }
-      const folders = new Map<string, OutputFile[]>([...compiled.clusters].map(([id, ms]) => [id, clusterFiles(ms)]))
+      const folders = new Map<string, OutputFile[]>([...compiled.clusters].map(([id, ms]) => [id, clusterFiles(waves(ms))]))
       const out = args.output ?? 'out'
       const written = writeClusterFolders(ctx.host, out, folders)
       const summary = written.map((id) => ({ clusterID: id, path: `${out.replace(/\/+$/, '')}/${id}`, objects: compiled.clusters.get(id)?.length ?? 0 }))
