@@ -10,7 +10,7 @@ import { duplicateObjects, type PlacedObject } from '../workloads/duplicates.ts'
 import { DNS1123_LABEL_MAX, dns1123Label } from '../selectors/label-syntax.ts'
 import { type ClusterOutcome, offloadingStatus } from './predict-status.ts'
 import { remoteNamespaceName } from './remote-name.ts'
-import { homeNamespace, markOwned, namespaceOffloading, twinNamespace } from './render-manifests.ts'
+import { homeNamespace, namespaceOffloading, twinNamespace } from './render-manifests.ts'
 import { type ClusterSelection, selectClusters } from './select-clusters.ts'
 
 /** Why Liqo would fail to create the twin on a selected cluster. */
@@ -100,7 +100,7 @@ export function compile(policies: readonly Policy[], inv: Inventory, workloads: 
     const policyAt = p.source.locate(['metadata', 'name'])
     homeObjects.push(...generated.map((m) => ({ manifest: m, at: policyAt, generated: true })))
     homeObjects.push(...cw.workloads.map((w) => ({ manifest: w.manifest, at: w.workload.source.locate(['metadata', 'name']) })))
-    const manifests = new Map<string, Manifest[]>([[homeID, [...generated, ...cw.workloads.map((w) => markOwned(w.manifest))]]])
+    const manifests = new Map<string, Manifest[]>([[homeID, [...generated, ...cw.workloads.map((w) => w.manifest)]]])
     for (const d of decisions) {
       // A twin Liqo could not create is not rendered: it would be invalid or take over someone else's namespace.
       if (d.selected && !d.failure) manifests.set(d.clusterID, [twinNamespace(p, remoteName, homeID, d.clusterID)])

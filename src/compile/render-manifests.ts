@@ -78,8 +78,9 @@ export function twinNamespace(p: Policy, remoteName: string, homeID: string, rem
 }
 
 /**
- * A workload as nsoffload applies it: the ownership annotation added, nothing else changed, so
- * that `sync` can tell the objects it applied from those others manage.
+ * A workload as `sync` applies it: the ownership annotation added, nothing else changed, so
+ * that it can tell the objects it applied from those others (Argo CD, Flux, kubectl) manage.
+ * Build output carries the application's manifests as they are.
  */
 export function markOwned(m: Manifest): Manifest {
   const md = (m['metadata'] ?? {}) as Record<string, unknown>

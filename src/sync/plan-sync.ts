@@ -1,5 +1,6 @@
 import type { Compiled, CompiledNamespace } from '../compile/compile.ts'
 import { remoteNamespaceName } from '../compile/remote-name.ts'
+import { markOwned } from '../compile/render-manifests.ts'
 import { meta, typeOf } from '../kube/resources.ts'
 import type { Inventory } from '../model/inventory.ts'
 import type { Manifest } from '../model/k8s.ts'
@@ -130,7 +131,10 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
       else if (t.kind === NSO_KIND) {
         if (recreate) actions.push({ op: 'create', cluster: homeID, namespace: name, step: 'offloading', manifest: m })
         else upsert(homeID, name, 'offloading', m, liveNso)
-      } else upsert(homeID, name, 'workloads', m, home?.objects.get(objectKey(t.apiVersion, t.kind, md.namespace, md.name)))
+      } else {
+        // Workloads are the application's manifests: sync applies them with its ownership annotation.
+        upsert(homeID, name, 'workloads', markOwned(m), home?.objects.get(objectKey(t.apiVersion, t.kind, md.namespace, md.name)))
+      }
     }
     for (const d of ns.clusters) {
       const remote = live.get(d.clusterID)
