@@ -3,6 +3,7 @@ import type { Host } from '../host/host.ts'
 import { buildCommand } from './commands/build.ts'
 import { COMPLETION_HOOK, completionCommand } from './commands/completion.ts'
 import { diffCommand } from './commands/diff.ts'
+import { fnCommand } from './commands/fn.ts'
 import { inventoryCommand } from './commands/inventory.ts'
 import { planCommand } from './commands/plan.ts'
 import { statusCommand } from './commands/status.ts'
@@ -41,6 +42,7 @@ export async function main(argv: readonly string[], host: Host): Promise<number>
     .command(syncCommand(ctx, raw))
     .command(statusCommand(ctx, raw))
     .command(inventoryCommand(ctx))
+    .command(fnCommand(ctx, raw))
     .command(completionCommand(ctx))
     .completion(COMPLETION_HOOK, false)
     .demandCommand(1, 'give a command (see --help)')

@@ -1,0 +1,194 @@
+import { isDeepStrictEqual } from 'node:util'
+import { type Document, isCollection, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, stringify } from 'yaml'
+import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
+import { KEY_MARKER, MAX_ALIAS_COUNT, pointer, YAML_VERSION } from '../load/parse-yaml.ts'
+import type { Location } from '../model/source.ts'
+import { isObj } from '../workloads/pod-template.ts'
+
+/**
+ * The KRM functions wire format (kustomize's `config.kubernetes.io/v1` ResourceList): parsed
+ * into a YAML Document that keeps every node as written, so that what nsoffload does not
+ * patch leaves exactly as it came in. Pure.
+ */
+
+export const RESOURCE_LIST_KIND = 'ResourceList'
+export const RESOURCE_LIST_VERSIONS = ['config.kubernetes.io/v1', 'config.kubernetes.io/v1alpha1'] as const
+/** What diagnostics about the function's input call the file. */
+export const STDIN = '<stdin>'
+
+export interface ResourceListItem {
+  readonly index: number
+  readonly value: Readonly<Record<string, unknown>>
+}
+
+export interface ParsedResourceList {
+  readonly text: string
+  readonly doc: Document
+  readonly items: readonly ResourceListItem[]
+  readonly functionConfig?: Readonly<Record<string, unknown>>
+  /** The position of a path inside the input (for diagnostics). */
+  readonly locate: (path: readonly (string | number)[]) => Location
+}
+
+/** Parses a ResourceList strictly (YAML 1.1, unique keys, alias limit). Never throws. */
+export function parseResourceList(text: string): { list?: ParsedResourceList; diagnostics: Diagnostic[] } {
+  const lc = new LineCounter()
+  const doc = parseDocument(text, { version: YAML_VERSION, uniqueKeys: true, prettyErrors: false, lineCounter: lc, keepSourceTokens: true })
+  const at = (offset: number, p = ''): Location => {
+    const { line, col } = lc.linePos(Math.min(offset, text.length))
+    return { file: STDIN, line, column: col, path: p }
+  }
+  const locate = (path: readonly (string | number)[]): Location => {
+    // A path ending in KEY_MARKER points at the key of its last step (as the file locator does).
+    const keyOf = path[path.length - 1] === KEY_MARKER
+    const p = keyOf ? path.slice(0, -1) : path
+    let offset: number | undefined
+    if (keyOf) {
+      const parent = doc.getIn(p.slice(0, -1), true)
+      const pair = isMap(parent) ? parent.items.find((x) => isScalar(x.key) && String(x.key.value) === String(p[p.length - 1])) : undefined
+      offset = (pair?.key as Node | undefined)?.range?.[0]
+    }
+    // The deepest node that exists on the path.
+    for (let n = p.length; offset === undefined && n >= 0; n--) offset = (doc.getIn(p.slice(0, n), true) as Node | undefined)?.range?.[0]
+    return at(offset ?? 0, pointer(p))
+  }
+  if (doc.errors.length > 0) {
+    return { diagnostics: doc.errors.map((e) => diag(e.code === 'DUPLICATE_KEY' ? 'duplicateKey' : 'yamlSyntax', `${e.message.split('\n')[0] ?? e.message} (${e.code})`, at(e.pos[0]))) }
+  }
+  let value: unknown
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
+  } catch (e) {
+    return { diagnostics: [diag('aliasLimit', `the input expands more than ${MAX_ALIAS_COUNT} aliases (${(e as Error).message})`, at(0))] }
+  }
+  const bad = (message: string, p: (string | number)[], hint?: string): { diagnostics: Diagnostic[] } => ({
+    diagnostics: [diag('resourceListInvalid', message, locate(p), { hint: hint ?? 'a KRM function reads one ResourceList (apiVersion: config.kubernetes.io/v1, kind: ResourceList, items: [...]) on stdin' })],
+  })
+  if (!isObj(value)) return bad(value === undefined || value === null ? 'the input is empty' : 'the input is not a mapping', [])
+  if (value['kind'] !== RESOURCE_LIST_KIND) return bad(`kind ${JSON.stringify(value['kind'] ?? null)} is not ResourceList`, value['kind'] === undefined ? [] : ['kind'])
+  if (!RESOURCE_LIST_VERSIONS.includes(value['apiVersion'] as (typeof RESOURCE_LIST_VERSIONS)[number])) {
+    return bad(`apiVersion ${JSON.stringify(value['apiVersion'] ?? null)} is not served for ResourceList`, value['apiVersion'] === undefined ? [] : ['apiVersion'], `use ${RESOURCE_LIST_VERSIONS[0]}`)
+  }
+  const rawItems = value['items'] ?? []
+  if (!Array.isArray(rawItems) || (value['items'] !== undefined && value['items'] !== null && !isSeq(doc.get('items', true)))) return bad('items must be a list', ['items'])
+  const items: ResourceListItem[] = []
+  for (const [index, item] of rawItems.entries()) {
+    if (!isObj(item)) return bad(`items[${index}] is not a mapping`, ['items', index])
+    items.push({ index, value: item })
+  }
+  if (!isMap(doc.contents)) return bad('the input is not a mapping', [])
+  const fc = value['functionConfig']
+  return { list: { text, doc, items, ...(isObj(fc) ? { functionConfig: fc } : {}), locate }, diagnostics: [] }
+}
+
+/** A KRM function result (the functions spec's `results[]` entry). */
+export interface KrmResult {
+  readonly message: string
+  readonly severity: 'error' | 'warning' | 'info'
+  readonly resourceRef?: { readonly apiVersion: string; readonly kind: string; readonly name: string; readonly namespace?: string }
+  readonly field?: { readonly path: string }
+  readonly file?: { readonly path: string; readonly index?: number }
+  readonly tags?: Readonly<Record<string, string>>
+}
+
+/** One edit of an item: a pod spec field to set (the webhook only ever sets `affinity` and `tolerations`). */
+export interface ItemEdit {
+  readonly index: number
+  readonly path: readonly string[]
+  readonly value: unknown
+}
+
+/**
+ * The output ResourceList. Nothing edited and nothing to report: the input text as it came.
+ * Otherwise the edited fields are spliced into the input text (every other byte stays as it
+ * came in, comments and indentation included) and the results appended; should a splice not
+ * give exactly the intended data, the document is written whole instead, in kyaml's style.
+ */
+export function writeResourceList(list: ParsedResourceList, edits: readonly ItemEdit[], results: readonly KrmResult[]): string {
+  if (edits.length === 0 && results.length === 0) return list.text
+  return splice(list, edits, results) ?? rewrite(list, edits, results)
+}
+
+/** The whole document, re-serialised (comments kept, layout normalised). */
+function rewrite(list: ParsedResourceList, edits: readonly ItemEdit[], results: readonly KrmResult[]): string {
+  const doc = list.doc.clone()
+  for (const e of edits) doc.setIn(['items', e.index, ...e.path], doc.createNode(e.value))
+  if (results.length > 0) {
+    const existing = doc.get('results')
+    const previous: unknown[] = isSeq(existing) ? (existing.toJSON() as unknown[]) : []
+    doc.set('results', doc.createNode([...previous, ...results]))
+  }
+  return doc.toString({ indentSeq: false, lineWidth: 0, flowCollectionPadding: false })
+}
+
+const block = (v: unknown, col: number): string =>
+  stringify(v, { version: YAML_VERSION, indentSeq: false, lineWidth: 0 })
+    .trimEnd()
+    .split('\n')
+    .join('\n' + ' '.repeat(col))
+const flow = (v: unknown): string => stringify(v, { version: YAML_VERSION, collectionStyle: 'flow', flowCollectionPadding: false, lineWidth: 0 }).trimEnd()
+const columnOf = (text: string, offset: number): number => offset - (text.lastIndexOf('\n', offset - 1) + 1)
+
+interface TextEdit {
+  readonly at: number
+  readonly end: number
+  readonly insert: string
+}
+
+/** Splices the edits into the input text; `undefined` when that cannot be done safely. */
+function splice(list: ParsedResourceList, edits: readonly ItemEdit[], results: readonly KrmResult[]): string | undefined {
+  const text = list.text
+  const doc = list.doc
+  if (results.length > 0 && (doc.has('results') || !isMap(doc.contents) || doc.contents.flow)) return undefined
+  const changes: TextEdit[] = []
+  for (const e of edits) {
+    const field = e.path[e.path.length - 1]
+    const parent = doc.getIn(['items', e.index, ...e.path.slice(0, -1)], true)
+    if (field === undefined || !isMap(parent) || !parent.range) return undefined
+    const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === field)
+    const v = pair?.value as (Node & { flow?: boolean }) | null | undefined
+    if (pair && v && v.range) {
+      const [start, end] = v.range
+      if (isCollection(v) && !v.flow) {
+        changes.push({ at: start, end: start + text.slice(start, end).trimEnd().length, insert: block(e.value, columnOf(text, start)) })
+      } else changes.push({ at: start, end, insert: flow(e.value) })
+    } else if (pair) {
+      return undefined
+    } else if (parent.flow) {
+      const close = text.lastIndexOf('}', parent.range[1] - 1)
+      if (close < parent.range[0]) return undefined
+      const empty = text.slice(parent.range[0] + 1, close).trim() === ''
+      changes.push({ at: close, end: close, insert: `${empty ? '' : ', '}${field}: ${flow(e.value)}` })
+    } else {
+      const first = parent.items[0]
+      const last = parent.items[parent.items.length - 1]
+      const lastEnd = (last?.value as Node | null | undefined)?.range ?? (last?.key as Node | null | undefined)?.range
+      const keyStart = (first?.key as Node | null | undefined)?.range?.[0]
+      if (!lastEnd || keyStart === undefined) return undefined
+      const contentEnd = lastEnd[0] + text.slice(lastEnd[0], lastEnd[1]).trimEnd().length
+      const nl = text.indexOf('\n', contentEnd)
+      const at = nl < 0 ? text.length : nl
+      const col = columnOf(text, keyStart)
+      changes.push({ at, end: at, insert: '\n' + ' '.repeat(col) + block({ [field]: e.value }, col) })
+    }
+  }
+  let out = text
+  for (const c of [...changes].sort((a, b) => b.at - a.at)) out = out.slice(0, c.at) + c.insert + out.slice(c.end)
+  if (results.length > 0) out = (out.endsWith('\n') ? out : out + '\n') + block({ results }, 0) + '\n'
+  // The splice must give exactly the intended data, or it is not used.
+  const expected = structuredClone(list.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as Record<string, unknown>)
+  const items = expected['items'] as Record<string, unknown>[]
+  for (const e of edits) setPath(items[e.index], e.path, e.value)
+  if (results.length > 0) expected['results'] = structuredClone(results)
+  const check = parseDocument(out, { version: YAML_VERSION, uniqueKeys: true })
+  if (check.errors.length > 0 || !isDeepStrictEqual(check.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), expected)) return undefined
+  return out
+}
+
+function setPath(target: unknown, path: readonly string[], value: unknown): void {
+  let cur = target as Record<string, unknown>
+  path.forEach((step, i) => {
+    if (i === path.length - 1) cur[step] = structuredClone(value)
+    else cur = cur[step] as Record<string, unknown>
+  })
+}

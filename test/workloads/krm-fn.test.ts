@@ -1,0 +1,257 @@
+import { spawnSync } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { parse } from 'yaml'
+import { REPO, runCli, runIn, source, tempTree } from '../helpers/cli.ts'
+
+/**
+ * `nsoffload fn`, the KRM function: ResourceList in and out, untouched items byte for byte,
+ * results for problems, functionConfig, and real runs by kpt (and what kubectl kustomize does).
+ */
+
+const south = { key: 'topology.liqo.io/region', operator: 'In', values: ['south'] }
+const typeNotIn = { key: 'liqo.io/type', operator: 'NotIn', values: ['virtual-node'] }
+const tol = { key: 'virtual-node.liqo.io/not-allowed', operator: 'Exists', effect: 'NoExecute' }
+
+// Items the way kustomize and kpt hand them over: their own styles, comments and annotations.
+const SOUTH = source`
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: app-south # the tutorial's
+      namespace: liqo-demo
+      annotations:
+        config.kubernetes.io/index: '0'
+        config.kubernetes.io/path: 'deploy.yaml'
+        internal.config.kubernetes.io/id: '1'
+    spec:
+      template:
+        spec:
+          containers:
+            - name: nginx
+              image: "nginx"
+          affinity:
+            nodeAffinity:
+              requiredDuringSchedulingIgnoredDuringExecution:
+                nodeSelectorTerms:
+                - matchExpressions:
+                  - {key: topology.liqo.io/region, operator: In, values: [south]}
+`
+const OTHERS = source`
+  - apiVersion: v1
+    kind: ConfigMap
+    metadata: {name: settings, namespace: liqo-demo, annotations: {config.kubernetes.io/index: '1'}}
+    data:
+      enabled: "yes"   # stays quoted
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: elsewhere, namespace: other}
+    spec: {template: {spec: {containers: [{name: x, image: y}]}}}
+  - apiVersion: batch/v1
+    kind: Job
+    metadata:
+      name: no-namespace
+    spec:
+      template:
+        spec:
+          containers:
+          - name: x
+            image: y
+`
+const list = (items: string, extra = ''): string => `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n${items}${extra}`
+
+interface Result {
+  message: string
+  severity: string
+  resourceRef?: { kind: string; name: string; namespace?: string }
+  field?: { path: string }
+  file?: { path: string; index?: number }
+  tags?: Record<string, string>
+}
+const out = (stdout: string): { items: Record<string, any>[]; results?: Result[] } => parse(stdout, { version: '1.1' })
+
+test('patches the workloads of namespaces with a policy; other items leave byte for byte', async () => {
+  const input = list(SOUTH + OTHERS)
+  const r = await runCli(['fn'], REPO, input)
+  assert.is(r.code, 0, r.stderr)
+  const o = out(r.stdout)
+  const spec = o.items[0]?.['spec']?.template?.spec
+  assert.equal(spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms, [{ matchExpressions: [south, south] }, { matchExpressions: [south, typeNotIn] }])
+  assert.equal(spec?.tolerations, [tol])
+  assert.is(o.results, undefined, 'nothing to report')
+  // Everything but the patched nodes is the input's text.
+  assert.ok(r.stdout.startsWith(input.slice(0, input.indexOf('- {key: topology'))), 'text before the patch')
+  assert.ok(r.stdout.endsWith(OTHERS), 'untouched items, byte for byte (comments, flow style, quoting)')
+  assert.ok(r.stdout.includes("      config.kubernetes.io/path: 'deploy.yaml'\n      internal.config.kubernetes.io/id: '1'\n"), 'annotations kept for kustomize')
+  assert.ok(r.stdout.includes('        containers:\n          - name: nginx\n            image: "nginx"\n'), 'wide sequence style kept')
+})
+
+test('nothing to patch: the output is the input, byte for byte', async () => {
+  const input = list(OTHERS, 'functionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: function-input}\n  data: {}\n')
+  const r = await runCli(['fn'], REPO, input)
+  assert.is(r.code, 0, r.stderr)
+  assert.is(r.stdout, input)
+})
+
+test('Local namespace and runtimeClassName liqo: untouched', async () => {
+  const files = {
+    'inventory.yaml': fs.readFileSync(path.join(REPO, 'inventory.yaml'), 'utf8'),
+    'policies/p.yaml': 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: batch}\nspec: {podOffloadingStrategy: Local}\n---\napiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: web}\nspec: {}\n',
+  }
+  const input = list('- {apiVersion: v1, kind: Pod, metadata: {name: a, namespace: batch}, spec: {containers: []}}\n- {apiVersion: v1, kind: Pod, metadata: {name: b, namespace: web}, spec: {runtimeClassName: liqo, containers: []}}\n')
+  const r = await runIn(files, ['fn'], input)
+  assert.is(r.code, 0, r.stderr)
+  assert.is(r.stdout, input)
+})
+
+test('a flow-style (JSON-like) item is patched in flow style; an empty pod spec gets both fields', async () => {
+  const files = { 'policies/p.yaml': 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: web}\nspec: {podOffloadingStrategy: Remote}\n' }
+  const input = '{"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a", "namespace": "web"}, "spec": {}}]}\n'
+  const r = await runIn(files, ['fn'], input)
+  assert.is(r.code, 0, r.stderr)
+  assert.equal(out(r.stdout).items[0]?.['spec'], {
+    tolerations: [tol],
+    affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'liqo.io/type', operator: 'In', values: ['virtual-node'] }] }] } } },
+  })
+})
+
+test('an unschedulable workload is a warning result (exit 0), an error with --strict (exit 1)', async () => {
+  const center = SOUTH.replace(/app-south/g, 'app-center').replace('values: [south]', 'values: [center]')
+  const r = await runCli(['fn'], REPO, list(center))
+  assert.is(r.code, 0, r.stderr)
+  const results = out(r.stdout).results ?? []
+  assert.equal(results.map((x) => [x.severity, x.tags?.['code'], x.resourceRef?.name, x.resourceRef?.namespace, x.field?.path, x.file?.path, x.file?.index]), [
+    ['warning', 'NSO4006', 'app-center', 'liqo-demo', 'spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution', 'deploy.yaml', 0],
+  ])
+  assert.match(results[0]?.message ?? '', /^NSO4006: Deployment\/app-center would stay Pending/)
+  const strict = await runCli(['fn', '--strict'], REPO, list(center))
+  assert.is(strict.code, 1)
+  assert.is(out(strict.stdout).results?.[0]?.severity, 'error')
+  assert.ok(strict.stderr.includes('<stdin>:21:13: error NSO4006'), strict.stderr)
+})
+
+test('a malformed pod template is an error result with the resource and the field; nothing is patched', async () => {
+  const bad = SOUTH.replace('- {key: topology.liqo.io/region, operator: In, values: [south]}', '- {key: topology.liqo.io/region, operator: Equals, values: [south]}')
+  const r = await runCli(['fn'], REPO, list(bad))
+  assert.is(r.code, 1)
+  const o = out(r.stdout)
+  assert.equal(o.results?.map((x) => [x.severity, x.tags?.['code'], x.resourceRef?.name, x.field?.path]), [
+    ['error', 'NSO3007', 'app-south', 'spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms.0.matchExpressions.0.operator'],
+  ])
+  assert.is(o.items[0]?.['spec']?.template?.spec?.tolerations, undefined, 'not patched')
+  assert.ok(r.stderr.includes('<stdin>:24:60: error NSO3007'), r.stderr)
+  assert.not.match(r.stderr, /\n\s+at /)
+})
+
+test('invalid policies are error results; the items go back unpatched', async () => {
+  const files = { 'policies/p.yaml': 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: liqo-demo}\nspec: {podOffloadingStrategy: LocalAndRemot}\n' }
+  const input = list(SOUTH)
+  const r = await runIn(files, ['fn'], input)
+  assert.is(r.code, 1)
+  const o = out(r.stdout)
+  assert.equal(o.results?.map((x) => [x.severity, x.tags?.['code'], x.file?.path, x.tags?.['position']]), [['error', 'NSO2004', 'policies/p.yaml', 'policies/p.yaml:4:31']])
+  assert.ok(r.stdout.startsWith(input), 'items as they came, results appended')
+  assert.ok(r.stderr.includes('policies/p.yaml:4:31: error NSO2004'))
+})
+
+const notLists: [string, string, number, number, string][] = [
+  ['empty input', '', 1, 1, 'NSO1011'],
+  ['a plain YAML stream', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n', 2, 7, 'NSO1011'],
+  ['a wrong apiVersion', 'apiVersion: v1\nkind: ResourceList\nitems: []\n', 1, 13, 'NSO1011'],
+  ['items not a list', 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: {a: 1}\n', 3, 8, 'NSO1011'],
+  ['an item that is not a mapping', 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: [1]\n', 3, 9, 'NSO1011'],
+  ['broken YAML', 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: [\n', 4, 1, 'NSO1001'],
+  ['a duplicate key', 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nkind: ResourceList\nitems: []\n', 3, 1, 'NSO1002'],
+]
+for (const [name, input, line, column, code] of notLists) {
+  test(`input that is not a ResourceList: ${name} (exit 1, error result, empty items)`, async () => {
+    const r = await runCli(['fn'], REPO, input)
+    assert.is(r.code, 1, r.stderr)
+    const o = out(r.stdout)
+    assert.equal(o.items, [])
+    assert.is(o.results?.[0]?.tags?.['code'], code)
+    assert.is(o.results?.[0]?.tags?.['position'], `<stdin>:${line}:${column}`)
+    assert.ok(r.stderr.includes(`<stdin>:${line}:${column}: error ${code}`), r.stderr)
+    assert.not.match(r.stderr, /\n\s+at /)
+  })
+}
+
+test('functionConfig: OffloadingFunction spec (kustomize) and ConfigMap data (kpt) say where policies and inventory are', async () => {
+  const cwd = tempTree({
+    'gitops/policies/p.yaml': fs.readFileSync(path.join(REPO, 'policies/liqo-demo.yaml'), 'utf8').replace('    - ../apps/liqo-demo/\n', '    - ../apps/\n'),
+    'gitops/inventory.yaml': fs.readFileSync(path.join(REPO, 'inventory.yaml'), 'utf8'),
+  })
+  const fnConfig = 'functionConfig:\n  apiVersion: nsoffload.dev/v1alpha1\n  kind: OffloadingFunction\n  metadata: {name: nsoffload}\n  spec:\n    policies: [gitops/policies]\n    inventory: gitops/inventory.yaml\n'
+  const a = await runCli(['fn'], cwd, list(SOUTH, fnConfig))
+  assert.is(a.code, 0, a.stderr)
+  assert.equal(out(a.stdout).items[0]?.['spec']?.template?.spec?.tolerations, [tol])
+  const cm = 'functionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: function-input}\n  data: {policies: "gitops/policies", inventory: gitops/inventory.yaml, strict: "true"}\n'
+  const b = await runCli(['fn'], cwd, list(SOUTH, cm))
+  assert.is(b.code, 0, b.stderr)
+  assert.equal(out(b.stdout).items[0]?.['spec']?.template?.spec?.tolerations, [tol])
+  // Flags win over the functionConfig.
+  const c = await runCli(['fn', '-p', 'nowhere'], cwd, list(SOUTH, fnConfig))
+  assert.is(c.code, 2)
+  assert.match(out(c.stdout).results?.[0]?.message ?? '', /^cannot run: nowhere: no such file or directory/)
+  // Unknown settings are errors.
+  const d = await runCli(['fn'], cwd, list(SOUTH, fnConfig.replace('    inventory:', '    inventry:')))
+  assert.is(d.code, 1)
+  assert.equal(out(d.stdout).results?.map((x) => [x.tags?.['code'], x.tags?.['position']]), [['NSO3027', '<stdin>:31:5']])
+})
+
+// Real KRM function runners.
+const kpt = spawnSync('kpt', ['version'], { encoding: 'utf8' }).status === 0
+const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0
+
+/** An executable that runs `nsoffload fn` from the sources (what a function runner execs). */
+function execScript(dir: string): string {
+  const loader = pathToFileURL(path.join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href
+  const bin = path.join(REPO, 'test', 'helpers', 'nsoffload-bin.ts')
+  const file = path.join(dir, 'nsoffload-fn')
+  fs.writeFileSync(file, `#!/bin/sh\nexec node --import '${loader}' '${bin}' fn "$@"\n`, { mode: 0o755 })
+  return file
+}
+
+const TUTORIAL = (): string => fs.readFileSync(path.join(REPO, 'apps/liqo-demo/deploy.yaml'), 'utf8').replace(/^metadata:\n/gm, 'metadata:\n  namespace: liqo-demo\n')
+
+test('kpt fn eval runs nsoffload fn as an exec KRM function', async () => {
+  if (!kpt) {
+    if (process.env['CI']) console.warn('kpt is not installed: the real KRM run was skipped')
+    return
+  }
+  const dir = tempTree({ 'pkg/deploy.yaml': TUTORIAL() })
+  const fn = execScript(dir)
+  const r = spawnSync('kpt', ['fn', 'eval', 'pkg', '--exec', fn, '--truncate-output=false', '-o', 'stdout', '--', `policies=${path.join(REPO, 'policies')}`, `inventory=${path.join(REPO, 'inventory.yaml')}`], { cwd: dir, encoding: 'utf8' })
+  assert.is(r.status, 0, r.stderr)
+  assert.ok(r.stderr.includes('[warning] apps/v1/Deployment/liqo-demo/app-center'), r.stderr)
+  const docs = out(r.stdout).items
+  const southSpec = docs.find((d) => d['metadata']?.name === 'app-south')?.['spec']?.template?.spec
+  assert.equal(southSpec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms, [{ matchExpressions: [south, south] }, { matchExpressions: [south, typeNotIn] }])
+  assert.equal(southSpec?.tolerations, [tol])
+  // An error stops kpt, with the results and stderr shown.
+  const bad = spawnSync('kpt', ['fn', 'eval', 'pkg', '--exec', fn, '-o', 'stdout', '--', `policies=${path.join(REPO, 'policies')}`, `inventory=${path.join(REPO, 'inventory.yaml')}`, 'strict=true'], { cwd: dir, encoding: 'utf8' })
+  assert.is.not(bad.status, 0)
+  assert.ok(bad.stderr.includes('[error] apps/v1/Deployment/liqo-demo/app-center'), bad.stderr)
+})
+
+test('kubectl kustomize --enable-alpha-plugins does not run exec functions (it says nothing): docs/krm-function.md', async () => {
+  if (!kubectl) return
+  const dir = tempTree({
+    'deploy.yaml': TUTORIAL(),
+    'nsoffload.yaml': `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingFunction\nmetadata:\n  name: nsoffload\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: ./nsoffload-fn\nspec:\n  policies: [${path.join(REPO, 'policies')}]\n  inventory: ${path.join(REPO, 'inventory.yaml')}\n`,
+    'kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [nsoffload.yaml]\n',
+  })
+  execScript(dir)
+  const off = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8' })
+  assert.is.not(off.status, 0)
+  assert.ok(off.stderr.includes('external plugins disabled'), off.stderr)
+  const on = spawnSync('kubectl', ['kustomize', '--enable-alpha-plugins', dir], { encoding: 'utf8' })
+  assert.is(on.status, 0, on.stderr)
+  // kubectl's embedded kustomize never sets --enable-exec: the function is skipped, the output unpatched.
+  assert.not.ok(on.stdout.includes('virtual-node.liqo.io/not-allowed'), 'if this fails, kubectl now runs exec functions: update docs/krm-function.md')
+})
+
+test.run()
