@@ -1,0 +1,102 @@
+import { execFileSync } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as https from 'node:https'
+import type { AddressInfo } from 'node:net'
+import * as os from 'node:os'
+import * as path from 'node:path'
+
+/**
+ * An HTTPS proxy on loopback between nsoffload and a real API server, that injects faults by
+ * a deterministic schedule: 429 with Retry-After, 503, connection resets, slow answers. Every
+ * other request is forwarded as is. Test-only; it talks to 127.0.0.1 only.
+ */
+export type Fault = 'none' | '429' | '503' | 'reset' | 'slow'
+
+export interface FaultProxy {
+  readonly url: string
+  /** Requests seen, by method. */
+  readonly seen: { total: number; writes: number }
+  /** Faults injected so far. */
+  readonly injected: Fault[]
+  /** Chooses the fault for the n-th request (1-based). */
+  schedule: (n: number, method: string) => Fault
+  close(): Promise<void>
+}
+
+let certs: { key: string; cert: string } | undefined
+
+function selfSigned(): { key: string; cert: string } {
+  if (certs) return certs
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-proxy-'))
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'k'), '-out', path.join(dir, 'c'), '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' })
+  certs = { key: fs.readFileSync(path.join(dir, 'k'), 'utf8'), cert: fs.readFileSync(path.join(dir, 'c'), 'utf8') }
+  fs.rmSync(dir, { recursive: true, force: true })
+  return certs
+}
+
+export async function startFaultProxy(upstream: string, schedule: FaultProxy['schedule']): Promise<FaultProxy> {
+  const target = new URL(upstream)
+  const agent = new https.Agent({ keepAlive: true, rejectUnauthorized: false })
+  const state = { total: 0, writes: 0 }
+  const injected: Fault[] = []
+  const proxy: FaultProxy = { url: '', seen: state, injected, schedule, close: async () => {} }
+  const server = https.createServer(selfSigned(), (req, res) => {
+    state.total++
+    if (req.method !== 'GET') state.writes++
+    const fault = proxy.schedule(state.total, req.method ?? 'GET')
+    if (fault !== 'none') injected.push(fault)
+    if (fault === 'reset') {
+      req.socket.destroy()
+      return
+    }
+    if (fault === '429' || fault === '503') {
+      req.resume()
+      res.writeHead(fault === '429' ? 429 : 503, { 'Content-Type': 'application/json', ...(fault === '429' ? { 'Retry-After': '1' } : {}) })
+      res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: fault === '429' ? 'TooManyRequests' : 'ServiceUnavailable', message: `injected ${fault}`, code: Number(fault) }))
+      return
+    }
+    const forward = (): void => {
+      const up = https.request(
+        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, host: target.host }, agent },
+        (ur) => {
+          res.writeHead(ur.statusCode ?? 502, ur.headers)
+          ur.pipe(res)
+        },
+      )
+      up.on('error', () => res.destroy())
+      req.pipe(up)
+    }
+    if (fault === 'slow') setTimeout(forward, 300)
+    else forward()
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const port = (server.address() as AddressInfo).port
+  return Object.assign(proxy, {
+    url: `https://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections()
+        server.close(() => r())
+        agent.destroy()
+      }),
+  })
+}
+
+/** A kubeconfig whose contexts (one per cluster) point at the given servers with the given tokens. */
+export function kubeconfigFor(clusters: Record<string, { server: string; token: string }>): string {
+  const names = Object.keys(clusters)
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-kc-')), 'config')
+  const y = [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    ...names.flatMap((n) => [`- name: ${n}`, '  cluster:', `    server: ${clusters[n]?.server}`, '    insecure-skip-tls-verify: true']),
+    'users:',
+    ...names.flatMap((n) => [`- name: ${n}`, '  user:', `    token: ${clusters[n]?.token}`]),
+    'contexts:',
+    ...names.flatMap((n) => [`- name: ${n}`, '  context:', `    cluster: ${n}`, `    user: ${n}`]),
+    `current-context: ${names[0]}`,
+  ]
+  fs.writeFileSync(file, y.join('\n') + '\n', { mode: 0o600 })
+  return file
+}
