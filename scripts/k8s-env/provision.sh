@@ -24,7 +24,7 @@ DEB_SRC_FILE=/etc/apt/sources.list.d/nsoffload-deb-src.sources
 START_TS=$(date +%s)
 
 log() { printf '[k8s-env %3ss] %s\n' "$(( $(date +%s) - START_TS ))" "$*" >&2; }
-die() { printf '[k8s-env] ERROR: %s\n' "$*" >&2; exit "${2:-1}"; }
+die() { printf '[k8s-env] ERROR: %s\n' "$1" >&2; exit "${2:-1}"; }
 
 binaries_ready() {
   local b
@@ -66,8 +66,15 @@ fi
 
 WORK_DIR=""
 HEARTBEAT_PID=""
+MAKE_PID=""
 cleanup() {
   if [[ -n "$HEARTBEAT_PID" ]]; then kill "$HEARTBEAT_PID" 2>/dev/null || true; fi
+  if [[ -n "$MAKE_PID" ]]; then
+    # make runs in its own session/process group: stop it and every compiler it started.
+    kill -TERM -- "-$MAKE_PID" 2>/dev/null || true
+    sleep 1
+    kill -KILL -- "-$MAKE_PID" 2>/dev/null || true
+  fi
   if [[ -n "$WORK_DIR" && -d "$WORK_DIR" ]]; then
     # Go's module/build caches are written read-only; make them removable first.
     chmod -R u+w "$WORK_DIR" 2>/dev/null || true
@@ -75,6 +82,9 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 export DEBIAN_FRONTEND=noninteractive
 
@@ -191,10 +201,15 @@ for b in "${BINARIES[@]}"; do what+="cmd/$b "; done
   while sleep 30; do log "  ...still building ($(du -sh _output 2>/dev/null | cut -f1) in _output)"; done
 ) &
 HEARTBEAT_PID=$!
+# In the background (own session, so cleanup can stop the whole build) and `wait`ed for, so
+# that a SIGTERM/SIGINT to this script is handled at once.
+setsid make WHAT="${what% }" >"$BUILD_LOG" 2>&1 </dev/null &
+MAKE_PID=$!
 set +e
-make WHAT="${what% }" >"$BUILD_LOG" 2>&1
+wait "$MAKE_PID"
 rc=$?
 set -e
+MAKE_PID=""
 kill "$HEARTBEAT_PID" 2>/dev/null || true
 wait "$HEARTBEAT_PID" 2>/dev/null || true
 HEARTBEAT_PID=""

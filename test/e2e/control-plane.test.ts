@@ -16,14 +16,17 @@ const NS = `cp-e2e-${suffix}`
 const NODES = [`cp-e2e-${suffix}-a`, `cp-e2e-${suffix}-b`]
 const POOL = `e2e.nsoffload.dev/pool-${suffix}`
 
-let env: ControlPlaneEnv
+let env: ControlPlaneEnv // set before each test; undefined if start-up failed
 
-test.before(async () => {
+// Not test.before: uvu 0.5.6 swallows an error thrown by a `before` hook (the suite reports
+// "0 / N" and exits 0). An error in `before.each` fails each test, loudly. getSharedEnv() is
+// memoized, so the clusters start once.
+test.before.each(async () => {
   if (skip === null) env = await getSharedEnv()
 })
 
 test.after(async () => {
-  if (skip !== null) return
+  if (skip !== null || (env as ControlPlaneEnv | undefined) === undefined) return
   await env.deleteNamespace('venice', NS, 30_000).catch(() => false)
   await env.deleteNodes('venice', NODES).catch(() => undefined)
 })

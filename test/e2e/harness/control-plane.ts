@@ -266,13 +266,21 @@ export async function ensureProvisioned(): Promise<{ binDir: string; etcd: strin
     if (!a.available) throw new ControlPlaneUnavailableError(a.reason)
     process.stderr.write(`[k8s-env] provisioning Kubernetes v${K8S_VERSION} binaries into ${binDir} (several minutes, once)\n`)
     const t0 = Date.now()
+    installExitHandlers()
     const code = await new Promise<number>((resolve, reject) => {
       const child = spawn('bash', [PROVISION_SCRIPT], { stdio: ['ignore', 'inherit', 'inherit'] })
+      provisioning = child
       child.on('error', reject)
-      child.on('exit', (c, sig) => resolve(c ?? (sig ? 128 : 1)))
+      child.on('exit', (c, sig) => {
+        provisioning = undefined
+        resolve(c ?? (sig ? 128 : 1))
+      })
     })
     if (code === 3 && !isCI()) {
       throw new ControlPlaneUnavailableError(`${PROVISION_SCRIPT} cannot provision on this machine (exit 3, see its message above)`)
+    }
+    if (code === 3) {
+      throw new Error(`${PROVISION_SCRIPT} cannot provision on this machine (exit 3: not root or no apt-get; see above). CI=${process.env['CI'] ?? ''}: this is a failure, not a skip`)
     }
     if (code !== 0) throw new Error(`${PROVISION_SCRIPT} failed with exit code ${code} (see its output above)`)
     process.stderr.write(`[k8s-env] provisioned in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`)
@@ -303,8 +311,17 @@ const LIVE = new Set<Proc>()
 /** Data dirs to remove in the exit handler. */
 const LIVE_DIRS = new Set<string>()
 let handlersInstalled = false
+/** A running provision.sh (its own EXIT trap removes its temp dir on SIGTERM). */
+let provisioning: ChildProcess | undefined
 
 function killAllSync(): void {
+  if (provisioning?.pid !== undefined) {
+    try {
+      process.kill(provisioning.pid, 'SIGTERM')
+    } catch {
+      /* gone */
+    }
+  }
   for (const p of LIVE) {
     if (!p.exited) {
       try {
@@ -916,12 +933,21 @@ function makeEnv(x: {
   const auditBarrier = async (name: string): Promise<void> => {
     const c = cluster(name)
     const marker = `nsoffload-audit-barrier/${randomBytes(8).toString('hex')}`
+    const from = fs.existsSync(c.auditLogPath) ? fs.statSync(c.auditLogPath).size : 0
     await request(name, { path: '/version', userAgent: marker })
     await poll(
       `audit marker in ${c.auditLogPath}`,
       () => {
-        const text = fs.existsSync(c.auditLogPath) ? fs.readFileSync(c.auditLogPath, 'utf8') : ''
-        return text.includes(marker) ? true : undefined
+        if (!fs.existsSync(c.auditLogPath)) return undefined
+        const fd = fs.openSync(c.auditLogPath, 'r')
+        try {
+          const size = fs.fstatSync(fd).size
+          const buf = Buffer.alloc(Math.max(0, size - from))
+          fs.readSync(fd, buf, 0, buf.length, from)
+          return buf.includes(marker) ? true : undefined
+        } finally {
+          fs.closeSync(fd)
+        }
       },
       { timeoutMs: 10_000, intervalMs: 20 },
     )
@@ -934,8 +960,17 @@ function makeEnv(x: {
 
   const auditEvents = async (name: string, sinceOffset = 0): Promise<AuditEvent[]> => {
     await auditBarrier(name)
-    const buf = fs.readFileSync(cluster(name).auditLogPath)
-    const text = buf.subarray(Math.min(sinceOffset, buf.length)).toString('utf8')
+    const fd = fs.openSync(cluster(name).auditLogPath, 'r')
+    let text: string
+    try {
+      const size = fs.fstatSync(fd).size
+      const from = Math.min(Math.max(0, sinceOffset), size)
+      const buf = Buffer.alloc(size - from)
+      fs.readSync(fd, buf, 0, buf.length, from)
+      text = buf.toString('utf8')
+    } finally {
+      fs.closeSync(fd)
+    }
     const events: AuditEvent[] = []
     for (const line of text.split('\n')) {
       if (line.trim() === '') continue
@@ -1111,13 +1146,14 @@ export const SHARED_USERS: readonly UserSpec[] = [{ name: 'nsoffload' }, { name:
 
 let shared: Promise<ControlPlaneEnv> | undefined
 let sharedStopping = false
+let sharedFailureReported = false
 
 /**
  * The three clusters venice, florence and naples (with controller-manager and scheduler),
  * started on first call and stopped when the test process is about to exit. uvu loads all
  * test files into one process, so every e2e file shares them: use unique namespace/node names.
  */
-export function getSharedEnv(): Promise<ControlPlaneEnv> {
+export async function getSharedEnv(): Promise<ControlPlaneEnv> {
   if (shared === undefined) {
     shared = startControlPlanes({
       clusters: [...SHARED_CLUSTERS],
@@ -1132,5 +1168,15 @@ export function getSharedEnv(): Promise<ControlPlaneEnv> {
       shared.then((env) => env.stop()).catch(() => undefined)
     })
   }
-  return shared
+  try {
+    return await shared
+  } catch (e) {
+    // The first caller gets the full error (with the failing process' log); later ones a short one.
+    if (!sharedFailureReported || e instanceof ControlPlaneUnavailableError) {
+      sharedFailureReported = true
+      throw e
+    }
+    const first = (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? ''
+    throw new Error(`shared control planes failed to start (full error at the first test that asked): ${first}`)
+  }
 }
