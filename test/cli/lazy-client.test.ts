@@ -1,0 +1,39 @@
+import { spawnSync } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { REPO } from '../helpers/cli.ts'
+
+/** `@kubernetes/client-node` is loaded only by the commands that talk to a cluster. */
+function importsOf(args: string[]): string[] {
+  const trace = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-trace-')), 'imports')
+  fs.writeFileSync(trace, '')
+  const tsx = pathToFileURL(path.join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href
+  const hook = pathToFileURL(path.join(REPO, 'test', 'helpers', 'register-trace.mjs')).href
+  spawnSync(process.execPath, ['--import', hook, '--import', tsx, path.join(REPO, 'test', 'e2e', 'harness', 'cli-entry.ts'), ...args], {
+    cwd: REPO,
+    env: { ...process.env, NSOFFLOAD_TRACE_IMPORTS: trace, KUBECONFIG: path.join(os.tmpdir(), 'no-such-kubeconfig') },
+    encoding: 'utf8',
+    timeout: 60_000,
+  })
+  return fs.readFileSync(trace, 'utf8').split('\n').filter(Boolean)
+}
+
+const client = (urls: string[]): boolean => urls.some((u) => u.includes('@kubernetes/client-node'))
+
+for (const args of [['--version'], ['validate'], ['plan'], ['build', '--cluster', 'venice']]) {
+  test(`nsoffload ${args.join(' ')} does not load @kubernetes/client-node`, () => {
+    const urls = importsOf(args)
+    assert.ok(urls.some((u) => u.includes('/src/cli/main.ts')), 'the trace works')
+    assert.not.ok(client(urls))
+  })
+}
+
+test('nsoffload sync does load it (so the check above can fail)', () => {
+  assert.ok(client(importsOf(['sync'])))
+})
+
+test.run()
