@@ -1,0 +1,83 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { parseYaml } from '../../src/load/parse-yaml.ts'
+import type { Policy } from '../../src/model/policy.ts'
+import { virtualNode } from '../../src/validate/to-inventory.ts'
+import { compileWorkloads } from '../../src/workloads/compile-workloads.ts'
+import { duplicateObjects } from '../../src/workloads/duplicates.ts'
+import { podSpecPath } from '../../src/workloads/pod-template.ts'
+import { toWorkloads } from '../../src/workloads/to-workloads.ts'
+
+/** The workloads stage on its own: namespaces, placement diagnostics and their hints, duplicates. */
+
+const loc = { file: 'policies/p.yaml', line: 1, column: 1, path: '' }
+const policy = (podOffloadingStrategy: Policy['podOffloadingStrategy'], terms: Policy['clusterSelector']['nodeSelectorTerms'] = []): Policy => ({
+  namespace: 'web',
+  namespaceMappingStrategy: 'DefaultName',
+  podOffloadingStrategy,
+  clusterSelector: { nodeSelectorTerms: terms },
+  namespaceLabels: {},
+  namespaceAnnotations: {},
+  workloads: ['../apps/'],
+  source: { file: 'policies/p.yaml', docIndex: 0, locate: () => loc },
+})
+const docs = (text: string) => parseYaml('apps/w.yaml', text).docs
+const naples = virtualNode('naples', 'naples', { region: 'south' })
+const home = { name: 'home-1', labels: { region: 'north' }, taints: [] }
+
+test('podSpecPath: the seven kinds in their API groups, nothing else', () => {
+  assert.equal(podSpecPath('v1', 'Pod'), ['spec'])
+  assert.equal(podSpecPath('batch/v1', 'CronJob'), ['spec', 'jobTemplate', 'spec', 'template', 'spec'])
+  assert.equal(podSpecPath('extensions/v1beta1', 'Deployment'), ['spec', 'template', 'spec'])
+  assert.is(podSpecPath('apps/v1', 'Pod'), undefined)
+  assert.is(podSpecPath('v1', 'ReplicationController'), undefined)
+  assert.is(podSpecPath('example.com/v1', 'Job'), undefined)
+})
+
+test('a workload takes the policy\'s namespace; one that already has it is fine; cluster-scoped kinds get none', () => {
+  const r = toWorkloads(policy('Remote'), docs('apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: web}\n---\napiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: fast}\n'))
+  assert.equal(r.diagnostics, [])
+  assert.equal(r.workloads.map((w) => [w.kind, w.namespace ?? '-', (w.manifest['metadata'] as { namespace?: string }).namespace ?? '-']), [
+    ['Pod', 'web', 'web'],
+    ['Service', 'web', 'web'],
+    ['StorageClass', '-', '-'],
+  ])
+})
+
+test('NSO4006 hints: no home nodes in the inventory; a Local namespace keeps pods off virtual nodes', () => {
+  const w = toWorkloads(policy('Local'), docs('apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {}\n')).workloads
+  const r = compileWorkloads(policy('Local'), w, { nodes: [naples], homeNodesKnown: false })
+  assert.equal(r.diagnostics.map((d) => [d.code, d.severity, d.file, d.line, d.column]), [['NSO4006', 'warning', 'apps/w.yaml', 3, 18]])
+  assert.match(r.diagnostics[0]?.message ?? '', /^Pod\/a would stay Pending \(0\/1 nodes are available: 1 node\(s\) had untolerated taint \{virtual-node.liqo.io\/not-allowed: true\}\): untolerated taint virtual-node.liqo.io\/not-allowed=true:NoExecute excludes naples$/)
+  assert.match(r.diagnostics[0]?.hint ?? '', /lists no nodes of the home cluster/)
+  assert.match(r.diagnostics[0]?.hint ?? '', /pods of a Local namespace do not get the virtual-node toleration/)
+  assert.is(r.workloads[0]?.patched, false)
+})
+
+test('schedulable workloads give no diagnostic; without an inventory nothing is placed', () => {
+  const w = toWorkloads(policy('LocalAndRemote'), docs('apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {template: {spec: {}}}\n')).workloads
+  const placed = compileWorkloads(policy('LocalAndRemote'), w, { nodes: [home, naples], homeNodesKnown: true })
+  assert.equal(placed.diagnostics, [])
+  assert.equal(placed.workloads[0]?.placement?.nodes, ['home-1', 'naples'])
+  const unplaced = compileWorkloads(policy('LocalAndRemote'), w)
+  assert.is(unplaced.workloads[0]?.placement, undefined)
+  assert.is(unplaced.workloads[0]?.patched, true)
+})
+
+test('duplicates: the second object is the error, pointing at the first; generated objects say so', () => {
+  const at = (line: number) => ({ file: 'apps/w.yaml', line, column: 1, path: '' })
+  const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'web' } }
+  const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'web' } }
+  const ds = duplicateObjects([
+    { manifest: ns, at: at(1), generated: true },
+    { manifest: cm, at: at(2) },
+    { manifest: { ...cm, apiVersion: 'v1' }, at: at(3) },
+    { manifest: ns, at: at(4) },
+  ])
+  assert.equal(ds.map((d) => [d.code, d.line, d.related?.[0]?.line, d.related?.[0]?.message]), [
+    ['NSO3025', 3, 2, 'first defined here'],
+    ['NSO3025', 4, 1, 'generated from this policy'],
+  ])
+})
+
+test.run()
