@@ -153,6 +153,11 @@ e2e('a second sync with nothing changed sends no write request at all', async ()
   assert.is(r.code, 0, r.stderr)
   assert.equal(await writes(before, false), [])
   assert.match(r.stderr, / 0 write requests/)
+  const md = await nsoffload(['sync', '--dry-run', '--format', 'markdown'])
+  assert.is(md.code, 0, md.stderr)
+  assert.ok(md.stdout.startsWith('<!-- nsoffload:sync -->\n'), md.stdout)
+  assert.match(md.stdout, /liqo-demo/)
+  assert.match(md.stdout, /Ready/)
 })
 
 e2e('diff: nothing to show after sync (exit 0), a drift shows as a unified diff (exit 1)', async () => {
@@ -166,6 +171,10 @@ e2e('diff: nothing to show after sync (exit 0), a drift shows as a unified diff 
   assert.is(drift.code, 1)
   assert.match(drift.stdout, /--- live\/venice\/namespaceoffloading\/liqo-demo\/offloading\n\+\+\+ rendered\/venice\/namespaceoffloading\/liqo-demo\/offloading\n/)
   assert.match(drift.stdout, /-  podOffloadingStrategy: Remote\n\+  podOffloadingStrategy: LocalAndRemote/)
+  const md = await nsoffload(['diff', '--format', 'markdown'])
+  assert.is(md.code, 1)
+  assert.ok(md.stdout.startsWith('<!-- nsoffload:diff -->\n'), md.stdout)
+  assert.match(md.stdout, /```diff\n[^]*\+  podOffloadingStrategy: LocalAndRemote/)
   // sync puts it back: the field was changed by another manager, so that is a conflict to force.
   const conflict = await nsoffload(['sync'])
   assert.is(conflict.code, 1)

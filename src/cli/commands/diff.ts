@@ -16,7 +16,7 @@ export function diffCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
     describe: 'Live vs rendered for every cluster of the inventory, as unified diffs (exit 0 none, 1 differences, 2 error)',
     builder: (y: Argv<GlobalArgs>) =>
       clusterOptions(y)
-        .option('format', { choices: ['text', 'json'] as const, default: 'text' })
+        .option('format', { choices: ['text', 'json', 'markdown'] as const, default: 'text' })
         .option('allow-destructive', { type: 'boolean', default: false, describe: 'show a mapping change as the delete and re-create sync would do' })
         .example('$0 diff', 'what sync would change')
         .example('$0 diff --format json | jq ".diffs[].object"', 'the objects that differ') as unknown as Argv<Args>,
@@ -47,6 +47,9 @@ export function diffCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
       }
       if (args.format === 'json') {
         ctx.host.stdout(JSON.stringify({ diffs: result.diffs, findings: result.findings }, null, 2) + '\n')
+      } else if (args.format === 'markdown') {
+        const { diffMarkdown } = await import('../../report/change-markdown.ts')
+        ctx.host.stdout(diffMarkdown(result))
       } else {
         for (const d of result.diffs) ctx.host.stdout(d.diff.endsWith('\n') ? d.diff : d.diff + '\n')
         for (const f of result.findings) log(`${f.cluster}: ${f.level}: ${f.message}`)

@@ -37,7 +37,7 @@ export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
     describe: 'Apply the difference to every cluster (server-side apply) and report the offloading phases',
     builder: (y: Argv<GlobalArgs>) =>
       clusterOptions(y)
-        .option('format', { choices: ['text', 'json'] as const, default: 'text' })
+        .option('format', { choices: ['text', 'json', 'markdown'] as const, default: 'text' })
         .option('dry-run', { type: 'boolean', default: false, describe: 'send everything with dryRun=All: change nothing' })
         .option('force-conflicts', { type: 'boolean', default: false, describe: 'take over fields other managers own' })
         .option('prune', { type: 'boolean', default: false, describe: 'unoffload namespaces whose policy is gone; delete deselected twins' })
@@ -88,28 +88,26 @@ export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
       for (const f of result.plan.findings) log(`${f.cluster}: ${f.level}: ${f.message}`)
       const failed = result.results.filter((r) => !r.ok)
       const clusters = inv.remotes.map((r) => r.clusterID)
+      const changes = result.results.map((r) => ({
+        cluster: r.action.cluster,
+        namespace: r.action.namespace,
+        op: r.action.op,
+        object: describeAction(r.action),
+        ok: r.ok,
+        ...(r.error ? { error: r.error } : {}),
+      }))
+      const timedOut = args.wait && !result.settled
       if (args.format === 'json') {
         ctx.host.stdout(
           JSON.stringify(
-            {
-              dryRun: args['dry-run'],
-              namespaces: result.namespaces,
-              changes: result.results.map((r) => ({
-                cluster: r.action.cluster,
-                namespace: r.action.namespace,
-                op: r.action.op,
-                object: describeAction(r.action),
-                ok: r.ok,
-                ...(r.error ? { error: r.error } : {}),
-              })),
-              findings: result.plan.findings,
-              statusWrites: result.statusWrites,
-              requests: result.counts,
-            },
+            { dryRun: args['dry-run'], namespaces: result.namespaces, changes, findings: result.plan.findings, statusWrites: result.statusWrites, requests: result.counts, ...(timedOut ? { timedOut } : {}) },
             null,
             2,
           ) + '\n',
         )
+      } else if (args.format === 'markdown') {
+        const { syncMarkdown } = await import('../../report/change-markdown.ts')
+        ctx.host.stdout(syncMarkdown({ dryRun: args['dry-run'], clusters, namespaces: result.namespaces, changes, findings: result.plan.findings, ...(timedOut ? { timedOut } : {}) }))
       } else {
         ctx.host.stdout(statusTable(result.namespaces, clusters))
         const writes = Object.values(result.counts).reduce((n, c) => n + c.writes, 0)
