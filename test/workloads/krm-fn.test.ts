@@ -164,6 +164,7 @@ const notLists: [string, string, number, number, string][] = [
   ['items not a list', 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: {a: 1}\n', 3, 8, 'NSO1011'],
   ['an item that is not a mapping', 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: [1]\n', 3, 9, 'NSO1011'],
   ['broken YAML', 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: [\n', 4, 1, 'NSO1001'],
+  ['binary garbage', '\u007fELF\u0000\u0001', 0, 0, 'NSO1005'],
   ['a duplicate key', 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nkind: ResourceList\nitems: []\n', 3, 1, 'NSO1002'],
 ]
 for (const [name, input, line, column, code] of notLists) {
@@ -173,8 +174,8 @@ for (const [name, input, line, column, code] of notLists) {
     const o = out(r.stdout)
     assert.equal(o.items, [])
     assert.is(o.results?.[0]?.tags?.['code'], code)
-    assert.is(o.results?.[0]?.tags?.['position'], `<stdin>:${line}:${column}`)
-    assert.ok(r.stderr.includes(`<stdin>:${line}:${column}: error ${code}`), r.stderr)
+    assert.is(o.results?.[0]?.tags?.['position'], line === 0 ? undefined : `<stdin>:${line}:${column}`)
+    assert.ok(r.stderr.includes(line === 0 ? `<stdin>: error ${code}` : `<stdin>:${line}:${column}: error ${code}`), r.stderr)
     assert.not.match(r.stderr, /\n\s+at /)
   })
 }
