@@ -1161,7 +1161,18 @@ export async function getSharedEnv(): Promise<ControlPlaneEnv> {
       withControllerManager: true,
       users: [...SHARED_USERS],
     })
-    shared.catch(() => undefined) // the caller sees the rejection; avoid an unhandled one here
+    // The caller sees the rejection. Also: uvu 0.5.6 swallows errors thrown in `test.before`
+    // hooks (the suite shows "0 / N" and the run exits 0), so a failed start-up must fail the
+    // run by itself, whatever hook the test file awaited it in.
+    shared.catch((e: unknown) => {
+      process.on('exit', () => {
+        const msg = e instanceof Error ? e.message : String(e)
+        process.stderr.write(
+          `\n[k8s-env] FAILED: the shared control planes (${SHARED_CLUSTERS.join(', ')}) did not start; exit code forced to 1.\n${msg}\n`,
+        )
+        process.exitCode = 1
+      })
+    })
     process.on('beforeExit', () => {
       if (sharedStopping || shared === undefined) return
       sharedStopping = true
