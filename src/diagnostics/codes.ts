@@ -69,6 +69,12 @@ export const codes = {
   workloadUnschedulable: { code: 'NSO4006', severity: 'warning', title: "No node of the inventory can take a workload's pods (placement preview): they would stay Pending" },
   // 5xxx: clusters
   clusterUnreachable: { code: 'NSO5001', severity: 'error', title: 'A cluster cannot be reached' },
+  objectNotOwned: { code: 'NSO5002', severity: 'warning', title: 'An object exists on a cluster without nsoffload\'s ownership marker: sync leaves it alone' },
+  twinNotOwned: { code: 'NSO5003', severity: 'error', title: 'A twin namespace exists on a remote and Liqo does not own it: left alone, CreationLoopBackOff as Liqo would report' },
+  destructiveRefused: { code: 'NSO5004', severity: 'error', title: 'A new mapping strategy or remote name needs unoffloading: refused without --allow-destructive' },
+  deletionNeedsPrune: { code: 'NSO5005', severity: 'warning', title: 'An owned object would be deleted (policy removed or cluster deselected): only with --prune' },
+  applyConflict: { code: 'NSO5006', severity: 'error', title: 'Server-side apply conflict with another field manager: taken over only with --force-conflicts' },
+  applyFailed: { code: 'NSO5007', severity: 'error', title: 'The API server refused a change' },
   // 9xxx: internal
   internal: { code: 'NSO9001', severity: 'error', title: 'Internal error: please report it' },
 } as const satisfies Record<string, CodeInfo>

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { parse } from 'yaml'
 import type { Compiled } from '../compile/compile.ts'
+import { codes } from '../diagnostics/codes.ts'
 import { type KubeClient, KubeError } from '../kube/kube-client.ts'
 import { knownType, meta, objectPath, typeOf } from '../kube/resources.ts'
 import type { Inventory } from '../model/inventory.ts'
@@ -29,6 +30,8 @@ export interface ActionResult {
   readonly action: Action
   readonly ok: boolean
   readonly error?: string
+  /** NSO5006 (conflict) or NSO5007 (refused) when it failed. */
+  readonly code?: string
 }
 
 export interface NamespaceReport {
@@ -196,11 +199,11 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
           }
           return { action: a, ok: true }
         } catch (e) {
-          const msg = e instanceof KubeError && e.status === 409 && a.op !== 'delete'
-            ? `conflict: ${e.message.replace(/^PATCH \S+: 409 Conflict: /, '')} (take the fields over with --force-conflicts)`
-            : (e as Error).message
-          io.log(`${a.cluster}: failed to ${a.op} ${a.op === 'delete' ? describe(a.live) : describe(a.manifest)}: ${msg}`)
-          return { action: a, ok: false, error: msg }
+          const conflict = e instanceof KubeError && e.status === 409 && a.op !== 'delete'
+          const msg = conflict ? `conflict: ${(e as Error).message.replace(/^PATCH \S+: 409 Conflict: /, '')} (take the fields over with --force-conflicts)` : (e as Error).message
+          const code = conflict ? codes.applyConflict.code : codes.applyFailed.code
+          io.log(`${a.cluster}: error ${code}: failed to ${a.op} ${a.op === 'delete' ? describe(a.live) : describe(a.manifest)}: ${msg}`)
+          return { action: a, ok: false, error: msg, code }
         }
       })
       results.push(...done)

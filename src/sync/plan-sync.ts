@@ -16,6 +16,7 @@ import {
   NSO_KIND,
   TENANT_NAMESPACE_PREFIX,
 } from '../model/liqo.ts'
+import { codes } from '../diagnostics/codes.ts'
 import { type LiveObject, needsApply, ownedPaths } from './compare.ts'
 import { type LiveCluster, objectKey } from './live-state.ts'
 
@@ -29,6 +30,8 @@ export type Step = 'namespace' | 'offloading' | 'twins' | 'workloads'
 export const STEPS: readonly Step[] = ['namespace', 'offloading', 'twins', 'workloads']
 
 export interface Finding {
+  /** Stable code from the diagnostics registry (NSO5xxx). */
+  readonly code: string
   readonly level: 'error' | 'warning'
   readonly cluster: string
   readonly namespace: string
@@ -81,7 +84,7 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
     if (!liveObj) {
       actions.push({ op: 'create', cluster, namespace, step, manifest: m })
     } else if (!isOurs(liveObj)) {
-      findings.push({ level: 'warning', cluster, namespace, object: describe(m), message: `${describe(m)} exists and is not managed by nsoffload: left alone` })
+      findings.push({ code: codes.objectNotOwned.code, level: 'warning', cluster, namespace, object: describe(m), message: `${describe(m)} exists and is not managed by nsoffload: left alone` })
     } else if (needsApply(m, liveObj)) {
       actions.push({ op: 'update', cluster, namespace, step, manifest: m, live: liveObj })
     }
@@ -105,6 +108,7 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
         const what = `namespaceMappingStrategy ${liveStrategy} -> ${ns.policy.namespaceMappingStrategy}${oldName !== ns.remoteNamespaceName ? ` (remote namespace ${oldName} -> ${ns.remoteNamespaceName})` : ''}`
         if (!opts.allowDestructive) {
           findings.push({
+            code: codes.destructiveRefused.code,
             level: 'error',
             cluster: homeID,
             namespace: name,
@@ -144,6 +148,7 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
       if (d.selected && rendered) {
         if (liveTwin && twinOwner(liveTwin, homeID, d.clusterID) === undefined) {
           findings.push({
+            code: codes.twinNotOwned.code,
             level: 'error',
             cluster: d.clusterID,
             namespace: name,
@@ -156,7 +161,7 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
       } else if (!d.selected) {
         for (const twin of ownedTwins(d.clusterID, name)) {
           if (opts.prune) actions.push({ op: 'delete', cluster: d.clusterID, namespace: name, step: 'twins', live: twin, why: 'deselected' })
-          else findings.push({ level: 'warning', cluster: d.clusterID, namespace: name, object: describe(twin), message: `${describe(twin)} is no longer selected and would be deleted with everything in it: run with --prune` })
+          else findings.push({ code: codes.deletionNeedsPrune.code, level: 'warning', cluster: d.clusterID, namespace: name, object: describe(twin), message: `${describe(twin)} is no longer selected and would be deleted with everything in it: run with --prune` })
         }
       }
     }
@@ -189,7 +194,7 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
       const twins = inv.remotes.flatMap((r) => ownedTwins(r.clusterID, ns).map((t) => ({ cluster: r.clusterID, t })))
       if (!opts.prune) {
         const what = [nso ? describe(nso) : undefined, ...twins.map((x) => `${describe(x.t)} on ${x.cluster}`)].filter(Boolean).join(', ')
-        findings.push({ level: 'warning', cluster: homeID, namespace: ns, object: `namespace/${ns}`, message: `policy removed: would unoffload ${ns} (${what}); run with --prune` })
+        findings.push({ code: codes.deletionNeedsPrune.code, level: 'warning', cluster: homeID, namespace: ns, object: `namespace/${ns}`, message: `policy removed: would unoffload ${ns} (${what}); run with --prune` })
         continue
       }
       for (const x of twins) actions.push({ op: 'delete', cluster: x.cluster, namespace: ns, step: 'twins', live: x.t, why: 'prune' })

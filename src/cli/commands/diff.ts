@@ -52,7 +52,7 @@ export function diffCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
         ctx.host.stdout(diffMarkdown(result))
       } else {
         for (const d of result.diffs) ctx.host.stdout(d.diff.endsWith('\n') ? d.diff : d.diff + '\n')
-        for (const f of result.findings) log(`${f.cluster}: ${f.level}: ${f.message}`)
+        for (const f of result.findings) log(`${f.cluster}: ${f.level} ${f.code}: ${f.message}`)
         const n = (op: string): number => result.diffs.filter((d) => d.op === op).length
         log(`${n('create')} to create, ${n('update')} to change, ${n('delete')} to delete${result.diffs.some((d) => d.needs) ? ' (deletions need --prune or --allow-destructive)' : ''}`)
       }

@@ -85,7 +85,7 @@ export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
       } finally {
         for (const c of clients.values()) (c.conn.agent as { destroy?: () => void }).destroy?.()
       }
-      for (const f of result.plan.findings) log(`${f.cluster}: ${f.level}: ${f.message}`)
+      for (const f of result.plan.findings) log(`${f.cluster}: ${f.level} ${f.code}: ${f.message}`)
       const failed = result.results.filter((r) => !r.ok)
       const clusters = inv.remotes.map((r) => r.clusterID)
       const changes = result.results.map((r) => ({
@@ -94,7 +94,7 @@ export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
         op: r.action.op,
         object: describeAction(r.action),
         ok: r.ok,
-        ...(r.error ? { error: r.error } : {}),
+        ...(r.error ? { error: r.error, code: r.code } : {}),
       }))
       const timedOut = args.wait && !result.settled
       if (args.format === 'json') {
