@@ -1,7 +1,12 @@
+import type { Compiled } from '../compile/compile.ts'
+import { hasErrors } from '../diagnostics/diagnostic.ts'
 import type { Host } from '../host/host.ts'
 import type { Inventory } from '../model/inventory.ts'
 import type { KubeClient } from '../kube/kube-client.ts'
-import { UsageError } from './exit-codes.ts'
+import type { SyncIO } from '../sync/execute.ts'
+import { type CommandContext, type GlobalArgs, inputOptions, reportToStderr } from './context.ts'
+import { ExitCode, UsageError } from './exit-codes.ts'
+import { loadProject } from './project.ts'
 
 /** Flags of every command that talks to clusters. */
 export interface ClusterArgs {
@@ -39,5 +44,41 @@ export async function openClusters(host: Host, inv: Inventory, args: ClusterArgs
   } catch (e) {
     if (e instanceof KubeconfigError) throw new UsageError(e.message)
     throw e
+  }
+}
+
+/** What a cluster command works with: the compiled project and open connections. */
+export interface ClusterSession {
+  readonly compiled: Compiled
+  readonly inv: Inventory
+  readonly io: SyncIO
+  readonly log: (line: string) => void
+}
+
+/**
+ * The frame of `diff`, `sync` and `status`: load and compile the project (invalid input: exit
+ * 1, no cluster contacted), connect to every cluster, run `fn`, close the connections. Cluster
+ * failures become exit 2 with the cluster and path named, never a stack trace.
+ */
+export async function withClusters<T>(ctx: CommandContext, args: GlobalArgs & ClusterArgs, rawArgv: readonly string[], fn: (s: ClusterSession) => Promise<T>): Promise<T | undefined> {
+  const project = loadProject(ctx.host, inputOptions(args, rawArgv), true)
+  reportToStderr(ctx.host, project.diagnostics, project.texts)
+  const inv = project.validated.inventory
+  if (hasErrors(project.diagnostics) || !project.compiled || !inv) {
+    ctx.exit(ExitCode.findings)
+    return undefined
+  }
+  const log = (s: string): void => ctx.host.stderr(`${s}\n`)
+  const clients = await openClusters(ctx.host, inv, args, log)
+  const io: SyncIO = { clients, log, now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }
+  try {
+    return await fn({ compiled: project.compiled, inv, io, log })
+  } catch (e) {
+    const [{ KubeError }, { SyncError }] = await Promise.all([import('../kube/kube-client.ts'), import('../sync/execute.ts')])
+    if (e instanceof SyncError) throw new UsageError(e.message)
+    if (e instanceof KubeError) throw new UsageError(`cannot reach the clusters: ${e.message}`)
+    throw e
+  } finally {
+    for (const c of clients.values()) (c.conn.agent as { destroy?: () => void }).destroy?.()
   }
 }

@@ -6,30 +6,12 @@ import type { NamespaceOffloadingStatus } from '../model/liqo.ts'
  * `sync --format json` prints) and the formatters stay pure.
  */
 
-/** A problem found while planning: an object nsoffload does not own, a refused change. */
-export interface ChangeFinding {
-  readonly level: 'error' | 'warning'
-  readonly cluster: string
-  readonly namespace: string
-  /** `kind/namespace/name` */
-  readonly object: string
-  readonly message: string
-  /** A refused destructive change: nothing was applied at all. */
-  readonly blocking?: boolean
-}
-
-/** One object that differs between a live cluster and the rendered manifests. */
-export interface ObjectChange {
-  readonly cluster: string
-  readonly namespace: string
-  readonly op: 'create' | 'update' | 'delete'
-  /** `kind/namespace/name`, e.g. `namespaceoffloading/liqo-demo/offloading`. */
-  readonly object: string
-  /** The flag `sync` needs to perform this deletion (`--prune`, `--allow-destructive`). */
-  readonly needs?: string
-  /** Unified diff, live → rendered. */
-  readonly diff: string
-}
+/** A problem found while planning (an object nsoffload does not own, a refused change): the sync planner's own type. */
+export type { Finding as ChangeFinding } from '../sync/plan-sync.ts'
+/** One object that differs between a live cluster and the rendered manifests: what `diffClusters()` lists. */
+export type { ObjectDiff as ObjectChange } from '../sync/diff.ts'
+import type { Finding as ChangeFinding } from '../sync/plan-sync.ts'
+import type { ObjectDiff as ObjectChange } from '../sync/diff.ts'
 
 /** `diff --format markdown` input: what `diffClusters()` returns. */
 export interface DiffReport {

@@ -139,7 +139,7 @@ const NASTY_DIFF = [
 test('diff markdown: a table of every change, each diff verbatim in a collapsed diff block', () => {
   const report: DiffReport = {
     diffs: [change(1, 'create', NASTY_DIFF), change(2, 'update', NASTY_DIFF), change(3, 'delete', NASTY_DIFF, { needs: '--prune' })],
-    findings: [{ level: 'warning', cluster: 'naples', namespace: 'ns-9', object: 'namespace/ns-9', message: 'exists and is not <managed> | by nsoffload' }],
+    findings: [{ code: 'NSO5002', level: 'warning', cluster: 'naples', namespace: 'ns-9', object: 'namespace/ns-9', message: 'exists and is not <managed> | by nsoffload' }],
   }
   const md = diffMarkdown(report)
   noProblems(md)
@@ -152,6 +152,7 @@ test('diff markdown: a table of every change, each diff verbatim in a collapsed 
   assert.is(blocks.length, 3)
   for (const b of blocks) assert.is(b + '\n', NASTY_DIFF, 'the diff survives byte for byte')
   assert.ok(md.includes(text('exists and is not <managed> | by nsoffload')), 'findings are escaped')
+  assert.ok(md.includes('NSO5002'), 'findings show their code')
 })
 
 test('diff markdown: no differences says so', () => {
@@ -199,7 +200,7 @@ const SYNC: SyncReport = {
     { cluster: 'venice', namespace: 'liqo-demo', op: 'create', object: 'namespace/liqo-demo', ok: true },
     { cluster: 'naples', namespace: 'liqo-demo', op: 'create', object: 'namespace/liqo-demo', ok: false, error: 'namespaces "liqo-demo" already exists | conflict' },
   ],
-  findings: [{ level: 'error', cluster: 'naples', namespace: 'liqo-demo', object: 'namespace/liqo-demo', message: 'not owned by nsoffload', blocking: false }],
+  findings: [{ code: 'NSO5003', level: 'error', cluster: 'naples', namespace: 'liqo-demo', object: 'namespace/liqo-demo', message: 'not owned by nsoffload', blocking: false }],
 }
 
 test('sync markdown: per namespace its phase and each cluster\'s readiness, the changes and their result', () => {
@@ -211,7 +212,7 @@ test('sync markdown: per namespace its phase and each cluster\'s readiness, the 
   assert.equal(row(md, code('quiet')), [code('quiet'), '⚪ NoClusterSelected', code('quiet-venice'), '–', '–'])
   assert.equal(row(md, code('new')), [code('new'), '⏳ InProgress', code('new-venice'), '⏳ Creating', '–'])
   assert.ok(md.includes(`| ${code('naples')} | ${code('namespace/liqo-demo')} | ➕ create | ❌ ${text('namespaces "liqo-demo" already exists | conflict')} |`))
-  assert.match(md, /- ❌ `naples` `namespace\/liqo-demo`: not owned by nsoffload/)
+  assert.match(md, /- ❌ NSO5003 `naples` `namespace\/liqo-demo`: not owned by nsoffload/)
 })
 
 test('sync markdown: a dry run says so, and the formatters are pure', () => {

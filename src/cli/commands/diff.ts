@@ -1,9 +1,7 @@
 import type { Argv, CommandModule } from 'yargs'
-import { hasErrors } from '../../diagnostics/diagnostic.ts'
-import { ExitCode, UsageError } from '../exit-codes.ts'
-import { type CommandContext, type GlobalArgs, inputOptions, reportToStderr } from '../context.ts'
-import { type ClusterArgs, openClusters } from '../clusters.ts'
-import { loadProject } from '../project.ts'
+import { ExitCode } from '../exit-codes.ts'
+import type { CommandContext, GlobalArgs } from '../context.ts'
+import { type ClusterArgs, withClusters } from '../clusters.ts'
 import { clusterOptions } from './sync.ts'
 
 interface Args extends GlobalArgs, ClusterArgs {
@@ -21,30 +19,10 @@ export function diffCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
         .example('$0 diff', 'what sync would change')
         .example('$0 diff --format json | jq ".diffs[].object"', 'the objects that differ') as unknown as Argv<Args>,
     handler: async (args) => {
-      const project = loadProject(ctx.host, inputOptions(args, rawArgv), true)
-      reportToStderr(ctx.host, project.diagnostics, project.texts)
-      const inv = project.validated.inventory
-      if (hasErrors(project.diagnostics) || !project.compiled || !inv) {
-        ctx.exit(ExitCode.findings)
-        return
-      }
+      const [{ readAll }, { diffClusters }] = await Promise.all([import('../../sync/execute.ts'), import('../../sync/diff.ts')])
+      const result = await withClusters(ctx, args, rawArgv, async ({ compiled, inv, io }) => diffClusters(compiled, inv, await readAll(compiled, inv, io), args['allow-destructive']))
+      if (!result) return
       const log = (s: string): void => ctx.host.stderr(`${s}\n`)
-      const clients = await openClusters(ctx.host, inv, args, log)
-      const [{ readAll }, { diffClusters }, { KubeError }] = await Promise.all([
-        import('../../sync/execute.ts'),
-        import('../../sync/diff.ts'),
-        import('../../kube/kube-client.ts'),
-      ])
-      let result
-      try {
-        const live = await readAll(project.compiled, inv, { clients, log, now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) })
-        result = diffClusters(project.compiled, inv, live, args['allow-destructive'])
-      } catch (e) {
-        if (e instanceof KubeError) throw new UsageError(`cannot reach the clusters: ${e.message}`)
-        throw e
-      } finally {
-        for (const c of clients.values()) (c.conn.agent as { destroy?: () => void }).destroy?.()
-      }
       if (args.format === 'json') {
         ctx.host.stdout(JSON.stringify({ diffs: result.diffs, findings: result.findings }, null, 2) + '\n')
       } else if (args.format === 'markdown') {

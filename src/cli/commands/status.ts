@@ -1,11 +1,9 @@
 import type { Argv, CommandModule } from 'yargs'
 import { allGood, type NamespaceRow, statusTable } from '../../report/sync-report.ts'
 import type { NamespaceOffloadingStatus } from '../../model/liqo.ts'
-import { hasErrors } from '../../diagnostics/diagnostic.ts'
 import { ExitCode, UsageError } from '../exit-codes.ts'
-import { type CommandContext, type GlobalArgs, inputOptions, reportToStderr } from '../context.ts'
-import { type ClusterArgs, openClusters } from '../clusters.ts'
-import { loadProject } from '../project.ts'
+import type { CommandContext, GlobalArgs } from '../context.ts'
+import { type ClusterArgs, withClusters } from '../clusters.ts'
 import { clusterOptions } from './sync.ts'
 
 export function statusCommand(ctx: CommandContext, rawArgv: readonly string[]): CommandModule<GlobalArgs, GlobalArgs & ClusterArgs> {
@@ -18,47 +16,30 @@ export function statusCommand(ctx: CommandContext, rawArgv: readonly string[]): 
         .example('$0 status', 'phases of every offloaded namespace')
         .example('$0 status --format json', 'NamespaceOffloading.status per namespace') as unknown as Argv<GlobalArgs & ClusterArgs>,
     handler: async (args) => {
-      const project = loadProject(ctx.host, inputOptions(args, rawArgv), true)
-      reportToStderr(ctx.host, project.diagnostics, project.texts)
-      const inv = project.validated.inventory
-      if (hasErrors(project.diagnostics) || !project.compiled || !inv) {
-        ctx.exit(ExitCode.findings)
-        return
-      }
-      const log = (s: string): void => ctx.host.stderr(`${s}\n`)
-      const clients = await openClusters(ctx.host, inv, args, log)
-      const [{ readAll }, { namespaceStatus }, { KubeError }] = await Promise.all([
-        import('../../sync/execute.ts'),
-        import('../../sync/live-status.ts'),
-        import('../../kube/kube-client.ts'),
-      ])
-      const rows: (NamespaceRow & { source: 'status' | 'computed' })[] = []
-      try {
-        const live = await readAll(project.compiled, inv, { clients, log, now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) })
+      const [{ readAll }, { namespaceStatus }] = await Promise.all([import('../../sync/execute.ts'), import('../../sync/live-status.ts')])
+      const session = await withClusters(ctx, args, rawArgv, async ({ compiled, inv, io, log }) => {
+        const live = await readAll(compiled, inv, io)
         const home = live.get(inv.home.clusterID)
         if (!home?.offloadings) throw new UsageError(`the NamespaceOffloading CRD is not installed on ${inv.home.clusterID}`)
-        const policies = new Map(project.compiled.namespaces.map((n) => [n.policy.namespace, n]))
+        const policies = new Map(compiled.namespaces.map((n) => [n.policy.namespace, n]))
+        const rows: (NamespaceRow & { source: 'status' | 'computed' })[] = []
         for (const [ns, nso] of [...home.offloadings].sort(([a], [b]) => (a < b ? -1 : 1))) {
           const written = nso['status'] as NamespaceOffloadingStatus | undefined
-          const compiled = policies.get(ns)
+          const policy = policies.get(ns)
           if (written?.offloadingPhase) {
             rows.push({ namespace: ns, remoteNamespaceName: written.remoteNamespaceName, status: written, source: 'status' })
-          } else if (compiled) {
-            rows.push({ namespace: ns, remoteNamespaceName: compiled.remoteNamespaceName, status: namespaceStatus(compiled, inv, live, nso, new Date().toISOString()), source: 'computed' })
+          } else if (policy) {
+            rows.push({ namespace: ns, remoteNamespaceName: policy.remoteNamespaceName, status: namespaceStatus(policy, inv, live, nso, io.now().toISOString()), source: 'computed' })
           }
         }
-        for (const n of project.compiled.namespaces) {
-          if (!home.offloadings.has(n.policy.namespace)) log(`${n.policy.namespace}: not offloaded yet (no NamespaceOffloading on ${inv.home.clusterID}): run nsoffload sync`)
-        }
-      } catch (e) {
-        if (e instanceof KubeError) throw new UsageError(`cannot reach the clusters: ${e.message}`)
-        throw e
-      } finally {
-        for (const c of clients.values()) (c.conn.agent as { destroy?: () => void }).destroy?.()
-      }
+        const missing = compiled.namespaces.filter((n) => !home.offloadings?.has(n.policy.namespace))
+        for (const n of missing) log(`${n.policy.namespace}: not offloaded yet (no NamespaceOffloading on ${inv.home.clusterID}): run nsoffload sync`)
+        return { rows, clusters: inv.remotes.map((r) => r.clusterID), missing: missing.length > 0 }
+      })
+      if (!session) return
+      const { rows, clusters, missing } = session
       if (args.format === 'json') ctx.host.stdout(JSON.stringify({ namespaces: rows }, null, 2) + '\n')
-      else ctx.host.stdout(statusTable(rows, inv.remotes.map((r) => r.clusterID)))
-      const missing = project.compiled.namespaces.some((n) => !rows.some((r) => r.namespace === n.policy.namespace))
+      else ctx.host.stdout(statusTable(rows, clusters))
       ctx.exit(allGood(rows) && !missing ? ExitCode.ok : ExitCode.findings)
     },
   }

@@ -1,10 +1,8 @@
 import type { Argv, CommandModule } from 'yargs'
-import { hasErrors } from '../../diagnostics/diagnostic.ts'
 import { allGood, statusTable } from '../../report/sync-report.ts'
 import { ExitCode, UsageError } from '../exit-codes.ts'
-import { type CommandContext, type GlobalArgs, inputOptions, reportToStderr } from '../context.ts'
-import { type ClusterArgs, openClusters } from '../clusters.ts'
-import { loadProject } from '../project.ts'
+import type { CommandContext, GlobalArgs } from '../context.ts'
+import { type ClusterArgs, withClusters } from '../clusters.ts'
 
 interface Args extends GlobalArgs, ClusterArgs {
   readonly 'dry-run': boolean
@@ -50,20 +48,11 @@ export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
         .example('$0 sync --wait --timeout 2m', 'apply and wait for Ready') as unknown as Argv<Args>,
     handler: async (args) => {
       const timeoutMs = parseDuration(args.timeout)
-      const project = loadProject(ctx.host, inputOptions(args, rawArgv), true)
-      reportToStderr(ctx.host, project.diagnostics, project.texts)
-      const inv = project.validated.inventory
-      if (hasErrors(project.diagnostics) || !project.compiled || !inv) {
-        ctx.exit(ExitCode.findings)
-        return
-      }
-      const log = (s: string): void => ctx.host.stderr(`${s}\n`)
-      const clients = await openClusters(ctx.host, inv, args, log)
-      const { sync, SyncError } = await import('../../sync/execute.ts')
-      let result
-      try {
-        result = await sync(
-          project.compiled,
+      const { sync } = await import('../../sync/execute.ts')
+      const session = await withClusters(ctx, args, rawArgv, async ({ compiled, inv, io }) => ({
+        inv,
+        result: await sync(
+          compiled,
           inv,
           {
             dryRun: args['dry-run'],
@@ -75,16 +64,12 @@ export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
             timeoutMs,
             concurrency: Math.max(1, Math.floor(args.concurrency)),
           },
-          { clients, log, now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
-        )
-      } catch (e) {
-        if (e instanceof SyncError) throw new UsageError(e.message)
-        const { KubeError } = await import('../../kube/kube-client.ts')
-        if (e instanceof KubeError) throw new UsageError(`cannot reach the clusters: ${e.message}`)
-        throw e
-      } finally {
-        for (const c of clients.values()) (c.conn.agent as { destroy?: () => void }).destroy?.()
-      }
+          io,
+        ),
+      }))
+      if (!session) return
+      const { inv, result } = session
+      const log = (s: string): void => ctx.host.stderr(`${s}\n`)
       for (const f of result.plan.findings) log(`${f.cluster}: ${f.level} ${f.code}: ${f.message}`)
       const failed = result.results.filter((r) => !r.ok)
       const clusters = inv.remotes.map((r) => r.clusterID)
