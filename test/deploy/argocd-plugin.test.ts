@@ -26,9 +26,15 @@ interface Plugin {
 const plugin = read<Plugin>('plugin.yaml')
 const pluginName = `${plugin.metadata.name}${plugin.spec.version ? `-${plugin.spec.version}` : ''}`
 
-/** The bundled example, as an Application's source folder. */
+/**
+ * The bundled example, as an Application's source folder, plus a policy whose empty selector
+ * term is a warning (NSO3011), so that there is always something to log on stderr.
+ */
 function example(): string {
-  const dir = tempTree({ 'inventory.yaml': fs.readFileSync(path.join(REPO, 'inventory.yaml'), 'utf8') })
+  const dir = tempTree({
+    'inventory.yaml': fs.readFileSync(path.join(REPO, 'inventory.yaml'), 'utf8'),
+    'policies/zz-quiet.yaml': 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: quiet\nspec:\n  clusterSelector:\n    nodeSelectorTerms: [{}]\n',
+  })
   for (const d of ['policies', 'apps']) fs.cpSync(path.join(REPO, d), path.join(dir, d), { recursive: true })
   return dir
 }
@@ -76,8 +82,8 @@ for (const cluster of ['venice', 'florence', 'naples']) {
     const objs = assertOnlyObjects(r.stdout)
     if (cluster !== 'florence') assert.ok(objs.length > 0, 'the tutorial puts objects on venice and naples')
     if (cluster === 'venice') {
-      assert.equal(objs.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.annotations?.['argocd.argoproj.io/sync-wave']), ['-2'])
-      assert.match(r.stderr, /warning NSO4006/, 'the example\'s warning went to stderr')
+      assert.equal(objs.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.annotations?.['argocd.argoproj.io/sync-wave']), ['-2', '-2'])
+      assert.match(r.stderr, /policies\/zz-quiet\.yaml:7:25: warning NSO3011/, 'the warning went to stderr')
     }
   })
 }
@@ -111,7 +117,7 @@ test('SYNC_WAVES=false drops the waves; STRICT=true makes warnings fail; POLICIE
   assert.is(plain.status, 0, plain.stderr)
   assert.not.match(plain.stdout, /sync-wave/)
   const strict = generate(cwd, { CLUSTER: 'venice', STRICT: 'true' })
-  assert.is(strict.status, 1, 'the example has a warning')
+  assert.is(strict.status, 1, 'zz-quiet.yaml has a warning')
   assert.is(strict.stdout, '')
   fs.renameSync(path.join(cwd, 'inventory.yaml'), path.join(cwd, 'clusters.yaml'))
   fs.mkdirSync(path.join(cwd, 'more'))

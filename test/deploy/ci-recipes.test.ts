@@ -143,10 +143,16 @@ test('github workflow on a valid repository: every step passes; annotations, SAR
   const r = runWorkflow(cwd)
   for (const s of r.steps) assert.is(s.status, 0, `${s.name}: ${s.stderr}`)
   assert.ok(r.steps.every((s) => s.ran), 'every step ran')
-  assert.match(step(r.steps, 'Validate').stdout, /^::warning file=apps\/liqo-demo\/deploy\.yaml,line=\d+,col=\d+,title=nsoffload NSO4006::/m)
+  // The example's findings (warnings only: the tutorial's app-center cannot be scheduled).
+  const json = spawnSync('nsoffload', ['validate', '--format', 'json'], { cwd, env: shimEnv(), encoding: 'utf8' })
+  const findings = (JSON.parse(json.stdout) as { diagnostics: { severity: string; code: string }[] }).diagnostics.filter((d) => d.severity !== 'info')
+  assert.ok(findings.length > 0 && findings.every((d) => d.severity === 'warning'), 'the example has warnings and no error')
+  const annotations = step(r.steps, 'Validate').stdout.trim().split('\n')
+  assert.is(annotations.length, findings.length)
+  for (const [i, a] of annotations.entries()) assert.match(a, new RegExp(`^::warning file=[^,]+,line=\\d+,col=\\d+,title=nsoffload ${findings[i]?.code}::`))
   const sarif = JSON.parse(fs.readFileSync(path.join(cwd, 'nsoffload.sarif'), 'utf8')) as { version: string; runs: { results: unknown[] }[] }
   assert.is(sarif.version, '2.1.0')
-  assert.is(sarif.runs[0]?.results.length, 1)
+  assert.is(sarif.runs[0]?.results.length, findings.length)
   assert.match(r.summary, /^<!-- nsoffload:plan -->\n### nsoffload plan/)
   assert.equal(gfmProblems(r.summary), [])
   assert.is(r.comments.length, 1, 'one comment created after --edit-last found none')
