@@ -89,6 +89,7 @@ export function loadProject(host: Host, opts: InputOptions, needInventory: boole
 function checkWorkloadPaths(host: Host, policies: readonly Policy[]): Diagnostic[] {
   const out: Diagnostic[] = []
   for (const p of policies) {
+    if (p.workloads.length === 0) continue
     const policyFile = path.resolve(host.cwd, p.source.file)
     const base = path.dirname(policyFile)
     const root = repoRoot(host, base)

@@ -38,9 +38,14 @@ export function writeClusterFolders(host: Host, outDir: string, clusters: Readon
     const dir = path.join(root, id)
     const tmp = path.join(root, `.${id}${TMP_SUFFIX}`)
     host.remove(tmp)
+    const made = new Set<string>()
     for (const f of files) {
       const target = path.join(tmp, ...f.path.split('/'))
-      host.mkdir(path.dirname(target))
+      const parent = path.dirname(target)
+      if (!made.has(parent)) {
+        host.mkdir(parent)
+        made.add(parent)
+      }
       host.writeFile(target, f.content)
     }
     host.remove(dir)

@@ -61,7 +61,7 @@ export function compile(policies: readonly Policy[], inv: Inventory, workloads: 
     const decisions: ClusterDecision[] = selection.map((s) => {
       if (!s.selected) return s
       const failure = nameProblem ?? (unmanaged.get(s.clusterID)?.has(remoteName) ? 'existsUnmanaged' : undefined)
-      return failure ? { ...s, failure } : s
+      return failure ? { clusterID: s.clusterID, selected: s.selected, why: s.why, virtualNodes: s.virtualNodes, disagree: s.disagree, failure } : s
     })
     const selected = decisions.filter((d) => d.selected)
     if (nameProblem && selected.length > 0) {
@@ -89,11 +89,6 @@ export function compile(policies: readonly Policy[], inv: Inventory, workloads: 
     if (selected.length === 0) {
       diagnostics.push(diag('noClusterSelected', `namespace "${p.namespace}" selects no remote cluster: phase NoClusterSelected`, p.source.locate(p.clusterSelector.nodeSelectorTerms.length > 0 ? ['spec', 'clusterSelector'] : ['metadata', 'name'])))
     }
-    const outcomes: ClusterOutcome[] = decisions.map((d) => ({
-      clusterID: d.clusterID,
-      requested: d.selected,
-      phase: d.selected ? (d.failure ? 'CreationLoopBackOff' : 'Accepted') : '',
-    }))
     const cw = compileWorkloads(p, workloads.get(p.namespace) ?? [], placement)
     diagnostics.push(...cw.diagnostics)
     const generated = [homeNamespace(p), namespaceOffloading(p)]
@@ -105,7 +100,18 @@ export function compile(policies: readonly Policy[], inv: Inventory, workloads: 
       // A twin Liqo could not create is not rendered: it would be invalid or take over someone else's namespace.
       if (d.selected && !d.failure) manifests.set(d.clusterID, [twinNamespace(p, remoteName, homeID, d.clusterID)])
     }
-    namespaces.push({ policy: p, remoteNamespaceName: remoteName, clusters: decisions, status: offloadingStatus(remoteName, outcomes, { generation: 1 }), manifests, workloads: cw.workloads })
+    let status: NamespaceOffloadingStatus | undefined
+    namespaces.push({
+      policy: p,
+      remoteNamespaceName: remoteName,
+      clusters: decisions,
+      // Predicted when read (plan, sync): build does not need it.
+      get status(): NamespaceOffloadingStatus {
+        return (status ??= offloadingStatus(remoteName, decisions.map(outcome), { generation: 1 }))
+      },
+      manifests,
+      workloads: cw.workloads,
+    })
   }
   diagnostics.push(...twinCollisions(namespaces))
   diagnostics.push(...duplicateObjects(homeObjects))
@@ -113,6 +119,13 @@ export function compile(policies: readonly Policy[], inv: Inventory, workloads: 
   for (const ns of namespaces) for (const [id, ms] of ns.manifests) clusters.get(id)?.push(...ms)
   return { namespaces, clusters, diagnostics }
 }
+
+/** What Liqo's NamespaceMap would say for a cluster, given the decision. */
+const outcome = (d: ClusterDecision): ClusterOutcome => ({
+  clusterID: d.clusterID,
+  requested: d.selected,
+  phase: d.selected ? (d.failure ? 'CreationLoopBackOff' : 'Accepted') : '',
+})
 
 /** Two policies whose twins land on the same namespace of the same cluster: Liqo would merge them silently. */
 function twinCollisions(namespaces: readonly CompiledNamespace[]): Diagnostic[] {

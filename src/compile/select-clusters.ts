@@ -1,4 +1,4 @@
-import type { NodeSelector } from '../model/k8s.ts'
+import type { NodeSelector, NodeSelectorTerm } from '../model/k8s.ts'
 import type { RemoteCluster } from '../model/inventory.ts'
 import { explainMiss, matchTerms, showRequirement } from '../selectors/node-selector.ts'
 
@@ -23,32 +23,48 @@ export interface ClusterSelection {
  * selected when any of its virtual nodes matches (SPEC §1.2).
  */
 export function selectClusters(selector: NodeSelector, remotes: readonly RemoteCluster[]): ClusterSelection[] {
-  const terms = selector.nodeSelectorTerms
-  return remotes.map((r) => {
-    if (terms.length === 0) {
-      return {
-        clusterID: r.clusterID,
-        selected: true,
-        why: 'no clusterSelector: every remote cluster is selected',
-        virtualNodes: r.virtualNodes.map((n) => ({ name: n.name, matched: true })),
-        disagree: false,
-      }
-    }
-    const nodes = r.virtualNodes.map((n) => ({ name: n.name, matched: matchTerms(terms, n) }))
-    const selected = nodes.some((n) => n.matched)
-    const disagree = selected && nodes.some((n) => !n.matched)
-    const first = r.virtualNodes[0]
-    let why: string
-    if (selected) {
-      const node = r.virtualNodes.find((n) => matchTerms(terms, n)) ?? first
+  return remotes.map((r) => new Selection(selector.nodeSelectorTerms, r))
+}
+
+/**
+ * One cluster's selection. `why` and `virtualNodes` are worked out when read: plan shows them,
+ * build does not need them, and at fleet scale (thousands of policies × a hundred clusters,
+ * most of them not selected) explaining every miss up front costs most of the compile time
+ * and memory.
+ */
+class Selection implements ClusterSelection {
+  readonly clusterID: string
+  readonly selected: boolean
+  readonly disagree: boolean
+  readonly #terms: readonly NodeSelectorTerm[]
+  readonly #remote: RemoteCluster
+
+  constructor(terms: readonly NodeSelectorTerm[], r: RemoteCluster) {
+    let matched = 0
+    if (terms.length > 0) for (const n of r.virtualNodes) if (matchTerms(terms, n)) matched++
+    this.clusterID = r.clusterID
+    this.selected = terms.length === 0 || matched > 0
+    this.disagree = terms.length > 0 && matched > 0 && matched < r.virtualNodes.length
+    this.#terms = terms
+    this.#remote = r
+  }
+
+  get virtualNodes(): VirtualNodeMatch[] {
+    const terms = this.#terms
+    return this.#remote.virtualNodes.map((n) => ({ name: n.name, matched: terms.length === 0 || matchTerms(terms, n) }))
+  }
+
+  get why(): string {
+    const terms = this.#terms
+    const nodes = this.#remote.virtualNodes
+    const first = nodes[0]
+    if (terms.length === 0) return 'no clusterSelector: every remote cluster is selected'
+    if (this.selected) {
+      const node = nodes.find((n) => matchTerms(terms, n)) ?? first
       const i = node ? terms.findIndex((t) => matchTerms([t], node)) : -1
       const term = terms[i]
-      why = `matches term ${i + 1}: ${(term?.matchExpressions ?? []).map(showRequirement).join(', ') || (term?.matchFields ?? []).map(showRequirement).join(', ')}`
-    } else {
-      why = first
-        ? terms.map((t, i) => `term ${i + 1}: ${explainMiss(t, first)}`).join('; ')
-        : 'the cluster has no virtual node'
+      return `matches term ${i + 1}: ${(term?.matchExpressions ?? []).map(showRequirement).join(', ') || (term?.matchFields ?? []).map(showRequirement).join(', ')}`
     }
-    return { clusterID: r.clusterID, selected, why, virtualNodes: nodes, disagree }
-  })
+    return first ? terms.map((t, i) => `term ${i + 1}: ${explainMiss(t, first)}`).join('; ') : 'the cluster has no virtual node'
+  }
 }

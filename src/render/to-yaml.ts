@@ -17,16 +17,117 @@ export function canonical(v: unknown): unknown {
   return v
 }
 
+/** The `yaml` library's options: the reference for every byte `toYaml` writes. */
+const OPTIONS = { version: YAML_VERSION, lineWidth: 0, indentSeq: false, aliasDuplicateObjects: false } as const
+
 /**
  * Serialises one manifest the way kubectl and kustomize write YAML: canonical key order, block
  * style, sequences not indented under their key, no line folding. Written as YAML 1.1 so that
  * strings such as "yes" or "0777" stay quoted for Kubernetes' YAML 1.1 readers.
+ *
+ * The output is exactly `stringify(canonical(m), OPTIONS)` of the `yaml` library. Manifests are
+ * plain data (maps, lists, short strings, integers, booleans), for which a direct writer is
+ * some twenty times faster than building the library's document tree; anything else (a
+ * multi-line string, a float, a Date, a list in a list…) is left to the library, for the
+ * whole document. test/render/to-yaml.test.ts holds the two to the same bytes.
  */
 export function toYaml(m: Manifest | Readonly<Record<string, unknown>>): string {
-  return stringify(canonical(m), { version: YAML_VERSION, lineWidth: 0, indentSeq: false, aliasDuplicateObjects: false })
+  try {
+    return isEmpty(m) ? '{}\n' : blockMap(m as Record<string, unknown>, '')
+  } catch (e) {
+    if (e !== LIBRARY) throw e
+    return stringify(canonical(m), OPTIONS)
+  }
 }
 
 /** A YAML stream: documents separated by `---`. */
 export function toYamlStream(ms: readonly Manifest[]): string {
   return ms.map(toYaml).join('---\n')
+}
+
+/** Thrown (and caught by toYaml) when a value is not for the direct writer. */
+const LIBRARY = Symbol('use the yaml library')
+
+const isPlainObject = (v: object): boolean => {
+  const proto = Object.getPrototypeOf(v) as unknown
+  return proto === Object.prototype || proto === null
+}
+
+const isEmpty = (v: object): boolean => {
+  for (const k in v) if ((v as Record<string, unknown>)[k] !== undefined) return false
+  return true
+}
+
+function blockMap(o: Record<string, unknown>, indent: string): string {
+  if (!isPlainObject(o)) throw LIBRARY
+  let out = ''
+  for (const k of Object.keys(o).sort()) {
+    const v = o[k]
+    if (v === undefined) continue
+    out += `${indent}${key(k)}:${value(v, indent)}`
+  }
+  return out
+}
+
+/** A value after `key:` or `-`: ` scalar\n`, ` []\n`, or a block collection on the next lines. */
+function value(v: unknown, indent: string): string {
+  if (Array.isArray(v)) return v.length === 0 ? ' []\n' : `\n${blockSeq(v, indent)}`
+  if (v !== null && typeof v === 'object') return isEmpty(v) ? ' {}\n' : `\n${blockMap(v as Record<string, unknown>, `${indent}  `)}`
+  return ` ${scalar(v)}\n`
+}
+
+/** A list under a key, not indented (indentSeq: false); a map item starts on its dash line. */
+function blockSeq(a: readonly unknown[], indent: string): string {
+  let out = ''
+  for (const v of a) {
+    if (Array.isArray(v) && v.length > 0) throw LIBRARY
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && !isEmpty(v)) {
+      out += `${indent}- ${blockMap(v as Record<string, unknown>, `${indent}  `).slice(indent.length + 2)}`
+    } else out += `${indent}-${value(v, indent)}`
+  }
+  return out
+}
+
+/**
+ * Strings the library writes plain in every block context: a letter, then letters, digits and
+ * `-._/`, except what the YAML 1.1 schema would read as something else: its booleans, nulls,
+ * and floats such as `e5` (of its tags, the only ones that match a string starting with a
+ * letter). Every other string is asked of the library once and remembered.
+ */
+const SAFE = /^[A-Za-z][A-Za-z0-9._/-]*$/
+const WORDS = /^(?:[Yy]|[Yy]es|YES|[Nn]|[Nn]o|NO|[Tt]rue|TRUE|[Ff]alse|FALSE|[Oo]n|ON|[Oo]ff|OFF|[Nn]ull|NULL|[Ee]-?[0-9]+)$/
+
+function key(k: string): string {
+  if (k.length <= 1024 && SAFE.test(k) && !WORDS.test(k)) return k
+  throw LIBRARY
+}
+
+function scalar(v: unknown): string {
+  switch (typeof v) {
+    case 'string':
+      return SAFE.test(v) && !WORDS.test(v) ? v : quoted(v)
+    case 'number':
+      if (Number.isSafeInteger(v) && !Object.is(v, -0)) return String(v)
+      throw LIBRARY
+    case 'boolean':
+      return v ? 'true' : 'false'
+    default:
+      if (v === null) return 'null'
+      throw LIBRARY
+  }
+}
+
+const seen = new Map<string, string | undefined>()
+
+/** The library's rendering of a string as a nested map value, when it is one line (quoted or plain). */
+function quoted(s: string): string {
+  let r = seen.get(s)
+  if (r === undefined && !seen.has(s)) {
+    const text = stringify({ a: { k: s } }, OPTIONS)
+    const prefix = 'a:\n  k: '
+    r = text.startsWith(prefix) && text.indexOf('\n', prefix.length) === text.length - 1 ? text.slice(prefix.length, -1) : undefined
+    if (seen.size < 100_000) seen.set(s, r)
+  }
+  if (r === undefined) throw LIBRARY
+  return r
 }
