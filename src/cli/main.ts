@@ -1,19 +1,39 @@
-import yargs from 'yargs'
+import yargs, { type CommandModule } from 'yargs'
 import type { Host } from '../host/host.ts'
-import { buildCommand } from './commands/build.ts'
-import { COMPLETION_HOOK, completionCommand } from './commands/completion.ts'
-import { diffCommand } from './commands/diff.ts'
-import { fnCommand } from './commands/fn.ts'
-import { inventoryCommand } from './commands/inventory.ts'
-import { planCommand } from './commands/plan.ts'
-import { statusCommand } from './commands/status.ts'
-import { syncCommand } from './commands/sync.ts'
-import { validateCommand } from './commands/validate.ts'
+import { COMPLETION_HOOK } from './commands/completion.ts'
 import type { CommandContext, GlobalArgs } from './context.ts'
 import { ExitCode, UsageError } from './exit-codes.ts'
 import { version } from './version.ts'
 
 export { version }
+
+type Command = CommandModule<GlobalArgs, never>
+
+interface CommandEntry {
+  /** The usage line and the description `--help` lists: the same as the module's own (tested). */
+  readonly command: string
+  readonly describe: string
+  readonly load: (ctx: CommandContext, raw: readonly string[]) => Promise<Command>
+}
+
+/**
+ * Every command, and where its module is. Only the modules of the commands named on the
+ * command line are imported, so that start-up stays close to bare node: the others are listed
+ * by `--help` from these lines alone. Completion (`--get-yargs-completions`) loads them all.
+ */
+export const COMMANDS: readonly CommandEntry[] = [
+  { command: 'validate [files..]', describe: 'Check policies and inventory (schema and semantic rules); no cluster needed', load: async (c, r) => (await import('./commands/validate.ts')).validateCommand(c, r) as Command },
+  { command: 'build', describe: "Render every cluster's manifests: folders with a kustomization.yaml (-o), or one cluster on stdout (--cluster)", load: async (c, r) => (await import('./commands/build.ts')).buildCommand(c, r) as Command },
+  { command: 'plan', describe: 'Show per namespace the selected clusters and why, the predicted status, and where pods could run', load: async (c, r) => (await import('./commands/plan.ts')).planCommand(c, r) as Command },
+  { command: 'diff', describe: 'Live vs rendered for every cluster of the inventory, as unified diffs (exit 0 none, 1 differences, 2 error)', load: async (c, r) => (await import('./commands/diff.ts')).diffCommand(c, r) as Command },
+  { command: 'sync', describe: 'Apply the difference to every cluster (server-side apply) and report the offloading phases', load: async (c, r) => (await import('./commands/sync.ts')).syncCommand(c, r) as Command },
+  { command: 'status', describe: 'Read the live NamespaceOffloadings and twin namespaces and print the offloading phases', load: async (c, r) => (await import('./commands/status.ts')).statusCommand(c, r) as Command },
+  { command: 'inventory <action>', describe: 'Work with the cluster inventory: `inventory pull` writes one from a live home cluster', load: async (c) => (await import('./commands/inventory.ts')).inventoryCommand(c) as Command },
+  { command: 'fn', describe: "KRM function: patch the workloads of the ResourceList on stdin as Liqo's webhook would, write it to stdout", load: async (c, r) => (await import('./commands/fn.ts')).fnCommand(c, r) as Command },
+  { command: 'completion [shell]', describe: 'Print a shell completion script (bash or zsh)', load: async (c) => (await import('./commands/completion.ts')).completionCommand(c) as Command },
+]
+
+const commandName = (e: CommandEntry): string => e.command.split(' ')[0] ?? e.command
 
 /**
  * The CLI: parses argv, runs one command against the host, returns the exit code. Never
@@ -28,6 +48,10 @@ export async function main(argv: readonly string[], host: Host): Promise<number>
     },
   }
   const raw = [...argv]
+  const all = raw.includes('--get-yargs-completions')
+  const commands = await Promise.all(
+    COMMANDS.map((e) => (all || raw.includes(commandName(e)) ? e.load(ctx, raw) : Promise.resolve<Command>({ command: e.command, describe: e.describe, handler: () => {} }))),
+  )
   const parser = yargs(raw)
     .scriptName('nsoffload')
     .usage('$0 <command> [options]\n\nCompile Liqo namespace-offloading policies into per-cluster manifests, preview and sync them.')
@@ -35,15 +59,7 @@ export async function main(argv: readonly string[], host: Host): Promise<number>
     .option('inventory', { alias: 'i', type: 'string', default: 'inventory.yaml', describe: 'the cluster inventory', global: true })
     .option('strict', { type: 'boolean', default: false, describe: 'treat warnings as errors', global: true })
     .option('format', { type: 'string', default: 'text', describe: 'output format', global: true })
-    .command(validateCommand(ctx, raw))
-    .command(buildCommand(ctx, raw))
-    .command(planCommand(ctx, raw))
-    .command(diffCommand(ctx, raw))
-    .command(syncCommand(ctx, raw))
-    .command(statusCommand(ctx, raw))
-    .command(inventoryCommand(ctx))
-    .command(fnCommand(ctx, raw))
-    .command(completionCommand(ctx))
+    .command(commands)
     .completion(COMPLETION_HOOK, false)
     .demandCommand(1, 'give a command (see --help)')
     .strict()

@@ -1,41 +1,23 @@
-import { readFileSync } from 'node:fs'
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
+import type { ErrorObject } from 'ajv'
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
 import type { CodeId } from '../diagnostics/codes.ts'
 import type { SourceRef } from '../model/source.ts'
 import { KEY_MARKER } from '../load/parse-yaml.ts'
+import type { SchemaKind } from './schema-files.ts'
+import * as generated from './schema-validators.generated.ts'
 import { closest } from './suggest.ts'
 
-/** The JSON Schemas in `schemas/` are the contract: ajv validates with exactly those files. */
-export const SCHEMA_FILES = {
-  OffloadingPolicy: 'offloadingpolicy.schema.json',
-  ClusterInventory: 'clusterinventory.schema.json',
-  NamespaceOffloading: 'namespaceoffloading.schema.json',
-} as const
-export type SchemaKind = keyof typeof SCHEMA_FILES
+export { AJV_OPTIONS, SCHEMA_FILES, type SchemaKind } from './schema-files.ts'
 
-// src/validate/ and dist/validate/ both sit two levels below the package root.
-const schemaDir = new URL('../../schemas/', import.meta.url)
+interface Validator {
+  (data: unknown): boolean
+  errors?: ErrorObject[] | null
+}
 
-let compiled: Record<SchemaKind, ValidateFunction> | undefined
-
-function validators(): Record<SchemaKind, ValidateFunction> {
-  if (compiled) return compiled
-  // verbose: errors carry their parentSchema, which the "did you mean" hints of unknown fields read.
-  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true })
-  const load = (f: string): object => JSON.parse(readFileSync(new URL(f, schemaDir), 'utf8')) as object
-  for (const f of Object.values(SCHEMA_FILES)) ajv.addSchema(load(f), f)
-  const get = (f: string): ValidateFunction => {
-    const v = ajv.getSchema(f)
-    if (!v) throw new Error(`schema ${f} did not compile`)
-    return v
-  }
-  compiled = {
-    OffloadingPolicy: get(SCHEMA_FILES.OffloadingPolicy),
-    ClusterInventory: get(SCHEMA_FILES.ClusterInventory),
-    NamespaceOffloading: get(SCHEMA_FILES.NamespaceOffloading),
-  }
-  return compiled
+const validators: Readonly<Record<SchemaKind, Validator>> = {
+  OffloadingPolicy: generated.OffloadingPolicy as Validator,
+  ClusterInventory: generated.ClusterInventory as Validator,
+  NamespaceOffloading: generated.NamespaceOffloading as Validator,
 }
 
 const keywordCodes: Record<string, CodeId> = {
@@ -57,7 +39,7 @@ const steps = (p: string): string[] =>
 
 /** Validates one document against its kind's schema; positions point at the offending node. */
 export function checkSchema(kind: SchemaKind, value: unknown, source: SourceRef): Diagnostic[] {
-  const validate = validators()[kind]
+  const validate = validators[kind]
   if (validate(value)) return []
   return (validate.errors ?? []).map((e) => toDiagnostic(e, source, value))
 }
