@@ -230,28 +230,32 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
     return Array.isArray(f) && f.includes(NSO_FINALIZER)
   }
 
+  /** Writes the status of every NamespaceOffloading of ours whose status changed (`concurrency` at a time). */
   async function writeStatuses(): Promise<number> {
-    let writes = 0
     const home = live.get(homeID)
+    const rt = knownType(NSO_API_VERSION, NSO_KIND)
+    if (!rt || opts.dryRun) return 0
+    const todo: { namespace: string; body: unknown }[] = []
     for (const ns of compiled.namespaces) {
       const nso = home?.offloadings?.get(ns.policy.namespace)
-      if (!nso || !isOurs(nso) || liqoManaged(nso) || opts.dryRun) continue
+      if (!nso || !isOurs(nso) || liqoManaged(nso)) continue
       const status = namespaceStatus(ns, inv, live, nso, io.now().toISOString())
       const previous = nso['status'] as NamespaceOffloadingStatus | undefined
       if (sameStatus(previous, status)) continue
       const removed = Object.keys(previous?.remoteNamespacesConditions ?? {}).filter((k) => !(k in (status.remoteNamespacesConditions ?? {})))
-      const body = { status: { ...status, remoteNamespacesConditions: { ...(status.remoteNamespacesConditions ?? {}), ...Object.fromEntries(removed.map((k) => [k, null])) } } }
-      const rt = knownType(NSO_API_VERSION, NSO_KIND)
-      if (!rt) continue
-      try {
-        const r = await homeClient?.request<LiveObject>('PATCH', `${objectPath(rt, 'offloading', ns.policy.namespace)}/status`, { body, contentType: 'application/merge-patch+json' })
-        if (r) remember(live, homeID, r, r, false)
-        writes++
-      } catch (e) {
-        io.log(`${homeID}: failed to write the status of ${ns.policy.namespace}/offloading: ${(e as Error).message}`)
-      }
+      todo.push({ namespace: ns.policy.namespace, body: { status: { ...status, remoteNamespacesConditions: { ...(status.remoteNamespacesConditions ?? {}), ...Object.fromEntries(removed.map((k) => [k, null])) } } } })
     }
-    return writes
+    const written = await pool(todo, opts.concurrency, async ({ namespace, body }): Promise<number> => {
+      try {
+        const r = await homeClient?.request<LiveObject>('PATCH', `${objectPath(rt, 'offloading', namespace)}/status`, { body, contentType: 'application/merge-patch+json' })
+        if (r) remember(live, homeID, r, r, false)
+        return 1
+      } catch (e) {
+        io.log(`${homeID}: failed to write the status of ${namespace}/offloading: ${(e as Error).message}`)
+        return 0
+      }
+    })
+    return written.reduce((a, b) => a + b, 0)
   }
 
   function reports(): NamespaceReport[] {

@@ -8,14 +8,14 @@ import * as assert from 'uvu/assert'
 import { REPO } from '../helpers/cli.ts'
 
 /** `@kubernetes/client-node` is loaded only by the commands that talk to a cluster. */
-function importsOf(args: string[]): string[] {
+function importsOf(args: string[], kubeconfig = path.join(os.tmpdir(), 'no-such-kubeconfig')): string[] {
   const trace = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-trace-')), 'imports')
   fs.writeFileSync(trace, '')
   const tsx = pathToFileURL(path.join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href
   const hook = pathToFileURL(path.join(REPO, 'test', 'helpers', 'register-trace.mjs')).href
   spawnSync(process.execPath, ['--import', hook, '--import', tsx, path.join(REPO, 'test', 'e2e', 'harness', 'cli-entry.ts'), ...args], {
     cwd: REPO,
-    env: { ...process.env, NSOFFLOAD_TRACE_IMPORTS: trace, KUBECONFIG: path.join(os.tmpdir(), 'no-such-kubeconfig') },
+    env: { ...process.env, NSOFFLOAD_TRACE_IMPORTS: trace, KUBECONFIG: kubeconfig },
     encoding: 'utf8',
     timeout: 60_000,
   })
@@ -32,8 +32,19 @@ for (const args of [['--version'], ['validate'], ['plan'], ['build', '--cluster'
   })
 }
 
-test('nsoffload sync does load it (so the check above can fail)', () => {
-  assert.ok(client(importsOf(['sync'])))
+test('nsoffload sync loads it for a credential plugin (so the check above can fail), not for a token', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-kubeconfig-'))
+  // Connecting fails at once either way: the plugin is `false`; the token file lacks a context.
+  const kubeconfig = (user: string, clusters: string[]): string => {
+    const file = path.join(dir, `kubeconfig-${user.length}`)
+    fs.writeFileSync(
+      file,
+      `clusters: [${clusters.map((c) => `{name: ${c}, cluster: {server: "https://127.0.0.1:1"}}`).join(', ')}]\nusers: [{name: u, user: ${user}}]\ncontexts: [${clusters.map((c) => `{name: ${c}, context: {cluster: ${c}, user: u}}`).join(', ')}]\n`,
+    )
+    return file
+  }
+  assert.ok(client(importsOf(['sync'], kubeconfig('{exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: "false"}}', ['venice', 'florence', 'naples']))))
+  assert.not.ok(client(importsOf(['sync'], kubeconfig('{token: t}', ['venice']))))
 })
 
 test.run()
