@@ -19,9 +19,11 @@ function ours(host: Host, dir: string): boolean {
  * a folder that exists and was not written by nsoffload is never touched (exit 2). Each
  * cluster folder is written beside itself under a temporary name inside `outDir`, then swapped
  * in, so a failure never leaves a half-written folder. Folders of clusters no longer in the
- * inventory are removed only when nsoffload wrote them.
+ * inventory are removed only when nsoffload wrote them. Each cluster's files are rendered
+ * (`clusters.get(id)()`) just before they are written, so that a fleet's build never holds
+ * every file in memory at once.
  */
-export function writeClusterFolders(host: Host, outDir: string, clusters: ReadonlyMap<string, readonly OutputFile[]>): string[] {
+export function writeClusterFolders(host: Host, outDir: string, clusters: ReadonlyMap<string, () => readonly OutputFile[]>): string[] {
   const root = path.resolve(host.cwd, outDir)
   const st = host.stat(root)
   if (st && !st.dir) throw new UsageError(`${outDir}: exists and is not a folder`)
@@ -34,13 +36,13 @@ export function writeClusterFolders(host: Host, outDir: string, clusters: Readon
   host.mkdir(root)
   const stale = st ? host.readDir(root).filter((e) => e.dir && !clusters.has(e.name) && !e.name.endsWith(TMP_SUFFIX) && ours(host, path.join(root, e.name))) : []
   const written: string[] = []
-  for (const [id, files] of clusters) {
+  for (const [id, render] of clusters) {
     const dir = path.join(root, id)
     const tmp = path.join(root, `.${id}${TMP_SUFFIX}`)
     host.remove(tmp)
     const made = new Set<string>()
-    for (const f of files) {
-      const target = path.join(tmp, ...f.path.split('/'))
+    for (const f of render()) {
+      const target = path.join(tmp, f.path)
       const parent = path.dirname(target)
       if (!made.has(parent)) {
         host.mkdir(parent)

@@ -14,8 +14,11 @@ import {
 } from '../model/liqo.ts'
 import type { Policy } from '../model/policy.ts'
 
-const sorted = (m: Readonly<Record<string, string>>): Record<string, string> =>
-  Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+function sorted(m: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const k of Object.keys(m).sort()) out[k] = m[k] as string
+  return out
+}
 
 function metadata(name: string, namespace: string | undefined, labels: Record<string, string>, annotations: Record<string, string>): Record<string, unknown> {
   return {

@@ -48,16 +48,15 @@ export function resourceKey(m: Manifest): string {
 }
 
 export function sortResources(ms: readonly Manifest[]): Manifest[] {
-  return [...ms].sort((a, b) => {
-    const r = rank(str(a['kind'])) - rank(str(b['kind']))
+  // Each manifest's keys worked out once, not in every comparison (a fleet's home cluster holds thousands).
+  const keyed = ms.map((m) => ({ m, rank: rank(str(m['kind'])), gvk: gvkString(m), id: `${str(meta(m)['namespace'])}|${str(meta(m)['name'])}` }))
+  keyed.sort((a, b) => {
+    const r = a.rank - b.rank
     if (r !== 0) return r
-    const ka = gvkString(a)
-    const kb = gvkString(b)
-    if (ka !== kb) return ka < kb ? -1 : 1
-    const ia = `${str(meta(a)['namespace'])}|${str(meta(a)['name'])}`
-    const ib = `${str(meta(b)['namespace'])}|${str(meta(b)['name'])}`
-    return ia < ib ? -1 : ia > ib ? 1 : 0
+    if (a.gvk !== b.gvk) return a.gvk < b.gvk ? -1 : 1
+    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
   })
+  return keyed.map((k) => k.m)
 }
 
 function gvkString(m: Manifest): string {

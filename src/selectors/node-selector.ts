@@ -113,15 +113,16 @@ function matchField(r: NodeSelectorRequirement, nodeName: string): boolean {
 /** One term: every expression and field requirement holds. Empty terms match nothing. */
 export function matchTerm(t: NodeSelectorTerm, node: Pick<NodeView, 'name' | 'labels'>): boolean {
   if (isEmptyTerm(t)) return false
-  return (
-    (t.matchExpressions ?? []).every((r) => matchRequirement(r, node.labels)) &&
-    (t.matchFields ?? []).every((r) => matchField(r, node.name))
-  )
+  // Loops, not every(): selection runs for every policy × cluster of a fleet.
+  for (const r of t.matchExpressions ?? []) if (!matchRequirement(r, node.labels)) return false
+  for (const r of t.matchFields ?? []) if (!matchField(r, node.name)) return false
+  return true
 }
 
 /** `MatchNodeSelectorTerms`: any term matches. */
 export function matchTerms(terms: readonly NodeSelectorTerm[], node: Pick<NodeView, 'name' | 'labels'>): boolean {
-  return terms.some((t) => matchTerm(t, node))
+  for (const t of terms) if (matchTerm(t, node)) return true
+  return false
 }
 
 /** Renders a requirement as `key In [a,b]`, the way Liqo's docs write them. */

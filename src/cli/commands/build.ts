@@ -52,7 +52,7 @@ export function buildCommand(ctx: CommandContext, rawArgv: readonly string[]): C
         ctx.exit(ExitCode.ok)
         return
       }
-      const folders = new Map<string, OutputFile[]>([...compiled.clusters].map(([id, ms]) => [id, clusterFiles(waves(ms))]))
+      const folders = new Map<string, () => OutputFile[]>([...compiled.clusters].map(([id, ms]) => [id, () => clusterFiles(waves(ms))]))
       const out = args.output ?? 'out'
       const written = writeClusterFolders(ctx.host, out, folders)
       const summary = written.map((id) => ({ clusterID: id, path: `${out.replace(/\/+$/, '')}/${id}`, objects: compiled.clusters.get(id)?.length ?? 0 }))
