@@ -1,0 +1,293 @@
+/**
+ * `npm run bench`: how fast `nsoffload build` is at fleet scale, printed as figures (never a
+ * timed test). From one run:
+ *   - `build -o` of a generated fleet (default 5,000 policies × 100 remote clusters, see
+ *     fleet.ts): wall time, CPU time and peak memory, median of --runs processes;
+ *   - the floor: the same documents parsed and serialised by the same YAML library with
+ *     nothing else (floor.mjs), and the ratio build / floor; and what writing the same files
+ *     alone costs;
+ *   - start-up: `--version` and `validate` of one policy against bare `node -e 0`;
+ *   - growth: the same with twice the policies.
+ *
+ *   npm run bench -- [--policies N] [--clusters N] [--runs N] [--startup-runs N] [--dir DIR] [--bin FILE] [--json]
+ *
+ * It runs bin/nsoffload.js over dist/, compiling dist/ first when it is older than src/.
+ * Fleets and outputs go to a temporary folder under --dir (default: /dev/shm when there is
+ * one, so that the disk of the machine does not decide the figures; give --dir /tmp to
+ * include it) and are removed at the end. `--entry src` runs the CLI from the TypeScript
+ * sources instead (for the test that checks the benchmark itself; its figures mean nothing);
+ * `--bin FILE` runs another build of nsoffload (a checkout of an older commit, to compare).
+ */
+import { spawnSync } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { generateFleet, writeFleet } from './fleet.ts'
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+
+interface Options {
+  policies: number
+  clusters: number
+  runs: number
+  startupRuns: number
+  dir: string
+  entry: 'dist' | 'src'
+  bin?: string
+  json: boolean
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  const o: Options = { policies: 5000, clusters: 100, runs: 3, startupRuns: 20, dir: defaultDir(), entry: 'dist', json: false }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? ''
+    const next = (): string => {
+      const v = argv[++i]
+      if (v === undefined) throw new Error(`${a} needs a value`)
+      return v
+    }
+    const int = (): number => {
+      const n = Number(next())
+      if (!Number.isInteger(n) || n < 1) throw new Error(`${a} takes a positive integer`)
+      return n
+    }
+    if (a === '--policies') o.policies = int()
+    else if (a === '--clusters') o.clusters = int()
+    else if (a === '--runs') o.runs = int()
+    else if (a === '--startup-runs') o.startupRuns = int()
+    else if (a === '--dir') o.dir = next()
+    else if (a === '--json') o.json = true
+    else if (a === '--bin') o.bin = path.resolve(next())
+    else if (a === '--entry') {
+      const e = next()
+      if (e !== 'dist' && e !== 'src') throw new Error('--entry takes dist or src')
+      o.entry = e
+    } else throw new Error(`unknown option ${a} (see bench/build.ts)`)
+  }
+  return o
+}
+
+function defaultDir(): string {
+  try {
+    fs.accessSync('/dev/shm', fs.constants.W_OK)
+    return '/dev/shm'
+  } catch {
+    return os.tmpdir()
+  }
+}
+
+/** The file system type of a folder (Linux), for the report. */
+function fsType(dir: string): string {
+  try {
+    const mounts = fs.readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' '))
+    const real = fs.realpathSync(dir)
+    let best: string[] | undefined
+    for (const m of mounts) {
+      const at = m[1] ?? ''
+      if ((real === at || real.startsWith(at.endsWith('/') ? at : `${at}/`)) && (!best || at.length > (best[1] ?? '').length)) best = m
+    }
+    return best?.[2] ?? 'unknown'
+  } catch {
+    return 'unknown'
+  }
+}
+
+/** dist/ is what users run: compile it when a source file is newer. */
+function ensureDist(log: (s: string) => void): void {
+  const main = path.join(REPO, 'dist', 'cli', 'main.js')
+  const built = fs.existsSync(main) ? fs.statSync(main).mtimeMs : 0
+  const newest = (dir: string): number =>
+    fs.readdirSync(dir, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).mtimeMs), 0)
+  if (newest(path.join(REPO, 'src')) <= built) return
+  log('compiling dist/ (npm run build)…')
+  const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: REPO, stdio: 'inherit' })
+  if (r.status !== 0) throw new Error('npm run build failed')
+}
+
+function cli(entry: Options['entry'], bin?: string): string[] {
+  if (bin) return [bin]
+  return entry === 'dist'
+    ? [path.join(REPO, 'bin', 'nsoffload.js')]
+    : ['--import', pathToFileURL(path.join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href, path.join(REPO, 'test', 'helpers', 'nsoffload-bin.ts')]
+}
+
+interface Run {
+  readonly wallMs: number
+  readonly cpuMs: number
+  readonly maxRSSMiB: number
+  readonly stderr: string
+}
+
+/** One process, timed from spawn to exit, with its CPU time and peak memory. */
+function timed(args: readonly string[], cwd: string): Run {
+  const usage = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-rusage-')), 'rusage.json')
+  const hook = pathToFileURL(path.join(REPO, 'bench', 'rusage.mjs')).href
+  const t = performance.now()
+  const r = spawnSync(process.execPath, ['--import', hook, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NSOFFLOAD_BENCH_RUSAGE: usage }, maxBuffer: 64 << 20 })
+  const wallMs = performance.now() - t
+  if (r.status !== 0) throw new Error(`nsoffload ${args.slice(-3).join(' ')} exited ${String(r.status)}:\n${r.stderr.slice(0, 2000)}`)
+  const u = JSON.parse(fs.readFileSync(usage, 'utf8')) as { maxRSSKiB: number; userMs: number; systemMs: number }
+  fs.rmSync(path.dirname(usage), { recursive: true, force: true })
+  return { wallMs, cpuMs: u.userMs + u.systemMs, maxRSSMiB: u.maxRSSKiB / 1024, stderr: r.stderr }
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = Math.floor(s.length / 2)
+  return s.length % 2 === 1 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2
+}
+
+interface BuildFigures {
+  readonly policies: number
+  readonly clusters: number
+  readonly wallMs: number
+  readonly minWallMs: number
+  readonly cpuMs: number
+  readonly maxRSSMiB: number
+  readonly files: number
+  readonly objects: number
+  readonly outDir: string
+}
+
+/** `build -o` of a fleet, `runs` times, each into a fresh folder; the last output is kept for the floor. */
+function benchBuild(o: Options, work: string, policies: number, keepOutput: boolean): BuildFigures {
+  const fleetDir = path.join(work, `fleet-${policies}x${o.clusters}`)
+  writeFleet(generateFleet({ policies, clusters: o.clusters }), fleetDir)
+  const runs: Run[] = []
+  let outDir = ''
+  for (let i = 0; i < o.runs; i++) {
+    if (outDir) fs.rmSync(outDir, { recursive: true, force: true })
+    outDir = path.join(work, `out-${policies}x${o.clusters}-${i}`)
+    runs.push(timed([...cli(o.entry, o.bin), 'build', '-o', outDir], fleetDir))
+  }
+  const objects = [...(runs[0]?.stderr ?? '').matchAll(/^wrote .* \((\d+) objects?\)$/gm)].reduce((n, m) => n + Number(m[1]), 0)
+  let files = 0
+  const count = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) count(path.join(d, e.name))
+      else files++
+    }
+  }
+  count(outDir)
+  if (!keepOutput) {
+    fs.rmSync(outDir, { recursive: true, force: true })
+    fs.rmSync(fleetDir, { recursive: true, force: true })
+  }
+  return {
+    policies,
+    clusters: o.clusters,
+    wallMs: median(runs.map((r) => r.wallMs)),
+    minWallMs: Math.min(...runs.map((r) => r.wallMs)),
+    cpuMs: median(runs.map((r) => r.cpuMs)),
+    maxRSSMiB: Math.max(...runs.map((r) => r.maxRSSMiB)),
+    files,
+    objects,
+    outDir,
+  }
+}
+
+interface FloorFigures {
+  readonly ms: number
+  readonly parseMs: number
+  readonly serialiseMs: number
+  readonly writeMs: number
+  readonly docsIn: number
+  readonly docsOut: number
+  readonly bytesIn: number
+  readonly bytesOut: number
+}
+
+function benchFloor(o: Options, work: string, b: BuildFigures): FloorFigures {
+  const fleetDir = path.join(work, `fleet-${b.policies}x${b.clusters}`)
+  const runs: Omit<FloorFigures, 'ms'>[] = []
+  for (let i = 0; i < o.runs; i++) {
+    const writeDir = path.join(work, `floor-${i}`)
+    const r = spawnSync(process.execPath, [path.join(REPO, 'bench', 'floor.mjs'), fleetDir, b.outDir, writeDir], { cwd: REPO, encoding: 'utf8', maxBuffer: 16 << 20 })
+    if (r.status !== 0) throw new Error(`floor.mjs failed:\n${r.stderr}`)
+    runs.push(JSON.parse(r.stdout) as Omit<FloorFigures, 'ms'>)
+    fs.rmSync(writeDir, { recursive: true, force: true })
+  }
+  const first = runs[0] as Omit<FloorFigures, 'ms'>
+  const parseMs = median(runs.map((r) => r.parseMs))
+  const serialiseMs = median(runs.map((r) => r.serialiseMs))
+  return { ...first, parseMs, serialiseMs, writeMs: median(runs.map((r) => r.writeMs)), ms: parseMs + serialiseMs }
+}
+
+interface StartupFigures {
+  readonly nodeMs: number
+  readonly versionMs: number
+  readonly validateMs: number
+}
+
+function benchStartup(o: Options, work: string): StartupFigures {
+  const dir = path.join(work, 'one-policy')
+  writeFleet(generateFleet({ policies: 1, clusters: 3 }), dir)
+  const policy = path.join('policies', fs.readdirSync(path.join(dir, 'policies'))[0] ?? '')
+  const commands = { node: ['-e', '0'], version: [...cli(o.entry, o.bin), '--version'], validate: [...cli(o.entry, o.bin), 'validate', policy] }
+  const times: Record<keyof typeof commands, number[]> = { node: [], version: [], validate: [] }
+  // Interleaved, after one warm-up round, so that a change of load or of caches affects all alike.
+  for (let i = -1; i < o.startupRuns; i++) {
+    for (const [k, args] of Object.entries(commands) as [keyof typeof commands, string[]][]) {
+      const t = performance.now()
+      const r = spawnSync(process.execPath, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] })
+      if (i >= 0) times[k].push(performance.now() - t)
+      if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${String(r.status)}: ${String(r.stderr)}`)
+    }
+  }
+  return { nodeMs: median(times.node), versionMs: median(times.version), validateMs: median(times.validate) }
+}
+
+const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
+const n = (x: number): string => x.toLocaleString('en-US')
+
+function main(): void {
+  const o = parseArgs(process.argv.slice(2))
+  const log = (line: string): void => {
+    process.stderr.write(`${line}\n`)
+  }
+  if (o.entry === 'dist' && !o.bin) ensureDist(log)
+  const work = fs.mkdtempSync(path.join(o.dir, 'nsoffload-bench-'))
+  try {
+    const where = `${o.dir} (${fsType(o.dir)})`
+    log(`fleet: ${n(o.policies)} policies × ${n(o.clusters)} remote clusters, in ${where}`)
+    log(`build -o ×${o.runs}…`)
+    const build = benchBuild(o, work, o.policies, true)
+    log(`floor ×${o.runs}…`)
+    const floor = benchFloor(o, work, build)
+    fs.rmSync(build.outDir, { recursive: true, force: true })
+    log(`start-up ×${o.startupRuns}…`)
+    const startup = benchStartup(o, work)
+    log(`build -o of twice the policies ×${o.runs}…`)
+    const doubled = benchBuild(o, work, o.policies * 2, false)
+    const figures = {
+      machine: { node: process.version, cpus: os.cpus().length, loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))), dir: o.dir, fs: fsType(o.dir), entry: o.bin ?? o.entry },
+      build: { ...build, outDir: undefined },
+      floor,
+      ratio: build.wallMs / floor.ms,
+      startup: { ...startup, versionOverNodeMs: startup.versionMs - startup.nodeMs, validateOverNodeMs: startup.validateMs - startup.nodeMs },
+      growth: { policies: doubled.policies, wallMs: doubled.wallMs, cpuMs: doubled.cpuMs, maxRSSMiB: doubled.maxRSSMiB, ratio: doubled.wallMs / build.wallMs },
+    }
+    if (o.json) {
+      process.stdout.write(JSON.stringify(figures, null, 2) + '\n')
+      return
+    }
+    const lines = [
+      `nsoffload build benchmark: ${n(o.policies)} policies × ${n(o.clusters)} remote clusters`,
+      `  node ${process.version}, ${os.cpus().length} CPUs, load average ${figures.machine.loadAverage.join(' ')}, output in ${where}${o.bin ? `, CLI ${o.bin}` : o.entry === 'src' ? ', CLI from src/ (tsx)' : ''}`,
+      '',
+      `build -o          ${s(build.wallMs)} wall (median of ${o.runs}, best ${s(build.minWallMs)}), ${s(build.cpuMs)} CPU, peak memory ${build.maxRSSMiB.toFixed(0)} MiB`,
+      `                  ${n(build.objects)} objects in ${n(build.files)} files`,
+      `floor             ${s(floor.ms)}: yaml parses ${n(floor.docsIn)} documents (${(floor.bytesIn / 1e6).toFixed(1)} MB) in ${s(floor.parseMs)}, serialises ${n(floor.docsOut)} (${(floor.bytesOut / 1e6).toFixed(1)} MB) in ${s(floor.serialiseMs)}`,
+      `build / floor     ${figures.ratio.toFixed(2)}×`,
+      `files alone       ${s(floor.writeMs)} to write the same ${n(build.files)} files (mkdir + writeFile)`,
+      `start-up          node -e 0 ${startup.nodeMs.toFixed(0)} ms; --version ${startup.versionMs.toFixed(0)} ms (+${figures.startup.versionOverNodeMs.toFixed(0)}); validate of one policy ${startup.validateMs.toFixed(0)} ms (+${figures.startup.validateOverNodeMs.toFixed(0)}) (medians of ${o.startupRuns})`,
+      `growth            ${n(doubled.policies)} policies: ${s(doubled.wallMs)} wall, ${s(doubled.cpuMs)} CPU, peak ${doubled.maxRSSMiB.toFixed(0)} MiB: ${figures.growth.ratio.toFixed(2)}× the time for 2× the input`,
+    ]
+    process.stdout.write(lines.join('\n') + '\n')
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true })
+  }
+}
+
+main()

@@ -1,0 +1,59 @@
+import { spawnSync } from 'node:child_process'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { generateFleet } from '../../bench/fleet.ts'
+import { REPO, runCli, tempTree } from '../helpers/cli.ts'
+
+/**
+ * The benchmarks themselves (bench/): the generated fleet is valid input using every selector
+ * form and strategy, and `npm run bench` runs and prints its figures. No timing is asserted:
+ * speed is measured by `npm run bench`, never in a test.
+ */
+
+const fleet = generateFleet({ policies: 160, clusters: 12 })
+const files = Object.fromEntries(fleet.files)
+const policies = [...fleet.files].filter(([p]) => p.startsWith('policies/')).map(([, t]) => t).join('\n')
+
+test('the fleet is deterministic and valid, and builds', async () => {
+  assert.equal([...generateFleet({ policies: 160, clusters: 12 }).files], [...fleet.files])
+  const dir = tempTree(files)
+  const v = await runCli(['validate'], dir)
+  assert.is(v.code, 0, v.stdout + v.stderr)
+  assert.match(v.stderr, /^valid: 160 policies, 1 inventory/m)
+  const b = await runCli(['build', '-o', 'out'], dir)
+  assert.is(b.code, 0, b.stderr)
+  assert.is((b.stderr.match(/^wrote out\//gm) ?? []).length, 13, 'home and 12 remotes')
+})
+
+test('the fleet uses every selector form, strategy and input kind', async () => {
+  for (const form of ['=', '==', ' in (', ' notin (', '"gpu, ', '"!staging, ', 'operator: In,', 'operator: NotIn,', 'operator: Exists', 'operator: DoesNotExist', 'operator: Gt,', 'operator: Lt,', 'matchFields:', 'kind: NamespaceOffloading', 'kind: OffloadingPolicy', 'spec: {}', 'workloads:']) {
+    assert.ok(policies.includes(form), form)
+  }
+  const plan = await runCli(['plan', '--format', 'json'], tempTree(files))
+  assert.is(plan.code, 0, plan.stderr)
+  const ns = (JSON.parse(plan.stdout) as { namespaces: { namespaceMappingStrategy: string; podOffloadingStrategy: string; status: { offloadingPhase: string }; clusters: { selected: boolean }[]; workloads: unknown[] }[] }).namespaces
+  assert.equal([...new Set(ns.map((n) => n.namespaceMappingStrategy))].sort(), ['DefaultName', 'EnforceSameName', 'SelectedName'])
+  assert.equal([...new Set(ns.map((n) => n.podOffloadingStrategy))].sort(), ['Local', 'LocalAndRemote', 'Remote'])
+  assert.ok(ns.some((n) => n.status.offloadingPhase === 'NoClusterSelected'), 'a policy selects nothing')
+  assert.ok(ns.some((n) => n.clusters.every((c) => c.selected)), 'a policy selects every cluster')
+  assert.ok(ns.some((n) => n.workloads.length > 0), 'a policy has workloads')
+})
+
+test('npm run bench runs and prints its figures', () => {
+  const r = spawnSync('npm', ['run', '--silent', 'bench', '--', '--policies', '50', '--clusters', '5', '--runs', '1', '--startup-runs', '1', '--entry', 'src'], { cwd: REPO, encoding: 'utf8', timeout: 120_000 })
+  assert.is(r.status, 0, r.stderr)
+  for (const line of [
+    /^nsoffload build benchmark: 50 policies × 5 remote clusters$/m,
+    /^build -o +\d+\.\d\d s wall \(median of 1, best \d+\.\d\d s\), \d+\.\d\d s CPU, peak memory \d+ MiB$/m,
+    /^ +\d+ objects in \d+ files$/m,
+    /^floor +\d+\.\d\d s: yaml parses 51 documents .* serialises \d+ /m,
+    /^build \/ floor +\d+\.\d\d×$/m,
+    /^files alone +\d+\.\d\d s/m,
+    /^start-up +node -e 0 \d+ ms; --version \d+ ms \(\+-?\d+\); validate of one policy \d+ ms \(\+-?\d+\)/m,
+    /^growth +100 policies: \d+\.\d\d s wall, .*× the time for 2× the input$/m,
+  ]) {
+    assert.match(r.stdout, line)
+  }
+})
+
+test.run()
