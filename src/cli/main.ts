@@ -74,6 +74,12 @@ export async function main(argv: readonly string[], host: Host): Promise<number>
       const text = msg || err?.message || 'invalid arguments'
       throw new UsageError(text.startsWith('Did you mean') ? `unknown command "${raw[0] ?? ''}". ${text}` : text)
     })
+  // After running a command, yargs renders that command's whole help and keeps it, should the
+  // command fail (usage.cacheHelpMessage): some 15 ms of measuring every cell of the table on
+  // every run. nsoffload never shows help on a failure (fail() above), so it is skipped. A
+  // yargs without this internal method simply keeps doing it.
+  const usage = (parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.().getUsageInstance?.()
+  if (usage?.cacheHelpMessage) usage.cacheHelpMessage = () => {}
   try {
     let printed = ''
     await (parser as unknown as { parseAsync: (a: string[], c: object, cb: (e: Error | undefined, a: GlobalArgs, out: string) => void) => Promise<unknown> }).parseAsync(
