@@ -10,10 +10,12 @@
  *
  *   npm run bench:sync -- [--namespaces N] [--rounds N] [--bin FILE] [--json]
  *
- * Every tool gets the same shapes of objects under its own names (`ns…` for nsoffload, `ks…`
+ * Every run gets the same shapes of objects under its own names (`ns…` for nsoffload, `ks…`
  * and `kp…` for kubectl), so that each creates everything from scratch; within a round the
- * order rotates. The CRD is installed (and kubectl's discovery cache warmed) before anything
- * is timed. Requests are counted from the API servers' audit logs, by user agent. It runs
+ * order rotates. kubectl applies to three API servers of its own (`k-<cluster>`): what it
+ * creates carries nsoffload's ownership marker, and nsoffload would see it as namespaces
+ * whose policy is gone. The CRD is installed (and kubectl's discovery cache warmed) before
+ * anything is timed. Requests are counted from the API servers' audit logs, by user agent. It runs
  * bin/nsoffload.js over dist/ (compile it first: `npm run build`), or `--bin FILE` (another
  * checkout, to compare). Start-up of the control planes takes some 15 s.
  */
@@ -28,6 +30,8 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const HOME = 'milan'
 const REMOTES = ['edge-a', 'edge-b'] as const
 const CLUSTERS = [HOME, ...REMOTES]
+/** kubectl's own API server for each cluster. */
+const K = (c: string): string => `k-${c}`
 
 function parseArgs(argv: readonly string[]): { namespaces: number; rounds: number; bin: string; json: boolean } {
   const o = { namespaces: 200, rounds: 3, bin: path.join(REPO, 'bin', 'nsoffload.js'), json: false }
@@ -135,7 +139,8 @@ const WRITE = new Set(['create', 'update', 'patch', 'delete', 'deletecollection'
 async function requests(env: ControlPlaneEnv, since: Record<string, number>, agent: string): Promise<Requests> {
   const out: Requests = { reads: 0, writes: 0, detail: {} }
   for (const c of CLUSTERS) {
-    const events: AuditEvent[] = (await env.auditEvents(c, since[c])).filter((e) => e.userAgent.startsWith(agent))
+    const server = agent === 'kubectl' ? K(c) : c
+    const events: AuditEvent[] = (await env.auditEvents(server, since[server])).filter((e) => e.userAgent.startsWith(agent))
     const d: Record<string, number> = {}
     for (const e of events) {
       if (WRITE.has(e.verb)) out.writes++
@@ -150,7 +155,7 @@ async function requests(env: ControlPlaneEnv, since: Record<string, number>, age
 
 async function offsets(env: ControlPlaneEnv): Promise<Record<string, number>> {
   const out: Record<string, number> = {}
-  for (const c of CLUSTERS) out[c] = await env.auditOffset(c)
+  for (const c of [...CLUSTERS, ...CLUSTERS.map(K)]) out[c] = await env.auditOffset(c)
   return out
 }
 
@@ -163,16 +168,18 @@ async function main(): Promise<void> {
   if (!fs.existsSync(path.join(path.dirname(BIN), '..', 'dist', 'cli', 'main.js'))) throw new Error(`${BIN}: its dist/ is missing: run \`npm run build\` first`)
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-bench-sync-'))
   log('starting the control planes…')
-  const env = await startControlPlanes({ clusters: CLUSTERS })
+  const env = await startControlPlanes({ clusters: [...CLUSTERS, ...CLUSTERS.map(K)] })
   try {
     const kubectl = (cluster: string, args: readonly string[], cwd = work): Promise<Exec> =>
       exec('kubectl', ['--kubeconfig', env.kubeconfigPath, '--context', cluster, ...args], cwd)
     // Untimed: the CRD, Established; kubectl's discovery cache warm on every cluster.
-    must(await kubectl(HOME, ['apply', '--server-side', '-f', path.join(REPO, 'schemas', 'namespaceoffloading-crd.yaml')]), 'kubectl apply CRD')
-    must(await kubectl(HOME, ['wait', '--for=condition=Established', 'crd/namespaceoffloadings.offloading.liqo.io', '--timeout=60s']), 'kubectl wait CRD')
-    for (const c of CLUSTERS) must(await kubectl(c, ['api-resources']), 'kubectl api-resources')
+    for (const home of [HOME, K(HOME)]) {
+      must(await kubectl(home, ['apply', '--server-side', '-f', path.join(REPO, 'schemas', 'namespaceoffloading-crd.yaml')]), 'kubectl apply CRD')
+      must(await kubectl(home, ['wait', '--for=condition=Established', 'crd/namespaceoffloadings.offloading.liqo.io', '--timeout=60s']), 'kubectl wait CRD')
+    }
+    for (const c of CLUSTERS) must(await kubectl(K(c), ['api-resources']), 'kubectl api-resources')
 
-    const apply = (c: string, dir: string): Promise<Exec> => kubectl(c, ['apply', '--server-side', '--field-manager', 'bench', '-k', path.join('out', c)], dir)
+    const apply = (c: string, dir: string): Promise<Exec> => kubectl(K(c), ['apply', '--server-side', '--field-manager', 'bench', '-k', path.join('out', c)], dir)
     const sync = (dir: string): Promise<Exec> => exec(process.execPath, [BIN, 'sync', '--kubeconfig', env.kubeconfigPath, '--format', 'json'], dir)
     /** A project of its own for each run: the same shapes under the tool's own names. */
     const project = async (prefix: string, build: boolean): Promise<string> => {

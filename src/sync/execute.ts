@@ -267,8 +267,10 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
       const status = managed && nso?.['status'] ? (nso['status'] as NamespaceOffloadingStatus) : namespaceStatus(ns, inv, live, nso, io.now().toISOString())
       out.push({ namespace: ns.policy.namespace, remoteNamespaceName: ns.remoteNamespaceName, status, liqoManaged: managed, pruned: false })
     }
+    // The original names of each remote's twins of ours, once (not a scan per pruned namespace).
+    const originals = new Map(inv.remotes.map((r) => [r.clusterID, new Set([...(live.get(r.clusterID)?.namespaces.values() ?? [])].filter(isOurs).map((t) => meta(t).annotations['liqo.io/original-name']))]))
     for (const name of plan.pruned) {
-      const twins = inv.remotes.filter((r) => [...(live.get(r.clusterID)?.namespaces.values() ?? [])].some((t) => isOurs(t) && meta(t).annotations['liqo.io/original-name'] === name))
+      const twins = inv.remotes.filter((r) => originals.get(r.clusterID)?.has(name))
       if (twins.length === 0) continue
       const conditions = Object.fromEntries(
         twins.map((r) => [r.clusterID, [

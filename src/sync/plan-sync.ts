@@ -79,6 +79,7 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
   const home = live.get(homeID)
   const actions: Action[] = []
   const findings: Finding[] = []
+  const twinIndex = new Map<string, Map<string, LiveObject[]>>()
   if (!home) return { actions, findings, pruned: [] }
   const upsert = (cluster: string, namespace: string, step: Step, m: Manifest, liveObj: LiveObject | undefined): void => {
     if (!liveObj) {
@@ -167,13 +168,26 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
     }
   }
 
-  /** Twin namespaces nsoffload made for a home namespace on one remote (not being deleted). */
+  /**
+   * Twin namespaces nsoffload made for a home namespace on one remote (not being deleted),
+   * through an index of each remote's twins by original name, built on first use: asked for
+   * every namespace and every cluster that does not select it, a scan of the remote's
+   * namespaces each time made planning quadratic in the size of the fleet.
+   */
   function ownedTwins(cluster: string, original: string): LiveObject[] {
-    const remote = live.get(cluster)
-    if (!remote) return []
-    return [...remote.namespaces.values()].filter(
-      (t) => isOurs(t) && meta(t).annotations[ANNOTATION_ORIGINAL_NAME] === original && meta(t).labels[LABEL_REMOTE_CLUSTER_ID] === homeID && !deleting(t),
-    )
+    let byOriginal = twinIndex.get(cluster)
+    if (!byOriginal) {
+      byOriginal = new Map()
+      for (const t of live.get(cluster)?.namespaces.values() ?? []) {
+        const o = meta(t).annotations[ANNOTATION_ORIGINAL_NAME]
+        if (o === undefined || !isOurs(t) || meta(t).labels[LABEL_REMOTE_CLUSTER_ID] !== homeID || deleting(t)) continue
+        const same = byOriginal.get(o)
+        if (same) same.push(t)
+        else byOriginal.set(o, [t])
+      }
+      twinIndex.set(cluster, byOriginal)
+    }
+    return byOriginal.get(original) ?? []
   }
 
   /** Namespaces offloaded by nsoffload whose policy is gone: unoffload with --prune. */
