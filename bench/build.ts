@@ -266,7 +266,7 @@ function main(): void {
       floor,
       ratio: build.wallMs / floor.ms,
       startup: { ...startup, versionOverNodeMs: startup.versionMs - startup.nodeMs, validateOverNodeMs: startup.validateMs - startup.nodeMs },
-      growth: { policies: doubled.policies, wallMs: doubled.wallMs, cpuMs: doubled.cpuMs, maxRSSMiB: doubled.maxRSSMiB, ratio: doubled.wallMs / build.wallMs },
+      growth: { policies: doubled.policies, wallMs: doubled.wallMs, cpuMs: doubled.cpuMs, maxRSSMiB: doubled.maxRSSMiB, ratio: doubled.wallMs / build.wallMs, cpuRatio: doubled.cpuMs / build.cpuMs },
     }
     if (o.json) {
       process.stdout.write(JSON.stringify(figures, null, 2) + '\n')
@@ -282,7 +282,7 @@ function main(): void {
       `build / floor     ${figures.ratio.toFixed(2)}×`,
       `files alone       ${s(floor.writeMs)} to write the same ${n(build.files)} files (mkdir + writeFile)`,
       `start-up          node -e 0 ${startup.nodeMs.toFixed(0)} ms; --version ${startup.versionMs.toFixed(0)} ms (+${figures.startup.versionOverNodeMs.toFixed(0)}); validate of one policy ${startup.validateMs.toFixed(0)} ms (+${figures.startup.validateOverNodeMs.toFixed(0)}) (medians of ${o.startupRuns})`,
-      `growth            ${n(doubled.policies)} policies: ${s(doubled.wallMs)} wall, ${s(doubled.cpuMs)} CPU, peak ${doubled.maxRSSMiB.toFixed(0)} MiB: ${figures.growth.ratio.toFixed(2)}× the time for 2× the input`,
+      `growth            ${n(doubled.policies)} policies: ${s(doubled.wallMs)} wall, ${s(doubled.cpuMs)} CPU, peak ${doubled.maxRSSMiB.toFixed(0)} MiB: ${figures.growth.ratio.toFixed(2)}× the time (${figures.growth.cpuRatio.toFixed(2)}× the CPU) for 2× the input`,
     ]
     process.stdout.write(lines.join('\n') + '\n')
   } finally {

@@ -12,6 +12,7 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 export interface FleetOptions {
   readonly policies: number
@@ -240,4 +241,13 @@ export function writeFleet(fleet: Fleet, dir: string): void {
     }
     fs.writeFileSync(abs, content)
   }
+}
+
+// `node --import tsx bench/fleet.ts DIR [POLICIES] [CLUSTERS]`: writes a fleet to profile with
+// (e.g. `cd DIR && node --cpu-prof ../bin/nsoffload.js build -o out`).
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const [dir, policies = '5000', clusters = '100'] = process.argv.slice(2)
+  if (!dir) throw new Error('usage: node --import tsx bench/fleet.ts DIR [POLICIES] [CLUSTERS]')
+  writeFleet(generateFleet({ policies: Number(policies), clusters: Number(clusters) }), dir)
+  process.stderr.write(`wrote ${policies} policies × ${clusters} clusters to ${dir}\n`)
 }

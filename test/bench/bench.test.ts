@@ -50,7 +50,7 @@ test('npm run bench runs and prints its figures', () => {
     /^build \/ floor +\d+\.\d\d×$/m,
     /^files alone +\d+\.\d\d s/m,
     /^start-up +node -e 0 \d+ ms; --version \d+ ms \(\+-?\d+\); validate of one policy \d+ ms \(\+-?\d+\)/m,
-    /^growth +100 policies: \d+\.\d\d s wall, .*× the time for 2× the input$/m,
+    /^growth +100 policies: \d+\.\d\d s wall, .*× the time \(\d+\.\d\d× the CPU\) for 2× the input$/m,
   ]) {
     assert.match(r.stdout, line)
   }
