@@ -11,7 +11,8 @@
  *
  *   npm run bench -- [--policies N] [--clusters N] [--runs N] [--startup-runs N] [--dir DIR] [--bin FILE] [--json]
  *
- * It runs bin/nsoffload.js over dist/, compiling dist/ first when it is older than src/.
+ * It runs bin/nsoffload.js over dist/, compiling dist/ first when it is older than src/. The
+ * builds and the floor run in interleaved rounds (the machine is shared: its speed changes).
  * Fleets and outputs go to a temporary folder under --dir (default: /dev/shm when there is
  * one, so that the disk of the machine does not decide the figures; give --dir /tmp to
  * include it) and are removed at the end. `--entry src` runs the CLI from the TypeScript
@@ -145,46 +146,6 @@ interface BuildFigures {
   readonly minWallMs: number
   readonly cpuMs: number
   readonly maxRSSMiB: number
-  readonly files: number
-  readonly objects: number
-  readonly outDir: string
-}
-
-/** `build -o` of a fleet, `runs` times, each into a fresh folder; the last output is kept for the floor. */
-function benchBuild(o: Options, work: string, policies: number, keepOutput: boolean): BuildFigures {
-  const fleetDir = path.join(work, `fleet-${policies}x${o.clusters}`)
-  writeFleet(generateFleet({ policies, clusters: o.clusters }), fleetDir)
-  const runs: Run[] = []
-  let outDir = ''
-  for (let i = 0; i < o.runs; i++) {
-    if (outDir) fs.rmSync(outDir, { recursive: true, force: true })
-    outDir = path.join(work, `out-${policies}x${o.clusters}-${i}`)
-    runs.push(timed([...cli(o.entry, o.bin), 'build', '-o', outDir], fleetDir))
-  }
-  const objects = [...(runs[0]?.stderr ?? '').matchAll(/^wrote .* \((\d+) objects?\)$/gm)].reduce((n, m) => n + Number(m[1]), 0)
-  let files = 0
-  const count = (d: string): void => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) count(path.join(d, e.name))
-      else files++
-    }
-  }
-  count(outDir)
-  if (!keepOutput) {
-    fs.rmSync(outDir, { recursive: true, force: true })
-    fs.rmSync(fleetDir, { recursive: true, force: true })
-  }
-  return {
-    policies,
-    clusters: o.clusters,
-    wallMs: median(runs.map((r) => r.wallMs)),
-    minWallMs: Math.min(...runs.map((r) => r.wallMs)),
-    cpuMs: median(runs.map((r) => r.cpuMs)),
-    maxRSSMiB: Math.max(...runs.map((r) => r.maxRSSMiB)),
-    files,
-    objects,
-    outDir,
-  }
 }
 
 interface FloorFigures {
@@ -198,20 +159,68 @@ interface FloorFigures {
   readonly bytesOut: number
 }
 
-function benchFloor(o: Options, work: string, b: BuildFigures): FloorFigures {
-  const fleetDir = path.join(work, `fleet-${b.policies}x${b.clusters}`)
-  const runs: Omit<FloorFigures, 'ms'>[] = []
-  for (let i = 0; i < o.runs; i++) {
-    const writeDir = path.join(work, `floor-${i}`)
-    const r = spawnSync(process.execPath, [path.join(REPO, 'bench', 'floor.mjs'), fleetDir, b.outDir, writeDir], { cwd: REPO, encoding: 'utf8', maxBuffer: 16 << 20 })
-    if (r.status !== 0) throw new Error(`floor.mjs failed:\n${r.stderr}`)
-    runs.push(JSON.parse(r.stdout) as Omit<FloorFigures, 'ms'>)
-    fs.rmSync(writeDir, { recursive: true, force: true })
+type FloorRun = Omit<FloorFigures, 'ms'>
+
+function countFiles(d: string): number {
+  let files = 0
+  for (const e of fs.readdirSync(d, { withFileTypes: true })) files += e.isDirectory() ? countFiles(path.join(d, e.name)) : 1
+  return files
+}
+
+/**
+ * `--runs` rounds of: `build -o` of the fleet, the floor on what it wrote, `build -o` of the
+ * fleet with twice the policies. Interleaved, so that a change in the speed of the machine
+ * (it is shared) weighs on all the figures alike; each build writes into a fresh folder.
+ */
+function benchRounds(o: Options, work: string): { build: BuildFigures; floor: FloorFigures; doubled: BuildFigures; files: number; objects: number } {
+  const fleet = (policies: number): string => {
+    const dir = path.join(work, `fleet-${policies}x${o.clusters}`)
+    writeFleet(generateFleet({ policies, clusters: o.clusters }), dir)
+    return dir
   }
-  const first = runs[0] as Omit<FloorFigures, 'ms'>
-  const parseMs = median(runs.map((r) => r.parseMs))
-  const serialiseMs = median(runs.map((r) => r.serialiseMs))
-  return { ...first, parseMs, serialiseMs, writeMs: median(runs.map((r) => r.writeMs)), ms: parseMs + serialiseMs }
+  const single = fleet(o.policies)
+  const double = fleet(o.policies * 2)
+  const runs: Run[] = []
+  const doubledRuns: Run[] = []
+  const floors: FloorRun[] = []
+  let files = 0
+  let objects = 0
+  for (let i = 0; i < o.runs; i++) {
+    const out = path.join(work, `out-${i}`)
+    const r = timed([...cli(o.entry, o.bin), 'build', '-o', out], single)
+    runs.push(r)
+    if (i === 0) {
+      files = countFiles(out)
+      objects = [...r.stderr.matchAll(/^wrote .* \((\d+) objects?\)$/gm)].reduce((n, m) => n + Number(m[1]), 0)
+    }
+    const writeDir = path.join(work, `floor-${i}`)
+    const f = spawnSync(process.execPath, [path.join(REPO, 'bench', 'floor.mjs'), single, out, writeDir], { cwd: REPO, encoding: 'utf8', maxBuffer: 16 << 20 })
+    if (f.status !== 0) throw new Error(`floor.mjs failed:\n${f.stderr}`)
+    floors.push(JSON.parse(f.stdout) as FloorRun)
+    fs.rmSync(writeDir, { recursive: true, force: true })
+    fs.rmSync(out, { recursive: true, force: true })
+    const out2 = path.join(work, `out2-${i}`)
+    doubledRuns.push(timed([...cli(o.entry, o.bin), 'build', '-o', out2], double))
+    fs.rmSync(out2, { recursive: true, force: true })
+  }
+  const figures = (policies: number, rs: readonly Run[]): BuildFigures => ({
+    policies,
+    clusters: o.clusters,
+    wallMs: median(rs.map((r) => r.wallMs)),
+    minWallMs: Math.min(...rs.map((r) => r.wallMs)),
+    cpuMs: median(rs.map((r) => r.cpuMs)),
+    maxRSSMiB: Math.max(...rs.map((r) => r.maxRSSMiB)),
+  })
+  const parseMs = median(floors.map((r) => r.parseMs))
+  const serialiseMs = median(floors.map((r) => r.serialiseMs))
+  const first = floors[0] as FloorRun
+  return {
+    build: figures(o.policies, runs),
+    floor: { ...first, parseMs, serialiseMs, writeMs: median(floors.map((r) => r.writeMs)), ms: parseMs + serialiseMs },
+    doubled: figures(o.policies * 2, doubledRuns),
+    files,
+    objects,
+  }
 }
 
 interface StartupFigures {
@@ -251,18 +260,13 @@ function main(): void {
   try {
     const where = `${o.dir} (${fsType(o.dir)})`
     log(`fleet: ${n(o.policies)} policies × ${n(o.clusters)} remote clusters, in ${where}`)
-    log(`build -o ×${o.runs}…`)
-    const build = benchBuild(o, work, o.policies, true)
-    log(`floor ×${o.runs}…`)
-    const floor = benchFloor(o, work, build)
-    fs.rmSync(build.outDir, { recursive: true, force: true })
+    log(`${o.runs} rounds of build -o, the floor, build -o of twice the policies…`)
+    const { build, floor, doubled, files, objects } = benchRounds(o, work)
     log(`start-up ×${o.startupRuns}…`)
     const startup = benchStartup(o, work)
-    log(`build -o of twice the policies ×${o.runs}…`)
-    const doubled = benchBuild(o, work, o.policies * 2, false)
     const figures = {
       machine: { node: process.version, cpus: os.cpus().length, loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))), dir: o.dir, fs: fsType(o.dir), entry: o.bin ?? o.entry },
-      build: { ...build, outDir: undefined },
+      build: { ...build, files, objects },
       floor,
       ratio: build.wallMs / floor.ms,
       startup: { ...startup, versionOverNodeMs: startup.versionMs - startup.nodeMs, validateOverNodeMs: startup.validateMs - startup.nodeMs },
@@ -277,10 +281,10 @@ function main(): void {
       `  node ${process.version}, ${os.cpus().length} CPUs, load average ${figures.machine.loadAverage.join(' ')}, output in ${where}${o.bin ? `, CLI ${o.bin}` : o.entry === 'src' ? ', CLI from src/ (tsx)' : ''}`,
       '',
       `build -o          ${s(build.wallMs)} wall (median of ${o.runs}, best ${s(build.minWallMs)}), ${s(build.cpuMs)} CPU, peak memory ${build.maxRSSMiB.toFixed(0)} MiB`,
-      `                  ${n(build.objects)} objects in ${n(build.files)} files`,
+      `                  ${n(objects)} objects in ${n(files)} files`,
       `floor             ${s(floor.ms)}: yaml parses ${n(floor.docsIn)} documents (${(floor.bytesIn / 1e6).toFixed(1)} MB) in ${s(floor.parseMs)}, serialises ${n(floor.docsOut)} (${(floor.bytesOut / 1e6).toFixed(1)} MB) in ${s(floor.serialiseMs)}`,
       `build / floor     ${figures.ratio.toFixed(2)}×`,
-      `files alone       ${s(floor.writeMs)} to write the same ${n(build.files)} files (mkdir + writeFile)`,
+      `files alone       ${s(floor.writeMs)} to write the same ${n(files)} files (mkdir + writeFile)`,
       `start-up          node -e 0 ${startup.nodeMs.toFixed(0)} ms; --version ${startup.versionMs.toFixed(0)} ms (+${figures.startup.versionOverNodeMs.toFixed(0)}); validate of one policy ${startup.validateMs.toFixed(0)} ms (+${figures.startup.validateOverNodeMs.toFixed(0)}) (medians of ${o.startupRuns})`,
       `growth            ${n(doubled.policies)} policies: ${s(doubled.wallMs)} wall, ${s(doubled.cpuMs)} CPU, peak ${doubled.maxRSSMiB.toFixed(0)} MiB: ${figures.growth.ratio.toFixed(2)}× the time (${figures.growth.cpuRatio.toFixed(2)}× the CPU) for 2× the input`,
     ]
