@@ -260,7 +260,7 @@ function main(): void {
   try {
     const where = `${o.dir} (${fsType(o.dir)})`
     log(`fleet: ${n(o.policies)} policies × ${n(o.clusters)} remote clusters, in ${where}`)
-    log(`${o.runs} rounds of build -o, the floor, build -o of twice the policies…`)
+    log(`${o.runs} round${o.runs === 1 ? '' : 's'} of build -o, the floor, build -o of twice the policies…`)
     const { build, floor, doubled, files, objects } = benchRounds(o, work)
     log(`start-up ×${o.startupRuns}…`)
     const startup = benchStartup(o, work)
