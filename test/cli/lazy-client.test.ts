@@ -1,25 +1,13 @@
-import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { REPO } from '../helpers/cli.ts'
+import { tracedImports } from '../helpers/trace.ts'
 
 /** `@kubernetes/client-node` is loaded only by the commands that talk to a cluster. */
 function importsOf(args: string[], kubeconfig = path.join(os.tmpdir(), 'no-such-kubeconfig')): string[] {
-  const trace = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-trace-')), 'imports')
-  fs.writeFileSync(trace, '')
-  const tsx = pathToFileURL(path.join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href
-  const hook = pathToFileURL(path.join(REPO, 'test', 'helpers', 'register-trace.mjs')).href
-  spawnSync(process.execPath, ['--import', hook, '--import', tsx, path.join(REPO, 'test', 'e2e', 'harness', 'cli-entry.ts'), ...args], {
-    cwd: REPO,
-    env: { ...process.env, NSOFFLOAD_TRACE_IMPORTS: trace, KUBECONFIG: kubeconfig },
-    encoding: 'utf8',
-    timeout: 60_000,
-  })
-  return fs.readFileSync(trace, 'utf8').split('\n').filter(Boolean)
+  return tracedImports(args, { KUBECONFIG: kubeconfig })
 }
 
 const client = (urls: string[]): boolean => urls.some((u) => u.includes('@kubernetes/client-node'))

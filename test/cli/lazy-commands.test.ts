@@ -1,13 +1,10 @@
-import { spawnSync } from 'node:child_process'
-import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { COMMANDS } from '../../src/cli/main.ts'
 import { nodeHost } from '../../src/host/node-host.ts'
 import { REPO, runCli } from '../helpers/cli.ts'
+import { tracedImports } from '../helpers/trace.ts'
 
 /**
  * Start-up: main.ts imports only the module of the command that runs; `--help` lists every
@@ -32,17 +29,7 @@ test('--help lists every command', async () => {
 
 /** The command modules a run of the CLI imports. */
 function commandModules(args: string[]): string[] {
-  const trace = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-trace-')), 'imports')
-  fs.writeFileSync(trace, '')
-  const tsx = pathToFileURL(path.join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href
-  const hook = pathToFileURL(path.join(REPO, 'test', 'helpers', 'register-trace.mjs')).href
-  spawnSync(process.execPath, ['--import', hook, '--import', tsx, path.join(REPO, 'test', 'e2e', 'harness', 'cli-entry.ts'), ...args], {
-    cwd: REPO,
-    env: { ...process.env, NSOFFLOAD_TRACE_IMPORTS: trace },
-    encoding: 'utf8',
-    timeout: 60_000,
-  })
-  const urls = fs.readFileSync(trace, 'utf8').split('\n')
+  const urls = tracedImports(args)
   assert.ok(urls.some((u) => u.endsWith('/src/cli/main.ts')), 'the trace works')
   return [...new Set(urls.filter((u) => u.includes('/src/cli/commands/')).map((u) => path.basename(u)))].sort()
 }
