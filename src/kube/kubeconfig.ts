@@ -18,11 +18,11 @@ export class KubeconfigError extends Error {}
 interface Credentials {
   readonly server: string
   readonly headers: Record<string, string>
-  readonly ca?: Buffer
-  readonly cert?: Buffer
-  readonly key?: Buffer
+  readonly ca: Buffer | undefined
+  readonly cert: Buffer | undefined
+  readonly key: Buffer | undefined
   readonly skipTLSVerify: boolean
-  readonly tlsServerName?: string
+  readonly tlsServerName: string | undefined
 }
 
 /**
@@ -153,15 +153,7 @@ function credentials(cluster: KubeconfigCluster, user: KubeconfigUser | undefine
   if (user?.impersonate !== undefined) headers['Impersonate-User'] = user.impersonate
   if (user?.token !== undefined) headers['Authorization'] = `Bearer ${user.token}`
   if (user?.username !== undefined) headers['Authorization'] = `Basic ${Buffer.from(`${user.username}:${String(user.password)}`).toString('base64')}`
-  return {
-    server: cluster.server,
-    headers,
-    ...(ca ? { ca } : {}),
-    ...(cert ? { cert } : {}),
-    ...(key ? { key } : {}),
-    skipTLSVerify: cluster.skipTLSVerify,
-    ...(cluster.tlsServerName !== undefined ? { tlsServerName: cluster.tlsServerName } : {}),
-  }
+  return { server: cluster.server, headers, ca, cert, key, skipTLSVerify: cluster.skipTLSVerify, tlsServerName: cluster.tlsServerName }
 }
 
 /** Through `@kubernetes/client-node`: for credential plugins (exec, auth-provider); the reference of `connect` in tests. */
@@ -188,16 +180,15 @@ export async function connectWithClient(file: string, wanted: readonly { cluster
     for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k] = v
     if (opts.auth) headers['Authorization'] = `Basic ${Buffer.from(opts.auth).toString('base64')}`
     const bytes = (b: unknown): Buffer | undefined => (Buffer.isBuffer(b) ? b : typeof b === 'string' ? Buffer.from(b) : undefined)
-    const [ca, cert, key] = [bytes(opts.ca), bytes(opts.cert), bytes(opts.key)]
     out.push(
       toConnection(w, {
         server: cluster.server,
         headers,
-        ...(ca ? { ca } : {}),
-        ...(cert ? { cert } : {}),
-        ...(key ? { key } : {}),
+        ca: bytes(opts.ca),
+        cert: bytes(opts.cert),
+        key: bytes(opts.key),
         skipTLSVerify: cluster.skipTLSVerify,
-        ...(cluster.tlsServerName ? { tlsServerName: cluster.tlsServerName } : {}),
+        tlsServerName: cluster.tlsServerName || undefined,
       }),
     )
   }
