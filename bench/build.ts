@@ -96,12 +96,12 @@ function fsType(dir: string): string {
 
 /** dist/ is what users run: compile it when a source file is newer. */
 function ensureDist(log: (s: string) => void): void {
-  const main = path.join(REPO, 'dist', 'cli', 'main.js')
+  const main = path.join(REPO, 'dist', 'cli', 'entry.js')
   const built = fs.existsSync(main) ? fs.statSync(main).mtimeMs : 0
   const newest = (dir: string): number =>
     fs.readdirSync(dir, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).mtimeMs), 0)
   if (newest(path.join(REPO, 'src')) <= built) return
-  log('compiling dist/ (npm run build)…')
+  log('bundling dist/ (npm run build)…')
   const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: REPO, stdio: 'inherit' })
   if (r.status !== 0) throw new Error('npm run build failed')
 }
@@ -110,7 +110,7 @@ function cli(entry: Options['entry'], bin?: string): string[] {
   if (bin) return [bin]
   return entry === 'dist'
     ? [path.join(REPO, 'bin', 'nsoffload.js')]
-    : ['--import', pathToFileURL(path.join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href, path.join(REPO, 'test', 'helpers', 'nsoffload-bin.ts')]
+    : ['--import', pathToFileURL(path.join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href, path.join(REPO, 'src', 'cli', 'entry.ts')]
 }
 
 interface Run {

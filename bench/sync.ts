@@ -165,7 +165,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${s}\n`)
   }
   const BIN = o.bin
-  if (!fs.existsSync(path.join(path.dirname(BIN), '..', 'dist', 'cli', 'main.js'))) throw new Error(`${BIN}: its dist/ is missing: run \`npm run build\` first`)
+  if (!fs.existsSync(path.join(path.dirname(BIN), '..', 'dist', 'cli', 'entry.js'))) throw new Error(`${BIN}: its dist/ is missing: run \`npm run build\` first`)
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-bench-sync-'))
   log('starting the control planes…')
   const env = await startControlPlanes({ clusters: [...CLUSTERS, ...CLUSTERS.map(K)] })

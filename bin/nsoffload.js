@@ -1,5 +1,3 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/main.js'
-import { nodeHost } from '../dist/host/node-host.js'
-
-process.exitCode = await main(process.argv.slice(2), nodeHost())
+// The CLI, bundled in dist/ by `npm run build` (scripts/bundle.mjs) from src/cli/entry.ts.
+import '../dist/cli/entry.js'

@@ -82,21 +82,30 @@ test('validate without an inventory still checks the policies', async () => {
   assert.is(plan.code, 2, 'plan needs the inventory')
 })
 
-test('the built binary runs (bin/nsoffload.js over dist/)', () => {
-  if (!fs.existsSync(path.join(REPO, 'dist', 'cli', 'main.js'))) {
+test('the built binary runs (bin/nsoffload.js over the bundle in dist/) and says what the sources say', async () => {
+  if (!fs.existsSync(path.join(REPO, 'dist', 'cli', 'entry.js'))) {
     const b = spawnSync('npm', ['run', 'build'], { cwd: REPO, encoding: 'utf8' })
     assert.is(b.status, 0, b.stderr)
   }
-  const v = spawnSync(process.execPath, [path.join(REPO, 'bin', 'nsoffload.js'), '--version'], { encoding: 'utf8' })
+  const bin = (args: string[], cwd = REPO) => spawnSync(process.execPath, [path.join(REPO, 'bin', 'nsoffload.js'), ...args], { cwd, encoding: 'utf8' })
+  const v = bin(['--version'])
   assert.is(v.status, 0, v.stderr)
   assert.match(v.stdout, /^\d+\.\d+\.\d+\n$/)
-  const p = spawnSync(process.execPath, [path.join(REPO, 'bin', 'nsoffload.js'), 'plan', '--format', 'json'], { cwd: REPO, encoding: 'utf8' })
+  const p = bin(['plan', '--format', 'json'])
   assert.is(p.status, 0, p.stderr)
   const doc = JSON.parse(p.stdout) as { namespaces: { namespace: string; status: { offloadingPhase: string } }[] }
   assert.is(doc.namespaces[0]?.status.offloadingPhase, 'Ready')
-  const h = spawnSync(process.execPath, [path.join(REPO, 'bin', 'nsoffload.js'), 'build', '--help'], { encoding: 'utf8' })
-  assert.is(h.status, 0)
-  assert.match(h.stdout, /Examples:/)
+  // Help is laid out with string-width, which the bundle evaluates lazily (scripts/bundle.mjs).
+  for (const args of [['--help'], ['build', '--help'], ['sync', '--help']]) {
+    const h = bin(args)
+    assert.is(h.status, 0, h.stderr)
+    assert.is(h.stdout, (await runCli(args, REPO)).stdout, args.join(' '))
+  }
+  assert.match(bin(['build', '--help']).stdout, /Examples:/)
+  // A bad command line: the same diagnostic and exit code, no stack trace.
+  const bad = bin(['bulid'])
+  const fromSources = await runCli(['bulid'], REPO)
+  assert.equal([bad.status, bad.stderr], [fromSources.code, fromSources.stderr])
 })
 
 test.run()

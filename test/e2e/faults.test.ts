@@ -72,7 +72,7 @@ e2e('a sync killed midway converges when run again: nothing lost, nothing duplic
   const kubeconfig = await proxied((_n, method) => (method === 'GET' ? 'none' : 'slow'))
   const writesBefore = proxies.slice(-3).reduce((n, p) => n + p.seen.writes, 0)
   const tsx = pathToFileURL(path.join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href
-  const child = spawn(process.execPath, ['--import', tsx, path.join(REPO, 'test', 'e2e', 'harness', 'cli-entry.ts'), 'sync', '--concurrency', '1', '--kubeconfig', kubeconfig], {
+  const child = spawn(process.execPath, ['--import', tsx, path.join(REPO, 'src', 'cli', 'entry.ts'), 'sync', '--concurrency', '1', '--kubeconfig', kubeconfig], {
     cwd: work,
     stdio: ['ignore', 'ignore', 'pipe'],
   })

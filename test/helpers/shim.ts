@@ -1,37 +1,31 @@
+import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
-import { createRequire } from 'node:module'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url))
-const ENTRY = fileURLToPath(new URL('./nsoffload-entry.ts', import.meta.url))
+const ENTRY = fileURLToPath(new URL('../../src/cli/entry.ts', import.meta.url))
 
 let bundled: string | undefined
 
 /**
- * The CLI from the sources as one ES module, bundled once per test run with esbuild (tsx's
- * own dependency): starting it is much faster than through tsx. It sits two folders below a
- * root holding package.json, schemas/ and node_modules/, like src/cli/main.ts does, so the
- * code's `new URL('../../…', import.meta.url)` lookups keep working. Undefined when esbuild
- * cannot be loaded (the shim then runs the sources through tsx).
+ * The CLI from the sources, bundled once per test run by scripts/bundle.mjs (what `npm run
+ * build` ships): starting it is much faster than through tsx. The bundle sits in a copy of the
+ * package root (package.json, and schemas/ and node_modules/ linked), as in dist/. Undefined
+ * when it cannot be built (the shim then runs the sources through tsx).
  */
 function bundle(): string | undefined {
   if (bundled !== undefined) return bundled || undefined
   bundled = ''
-  try {
-    const esbuild = createRequire(import.meta.resolve('tsx'))('esbuild') as { buildSync: (o: object) => unknown }
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-cli-'))
-    const out = path.join(root, 'src', 'cli', 'nsoffload.mjs')
-    esbuild.buildSync({ entryPoints: [ENTRY], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: out, packages: 'external', logLevel: 'error' })
-    fs.copyFileSync(path.join(REPO, 'package.json'), path.join(root, 'package.json'))
-    fs.symlinkSync(path.join(REPO, 'schemas'), path.join(root, 'schemas'))
-    fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(root, 'node_modules'))
-    bundled = out
-  } catch {
-    bundled = ''
-  }
-  return bundled || undefined
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-cli-'))
+  const r = spawnSync(process.execPath, [path.join(REPO, 'scripts', 'bundle.mjs'), '--out', path.join(root, 'dist')], { encoding: 'utf8' })
+  if (r.status !== 0) return undefined
+  fs.copyFileSync(path.join(REPO, 'package.json'), path.join(root, 'package.json'))
+  fs.symlinkSync(path.join(REPO, 'schemas'), path.join(root, 'schemas'))
+  fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(root, 'node_modules'))
+  bundled = path.join(root, 'dist', 'cli', 'entry.js')
+  return bundled
 }
 
 /**

@@ -14,7 +14,7 @@ export function tracedImports(args: readonly string[], env: Readonly<Record<stri
   fs.writeFileSync(trace, '')
   const tsx = pathToFileURL(path.join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href
   const hook = pathToFileURL(path.join(REPO, 'test', 'helpers', 'register-trace.mjs')).href
-  spawnSync(process.execPath, ['--import', hook, '--import', tsx, path.join(REPO, 'test', 'e2e', 'harness', 'cli-entry.ts'), ...args], {
+  spawnSync(process.execPath, ['--import', hook, '--import', tsx, path.join(REPO, 'src', 'cli', 'entry.ts'), ...args], {
     cwd: REPO,
     env: { ...process.env, ...env, NSOFFLOAD_TRACE_IMPORTS: trace },
     encoding: 'utf8',

@@ -210,7 +210,7 @@ const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8'
 /** An executable that runs `nsoffload fn` from the sources (what a function runner execs). */
 function execScript(dir: string): string {
   const loader = pathToFileURL(path.join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href
-  const bin = path.join(REPO, 'test', 'helpers', 'nsoffload-bin.ts')
+  const bin = path.join(REPO, 'src', 'cli', 'entry.ts')
   const file = path.join(dir, 'nsoffload-fn')
   fs.writeFileSync(file, `#!/bin/sh\nexec node --import '${loader}' '${bin}' fn "$@"\n`, { mode: 0o755 })
   return file
