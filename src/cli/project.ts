@@ -4,6 +4,7 @@ import { dedupeDiagnostics, diag, type Diagnostic, sortDiagnostics, strictify } 
 import type { Host } from '../host/host.ts'
 import { displayPath, expandPaths, InputError, readYamlFiles } from '../load/read-inputs.ts'
 import type { Policy } from '../model/policy.ts'
+import type { Location } from '../model/source.ts'
 import type { Workload } from '../model/workload.ts'
 import { readWorkloadDocs } from '../load/read-workloads.ts'
 import { toWorkloads } from '../workloads/to-workloads.ts'
@@ -94,13 +95,13 @@ function checkWorkloadPaths(host: Host, policies: readonly Policy[]): Diagnostic
     const base = path.dirname(policyFile)
     const root = repoRoot(host, base)
     p.workloads.forEach((w, i) => {
-      const at = p.source.locate(['spec', 'workloads', i])
+      const at = (): Location => p.source.locate(['spec', 'workloads', i])
       const abs = path.resolve(base, w)
       const rel = path.relative(root, abs)
       if (path.isAbsolute(w) || rel.startsWith('..') || path.isAbsolute(rel)) {
-        out.push(diag('workloadPathMissing', `workload path "${w}" leaves the repository (${displayPath(host, root)})`, at, { hint: 'use a path relative to the policy file, inside the repository' }))
+        out.push(diag('workloadPathMissing', `workload path "${w}" leaves the repository (${displayPath(host, root)})`, at(), { hint: 'use a path relative to the policy file, inside the repository' }))
       } else if (!host.stat(abs)) {
-        out.push(diag('workloadPathMissing', `workload path "${w}" does not exist (resolved to ${displayPath(host, abs)})`, at, { hint: 'paths are relative to the policy file' }))
+        out.push(diag('workloadPathMissing', `workload path "${w}" does not exist (resolved to ${displayPath(host, abs)})`, at(), { hint: 'paths are relative to the policy file' }))
       }
     })
   }

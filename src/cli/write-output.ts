@@ -1,5 +1,6 @@
 import * as path from 'node:path'
 import type { Host } from '../host/host.ts'
+import { type FileOpFailure, FileQueueError } from '../host/file-queue.ts'
 import { GENERATED_HEADER, type OutputFile } from '../render/bundle.ts'
 import { UsageError } from './exit-codes.ts'
 
@@ -20,10 +21,11 @@ function ours(host: Host, dir: string): boolean {
  * cluster folder is written beside itself under a temporary name inside `outDir`, then swapped
  * in, so a failure never leaves a half-written folder. Folders of clusters no longer in the
  * inventory are removed only when nsoffload wrote them. Each cluster's files are rendered
- * (`clusters.get(id)()`) just before they are written, so that a fleet's build never holds
- * every file in memory at once.
+ * (`clusters.get(id)()`) just before they are queued, and the host's file queue may write them
+ * on another thread while the next cluster renders, so that a fleet's build neither holds
+ * every file in memory at once nor waits for the kernel between clusters.
  */
-export function writeClusterFolders(host: Host, outDir: string, clusters: ReadonlyMap<string, () => readonly OutputFile[]>): string[] {
+export async function writeClusterFolders(host: Host, outDir: string, clusters: ReadonlyMap<string, () => readonly OutputFile[]>): Promise<string[]> {
   const root = path.resolve(host.cwd, outDir)
   const st = host.stat(root)
   if (st && !st.dir) throw new UsageError(`${outDir}: exists and is not a folder`)
@@ -33,27 +35,58 @@ export function writeClusterFolders(host: Host, outDir: string, clusters: Readon
       throw new UsageError(`${path.join(outDir, id)}: exists and was not written by nsoffload; refusing to overwrite it`)
     }
   }
-  host.mkdir(root)
   const stale = st ? host.readDir(root).filter((e) => e.dir && !clusters.has(e.name) && !e.name.endsWith(TMP_SUFFIX) && ours(host, path.join(root, e.name))) : []
-  const written: string[] = []
-  for (const [id, render] of clusters) {
-    const dir = path.join(root, id)
-    const tmp = path.join(root, `.${id}${TMP_SUFFIX}`)
-    host.remove(tmp)
-    const made = new Set<string>()
-    for (const f of render()) {
-      const target = path.join(tmp, f.path)
-      const parent = path.dirname(target)
-      if (!made.has(parent)) {
-        host.mkdir(parent)
-        made.add(parent)
-      }
-      host.writeFile(target, f.content)
-    }
-    host.remove(dir)
-    host.rename(tmp, dir)
-    written.push(id)
+  try {
+    host.mkdir(root)
+  } catch (e) {
+    throw cannotWrite(host, { path: root, code: (e as { code?: string }).code, message: (e as Error).message })
   }
-  for (const e of stale) host.remove(path.join(root, e.name))
-  return written
+  // One sequence per cluster folder: the queue may write clusters concurrently.
+  const queue = host.fileQueue()
+  const tmps: string[] = []
+  for (const [id, render] of clusters) {
+    const tmp = path.join(root, `.${id}${TMP_SUFFIX}`)
+    tmps.push(tmp)
+    queue.push(id, { op: 'remove', path: tmp })
+    for (const f of render()) queue.push(id, { op: 'write', path: path.join(tmp, f.path), data: f.content })
+    queue.push(id, { op: 'replace', from: tmp, to: path.join(root, id) })
+  }
+  for (const e of stale) queue.push(e.name, { op: 'remove', path: path.join(root, e.name) })
+  try {
+    await queue.done()
+  } catch (e) {
+    if (!(e instanceof FileQueueError)) throw e
+    // Nothing half-written stays: the folders already swapped in are complete, the rest untouched.
+    const cleanup = host.fileQueue()
+    for (const tmp of tmps) cleanup.push(tmp, { op: 'remove', path: tmp })
+    await cleanup.done().catch(() => undefined)
+    throw cannotWrite(host, e.failure)
+  }
+  return [...clusters.keys()]
+}
+
+function cannotWrite(host: Host, f: FileOpFailure): UsageError {
+  const where = path.relative(host.cwd, f.path) || f.path
+  return new UsageError(`cannot write ${where}: ${describeCode(f.code) ?? f.message}`)
+}
+
+function describeCode(code: string | undefined): string | undefined {
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied'
+    case 'ENOSPC':
+      return 'no space left on the device'
+    case 'EROFS':
+      return 'read-only file system'
+    case 'EDQUOT':
+      return 'disk quota exceeded'
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return 'a part of the path is a file, not a folder'
+    case 'ENAMETOOLONG':
+      return 'file name too long'
+    default:
+      return undefined
+  }
 }

@@ -1,6 +1,7 @@
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
 import type { Inventory } from '../model/inventory.ts'
 import type { Manifest } from '../model/k8s.ts'
+import type { Location } from '../model/source.ts'
 import type { NamespaceOffloadingStatus } from '../model/liqo.ts'
 import type { Policy } from '../model/policy.ts'
 import type { Workload } from '../model/workload.ts'
@@ -54,7 +55,8 @@ export function compile(policies: readonly Policy[], inv: Inventory, workloads: 
   const namespaces: CompiledNamespace[] = []
   for (const p of policies) {
     const remoteName = remoteNamespaceName(p, homeID)
-    const nameAt = p.source.locate(p.namespaceMappingStrategy === 'SelectedName' ? ['spec', 'remoteNamespaceName'] : ['metadata', 'name'])
+    // Positions are looked up only for a diagnostic (it parses the file again).
+    const nameAt = (): Location => p.source.locate(p.namespaceMappingStrategy === 'SelectedName' ? ['spec', 'remoteNamespaceName'] : ['metadata', 'name'])
     const nameProblem: PredictedFailure | undefined =
       remoteName.length > DNS1123_LABEL_MAX ? 'nameTooLong' : dns1123Label(remoteName).length > 0 ? 'nameInvalid' : undefined
     const selection = selectClusters(p.clusterSelector, inv.remotes)
@@ -67,7 +69,7 @@ export function compile(policies: readonly Policy[], inv: Inventory, workloads: 
     if (nameProblem && selected.length > 0) {
       const detail = nameProblem === 'nameTooLong' ? `is ${remoteName.length} characters long (at most ${DNS1123_LABEL_MAX})` : 'is not a DNS-1123 label'
       diagnostics.push(
-        diag(nameProblem === 'nameTooLong' ? 'remoteNameTooLong' : 'remoteNameInvalid', `remote namespace name "${remoteName}" ${detail}: Liqo would report CreationLoopBackOff on ${selected.map((d) => d.clusterID).join(', ')}`, nameAt, {
+        diag(nameProblem === 'nameTooLong' ? 'remoteNameTooLong' : 'remoteNameInvalid', `remote namespace name "${remoteName}" ${detail}: Liqo would report CreationLoopBackOff on ${selected.map((d) => d.clusterID).join(', ')}`, nameAt(), {
           hint: p.namespaceMappingStrategy === 'DefaultName' ? 'use EnforceSameName, or SelectedName with a shorter remoteNamespaceName' : 'choose a shorter valid name',
         }),
       )
@@ -75,7 +77,7 @@ export function compile(policies: readonly Policy[], inv: Inventory, workloads: 
     for (const d of decisions) {
       if (d.failure === 'existsUnmanaged') {
         diagnostics.push(
-          diag('twinExistsUnmanaged', `namespace "${remoteName}" already exists on ${d.clusterID} and is not managed by Liqo: Liqo would report CreationLoopBackOff there`, nameAt, {
+          diag('twinExistsUnmanaged', `namespace "${remoteName}" already exists on ${d.clusterID} and is not managed by Liqo: Liqo would report CreationLoopBackOff there`, nameAt(), {
             hint: `remove ${remoteName} from ${d.clusterID}, or map this namespace to another name (SelectedName)`,
           }),
         )
@@ -92,9 +94,9 @@ export function compile(policies: readonly Policy[], inv: Inventory, workloads: 
     const cw = compileWorkloads(p, workloads.get(p.namespace) ?? [], placement)
     diagnostics.push(...cw.diagnostics)
     const generated = [homeNamespace(p), namespaceOffloading(p)]
-    const policyAt = p.source.locate(['metadata', 'name'])
+    const policyAt = (): Location => p.source.locate(['metadata', 'name'])
     homeObjects.push(...generated.map((m) => ({ manifest: m, at: policyAt, generated: true })))
-    homeObjects.push(...cw.workloads.map((w) => ({ manifest: w.manifest, at: w.workload.source.locate(['metadata', 'name']) })))
+    homeObjects.push(...cw.workloads.map((w) => ({ manifest: w.manifest, at: () => w.workload.source.locate(['metadata', 'name']) })))
     const manifests = new Map<string, Manifest[]>([[homeID, [...generated, ...cw.workloads.map((w) => w.manifest)]]])
     for (const d of decisions) {
       // A twin Liqo could not create is not rendered: it would be invalid or take over someone else's namespace.

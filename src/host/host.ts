@@ -1,3 +1,5 @@
+import type { FileQueue } from './file-queue.ts'
+
 /**
  * Everything nsoffload needs from the outside world, passed into `main()`.
  * Only `node-host.ts` implements it with `node:fs` and `process`: the pipeline stays pure.
@@ -12,9 +14,8 @@ export interface Host {
   stat(path: string): { dir: boolean; file: boolean } | undefined
   writeFile(path: string, data: string): void
   mkdir(path: string): void
-  /** Removes a file or directory tree. */
-  remove(path: string): void
-  rename(from: string, to: string): void
+  /** A queue of file operations applied in order, possibly on another thread (`file-queue.ts`). */
+  fileQueue(): FileQueue
   readStdin(): Promise<string>
   stdout(s: string): void
   stderr(s: string): void

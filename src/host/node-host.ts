@@ -1,4 +1,5 @@
 import * as fs from 'node:fs'
+import { nodeFileQueue } from './file-queue.ts'
 import type { Host } from './host.ts'
 
 /** The real host: the process's file system, environment and streams. */
@@ -18,8 +19,7 @@ export function nodeHost(cwd: string = process.cwd(), env: Readonly<Record<strin
     },
     writeFile: (p, d) => fs.writeFileSync(p, d),
     mkdir: (p) => fs.mkdirSync(p, { recursive: true }),
-    remove: (p) => fs.rmSync(p, { recursive: true, force: true }),
-    rename: (a, b) => fs.renameSync(a, b),
+    fileQueue: () => nodeFileQueue(),
     readStdin: async () => {
       const chunks: Buffer[] = []
       for await (const c of process.stdin) chunks.push(c as Buffer)

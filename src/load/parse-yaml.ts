@@ -59,6 +59,7 @@ export function parseYaml(file: string, text: string): ParseResult {
     return { file, line, column: col, path }
   }
   const list = Array.isArray(docs) ? docs : []
+  const reparse = lazyReparse(text)
   list.forEach((doc, index) => {
     const errs = [...doc.errors]
     for (const e of errs) diagnostics.push(yamlDiag(e, at))
@@ -76,9 +77,26 @@ export function parseYaml(file: string, text: string): ParseResult {
       )
       return
     }
-    out.push({ file, index, value, source: { file, docIndex: index, locate: locator(file, doc, lineCounter) } })
+    out.push({ file, index, value, source: { file, docIndex: index, locate: locator(file, index, reparse) } })
   })
   return { docs: out, diagnostics }
+}
+
+/**
+ * The documents of `text` again, parsed on the first call. Positions are asked for only to
+ * report a diagnostic: keeping every parsed document tree of a fleet instead (several times
+ * the size of the plain data) costs memory and garbage collection on every build.
+ */
+function lazyReparse(text: string): () => { docs: readonly Document[]; lineCounter: LineCounter } {
+  let parsed: { docs: readonly Document[]; lineCounter: LineCounter } | undefined
+  return () => {
+    if (!parsed) {
+      const lineCounter = new LineCounter()
+      const docs = parseAllDocuments(text, { lineCounter, version: YAML_VERSION, prettyErrors: false, uniqueKeys: true })
+      parsed = { docs: Array.isArray(docs) ? docs : [], lineCounter }
+    }
+    return parsed
+  }
 }
 
 function yamlDiag(e: YAMLError, at: (offset: number) => Location): Diagnostic {
@@ -98,9 +116,10 @@ export const pointer = (path: readonly (string | number)[]): string =>
  * `{key: name}` semantics is reached by passing the path of its parent plus the key and
  * `keyOf: true` through `locateKey`.
  */
-function locator(file: string, doc: Document, lc: LineCounter) {
+function locator(file: string, index: number, reparse: () => { docs: readonly Document[]; lineCounter: LineCounter }) {
   return (path: readonly (string | number)[]): Location => {
-    let node: Node | null | undefined = doc.contents
+    const { docs, lineCounter: lc } = reparse()
+    let node: Node | null | undefined = docs[index]?.contents
     let offset = node?.range?.[0] ?? 0
     const keyTarget = path.length > 0 && path[path.length - 1] === KEY_MARKER
     const steps = keyTarget ? path.slice(0, -1) : path

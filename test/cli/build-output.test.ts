@@ -3,6 +3,11 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { generateFleet, writeFleet } from '../../bench/fleet.ts'
+import { UsageError } from '../../src/cli/exit-codes.ts'
+import { writeClusterFolders } from '../../src/cli/write-output.ts'
+import { nodeHost } from '../../src/host/node-host.ts'
+import { GENERATED_HEADER } from '../../src/render/bundle.ts'
 import { listTree, REPO, runCli, tempTree } from '../helpers/cli.ts'
 
 const example = (): string => {
@@ -10,6 +15,15 @@ const example = (): string => {
   fs.cpSync(path.join(REPO, 'policies'), path.join(dir, 'policies'), { recursive: true })
   fs.cpSync(path.join(REPO, 'apps'), path.join(dir, 'apps'), { recursive: true })
   return dir
+}
+
+let bundled = false
+/** `npm run build` once, so that these tests run the bundle of the sources they are next to. */
+function bundleOnce(): void {
+  if (bundled) return
+  const b = spawnSync(process.execPath, [path.join(REPO, 'scripts', 'bundle.mjs')], { cwd: REPO, encoding: 'utf8' })
+  assert.is(b.status, 0, b.stderr)
+  bundled = true
 }
 
 test('build -o writes one folder per cluster, each with a kustomization.yaml', async () => {
@@ -51,6 +65,57 @@ test('build -o replaces its own folders and removes those of clusters gone from 
   assert.not.ok(files.some((f) => f.includes('nsoffload-tmp')))
 })
 
+test('build -o into a place it cannot write says so: exit 2, no stack trace, nothing half-written', async () => {
+  const cwd = example()
+  fs.writeFileSync(path.join(cwd, 'out'), 'a file\n')
+  const r = await runCli(['build', '-o', 'out/folders'], cwd)
+  assert.is(r.code, 2)
+  assert.match(r.stderr, /^nsoffload: cannot write out\/folders: a part of the path is a file, not a folder\n$/m)
+  assert.not.match(r.stderr, /internal error|\n\s+at /)
+})
+
+test('a file that cannot be written midway: exit 2 naming it, the temporary folders removed, the others untouched', async () => {
+  const cwd = example()
+  assert.is((await runCli(['build', '-o', 'out'], cwd)).code, 0)
+  const before = listTree(path.join(cwd, 'out'))
+  // A file queued where florence's temporary folder must hold a folder: writing there fails
+  // after venice's folder was written.
+  const host = nodeHost(cwd)
+  const queue = host.fileQueue
+  host.fileQueue = () => {
+    const q = queue()
+    return {
+      push: (seq, op) => {
+        if (op.op === 'write' && op.path.includes('.florence.nsoffload-tmp')) q.push(seq, { op: 'write', path: path.dirname(op.path), data: 'in the way\n' })
+        q.push(seq, op)
+      },
+      done: () => q.done(),
+    }
+  }
+  const clusters = new Map([['venice', () => [{ path: 'a/x.yaml', content: 'x: 1\n' }, { path: 'kustomization.yaml', content: `${GENERATED_HEADER}resources: []\n` }]], ['florence', () => [{ path: 'a/x.yaml', content: 'x: 1\n' }]]])
+  const err = await writeClusterFolders(host, 'out', clusters).then(() => undefined, (e: unknown) => e)
+  assert.instance(err, UsageError)
+  assert.match((err as Error).message, /^cannot write out\/\.florence\.nsoffload-tmp\/a: a part of the path is a file, not a folder$/)
+  const after = listTree(path.join(cwd, 'out'))
+  assert.not.ok(after.some((f) => f.includes('nsoffload-tmp')), after.join(' '))
+  assert.ok(after.includes('venice/a/x.yaml'), 'venice was written before the failure')
+  assert.equal(after.filter((f) => f.startsWith('florence/') || f.startsWith('naples/')), before.filter((f) => f.startsWith('florence/') || f.startsWith('naples/')), 'florence keeps its previous folder')
+})
+
+test('the built binary writes a fleet through its writer threads as the sources do', async () => {
+  bundleOnce()
+  const cwd = tempTree()
+  writeFleet(generateFleet({ policies: 800, clusters: 10 }), cwd)
+  const bin = spawnSync(process.execPath, [path.join(REPO, 'bin', 'nsoffload.js'), 'build', '-o', 'bin-out'], { cwd, encoding: 'utf8' })
+  assert.is(bin.status, 0, bin.stderr)
+  const src = await runCli(['build', '-o', 'src-out'], cwd)
+  assert.is(src.code, 0, src.stderr)
+  const files = listTree(path.join(cwd, 'src-out'))
+  assert.ok(files.length > 2000, `${files.length} files: enough to start the writer threads`)
+  assert.equal(listTree(path.join(cwd, 'bin-out')), files)
+  for (const f of files) assert.is(fs.readFileSync(path.join(cwd, 'bin-out', f), 'utf8'), fs.readFileSync(path.join(cwd, 'src-out', f), 'utf8'), f)
+})
+
 test('build --cluster prints only manifests on stdout; an unknown cluster is exit 2 with a suggestion', async () => {
   const cwd = example()
   const r = await runCli(['build', '--cluster', 'naples'], cwd)
@@ -83,10 +148,7 @@ test('validate without an inventory still checks the policies', async () => {
 })
 
 test('the built binary runs (bin/nsoffload.js over the bundle in dist/) and says what the sources say', async () => {
-  if (!fs.existsSync(path.join(REPO, 'dist', 'cli', 'entry.js'))) {
-    const b = spawnSync('npm', ['run', 'build'], { cwd: REPO, encoding: 'utf8' })
-    assert.is(b.status, 0, b.stderr)
-  }
+  bundleOnce()
   const bin = (args: string[], cwd = REPO) => spawnSync(process.execPath, [path.join(REPO, 'bin', 'nsoffload.js'), ...args], { cwd, encoding: 'utf8' })
   const v = bin(['--version'])
   assert.is(v.status, 0, v.stderr)

@@ -69,10 +69,10 @@ test('duplicates: the second object is the error, pointing at the first; generat
   const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'web' } }
   const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'web' } }
   const ds = duplicateObjects([
-    { manifest: ns, at: at(1), generated: true },
-    { manifest: cm, at: at(2) },
-    { manifest: { ...cm, apiVersion: 'v1' }, at: at(3) },
-    { manifest: ns, at: at(4) },
+    { manifest: ns, at: () => at(1), generated: true },
+    { manifest: cm, at: () => at(2) },
+    { manifest: { ...cm, apiVersion: 'v1' }, at: () => at(3) },
+    { manifest: ns, at: () => at(4) },
   ])
   assert.equal(ds.map((d) => [d.code, d.line, d.related?.[0]?.line, d.related?.[0]?.message]), [
     ['NSO3025', 3, 2, 'first defined here'],

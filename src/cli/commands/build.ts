@@ -32,7 +32,7 @@ export function buildCommand(ctx: CommandContext, rawArgv: readonly string[]): C
         .example('$0 build -o out && kubectl kustomize out/venice', 'render, then look at the home cluster')
         .example('$0 build --cluster naples | kubectl apply -f -', 'one cluster, for a pipeline')
         .example('$0 build --cluster venice --sync-waves', 'for Argo CD: namespace and NamespaceOffloading before workloads') as Argv<Args>,
-    handler: (args) => {
+    handler: async (args) => {
       const project = loadProject(ctx.host, inputOptions(args, rawArgv), true)
       const { compiled } = project
       const waves = args['sync-waves'] ? withSyncWaves : <T>(ms: T): T => ms
@@ -54,7 +54,7 @@ export function buildCommand(ctx: CommandContext, rawArgv: readonly string[]): C
       }
       const folders = new Map<string, () => OutputFile[]>([...compiled.clusters].map(([id, ms]) => [id, () => clusterFiles(waves(ms))]))
       const out = args.output ?? 'out'
-      const written = writeClusterFolders(ctx.host, out, folders)
+      const written = await writeClusterFolders(ctx.host, out, folders)
       const summary = written.map((id) => ({ clusterID: id, path: `${out.replace(/\/+$/, '')}/${id}`, objects: compiled.clusters.get(id)?.length ?? 0 }))
       if (args.format === 'json') ctx.host.stdout(JSON.stringify({ clusters: summary }, null, 2) + '\n')
       else for (const s of summary) ctx.host.stderr(`wrote ${s.path}/ (${s.objects} object${s.objects === 1 ? '' : 's'})\n`)

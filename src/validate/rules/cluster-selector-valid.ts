@@ -1,5 +1,6 @@
 import { diag, type Diagnostic } from '../../diagnostics/diagnostic.ts'
 import type { NodeSelectorRequirement, NodeSelectorTerm } from '../../model/k8s.ts'
+import type { Location } from '../../model/source.ts'
 import { parseLiqoctlSelector } from '../../selectors/liqoctl-selector.ts'
 import { checkRequirement } from '../../selectors/node-selector.ts'
 import type { PolicyDraft, RuleResult } from './index.ts'
@@ -15,14 +16,14 @@ export function clusterSelectorValid(p: PolicyDraft): RuleResult {
   if (sel === undefined) return { diagnostics, terms }
   if (Array.isArray(sel)) {
     sel.forEach((s: unknown, i) => {
-      const at = p.source.locate(['spec', 'clusterSelector', i])
+      const at = (): Location => p.source.locate(['spec', 'clusterSelector', i])
       const r = parseLiqoctlSelector(String(s))
       if (!r.ok) {
-        diagnostics.push(diag(r.kind === 'operator' ? 'selectorOperator' : 'selectorSyntax', r.message, at, r.hint ? { hint: r.hint } : {}))
+        diagnostics.push(diag(r.kind === 'operator' ? 'selectorOperator' : 'selectorSyntax', r.message, at(), r.hint ? { hint: r.hint } : {}))
         return
       }
       if (!r.term.matchExpressions) {
-        diagnostics.push(diag('emptySelectorTerm', 'an empty selector string becomes an empty term, which selects no cluster', at, { hint: 'remove it; no clusterSelector at all selects every cluster' }))
+        diagnostics.push(diag('emptySelectorTerm', 'an empty selector string becomes an empty term, which selects no cluster', at(), { hint: 'remove it; no clusterSelector at all selects every cluster' }))
       }
       terms.push(r.term)
     })
