@@ -60,10 +60,21 @@ export class KubeClient {
   private readonly retry: RetryPolicy
   private readonly onRetry: (msg: string) => void
 
+  /** Where requests go, worked out once from the server URL (not once per request). */
+  private readonly target: { readonly mod: typeof http | typeof https; readonly hostname: string; readonly port: string; readonly base: string }
+
   constructor(conn: Connection, retry: RetryPolicy = DEFAULT_RETRY, onRetry: (msg: string) => void = () => {}) {
     this.conn = conn
     this.retry = retry
     this.onRetry = onRetry
+    const u = conn.server
+    this.target = {
+      mod: u.protocol === 'http:' ? http : https,
+      // node:http wants an IPv6 address without its brackets.
+      hostname: u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname,
+      port: u.port,
+      base: u.pathname.replace(/\/$/, ''),
+    }
   }
 
   get name(): string {
@@ -107,18 +118,25 @@ export class KubeClient {
   }
 
   private once<T>(method: string, path: string, opts: RequestOptions): Promise<T> {
-    const url = new URL(this.conn.server.toString())
-    url.pathname = (url.pathname.replace(/\/$/, '') + path).replace(/\/\/+/g, '/')
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, v)
+    const query = Object.entries(opts.query ?? {}).filter((e): e is [string, string] => e[1] !== undefined)
     const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body)
     const headers: Record<string, string> = { ...this.conn.headers, Accept: 'application/json', 'User-Agent': 'nsoffload' }
     if (body !== undefined) {
       headers['Content-Type'] = opts.contentType ?? 'application/json'
       headers['Content-Length'] = String(Buffer.byteLength(body))
     }
-    const mod = url.protocol === 'http:' ? http : https
+    const { mod, hostname, port, base } = this.target
+    const target = {
+      hostname,
+      port,
+      path: (base + path).replace(/\/\/+/g, '/') + (query.length > 0 ? `?${new URLSearchParams(query).toString()}` : ''),
+      method,
+      headers,
+      agent: this.conn.agent,
+      timeout: this.retry.timeoutMs,
+    }
     return new Promise<T>((resolve, reject) => {
-      const req = mod.request(url, { method, headers, agent: this.conn.agent, timeout: this.retry.timeoutMs }, (res) => {
+      const req = mod.request(target, (res) => {
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))
         res.on('error', reject)

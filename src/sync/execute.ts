@@ -154,8 +154,12 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
   const homeID = inv.home.clusterID
   const homeClient = io.clients.get(homeID)
   if (!homeClient) throw new SyncError(`no connection for the home cluster ${homeID}`)
-  const crdReady = await ensureCrd(homeClient, opts, io)
-  const live = await readAll(compiled, inv, io)
+  // The CRD check and the LISTs of every cluster go out together: a sync waits for the
+  // slowest of them, not for their sum.
+  const [crdReady, live] = await Promise.all([ensureCrd(homeClient, opts, io), readAll(compiled, inv, io)])
+  const home = live.get(homeID)
+  // A CRD this sync installed may have been missing when its objects were listed: it has none.
+  if (crdReady && home && !home.offloadings) live.set(homeID, { ...home, offloadings: new Map() })
   const existing = new Map([...live].map(([id, l]) => [id, new Set(l.namespaces.keys())]))
   const plan = planSync(compiled, inv, live, { prune: opts.prune, allowDestructive: opts.allowDestructive })
   const results: ActionResult[] = []

@@ -37,19 +37,19 @@ export const CRD_PATH = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions
  */
 export async function readCluster(client: KubeClient, home: boolean, kinds: readonly { apiVersion: string; kind: string }[] = []): Promise<LiveCluster> {
   const nsType = knownType('v1', 'Namespace')
-  const nsList = nsType ? ((await list(client, nsType)) ?? []) : []
-  const namespaces = new Map(nsList.map((o) => [name(o), o]))
+  const nsoType = home ? knownType(NSO_API_VERSION, NSO_KIND) : undefined
+  const kindTypes = home ? kinds.flatMap((k) => knownType(k.apiVersion, k.kind) ?? []) : []
+  // The LISTs of a cluster go out together.
+  const [nsList, nsoList, ...kindLists] = await Promise.all([
+    nsType ? list(client, nsType) : undefined,
+    nsoType ? list(client, nsoType) : undefined,
+    ...kindTypes.map((t) => list(client, t)),
+  ])
+  const namespaces = new Map((nsList ?? []).map((o) => [name(o), o]))
+  const offloadings = nsoList ? new Map(nsoList.filter((o) => name(o) === 'offloading').map((o) => [nsOf(o) ?? '', o])) : undefined
   const objects = new Map<string, LiveObject>()
-  let offloadings: Map<string, LiveObject> | undefined
-  if (home) {
-    const t = knownType(NSO_API_VERSION, NSO_KIND)
-    const items = t ? await list(client, t) : undefined
-    if (items) offloadings = new Map(items.filter((o) => name(o) === 'offloading').map((o) => [nsOf(o) ?? '', o]))
-    for (const k of kinds) {
-      const kt = knownType(k.apiVersion, k.kind)
-      if (!kt) continue
-      for (const o of (await list(client, kt)) ?? []) objects.set(objectKey(k.apiVersion, k.kind, nsOf(o), name(o)), o)
-    }
-  }
+  kindTypes.forEach((t, i) => {
+    for (const o of kindLists[i] ?? []) objects.set(objectKey(t.apiVersion, t.kind, nsOf(o), name(o)), o)
+  })
   return { clusterID: client.name, namespaces, ...(offloadings ? { offloadings } : {}), objects }
 }
