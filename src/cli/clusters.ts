@@ -79,6 +79,6 @@ export async function withClusters<T>(ctx: CommandContext, args: GlobalArgs & Cl
     if (e instanceof KubeError) throw new UsageError(`cannot reach the clusters: ${e.message}`)
     throw e
   } finally {
-    for (const c of clients.values()) (c.conn.agent as { destroy?: () => void }).destroy?.()
+    for (const c of clients.values()) c.close()
   }
 }

@@ -1,5 +1,7 @@
-import * as https from 'node:https'
 import * as http from 'node:http'
+import type * as https from 'node:https'
+import type * as tls from 'node:tls'
+import { Transport } from './transport.ts'
 
 /**
  * A small Kubernetes REST client over node:https with retries: the one place nsoffload sends
@@ -13,7 +15,10 @@ export interface Connection {
   readonly context: string
   readonly server: URL
   readonly headers: Readonly<Record<string, string>>
+  /** HTTP/1.1 connections (when the server does not speak HTTP/2). */
   readonly agent: https.Agent | http.Agent
+  /** The TLS settings the agent has, for HTTP/2 connections; `undefined` for `http://`. */
+  readonly tls?: tls.ConnectionOptions
 }
 
 export class KubeError extends Error {
@@ -50,7 +55,23 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 200, maxDelayMs: 5000, timeoutMs: 30000 }
 
-const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED', 'UND_ERR_SOCKET'])
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+  // An HTTP/2 connection that broke or was closed by the server (GOAWAY) under a request.
+  'ERR_HTTP2_STREAM_ERROR',
+  'ERR_HTTP2_SESSION_ERROR',
+  'ERR_HTTP2_GOAWAY_SESSION',
+  'ERR_HTTP2_INVALID_SESSION',
+  'ERR_HTTP2_STREAM_CANCEL',
+  'ERR_HTTP2_ERROR',
+])
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
@@ -60,21 +81,25 @@ export class KubeClient {
   private readonly retry: RetryPolicy
   private readonly onRetry: (msg: string) => void
 
-  /** Where requests go, worked out once from the server URL (not once per request). */
-  private readonly target: { readonly mod: typeof http | typeof https; readonly hostname: string; readonly port: string; readonly base: string }
+  private readonly transport: Transport
+  private readonly base: string
 
   constructor(conn: Connection, retry: RetryPolicy = DEFAULT_RETRY, onRetry: (msg: string) => void = () => {}) {
     this.conn = conn
     this.retry = retry
     this.onRetry = onRetry
-    const u = conn.server
-    this.target = {
-      mod: u.protocol === 'http:' ? http : https,
-      // node:http wants an IPv6 address without its brackets.
-      hostname: u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname,
-      port: u.port,
-      base: u.pathname.replace(/\/$/, ''),
-    }
+    this.transport = new Transport({ server: conn.server, agent: conn.agent, tls: conn.tls })
+    this.base = conn.server.pathname.replace(/\/$/, '')
+  }
+
+  /** Closes the client's connections. */
+  close(): void {
+    this.transport.close()
+  }
+
+  /** `h2` or `h1` once a request went out. */
+  protocol(): Promise<'h1' | 'h2' | undefined> {
+    return this.transport.protocol()
   }
 
   get name(): string {
@@ -117,7 +142,7 @@ export class KubeClient {
     return new KubeError(`${method} ${path}: ${code || (e as Error).message}`, 0, code || 'NetworkError', transient)
   }
 
-  private once<T>(method: string, path: string, opts: RequestOptions): Promise<T> {
+  private async once<T>(method: string, path: string, opts: RequestOptions): Promise<T> {
     const query = Object.entries(opts.query ?? {}).filter((e): e is [string, string] => e[1] !== undefined)
     const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body)
     const headers: Record<string, string> = { ...this.conn.headers, Accept: 'application/json', 'User-Agent': 'nsoffload' }
@@ -125,49 +150,32 @@ export class KubeClient {
       headers['Content-Type'] = opts.contentType ?? 'application/json'
       headers['Content-Length'] = String(Buffer.byteLength(body))
     }
-    const { mod, hostname, port, base } = this.target
-    const target = {
-      hostname,
-      port,
-      path: (base + path).replace(/\/\/+/g, '/') + (query.length > 0 ? `?${new URLSearchParams(query).toString()}` : ''),
+    const res = await this.transport.send({
       method,
+      path: (this.base + path).replace(/\/\/+/g, '/') + (query.length > 0 ? `?${new URLSearchParams(query).toString()}` : ''),
       headers,
-      agent: this.conn.agent,
-      timeout: this.retry.timeoutMs,
-    }
-    return new Promise<T>((resolve, reject) => {
-      const req = mod.request(target, (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('error', reject)
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8')
-          const status = res.statusCode ?? 0
-          if (status >= 200 && status < 300) {
-            try {
-              resolve((text ? JSON.parse(text) : {}) as T)
-            } catch {
-              reject(new KubeError(`${method} ${path}: the server answered ${status} with a body that is not JSON`, status, 'BadResponse', true))
-            }
-            return
-          }
-          let reason = ''
-          let message = text.slice(0, 300)
-          try {
-            const s = JSON.parse(text) as { reason?: string; message?: string }
-            reason = s.reason ?? ''
-            message = s.message ?? message
-          } catch {
-            /* not a Status object */
-          }
-          const transient = status === 429 || status >= 500
-          reject(new KubeError(`${method} ${path}: ${status} ${reason || http.STATUS_CODES[status] || ''}: ${message}`.trim(), status, reason, transient))
-        })
-      })
-      req.on('timeout', () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })))
-      req.on('error', reject)
-      if (body !== undefined) req.write(body)
-      req.end()
+      body,
+      timeoutMs: this.retry.timeoutMs,
     })
+    const text = res.body.toString('utf8')
+    const status = res.status
+    if (status >= 200 && status < 300) {
+      try {
+        return (text ? JSON.parse(text) : {}) as T
+      } catch {
+        throw new KubeError(`${method} ${path}: the server answered ${status} with a body that is not JSON`, status, 'BadResponse', true)
+      }
+    }
+    let reason = ''
+    let message = text.slice(0, 300)
+    try {
+      const s = JSON.parse(text) as { reason?: string; message?: string }
+      reason = s.reason ?? ''
+      message = s.message ?? message
+    } catch {
+      /* not a Status object */
+    }
+    const transient = status === 429 || status >= 500
+    throw new KubeError(`${method} ${path}: ${status} ${reason || http.STATUS_CODES[status] || ''}: ${message}`.trim(), status, reason, transient)
   }
 }

@@ -196,14 +196,14 @@ export async function connectWithClient(file: string, wanted: readonly { cluster
 }
 
 function toConnection(w: { cluster: string; context: string }, c: Credentials): Connection {
-  const agent = new https.Agent({
-    keepAlive: true,
-    maxSockets: 16,
+  const tlsOptions = {
     ...(c.ca !== undefined ? { ca: c.ca } : {}),
     ...(c.cert !== undefined ? { cert: c.cert } : {}),
     ...(c.key !== undefined ? { key: c.key } : {}),
     ...(c.skipTLSVerify ? { rejectUnauthorized: false } : {}),
     ...(c.tlsServerName ? { servername: c.tlsServerName } : {}),
-  })
-  return { cluster: w.cluster, context: w.context, server: new URL(c.server), headers: c.headers, agent }
+  }
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 16, ...tlsOptions })
+  const server = new URL(c.server)
+  return { cluster: w.cluster, context: w.context, server, headers: c.headers, agent, ...(server.protocol === 'https:' ? { tls: tlsOptions } : {}) }
 }

@@ -62,6 +62,8 @@ e2e('429, 503, connection resets and slow answers are retried with backoff: the 
   assert.match(r.stderr, /retrying in \d+ ms/)
   const injected = proxies.flatMap((p) => p.injected)
   for (const f of ['429', '503', 'reset'] as const) assert.ok(injected.includes(f), `a ${f} was injected`)
+  // Over HTTP/2, as to kube-apiserver: a reset breaks every request under way on the connection.
+  assert.is(proxies.reduce((a, p) => a + p.seen.http2, 0), proxies.reduce((a, p) => a + p.seen.total, 0), 'every request came over HTTP/2')
   assert.equal(await phases(env.kubeconfigPath), NAMESPACES.map((n) => [n, 'Ready']))
   for (const ns of NAMESPACES) for (const c of ['florence', 'naples']) assert.is((await env.kubectl(c, ['get', 'ns', `${ns}-venice`, '-o', 'name'])).code, 0)
 })

@@ -2,6 +2,8 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { KubeClient } from '../../src/kube/kube-client.ts'
+import { connect } from '../../src/kube/kubeconfig.ts'
 import { REPO, runCli, tempTree } from '../helpers/cli.ts'
 import { type ControlPlaneEnv, e2eSkipReason, getSharedEnv, poll } from './harness/control-plane.ts'
 
@@ -67,6 +69,20 @@ async function writes(since: Record<string, number>, real = true): Promise<strin
   }
   return out
 }
+
+e2e('nsoffload speaks HTTP/2 to kube-apiserver, with the credentials of the kubeconfig', async () => {
+  const conns = await connect(env.kubeconfigPath, CLUSTERS.map((c) => ({ cluster: c, context: c })))
+  for (const conn of conns) {
+    const client = new KubeClient(conn)
+    try {
+      const ns = await client.get<{ metadata: { name: string } }>('/api/v1/namespaces/default')
+      assert.is(ns?.metadata.name, 'default')
+      assert.is(await client.protocol(), 'h2', conn.cluster)
+    } finally {
+      client.close()
+    }
+  }
+})
 
 e2e('without the NamespaceOffloading CRD: a clear error, exit 2, nothing written', async () => {
   const before = await offsets()

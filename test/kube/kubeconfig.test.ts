@@ -18,10 +18,15 @@ interface Seen {
   tls: Record<string, unknown>
 }
 
-function seen(c: { server: URL; headers: Readonly<Record<string, string>>; agent: https.Agent | unknown }): Seen {
-  const o = (c.agent as { options: Record<string, unknown> }).options
-  const tls: Record<string, unknown> = {}
-  for (const k of ['ca', 'cert', 'key', 'rejectUnauthorized', 'servername']) if (o[k] !== undefined) tls[k] = Buffer.isBuffer(o[k]) ? `bytes:${(o[k] as Buffer).toString()}` : o[k]
+function seen(c: { server: URL; headers: Readonly<Record<string, string>>; agent: https.Agent | unknown; tls?: object }): Seen {
+  const pick = (o: Record<string, unknown>): Record<string, unknown> => {
+    const out: Record<string, unknown> = {}
+    for (const k of ['ca', 'cert', 'key', 'rejectUnauthorized', 'servername']) if (o[k] !== undefined) out[k] = Buffer.isBuffer(o[k]) ? `bytes:${(o[k] as Buffer).toString()}` : o[k]
+    return out
+  }
+  const tls = pick((c.agent as { options: Record<string, unknown> }).options)
+  // HTTP/2 connections (kube/transport.ts) use the same TLS settings as the HTTP/1.1 agent.
+  if (c.server.protocol === 'https:') assert.equal(pick((c.tls ?? {}) as Record<string, unknown>), tls, `${c.server.href}: HTTP/2 TLS settings`)
   return { server: c.server.href, headers: { ...c.headers }, tls }
 }
 

@@ -38,7 +38,7 @@ export function inventoryCommand(ctx: CommandContext): CommandModule<GlobalArgs,
         try {
           doc = await pullInventory(client, { context: args.context, ...(args['cluster-id'] ? { clusterID: args['cluster-id'] } : {}) })
         } finally {
-          ;(conn.agent as { destroy?: () => void }).destroy?.()
+          client.close()
         }
       } catch (e) {
         if (e instanceof KubeconfigError) throw new UsageError(e.message)

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
+import * as http2 from 'node:http2'
 import * as https from 'node:https'
 import type { AddressInfo } from 'node:net'
 import * as os from 'node:os'
@@ -8,14 +9,16 @@ import * as path from 'node:path'
 /**
  * An HTTPS proxy on loopback between nsoffload and a real API server, that injects faults by
  * a deterministic schedule: 429 with Retry-After, 503, connection resets, slow answers. Every
- * other request is forwarded as is. Test-only; it talks to 127.0.0.1 only.
+ * other request is forwarded as is. It speaks HTTP/2 to nsoffload, as kube-apiserver does (a
+ * reset then breaks every request under way on the connection), and HTTP/1.1 to a client that
+ * does not offer HTTP/2. Test-only; it talks to 127.0.0.1 only.
  */
 export type Fault = 'none' | '429' | '503' | 'reset' | 'slow'
 
 export interface FaultProxy {
   readonly url: string
-  /** Requests seen, by method. */
-  readonly seen: { total: number; writes: number }
+  /** Requests seen, by method, and how many came over HTTP/2. */
+  readonly seen: { total: number; writes: number; http2: number }
   /** Faults injected so far. */
   readonly injected: Fault[]
   /** Chooses the fault for the n-th request (1-based). */
@@ -37,12 +40,14 @@ function selfSigned(): { key: string; cert: string } {
 export async function startFaultProxy(upstream: string, schedule: FaultProxy['schedule']): Promise<FaultProxy> {
   const target = new URL(upstream)
   const agent = new https.Agent({ keepAlive: true, rejectUnauthorized: false })
-  const state = { total: 0, writes: 0 }
+  const state = { total: 0, writes: 0, http2: 0 }
   const injected: Fault[] = []
   const proxy: FaultProxy = { url: '', seen: state, injected, schedule, close: async () => {} }
-  const server = https.createServer(selfSigned(), (req, res) => {
+  const sessions = new Set<http2.ServerHttp2Session>()
+  const server = http2.createSecureServer({ ...selfSigned(), allowHTTP1: true }, (req, res) => {
     state.total++
     if (req.method !== 'GET') state.writes++
+    if (req.httpVersion === '2.0') state.http2++
     const fault = proxy.schedule(state.total, req.method ?? 'GET')
     if (fault !== 'none') injected.push(fault)
     if (fault === 'reset') {
@@ -57,9 +62,9 @@ export async function startFaultProxy(upstream: string, schedule: FaultProxy['sc
     }
     const forward = (): void => {
       const up = https.request(
-        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, host: target.host }, agent },
+        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...hopByHop(req.headers), host: target.host }, agent },
         (ur) => {
-          res.writeHead(ur.statusCode ?? 502, ur.headers)
+          res.writeHead(ur.statusCode ?? 502, hopByHop(ur.headers))
           ur.pipe(res)
         },
       )
@@ -69,17 +74,31 @@ export async function startFaultProxy(upstream: string, schedule: FaultProxy['sc
     if (fault === 'slow') setTimeout(forward, 300)
     else forward()
   })
+  server.on('session', (x: http2.ServerHttp2Session) => {
+    sessions.add(x)
+    x.on('close', () => sessions.delete(x))
+  })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   const port = (server.address() as AddressInfo).port
   return Object.assign(proxy, {
     url: `https://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((r) => {
-        server.closeAllConnections()
+        for (const x of sessions) x.destroy()
         server.close(() => r())
         agent.destroy()
       }),
   })
+}
+
+/** Headers without HTTP/2 pseudo-headers and the connection-specific ones HTTP/2 forbids. */
+function hopByHop(h: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {}
+  for (const [k, v] of Object.entries(h)) {
+    if (v === undefined || k.startsWith(':') || ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'host'].includes(k.toLowerCase())) continue
+    out[k] = v
+  }
+  return out
 }
 
 /** A kubeconfig whose contexts (one per cluster) point at the given servers with the given tokens. */
