@@ -1,4 +1,5 @@
 import * as fs from 'node:fs'
+import * as http from 'node:http'
 import * as https from 'node:https'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -203,7 +204,8 @@ function toConnection(w: { cluster: string; context: string }, c: Credentials): 
     ...(c.skipTLSVerify ? { rejectUnauthorized: false } : {}),
     ...(c.tlsServerName ? { servername: c.tlsServerName } : {}),
   }
-  const agent = new https.Agent({ keepAlive: true, maxSockets: 16, ...tlsOptions })
   const server = new URL(c.server)
+  // A plain-HTTP server (`kubectl proxy`) has no TLS to set up.
+  const agent = server.protocol === 'http:' ? new http.Agent({ keepAlive: true, maxSockets: 16 }) : new https.Agent({ keepAlive: true, maxSockets: 16, ...tlsOptions })
   return { cluster: w.cluster, context: w.context, server, headers: c.headers, agent, ...(server.protocol === 'https:' ? { tls: tlsOptions } : {}) }
 }

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
+import { createServer as createHttpServer } from 'node:http'
 import * as http2 from 'node:http2'
 import * as https from 'node:https'
 import type { AddressInfo } from 'node:net'
@@ -8,6 +9,7 @@ import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { KubeClient } from '../../src/kube/kube-client.ts'
+import { connect } from '../../src/kube/kubeconfig.ts'
 
 /**
  * The client's protocol choice, against local TLS servers of both kinds (the e2e suites run it
@@ -92,6 +94,25 @@ test('HTTP/1.1 when the server does not offer HTTP/2', async () => {
   } finally {
     c.close()
     await s.close()
+  }
+})
+
+test('a plain-HTTP server (kubectl proxy), from a kubeconfig: HTTP/1.1 without TLS', async () => {
+  const srv = createHttpServer((req, res) => echo(req, res, { versions: [], sessions: 0, paths: [] }))
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
+  const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`
+  const kubeconfig = path.join(dir, 'proxy-kubeconfig')
+  fs.writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\ncurrent-context: p\nclusters: [{name: p, cluster: {server: "${url}"}}]\nusers: [{name: p, user: {}}]\ncontexts: [{name: p, context: {cluster: p, user: p}}]\n`)
+  const [conn] = await connect(kubeconfig, [{ cluster: 'p', context: 'p' }])
+  assert.ok(conn)
+  const c = new KubeClient(conn)
+  try {
+    assert.is((await c.request<{ url: string }>('GET', '/api/v1/namespaces')).url, '/api/v1/namespaces')
+    assert.is(await c.protocol(), 'h1')
+  } finally {
+    c.close()
+    srv.closeAllConnections()
+    await new Promise((r) => srv.close(r))
   }
 })
 
