@@ -41,7 +41,8 @@ export class Transport {
   private h2: Promise<http2.ClientHttp2Session | 'h1'> | undefined
   /** The session `h2` resolved to, while it is usable. */
   private current: http2.ClientHttp2Session | undefined
-  private active = 0
+  /** Requests under way per session: a session keeps the process alive only while it has some. */
+  private readonly inFlight = new WeakMap<http2.ClientHttp2Session, number>()
 
   constructor(target: Target) {
     this.target = target
@@ -60,7 +61,7 @@ export class Transport {
   }
 
   async send(req: RawRequest): Promise<RawResponse> {
-    const session = this.target.server.protocol === 'http:' ? 'h1' : await this.session()
+    const session = this.target.server.protocol === 'http:' ? 'h1' : await this.session(req.timeoutMs)
     return session === 'h1' ? this.sendH1(req) : this.sendH2(session, req)
   }
 
@@ -73,8 +74,8 @@ export class Transport {
     void h2?.then((s) => (s === 'h1' ? undefined : s.destroy())).catch(() => undefined)
   }
 
-  private session(): Promise<http2.ClientHttp2Session | 'h1'> {
-    this.h2 ??= this.negotiate()
+  private session(timeoutMs: number): Promise<http2.ClientHttp2Session | 'h1'> {
+    this.h2 ??= this.negotiate(timeoutMs)
     const current = this.h2
     // A failed connection is tried again by the next request (the client retries with backoff).
     current.catch(() => {
@@ -83,7 +84,7 @@ export class Transport {
     return current
   }
 
-  private negotiate(): Promise<http2.ClientHttp2Session | 'h1'> {
+  private negotiate(timeoutMs: number): Promise<http2.ClientHttp2Session | 'h1'> {
     return new Promise((resolve, reject) => {
       const socket = tls.connect({
         ...this.target.tls,
@@ -93,8 +94,11 @@ export class Transport {
         ...(this.target.tls?.servername === undefined && !isIP(this.hostname) ? { servername: this.hostname } : {}),
       })
       socket.once('error', reject)
+      // A server that never completes the handshake fails the request like a silent one.
+      socket.setTimeout(timeoutMs, () => socket.destroy(timedOut()))
       socket.once('secureConnect', () => {
         socket.off('error', reject)
+        socket.setTimeout(0)
         if (socket.alpnProtocol !== 'h2') {
           socket.destroy()
           resolve('h1')
@@ -121,12 +125,22 @@ export class Transport {
     return new Promise((resolve, reject) => {
       const headers: http2.OutgoingHttpHeaders = { ':method': req.method, ':path': req.path }
       for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = v
-      if (this.active++ === 0) session.ref()
+      const started = (): void => {
+        const n = (this.inFlight.get(session) ?? 0) + 1
+        this.inFlight.set(session, n)
+        if (n === 1) session.ref()
+      }
+      const ended = (): void => {
+        const n = (this.inFlight.get(session) ?? 1) - 1
+        this.inFlight.set(session, n)
+        if (n === 0 && !session.destroyed) session.unref()
+      }
+      started()
       let stream: http2.ClientHttp2Stream
       try {
         stream = session.request(headers, { endStream: req.body === undefined })
       } catch (e) {
-        if (--this.active === 0) session.unref()
+        ended()
         reject(e)
         return
       }
@@ -144,7 +158,7 @@ export class Transport {
       stream.on('data', (c: Buffer) => chunks.push(c))
       stream.on('error', reject)
       stream.on('close', () => {
-        if (--this.active === 0 && !session.destroyed) session.unref()
+        ended()
         // A stream reset before its answer (REFUSED_STREAM, a GOAWAY) is a broken connection.
         if (status === 0) reject(Object.assign(new Error(`stream closed before an answer (code ${stream.rstCode})`), { code: 'ECONNRESET' }))
         else resolve({ status, body: Buffer.concat(chunks) })

@@ -3,7 +3,7 @@ import * as fs from 'node:fs'
 import { createServer as createHttpServer } from 'node:http'
 import * as http2 from 'node:http2'
 import * as https from 'node:https'
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, createServer as createNetServer } from 'node:net'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { test } from 'uvu'
@@ -158,6 +158,28 @@ test('an answer that does not come in time: the request fails over to a new conn
   } finally {
     c.close()
     await s.close()
+  }
+})
+
+test('a server that never completes the TLS handshake: each attempt times out, then the request fails', async () => {
+  const accepted: import('node:net').Socket[] = []
+  const silent = createNetServer((sock) => void accepted.push(sock))
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r))
+  const c = new KubeClient(
+    { cluster: 'c', context: 'c', server: new URL(`https://127.0.0.1:${(silent.address() as AddressInfo).port}`), headers: {}, agent: new https.Agent({ keepAlive: true }), tls: {} },
+    { attempts: 3, baseDelayMs: 10, maxDelayMs: 20, timeoutMs: 200 },
+  )
+  try {
+    const e = await c.request('GET', '/api').then(
+      () => undefined,
+      (err: unknown) => err as Error,
+    )
+    assert.is(e?.message, 'GET /api: ETIMEDOUT')
+    assert.is(c.counts.retries, 2)
+  } finally {
+    c.close()
+    for (const sock of accepted) sock.destroy()
+    await new Promise((r) => silent.close(r))
   }
 })
 
