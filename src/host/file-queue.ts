@@ -133,7 +133,8 @@ export function nodeFileQueue(threshold = 2000, threads = 2): FileQueue {
     }
     lane.batch.push(op)
     if (op.op === 'write') lane.writes++
-    if (lane.batch.length >= BATCH) send(lane)
+    // A removal or a swap ends a folder (in `build -o`): its thread need not wait for more.
+    if (lane.batch.length >= BATCH || op.op !== 'write') send(lane)
   }
   return {
     push(sequence, op) {
