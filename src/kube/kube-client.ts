@@ -4,9 +4,10 @@ import type * as tls from 'node:tls'
 import { Transport } from './transport.ts'
 
 /**
- * A small Kubernetes REST client over node:https with retries: the one place nsoffload sends
- * requests to a cluster. Credentials come from the kubeconfig (see kubeconfig.ts) and are
- * never printed: errors name the cluster and the path, nothing else of the connection.
+ * A small Kubernetes REST client with retries, over HTTP/2 or HTTP/1.1 (see transport.ts): the
+ * one place nsoffload sends requests to a cluster. Credentials come from the kubeconfig (see
+ * kubeconfig.ts) and are never printed: errors name the cluster and the path, nothing else of
+ * the connection.
  */
 
 export interface Connection {
