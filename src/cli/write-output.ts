@@ -1,6 +1,6 @@
 import * as path from 'node:path'
 import type { Host } from '../host/host.ts'
-import { type FileOpFailure, FileQueueError } from '../host/file-queue.ts'
+import { type FileOpFailure, failureOf, FileQueueError } from '../host/file-queue.ts'
 import { GENERATED_HEADER, type OutputFile } from '../render/bundle.ts'
 import { UsageError } from './exit-codes.ts'
 
@@ -25,7 +25,7 @@ function ours(host: Host, dir: string): boolean {
  * on another thread while the next cluster renders, so that a fleet's build neither holds
  * every file in memory at once nor waits for the kernel between clusters.
  */
-export async function writeClusterFolders(host: Host, outDir: string, clusters: ReadonlyMap<string, () => readonly OutputFile[]>): Promise<string[]> {
+export async function writeClusterFolders(host: Host, outDir: string, clusters: ReadonlyMap<string, () => readonly OutputFile[]>): Promise<void> {
   const root = path.resolve(host.cwd, outDir)
   const st = host.stat(root)
   if (st && !st.dir) throw new UsageError(`${outDir}: exists and is not a folder`)
@@ -39,7 +39,7 @@ export async function writeClusterFolders(host: Host, outDir: string, clusters: 
   try {
     host.mkdir(root)
   } catch (e) {
-    throw cannotWrite(host, { path: root, code: (e as { code?: string }).code, message: (e as Error).message })
+    throw cannotWrite(host, failureOf(root, e))
   }
   // One sequence per cluster folder: the queue may write clusters concurrently.
   const queue = host.fileQueue()
@@ -62,7 +62,6 @@ export async function writeClusterFolders(host: Host, outDir: string, clusters: 
     await cleanup.done().catch(() => undefined)
     throw cannotWrite(host, e.failure)
   }
-  return [...clusters.keys()]
 }
 
 function cannotWrite(host: Host, f: FileOpFailure): UsageError {

@@ -63,12 +63,14 @@ export function applyFileOp(op: FileOp, fsys: Fs, paths: Path, made: Set<string>
   }
 }
 
-/** The failure of an operation, from the error it threw. */
-export function failureOf(op: FileOp, e: unknown): FileOpFailure {
+/** A failure from the error a file operation threw; `where` when the error names no path. */
+export function failureOf(where: string, e: unknown): FileOpFailure {
   const err = e as { code?: unknown; message?: unknown; path?: unknown }
-  const at = typeof err.path === 'string' ? err.path : op.op === 'replace' ? op.to : op.path
-  return { path: at, code: typeof err.code === 'string' ? err.code : undefined, message: typeof err.message === 'string' ? err.message : String(e) }
+  return { path: typeof err.path === 'string' ? err.path : where, code: typeof err.code === 'string' ? err.code : undefined, message: typeof err.message === 'string' ? err.message : String(e) }
 }
+
+/** The path an operation is about, for a failure. */
+const target = (op: FileOp): string => (op.op === 'replace' ? op.to : op.path)
 
 /**
  * The writer thread: applies the batches of operations it receives; on `null` answers with the
@@ -80,6 +82,7 @@ const fs = require('node:fs')
 const path = require('node:path')
 const apply = ${applyFileOp.toString()}
 const failureOf = ${failureOf.toString()}
+const target = ${target.toString()}
 const made = new Set()
 let failure
 parentPort.on('message', (batch) => {
@@ -92,7 +95,7 @@ parentPort.on('message', (batch) => {
     try {
       apply(op, fs, path, made)
     } catch (e) {
-      failure = failureOf(op, e)
+      failure = failureOf(target(op), e)
     }
   }
 })
@@ -157,7 +160,7 @@ export function nodeFileQueue(threshold = 2000, threads = 2): FileQueue {
           try {
             applyFileOp(op, fs, path, made)
           } catch (e) {
-            throw new FileQueueError(failureOf(op, e))
+            throw new FileQueueError(failureOf(target(op), e))
           }
         }
         pending = []

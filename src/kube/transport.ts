@@ -1,6 +1,7 @@
 import * as http from 'node:http'
 import * as http2 from 'node:http2'
 import * as https from 'node:https'
+import { isIP } from 'node:net'
 import * as tls from 'node:tls'
 
 /**
@@ -91,7 +92,7 @@ export class Transport {
         host: this.hostname,
         port: this.port,
         ALPNProtocols: ['h2', 'http/1.1'],
-        ...(this.target.tls?.servername === undefined && !isIP(this.hostname) ? { servername: this.hostname } : {}),
+        ...(this.target.tls?.servername === undefined && isIP(this.hostname) === 0 ? { servername: this.hostname } : {}),
       })
       socket.once('error', reject)
       // A server that never completes the handshake fails the request like a silent one.
@@ -184,4 +185,3 @@ export class Transport {
   }
 }
 
-const isIP = (h: string): boolean => /^[\d.]+$/.test(h) || h.includes(':')

@@ -54,8 +54,8 @@ export function buildCommand(ctx: CommandContext, rawArgv: readonly string[]): C
       }
       const folders = new Map<string, () => OutputFile[]>([...compiled.clusters].map(([id, ms]) => [id, () => clusterFiles(waves(ms))]))
       const out = args.output ?? 'out'
-      const written = await writeClusterFolders(ctx.host, out, folders)
-      const summary = written.map((id) => ({ clusterID: id, path: `${out.replace(/\/+$/, '')}/${id}`, objects: compiled.clusters.get(id)?.length ?? 0 }))
+      await writeClusterFolders(ctx.host, out, folders)
+      const summary = [...folders.keys()].map((id) => ({ clusterID: id, path: `${out.replace(/\/+$/, '')}/${id}`, objects: compiled.clusters.get(id)?.length ?? 0 }))
       if (args.format === 'json') ctx.host.stdout(JSON.stringify({ clusters: summary }, null, 2) + '\n')
       else for (const s of summary) ctx.host.stderr(`wrote ${s.path}/ (${s.objects} object${s.objects === 1 ? '' : 's'})\n`)
       ctx.exit(ExitCode.ok)
