@@ -28,6 +28,16 @@ export const LIQO_RUNTIME_CLASS = 'liqo'
 export const TENANT_NAMESPACE_PREFIX = 'liqo-tenant-'
 export const NSO_FINALIZER = 'namespaceoffloading-controller.liqo.io/finalizer'
 
+/**
+ * The messages of Liqo's validating webhook on UPDATE of a NamespaceOffloading (liqotech/liqo
+ * v1.0.0 pkg/webhooks/namespaceoffloading/nsoff.go): two denials, one warning.
+ */
+export const NSOFF_WEBHOOK = {
+  mappingStrategyImmutable: 'The NamespaceMappingStrategy value cannot be modified after creation',
+  remoteNameImmutable: 'The RemoteNamespaceName value cannot be modified after creation',
+  podStrategyRestricted: 'The PodOffloadingStrategy was mutated to a more restrictive setting: existing pods violating this policy might still be running',
+} as const
+
 /** §5.4: condition types, reasons and messages, to the letter. */
 export const CONDITION_OFFLOADING_REQUIRED = 'OffloadingRequired'
 export const CONDITION_READY = 'Ready'
