@@ -49,7 +49,8 @@ const lazyPackages = {
 fs.rmSync(OUT, { recursive: true, force: true })
 const result = await esbuild.build({
   absWorkingDir: ROOT,
-  entryPoints: { entry: 'src/cli/entry.ts' },
+  // The writer thread of `build -o` (src/host/file-queue.ts) is loaded by URL, next to the chunks.
+  entryPoints: { entry: 'src/cli/entry.ts', 'file-writer-thread': 'src/host/file-writer-thread.ts' },
   outdir: path.join(OUT, 'cli'),
   bundle: true,
   splitting: true,

@@ -1,21 +1,7 @@
-import * as fs from 'node:fs'
-import * as path from 'node:path'
 import { Worker } from 'node:worker_threads'
+import { applyFileOp, type FileOp, type FileOpFailure, failureOf, target } from './file-ops.ts'
 
-/** One change to the file system. `write` creates the file's folder first when needed. */
-export type FileOp =
-  | { readonly op: 'write'; readonly path: string; readonly data: string }
-  /** Removes a file or a folder tree; nothing when it does not exist. */
-  | { readonly op: 'remove'; readonly path: string }
-  /** Removes `to` if it exists and renames `from` to `to`. */
-  | { readonly op: 'replace'; readonly from: string; readonly to: string }
-
-/** A failed operation: what it was and the system error's code and message. */
-export interface FileOpFailure {
-  readonly path: string
-  readonly code: string | undefined
-  readonly message: string
-}
+export { applyFileOp, type FileOp, type FileOpFailure, failureOf } from './file-ops.ts'
 
 /**
  * Operations applied in the order they are queued within each sequence; operations of different
@@ -37,69 +23,18 @@ export class FileQueueError extends Error {
   }
 }
 
-type Fs = Pick<typeof fs, 'mkdirSync' | 'writeFileSync' | 'rmSync' | 'renameSync'>
-type Path = Pick<typeof path, 'dirname'>
+/** The writer thread's module, next to this one: bundled as `dist/cli/file-writer-thread.js`. */
+const FROM_SOURCES = import.meta.url.endsWith('.ts')
+const WRITER_THREAD = new URL(FROM_SOURCES ? './file-writer-thread.ts' : './file-writer-thread.js', import.meta.url)
 
-/**
- * Applies one operation. Self-contained (it uses nothing but its parameters) because its
- * source text is also what the writer thread runs (see `WORKER_SOURCE`). `made` remembers the
- * folders created since the last removal.
- */
-export function applyFileOp(op: FileOp, fsys: Fs, paths: Path, made: Set<string>): void {
-  if (op.op === 'write') {
-    const dir = paths.dirname(op.path)
-    if (!made.has(dir)) {
-      fsys.mkdirSync(dir, { recursive: true })
-      made.add(dir)
-    }
-    fsys.writeFileSync(op.path, op.data)
-  } else if (op.op === 'remove') {
-    fsys.rmSync(op.path, { recursive: true, force: true })
-    made.clear()
-  } else {
-    fsys.rmSync(op.to, { recursive: true, force: true })
-    fsys.renameSync(op.from, op.to)
-    made.clear()
-  }
+function startWriter(): Worker {
+  const opts = { env: {}, stdout: false, stderr: false }
+  if (!FROM_SOURCES) return new Worker(WRITER_THREAD, opts)
+  // Run from the TypeScript sources (the tests): Node 20 does not hand `--import tsx` on to
+  // threads, so the thread imports its module through tsx's API.
+  const load = `import('tsx/esm/api').then((tsx) => tsx.tsImport(${JSON.stringify(WRITER_THREAD.href)}, ${JSON.stringify(import.meta.url)}))`
+  return new Worker(load, { ...opts, eval: true })
 }
-
-/** A failure from the error a file operation threw; `where` when the error names no path. */
-export function failureOf(where: string, e: unknown): FileOpFailure {
-  const err = e as { code?: unknown; message?: unknown; path?: unknown }
-  return { path: typeof err.path === 'string' ? err.path : where, code: typeof err.code === 'string' ? err.code : undefined, message: typeof err.message === 'string' ? err.message : String(e) }
-}
-
-/** The path an operation is about, for a failure. */
-const target = (op: FileOp): string => (op.op === 'replace' ? op.to : op.path)
-
-/**
- * The writer thread: applies the batches of operations it receives; on `null` answers with the
- * first failure, or none.
- */
-const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads')
-const fs = require('node:fs')
-const path = require('node:path')
-const apply = ${applyFileOp.toString()}
-const failureOf = ${failureOf.toString()}
-const target = ${target.toString()}
-const made = new Set()
-let failure
-parentPort.on('message', (batch) => {
-  if (batch === null) {
-    parentPort.postMessage(failure ?? null)
-    return
-  }
-  for (const op of batch) {
-    if (failure) return
-    try {
-      apply(op, fs, path, made)
-    } catch (e) {
-      failure = failureOf(target(op), e)
-    }
-  }
-})
-`
 
 const BATCH = 256
 
@@ -148,7 +83,7 @@ export function nodeFileQueue(threshold = 2000, threads = 2): FileQueue {
       pending.push([sequence, op])
       if (op.op === 'write') writes++
       if (writes < threshold) return
-      const started = Array.from({ length: threads }, (): Lane => ({ worker: new Worker(WORKER_SOURCE, { eval: true, execArgv: [], env: {}, stdout: false, stderr: false }), batch: [], writes: 0 }))
+      const started = Array.from({ length: threads }, (): Lane => ({ worker: startWriter(), batch: [], writes: 0 }))
       lanes = started
       for (const [s, o] of pending) route(started, s, o)
       pending = []
@@ -158,7 +93,7 @@ export function nodeFileQueue(threshold = 2000, threads = 2): FileQueue {
         const made = new Set<string>()
         for (const [, op] of pending) {
           try {
-            applyFileOp(op, fs, path, made)
+            applyFileOp(op, made)
           } catch (e) {
             throw new FileQueueError(failureOf(target(op), e))
           }

@@ -41,12 +41,6 @@ function rank(kind: string): number {
   return l >= 0 ? FIRST.length + 1 + l : FIRST.length
 }
 
-/** `group/version/kind|namespace|name`-style identity used for ties. */
-export function resourceKey(m: Manifest): string {
-  const md = meta(m)
-  return `${str(m['apiVersion'])}/${str(m['kind'])}|${str(md['namespace'])}|${str(md['name'])}`
-}
-
 export function sortResources(ms: readonly Manifest[]): Manifest[] {
   // Each manifest's keys worked out once, not in every comparison (a fleet's home cluster holds thousands).
   const keyed = ms.map((m) => ({ m, rank: rank(str(m['kind'])), gvk: gvkString(m), id: `${str(meta(m)['namespace'])}|${str(meta(m)['name'])}` }))

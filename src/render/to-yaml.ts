@@ -32,21 +32,18 @@ const OPTIONS = { version: YAML_VERSION, lineWidth: 0, indentSeq: false, aliasDu
  * whole document. test/render/to-yaml.test.ts holds the two to the same bytes.
  */
 export function toYaml(m: Manifest | Readonly<Record<string, unknown>>): string {
-  try {
-    return isEmpty(m) ? '{}\n' : blockMap(m as Record<string, unknown>, '')
-  } catch (e) {
-    if (e !== LIBRARY) throw e
-    return stringify(canonical(m), OPTIONS)
-  }
+  return yamlWriter()(m)
 }
 
-/** A YAML stream: documents separated by `---`. */
-export function toYamlStream(ms: readonly Manifest[]): string {
-  return ms.map(toYaml).join('---\n')
+/**
+ * A `toYaml` that remembers how the library quotes the strings it has seen: for writing many
+ * manifests (a cluster folder), where the same values come back in every file.
+ */
+export function yamlWriter(): (m: Manifest | Readonly<Record<string, unknown>>) => string {
+  const quotedCache = new Map<string, string | undefined>()
+  const w = new DirectWriter(quotedCache)
+  return (m) => (isEmpty(m) ? '{}\n' : w.blockMap(m as Record<string, unknown>, '')) ?? stringify(canonical(m), OPTIONS)
 }
-
-/** Thrown (and caught by toYaml) when a value is not for the direct writer. */
-const LIBRARY = Symbol('use the yaml library')
 
 const isPlainObject = (v: object): boolean => {
   const proto = Object.getPrototypeOf(v) as unknown
@@ -56,18 +53,6 @@ const isPlainObject = (v: object): boolean => {
 const isEmpty = (v: object): boolean => {
   for (const k in v) if ((v as Record<string, unknown>)[k] !== undefined) return false
   return true
-}
-
-/** A non-empty map, its keys at `indent`; the first line starts with `first` instead (`- ` in a list). */
-function blockMap(o: Record<string, unknown>, indent: string, first = indent): string {
-  if (!isPlainObject(o)) throw LIBRARY
-  let out = ''
-  for (const k of sortedKeys(o)) {
-    const v = o[k]
-    if (v === undefined) continue
-    out += (out === '' ? first : indent) + key(k) + ':' + value(v, indent)
-  }
-  return out
 }
 
 /**
@@ -88,25 +73,6 @@ function sortedKeys(o: object): string[] {
   return keys
 }
 
-/** A value after `key:` or `-`: ` scalar\n`, ` []\n`, or a block collection on the next lines. */
-function value(v: unknown, indent: string): string {
-  if (Array.isArray(v)) return v.length === 0 ? ' []\n' : `\n${blockSeq(v, indent)}`
-  if (v !== null && typeof v === 'object') return isEmpty(v) ? ' {}\n' : `\n${blockMap(v as Record<string, unknown>, `${indent}  `)}`
-  return ` ${scalar(v)}\n`
-}
-
-/** A list under a key, not indented (indentSeq: false); a map item starts on its dash line. */
-function blockSeq(a: readonly unknown[], indent: string): string {
-  let out = ''
-  for (const v of a) {
-    if (Array.isArray(v) && v.length > 0) throw LIBRARY
-    if (v !== null && typeof v === 'object' && !Array.isArray(v) && !isEmpty(v)) {
-      out += blockMap(v as Record<string, unknown>, `${indent}  `, `${indent}- `)
-    } else out += `${indent}-${value(v, indent)}`
-  }
-  return out
-}
-
 /**
  * Strings the library writes plain in every block context: a letter, then letters, digits and
  * `-._/`, except what the YAML 1.1 schema would read as something else: its booleans, nulls,
@@ -116,37 +82,89 @@ function blockSeq(a: readonly unknown[], indent: string): string {
 const SAFE = /^[A-Za-z][A-Za-z0-9._/-]*$/
 const WORDS = /^(?:[Yy]|[Yy]es|YES|[Nn]|[Nn]o|NO|[Tt]rue|TRUE|[Ff]alse|FALSE|[Oo]n|ON|[Oo]ff|OFF|[Nn]ull|NULL|[Ee]-?[0-9]+)$/
 
-function key(k: string): string {
-  if (k.length <= 1024 && SAFE.test(k) && !WORDS.test(k)) return k
-  throw LIBRARY
+function key(k: string): string | undefined {
+  return k.length <= 1024 && SAFE.test(k) && !WORDS.test(k) ? k : undefined
 }
 
-function scalar(v: unknown): string {
-  switch (typeof v) {
-    case 'string':
-      return SAFE.test(v) && !WORDS.test(v) ? v : quoted(v)
-    case 'number':
-      if (Number.isSafeInteger(v) && !Object.is(v, -0)) return String(v)
-      throw LIBRARY
-    case 'boolean':
-      return v ? 'true' : 'false'
-    default:
-      if (v === null) return 'null'
-      throw LIBRARY
+/**
+ * The direct writer. Every method returns the YAML text, or `undefined` when the value is not
+ * for it (the whole document then goes to the library).
+ */
+class DirectWriter {
+  readonly #quoted: Map<string, string | undefined>
+
+  constructor(quoted: Map<string, string | undefined>) {
+    this.#quoted = quoted
   }
-}
 
-const seen = new Map<string, string | undefined>()
+  /** A non-empty map, its keys at `indent`; the first line starts with `first` instead (`- ` in a list). */
+  blockMap(o: Record<string, unknown>, indent: string, first = indent): string | undefined {
+    if (!isPlainObject(o)) return undefined
+    let out = ''
+    for (const k of sortedKeys(o)) {
+      const v = o[k]
+      if (v === undefined) continue
+      const kt = key(k)
+      const vt = kt === undefined ? undefined : this.value(v, indent)
+      if (vt === undefined) return undefined
+      out += (out === '' ? first : indent) + kt + ':' + vt
+    }
+    return out
+  }
 
-/** The library's rendering of a string as a nested map value, when it is one line (quoted or plain). */
-function quoted(s: string): string {
-  let r = seen.get(s)
-  if (r === undefined && !seen.has(s)) {
+  /** A value after `key:` or `-`: ` scalar\n`, ` []\n`, or a block collection on the next lines. */
+  value(v: unknown, indent: string): string | undefined {
+    if (Array.isArray(v)) {
+      if (v.length === 0) return ' []\n'
+      const seq = this.blockSeq(v, indent)
+      return seq === undefined ? undefined : `\n${seq}`
+    }
+    if (v !== null && typeof v === 'object') {
+      if (isEmpty(v)) return ' {}\n'
+      const map = this.blockMap(v as Record<string, unknown>, `${indent}  `)
+      return map === undefined ? undefined : `\n${map}`
+    }
+    const s = this.scalar(v)
+    return s === undefined ? undefined : ` ${s}\n`
+  }
+
+  /** A list under a key, not indented (indentSeq: false); a map item starts on its dash line. */
+  blockSeq(a: readonly unknown[], indent: string): string | undefined {
+    let out = ''
+    for (const v of a) {
+      if (Array.isArray(v) && v.length > 0) return undefined
+      const item = v !== null && typeof v === 'object' && !Array.isArray(v) && !isEmpty(v) ? this.blockMap(v as Record<string, unknown>, `${indent}  `, `${indent}- `) : this.dashValue(v, indent)
+      if (item === undefined) return undefined
+      out += item
+    }
+    return out
+  }
+
+  dashValue(v: unknown, indent: string): string | undefined {
+    const t = this.value(v, indent)
+    return t === undefined ? undefined : `${indent}-${t}`
+  }
+
+  scalar(v: unknown): string | undefined {
+    switch (typeof v) {
+      case 'string':
+        return SAFE.test(v) && !WORDS.test(v) ? v : this.quoted(v)
+      case 'number':
+        return Number.isSafeInteger(v) && !Object.is(v, -0) ? String(v) : undefined
+      case 'boolean':
+        return v ? 'true' : 'false'
+      default:
+        return v === null ? 'null' : undefined
+    }
+  }
+
+  /** The library's rendering of a string as a nested map value, when it is one line (quoted or plain). */
+  quoted(s: string): string | undefined {
+    if (this.#quoted.has(s)) return this.#quoted.get(s)
     const text = stringify({ a: { k: s } }, OPTIONS)
     const prefix = 'a:\n  k: '
-    r = text.startsWith(prefix) && text.indexOf('\n', prefix.length) === text.length - 1 ? text.slice(prefix.length, -1) : undefined
-    if (seen.size < 100_000) seen.set(s, r)
+    const r = text.startsWith(prefix) && text.indexOf('\n', prefix.length) === text.length - 1 ? text.slice(prefix.length, -1) : undefined
+    if (this.#quoted.size < 100_000) this.#quoted.set(s, r)
+    return r
   }
-  if (r === undefined) throw LIBRARY
-  return r
 }

@@ -4,7 +4,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parse, stringify } from 'yaml'
 import { generateFleet } from '../../bench/fleet.ts'
-import { canonical, toYaml } from '../../src/render/to-yaml.ts'
+import { canonical, toYaml, yamlWriter } from '../../src/render/to-yaml.ts'
 import { REPO, runCli, tempTree } from '../helpers/cli.ts'
 
 /**
@@ -71,6 +71,13 @@ test('every short string of the fast path, letters, digits and -._/ (where YAML 
   const alphabet = 'aeEnNyYoOfFlLtTrRuUsS0159-._/'
   const all = (prefix: string, depth: number): string[] => (depth === 0 ? [prefix] : [prefix, ...[...alphabet].flatMap((c) => all(prefix + c, depth - 1))])
   for (const s of all('', 3)) if (s !== '') same({ [/^[A-Za-z]/.test(s) ? s : `k${s}`]: s }, JSON.stringify(s))
+})
+
+test('a writer that remembers quoted strings writes what a fresh one writes, document after document', () => {
+  const write = yamlWriter()
+  const docs = ['true', 'a: b', '0777', 'x\ny', 'yes', '', ' lead', 'true'].map((v, i) => ({ metadata: { labels: { [`k${i}`]: v, again: 'true' } }, data: [v, { v }] }))
+  for (const d of [...docs, ...docs]) assert.is(write(d), toYaml(d))
+  for (const d of docs) assert.is(toYaml(d), reference(d))
 })
 
 test('every file of the build of a generated fleet, and of the example, is what the library writes', async () => {
