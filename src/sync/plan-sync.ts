@@ -17,6 +17,7 @@ import {
   TENANT_NAMESPACE_PREFIX,
 } from '../model/liqo.ts'
 import { codes } from '../diagnostics/codes.ts'
+import { applyForm } from './apply-form.ts'
 import { type LiveObject, needsApply, ownedPaths, sameObject } from './compare.ts'
 import { type LiveCluster, objectKey } from './live-state.ts'
 
@@ -103,7 +104,7 @@ export function workloadsToDryRun(compiled: Compiled, inv: Inventory, live: Read
       const md = meta(m)
       const key = objectKey(t.apiVersion, t.kind, md.namespace, md.name)
       const liveObj = home.objects.get(key)
-      if (liveObj && isOurs(liveObj) && !deleting(liveObj)) out.push({ key, manifest: markOwned(m) })
+      if (liveObj && isOurs(liveObj) && !deleting(liveObj)) out.push({ key, manifest: applyForm(markOwned(m)) })
     }
   }
   return out
@@ -181,7 +182,7 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
       } else {
         // Workloads are the application's manifests: sync applies them with its ownership annotation.
         const key = objectKey(t.apiVersion, t.kind, md.namespace, md.name)
-        upsert(homeID, name, 'workloads', markOwned(m), home?.objects.get(key), home?.applied?.get(key))
+        upsert(homeID, name, 'workloads', applyForm(markOwned(m)), home?.objects.get(key), home?.applied?.get(key))
       }
     }
     for (const d of ns.clusters) {
