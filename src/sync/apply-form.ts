@@ -66,7 +66,10 @@ function secretData(m: Manifest): Manifest {
   const stringData = m['stringData']
   if (!isObj(stringData)) return m
   const data = isObj(m['data']) ? { ...m['data'] } : {}
-  for (const [k, v] of Object.entries(stringData)) data[k] = Buffer.from(String(v), 'utf8').toString('base64')
+  for (const [k, v] of Object.entries(stringData)) data[k] = base64(String(v))
   const { stringData: _, ...rest } = m
   return { ...rest, data: Object.fromEntries(Object.entries(data).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) }
 }
+
+/** UTF-8 then base64, as the API server encodes a Secret's values (no Node.js API: the core stays portable). */
+const base64 = (s: string): string => btoa(Array.from(new TextEncoder().encode(s), (b) => String.fromCharCode(b)).join(''))
