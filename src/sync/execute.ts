@@ -137,14 +137,15 @@ export const DEFAULT_CONCURRENCY = 8
  * does), `concurrency` at a time. The answers go to `LiveCluster.applied`, where the planner
  * compares them with the live objects. A failed dry run (a conflict without `force`, an
  * invalid object) leaves that workload to the client-side comparison; sync then meets the
- * same error when it applies.
+ * same error when it applies. Returns how many were sent.
  */
-export async function dryRunWorkloads(compiled: Compiled, inv: Inventory, live: Map<string, LiveCluster>, io: SyncIO, opts: { force: boolean; concurrency: number }): Promise<void> {
+export async function dryRunWorkloads(compiled: Compiled, inv: Inventory, live: Map<string, LiveCluster>, io: SyncIO, opts: { force: boolean; concurrency: number }): Promise<number> {
   const homeID = inv.home.clusterID
   const home = live.get(homeID)
   const client = io.clients.get(homeID)
-  if (!home || !client) return
+  if (!home || !client) return 0
   const todo = workloadsToDryRun(compiled, inv, live)
+  if (todo.length === 0) return 0
   const answers = await pool(todo, opts.concurrency, async (w): Promise<LiveObject | undefined> => {
     try {
       return await apply(client, w.manifest, { dryRun: true, force: opts.force })
@@ -158,6 +159,7 @@ export async function dryRunWorkloads(compiled: Compiled, inv: Inventory, live: 
     if (a) applied.set(w.key, a)
   })
   live.set(homeID, { ...home, applied })
+  return todo.length
 }
 
 /** Records an object's new live state in the in-memory picture, so status sees what was done. */
@@ -193,8 +195,12 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
   // A CRD this sync installed may have been missing when its objects were listed: it has none.
   if (crdReady && home && !home.offloadings) live.set(homeID, { ...home, offloadings: new Map() })
   const existing = new Map([...live].map(([id, l]) => [id, new Set(l.namespaces.keys())]))
-  await dryRunWorkloads(compiled, inv, live, io, { force: opts.forceConflicts, concurrency: opts.concurrency })
-  const plan = planSync(compiled, inv, live, { prune: opts.prune, allowDestructive: opts.allowDestructive })
+  const planOpts = { prune: opts.prune, allowDestructive: opts.allowDestructive }
+  let plan = planSync(compiled, inv, live, planOpts)
+  // A refused sync sends nothing at all; otherwise the workloads are planned on the server's answers.
+  if (!plan.findings.some((f) => f.blocking) && (await dryRunWorkloads(compiled, inv, live, io, { force: opts.forceConflicts, concurrency: opts.concurrency })) > 0) {
+    plan = planSync(compiled, inv, live, planOpts)
+  }
   const results: ActionResult[] = []
   let statusWrites = 0
   if (plan.findings.some((f) => f.blocking)) {

@@ -312,7 +312,7 @@ e2e('a new mapping strategy is refused without --allow-destructive (nothing chan
   const refused = await nsoffload(['sync'])
   assert.is(refused.code, 1)
   assert.match(refused.stderr, /namespaceMappingStrategy EnforceSameName -> DefaultName \(remote namespace liqo-demo -> liqo-demo-venice\).*refused without --allow-destructive/)
-  assert.equal(await writes(since), [])
+  assert.equal(await writes(since, false), [], 'a refused sync sends no write, not even a dry run')
   const done = await nsoffload(['sync', '--allow-destructive', '--wait', '--timeout', '90s'])
   assert.is(done.code, 0, done.stderr)
   assert.ok(await exists('naples', ['namespace', 'liqo-demo-venice']))
