@@ -143,9 +143,10 @@ async function requests(env: ControlPlaneEnv, since: Record<string, number>, age
     const events: AuditEvent[] = (await env.auditEvents(server, since[server])).filter((e) => e.userAgent.startsWith(agent))
     const d: Record<string, number> = {}
     for (const e of events) {
-      if (WRITE.has(e.verb)) out.writes++
+      // A dry run (`dryRun=All`, nsoffload's comparison of workloads) writes nothing: a read.
+      if (WRITE.has(e.verb) && !e.dryRun) out.writes++
       else out.reads++
-      const k = `${e.verb} ${e.resource || e.requestURI.split('?')[0]}${e.subresource ? `/${e.subresource}` : ''}`
+      const k = `${e.verb} ${e.resource || e.requestURI.split('?')[0]}${e.subresource ? `/${e.subresource}` : ''}${e.dryRun ? ' (dry run)' : ''}`
       d[k] = (d[k] ?? 0) + 1
     }
     out.detail[c] = d

@@ -40,7 +40,7 @@ export interface RequestOptions {
   readonly contentType?: string
 }
 
-/** Counts per cluster, for reports and the benchmark: a no-op sync must show 0 writes. */
+/** Counts per cluster, for reports and the benchmark: a no-op sync must show 0 writes (dry-run requests are reads). */
 export interface RequestCounts {
   reads: number
   writes: number
@@ -118,7 +118,8 @@ export class KubeClient {
   }
 
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-    const write = method !== 'GET'
+    // A dry run (`dryRun=All`) changes nothing: it counts as a read.
+    const write = method !== 'GET' && opts.query?.['dryRun'] === undefined
     let attempt = 0
     for (;;) {
       attempt++

@@ -108,6 +108,50 @@ export function afterApply(rendered: Manifest, live: LiveObject | undefined): Re
   return merge(base, rendered) as Record<string, unknown>
 }
 
+/** Deep equality of plain JSON data; the order of an object's keys does not matter. */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((v, i) => deepEqual(v, b[i]))
+  if (isObj(a)) {
+    if (!isObj(b)) return false
+    const ka = Object.keys(a)
+    return ka.length === Object.keys(b).length && ka.every((k) => k in b && deepEqual(a[k], b[k]))
+  }
+  return a === b
+}
+
+/**
+ * Whether the server's answer to a dry-run apply is the live object again, as `kubectl diff`
+ * compares them: what the server manages (managedFields, resourceVersion, generation, status,
+ * timestamps) left out.
+ */
+export function sameObject(after: LiveObject, live: LiveObject): boolean {
+  return deepEqual(stripServerFields(after), stripServerFields(live))
+}
+
+/** What a masked Secret value reads in a diff, as `kubectl diff` prints it. */
+export const MASK = '***'
+
+/**
+ * A Secret's values hidden as `kubectl diff` hides them (its `Masker`): every value of `data`
+ * and `stringData` becomes `***`, except a key on both sides with different values, which
+ * reads `*** (before)` and `*** (after)` so the diff still shows that it changed. Keys stay.
+ * Objects of other kinds are returned as they are.
+ */
+export function maskSecrets(before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined): [Record<string, unknown> | undefined, Record<string, unknown> | undefined] {
+  const isSecret = (o: Record<string, unknown> | undefined): boolean => o !== undefined && o['kind'] === 'Secret' && o['apiVersion'] === 'v1'
+  if (!isSecret(before) && !isSecret(after)) return [before, after]
+  const b = before ? { ...before } : undefined
+  const a = after ? { ...after } : undefined
+  for (const field of ['data', 'stringData']) {
+    const from = b && isObj(b[field]) ? b[field] : undefined
+    const to = a && isObj(a[field]) ? a[field] : undefined
+    const changed = (k: string): boolean => from !== undefined && to !== undefined && k in from && k in to && !deepEqual(from[k], to[k])
+    if (b && from) b[field] = Object.fromEntries(Object.keys(from).map((k) => [k, changed(k) ? `${MASK} (before)` : MASK]))
+    if (a && to) a[field] = Object.fromEntries(Object.keys(to).map((k) => [k, changed(k) ? `${MASK} (after)` : MASK]))
+  }
+  return [b, a]
+}
+
 function remove(obj: Record<string, unknown>, path: readonly string[]): void {
   let v: unknown = obj
   for (let i = 0; i < path.length - 1; i++) {

@@ -3,7 +3,7 @@ import type { Compiled } from '../compile/compile.ts'
 import { meta, typeOf } from '../kube/resources.ts'
 import type { Inventory } from '../model/inventory.ts'
 import { toYaml } from '../render/to-yaml.ts'
-import { afterApply, stripServerFields } from './compare.ts'
+import { afterApply, maskSecrets, stripServerFields } from './compare.ts'
 import type { LiveCluster } from './live-state.ts'
 import { type Action, type Finding, planSync } from './plan-sync.ts'
 
@@ -31,16 +31,22 @@ const label = (a: Action): string => {
 
 /**
  * Live vs rendered, per cluster: unified diffs of canonical YAML, server-managed fields
- * ignored (status, managedFields, resourceVersion, uid, timestamps). Pure.
+ * ignored (status, managedFields, resourceVersion, uid, timestamps). A workload's "after" is
+ * the server's answer to a dry-run apply when `live` has it (`LiveCluster.applied`), else
+ * live with the rendered fields laid over it. Secret values are masked as `kubectl diff`
+ * masks them unless `showSecrets`. Pure.
  */
-export function diffClusters(compiled: Compiled, inv: Inventory, live: ReadonlyMap<string, LiveCluster>, allowDestructive: boolean): DiffResult {
+export function diffClusters(compiled: Compiled, inv: Inventory, live: ReadonlyMap<string, LiveCluster>, allowDestructive: boolean, showSecrets = false): DiffResult {
   // Plan as if pruning, so deletions are shown; they are marked with the flag sync needs.
   const plan = planSync(compiled, inv, live, { prune: true, allowDestructive })
   const diffs = plan.actions.map((a): ObjectDiff => {
     const object = label(a)
     const path = `${a.cluster}/${object}`
-    const before = a.op === 'create' ? '' : toYaml(stripServerFields(a.op === 'delete' ? a.live : (a.live ?? {})))
-    const after = a.op === 'delete' ? '' : toYaml(afterApply(a.manifest, a.live))
+    const beforeObj = a.op === 'create' ? undefined : stripServerFields(a.op === 'delete' ? a.live : (a.live ?? {}))
+    const afterObj = a.op === 'delete' ? undefined : a.after ? stripServerFields(a.after) : afterApply(a.manifest, a.live)
+    const [b, af] = showSecrets ? [beforeObj, afterObj] : maskSecrets(beforeObj, afterObj)
+    const before = b ? toYaml(b) : ''
+    const after = af ? toYaml(af) : ''
     const diff = createTwoFilesPatch(a.op === 'create' ? '/dev/null' : `live/${path}`, a.op === 'delete' ? '/dev/null' : `rendered/${path}`, before, after, undefined, undefined, { context: 3 })
       .split('\n')
       .filter((l) => !l.startsWith('==='))

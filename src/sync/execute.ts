@@ -10,7 +10,7 @@ import { NSO_API_VERSION, NSO_FINALIZER, NSO_KIND, type NamespaceOffloadingStatu
 import { FIELD_MANAGER, type LiveObject } from './compare.ts'
 import { CRD_PATH, type LiveCluster, objectKey, readCluster } from './live-state.ts'
 import { namespaceStatus, sameStatus } from './live-status.ts'
-import { type Action, describe, type Finding, isOurs, planSync, STEPS, type SyncPlan } from './plan-sync.ts'
+import { type Action, describe, type Finding, isOurs, planSync, STEPS, type SyncPlan, workloadsToDryRun } from './plan-sync.ts'
 
 export interface SyncOptions {
   readonly dryRun: boolean
@@ -128,6 +128,40 @@ export async function readAll(compiled: Compiled, inv: Inventory, io: SyncIO): P
   return new Map(read.map((l) => [l.clusterID, l]))
 }
 
+/** Requests in flight at once where no `--concurrency` says otherwise (`diff`). */
+export const DEFAULT_CONCURRENCY = 8
+
+/**
+ * Asks the home cluster what applying each existing workload of ours would make of it: the
+ * same server-side apply sync sends, with `dryRun=All` (as `kubectl diff --server-side`
+ * does), `concurrency` at a time. The answers go to `LiveCluster.applied`, where the planner
+ * compares them with the live objects. A failed dry run (a conflict without `force`, an
+ * invalid object) leaves that workload to the client-side comparison; sync then meets the
+ * same error when it applies. Returns how many were sent.
+ */
+export async function dryRunWorkloads(compiled: Compiled, inv: Inventory, live: Map<string, LiveCluster>, io: SyncIO, opts: { force: boolean; concurrency: number }): Promise<number> {
+  const homeID = inv.home.clusterID
+  const home = live.get(homeID)
+  const client = io.clients.get(homeID)
+  if (!home || !client) return 0
+  const todo = workloadsToDryRun(compiled, inv, live)
+  if (todo.length === 0) return 0
+  const answers = await pool(todo, opts.concurrency, async (w): Promise<LiveObject | undefined> => {
+    try {
+      return await apply(client, w.manifest, { dryRun: true, force: opts.force })
+    } catch {
+      return undefined
+    }
+  })
+  const applied = new Map<string, LiveObject>()
+  todo.forEach((w, i) => {
+    const a = answers[i]
+    if (a) applied.set(w.key, a)
+  })
+  live.set(homeID, { ...home, applied })
+  return todo.length
+}
+
 /** Records an object's new live state in the in-memory picture, so status sees what was done. */
 function remember(live: Map<string, LiveCluster>, cluster: string, obj: LiveObject | undefined, m: Manifest | LiveObject, gone: boolean): void {
   const l = live.get(cluster)
@@ -161,7 +195,12 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
   // A CRD this sync installed may have been missing when its objects were listed: it has none.
   if (crdReady && home && !home.offloadings) live.set(homeID, { ...home, offloadings: new Map() })
   const existing = new Map([...live].map(([id, l]) => [id, new Set(l.namespaces.keys())]))
-  const plan = planSync(compiled, inv, live, { prune: opts.prune, allowDestructive: opts.allowDestructive })
+  const planOpts = { prune: opts.prune, allowDestructive: opts.allowDestructive }
+  let plan = planSync(compiled, inv, live, planOpts)
+  // A refused sync sends nothing at all; otherwise the workloads are planned on the server's answers.
+  if (!plan.findings.some((f) => f.blocking) && (await dryRunWorkloads(compiled, inv, live, io, { force: opts.forceConflicts, concurrency: opts.concurrency })) > 0) {
+    plan = planSync(compiled, inv, live, planOpts)
+  }
   const results: ActionResult[] = []
   let statusWrites = 0
   if (plan.findings.some((f) => f.blocking)) {
@@ -196,6 +235,10 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
             })
             if (!opts.dryRun) remember(live, a.cluster, r, a.live, true)
             io.log(`${a.cluster}: ${verb(a)} ${describe(a.live)} (${a.why})`)
+          } else if (opts.dryRun && a.after) {
+            // The server already answered this very dry run while planning.
+            remember(live, a.cluster, a.after, a.manifest, false)
+            io.log(`${a.cluster}: ${verb(a)} ${describe(a.manifest)}`)
           } else {
             const r = await apply(client, a.manifest, { dryRun: opts.dryRun, force: opts.forceConflicts })
             remember(live, a.cluster, r, a.manifest, false)

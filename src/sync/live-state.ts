@@ -12,6 +12,13 @@ export interface LiveCluster {
   readonly offloadings?: ReadonlyMap<string, LiveObject>
   /** Home only: other objects by `apiVersion/kind/namespace/name`. */
   readonly objects: ReadonlyMap<string, LiveObject>
+  /**
+   * Home only: the server's answer to a dry-run server-side apply (`dryRun=All`, field manager
+   * nsoffload) of each workload that exists and is nsoffload's, by the same key as `objects`:
+   * the object as sync would leave it. A workload missing here (the dry run failed: a conflict,
+   * an invalid object) is compared client-side.
+   */
+  readonly applied?: ReadonlyMap<string, LiveObject>
 }
 
 export const objectKey = (apiVersion: string, kind: string, namespace: string | undefined, name: string): string =>

@@ -17,12 +17,22 @@ import {
   TENANT_NAMESPACE_PREFIX,
 } from '../model/liqo.ts'
 import { codes } from '../diagnostics/codes.ts'
-import { type LiveObject, needsApply, ownedPaths } from './compare.ts'
+import { applyForm } from './apply-form.ts'
+import { type LiveObject, needsApply, ownedPaths, sameObject } from './compare.ts'
 import { type LiveCluster, objectKey } from './live-state.ts'
 
 /** One change to one object of one cluster. */
 export type Action =
-  | { readonly op: 'create' | 'update'; readonly cluster: string; readonly namespace: string; readonly step: Step; readonly manifest: Manifest; readonly live?: LiveObject }
+  | {
+      readonly op: 'create' | 'update'
+      readonly cluster: string
+      readonly namespace: string
+      readonly step: Step
+      readonly manifest: Manifest
+      readonly live?: LiveObject
+      /** A workload: the server's answer to the same apply with `dryRun=All` (the object as it will be). */
+      readonly after?: LiveObject
+    }
   | { readonly op: 'delete'; readonly cluster: string; readonly namespace: string; readonly step: Step; readonly live: LiveObject; readonly why: 'prune' | 'deselected' | 'destructive' }
 
 /** SPEC §4 order: home Namespace → NamespaceOffloading → twins → (status) → workloads. Deletions first within a step. */
@@ -70,6 +80,36 @@ export function twinOwner(twin: LiveObject, homeID: string, remoteID: string): '
   return undefined
 }
 
+/** A workload to dry-run on the home cluster: the manifest sync would apply, and its key in `LiveCluster.objects`. */
+export interface WorkloadApply {
+  readonly key: string
+  readonly manifest: Manifest
+}
+
+/**
+ * The workloads whose "after" state the server is asked for (a dry-run apply) before planning:
+ * those of the policies' `workloads` that exist on the home cluster, are nsoffload's and are
+ * not being deleted. New ones are created as rendered; other people's are left alone. The
+ * objects nsoffload renders itself (namespaces, NamespaceOffloadings, twins) are compared
+ * client-side.
+ */
+export function workloadsToDryRun(compiled: Compiled, inv: Inventory, live: ReadonlyMap<string, LiveCluster>): WorkloadApply[] {
+  const home = live.get(inv.home.clusterID)
+  if (!home) return []
+  const out: WorkloadApply[] = []
+  for (const ns of compiled.namespaces) {
+    for (const m of ns.manifests.get(inv.home.clusterID) ?? []) {
+      const t = typeOf(m)
+      if (t.kind === 'Namespace' || t.kind === NSO_KIND) continue
+      const md = meta(m)
+      const key = objectKey(t.apiVersion, t.kind, md.namespace, md.name)
+      const liveObj = home.objects.get(key)
+      if (liveObj && isOurs(liveObj) && !deleting(liveObj)) out.push({ key, manifest: applyForm(markOwned(m)) })
+    }
+  }
+  return out
+}
+
 /**
  * The pure heart of `sync` and `diff`: what to change on which cluster, given the compiled
  * manifests and what is live. Never plans a change to an object nsoffload does not own.
@@ -81,11 +121,14 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
   const findings: Finding[] = []
   const twinIndex = new Map<string, Map<string, LiveObject[]>>()
   if (!home) return { actions, findings, pruned: [] }
-  const upsert = (cluster: string, namespace: string, step: Step, m: Manifest, liveObj: LiveObject | undefined): void => {
+  const upsert = (cluster: string, namespace: string, step: Step, m: Manifest, liveObj: LiveObject | undefined, after?: LiveObject): void => {
     if (!liveObj) {
       actions.push({ op: 'create', cluster, namespace, step, manifest: m })
     } else if (!isOurs(liveObj)) {
       findings.push({ code: codes.objectNotOwned.code, level: 'warning', cluster, namespace, object: describe(m), message: `${describe(m)} exists and is not managed by nsoffload: left alone` })
+    } else if (after) {
+      // The server said what applying would make of it: changed only if that is not the live object.
+      if (!sameObject(after, liveObj)) actions.push({ op: 'update', cluster, namespace, step, manifest: m, live: liveObj, after })
     } else if (needsApply(m, liveObj)) {
       actions.push({ op: 'update', cluster, namespace, step, manifest: m, live: liveObj })
     }
@@ -138,7 +181,8 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
         else upsert(homeID, name, 'offloading', m, liveNso)
       } else {
         // Workloads are the application's manifests: sync applies them with its ownership annotation.
-        upsert(homeID, name, 'workloads', markOwned(m), home?.objects.get(objectKey(t.apiVersion, t.kind, md.namespace, md.name)))
+        const key = objectKey(t.apiVersion, t.kind, md.namespace, md.name)
+        upsert(homeID, name, 'workloads', applyForm(markOwned(m)), home?.objects.get(key), home?.applied?.get(key))
       }
     }
     for (const d of ns.clusters) {

@@ -47,6 +47,8 @@ test('the completion hook answers with commands, options and an option\'s choice
   assert.equal(formats.stdout.trim().split('\n'), [...VALIDATE_FORMATS])
   const opts = await runCli(['--get-yargs-completions', 'nsoffload', 'build', '--'], REPO)
   assert.ok(opts.stdout.split('\n').includes('--cluster'), opts.stdout)
+  const diff = await runCli(['--get-yargs-completions', 'nsoffload', 'diff', '--'], REPO)
+  assert.ok(diff.stdout.split('\n').includes('--show-secrets'), diff.stdout)
 })
 
 test('the bash script completes for real: sourced in bash, with nsoffload on PATH', () => {

@@ -41,7 +41,7 @@ test.before(async () => {
 
 test.after(async () => {
   if (skip !== null || (env as ControlPlaneEnv | undefined) === undefined) return
-  for (const c of CLUSTERS) for (const ns of ['liqo-demo', 'liqo-demo-venice', 'legacy-app']) await env.deleteNamespace(c, ns, 30_000).catch(() => false)
+  for (const c of CLUSTERS) for (const ns of ['liqo-demo', 'liqo-demo-venice', 'legacy-app', 'shop']) await env.deleteNamespace(c, ns, 30_000).catch(() => false)
   await env.deleteNodes('venice', ['venice-control-plane', 'florence', 'naples']).catch(() => undefined)
 })
 
@@ -163,11 +163,13 @@ e2e('the real kube-scheduler binds app-south to the naples virtual node and leav
   assert.is(wl.find((w) => w.name === 'app-center')?.schedulable, false)
 })
 
-e2e('a second sync with nothing changed sends no write request at all', async () => {
+e2e('a second sync with nothing changed sends no write request at all (only the dry runs of the workloads)', async () => {
   const before = await offsets()
   const r = await nsoffload(['sync'])
   assert.is(r.code, 0, r.stderr)
-  assert.equal(await writes(before, false), [])
+  assert.equal(await writes(before), [])
+  // The workloads' "after" comes from the server: one dry-run apply each, and nothing else.
+  assert.equal((await writes(before, false)).sort(), ['venice patch deployments/liqo-demo/app-center', 'venice patch deployments/liqo-demo/app-south'])
   assert.match(r.stderr, / 0 write requests/)
   const md = await nsoffload(['sync', '--dry-run', '--format', 'markdown'])
   assert.is(md.code, 0, md.stderr)
@@ -199,6 +201,79 @@ e2e('diff: nothing to show after sync (exit 0), a drift shows as a unified diff 
   assert.is(forced.code, 0, forced.stderr)
   assert.is(((await json('venice', ['get', 'nso', 'offloading', '-n', 'liqo-demo']))['spec'] as Record<string, string>)['podOffloadingStrategy'], 'LocalAndRemote')
   assert.is((await nsoffload(['diff'])).code, 0)
+})
+
+const SHOP = {
+  'policies/shop.yaml': 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: shop\nspec:\n  namespaceMappingStrategy: EnforceSameName\n  clusterSelector: ["topology.liqo.io/region=south"]\n  workloads: [../apps/shop/]\n',
+  // stringData: the server keeps it as base64 `data`.
+  'apps/shop/secret.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  password: hunter2\n  user: admin\n',
+  // cpu: 1, a number: the server keeps the quantity "1"; and 1024Mi, which it keeps as 1Gi.
+  'apps/shop/deploy.yaml':
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: nginx\n          resources:\n            requests:\n              cpu: 1\n              memory: 1024Mi\n',
+  // protocol and targetPort left to the server's defaults.
+  'apps/shop/service.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  ports:\n    - port: 80\n',
+}
+const b64 = (s: string): string => Buffer.from(s).toString('base64')
+
+e2e('workloads the server normalises (stringData, cpu: 1, defaulted ports): a second sync writes nothing, diff exits 0; a change in Git shows exactly that change, Secrets masked', async () => {
+  for (const [f, text] of Object.entries(SHOP)) {
+    fs.mkdirSync(path.dirname(path.join(work, f)), { recursive: true })
+    fs.writeFileSync(path.join(work, f), text)
+  }
+  const first = await nsoffload(['sync'])
+  assert.is(first.code, 0, first.stderr + first.stdout)
+  const secret = await json('venice', ['get', 'secret', 'creds', '-n', 'shop'])
+  assert.equal(secret['data'], { password: b64('hunter2'), user: b64('admin') })
+  assert.is(secret['stringData'], undefined)
+  const svc = await json('venice', ['get', 'service', 'web', '-n', 'shop'])
+  assert.equal((svc['spec'] as { ports: unknown[] }).ports, [{ port: 80, protocol: 'TCP', targetPort: 80 }])
+
+  const since = await offsets()
+  const again = await nsoffload(['sync'])
+  assert.is(again.code, 0, again.stderr)
+  assert.equal(await writes(since), [], 'no write on the second sync')
+  assert.match(again.stderr, /0 changes, 0 failed, 0 write requests/)
+  const dryRuns = (await writes(since, false)).filter((w) => w.includes('/shop/')).sort()
+  assert.equal(dryRuns, ['venice patch deployments/shop/web', 'venice patch secrets/shop/creds', 'venice patch services/shop/web'], 'one dry-run apply per workload')
+  const clean = await nsoffload(['diff'])
+  assert.is(clean.code, 0, clean.stderr + clean.stdout)
+  assert.is(clean.stdout, '')
+  assert.match(clean.stderr, /0 to create, 0 to change, 0 to delete/)
+
+  // Changed in Git: the CPU request and the password.
+  fs.writeFileSync(path.join(work, 'apps/shop/deploy.yaml'), SHOP['apps/shop/deploy.yaml'].replace('cpu: 1', 'cpu: 1500m'))
+  fs.writeFileSync(path.join(work, 'apps/shop/secret.yaml'), SHOP['apps/shop/secret.yaml'].replace('hunter2', 'correct-horse'))
+  const changed = await nsoffload(['diff'])
+  assert.is(changed.code, 1, changed.stderr)
+  assert.match(changed.stderr, /0 to create, 2 to change, 0 to delete/)
+  // Exactly the two changes, nothing the server normalised (memory, stringData, ports).
+  const lines = changed.stdout.split('\n').filter((l) => /^[-+](?![-+]{2} )/.test(l)).map((l) => `${l[0]} ${l.slice(1).trim()}`)
+  assert.equal(lines.sort(), ['+ cpu: 1500m', '+ password: "*** (after)"', '- cpu: "1"', '- password: "*** (before)"'])
+  for (const secretText of ['hunter2', 'correct-horse', b64('hunter2'), b64('correct-horse'), b64('admin')]) assert.not.ok(changed.stdout.includes(secretText), secretText)
+  assert.match(changed.stdout, /--- live\/venice\/secret\/shop\/creds\n\+\+\+ rendered\/venice\/secret\/shop\/creds\n[^]*  user: "\*\*\*"\n/)
+  for (const format of ['json', 'markdown']) {
+    const r = await nsoffload(['diff', '--format', format])
+    assert.is(r.code, 1, r.stderr)
+    assert.ok(r.stdout.includes('*** (after)'), format)
+    assert.not.ok(r.stdout.includes(b64('correct-horse')) || r.stdout.includes(b64('hunter2')), format)
+  }
+  const shown = await nsoffload(['diff', '--show-secrets'])
+  assert.is(shown.code, 1)
+  assert.match(shown.stdout, new RegExp(`-  password: ${b64('hunter2')}\\n\\+  password: ${b64('correct-horse')}\\n`))
+  const shownJson = await nsoffload(['diff', '--show-secrets', '--format', 'json'])
+  assert.ok(shownJson.stdout.includes(b64('correct-horse')))
+
+  // sync --dry-run changes nothing; sync applies exactly the two, then nothing is left.
+  const dry = await nsoffload(['sync', '--dry-run'])
+  assert.is(dry.code, 0, dry.stderr)
+  assert.equal((await json('venice', ['get', 'secret', 'creds', '-n', 'shop']))['data'], { password: b64('hunter2'), user: b64('admin') })
+  const before = await offsets()
+  const applied = await nsoffload(['sync'])
+  assert.is(applied.code, 0, applied.stderr)
+  assert.equal((await writes(before)).sort(), ['venice patch deployments/shop/web', 'venice patch secrets/shop/creds'])
+  assert.is(((await json('venice', ['get', 'secret', 'creds', '-n', 'shop']))['data'] as Record<string, string>)['password'], b64('correct-horse'))
+  const after = await nsoffload(['diff'])
+  assert.is(after.code, 0, after.stdout)
 })
 
 e2e('an unmanaged namespace and its contents are never touched: CreationLoopBackOff, SomeFailed/AllFailed, exit 1', async () => {
@@ -237,7 +312,7 @@ e2e('a new mapping strategy is refused without --allow-destructive (nothing chan
   const refused = await nsoffload(['sync'])
   assert.is(refused.code, 1)
   assert.match(refused.stderr, /namespaceMappingStrategy EnforceSameName -> DefaultName \(remote namespace liqo-demo -> liqo-demo-venice\).*refused without --allow-destructive/)
-  assert.equal(await writes(since, false), [])
+  assert.equal(await writes(since, false), [], 'a refused sync sends no write, not even a dry run')
   const done = await nsoffload(['sync', '--allow-destructive', '--wait', '--timeout', '90s'])
   assert.is(done.code, 0, done.stderr)
   assert.ok(await exists('naples', ['namespace', 'liqo-demo-venice']))

@@ -1,0 +1,222 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { loadProject } from '../../src/cli/project.ts'
+import { nodeHost } from '../../src/host/node-host.ts'
+import type { Manifest } from '../../src/model/k8s.ts'
+import { diffMarkdown } from '../../src/report/change-markdown.ts'
+import { applyForm } from '../../src/sync/apply-form.ts'
+import { maskSecrets, sameObject } from '../../src/sync/compare.ts'
+import { getIn } from '../../src/workloads/pod-template.ts'
+import { diffClusters } from '../../src/sync/diff.ts'
+import { type LiveCluster, objectKey } from '../../src/sync/live-state.ts'
+import { planSync, workloadsToDryRun } from '../../src/sync/plan-sync.ts'
+import { source, tempTree } from '../helpers/cli.ts'
+
+/**
+ * Workloads are compared with the server's answer to a dry-run apply (as `kubectl diff` does),
+ * and Secret values are masked in diffs as kubectl masks them. The e2e suite sends the dry runs
+ * to a real API server; here the planner is fed their answers.
+ */
+
+const SECRET = source`
+  apiVersion: v1
+  kind: Secret
+  metadata: {name: creds, namespace: shop}
+  stringData: {password: hunter2, user: admin}
+`
+const DEPLOY = source`
+  apiVersion: apps/v1
+  kind: Deployment
+  metadata: {name: web, namespace: shop}
+  spec:
+    selector: {matchLabels: {app: web}}
+    template:
+      metadata: {labels: {app: web}}
+      spec:
+        containers:
+          - name: web
+            image: nginx
+            resources: {requests: {cpu: 1, memory: 1024Mi}}
+`
+
+function project() {
+  const files = {
+    'inventory.yaml': source`
+      apiVersion: nsoffload.dev/v1alpha1
+      kind: ClusterInventory
+      metadata: {name: italy}
+      spec:
+        home: {clusterID: venice}
+        remotes:
+          - {clusterID: naples, labels: {topology.liqo.io/region: south}}
+    `,
+    'policies/shop.yaml': 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: shop}\nspec:\n  namespaceMappingStrategy: EnforceSameName\n  workloads: [../apps/shop/]\n',
+    'apps/shop/secret.yaml': SECRET,
+    'apps/shop/deploy.yaml': DEPLOY,
+  }
+  const p = loadProject(nodeHost(tempTree(files), {}), { policies: ['policies'], inventory: 'inventory.yaml', inventoryExplicit: false, strict: false }, true)
+  if (!p.compiled || !p.validated.inventory) throw new Error(JSON.stringify(p.diagnostics))
+  return { compiled: p.compiled, inv: p.validated.inventory }
+}
+
+const b64 = (s: string): string => Buffer.from(s).toString('base64')
+const ours = { 'nsoffload.dev/managed-by': 'nsoffload' }
+/** The Secret as the server keeps it: stringData turned into data. */
+const liveSecret = (password: string, extra: Record<string, unknown> = {}): Manifest => ({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name: 'creds', namespace: 'shop', annotations: ours, uid: 'u1', resourceVersion: '7', managedFields: [{ manager: 'nsoffload', operation: 'Apply' }], ...extra },
+  type: 'Opaque',
+  data: { password: b64(password), user: b64('admin') },
+})
+const liveDeploy = (cpu: string): Manifest => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', namespace: 'shop', annotations: { ...ours, 'deployment.kubernetes.io/revision': '1' }, generation: 1, resourceVersion: '9' },
+  spec: {
+    replicas: 1,
+    selector: { matchLabels: { app: 'web' } },
+    template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx', resources: { requests: { cpu, memory: '1Gi' } }, imagePullPolicy: 'Always' }] } },
+  },
+  status: { replicas: 1 },
+})
+
+const SECRET_KEY = objectKey('v1', 'Secret', 'shop', 'creds')
+const DEPLOY_KEY = objectKey('apps/v1', 'Deployment', 'shop', 'web')
+
+function liveState(objects: [string, Manifest][], applied?: [string, Manifest][]): Map<string, LiveCluster> {
+  const ns = (name: string): Manifest => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })
+  return new Map<string, LiveCluster>([
+    ['venice', { clusterID: 'venice', namespaces: new Map([['shop', ns('shop')]]), offloadings: new Map(), objects: new Map(objects), ...(applied ? { applied: new Map(applied) } : {}) }],
+    ['naples', { clusterID: 'naples', namespaces: new Map(), objects: new Map() }],
+  ])
+}
+
+const workloadActions = (live: Map<string, LiveCluster>) => {
+  const { compiled, inv } = project()
+  return planSync(compiled, inv, live, { prune: false, allowDestructive: false }).actions.filter((a) => a.step === 'workloads')
+}
+
+test('dry-run targets: the existing workloads of ours only (new ones are created as rendered, others\' left alone)', () => {
+  const { compiled, inv } = project()
+  const theirs = { ...liveDeploy('1'), metadata: { name: 'web', namespace: 'shop' } }
+  assert.equal(workloadsToDryRun(compiled, inv, liveState([])), [])
+  const targets = workloadsToDryRun(compiled, inv, liveState([[SECRET_KEY, liveSecret('hunter2')], [DEPLOY_KEY, theirs]]))
+  assert.equal(targets.map((t) => t.key), [SECRET_KEY])
+  // The manifest sync would apply: with its ownership annotation.
+  assert.equal((targets[0]?.manifest['metadata'] as { annotations: object }).annotations, ours)
+  const gone = workloadsToDryRun(compiled, inv, liveState([[SECRET_KEY, liveSecret('hunter2', { deletionTimestamp: '2026-01-01T00:00:00Z' })]]))
+  assert.equal(gone, [])
+})
+
+test('client-side alone, memory: 1024Mi (stored as 1Gi) looks changed: why the server is asked', () => {
+  const actions = workloadActions(liveState([[SECRET_KEY, liveSecret('hunter2')], [DEPLOY_KEY, liveDeploy('1')]]))
+  assert.equal(actions.map((a) => `${a.op} ${a.op !== 'delete' ? String(a.manifest['kind']) : ''}`), ['update Deployment'])
+})
+
+test('the server\'s dry-run answer equal to live: no action, no diff', () => {
+  // What the server answers: the live object, its managedFields and resourceVersion aside.
+  const live = liveState(
+    [[SECRET_KEY, liveSecret('hunter2')], [DEPLOY_KEY, liveDeploy('1')]],
+    [[SECRET_KEY, liveSecret('hunter2', { resourceVersion: '8', managedFields: [] })], [DEPLOY_KEY, { ...liveDeploy('1'), metadata: { ...(liveDeploy('1')['metadata'] as object), generation: 2 } }]],
+  )
+  assert.equal(workloadActions(live), [])
+  const { compiled, inv } = project()
+  assert.equal(diffClusters(compiled, inv, live, false).diffs.filter((d) => /^(secret|deployment)\//.test(d.object)), [])
+})
+
+test('a real change: an update whose diff is the server\'s answer, exactly the change', () => {
+  const { compiled, inv } = project()
+  const live = liveState([[DEPLOY_KEY, liveDeploy('500m')]], [[DEPLOY_KEY, liveDeploy('1')]])
+  const actions = workloadActions(live)
+  assert.equal(actions.map((a) => `${a.op} ${a.op !== 'delete' ? String(a.manifest['kind']) : ''}`), ['update Deployment', 'create Secret'])
+  const d = diffClusters(compiled, inv, live, false).diffs.find((x) => x.object === 'deployment/shop/web')
+  assert.ok(d)
+  const changed = (d?.diff ?? '').split('\n').filter((l) => /^[-+][^-+]/.test(l))
+  assert.equal(changed, ['-            cpu: 500m', '+            cpu: "1"'])
+})
+
+test('sameObject ignores what the server manages, not the rest', () => {
+  assert.ok(sameObject(liveSecret('a', { resourceVersion: '1', generation: 3 }), liveSecret('a')))
+  assert.not.ok(sameObject(liveSecret('a'), liveSecret('b')))
+  assert.not.ok(sameObject({ ...liveSecret('a'), type: 'kubernetes.io/tls' }, liveSecret('a')))
+})
+
+test('maskSecrets: kubectl diff\'s masking, for data and stringData', () => {
+  const s = (data: Record<string, string> | undefined, stringData?: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Secret', ...(data ? { data } : {}), ...(stringData ? { stringData } : {}) })
+  // Unchanged: masked on both sides.
+  assert.equal(maskSecrets(s({ u: 'abc', p: '123' }), s({ u: 'abc', p: '123' })), [s({ u: '***', p: '***' }), s({ u: '***', p: '***' })])
+  // Changed: the suffixes keep the change visible.
+  assert.equal(maskSecrets(s({ u: 'abc', p: '123' }), s({ u: 'abc', p: '456' })), [s({ u: '***', p: '*** (before)' }), s({ u: '***', p: '*** (after)' })])
+  // Added, removed, created, deleted: no suffix.
+  assert.equal(maskSecrets(s({ u: 'abc' }), s({ u: 'abc', p: '1' })), [s({ u: '***' }), s({ u: '***', p: '***' })])
+  assert.equal(maskSecrets(s({ u: 'abc', p: '1' }), s({ u: 'abc' })), [s({ u: '***', p: '***' }), s({ u: '***' })])
+  assert.equal(maskSecrets(undefined, s({ p: '1' })), [undefined, s({ p: '***' })])
+  assert.equal(maskSecrets(s({ p: '1' }), undefined), [s({ p: '***' }), undefined])
+  assert.equal(maskSecrets(s(undefined), s({ p: '1' })), [s(undefined), s({ p: '***' })])
+  // stringData, as data.
+  assert.equal(maskSecrets(s(undefined, { p: 'x' }), s(undefined, { p: 'y' })), [s(undefined, { p: '*** (before)' }), s(undefined, { p: '*** (after)' })])
+  // Other kinds untouched.
+  const cm = { apiVersion: 'v1', kind: 'ConfigMap', data: { p: '1' } }
+  assert.equal(maskSecrets(cm, cm), [cm, cm])
+})
+
+/** A Secret changed in Git (new password) against the live one, as the three formats print it. */
+function secretChange(showSecrets: boolean) {
+  const { compiled, inv } = project()
+  const live = liveState([[SECRET_KEY, liveSecret('old-pass')], [DEPLOY_KEY, liveDeploy('1')]], [[SECRET_KEY, liveSecret('hunter2')], [DEPLOY_KEY, liveDeploy('1')]])
+  return diffClusters(compiled, inv, live, false, showSecrets)
+}
+
+test('diff masks Secret values in text, JSON and Markdown; --show-secrets shows them', () => {
+  const masked = secretChange(false)
+  const text = masked.diffs.map((d) => d.diff).join('\n')
+  const json = JSON.stringify({ diffs: masked.diffs, findings: masked.findings }, null, 2)
+  const md = diffMarkdown(masked)
+  for (const [format, out] of [['text', text], ['json', json], ['markdown', md]] as const) {
+    assert.not.ok(out.includes(b64('hunter2')) || out.includes(b64('old-pass')) || out.includes(b64('admin')) || out.includes('hunter2'), `${format} shows no value`)
+    assert.ok(out.includes('password: "*** (before)"') || out.includes('password: \\"*** (before)\\"'), `${format}: the changed key is marked`)
+    assert.ok(out.includes('*** (after)'), format)
+    assert.ok(/user: "?\*\*\*"?/.test(out) || out.includes('user: \\"***\\"'), `${format}: an unchanged key is masked and still listed`)
+  }
+  assert.match(text, /-  password: "\*\*\* \(before\)"\n\+  password: "\*\*\* \(after\)"/)
+  const shown = secretChange(true)
+  const shownText = shown.diffs.map((d) => d.diff).join('\n')
+  assert.match(shownText, new RegExp(`-  password: ${b64('old-pass')}\\n\\+  password: ${b64('hunter2')}`))
+  assert.ok(diffMarkdown(shown).includes(b64('hunter2')))
+})
+
+test('a Secret to create is masked too', () => {
+  const { compiled, inv } = project()
+  const d = diffClusters(compiled, inv, liveState([]), false).diffs.find((x) => x.object === 'secret/shop/creds')
+  assert.ok(d)
+  assert.match(d?.diff ?? '', /\+data:\n\+  password: "\*\*\*"\n\+  user: "\*\*\*"/)
+  assert.not.ok(d?.diff.includes('hunter2'))
+})
+
+test('applyForm: what SSA before Kubernetes 1.22 refuses, in the form the server stores', () => {
+  const deploy = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'x' },
+    spec: { template: { spec: { initContainers: [{ name: 'i', resources: { limits: { cpu: 0.5 } } }], containers: [{ name: 'c', ports: [{ containerPort: 80 }, { containerPort: 53, protocol: 'UDP' }], resources: { requests: { cpu: 1, memory: '1Gi' } } }] } } },
+  }
+  assert.equal(applyForm(deploy), {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'x' },
+    spec: { template: { spec: { initContainers: [{ name: 'i', resources: { limits: { cpu: '0.5' } } }], containers: [{ name: 'c', ports: [{ containerPort: 80, protocol: 'TCP' }, { containerPort: 53, protocol: 'UDP' }], resources: { requests: { cpu: '1', memory: '1Gi' } } }] } } },
+  })
+  const cron = { apiVersion: 'batch/v1beta1', kind: 'CronJob', spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: 'c', resources: { requests: { cpu: 2 } } }] } } } } } }
+  assert.equal(getIn(applyForm(cron), ['spec', 'jobTemplate', 'spec', 'template', 'spec', 'containers', 0, 'resources', 'requests', 'cpu']), '2')
+  assert.equal(applyForm({ apiVersion: 'v1', kind: 'Service', spec: { ports: [{ port: 80 }] } }), { apiVersion: 'v1', kind: 'Service', spec: { ports: [{ port: 80, protocol: 'TCP' }] } })
+  assert.equal(applyForm({ apiVersion: 'v1', kind: 'Secret', data: { a: b64('old'), b: b64('keep') }, stringData: { a: 'new', c: 'ü' } }), { apiVersion: 'v1', kind: 'Secret', data: { a: b64('new'), b: b64('keep'), c: b64('ü') } })
+  assert.equal(applyForm({ apiVersion: 'v1', kind: 'ResourceQuota', spec: { hard: { pods: 10 } } }), { apiVersion: 'v1', kind: 'ResourceQuota', spec: { hard: { pods: '10' } } })
+  // Nothing to change: the very same object.
+  const plain = { apiVersion: 'apps/v1', kind: 'Deployment', spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx', ports: [{ containerPort: 80, protocol: 'TCP' }] }] } } } }
+  assert.is(applyForm(plain), plain)
+  const cm = { apiVersion: 'v1', kind: 'ConfigMap', data: { n: '1' } }
+  assert.is(applyForm(cm), cm)
+})
+
+test.run()
