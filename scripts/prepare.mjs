@@ -1,11 +1,12 @@
 // `npm run prepare`: builds dist/ (scripts/bundle.mjs), which `bin/nsoffload.js` runs. npm runs it
 // after `npm ci` / `npm install` in a checkout, before `npm pack`, and when it installs nsoffload
-// from a git URL (it clones, installs the dependencies, runs prepare, then packs).
+// from a folder or a git URL.
 //
-// `npm install --global <git URL>` prepares the clone with a nested `npm install` that inherits the
-// outer command's npm_config_global, so it installs nothing into the clone and esbuild (a
-// devDependency) is missing (npm/cli#8440). Then this script installs the clone's locked
-// dependencies itself, locally, before building.
+// `npm install --global <folder>` links the folder and installs only its dependencies, not its
+// devDependencies, so esbuild is missing on a fresh clone. Then this script installs the locked
+// dependencies itself, locally (not in global mode, whose settings npm passes down in the
+// environment), before building. (`npm install --global git+https://…` fails earlier, in npm's
+// own preparation of the clone: npm/cli#8440; the README says to `npm pack` the URL first.)
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import { createRequire } from 'node:module'
