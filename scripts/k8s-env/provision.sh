@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Provision real Kubernetes control-plane binaries for the e2e tests (no Docker needed).
 #
-# Follows shared/reference/k8s-control-plane.md:
+# How (scripts/k8s-env/README.md):
 #   - etcd from Debian's `etcd-server` binary package,
 #   - kube-apiserver, kube-controller-manager, kube-scheduler v1.20.2 built from Debian's
 #     `kubernetes` SOURCE package (vendored tree) with Debian's golang-go,

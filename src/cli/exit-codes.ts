@@ -1,4 +1,4 @@
-/** Exit codes of every command (SPEC §3). */
+/** Exit codes of every command (README.md, "Exit codes"). */
 export const ExitCode = {
   /** Success; `diff`: no differences; `sync`/`status`: every namespace Ready or NoClusterSelected. */
   ok: 0,

@@ -1,6 +1,6 @@
 import { CONDITIONS, type ConditionTemplate, type NamespaceOffloadingStatus, type OffloadingPhase, type RemoteNamespaceCondition } from '../model/liqo.ts'
 
-/** What Liqo's NamespaceMap would say for one remote cluster (reference §8.3). */
+/** What Liqo's NamespaceMap would say for one remote cluster (liqotech/liqo@v1.2.0 apis/offloading/v1beta1/namespacemap_types.go). */
 export interface ClusterOutcome {
   readonly clusterID: string
   /** In the NamespaceMap's desiredMapping (selected by the clusterSelector). */
@@ -11,7 +11,7 @@ export interface ClusterOutcome {
 
 const cond = (c: ConditionTemplate): RemoteNamespaceCondition => ({ type: c.type, status: c.status, reason: c.reason, message: c.message })
 
-/** The conditions of one cluster, `OffloadingRequired` first, then `Ready` when needed (§5.4). */
+/** The conditions of one cluster, `OffloadingRequired` first, then `Ready` when needed (liqotech/liqo@v1.2.0 …/namespaceoffloading-controller/status.go). */
 export function clusterConditions(o: ClusterOutcome): RemoteNamespaceCondition[] {
   const out = [cond(o.requested ? CONDITIONS.clusterSelected : CONDITIONS.clusterNotSelected)]
   if (!o.requested && o.phase === '') return out
@@ -32,7 +32,7 @@ export function clusterConditions(o: ClusterOutcome): RemoteNamespaceCondition[]
   return out
 }
 
-/** Phase aggregation, first matching rule wins (§5.5). */
+/** Phase aggregation, first matching rule wins (status.go setNamespaceOffloadingStatus). */
 export function offloadingPhase(outcomes: readonly ClusterOutcome[], deleting = false): OffloadingPhase {
   const required = outcomes.filter((o) => o.requested).length
   const ready = outcomes.filter((o) => o.phase === 'Accepted').length

@@ -1,7 +1,7 @@
 import type { Policy } from '../model/policy.ts'
 
 /**
- * The twin namespace's name (reference §2.1): EnforceSameName keeps the name, DefaultName
+ * The twin namespace's name (liqotech/liqo@v1.2.0 …/namespaceoffloading-controller/status.go): EnforceSameName keeps the name, DefaultName
  * appends the **home** cluster ID (`<ns>-<homeID>`, Liqo v1), SelectedName takes
  * remoteNamespaceName verbatim. No truncation or sanitising, as in Liqo.
  */

@@ -32,7 +32,7 @@ function metadata(name: string, namespace: string | undefined, labels: Record<st
 /**
  * The local Namespace: the policy's extra metadata, the ownership marker, and
  * `liqo.io/scheduling-enabled: "true"` exactly when the pod strategy is not Local, as Liqo's
- * controller would set it, so Git and the controller never fight (reference §8.4).
+ * controller would set it, so Git and the controller never fight (liqotech/liqo@v1.2.0 …/namespaceoffloading-controller/labels.go).
  */
 export function homeNamespace(p: Policy): Manifest {
   const labels: Record<string, string> = { ...p.namespaceLabels, [LABEL_MANAGED_BY]: MANAGED_BY_VALUE }
@@ -40,11 +40,11 @@ export function homeNamespace(p: Policy): Manifest {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: metadata(p.namespace, undefined, labels, { ...p.namespaceAnnotations }) }
 }
 
-/** Keeps `values` only where there are some (Kubernetes omits it empty, reference §1.8). */
+/** Keeps `values` only where there are some (Kubernetes omits it empty: kubernetes/kubernetes@v1.30.0 staging/src/k8s.io/api/core/v1/types.go). */
 const termOut = (t: NodeSelectorTerm): Record<string, unknown> => ({ ...t })
 
 /**
- * The NamespaceOffloading as liqoctl renders it (reference §6.3): every spec field explicit,
+ * The NamespaceOffloading as liqoctl renders it (liqotech/liqo@v1.2.0 pkg/liqoctl/offload/handler.go): every spec field explicit,
  * spec keys in alphabetical order, `nodeSelectorTerms: []` when nothing is selected on,
  * remoteNamespaceName only with SelectedName. Status is Liqo's to write and is left out.
  */
@@ -64,7 +64,7 @@ export function namespaceOffloading(p: Policy): Manifest {
 
 /**
  * The twin namespace on a remote cluster, with what Liqo puts on the namespaces it owns
- * (reference §3.3): the NamespaceMap annotation `liqo-tenant-<home>/<remote>`, the original
+ * (liqotech/liqo@v1.2.0 …/namespacemap-controller/enforcement.go): the NamespaceMap annotation `liqo-tenant-<home>/<remote>`, the original
  * name, and the origin cluster label.
  */
 export function twinNamespace(p: Policy, remoteName: string, homeID: string, remoteID: string): Manifest {

@@ -18,9 +18,9 @@ export interface ClusterSelection {
 }
 
 /**
- * Liqo's cluster selection (reference §5.2) with Kubernetes MatchNodeSelectorTerms semantics
+ * Liqo's cluster selection (liqotech/liqo@v1.2.0 …/namespaceoffloading-controller/clusterselector.go) with Kubernetes MatchNodeSelectorTerms semantics
  * over each remote's virtual-node labels. Zero terms select every cluster; a cluster is
- * selected when any of its virtual nodes matches (SPEC §1.2).
+ * selected when any of its virtual nodes matches (docs/ARCHITECTURE.md).
  */
 export function selectClusters(selector: NodeSelector, remotes: readonly RemoteCluster[]): ClusterSelection[] {
   return remotes.map((r) => new Selection(selector.nodeSelectorTerms, r))

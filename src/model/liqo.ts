@@ -1,11 +1,11 @@
 /**
  * Liqo's names, exactly as Liqo v1 (offloading.liqo.io/v1beta1) spells them.
- * Sources: shared/reference/liqo-offloading.md (section numbers in comments).
+ * Sources: liqotech/liqo at tag v1.2.0, the files named in the comments.
  */
 
 export const NSO_API_VERSION = 'offloading.liqo.io/v1beta1'
 export const NSO_KIND = 'NamespaceOffloading'
-/** §1.7: the only name the webhook accepts. */
+/** The only name the webhook accepts (liqotech/liqo@v1.2.0 pkg/webhooks/namespaceoffloading/nsoff.go). */
 export const NSO_NAME = 'offloading'
 
 export const MAPPING_STRATEGIES = ['DefaultName', 'EnforceSameName', 'SelectedName'] as const
@@ -16,7 +16,7 @@ export type PodStrategy = (typeof POD_STRATEGIES)[number]
 export const PHASES = ['Ready', 'NoClusterSelected', 'InProgress', 'SomeFailed', 'AllFailed', 'Terminating'] as const
 export type OffloadingPhase = (typeof PHASES)[number]
 
-/** §3.1, §3.3, §3.5, §8.5 */
+/** liqotech/liqo@v1.2.0 pkg/consts/*.go */
 export const LABEL_SCHEDULING_ENABLED = 'liqo.io/scheduling-enabled'
 export const LABEL_TYPE = 'liqo.io/type'
 export const TYPE_VIRTUAL_NODE = 'virtual-node'
@@ -29,8 +29,8 @@ export const TENANT_NAMESPACE_PREFIX = 'liqo-tenant-'
 export const NSO_FINALIZER = 'namespaceoffloading-controller.liqo.io/finalizer'
 
 /**
- * The messages of Liqo's validating webhook on UPDATE of a NamespaceOffloading (liqotech/liqo
- * v1.0.0 pkg/webhooks/namespaceoffloading/nsoff.go): two denials, one warning.
+ * The messages of Liqo's validating webhook on UPDATE of a NamespaceOffloading (liqotech/liqo@v1.2.0
+ * pkg/webhooks/namespaceoffloading/nsoff.go): two denials, one warning.
  */
 export const NSOFF_WEBHOOK = {
   mappingStrategyImmutable: 'The NamespaceMappingStrategy value cannot be modified after creation',
@@ -38,7 +38,7 @@ export const NSOFF_WEBHOOK = {
   podStrategyRestricted: 'The PodOffloadingStrategy was mutated to a more restrictive setting: existing pods violating this policy might still be running',
 } as const
 
-/** §5.4: condition types, reasons and messages, to the letter. */
+/** Condition types, reasons and messages, to the letter (liqotech/liqo@v1.2.0 apis/offloading/v1beta1/namespaceoffloading_types.go). */
 export const CONDITION_OFFLOADING_REQUIRED = 'OffloadingRequired'
 export const CONDITION_READY = 'Ready'
 
@@ -96,7 +96,7 @@ export interface RemoteNamespaceCondition {
   readonly message?: string
 }
 
-/** `NamespaceOffloading.status`, field for field (§1.3). */
+/** `NamespaceOffloading.status`, field for field (liqotech/liqo@v1.2.0 apis/offloading/v1beta1/namespaceoffloading_types.go). */
 export interface NamespaceOffloadingStatus {
   readonly observedGeneration?: number
   readonly offloadingPhase: OffloadingPhase
@@ -104,7 +104,7 @@ export interface NamespaceOffloadingStatus {
   readonly remoteNamespacesConditions?: Readonly<Record<string, readonly RemoteNamespaceCondition[]>>
 }
 
-/** NamespaceMap `status.currentMapping` phases (§8.3); `''` = no mapping yet. */
+/** NamespaceMap `status.currentMapping` phases (liqotech/liqo@v1.2.0 apis/offloading/v1beta1/namespacemap_types.go); `''` = no mapping yet. */
 export type MappingPhase = 'Accepted' | 'CreationLoopBackOff' | 'Terminating' | ''
 
 /** The ownership marker nsoffload puts on the objects it generates (namespaces, NamespaceOffloadings). */

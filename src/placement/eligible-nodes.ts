@@ -27,7 +27,7 @@ export interface RuntimeClassScheduling {
   readonly tolerations: readonly Toleration[]
 }
 
-/** The RuntimeClass Liqo v1 installs (reference §3.6). */
+/** The RuntimeClass Liqo v1 installs (liqotech/liqo@v1.2.0 deployments/liqo/templates/runtime-class.yaml). */
 export const LIQO_RUNTIME_CLASS_SCHEDULING: RuntimeClassScheduling = {
   nodeSelector: { [LABEL_TYPE]: TYPE_VIRTUAL_NODE },
   tolerations: [{ key: VIRTUAL_NODE_TAINT_KEY, operator: 'Exists', effect: 'NoExecute' }],

@@ -7,7 +7,7 @@ export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave'
 /**
  * The waves `build --sync-waves` assigns: Namespaces first, then the NamespaceOffloading, then
  * everything else (workloads stay in Argo CD's default wave 0). Pods created before the
- * NamespaceOffloading exists are not mutated by Liqo's webhook (reference §8.4), and Argo CD
+ * NamespaceOffloading exists are not mutated by Liqo's webhook (liqotech/liqo@v1.2.0 docs/advanced/peering/peering-via-cr.md), and Argo CD
  * moves on to the next wave only once the NamespaceOffloading is healthy (with the health
  * check in deploy/argocd/health/), i.e. once Liqo reports Ready or NoClusterSelected.
  */

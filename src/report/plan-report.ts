@@ -3,7 +3,7 @@ import type { Diagnostic } from '../diagnostics/diagnostic.ts'
 import type { NamespaceOffloadingStatus } from '../model/liqo.ts'
 import { type CompiledWorkload, placementReasons } from '../workloads/compile-workloads.ts'
 
-/** One namespace of `plan --format json` (SPEC §3: namespace, remoteNamespaceName, status, workloads). */
+/** One namespace of `plan --format json` (README.md, docs/ARCHITECTURE.md: namespace, remoteNamespaceName, status, workloads). */
 export interface PlanNamespace {
   readonly namespace: string
   readonly source: string

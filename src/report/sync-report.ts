@@ -1,7 +1,7 @@
 import type { NamespaceOffloadingStatus } from '../model/liqo.ts'
 import { table } from './plan-report.ts'
 
-/** What `sync` and `status` report per namespace (SPEC §3: namespace, remoteNamespaceName, status). */
+/** What `sync` and `status` report per namespace (docs/sync.md: namespace, remoteNamespaceName, status). */
 export interface NamespaceRow {
   readonly namespace: string
   readonly remoteNamespaceName: string

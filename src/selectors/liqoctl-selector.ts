@@ -3,7 +3,7 @@ import { labelValue, qualifiedName } from './label-syntax.ts'
 
 /**
  * `liqoctl offload namespace --selector` strings, parsed exactly as liqoctl does
- * (apimachinery `ParseToLabelSelector`, then one NodeSelectorTerm per string; reference §6.2):
+ * (apimachinery `ParseToLabelSelector`, then one NodeSelectorTerm per string; liqotech/liqo@v1.2.0 pkg/liqoctl/offload/handler.go):
  * non-equality requirements sorted by key, then one `In [v]` per equality requirement (by key).
  */
 export type SelectorParse =

@@ -10,8 +10,8 @@ import { twinOwner } from './plan-sync.ts'
 const md = (o: LiveObject): Record<string, unknown> => (o['metadata'] ?? {}) as Record<string, unknown>
 
 /**
- * What Liqo's NamespaceMap would say for each remote, read from the live twins (reference
- * §5.3): an owned twin is Accepted (Terminating while deleted), someone else's namespace under
+ * What Liqo's NamespaceMap would say for each remote, read from the live twins (liqotech/liqo@v1.2.0
+ * pkg/liqo-controller-manager/offloading/namespacemap-controller): an owned twin is Accepted (Terminating while deleted), someone else's namespace under
  * that name is CreationLoopBackOff, no twin yet is no phase.
  */
 export function liveOutcomes(

@@ -35,7 +35,7 @@ export type Action =
     }
   | { readonly op: 'delete'; readonly cluster: string; readonly namespace: string; readonly step: Step; readonly live: LiveObject; readonly why: 'prune' | 'deselected' | 'destructive' }
 
-/** SPEC §4 order: home Namespace → NamespaceOffloading → twins → (status) → workloads. Deletions first within a step. */
+/** The order of docs/sync.md: home Namespace → NamespaceOffloading → twins → (status) → workloads. Deletions first within a step. */
 export type Step = 'namespace' | 'offloading' | 'twins' | 'workloads'
 export const STEPS: readonly Step[] = ['namespace', 'offloading', 'twins', 'workloads']
 

@@ -2,7 +2,7 @@ import type { KubeClient } from '../kube/kube-client.ts'
 import { LABEL_REMOTE_CLUSTER_ID, LABEL_TYPE, TYPE_VIRTUAL_NODE, VIRTUAL_NODE_TAINT_KEY } from '../model/liqo.ts'
 import { dns1123Label } from '../selectors/label-syntax.ts'
 
-/** Labels every virtual node carries that are Liqo's or the kubelet's, not the cluster's (reference §3.5). */
+/** Labels every virtual node carries that are Liqo's or the kubelet's, not the cluster's (liqotech/liqo@v1.2.0 pkg/virtualKubelet/liqoNodeProvider/setup.go). */
 const NODE_OWN_LABELS = new Set([
   LABEL_TYPE,
   LABEL_REMOTE_CLUSTER_ID,

@@ -13,10 +13,10 @@ const obj = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : [])
 const strMap = (v: unknown): Record<string, string> => ({ ...(obj(v) as Record<string, string>) })
 
-/** Liqo's taint on every virtual node (reference §3.5). */
+/** Liqo's taint on every virtual node (liqotech/liqo@v1.2.0 pkg/consts/webhook.go). */
 export const VIRTUAL_NODE_TAINT: Taint = { key: VIRTUAL_NODE_TAINT_KEY, value: 'true', effect: 'NoExecute' }
 
-/** A remote cluster's virtual node: its labels plus Liqo's, and Liqo's taint (SPEC §1.2). */
+/** A remote cluster's virtual node: its labels plus Liqo's, and Liqo's taint (docs/ARCHITECTURE.md). */
 export function virtualNode(clusterID: string, name: string, labels: Readonly<Record<string, string>>, taints: readonly Taint[] = []): NodeView {
   return {
     name,

@@ -3,7 +3,7 @@ import { LABEL_TYPE, LIQO_RUNTIME_CLASS, TYPE_VIRTUAL_NODE, VIRTUAL_NODE_TAINT_K
 import type { PodSchedulingSpec } from '../model/workload.ts'
 
 /**
- * Liqo's pod mutating webhook (reference liqo-offloading.md §4.2–4.4), as pure functions over
+ * Liqo's pod mutating webhook (liqotech/liqo@v1.2.0 pkg/webhooks/pod/mutations.go, pkg/utils/nodeUtils.go), as pure functions over
  * plain data, named after Liqo's own (`pkg/webhooks/pod/mutations.go`,
  * `pkg/utils/nodeUtils.go`). Liqo mutates Pods at admission; nsoffload applies the same
  * mutation to pod templates ahead of time. Inputs are never modified.
@@ -48,7 +48,7 @@ export function createTolerationFromNamespaceOffloading(strategy: string): { rea
 }
 
 /**
- * Table B: the selector S the strategy imposes (§4.3). `undefined` = none (Local, and
+ * Table B: the selector S the strategy imposes (mutations.go createNodeSelectorFromNamespaceOffloading). `undefined` = none (Local, and
  * LocalAndRemote with no cluster selector). Remote: every term of the cluster selector with
  * `liqo.io/type In [virtual-node]` appended (matchFields kept), or that requirement alone when
  * the selector is empty. LocalAndRemote: the selector's terms followed by one term
@@ -90,7 +90,7 @@ export function mergeNodeSelector(pod: Partial<NodeSelector>, imposed: NodeSelec
 }
 
 /**
- * Table D: puts S into the pod (§4.4). No affinity, no nodeAffinity, or no required terms:
+ * Table D: puts S into the pod (mutations.go fillPodWithTheNewNodeSelector). No affinity, no nodeAffinity, or no required terms:
  * the required selector becomes S as is (matchFields included). Otherwise it becomes
  * Merge(pod's, S). podAffinity, podAntiAffinity and preferred terms are preserved.
  */

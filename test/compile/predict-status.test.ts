@@ -5,7 +5,7 @@ import { remoteNamespaceName } from '../../src/compile/remote-name.ts'
 
 const o = (clusterID: string, requested: boolean, phase: ClusterOutcome['phase']): ClusterOutcome => ({ clusterID, requested, phase })
 
-// Liqo's phase aggregation, first matching rule wins (liqo-offloading.md §5.5).
+// Liqo's phase aggregation, first matching rule wins (liqotech/liqo@v1.2.0 …/namespaceoffloading-controller/status.go).
 const phases: [string, ClusterOutcome[], boolean, string][] = [
   ['no peerings at all', [], false, 'NoClusterSelected'],
   ['nothing selected', [o('a', false, ''), o('b', false, '')], false, 'NoClusterSelected'],

@@ -1,12 +1,10 @@
-import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createTwoFilesPatch } from 'diff'
 import { embeddedFiles, embedFiles, readRepoFile } from '../../scripts/embed-docs.ts'
-import { REPO, tempTree } from '../helpers/cli.ts'
-import { shimEnv } from '../helpers/shim.ts'
+import { REPO } from '../helpers/cli.ts'
 
 const DOCS = path.join(REPO, 'docs')
 const pages = fs.readdirSync(DOCS).filter((f) => f.endsWith('.md')).sort()
@@ -62,19 +60,6 @@ test('links between the docs pages point at pages and headings that exist', () =
   }
 })
 
-test('the quickstart runs: its sh blocks, in order, in an empty folder', () => {
-  const blocks = [...page('quickstart.md').matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1] ?? '')
-  assert.ok(blocks.length >= 4, `${blocks.length} sh blocks`)
-  const cwd = tempTree()
-  const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0
-  for (const b of blocks) {
-    const script = hasKubectl ? b : b.replace(/^kubectl .*$/gm, '')
-    const r = spawnSync('bash', ['-eo', 'pipefail', '-c', script], { cwd, env: shimEnv(), encoding: 'utf8' })
-    assert.is(r.status, 0, `${b}\n${r.stderr}`)
-    if (b.includes('kubectl kustomize out/naples') && hasKubectl) assert.match(r.stdout, /liqo\.io\/managed-by-namespace-map: liqo-tenant-venice\/naples/)
-  }
-  assert.ok(fs.existsSync(path.join(cwd, 'out', 'venice', 'kustomization.yaml')))
-  assert.match(fs.readFileSync(path.join(cwd, 'nsoffload.bash'), 'utf8'), /complete .* nsoffload/)
-})
+// The shell blocks of every page run in shell-blocks.test.ts.
 
 test.run()

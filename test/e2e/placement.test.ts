@@ -6,7 +6,7 @@ import { type ControlPlaneEnv, e2eSkipReason, getSharedEnv, poll } from './harne
 
 /**
  * The placement preview against the real kube-scheduler: Liqo's e2e placement matrix
- * (liqo-offloading.md §4.7) for the three pod strategies, with and without RuntimeClass `liqo`.
+ * (liqotech/liqo@v1.2.0 test/e2e/cruise/offloadingpolicies) for the three pod strategies, with and without RuntimeClass `liqo`.
  * nsoffload patches the pods as Liqo's webhook would; the scheduler must agree with `plan`.
  */
 const skip = e2eSkipReason('placement')
@@ -25,7 +25,7 @@ const CASES = [
   { name: 'local-rc', op: 'DoesNotExist', rc: true },
 ] as const
 
-/** §4.7, true = Running (bound), false = Pending. */
+/** Liqo's matrix, true = Running (bound), false = Pending. */
 const MATRIX: Record<(typeof STRATEGIES)[number], Record<string, boolean>> = {
   Local: { remote: false, local: true, 'remote-rc': true, 'local-rc': false },
   Remote: { remote: true, local: false, 'remote-rc': true, 'local-rc': false },
@@ -62,7 +62,7 @@ test.before(async () => {
       taints: [{ key: 'virtual-node.liqo.io/not-allowed', value: 'true', effect: 'NoExecute' }],
     },
   ])
-  // Liqo's RuntimeClass (liqo-offloading.md §3.6), through the real RuntimeClass admission.
+  // Liqo's RuntimeClass (liqotech/liqo@v1.2.0 deployments/liqo/templates/runtime-class.yaml), through the real RuntimeClass admission.
   const rc = await env.kubectl(CLUSTER, ['apply', '-f', '-'], `apiVersion: node.k8s.io/v1
 kind: RuntimeClass
 metadata: {name: liqo}

@@ -25,7 +25,7 @@ const required = (...terms: NodeSelectorRequirement[][]): PodSpec => ({
 })
 const region = (v: string): NodeSelectorRequirement => ({ key: 'topology.liqo.io/region', operator: 'In', values: [v] })
 
-// §4.7: Liqo's end-to-end placement matrix (test/e2e/cruise/offloadingpolicies), through
+// Liqo's end-to-end placement matrix (liqotech/liqo@v1.2.0 test/e2e/cruise/offloadingpolicies), through
 // mutatePod then eligibleNodes. "local" deployment: liqo.io/type DoesNotExist; "remote":
 // liqo.io/type Exists; RC: runtimeClassName liqo.
 const deployments: Record<string, PodSpec> = {
@@ -42,7 +42,7 @@ const matrix: Record<string, Record<string, 'Running' | 'Pending'>> = {
 const e2eNodes = [{ name: 'cluster1-control-plane', labels: { 'kubernetes.io/hostname': 'cluster1-control-plane' }, taints: [] }, virtualNode('cluster2', 'cluster2', {})]
 for (const [strategy, row] of Object.entries(matrix)) {
   for (const [deployment, expected] of Object.entries(row)) {
-    test(`§4.7 matrix: ${strategy} × ${deployment} → ${expected}`, () => {
+    test(`Liqo e2e matrix: ${strategy} × ${deployment} → ${expected}`, () => {
       const pod = mutatePod({ podOffloadingStrategy: strategy, clusterSelector: { nodeSelectorTerms: [] } }, deployments[deployment] ?? {}).pod
       const where = eligibleNodes(pod, e2eNodes)
       assert.is(where.length > 0 ? 'Running' : 'Pending', expected, `eligible: ${where.join(', ')}`)

@@ -2,7 +2,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parseLiqoctlSelector } from '../../src/selectors/liqoctl-selector.ts'
 
-// liqoctl --selector strings → one NodeSelectorTerm each (liqo-offloading.md §6.2).
+// liqoctl --selector strings → one NodeSelectorTerm each (liqotech/liqo@v1.2.0 pkg/liqoctl/offload/handler_test.go).
 const ok: [string, unknown][] = [
   ['key=value', { matchExpressions: [{ key: 'key', operator: 'In', values: ['value'] }] }],
   ['key==value', { matchExpressions: [{ key: 'key', operator: 'In', values: ['value'] }] }],

@@ -15,7 +15,7 @@ import {
 
 /**
  * Liqo's own unit tests of the pod webhook (`pkg/webhooks/pod/pod_test.go`, fixtures in
- * `pkg/webhooks/pod/testutils/utils.go`; reference liqo-offloading.md §4.6), tables A–E, with
+ * `pkg/webhooks/pod/testutils/utils.go`; liqotech/liqo@v1.2.0), tables A–E, with
  * the fixtures exactly as Liqo writes them. `"A,B"` is ONE value containing a comma. Results
  * are compared order-exact, which is stricter than Liqo's ConsistOf for mutatePod.
  */
@@ -178,7 +178,7 @@ test('Table E: an unknown strategy leaves the pod alone, with Liqo\'s error', ()
   assert.equal(r.pod, basePod())
 })
 
-// The empty-selector cases and the other facts of §4.3–4.4.
+// The empty-selector cases and the other facts of mutations.go and nodeUtils.go MergeNodeSelector.
 const empty = (podOffloadingStrategy: string) => ({ podOffloadingStrategy, clusterSelector: { nodeSelectorTerms: [] } })
 test('empty clusterSelector, Remote: the pod gets [liqo.io/type In virtual-node] and the toleration', () => {
   const r = mutatePod(empty('Remote'), {})

@@ -2,7 +2,7 @@ import { diag } from '../../diagnostics/diagnostic.ts'
 import { NSO_NAME } from '../../model/liqo.ts'
 import type { PolicyDraft, RuleResult } from './index.ts'
 
-/** Liqo's webhook denies any NamespaceOffloading not named `offloading` (reference §1.7). */
+/** Liqo's webhook denies any NamespaceOffloading not named `offloading` (liqotech/liqo@v1.2.0 pkg/webhooks/namespaceoffloading/nsoff.go). */
 export function offloadingNamedOffloading(p: PolicyDraft): RuleResult {
   if (p.kind !== 'NamespaceOffloading' || p.name === NSO_NAME) return { diagnostics: [] }
   return {

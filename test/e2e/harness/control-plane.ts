@@ -4,7 +4,7 @@
  * One etcd backs one kube-apiserver per cluster (each with its own `--etcd-prefix /<name>`),
  * plus, on request, a kube-controller-manager and a kube-scheduler per cluster. Binaries are
  * Kubernetes v1.20.2 built from Debian's source package by scripts/k8s-env/provision.sh and
- * cached outside the repo (see shared/reference/k8s-control-plane.md). No fake API server.
+ * cached outside the repo (see scripts/k8s-env/README.md). No fake API server.
  *
  * Every process is started by this module, tracked by PID, and killed by `stop()`, by a
  * process 'exit' handler (synchronously), and — should the test process itself be killed — by
