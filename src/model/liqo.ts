@@ -18,6 +18,8 @@ export type OffloadingPhase = (typeof PHASES)[number]
 
 /** §3.1, §3.3, §3.5, §8.5 */
 export const LABEL_SCHEDULING_ENABLED = 'liqo.io/scheduling-enabled'
+/** The only value Liqo writes and its pod webhook's namespaceSelector matches (§3.1, §4.1). */
+export const SCHEDULING_ENABLED_VALUE = 'true'
 export const LABEL_TYPE = 'liqo.io/type'
 export const TYPE_VIRTUAL_NODE = 'virtual-node'
 export const LABEL_REMOTE_CLUSTER_ID = 'liqo.io/remote-cluster-id'
