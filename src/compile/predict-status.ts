@@ -91,7 +91,7 @@ export function reconcileStatus(
   const known = new Set(outcomes.map((o) => o.clusterID))
   const conditions = new Map<string, RemoteNamespaceCondition[]>()
   for (const [cluster, list] of Object.entries(previous?.remoteNamespacesConditions ?? {})) {
-    if (known.has(cluster) && Array.isArray(list)) conditions.set(cluster, [...list])
+    if (known.has(cluster) && Array.isArray(list)) conditions.set(cluster, list.filter((c) => typeof c === 'object' && c !== null))
   }
   for (const o of outcomes) {
     if (opts.deleting && !o.requested && o.phase === '') {
