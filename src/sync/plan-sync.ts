@@ -12,6 +12,7 @@ import {
   LABEL_REMOTE_CLUSTER_ID,
   LABEL_SCHEDULING_ENABLED,
   MANAGED_BY_VALUE,
+  MAPPING_STRATEGIES,
   type MappingStrategy,
   NSO_KIND,
   TENANT_NAMESPACE_PREFIX,
@@ -244,7 +245,9 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
   function liveRemoteName(ns: string, nso: LiveObject | undefined): string | undefined {
     if (!nso) return undefined
     const spec = (nso['spec'] ?? {}) as Record<string, unknown>
-    const strategy = (spec['namespaceMappingStrategy'] as MappingStrategy | undefined) ?? 'DefaultName'
+    const given = spec['namespaceMappingStrategy']
+    // Liqo falls back to DefaultName for a strategy it does not know.
+    const strategy: MappingStrategy = MAPPING_STRATEGIES.find((m) => m === given) ?? 'DefaultName'
     const selectedName = typeof spec['remoteNamespaceName'] === 'string' ? spec['remoteNamespaceName'] : ''
     return remoteNamespaceName({ namespace: ns, namespaceMappingStrategy: strategy, remoteNamespaceName: selectedName }, homeID)
   }
