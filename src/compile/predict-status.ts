@@ -14,21 +14,7 @@ const cond = (c: ConditionTemplate): RemoteNamespaceCondition => ({ type: c.type
 /** The conditions of one cluster, `OffloadingRequired` first, then `Ready` when needed (liqotech/liqo@v1.2.0 …/namespaceoffloading-controller/status.go). */
 export function clusterConditions(o: ClusterOutcome): RemoteNamespaceCondition[] {
   const out = [cond(o.requested ? CONDITIONS.clusterSelected : CONDITIONS.clusterNotSelected)]
-  if (!o.requested && o.phase === '') return out
-  switch (o.phase) {
-    case 'Accepted':
-      out.push(cond(CONDITIONS.namespaceCreated))
-      break
-    case 'CreationLoopBackOff':
-      out.push(cond(CONDITIONS.creationLoopBackOff))
-      break
-    case 'Terminating':
-      out.push(cond(CONDITIONS.terminating))
-      break
-    case '':
-      out.push(cond(CONDITIONS.creating))
-      break
-  }
+  if (o.requested || o.phase !== '') out.push(cond(readyCondition(o.phase)))
   return out
 }
 
@@ -46,27 +32,89 @@ export function offloadingPhase(outcomes: readonly ClusterOutcome[], deleting = 
 }
 
 /**
- * `NamespaceOffloading.status` as Liqo computes it from the per-cluster outcomes. Condition
- * keys are the remote cluster IDs (Liqo v1 NamespaceMap names), in sorted order as Go's JSON
- * encoder writes maps. `lastTransitionTime` is left out of predictions (it would be a clock).
+ * `NamespaceOffloading.status` as Liqo computes it from the per-cluster outcomes, from scratch
+ * (a prediction). Condition keys are the remote cluster IDs (Liqo v1 NamespaceMap names), in
+ * sorted order as Go's JSON encoder writes maps. `lastTransitionTime` is left out of
+ * predictions (it would be a clock); `reconcileStatus` updates a live status with times.
  */
 export function offloadingStatus(
   remoteNamespaceName: string,
   outcomes: readonly ClusterOutcome[],
-  opts: { readonly generation?: number; readonly deleting?: boolean; readonly times?: (clusterID: string, type: string) => string | undefined } = {},
+  opts: { readonly generation?: number; readonly deleting?: boolean } = {},
 ): NamespaceOffloadingStatus {
   const conditions: Record<string, RemoteNamespaceCondition[]> = {}
   for (const o of [...outcomes].sort((a, b) => (a.clusterID < b.clusterID ? -1 : 1))) {
     if (opts.deleting && !o.requested && o.phase === '') continue
-    conditions[o.clusterID] = clusterConditions(o).map((c) => {
-      const t = opts.times?.(o.clusterID, c.type)
-      return t === undefined ? c : { type: c.type, status: c.status, lastTransitionTime: t, ...(c.reason !== undefined ? { reason: c.reason } : {}), ...(c.message !== undefined ? { message: c.message } : {}) }
-    })
+    conditions[o.clusterID] = clusterConditions(o)
   }
   return {
     ...(opts.generation !== undefined ? { observedGeneration: opts.generation } : {}),
     offloadingPhase: offloadingPhase(outcomes, opts.deleting),
     remoteNamespaceName,
     ...(Object.keys(conditions).length > 0 ? { remoteNamespacesConditions: conditions } : {}),
+  }
+}
+
+/** The `Ready` condition Liqo derives from a NamespaceMap phase (`nsoffReadyCondition`). */
+function readyCondition(phase: ClusterOutcome['phase']): ConditionTemplate {
+  switch (phase) {
+    case 'Accepted':
+      return CONDITIONS.namespaceCreated
+    case 'CreationLoopBackOff':
+      return CONDITIONS.creationLoopBackOff
+    case 'Terminating':
+      return CONDITIONS.terminating
+    case '':
+      return CONDITIONS.creating
+  }
+}
+
+/**
+ * `NamespaceOffloading.status` updated from the previous one as Liqo's status controller does
+ * it (liqotech/liqo@v1.2.0 pkg/liqo-controller-manager/offloading/namespaceoffloading-controller/status.go): keys of clusters that are gone are dropped; per cluster,
+ * `OffloadingRequired` is set, and `Ready` only when the cluster is requested or has a mapping
+ * phase; a condition is replaced only when its status or reason changes (it keeps its
+ * `lastTransitionTime` otherwise), a new one is appended with `now`; while the
+ * NamespaceOffloading is deleted, a cluster neither requested nor mapped loses its key.
+ *
+ * So a cluster deselected after its twin is gone keeps its last `Ready` (Liqo's quirk, typically
+ * `False`/`Terminating`) next to `OffloadingRequired=False`. One departure: a kept `Ready=True`
+ * becomes `Terminating`, the phase Liqo's NamespaceMap controller passes through while it
+ * deletes a twin it owns, so that `Ready=True` never stands next to `OffloadingRequired=False`.
+ */
+export function reconcileStatus(
+  previous: NamespaceOffloadingStatus | undefined,
+  remoteNamespaceName: string,
+  outcomes: readonly ClusterOutcome[],
+  opts: { readonly generation?: number; readonly deleting?: boolean; readonly now: string },
+): NamespaceOffloadingStatus {
+  const known = new Set(outcomes.map((o) => o.clusterID))
+  const conditions = new Map<string, RemoteNamespaceCondition[]>()
+  for (const [cluster, list] of Object.entries(previous?.remoteNamespacesConditions ?? {})) {
+    if (known.has(cluster) && Array.isArray(list)) conditions.set(cluster, list.filter((c) => typeof c === 'object' && c !== null))
+  }
+  for (const o of outcomes) {
+    if (opts.deleting && !o.requested && o.phase === '') {
+      conditions.delete(o.clusterID)
+      continue
+    }
+    const list = conditions.get(o.clusterID) ?? []
+    const set = (c: ConditionTemplate): void => {
+      const fresh: RemoteNamespaceCondition = { type: c.type, status: c.status, lastTransitionTime: opts.now, reason: c.reason, message: c.message }
+      const i = list.findIndex((x) => x.type === c.type)
+      if (i < 0) list.push(fresh)
+      else if (list[i]?.status !== c.status || list[i]?.reason !== c.reason) list[i] = fresh
+    }
+    set(o.requested ? CONDITIONS.clusterSelected : CONDITIONS.clusterNotSelected)
+    if (o.requested || o.phase !== '') set(readyCondition(o.phase))
+    else if (list.some((x) => x.type === CONDITIONS.namespaceCreated.type && x.status === 'True')) set(CONDITIONS.terminating)
+    conditions.set(o.clusterID, list)
+  }
+  const sorted = [...conditions].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  return {
+    ...(opts.generation !== undefined ? { observedGeneration: opts.generation } : {}),
+    offloadingPhase: offloadingPhase(outcomes, opts.deleting),
+    remoteNamespaceName,
+    ...(sorted.length > 0 ? { remoteNamespacesConditions: Object.fromEntries(sorted) } : {}),
   }
 }

@@ -34,7 +34,7 @@ export const codes = {
   schemaOther: { code: 'NSO2000', severity: 'error', title: 'A schema constraint is violated' },
   // 3xxx: semantic rules
   selectedNameNeedsRemoteName: { code: 'NSO3001', severity: 'error', title: 'SelectedName needs spec.remoteNamespaceName' },
-  remoteNameNeedsSelectedName: { code: 'NSO3002', severity: 'error', title: 'spec.remoteNamespaceName is only allowed with SelectedName' },
+  remoteNameNeedsSelectedName: { code: 'NSO3002', severity: 'error', title: 'spec.remoteNamespaceName is only allowed with SelectedName (in an OffloadingPolicy; in a NamespaceOffloading it is NSO3029)' },
   invalidNamespaceName: { code: 'NSO3003', severity: 'error', title: 'A namespace name is not a DNS-1123 label' },
   invalidClusterID: { code: 'NSO3004', severity: 'error', title: 'A cluster ID is not a DNS-1123 label' },
   selectorSyntax: { code: 'NSO3005', severity: 'error', title: 'A liqoctl selector string does not parse' },
@@ -60,6 +60,8 @@ export const codes = {
   workloadDuplicate: { code: 'NSO3025', severity: 'error', title: 'Two workloads, or a workload and an object nsoffload generates, have the same kind, namespace and name' },
   workloadPodSpec: { code: 'NSO3026', severity: 'error', title: "A workload's pod template is missing, or its scheduling fields (affinity, tolerations, nodeSelector, …) are malformed" },
   fnConfigInvalid: { code: 'NSO3027', severity: 'error', title: 'The functionConfig given to `nsoffload fn` is not understood' },
+  schedulingLabelConflict: { code: 'NSO3028', severity: 'error', title: 'liqo.io/scheduling-enabled is set by hand to what Liqo\'s controller would change (anything but "true", or "true" with podOffloadingStrategy Local)' },
+  remoteNameIgnored: { code: 'NSO3029', severity: 'warning', title: 'A NamespaceOffloading has spec.remoteNamespaceName without SelectedName (liqoctl writes it): Liqo ignores it, so does nsoffload' },
   // 4xxx: compile predictions
   remoteNameTooLong: { code: 'NSO4001', severity: 'warning', title: 'The remote namespace name is longer than 63 characters: Liqo would fail (CreationLoopBackOff)' },
   remoteNameInvalid: { code: 'NSO4002', severity: 'warning', title: 'The remote namespace name is not a DNS-1123 label: Liqo would fail (CreationLoopBackOff)' },

@@ -18,6 +18,8 @@ export type OffloadingPhase = (typeof PHASES)[number]
 
 /** liqotech/liqo@v1.2.0 pkg/consts/*.go */
 export const LABEL_SCHEDULING_ENABLED = 'liqo.io/scheduling-enabled'
+/** The only value Liqo writes and its pod webhook's namespaceSelector matches (liqotech/liqo@v1.2.0 pkg/liqo-controller-manager/offloading/namespaceoffloading-controller/labels.go and pkg/webhooks/pod/pod.go). */
+export const SCHEDULING_ENABLED_VALUE = 'true'
 export const LABEL_TYPE = 'liqo.io/type'
 export const TYPE_VIRTUAL_NODE = 'virtual-node'
 export const LABEL_REMOTE_CLUSTER_ID = 'liqo.io/remote-cluster-id'

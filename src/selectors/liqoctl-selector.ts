@@ -10,24 +10,33 @@ export type SelectorParse =
   | { readonly ok: true; readonly term: NodeSelectorTerm }
   | { readonly ok: false; readonly kind: 'syntax' | 'operator'; readonly message: string; readonly hint?: string }
 
+/**
+ * A port of apimachinery's label selector lexer and parser (`pkg/labels/selector.go`: Lexer,
+ * Parser.parse, parseRequirement, parseValues, parseIdentifiersList, parseExactValue,
+ * NewRequirement), with its quirks and its error texts: `k in ()` and `k in (,)` are `In [""]`
+ * (not errors), `k in (a,,)` fails, values are a sorted set.
+ */
 type Tok =
-  | { t: 'id'; v: string }
-  | { t: 'in' | 'notin' | '=' | '==' | '!=' | '!' | '(' | ')' | ',' | '>' | '<' | 'end' }
+  | { readonly t: 'id'; readonly v: string }
+  | { readonly t: 'in' | 'notin' | '=' | '==' | '!=' | '!' | '(' | ')' | ',' | '>' | '<' | 'end' }
 
 const SPECIAL = new Set(['=', '!', '(', ')', ',', '>', '<'])
 const WS = new Set([' ', '\t', '\r', '\n'])
 
 function lex(s: string): Tok[] {
   const out: Tok[] = []
+  // The Go lexer reads bytes and takes a NUL for the end of the string.
+  const nul = s.indexOf('\u0000')
+  const text = nul >= 0 ? s.slice(0, nul) : s
   let i = 0
-  while (i < s.length) {
-    const c = s[i] ?? ''
+  while (i < text.length) {
+    const c = text[i] ?? ''
     if (WS.has(c)) {
       i++
       continue
     }
     if (SPECIAL.has(c)) {
-      const two = s.slice(i, i + 2)
+      const two = text.slice(i, i + 2)
       if (two === '==' || two === '!=') {
         out.push({ t: two })
         i += 2
@@ -38,8 +47,8 @@ function lex(s: string): Tok[] {
       continue
     }
     let j = i
-    while (j < s.length && !WS.has(s[j] ?? '') && !SPECIAL.has(s[j] ?? '')) j++
-    const word = s.slice(i, j)
+    while (j < text.length && !WS.has(text[j] ?? '') && !SPECIAL.has(text[j] ?? '')) j++
+    const word = text.slice(i, j)
     out.push(word === 'in' || word === 'notin' ? { t: word } : { t: 'id', v: word })
     i = j
   }
@@ -56,109 +65,139 @@ interface Req {
 
 class ParseError extends Error {}
 
-const show = (t: Tok): string => (t.t === 'id' ? t.v : t.t === 'end' ? '' : t.t)
-/** In key and value position apimachinery reads `in`/`notin` as plain identifiers. */
-const asId = (t: Tok): Tok => (t.t === 'in' || t.t === 'notin' ? { t: 'id', v: t.t } : t)
+/** The token's literal, as Go's error messages print it (`''` at the end of the string). */
+const lit = (t: Tok): string => (t.t === 'id' ? t.v : t.t === 'end' ? '' : t.t)
+/** Go's `Values` parser context: `in` and `notin` are read as identifiers. */
+const asValue = (t: Tok): Tok => (t.t === 'in' || t.t === 'notin' ? { t: 'id', v: t.t } : t)
+/** Go's field.ErrorList.ToAggregate().Error(): one message as is, several in brackets. */
+const aggregate = (errs: readonly string[]): string => (errs.length === 1 ? (errs[0] ?? '') : `[${errs.join(', ')}]`)
+const INT64 = /^[+-]?\d+$/
+const fitsInt64 = (v: string): boolean => INT64.test(v) && BigInt(v) >= -(2n ** 63n) && BigInt(v) < 2n ** 63n
 
 function parseRequirements(s: string): Req[] {
   const toks = lex(s)
   let p = 0
-  const peek = (): Tok => toks[p] ?? { t: 'end' }
-  const next = (): Tok => toks[p++] ?? { t: 'end' }
+  const lookahead = (): Tok => asValue(toks[p] ?? { t: 'end' })
+  const consume = (): Tok => asValue(toks[p++] ?? { t: 'end' })
+  const consumeOperator = (): Tok => toks[p++] ?? { t: 'end' }
   const reqs: Req[] = []
-  if (peek().t === 'end') return reqs
   for (;;) {
-    let negate = false
-    if (peek().t === '!') {
-      next()
-      negate = true
+    const t = lookahead()
+    if (t.t === 'end') return reqs
+    if (t.t !== 'id' && t.t !== '!') throw new ParseError(`found '${lit(t)}', expected: !, identifier, or 'end of string'`)
+    try {
+      reqs.push(parseRequirement())
+    } catch (e) {
+      throw new ParseError(`unable to parse requirement: ${(e as Error).message}`)
     }
-    const keyTok = asId(next())
-    if (keyTok.t !== 'id') throw new ParseError(`found '${show(keyTok)}', expected: identifier`)
+    const sep = consume()
+    if (sep.t === 'end') return reqs
+    if (sep.t !== ',') throw new ParseError(`found '${lit(sep)}', expected: ',' or 'end of string'`)
+    const after = lookahead()
+    if (after.t !== 'id' && after.t !== '!') throw new ParseError(`found '${lit(after)}', expected: identifier after ','`)
+  }
+
+  function parseRequirement(): Req {
+    let negate = false
+    let keyTok = consume()
+    if (keyTok.t === '!') {
+      negate = true
+      keyTok = consume()
+    }
+    if (keyTok.t !== 'id') throw new ParseError(`found '${lit(keyTok)}', expected: identifier`)
     const key = keyTok.v
     const keyErrs = qualifiedName(key)
-    if (keyErrs.length > 0) throw new ParseError(`key: Invalid value: "${key}": ${keyErrs.join('; ')}`)
-    const after = peek().t
-    if (after === 'end' || after === ',') {
-      reqs.push({ key, op: negate ? 'DoesNotExist' : 'Exists', values: [] })
-    } else {
-      if (negate) throw new ParseError(`found '${show(peek())}', expected: ',' or 'end'`)
-      const opTok = next()
-      let op: Op
-      switch (opTok.t) {
-        case 'in':
-          op = 'In'
-          break
-        case 'notin':
-          op = 'NotIn'
-          break
-        case '=':
-        case '==':
-        case '!=':
-          op = opTok.t
-          break
-        case '>':
-          op = 'gt'
-          break
-        case '<':
-          op = 'lt'
-          break
-        default:
-          throw new ParseError(`found '${show(opTok)}', expected: in, notin, =, ==, !=, gt, lt`)
-      }
-      const values = op === 'In' || op === 'NotIn' ? parseValues() : [parseExact()]
-      for (const v of values) {
-        const errs = labelValue(v)
-        if (errs.length > 0) throw new ParseError(`values[0][${key}]: Invalid value: "${v}": ${errs.join('; ')}`)
-      }
-      if ((op === 'In' || op === 'NotIn') && values.length === 0) {
-        throw new ParseError("for 'in', 'notin' operators, values set can't be empty")
-      }
-      if ((op === 'gt' || op === 'lt') && !/^-?\d+$/.test(values[0] ?? '')) {
-        throw new ParseError("for 'Gt', 'Lt' operators, the value must be an integer")
-      }
-      reqs.push({ key, op, values: [...new Set(values)].sort() })
+    if (keyErrs.length > 0) throw new ParseError(`<nil>: Invalid value: ${JSON.stringify(key)}: ${keyErrs.join('; ')}`)
+    if (negate) return { key, op: 'DoesNotExist', values: [] }
+    const next = lookahead().t
+    if (next === 'end' || next === ',') return { key, op: 'Exists', values: [] }
+    const opTok = consumeOperator()
+    let op: Op
+    switch (opTok.t) {
+      case 'in':
+        op = 'In'
+        break
+      case 'notin':
+        op = 'NotIn'
+        break
+      case '=':
+      case '==':
+      case '!=':
+        op = opTok.t
+        break
+      case '>':
+        op = 'gt'
+        break
+      case '<':
+        op = 'lt'
+        break
+      default:
+        throw new ParseError(`found '${lit(opTok)}', expected: in, notin, =, ==, !=, gt, lt`)
     }
-    const sep = next()
-    if (sep.t === 'end') break
-    if (sep.t !== ',') throw new ParseError(`found '${show(sep)}', expected: ',' or 'end'`)
-    if (peek().t === 'end') throw new ParseError(`found '', expected: !, identifier`)
+    // A Go sets.String, listed sorted.
+    const values = [...new Set(op === 'In' || op === 'NotIn' ? parseValues() : [parseExactValue()])].sort()
+    const errs: string[] = []
+    if (op === 'gt' || op === 'lt') {
+      values.forEach((v, i) => {
+        if (!fitsInt64(v)) errs.push(`values[${i}]: Invalid value: ${JSON.stringify(v)}: for 'Gt', 'Lt' operators, the value must be an integer`)
+      })
+    }
+    values.forEach((v, i) => {
+      const ve = labelValue(v)
+      if (ve.length > 0) errs.push(`values[${i}][${key}]: Invalid value: ${JSON.stringify(v)}: ${ve.join('; ')}`)
+    })
+    if (errs.length > 0) throw new ParseError(aggregate(errs))
+    return { key, op, values }
   }
-  return reqs
 
-  function parseExact(): string {
-    const t = asId(peek())
-    if (t.t === 'end' || t.t === ',') return ''
-    next()
-    if (t.t === 'id') return t.v
-    throw new ParseError(`found '${show(t)}', expected: identifier`)
-  }
+  /** `(x,y,z)`; `()` is `[""]`, and empty items between commas are `""`, as in Go. */
   function parseValues(): string[] {
-    const open = next()
-    if (open.t !== '(') throw new ParseError(`found '${show(open)}', expected: '('`)
-    const vals: string[] = []
-    if (peek().t === ')') {
-      next()
-      return vals
+    const open = consume()
+    if (open.t !== '(') throw new ParseError(`found '${lit(open)}' expected: '('`)
+    const first = lookahead()
+    if (first.t === ')') {
+      consume()
+      return ['']
     }
+    if (first.t !== 'id' && first.t !== ',') throw new ParseError(`found '${lit(first)}', expected: ',', ')' or identifier`)
+    const vals = parseIdentifiersList()
+    if (consume().t !== ')') throw new ParseError(`found '${lit(first)}', expected: ')'`)
+    return vals
+  }
+
+  function parseIdentifiersList(): string[] {
+    const vals: string[] = []
     for (;;) {
-      const t = asId(next())
+      const t = consume()
       if (t.t === 'id') {
         vals.push(t.v)
-        const n = next()
+        const n = lookahead()
+        if (n.t === ',') continue
         if (n.t === ')') return vals
-        if (n.t !== ',') throw new ParseError(`found '${show(n)}', expected: ',' or ')'`)
-        if (peek().t === ')') {
-          next()
-          vals.push('')
+        throw new ParseError(`found '${lit(n)}', expected: ',' or ')'`)
+      } else if (t.t === ',') {
+        if (vals.length === 0) vals.push('') // "(,"
+        const n = lookahead()
+        if (n.t === ')') {
+          vals.push('') // ",)"
           return vals
         }
-      } else if (t.t === ',') {
-        vals.push('')
+        if (n.t === ',') {
+          consume()
+          vals.push('') // ",,"
+        }
       } else {
-        throw new ParseError(`found '${show(t)}', expected: ',', ')' or identifier`)
+        throw new ParseError(`found '${lit(t)}', expected: ',', or identifier`)
       }
     }
+  }
+
+  function parseExactValue(): string {
+    const t = lookahead()
+    if (t.t === 'end' || t.t === ',') return ''
+    const v = consume()
+    if (v.t === 'id') return v.v
+    throw new ParseError(`found '${lit(v)}', expected: identifier`)
   }
 }
 
@@ -168,9 +207,10 @@ export function parseLiqoctlSelector(s: string): SelectorParse {
   try {
     reqs = parseRequirements(s)
   } catch (e) {
-    return { ok: false, kind: 'syntax', message: `couldn't parse the selector string "${s}": unable to parse requirement: ${(e as Error).message}` }
+    return { ok: false, kind: 'syntax', message: `couldn't parse the selector string "${s}": ${(e as Error).message}` }
   }
-  // apimachinery sorts requirements by key before ParseToLabelSelector converts them.
+  // apimachinery sorts requirements by key (a stable sort is fine: Go's sort.Sort is not, but
+  // requirements with the same key only differ in order within a term, which ANDs them).
   reqs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
   const expressions: NodeSelectorRequirement[] = []
   const equals = new Map<string, string>()

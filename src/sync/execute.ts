@@ -9,7 +9,7 @@ import type { Manifest } from '../model/k8s.ts'
 import { NSO_API_VERSION, NSO_FINALIZER, NSO_KIND, type NamespaceOffloadingStatus } from '../model/liqo.ts'
 import { FIELD_MANAGER, type LiveObject } from './compare.ts'
 import { CRD_PATH, type LiveCluster, objectKey, readCluster } from './live-state.ts'
-import { namespaceStatus, sameStatus } from './live-status.ts'
+import { namespaceStatus, prunedStatus, sameStatus } from './live-status.ts'
 import { type Action, describe, type Finding, isOurs, planSync, STEPS, type SyncPlan, workloadsToDryRun } from './plan-sync.ts'
 
 export interface SyncOptions {
@@ -314,18 +314,10 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
       const status = managed && nso?.['status'] ? (nso['status'] as NamespaceOffloadingStatus) : namespaceStatus(ns, inv, live, nso, io.now().toISOString())
       out.push({ namespace: ns.policy.namespace, remoteNamespaceName: ns.remoteNamespaceName, status, liqoManaged: managed, pruned: false })
     }
-    // The original names of each remote's twins of ours, once (not a scan per pruned namespace).
-    const originals = new Map(inv.remotes.map((r) => [r.clusterID, new Set([...(live.get(r.clusterID)?.namespaces.values() ?? [])].filter(isOurs).map((t) => meta(t).annotations['liqo.io/original-name']))]))
     for (const name of plan.pruned) {
-      const twins = inv.remotes.filter((r) => originals.get(r.clusterID)?.has(name))
-      if (twins.length === 0) continue
-      const conditions = Object.fromEntries(
-        twins.map((r) => [r.clusterID, [
-          { type: 'OffloadingRequired', status: 'False', reason: 'ClusterNotSelected', message: 'The remote cluster has not been selected through the ClusterSelector field' },
-          { type: 'Ready', status: 'False', reason: 'Terminating', message: 'The remote namespace is being deleted' },
-        ]]),
-      )
-      out.push({ namespace: name, remoteNamespaceName: '', status: { offloadingPhase: 'Terminating', remoteNamespaceName: '', remoteNamespacesConditions: conditions }, liqoManaged: false, pruned: true })
+      const remoteNamespaceName = plan.prunedRemoteNames[name] ?? ''
+      const status = prunedStatus(remoteNamespaceName, inv, live, home?.offloadings?.get(name), io.now().toISOString())
+      if (status) out.push({ namespace: name, remoteNamespaceName, status, liqoManaged: false, pruned: true })
     }
     return out.sort((a, b) => (a.namespace < b.namespace ? -1 : 1))
   }

@@ -1,5 +1,5 @@
 import type { CompiledNamespace } from '../compile/compile.ts'
-import { type ClusterOutcome, offloadingStatus } from '../compile/predict-status.ts'
+import { type ClusterOutcome, reconcileStatus } from '../compile/predict-status.ts'
 import type { Inventory } from '../model/inventory.ts'
 import type { NamespaceOffloadingStatus, RemoteNamespaceCondition } from '../model/liqo.ts'
 import { canonical } from '../render/to-yaml.ts'
@@ -11,8 +11,11 @@ const md = (o: LiveObject): Record<string, unknown> => (o['metadata'] ?? {}) as 
 
 /**
  * What Liqo's NamespaceMap would say for each remote, read from the live twins (liqotech/liqo@v1.2.0
- * pkg/liqo-controller-manager/offloading/namespacemap-controller): an owned twin is Accepted (Terminating while deleted), someone else's namespace under
- * that name is CreationLoopBackOff, no twin yet is no phase.
+ * pkg/liqo-controller-manager/offloading/namespacemap-controller): a twin of this home namespace (nsoffload's or Liqo's own) is `Accepted` while its
+ * cluster is selected, and `Terminating` while it is being deleted or once its cluster is no
+ * longer selected (Liqo's NamespaceMap controller deletes it then, whether or not `sync
+ * --prune` does it now); someone else's namespace under that name is `CreationLoopBackOff`
+ * for a selected cluster; no twin yet is no phase.
  */
 export function liveOutcomes(
   remoteName: string,
@@ -27,20 +30,16 @@ export function liveOutcomes(
     let phase: ClusterOutcome['phase'] = ''
     if (twin) {
       const owner = twinOwner(twin, inv.home.clusterID, r.clusterID)
-      if (owner) phase = md(twin)['deletionTimestamp'] ? 'Terminating' : 'Accepted'
+      if (owner) phase = requested && !md(twin)['deletionTimestamp'] ? 'Accepted' : 'Terminating'
       else if (requested) phase = 'CreationLoopBackOff'
     } else if (requested && invalidName) phase = 'CreationLoopBackOff'
     return { clusterID: r.clusterID, requested, phase }
   })
 }
 
-/** Liqo's update rule: a condition keeps its lastTransitionTime unless its status or reason changed. */
-function timesFrom(previous: NamespaceOffloadingStatus | undefined, next: NamespaceOffloadingStatus, now: string): (c: string, type: string) => string {
-  return (cluster, type) => {
-    const old = previous?.remoteNamespacesConditions?.[cluster]?.find((x) => x.type === type)
-    const nu = next.remoteNamespacesConditions?.[cluster]?.find((x) => x.type === type)
-    return old && nu && old.status === nu.status && old.reason === nu.reason && old.lastTransitionTime ? old.lastTransitionTime : now
-  }
+const generationOf = (nso: LiveObject | undefined): { generation?: number } => {
+  const g = nso ? md(nso)['generation'] : undefined
+  return typeof g === 'number' ? { generation: g } : {}
 }
 
 /** The status to report and write for a namespace, from the live state after applying. */
@@ -55,10 +54,27 @@ export function namespaceStatus(
   const selected = new Map(ns.clusters.map((c) => [c.clusterID, c.selected]))
   const invalid = ns.clusters.some((c) => c.failure === 'nameTooLong' || c.failure === 'nameInvalid')
   const outcomes = liveOutcomes(ns.remoteNamespaceName, selected, invalid, inv, live)
-  const generation = typeof md(nso ?? {})['generation'] === 'number' ? (md(nso ?? {})['generation'] as number) : undefined
-  const bare = offloadingStatus(ns.remoteNamespaceName, outcomes, { ...(generation !== undefined ? { generation } : {}), deleting })
   const previous = nso?.['status'] as NamespaceOffloadingStatus | undefined
-  return offloadingStatus(ns.remoteNamespaceName, outcomes, { ...(generation !== undefined ? { generation } : {}), deleting, times: timesFrom(previous, bare, now) })
+  return reconcileStatus(previous, ns.remoteNamespaceName, outcomes, { ...generationOf(nso), deleting, now })
+}
+
+/**
+ * The status of a namespace being unoffloaded (`sync --prune`), as Liqo shows it while its
+ * NamespaceOffloading is deleted: phase `Terminating`, a cluster per twin still there
+ * (`OffloadingRequired=False`, `Ready=False Terminating`), and the remote namespace name it
+ * had. `undefined` once no twin is left: Liqo's finalizer then lets the object go.
+ */
+export function prunedStatus(
+  remoteName: string,
+  inv: Inventory,
+  live: ReadonlyMap<string, LiveCluster>,
+  nso: LiveObject | undefined,
+  now: string,
+): NamespaceOffloadingStatus | undefined {
+  const outcomes = liveOutcomes(remoteName, new Map(), false, inv, live)
+  if (!outcomes.some((o) => o.phase !== '')) return undefined
+  const previous = nso?.['status'] as NamespaceOffloadingStatus | undefined
+  return reconcileStatus(previous, remoteName, outcomes, { ...generationOf(nso), deleting: true, now })
 }
 
 /** Status without the times: what "semantically unchanged" compares. */

@@ -12,6 +12,7 @@ import {
   LABEL_REMOTE_CLUSTER_ID,
   LABEL_SCHEDULING_ENABLED,
   MANAGED_BY_VALUE,
+  MAPPING_STRATEGIES,
   type MappingStrategy,
   NSO_KIND,
   TENANT_NAMESPACE_PREFIX,
@@ -56,6 +57,11 @@ export interface SyncPlan {
   readonly findings: readonly Finding[]
   /** Namespaces being unoffloaded (policy gone, `--prune`). */
   readonly pruned: readonly string[]
+  /**
+   * The remote namespace name of each pruned namespace, as Liqo computed it (from its live
+   * NamespaceOffloading's spec, else the name of its twins): the report keeps showing it.
+   */
+  readonly prunedRemoteNames: Readonly<Record<string, string>>
 }
 
 export interface PlanOptions {
@@ -120,7 +126,7 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
   const actions: Action[] = []
   const findings: Finding[] = []
   const twinIndex = new Map<string, Map<string, LiveObject[]>>()
-  if (!home) return { actions, findings, pruned: [] }
+  if (!home) return { actions, findings, pruned: [], prunedRemoteNames: {} }
   const upsert = (cluster: string, namespace: string, step: Step, m: Manifest, liveObj: LiveObject | undefined, after?: LiveObject): void => {
     if (!liveObj) {
       actions.push({ op: 'create', cluster, namespace, step, manifest: m })
@@ -134,8 +140,9 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
     }
   }
   for (const ns of compiled.namespaces) planNamespace(ns)
+  const prunedRemoteNames: Record<string, string> = {}
   const pruned = planOrphans()
-  return { actions, findings, pruned }
+  return { actions, findings, pruned, prunedRemoteNames }
 
   function planNamespace(ns: CompiledNamespace): void {
     const name = ns.policy.namespace
@@ -255,6 +262,7 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
         findings.push({ code: codes.deletionNeedsPrune.code, level: 'warning', cluster: homeID, namespace: ns, object: `namespace/${ns}`, message: `policy removed: would unoffload ${ns} (${what}); run with --prune` })
         continue
       }
+      prunedRemoteNames[ns] = liveRemoteName(ns, nso) ?? twinName(ns) ?? ''
       for (const x of twins) actions.push({ op: 'delete', cluster: x.cluster, namespace: ns, step: 'twins', live: x.t, why: 'prune' })
       if (nso && !deleting(nso)) actions.push({ op: 'delete', cluster: homeID, namespace: ns, step: 'offloading', live: nso, why: 'prune' })
       if (homeNs && isOurs(homeNs) && meta(homeNs).labels[LABEL_SCHEDULING_ENABLED] !== undefined) {
@@ -265,5 +273,26 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
       }
     }
     return opts.prune ? sorted : []
+  }
+
+  /** The name of a twin of ours of a home namespace on any remote, being deleted or not. */
+  function twinName(original: string): string | undefined {
+    for (const r of inv.remotes) {
+      for (const t of live.get(r.clusterID)?.namespaces.values() ?? []) {
+        if (meta(t).annotations[ANNOTATION_ORIGINAL_NAME] === original && isOurs(t) && meta(t).labels[LABEL_REMOTE_CLUSTER_ID] === homeID) return meta(t).name
+      }
+    }
+    return undefined
+  }
+
+  /** The remote name Liqo computes from a live NamespaceOffloading's spec (liqotech/liqo@v1.2.0 pkg/liqo-controller-manager/offloading/namespaceoffloading-controller/status.go, remoteNamespaceName). */
+  function liveRemoteName(ns: string, nso: LiveObject | undefined): string | undefined {
+    if (!nso) return undefined
+    const spec = (nso['spec'] ?? {}) as Record<string, unknown>
+    const given = spec['namespaceMappingStrategy']
+    // Liqo falls back to DefaultName for a strategy it does not know.
+    const strategy: MappingStrategy = MAPPING_STRATEGIES.find((m) => m === given) ?? 'DefaultName'
+    const selectedName = typeof spec['remoteNamespaceName'] === 'string' ? spec['remoteNamespaceName'] : ''
+    return remoteNamespaceName({ namespace: ns, namespaceMappingStrategy: strategy, remoteNamespaceName: selectedName }, homeID)
   }
 }

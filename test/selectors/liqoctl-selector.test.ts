@@ -25,6 +25,20 @@ const ok: [string, unknown][] = [
   ['  a  in ( x , y )  ', { matchExpressions: [{ key: 'a', operator: 'In', values: ['x', 'y'] }] }],
   // The empty string is one empty term, which selects no cluster.
   ['', {}],
+  // apimachinery's parseValues: "()" is the set {""}, and parseIdentifiersList reads empty items
+  // between commas as "" ("(,", ",,", ",)"); liqoctl casts the result verbatim: In [""].
+  ['k in ()', { matchExpressions: [{ key: 'k', operator: 'In', values: [''] }] }],
+  ['k in (,)', { matchExpressions: [{ key: 'k', operator: 'In', values: [''] }] }],
+  ['k in ( , )', { matchExpressions: [{ key: 'k', operator: 'In', values: [''] }] }],
+  ['k notin ()', { matchExpressions: [{ key: 'k', operator: 'NotIn', values: [''] }] }],
+  ['k in (a,)', { matchExpressions: [{ key: 'k', operator: 'In', values: ['', 'a'] }] }],
+  ['k in (,a)', { matchExpressions: [{ key: 'k', operator: 'In', values: ['', 'a'] }] }],
+  ['k in (b,,a)', { matchExpressions: [{ key: 'k', operator: 'In', values: ['', 'a', 'b'] }] }],
+  ['k in (,,a)', { matchExpressions: [{ key: 'k', operator: 'In', values: ['', 'a'] }] }],
+  ['k in (a,,,)', { matchExpressions: [{ key: 'k', operator: 'In', values: ['', 'a'] }] }],
+  // In value position `in` and `notin` are plain values, in key position plain keys.
+  ['k in (in,notin)', { matchExpressions: [{ key: 'k', operator: 'In', values: ['in', 'notin'] }] }],
+  ['in=notin', { matchExpressions: [{ key: 'in', operator: 'In', values: ['notin'] }] }],
 ]
 
 for (const [input, term] of ok) {
@@ -40,13 +54,27 @@ const bad: [string, 'syntax' | 'operator', RegExp][] = [
   ['k>1', 'operator', /^"gt" isn't supported in label selectors$/],
   ['k<1', 'operator', /^"lt" isn't supported in label selectors$/],
   ['k>a', 'syntax', /^couldn't parse the selector string "k>a"/],
-  ['k in ()', 'syntax', /values set can't be empty/],
-  ['k in (a', 'syntax', /^couldn't parse the selector string/],
+  ['k in (a', 'syntax', /^couldn't parse the selector string "k in \(a": unable to parse requirement: found '', expected: ',' or '\)'$/],
+  // Go's parseIdentifiersList consumes ",," and then meets ")" where it wants an identifier.
+  ['k in (,,)', 'syntax', /^couldn't parse the selector string "k in \(,,\)": unable to parse requirement: found '\)', expected: ',', or identifier$/],
+  ['k in (a,,)', 'syntax', /: unable to parse requirement: found '\)', expected: ',', or identifier$/],
+  ['k in (,', 'syntax', /: unable to parse requirement: found '', expected: ',', or identifier$/],
+  ['k in a', 'syntax', /: unable to parse requirement: found 'a' expected: '\('$/],
+  ['k in (=)', 'syntax', /: unable to parse requirement: found '=', expected: ',', '\)' or identifier$/],
+  ['k in (a b)', 'syntax', /: unable to parse requirement: found 'b', expected: ',' or '\)'$/],
+  ['k in (a,b c)', 'syntax', /found 'c', expected: ',' or '\)'$/],
   ['Bad Key=v', 'syntax', /^couldn't parse the selector string/],
-  ['k=v v', 'syntax', /^couldn't parse the selector string/],
+  // Errors after a complete requirement are not wrapped in "unable to parse requirement".
+  ['k=v v', 'syntax', /^couldn't parse the selector string "k=v v": found 'v', expected: ',' or 'end of string'$/],
+  ['k=v,', 'syntax', /^couldn't parse the selector string "k=v,": found '', expected: identifier after ','$/],
+  [',k', 'syntax', /^couldn't parse the selector string ",k": found ',', expected: !, identifier, or 'end of string'$/],
+  ['k v', 'syntax', /: unable to parse requirement: found 'v', expected: in, notin, =, ==, !=, gt, lt$/],
+  ['k in (Bad!,x)', 'syntax', /^couldn't parse the selector string/],
+  ['k in (-a,-b)', 'syntax', /: unable to parse requirement: \[values\[0\]\[k\]: Invalid value: "-a": .*, values\[1\]\[k\]: Invalid value: "-b": /],
+  ['-bad', 'syntax', /: unable to parse requirement: <nil>: Invalid value: "-bad": name part must consist of/],
   ['k=bad value!', 'syntax', /^couldn't parse the selector string/],
   ['k=,', 'syntax', /^couldn't parse the selector string/],
-  ['!k=v', 'syntax', /^couldn't parse the selector string/],
+  ['!k=v', 'syntax', /^couldn't parse the selector string "!k=v": found '=', expected: ',' or 'end of string'$/],
   ['-bad=v', 'syntax', /^couldn't parse the selector string/],
   ['k=' + 'x'.repeat(64), 'syntax', /no more than 63 characters/],
 ]

@@ -1,16 +1,21 @@
 import { diag, type Diagnostic } from '../../diagnostics/diagnostic.ts'
-import { LABEL_MANAGED_BY, LABEL_SCHEDULING_ENABLED } from '../../model/liqo.ts'
+import { LABEL_MANAGED_BY, LABEL_SCHEDULING_ENABLED, SCHEDULING_ENABLED_VALUE } from '../../model/liqo.ts'
 import { labelValue, qualifiedName } from '../../selectors/label-syntax.ts'
 import { KEY_MARKER } from '../../load/parse-yaml.ts'
 import type { PolicyDraft, RuleResult } from './index.ts'
 
-/** Labels that Liqo's controller or nsoffload set on the local Namespace themselves. */
+/** Labels that nsoffload sets on the local Namespace itself. */
 const RESERVED: Readonly<Record<string, string>> = {
-  [LABEL_SCHEDULING_ENABLED]: 'Liqo sets it from podOffloadingStrategy (present exactly when the strategy is not Local)',
   [LABEL_MANAGED_BY]: 'nsoffload marks the objects it owns with it',
 }
 
-/** Extra Namespace labels and annotations are valid Kubernetes metadata and not Liqo's own. */
+/**
+ * Extra Namespace labels and annotations are valid Kubernetes metadata and not nsoffload's own.
+ * `liqo.io/scheduling-enabled: "true"` may be written by hand (Liqo's docs recommend
+ * pre-labelling the namespace) as long as Liqo's controller would keep it: it sets the label to
+ * "true" whatever its value for LocalAndRemote and Remote, and removes a "true" for Local
+ * (liqotech/liqo@v1.2.0 pkg/liqo-controller-manager/offloading/namespaceoffloading-controller/labels.go).
+ */
 export function namespaceMetadataValid(p: PolicyDraft): RuleResult {
   const diagnostics: Diagnostic[] = []
   const base = ['spec', 'namespace']
@@ -18,6 +23,11 @@ export function namespaceMetadataValid(p: PolicyDraft): RuleResult {
     const why = RESERVED[k]
     if (why) {
       diagnostics.push(diag('reservedLabel', `label ${k} cannot be set by hand: ${why}`, p.source.locate([...base, 'labels', k, KEY_MARKER]), { hint: 'remove it' }))
+      continue
+    }
+    if (k === LABEL_SCHEDULING_ENABLED) {
+      const d = schedulingLabel(p, v)
+      if (d) diagnostics.push(d)
       continue
     }
     const ke = qualifiedName(k)
@@ -30,4 +40,25 @@ export function namespaceMetadataValid(p: PolicyDraft): RuleResult {
     if (ke.length > 0) diagnostics.push(diag('invalidLabel', `annotation key "${k}": ${ke.join('; ')}`, p.source.locate([...base, 'annotations', k, KEY_MARKER])))
   }
   return { diagnostics }
+}
+
+/** The scheduling label by hand: fine when it is what Liqo's controller would leave there. */
+function schedulingLabel(p: PolicyDraft, value: string): Diagnostic | undefined {
+  const local = p.podOffloadingStrategy === 'Local'
+  if (!local && value === SCHEDULING_ENABLED_VALUE) return undefined
+  const at = p.source.locate(['spec', 'namespace', 'labels', LABEL_SCHEDULING_ENABLED])
+  const strategy = `podOffloadingStrategy ${p.podOffloadingStrategy}`
+  if (!local) {
+    return diag('schedulingLabelConflict', `label ${LABEL_SCHEDULING_ENABLED}: "${value}" would be overwritten: with ${strategy} Liqo's controller sets it to "${SCHEDULING_ENABLED_VALUE}"`, at, {
+      hint: `write "${SCHEDULING_ENABLED_VALUE}", or leave the label out: nsoffload adds it`,
+    })
+  }
+  if (value === SCHEDULING_ENABLED_VALUE) {
+    return diag('schedulingLabelConflict', `label ${LABEL_SCHEDULING_ENABLED}: "${value}" would be removed: with ${strategy} Liqo's controller removes it (pods are not offloaded)`, at, {
+      hint: 'remove the label, or choose podOffloadingStrategy LocalAndRemote or Remote',
+    })
+  }
+  return diag('schedulingLabelConflict', `label ${LABEL_SCHEDULING_ENABLED}: "${value}" means nothing to Liqo, whose pod webhook only acts on "${SCHEDULING_ENABLED_VALUE}" (and with ${strategy} its controller keeps the namespace without it)`, at, {
+    hint: 'remove the label',
+  })
 }
