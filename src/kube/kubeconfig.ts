@@ -449,7 +449,7 @@ function toConnection(w: { cluster: string; context: string }, c: Credentials, e
   const proxy = proxyFor(server, c.proxyUrl, env)
   if (proxy && proxy.protocol !== 'http:' && proxy.protocol !== 'https:') {
     throw new KubeconfigError(
-      `context "${w.context}": proxy ${redact(proxy.href)} is not supported (nsoffload speaks to HTTP and HTTPS proxies with CONNECT; ${proxy.protocol.replace(/:$/, '')} is not one)`,
+      `proxy ${redact(proxy.href)} is not supported (nsoffload speaks to HTTP and HTTPS proxies with CONNECT; ${proxy.protocol.replace(/:$/, '')} is not one)`,
     )
   }
   const agentOptions = { keepAlive: true, maxSockets: 16 }
