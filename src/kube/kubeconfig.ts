@@ -117,7 +117,10 @@ export async function connect(source: string | KubeconfigSource, wanted: Wanted,
       }
       out.push(toConnection(w, creds, env))
     } catch (e) {
-      if (e instanceof CredentialError || e instanceof KubeconfigError) throw new KubeconfigError(`context "${w.context}": ${e.message}`)
+      // A plugin that fails, a certificate or token file that cannot be read: the user's to fix.
+      if (e instanceof CredentialError || e instanceof KubeconfigError || typeof (e as NodeJS.ErrnoException).code === 'string') {
+        throw new KubeconfigError(`context "${w.context}": ${(e as Error).message.split('\n')[0] ?? ''}`)
+      }
       throw e
     }
   }

@@ -487,6 +487,11 @@ test('tokenFile: read again after a minute, and after a 401', async () => {
   fs.writeFileSync(kc, 'clusters: [{name: p, cluster: {server: "https://a.example"}}]\nusers: [{name: u, user: {tokenFile: rotating-token}}]\ncontexts: [{name: p, context: {cluster: p, user: u}}]\n')
   const [c] = await connect(kc, [{ cluster: 'p', context: 'p' }])
   assert.equal(await c?.auth?.headers(), { Authorization: 'Bearer third' })
+  // A token file that is not there: a kubeconfig error, as kubectl's.
+  fs.writeFileSync(kc, 'clusters: [{name: p, cluster: {server: "https://a.example"}}]\nusers: [{name: u, user: {tokenFile: gone}}]\ncontexts: [{name: p, context: {cluster: p, user: u}}]\n')
+  const e = await connect(kc, [{ cluster: 'p', context: 'p' }]).then(() => undefined, (x: unknown) => x)
+  assert.instance(e, KubeconfigError)
+  assert.match((e as Error).message, /^context "p": ENOENT: no such file or directory, open '.*\/gone'$/)
 })
 
 // ---- what goes to @kubernetes/client-node -------------------------------------------------
