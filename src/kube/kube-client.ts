@@ -135,7 +135,7 @@ export class KubeClient {
       } catch (e) {
         const err = e instanceof KubeError ? e : this.wrap(e, method, path)
         // An expired or revoked token: new credentials, and the request once more with them.
-        if (err.status === 401 && !reauthenticated && this.conn.auth && (await this.conn.auth.refresh(sent.authorization))) {
+        if (err.status === 401 && !reauthenticated && this.conn.auth && (await this.conn.auth.refresh(sent.authorization).catch((x: unknown) => Promise.reject(this.wrap(x, method, path))))) {
           reauthenticated = true
           continue
         }

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { ExecTokenSource, FileTokenSource } from '../../src/kube/credentials.ts'
+import { CredentialError, ExecTokenSource, FileTokenSource } from '../../src/kube/credentials.ts'
 import { type Connection, KubeClient, KubeError } from '../../src/kube/kube-client.ts'
 import { connect, connectWithClient, KubeconfigError, kubeconfigSource, readKubeconfigs } from '../../src/kube/kubeconfig.ts'
 import { noProxyMatches, proxyFromEnv } from '../../src/kube/proxy.ts'
@@ -426,6 +426,23 @@ test('exec plugin: fetched again once its token expires, and after a 401 (the re
     assert.is(plugin.runs(), 4)
     client.close()
   } finally {
+    await s.close()
+  }
+})
+
+test('exec plugin failing when a token is refused mid-run: a KubeError with its message', async () => {
+  const s = await tokenServer()
+  const auth = new ExecTokenSource({ token: 'old', clientCertificateData: undefined, clientKeyData: undefined, expiresAt: undefined }, () =>
+    Promise.reject(new CredentialError('exec plugin of user "bot" (login) exited with 1: session expired, log in again')),
+  )
+  const client = new KubeClient({ cluster: 'p', context: 'p', server: new URL(s.url), headers: {}, auth, agent: new http.Agent() })
+  try {
+    const e = await client.request('GET', '/api').then(() => undefined, (x: unknown) => x)
+    assert.instance(e, KubeError)
+    assert.is((e as KubeError).message, 'GET /api: exec plugin of user "bot" (login) exited with 1: session expired, log in again')
+    assert.is((e as KubeError).transient, false)
+  } finally {
+    client.close()
     await s.close()
   }
 })
