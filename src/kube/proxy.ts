@@ -65,7 +65,8 @@ export function noProxyMatches(noProxy: string, host: string, port: string): boo
       if (list.check(h, ip === 6 ? 'ipv6' : 'ipv4')) return true
       continue
     }
-    // host:port, [v6]:port, or a bare host (a bare IPv6 address has colons but no port).
+    // host:port, [v6]:port, or a bare host (a bare IPv6 address has colons but no port; Go
+    // reads `[v6]` without a port as a name, which matches nothing).
     let phost = p
     let pport = ''
     const m = /^\[([^\]]*)\]:(\d*)$/.exec(p) ?? (isIP(p) === 6 ? null : /^([^:]*):(\d*)$/.exec(p))
@@ -73,7 +74,7 @@ export function noProxyMatches(noProxy: string, host: string, port: string): boo
       if (m[1] === '') continue
       phost = m[1]
       pport = m[2]
-    } else if (p.startsWith('[') && p.endsWith(']')) phost = p.slice(1, -1)
+    }
     if (isIP(phost) !== 0) {
       if (ip !== 0 && sameIP(phost, h) && (pport === '' || pport === port)) return true
       continue

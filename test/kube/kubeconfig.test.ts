@@ -316,7 +316,7 @@ test('HTTPS_PROXY/HTTP_PROXY/NO_PROXY with Go\'s rules (golang.org/x/net/http/ht
     ['https://[2001:db8::52:0:2]', 'direct'],
     ['https://[2001:db8::52:0:2]:6443', 'http://proxy.example:3128/'],
     ['https://[2002:db8:a::123]', 'direct'],
-    ['https://[2001:db8::53]:6443', 'direct'],
+    ['https://[2001:db8::53]:6443', 'http://proxy.example:3128/'],
     ['https://bar.baz:5678', 'direct'],
     ['https://bar.baz', 'http://proxy.example:3128/'],
     // An http:// server uses HTTP_PROXY (lower case accepted), never HTTPS_PROXY.
@@ -330,6 +330,26 @@ test('HTTPS_PROXY/HTTP_PROXY/NO_PROXY with Go\'s rules (golang.org/x/net/http/ht
   assert.is(via('https://api.internal', { HTTP_PROXY: 'http://plain:1' }), 'direct', 'HTTPS servers ignore HTTP_PROXY')
   assert.ok(noProxyMatches('.example.com:6443', 'a.example.com', '6443'))
   assert.not.ok(noProxyMatches('.example.com:6443', 'a.example.com', '443'))
+})
+
+test('HTTPS_PROXY/NO_PROXY: the servers kubectl sends through the proxy are the ones nsoffload does', async () => {
+  if (!kubectlBin) return
+  const proxy = await startConnectProxy(() => '127.0.0.1')
+  const noProxy = 'foobar.com, .barbaz.net, *.example.com, 192.168.1.2:81, 10.0.0.0/30, [2001:db8::52:0:2]:443, bar.baz:5678, [2001:db8::53]'
+  const servers = ['www.foobar.com', 'foofoobar.com', 'barbaz.net', 'www.barbaz.net', 'example.com', 'a.example.com', '192.168.1.2:81', '10.0.0.4', '[2001:db8::52:0:2]', '[2001:db8::53]:6443', 'bar.baz:5678', 'bar.baz']
+  try {
+    const env = { HOME: dir, HTTPS_PROXY: proxy.url.replace('http://', ''), NO_PROXY: noProxy }
+    const f = path.join(dir, 'kubectl-proxy')
+    fs.writeFileSync(f, `clusters: [${servers.map((h, i) => `{name: c${i}, cluster: {server: "https://${h}", insecure-skip-tls-verify: true}}`).join(', ')}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [${servers.map((_, i) => `{name: c${i}, context: {cluster: c${i}, user: u}}`).join(', ')}]\n`)
+    await Promise.all(servers.map((_, i) => kubectl(['--kubeconfig', f, '--context', `c${i}`, '--request-timeout', '3s', 'get', '--raw', '/api'], env)))
+    const norm = (t: string): string => t.replace(/:443$/, '')
+    const theirs = servers.filter((h) => proxy.tunnels.some((t) => norm(t) === h))
+    const ours = servers.filter((h) => proxyFromEnv(new URL(`https://${h}`), env) !== undefined)
+    assert.equal(ours, theirs)
+    assert.equal(ours, ['foofoobar.com', 'barbaz.net', 'example.com', '10.0.0.4', '[2001:db8::53]:6443', 'bar.baz'])
+  } finally {
+    await proxy.close()
+  }
 })
 
 test('proxy-url: a CONNECT tunnel for every connection, loopback servers included; socks5 is a clear error', async () => {
