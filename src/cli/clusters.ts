@@ -31,15 +31,15 @@ export function parseContextMap(values: readonly string[] = []): Map<string, str
  * The Kubernetes client is imported only here, when a command needs a cluster.
  */
 export async function openClusters(host: Host, inv: Inventory, args: ClusterArgs, log: (s: string) => void): Promise<Map<string, KubeClient>> {
-  const [{ connect, kubeconfigPath, KubeconfigError }, { KubeClient }] = await Promise.all([import('../kube/kubeconfig.ts'), import('../kube/kube-client.ts')])
+  const [{ connect, kubeconfigSource, KubeconfigError }, { KubeClient }] = await Promise.all([import('../kube/kubeconfig.ts'), import('../kube/kube-client.ts')])
   const map = parseContextMap(args['context-map'])
   const wanted = [{ clusterID: inv.home.clusterID, context: inv.home.context }, ...inv.remotes].map((c) => ({
     cluster: c.clusterID,
     context: map.get(c.clusterID) ?? c.context ?? c.clusterID,
   }))
-  const file = kubeconfigPath(args.kubeconfig, host.env)
+  const file = kubeconfigSource(args.kubeconfig, host.env)
   try {
-    const conns = await connect(file, wanted)
+    const conns = await connect(file, wanted, { env: host.env })
     return new Map(conns.map((c) => [c.cluster, new KubeClient(c, undefined, log)]))
   } catch (e) {
     if (e instanceof KubeconfigError) throw new UsageError(e.message)

@@ -1,6 +1,7 @@
 import * as http from 'node:http'
 import type * as https from 'node:https'
 import type * as tls from 'node:tls'
+import type { AuthSource } from './credentials.ts'
 import { Transport } from './transport.ts'
 
 /**
@@ -15,10 +16,13 @@ export interface Connection {
   readonly cluster: string
   readonly context: string
   readonly server: URL
-  readonly headers: Readonly<Record<string, string>>
+  /** Impersonation and static credentials; a header of several values (`Impersonate-Group`) is sent once per value. */
+  readonly headers: Readonly<Record<string, string | readonly string[]>>
+  /** Credentials that change during a run (exec plugins, token files): asked before every request, refreshed after a 401. */
+  readonly auth?: AuthSource
   /** HTTP/1.1 connections (when the server does not speak HTTP/2). */
   readonly agent: https.Agent | http.Agent
-  /** The TLS settings the agent has, for HTTP/2 connections; `undefined` for `http://`. */
+  /** The TLS settings the agent has, for HTTP/2 connections; `undefined` for `http://` and through a proxy (HTTP/1.1 over the agent's tunnel). */
   readonly tls?: tls.ConnectionOptions
 }
 
@@ -121,14 +125,21 @@ export class KubeClient {
     // A dry run (`dryRun=All`) changes nothing: it counts as a read.
     const write = method !== 'GET' && opts.query?.['dryRun'] === undefined
     let attempt = 0
+    let reauthenticated = false
     for (;;) {
       attempt++
       if (write) this.counts.writes++
       else this.counts.reads++
+      const sent: { authorization?: string } = {}
       try {
-        return await this.once<T>(method, path, opts)
+        return await this.once<T>(method, path, opts, sent)
       } catch (e) {
         const err = e instanceof KubeError ? e : this.wrap(e, method, path)
+        // An expired or revoked token: new credentials, and the request once more with them.
+        if (err.status === 401 && !reauthenticated && this.conn.auth && (await this.conn.auth.refresh(sent.authorization).catch((x: unknown) => Promise.reject(this.wrap(x, method, path))))) {
+          reauthenticated = true
+          continue
+        }
         if (!err.transient || attempt >= this.retry.attempts) throw err
         this.counts.retries++
         const delay = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.5)
@@ -144,10 +155,12 @@ export class KubeClient {
     return new KubeError(`${method} ${path}: ${code || (e as Error).message}`, 0, code || 'NetworkError', transient)
   }
 
-  private async once<T>(method: string, path: string, opts: RequestOptions): Promise<T> {
+  private async once<T>(method: string, path: string, opts: RequestOptions, sent: { authorization?: string }): Promise<T> {
     const query = Object.entries(opts.query ?? {}).filter((e): e is [string, string] => e[1] !== undefined)
     const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body)
-    const headers: Record<string, string> = { ...this.conn.headers, Accept: 'application/json', 'User-Agent': 'nsoffload' }
+    const auth = this.conn.auth ? await this.conn.auth.headers() : {}
+    if (auth['Authorization'] !== undefined) sent.authorization = auth['Authorization']
+    const headers: Record<string, string | readonly string[]> = { ...this.conn.headers, ...auth, Accept: 'application/json', 'User-Agent': 'nsoffload' }
     if (body !== undefined) {
       headers['Content-Type'] = opts.contentType ?? 'application/json'
       headers['Content-Length'] = String(Buffer.byteLength(body))

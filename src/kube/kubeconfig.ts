@@ -4,53 +4,132 @@ import * as https from 'node:https'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { parse } from 'yaml'
+import { type AuthSource, CredentialError, EXEC_API_VERSIONS, type ExecClusterInfo, type ExecConfig, type ExecCredential, ExecTokenSource, FileTokenSource, runExecPlugin } from './credentials.ts'
 import type { Connection } from './kube-client.ts'
+import { type Env, HttpTunnelAgent, HttpsTunnelAgent, proxyFor, redact } from './proxy.ts'
 
-/** Where the kubeconfig is: `--kubeconfig`, else `KUBECONFIG` (first entry), else `~/.kube/config`. */
-export function kubeconfigPath(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): string {
-  if (flag) return flag
-  const fromEnv = env['KUBECONFIG']?.split(path.delimiter).find((p) => p !== '')
-  return fromEnv ?? path.join(env['HOME'] ?? os.homedir(), '.kube', 'config')
+/**
+ * Kubeconfigs as kubectl reads them (client-go's clientcmd):
+ *
+ * - **Which files**: `--kubeconfig FILE` (must exist), else every file of `KUBECONFIG`
+ *   (`:`-separated, duplicates dropped, missing files ignored), else `~/.kube/config` (ignored
+ *   when missing). Several files are merged: the first file that names a cluster, user or context
+ *   wins it (entries are not merged field by field), `current-context` comes from the first file
+ *   that sets one, relative paths are relative to the file that holds them.
+ * - **Read here** (the fast path: importing `@kubernetes/client-node` costs some 350 ms, a third
+ *   of a `sync` with nothing to do): every field kubectl gives a meaning to, except the ones
+ *   listed next: server, TLS (CA, client certificate, server name, skip-verify), `proxy-url` and
+ *   `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` (proxy.ts), tokens, `tokenFile` (read again as client-go
+ *   does), basic auth, impersonation (`as`, `as-uid`, `as-groups`, `as-user-extra`), and exec
+ *   credential plugins of `client.authentication.k8s.io/v1` and `v1beta1` run without a terminal
+ *   (credentials.ts: tokens fetched again when they expire and after a 401). Fields kubectl does
+ *   not know are ignored, as kubectl ignores them; `extensions`, `namespace`, `disable-compression`
+ *   (nsoffload never asks for compression) change nothing here.
+ * - **Left to `@kubernetes/client-node`** (imported only then): a user this reader does not model
+ *   completely, that is one with an `auth-provider` (oidc, gcp, azure) or an exec plugin with
+ *   `interactiveMode: Always` (it wants a terminal, nsoffload has none; client-node runs it without
+ *   one). Everything but the credential still follows the rules above (files, proxies, the
+ *   impersonation headers client-node does not send).
+ *
+ * `socks5://` proxies are not supported: a clear error says so.
+ */
+
+/** The kubeconfig files to read; `explicit`: one file named by `--kubeconfig`, which must exist. */
+export interface KubeconfigSource {
+  readonly files: readonly string[]
+  readonly explicit: boolean
 }
 
+/** `--kubeconfig`, else `KUBECONFIG` (every file), else `~/.kube/config`. */
+export function kubeconfigSource(flag: string | undefined, env: Env): KubeconfigSource {
+  if (flag) return { files: [flag], explicit: true }
+  const fromEnv = [...new Set((env['KUBECONFIG'] ?? '').split(path.delimiter).filter((p) => p !== ''))]
+  if (fromEnv.length > 0) return { files: fromEnv, explicit: false }
+  return { files: [path.join(env['HOME'] ?? os.homedir(), '.kube', 'config')], explicit: false }
+}
+
+/** The files, for messages: `a` or `a:b`. */
+const describe = (s: KubeconfigSource): string => s.files.join(path.delimiter)
+const asSource = (s: string | KubeconfigSource): KubeconfigSource => (typeof s === 'string' ? { files: [s], explicit: true } : s)
+
 export class KubeconfigError extends Error {}
+
+export interface ConnectOptions {
+  /** For the proxy variables and the environment of exec plugins (default `process.env`). */
+  readonly env?: Env
+}
 
 /** What a connection is made of, whoever read the kubeconfig. */
 interface Credentials {
   readonly server: string
-  readonly headers: Record<string, string>
+  readonly headers: Record<string, string | string[]>
+  readonly auth: AuthSource | undefined
   readonly ca: Buffer | undefined
   readonly cert: Buffer | undefined
   readonly key: Buffer | undefined
   readonly skipTLSVerify: boolean
   readonly tlsServerName: string | undefined
+  readonly proxyUrl: string | undefined
 }
 
-/**
- * Opens connections for the given contexts. A kubeconfig of static credentials (tokens,
- * client certificates, basic auth: what most CI and kind clusters use) is read here, with
- * `@kubernetes/client-node`'s semantics; credential plugins (`exec`, `auth-provider`) are left
- * to `@kubernetes/client-node`, imported only then: importing it costs some 350 ms, a third of
- * a `sync` with nothing to do.
- */
-export async function connect(file: string, wanted: readonly { cluster: string; context: string }[]): Promise<Connection[]> {
+type Wanted = readonly { cluster: string; context: string }[]
+
+/** Opens connections for the given contexts (see the rules above). */
+export async function connect(source: string | KubeconfigSource, wanted: Wanted, options: ConnectOptions = {}): Promise<Connection[]> {
+  const src = asSource(source)
+  const env = options.env ?? process.env
   let kc: Kubeconfig
   try {
-    kc = readKubeconfig(file)
+    kc = readKubeconfigs(src)
   } catch (e) {
-    throw new KubeconfigError(`cannot read kubeconfig ${file}: ${(e as Error).message.split('\n')[0] ?? ''}`)
+    throw new KubeconfigError(`cannot read kubeconfig ${(e as { file?: string }).file ?? describe(src)}: ${(e as Error).message.split('\n')[0] ?? ''}`)
   }
   const resolved = wanted.map((w) => {
-    const ctx = kc.contexts.find((c) => c.name === w.context)
+    const ctx = kc.contexts.get(w.context)
     if (!ctx) {
-      throw new KubeconfigError(`context "${w.context}" (cluster ${w.cluster}) is not in ${file}; contexts there: ${kc.contexts.map((c) => c.name).join(', ') || 'none'}`)
+      throw new KubeconfigError(`context "${w.context}" (cluster ${w.cluster}) is not in ${describe(src)}; contexts there: ${[...kc.contexts.keys()].join(', ') || 'none'}`)
     }
-    const cluster = kc.clusters.find((c) => c.name === ctx.cluster)
+    const cluster = kc.clusters.get(ctx.cluster)
     if (!cluster) throw new KubeconfigError(`context "${w.context}" names no cluster`)
-    return { w, cluster, user: ctx.user === undefined ? undefined : kc.users.find((u) => u.name === ctx.user) }
+    return { w, cluster, user: ctx.user === undefined ? undefined : kc.users.get(ctx.user) }
   })
-  if (resolved.some((r) => r.user?.exec || r.user?.authProvider)) return connectWithClient(file, wanted)
-  return resolved.map(({ w, cluster, user }) => toConnection(w, credentials(cluster, user)))
+  // One plugin run per user, however many contexts share it.
+  const plugins = new Map<string, Promise<{ first: ExecCredential; source: ExecTokenSource }>>()
+  const client = resolved.some((r) => r.user !== undefined && delegated(r.user)) ? await clientNodeConfig(src) : undefined
+  const out: Connection[] = []
+  for (const { w, cluster, user } of resolved) {
+    try {
+      let creds: Credentials
+      if (user !== undefined && delegated(user) && client) creds = await clientNodeCredentials(client, w.context, user)
+      else {
+        const exec = user?.exec
+        let plugin: { first: ExecCredential; source: ExecTokenSource } | undefined
+        if (user !== undefined && exec !== undefined) {
+          const run = (): Promise<ExecCredential> => runExecPlugin(user.name, exec, clusterInfo(cluster, exec), env)
+          let p = plugins.get(user.name)
+          if (!p) {
+            p = run().then((first) => ({ first, source: new ExecTokenSource(first, run) }))
+            plugins.set(user.name, p)
+          }
+          plugin = await p
+        }
+        creds = credentials(cluster, user, plugin)
+      }
+      out.push(toConnection(w, creds, env))
+    } catch (e) {
+      // A plugin that fails, a certificate or token file that cannot be read: the user's to fix.
+      if (e instanceof CredentialError || e instanceof KubeconfigError || typeof (e as NodeJS.ErrnoException).code === 'string') {
+        throw new KubeconfigError(`context "${w.context}": ${(e as Error).message.split('\n')[0] ?? ''}`)
+      }
+      throw e
+    }
+  }
+  return out
+}
+
+/** Users this reader does not model completely: their credentials come from `@kubernetes/client-node`. */
+function delegated(user: KubeconfigUser): boolean {
+  return user.authProvider !== undefined || user.execInteractiveMode === 'Always'
 }
 
 interface KubeconfigCluster {
@@ -60,45 +139,95 @@ interface KubeconfigCluster {
   readonly caData?: string
   readonly skipTLSVerify: boolean
   readonly tlsServerName?: string
+  readonly proxyUrl?: string
+  /** `extensions[client.authentication.k8s.io/exec].extension`, for exec plugins that ask for cluster info. */
+  readonly execConfig?: unknown
+}
+
+interface Impersonation {
+  readonly user?: string
+  readonly uid?: string
+  readonly groups: readonly string[]
+  readonly extra: readonly (readonly [string, readonly string[]])[]
 }
 
 interface KubeconfigUser {
   readonly name: string
   readonly token?: string
+  readonly tokenFile?: string
   readonly certFile?: string
   readonly certData?: string
   readonly keyFile?: string
   readonly keyData?: string
   readonly username?: string
   readonly password?: string
-  readonly impersonate?: string
-  readonly exec?: unknown
+  readonly impersonate: Impersonation
+  readonly exec?: ExecConfig
+  readonly execInteractiveMode?: string
   readonly authProvider?: unknown
 }
 
+interface KubeconfigContext {
+  readonly name: string
+  readonly cluster: string
+  readonly user?: string
+}
+
 interface Kubeconfig {
-  readonly clusters: readonly KubeconfigCluster[]
-  readonly users: readonly KubeconfigUser[]
-  readonly contexts: readonly { readonly name: string; readonly cluster: string; readonly user?: string }[]
+  readonly clusters: ReadonlyMap<string, KubeconfigCluster>
+  readonly users: ReadonlyMap<string, KubeconfigUser>
+  readonly contexts: ReadonlyMap<string, KubeconfigContext>
+  readonly currentContext: string | undefined
 }
 
 type Obj = Record<string, unknown>
-const obj = (v: unknown): Obj => (typeof v === 'object' && v !== null ? (v as Obj) : {})
+const obj = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {})
 const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.map(obj) : [])
 /** A field as client-node tests it: present when truthy (`opt`), or when not null (`given`). */
 const opt = (v: unknown): string | undefined => (v === undefined || v === null || v === '' || v === false || v === 0 ? undefined : String(v))
 const given = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : String(v))
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x) => x !== null && x !== undefined).map(String) : [])
+
+/** The files of a source, merged with kubectl's rules; missing files skipped unless explicit. */
+export function readKubeconfigs(src: KubeconfigSource): Kubeconfig {
+  const clusters = new Map<string, KubeconfigCluster>()
+  const users = new Map<string, KubeconfigUser>()
+  const contexts = new Map<string, KubeconfigContext>()
+  let currentContext: string | undefined
+  for (const file of src.files) {
+    let text: string
+    try {
+      text = fs.readFileSync(file, 'utf8')
+    } catch (e) {
+      if (!src.explicit && (e as NodeJS.ErrnoException).code === 'ENOENT') continue
+      throw Object.assign(e as Error, { file })
+    }
+    let one: Kubeconfig
+    try {
+      one = readKubeconfig(text, file)
+    } catch (e) {
+      throw Object.assign(e as Error, { file })
+    }
+    for (const [k, v] of one.clusters) if (!clusters.has(k)) clusters.set(k, v)
+    for (const [k, v] of one.users) if (!users.has(k)) users.set(k, v)
+    for (const [k, v] of one.contexts) if (!contexts.has(k)) contexts.set(k, v)
+    currentContext ??= one.currentContext
+  }
+  return { clusters, users, contexts, currentContext }
+}
 
 /**
- * Reads a kubeconfig as `@kubernetes/client-node`'s `KubeConfig.loadFromFile` does (config_types.ts):
- * the same required fields and messages, file paths relative to the kubeconfig's folder,
- * `token-file` read at once (relative to the working directory, as there).
+ * One kubeconfig file, with `@kubernetes/client-node`'s required fields and messages
+ * (config_types.ts) and kubectl's path rules: file paths (certificates, keys, `tokenFile`, an
+ * exec command with a `/`) relative to the file's folder. Within a file, the first entry of a
+ * name is the one used.
  */
-function readKubeconfig(file: string): Kubeconfig {
-  const doc = obj(parse(fs.readFileSync(file, 'utf8')))
+function readKubeconfig(text: string, file: string): Kubeconfig {
+  const doc = obj(parse(text))
   const dir = path.dirname(file)
   const abs = (p: string | undefined): string | undefined => (p === undefined || path.isAbsolute(p) ? p : path.join(dir, p))
-  const clusters = list(doc['clusters']).map((e, i): KubeconfigCluster => {
+  const clusters = new Map<string, KubeconfigCluster>()
+  list(doc['clusters']).forEach((e, i) => {
     const c = e['cluster'] === undefined || e['cluster'] === null ? undefined : obj(e['cluster'])
     if (!e['name']) throw new Error(`clusters[${i}].name is missing`)
     if (!c) throw new Error(`clusters[${i}].cluster is missing`)
@@ -106,97 +235,212 @@ function readKubeconfig(file: string): Kubeconfig {
     const caFile = abs(opt(c['certificate-authority']))
     const caData = opt(c['certificate-authority-data'])
     const tlsServerName = opt(c['tls-server-name'])
-    return {
-      name: String(e['name']),
+    const proxyUrl = opt(c['proxy-url'])
+    const execExt = list(c['extensions']).find((x) => x['name'] === 'client.authentication.k8s.io/exec')?.['extension']
+    const name = String(e['name'])
+    if (clusters.has(name)) return
+    clusters.set(name, {
+      name,
       server: String(c['server']).replace(/\/$/, ''),
       ...(caFile !== undefined ? { caFile } : {}),
       ...(caData !== undefined ? { caData } : {}),
       skipTLSVerify: c['insecure-skip-tls-verify'] === true,
       ...(tlsServerName !== undefined ? { tlsServerName } : {}),
-    }
+      ...(proxyUrl !== undefined ? { proxyUrl } : {}),
+      ...(execExt !== undefined ? { execConfig: execExt } : {}),
+    })
   })
-  const users = list(doc['users']).map((e, i): KubeconfigUser => {
+  const users = new Map<string, KubeconfigUser>()
+  list(doc['users']).forEach((e, i) => {
     if (!e['name']) throw new Error(`users[${i}].name is missing`)
+    const name = String(e['name'])
     const u = obj(e['user'])
-    const tokenFile = opt(u['token-file'])
+    const uid = opt(u['as-uid'])
+    const impersonate: Impersonation = {
+      ...(given(u['as']) !== undefined ? { user: String(u['as']) } : {}),
+      ...(uid !== undefined ? { uid } : {}),
+      groups: strings(u['as-groups']),
+      extra: Object.entries(obj(u['as-user-extra'])).map(([k, v]) => [k, strings(v)] as const),
+    }
+    const rawExec = u['exec'] === undefined || u['exec'] === null ? undefined : obj(u['exec'])
+    const exec = rawExec ? readExec(rawExec, i, dir) : undefined
     const fields = {
-      token: opt(u['token']) ?? (tokenFile !== undefined ? fs.readFileSync(tokenFile).toString() : undefined),
+      token: opt(u['token']),
+      tokenFile: abs(opt(u['tokenFile']) ?? opt(u['token-file'])),
       certFile: abs(opt(u['client-certificate'])),
       certData: opt(u['client-certificate-data']),
       keyFile: abs(opt(u['client-key'])),
       keyData: opt(u['client-key-data']),
       username: opt(u['username']),
       password: given(u['password']),
-      impersonate: given(u['as']),
-      exec: u['exec'] ?? undefined,
+      exec: exec?.config,
+      execInteractiveMode: exec?.interactiveMode,
       authProvider: u['auth-provider'] ?? undefined,
     }
-    return { name: String(e['name']), ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) }
+    if (users.has(name)) return
+    users.set(name, { name, impersonate, ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) })
   })
-  const contexts = list(doc['contexts']).map((e, i) => {
+  const contexts = new Map<string, KubeconfigContext>()
+  list(doc['contexts']).forEach((e, i) => {
     const c = e['context'] === undefined || e['context'] === null ? undefined : obj(e['context'])
     if (!e['name']) throw new Error(`contexts[${i}].name is missing`)
     if (!c) throw new Error(`contexts[${i}].context is missing`)
     if (!c['cluster']) throw new Error(`contexts[${i}].context.cluster is missing`)
     const user = opt(c['user'])
-    return { name: String(e['name']), cluster: String(c['cluster']), ...(user !== undefined ? { user } : {}) }
+    const name = String(e['name'])
+    if (!contexts.has(name)) contexts.set(name, { name, cluster: String(c['cluster']), ...(user !== undefined ? { user } : {}) })
   })
-  return { clusters, users, contexts }
+  return { clusters, users, contexts, currentContext: opt(doc['current-context']) }
 }
 
-/** `KubeConfig.applyToHTTPSOptions` for static credentials (no TLS material without a user, as there). */
-function credentials(cluster: KubeconfigCluster, user: KubeconfigUser | undefined): Credentials {
-  const headers: Record<string, string> = {}
-  const bytes = (f: string | undefined, data: string | undefined): Buffer | undefined => (f ? fs.readFileSync(f) : data ? Buffer.from(data, 'base64') : undefined)
-  const ca = user ? bytes(cluster.caFile, cluster.caData) : undefined
-  const cert = user ? bytes(user.certFile, user.certData) : undefined
-  const key = user ? bytes(user.keyFile, user.keyData) : undefined
-  if (user?.impersonate !== undefined) headers['Impersonate-User'] = user.impersonate
-  if (user?.token !== undefined) headers['Authorization'] = `Bearer ${user.token}`
-  if (user?.username !== undefined) headers['Authorization'] = `Basic ${Buffer.from(`${user.username}:${String(user.password)}`).toString('base64')}`
-  return { server: cluster.server, headers, ca, cert, key, skipTLSVerify: cluster.skipTLSVerify, tlsServerName: cluster.tlsServerName }
-}
-
-/** Through `@kubernetes/client-node`: for credential plugins (exec, auth-provider); the reference of `connect` in tests. */
-export async function connectWithClient(file: string, wanted: readonly { cluster: string; context: string }[]): Promise<Connection[]> {
-  const k8s = await import('@kubernetes/client-node')
-  const kc = new k8s.KubeConfig()
-  try {
-    kc.loadFromFile(file)
-  } catch (e) {
-    throw new KubeconfigError(`cannot read kubeconfig ${file}: ${(e as Error).message.split('\n')[0] ?? ''}`)
+/** client-go's checks of an `exec` entry. */
+function readExec(x: Obj, i: number, dir: string): { config: ExecConfig; interactiveMode: string } {
+  const where = `users[${i}].user.exec`
+  const apiVersion = opt(x['apiVersion'])
+  if (apiVersion === undefined || !EXEC_API_VERSIONS.includes(apiVersion)) {
+    throw new Error(`${where}.apiVersion ${JSON.stringify(apiVersion ?? '')} is not supported (${EXEC_API_VERSIONS.join(', ')})`)
   }
-  const out: Connection[] = []
-  for (const w of wanted) {
-    const ctx = kc.getContextObject(w.context)
-    if (!ctx) {
-      throw new KubeconfigError(`context "${w.context}" (cluster ${w.cluster}) is not in ${file}; contexts there: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'}`)
-    }
-    kc.setCurrentContext(w.context)
-    const cluster = kc.getCurrentCluster()
-    if (!cluster) throw new KubeconfigError(`context "${w.context}" names no cluster`)
-    const opts: https.RequestOptions = {}
-    await kc.applyToHTTPSOptions(opts)
-    const headers: Record<string, string> = {}
-    for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k] = v
-    if (opts.auth) headers['Authorization'] = `Basic ${Buffer.from(opts.auth).toString('base64')}`
-    const bytes = (b: unknown): Buffer | undefined => (Buffer.isBuffer(b) ? b : typeof b === 'string' ? Buffer.from(b) : undefined)
-    out.push(
-      toConnection(w, {
-        server: cluster.server,
-        headers,
-        ca: bytes(opts.ca),
-        cert: bytes(opts.cert),
-        key: bytes(opts.key),
-        skipTLSVerify: cluster.skipTLSVerify,
-        tlsServerName: cluster.tlsServerName || undefined,
-      }),
-    )
+  const command = opt(x['command'])
+  if (command === undefined) throw new Error(`${where}.command is missing`)
+  const interactiveMode = opt(x['interactiveMode']) ?? (apiVersion.endsWith('/v1') ? undefined : 'IfAvailable')
+  if (interactiveMode === undefined) throw new Error(`${where}.interactiveMode is required with ${apiVersion}`)
+  if (!['Never', 'IfAvailable', 'Always'].includes(interactiveMode)) throw new Error(`${where}.interactiveMode "${interactiveMode}" is not Never, IfAvailable or Always`)
+  const installHint = opt(x['installHint'])
+  return {
+    interactiveMode,
+    config: {
+      apiVersion,
+      // kubectl: a command with a path separator is relative to the kubeconfig's folder; a bare name is looked up in PATH.
+      command: command.includes('/') && !path.isAbsolute(command) ? path.join(dir, command) : command,
+      args: strings(x['args']),
+      env: list(x['env']).map((e) => ({ name: String(e['name'] ?? ''), value: String(e['value'] ?? '') })),
+      provideClusterInfo: x['provideClusterInfo'] === true,
+      installHint,
+    },
+  }
+}
+
+function clusterInfo(cluster: KubeconfigCluster, exec: ExecConfig): ExecClusterInfo | undefined {
+  if (!exec.provideClusterInfo) return undefined
+  const ca = cluster.caFile !== undefined ? fs.readFileSync(cluster.caFile).toString('base64') : cluster.caData
+  return {
+    server: cluster.server,
+    ...(cluster.tlsServerName !== undefined ? { 'tls-server-name': cluster.tlsServerName } : {}),
+    ...(cluster.skipTLSVerify ? { 'insecure-skip-tls-verify': true } : {}),
+    ...(ca !== undefined ? { 'certificate-authority-data': ca } : {}),
+    ...(cluster.proxyUrl !== undefined ? { 'proxy-url': cluster.proxyUrl } : {}),
+    ...(cluster.execConfig !== undefined ? { config: cluster.execConfig } : {}),
+  }
+}
+
+/** The impersonation headers kubectl sends (client-go's round_trippers.go). */
+export function impersonationHeaders(i: Impersonation): Record<string, string | string[]> {
+  const h: Record<string, string | string[]> = {}
+  if (i.user !== undefined) h['Impersonate-User'] = i.user
+  if (i.uid !== undefined) h['Impersonate-Uid'] = i.uid
+  if (i.groups.length > 0) h['Impersonate-Group'] = [...i.groups]
+  for (const [k, v] of i.extra) if (v.length > 0) h[`Impersonate-Extra-${headerKeyEscape(k)}`] = [...v]
+  return h
+}
+
+/** client-go's `headerKeyEscape`: bytes that are not HTTP token characters, and `%`, percent-encoded. */
+function headerKeyEscape(key: string): string {
+  let out = ''
+  for (const b of Buffer.from(key, 'utf8')) {
+    const c = String.fromCharCode(b)
+    out += /^[A-Za-z0-9!#$&'*+\-.^_`|~]$/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`
   }
   return out
 }
 
-function toConnection(w: { cluster: string; context: string }, c: Credentials): Connection {
+/** `KubeConfig.applyToHTTPSOptions`, plus kubectl's impersonation, token files and exec plugins. */
+function credentials(cluster: KubeconfigCluster, user: KubeconfigUser | undefined, plugin: { first: ExecCredential; source: ExecTokenSource } | undefined): Credentials {
+  const bytes = (f: string | undefined, data: string | undefined): Buffer | undefined => (f ? fs.readFileSync(f) : data ? Buffer.from(data, 'base64') : undefined)
+  // No TLS material without a user, as in client-node.
+  const ca = user ? bytes(cluster.caFile, cluster.caData) : undefined
+  // An exec plugin's certificate is used when the user has none (client-go); from its first run.
+  const first = plugin?.first
+  const cert = user ? (bytes(user.certFile, user.certData) ?? (first?.clientCertificateData !== undefined ? Buffer.from(first.clientCertificateData) : undefined)) : undefined
+  const key = user ? (bytes(user.keyFile, user.keyData) ?? (first?.clientKeyData !== undefined ? Buffer.from(first.clientKeyData) : undefined)) : undefined
+  const headers = user ? impersonationHeaders(user.impersonate) : {}
+  let auth: AuthSource | undefined
+  if (plugin && first?.token !== undefined) auth = plugin.source
+  else if (user?.tokenFile !== undefined) auth = new FileTokenSource(user.tokenFile)
+  else if (user?.token !== undefined) headers['Authorization'] = `Bearer ${user.token}`
+  if (user?.username !== undefined) {
+    headers['Authorization'] = `Basic ${Buffer.from(`${user.username}:${String(user.password)}`).toString('base64')}`
+    auth = undefined
+  }
+  return { server: cluster.server, headers, auth, ca, cert, key, skipTLSVerify: cluster.skipTLSVerify, tlsServerName: cluster.tlsServerName, proxyUrl: cluster.proxyUrl }
+}
+
+type ClientKubeConfig = import('@kubernetes/client-node').KubeConfig
+
+/** A client-node KubeConfig of the same files, merged with kubectl's rules (client-node's own merge throws on a name defined twice). */
+async function clientNodeConfig(src: KubeconfigSource): Promise<ClientKubeConfig> {
+  const k8s = await import('@kubernetes/client-node')
+  const merged = new k8s.KubeConfig()
+  const clusters = new Map<string, ReturnType<ClientKubeConfig['getClusters']>[number]>()
+  const users = new Map<string, ReturnType<ClientKubeConfig['getUsers']>[number]>()
+  const contexts = new Map<string, ReturnType<ClientKubeConfig['getContexts']>[number]>()
+  let currentContext: string | undefined
+  for (const file of src.files) {
+    if (!src.explicit && !fs.existsSync(file)) continue
+    const kc = new k8s.KubeConfig()
+    try {
+      kc.loadFromFile(file)
+    } catch (e) {
+      throw new KubeconfigError(`cannot read kubeconfig ${file}: ${(e as Error).message.split('\n')[0] ?? ''}`)
+    }
+    for (const c of kc.getClusters()) if (!clusters.has(c.name)) clusters.set(c.name, c)
+    for (const u of kc.getUsers()) if (!users.has(u.name)) users.set(u.name, u)
+    for (const c of kc.getContexts()) if (!contexts.has(c.name)) contexts.set(c.name, c)
+    currentContext ||= kc.getCurrentContext() || undefined
+  }
+  merged.loadFromOptions({ clusters: [...clusters.values()], users: [...users.values()], contexts: [...contexts.values()], currentContext: currentContext ?? '' })
+  return merged
+}
+
+/** The connection client-node makes for a context; with kubectl's impersonation headers when we know the user. */
+async function clientNodeCredentials(kc: ClientKubeConfig, context: string, user: KubeconfigUser | undefined): Promise<Credentials> {
+  kc.setCurrentContext(context)
+  const cluster = kc.getCurrentCluster()
+  if (!cluster) throw new KubeconfigError(`context "${context}" names no cluster`)
+  const opts: https.RequestOptions = {}
+  await kc.applyToHTTPSOptions(opts)
+  const headers: Record<string, string | string[]> = user ? impersonationHeaders(user.impersonate) : {}
+  for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k] = v
+  if (opts.auth) headers['Authorization'] = `Basic ${Buffer.from(opts.auth).toString('base64')}`
+  const bytes = (b: unknown): Buffer | undefined => (Buffer.isBuffer(b) ? b : typeof b === 'string' ? Buffer.from(b) : undefined)
+  return {
+    server: cluster.server,
+    headers,
+    auth: undefined,
+    ca: bytes(opts.ca),
+    cert: bytes(opts.cert),
+    key: bytes(opts.key),
+    skipTLSVerify: cluster.skipTLSVerify,
+    tlsServerName: cluster.tlsServerName || undefined,
+    proxyUrl: cluster.proxyUrl || undefined,
+  }
+}
+
+/** Through `@kubernetes/client-node` alone: the reference of `connect` in tests (same files, same merge). */
+export async function connectWithClient(source: string | KubeconfigSource, wanted: Wanted, options: ConnectOptions = {}): Promise<Connection[]> {
+  const src = asSource(source)
+  const kc = await clientNodeConfig(src)
+  const out: Connection[] = []
+  for (const w of wanted) {
+    const ctx = kc.getContextObject(w.context)
+    if (!ctx) {
+      throw new KubeconfigError(`context "${w.context}" (cluster ${w.cluster}) is not in ${describe(src)}; contexts there: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'}`)
+    }
+    out.push(toConnection(w, await clientNodeCredentials(kc, w.context, undefined), options.env ?? process.env))
+  }
+  return out
+}
+
+function toConnection(w: { cluster: string; context: string }, c: Credentials, env: Env): Connection {
   const tlsOptions = {
     ...(c.ca !== undefined ? { ca: c.ca } : {}),
     ...(c.cert !== undefined ? { cert: c.cert } : {}),
@@ -205,7 +449,29 @@ function toConnection(w: { cluster: string; context: string }, c: Credentials): 
     ...(c.tlsServerName ? { servername: c.tlsServerName } : {}),
   }
   const server = new URL(c.server)
-  // A plain-HTTP server (`kubectl proxy`) has no TLS to set up.
-  const agent = server.protocol === 'http:' ? new http.Agent({ keepAlive: true, maxSockets: 16 }) : new https.Agent({ keepAlive: true, maxSockets: 16, ...tlsOptions })
-  return { cluster: w.cluster, context: w.context, server, headers: c.headers, agent, ...(server.protocol === 'https:' ? { tls: tlsOptions } : {}) }
+  const proxy = proxyFor(server, c.proxyUrl, env)
+  if (proxy && proxy.protocol !== 'http:' && proxy.protocol !== 'https:') {
+    throw new KubeconfigError(
+      `proxy ${redact(proxy.href)} is not supported (nsoffload speaks to HTTP and HTTPS proxies with CONNECT; ${proxy.protocol.replace(/:$/, '')} is not one)`,
+    )
+  }
+  const agentOptions = { keepAlive: true, maxSockets: 16 }
+  // A plain-HTTP server (`kubectl proxy`) has no TLS to set up. Through a proxy, every connection
+  // is a CONNECT tunnel made by the agent, so HTTP/1.1 (the transport's HTTP/2 dials directly).
+  const agent = proxy
+    ? server.protocol === 'http:'
+      ? new HttpTunnelAgent(proxy, agentOptions)
+      : new HttpsTunnelAgent(proxy, { ...agentOptions, ...tlsOptions })
+    : server.protocol === 'http:'
+      ? new http.Agent(agentOptions)
+      : new https.Agent({ ...agentOptions, ...tlsOptions })
+  return {
+    cluster: w.cluster,
+    context: w.context,
+    server,
+    headers: c.headers,
+    ...(c.auth !== undefined ? { auth: c.auth } : {}),
+    agent,
+    ...(server.protocol === 'https:' && !proxy ? { tls: tlsOptions } : {}),
+  }
 }

@@ -27,7 +27,7 @@ export interface RawRequest {
   readonly method: string
   /** Path and query. */
   readonly path: string
-  readonly headers: Readonly<Record<string, string>>
+  readonly headers: Readonly<Record<string, string | readonly string[]>>
   readonly body: string | undefined
   readonly timeoutMs: number
 }
@@ -55,14 +55,15 @@ export class Transport {
 
   /** The protocol in use: `undefined` before the first request. */
   async protocol(): Promise<'h1' | 'h2' | undefined> {
-    if (this.target.server.protocol === 'http:') return 'h1'
+    if (this.target.server.protocol === 'http:' || this.target.tls === undefined) return 'h1'
     if (!this.h2) return undefined
     const s = await this.h2.catch(() => undefined)
     return s === undefined ? undefined : s === 'h1' ? 'h1' : 'h2'
   }
 
   async send(req: RawRequest): Promise<RawResponse> {
-    const session = this.target.server.protocol === 'http:' ? 'h1' : await this.session(req.timeoutMs)
+    // No TLS settings for an https server: its connections come from the agent alone (a proxy tunnel).
+    const session = this.target.server.protocol === 'http:' || this.target.tls === undefined ? 'h1' : await this.session(req.timeoutMs)
     return session === 'h1' ? this.sendH1(req) : this.sendH2(session, req)
   }
 
@@ -125,7 +126,7 @@ export class Transport {
   private sendH2(session: http2.ClientHttp2Session, req: RawRequest): Promise<RawResponse> {
     return new Promise((resolve, reject) => {
       const headers: http2.OutgoingHttpHeaders = { ':method': req.method, ':path': req.path }
-      for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = v
+      for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = typeof v === 'string' ? v : [...v]
       const started = (): void => {
         const n = (this.inFlight.get(session) ?? 0) + 1
         this.inFlight.set(session, n)
@@ -171,7 +172,7 @@ export class Transport {
   private sendH1(req: RawRequest): Promise<RawResponse> {
     const mod = this.target.server.protocol === 'http:' ? http : https
     return new Promise((resolve, reject) => {
-      const r = mod.request({ hostname: this.hostname, port: this.port, path: req.path, method: req.method, headers: req.headers, agent: this.target.agent, timeout: req.timeoutMs }, (res) => {
+      const r = mod.request({ hostname: this.hostname, port: this.port, path: req.path, method: req.method, headers: req.headers as http.OutgoingHttpHeaders, agent: this.target.agent, timeout: req.timeoutMs }, (res) => {
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))
         res.on('error', reject)

@@ -20,9 +20,9 @@ for (const args of [['--version'], ['validate'], ['plan'], ['build', '--cluster'
   })
 }
 
-test('nsoffload sync loads it for a credential plugin (so the check above can fail), not for a token', () => {
+test('nsoffload sync loads it for an auth-provider (so the check above can fail), not for a token or an exec plugin', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-kubeconfig-'))
-  // Connecting fails at once either way: the plugin is `false`; the token file lacks a context.
+  // Connecting fails at once every time: the token file is missing, the plugin is `false`, the token file lacks a context.
   const kubeconfig = (user: string, clusters: string[]): string => {
     const file = path.join(dir, `kubeconfig-${user.length}`)
     fs.writeFileSync(
@@ -31,7 +31,8 @@ test('nsoffload sync loads it for a credential plugin (so the check above can fa
     )
     return file
   }
-  assert.ok(client(importsOf(['sync'], kubeconfig('{exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: "false"}}', ['venice', 'florence', 'naples']))))
+  assert.ok(client(importsOf(['sync'], kubeconfig(`{auth-provider: {name: file, config: {tokenFile: ${path.join(dir, 'missing')}}}}`, ['venice', 'florence', 'naples']))))
+  assert.not.ok(client(importsOf(['sync'], kubeconfig('{exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: "false"}}', ['venice', 'florence', 'naples']))))
   assert.not.ok(client(importsOf(['sync'], kubeconfig('{token: t}', ['venice']))))
 })
 

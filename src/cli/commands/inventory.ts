@@ -23,16 +23,16 @@ export function inventoryCommand(ctx: CommandContext): CommandModule<GlobalArgs,
         .option('output', { alias: 'o', type: 'string', describe: 'write the inventory to this file instead of stdout' })
         .example('$0 inventory pull --context venice -o inventory.yaml', 'inventory from venice\'s Liqo virtual nodes') as unknown as Argv<Args>,
     handler: async (args) => {
-      const [{ connect, kubeconfigPath, KubeconfigError }, { KubeClient, KubeError }, { pullInventory }, { toYaml }] = await Promise.all([
+      const [{ connect, kubeconfigSource, KubeconfigError }, { KubeClient, KubeError }, { pullInventory }, { toYaml }] = await Promise.all([
         import('../../kube/kubeconfig.ts'),
         import('../../kube/kube-client.ts'),
         import('../../sync/pull-inventory.ts'),
         import('../../render/to-yaml.ts'),
       ])
-      const file = kubeconfigPath(args.kubeconfig, ctx.host.env)
+      const file = kubeconfigSource(args.kubeconfig, ctx.host.env)
       let doc
       try {
-        const [conn] = await connect(file, [{ cluster: args.context, context: args.context }])
+        const [conn] = await connect(file, [{ cluster: args.context, context: args.context }], { env: ctx.host.env })
         if (!conn) throw new UsageError(`no context ${args.context}`)
         const client = new KubeClient(conn, undefined, (s) => ctx.host.stderr(`${s}\n`))
         try {

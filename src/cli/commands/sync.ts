@@ -26,7 +26,7 @@ export function parseDuration(s: string): number {
 
 export const clusterOptions = <T>(y: Argv<T>): Argv<T & ClusterArgs> =>
   y
-    .option('kubeconfig', { type: 'string', describe: 'kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' })
+    .option('kubeconfig', { type: 'string', describe: 'kubeconfig file (default: the files of $KUBECONFIG, merged as kubectl merges them, else ~/.kube/config)' })
     .option('context-map', { type: 'string', array: true, describe: 'CLUSTER=CONTEXT overrides of the inventory\'s contexts' }) as Argv<T & ClusterArgs>
 
 export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): CommandModule<GlobalArgs, Args> {

@@ -114,6 +114,8 @@ export interface AuditEvent {
   code: number
   /** true when the request carried `dryRun=All`. */
   dryRun: boolean
+  /** Who the request acted as when it impersonated someone (`Impersonate-*` headers). */
+  impersonatedUser?: { username: string; groups: string[]; extra: Record<string, string[]> }
 }
 
 export type AuditWrite = AuditEvent
@@ -986,6 +988,7 @@ function makeEnv(x: {
       const ref = isRecord(raw['objectRef']) ? raw['objectRef'] : {}
       const user = isRecord(raw['user']) ? raw['user'] : {}
       const status = isRecord(raw['responseStatus']) ? raw['responseStatus'] : {}
+      const imp = isRecord(raw['impersonatedUser']) ? raw['impersonatedUser'] : undefined
       const requestURI = str(raw['requestURI'])
       const userAgent = str(raw['userAgent'])
       if (userAgent.startsWith('nsoffload-audit-barrier/')) continue
@@ -1003,6 +1006,15 @@ function makeEnv(x: {
         user: str(user['username']),
         code: typeof status['code'] === 'number' ? status['code'] : 0,
         dryRun: /[?&]dryRun=All(&|$)/.test(requestURI),
+        ...(imp
+          ? {
+              impersonatedUser: {
+                username: str(imp['username']),
+                groups: Array.isArray(imp['groups']) ? imp['groups'].map(String) : [],
+                extra: isRecord(imp['extra']) ? Object.fromEntries(Object.entries(imp['extra']).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : []])) : {},
+              },
+            }
+          : {}),
       })
     }
     return events
@@ -1141,8 +1153,18 @@ function makeEnv(x: {
 // ---------------------------------------------------------------------------------------
 
 export const SHARED_CLUSTERS: readonly string[] = ['venice', 'florence', 'naples']
-/** Extra users of the shared env: `nsoffload` (system:masters) and `nobody` (no RBAC rights). */
-export const SHARED_USERS: readonly UserSpec[] = [{ name: 'nsoffload' }, { name: 'nobody', groups: [] }]
+/**
+ * Extra users of the shared env: `nsoffload` (system:masters), `nobody` (no RBAC rights),
+ * `kcfg-impersonator` (no RBAC rights until a test grants some) and `kcfg-exec-1`, `kcfg-exec-2`
+ * (system:masters: the tokens an exec credential plugin of the kubeconfig e2e test hands out).
+ */
+export const SHARED_USERS: readonly UserSpec[] = [
+  { name: 'nsoffload' },
+  { name: 'nobody', groups: [] },
+  { name: 'kcfg-impersonator', groups: [] },
+  { name: 'kcfg-exec-1' },
+  { name: 'kcfg-exec-2' },
+]
 
 let shared: Promise<ControlPlaneEnv> | undefined
 let sharedStopping = false

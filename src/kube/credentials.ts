@@ -1,0 +1,196 @@
+import { spawn } from 'node:child_process'
+import * as fs from 'node:fs'
+
+/**
+ * Credentials that change while nsoffload runs, as client-go keeps them fresh: an exec plugin's
+ * token is fetched again once its `expirationTimestamp` has passed, and when the server answers
+ * 401 to it; a `tokenFile` is read again when a minute has passed since the last read, and on a
+ * 401. The client asks `headers()` before every request and `refresh()` after a 401
+ * (kube-client.ts), then retries the request once if `refresh()` says it has something new.
+ */
+export interface AuthSource {
+  headers(): Promise<Readonly<Record<string, string>>>
+  /** After a 401 to a request sent with `sent` (its Authorization): true when worth retrying. */
+  refresh(sent: string | undefined): Promise<boolean>
+}
+
+/** An `exec` entry of a kubeconfig user, as nsoffload runs it (kubectl's fields). */
+export interface ExecConfig {
+  readonly apiVersion: string
+  /** Absolute when the kubeconfig gave a path with a separator; else looked up in PATH. */
+  readonly command: string
+  readonly args: readonly string[]
+  readonly env: readonly { readonly name: string; readonly value: string }[]
+  readonly provideClusterInfo: boolean
+  readonly installHint: string | undefined
+}
+
+/** What `spec.cluster` of the ExecCredential holds when the plugin asks for it (`provideClusterInfo`). */
+export interface ExecClusterInfo {
+  readonly server: string
+  readonly 'tls-server-name'?: string
+  readonly 'insecure-skip-tls-verify'?: boolean
+  readonly 'certificate-authority-data'?: string
+  readonly 'proxy-url'?: string
+  readonly config?: unknown
+}
+
+export const EXEC_API_VERSIONS: readonly string[] = ['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1']
+
+export interface ExecCredential {
+  readonly token: string | undefined
+  readonly clientCertificateData: string | undefined
+  readonly clientKeyData: string | undefined
+  /** ms since the epoch; `undefined`: valid until the server says otherwise. */
+  readonly expiresAt: number | undefined
+}
+
+export class CredentialError extends Error {}
+
+/** Runs the plugin once (stdin closed: nsoffload is not interactive) and reads its ExecCredential. */
+export function runExecPlugin(user: string, exec: ExecConfig, cluster: ExecClusterInfo | undefined, baseEnv: Readonly<Record<string, string | undefined>>): Promise<ExecCredential> {
+  const info = {
+    apiVersion: exec.apiVersion,
+    kind: 'ExecCredential',
+    spec: { interactive: false, ...(exec.provideClusterInfo && cluster ? { cluster } : {}) },
+  }
+  const env: Record<string, string> = {}
+  for (const [k, v] of Object.entries(baseEnv)) if (v !== undefined) env[k] = v
+  for (const e of exec.env) env[e.name] = e.value
+  env['KUBERNETES_EXEC_INFO'] = JSON.stringify(info)
+  const what = `exec plugin of user "${user}" (${exec.command})`
+  return new Promise((resolve, reject) => {
+    const child = spawn(exec.command, [...exec.args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const out: Buffer[] = []
+    const err: Buffer[] = []
+    child.stdout.on('data', (c: Buffer) => out.push(c))
+    child.stderr.on('data', (c: Buffer) => err.push(c))
+    child.once('error', (e: NodeJS.ErrnoException) => {
+      const hint = e.code === 'ENOENT' && exec.installHint ? `; ${exec.installHint.trim()}` : ''
+      reject(new CredentialError(`${what} cannot run: ${e.code ?? e.message}${hint}`))
+    })
+    child.once('close', (code) => {
+      if (code !== 0) {
+        // The plugin's own message (a login prompt, an expired session), never its output.
+        const msg = Buffer.concat(err).toString('utf8').trim().split('\n').slice(-3).join(' ')
+        reject(new CredentialError(`${what} exited with ${String(code)}${msg ? `: ${msg}` : ''}`))
+        return
+      }
+      try {
+        resolve(readCredential(Buffer.concat(out).toString('utf8'), exec.apiVersion))
+      } catch (e) {
+        reject(new CredentialError(`${what}: ${(e as Error).message}`))
+      }
+    })
+  })
+}
+
+/** client-go's checks of a plugin's answer. */
+export function readCredential(text: string, apiVersion: string): ExecCredential {
+  let doc: unknown
+  try {
+    doc = JSON.parse(text)
+  } catch {
+    throw new Error('its output is not an ExecCredential (not JSON)')
+  }
+  const o = (typeof doc === 'object' && doc !== null ? doc : {}) as Record<string, unknown>
+  if (o['kind'] !== 'ExecCredential') throw new Error('its output is not an ExecCredential')
+  if (o['apiVersion'] !== apiVersion) throw new Error(`it answered apiVersion ${JSON.stringify(o['apiVersion'])}, the kubeconfig asks for ${apiVersion}`)
+  const s = (typeof o['status'] === 'object' && o['status'] !== null ? o['status'] : undefined) as Record<string, unknown> | undefined
+  if (!s) throw new Error('its ExecCredential has no status')
+  const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
+  const token = str(s['token'])
+  const cert = str(s['clientCertificateData'])
+  const key = str(s['clientKeyData'])
+  if ((cert === undefined) !== (key === undefined)) throw new Error('its ExecCredential has a client certificate without a key, or a key without a certificate')
+  if (token === undefined && cert === undefined) throw new Error('its ExecCredential has neither a token nor a client certificate')
+  const ts = str(s['expirationTimestamp'])
+  const expiresAt = ts === undefined ? undefined : Date.parse(ts)
+  if (expiresAt !== undefined && Number.isNaN(expiresAt)) throw new Error(`its expirationTimestamp ${JSON.stringify(ts)} is not a time`)
+  return { token, clientCertificateData: cert, clientKeyData: key, expiresAt }
+}
+
+/**
+ * An exec plugin's token: fetched again once expired, or after a 401 to the current one. Calls
+ * that arrive while the plugin runs wait for that run: one run for any number of requests.
+ */
+export class ExecTokenSource implements AuthSource {
+  private current: ExecCredential
+  private running: Promise<ExecCredential> | undefined
+  private readonly run: () => Promise<ExecCredential>
+  private readonly now: () => number
+  /** How many times the plugin ran (the first run included). */
+  runs = 1
+
+  constructor(first: ExecCredential, run: () => Promise<ExecCredential>, now: () => number = Date.now) {
+    this.current = first
+    this.run = run
+    this.now = now
+  }
+
+  async headers(): Promise<Readonly<Record<string, string>>> {
+    const c = this.current.expiresAt !== undefined && this.now() > this.current.expiresAt ? await this.again() : this.current
+    return c.token === undefined ? {} : { Authorization: `Bearer ${c.token}` }
+  }
+
+  async refresh(sent: string | undefined): Promise<boolean> {
+    const before = this.current.token === undefined ? undefined : `Bearer ${this.current.token}`
+    // Another request already got a new token after its own 401: retry with that one.
+    if (sent !== before) return true
+    const c = await this.again()
+    return c.token !== undefined && `Bearer ${c.token}` !== sent
+  }
+
+  private again(): Promise<ExecCredential> {
+    this.running ??= this.run().then(
+      (c) => {
+        this.runs++
+        this.current = c
+        this.running = undefined
+        return c
+      },
+      (e: unknown) => {
+        this.running = undefined
+        throw e
+      },
+    )
+    return this.running
+  }
+}
+
+/** client-go's cached token file: read again when a minute has passed, or after a 401. */
+export class FileTokenSource implements AuthSource {
+  private token: string
+  private readAt: number
+  private readonly file: string
+  private readonly now: () => number
+
+  constructor(file: string, now: () => number = Date.now) {
+    this.file = file
+    this.now = now
+    this.token = readTokenFile(file)
+    this.readAt = now()
+  }
+
+  headers(): Promise<Readonly<Record<string, string>>> {
+    if (this.now() - this.readAt > 60_000) this.reread()
+    return Promise.resolve(this.token === '' ? {} : { Authorization: `Bearer ${this.token}` })
+  }
+
+  refresh(sent: string | undefined): Promise<boolean> {
+    this.reread()
+    return Promise.resolve(this.token !== '' && `Bearer ${this.token}` !== sent)
+  }
+
+  private reread(): void {
+    // A file that cannot be read now keeps the last token (client-go does the same).
+    try {
+      this.token = readTokenFile(this.file)
+    } catch {
+      /* keep the last token */
+    }
+    this.readAt = this.now()
+  }
+}
+
+export const readTokenFile = (file: string): string => fs.readFileSync(file, 'utf8').trim()
