@@ -56,13 +56,82 @@ test('build -o replaces its own folders and removes those of clusters gone from 
   fs.writeFileSync(path.join(cwd, 'inventory.yaml'), inv.replace(/    - clusterID: florence\n      context: florence\n      labels:\n        topology.liqo.io\/region: center\n/, ''))
   fs.mkdirSync(path.join(cwd, 'out', 'notes'))
   fs.writeFileSync(path.join(cwd, 'out', 'notes', 'README'), 'mine\n')
-  const r = await runCli(['build', '-o', 'out'], cwd)
+  const refused = await runCli(['build', '-o', 'out'], cwd)
+  assert.is(refused.code, 2, 'out/ now holds a folder nsoffload did not write')
+  assert.match(refused.stderr, /^nsoffload: out: holds files nsoffload did not write \("notes"\); .*--allow-other-files/m)
+  assert.ok(listTree(path.join(cwd, 'out')).includes('venice/stale.yaml'), 'nothing changed')
+  const r = await runCli(['build', '-o', 'out', '--allow-other-files'], cwd)
   assert.is(r.code, 0, r.stderr)
   const files = listTree(path.join(cwd, 'out'))
   assert.not.ok(files.includes('venice/stale.yaml'))
   assert.not.ok(files.some((f) => f.startsWith('florence/')), 'florence was ours and is gone')
   assert.ok(files.includes('notes/README'), 'a folder nsoffload did not write stays')
   assert.not.ok(files.some((f) => f.includes('nsoffload-tmp')))
+})
+
+test('build -o without a value, or build without -o and --cluster: exit 2 naming the options, nothing written', async () => {
+  const cwd = example()
+  const before = listTree(cwd)
+  for (const args of [['build', '-o'], ['build', '--output='], ['build', '-o', ''], ['build', '-o', '--strict']]) {
+    const r = await runCli(args, cwd)
+    assert.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
+    assert.is(r.stderr, 'nsoffload: -o needs a folder: -o DIR, e.g. -o out\n', args.join(' '))
+    assert.equal(listTree(cwd), before, `${args.join(' ')} wrote nothing`)
+  }
+  const r = await runCli(['build'], cwd)
+  assert.is(r.code, 2)
+  assert.is(r.stderr, 'nsoffload: build needs -o DIR (a folder per cluster) or --cluster ID (one cluster on stdout)\n')
+  assert.equal(listTree(cwd), before)
+})
+
+test('build -o refuses the project folder and folders holding other files, unless --allow-other-files; nothing of the user is lost', async () => {
+  const cwd = example()
+  fs.mkdirSync(path.join(cwd, '.git'))
+  fs.writeFileSync(path.join(cwd, '.git', 'HEAD'), 'ref: refs/heads/main\n')
+  fs.writeFileSync(path.join(cwd, 'README.md'), '# mine\n')
+  const before = listTree(cwd)
+  for (const out of ['.', './', cwd]) {
+    const r = await runCli(['build', '-o', out], cwd)
+    assert.is(r.code, 2, r.stderr)
+    assert.match(r.stderr, /is a project folder \(it holds \.git\/, inventory\.yaml, policies\/\); refusing to write cluster folders there: give -o a folder of its own \(e\.g\. -o out\), or add --allow-other-files/)
+    assert.equal(listTree(cwd), before, 'nothing written')
+  }
+  // A folder with someone's files, and the folder above the project.
+  fs.mkdirSync(path.join(cwd, 'docs'))
+  fs.writeFileSync(path.join(cwd, 'docs', 'notes.md'), 'mine\n')
+  const docs = await runCli(['build', '-o', 'docs'], cwd)
+  assert.is(docs.code, 2)
+  assert.match(docs.stderr, /^nsoffload: docs: holds files nsoffload did not write \("notes\.md"\)/m)
+  assert.equal(listTree(path.join(cwd, 'docs')), ['notes.md'])
+  const up = await runCli(['build', '-o', '..'], path.join(cwd, 'policies'))
+  assert.is(up.code, 2)
+  // Asked for: cluster folders beside the user's files, which stay as they were.
+  const ok = await runCli(['build', '-o', '.', '--allow-other-files'], cwd)
+  assert.is(ok.code, 0, ok.stderr)
+  assert.match(ok.stderr, /^wrote venice\/ \(\d+ objects\)$/m)
+  const after = listTree(cwd)
+  for (const f of before) assert.ok(after.includes(f), `${f} kept`)
+  assert.is(fs.readFileSync(path.join(cwd, 'README.md'), 'utf8'), '# mine\n')
+  // The next run, with a cluster gone from the inventory, removes only that cluster's folder.
+  const inv = fs.readFileSync(path.join(cwd, 'inventory.yaml'), 'utf8')
+  fs.writeFileSync(path.join(cwd, 'inventory.yaml'), inv.replace(/    - clusterID: florence\n      context: florence\n      labels:\n        topology.liqo.io\/region: center\n/, ''))
+  const again = await runCli(['build', '-o', '.', '--allow-other-files'], cwd)
+  assert.is(again.code, 0, again.stderr)
+  const last = listTree(cwd)
+  assert.not.ok(last.some((f) => f.startsWith('florence/')), 'florence was written by nsoffload and is gone')
+  for (const f of before) assert.ok(last.includes(f), `${f} kept`)
+  assert.ok(last.includes('docs/notes.md') && last.includes('venice/kustomization.yaml'))
+})
+
+test('build -o refuses a folder inside the policies folder (read as policies on the next run)', async () => {
+  const cwd = example()
+  const before = listTree(cwd)
+  for (const [args, shown] of [[['-o', 'policies/out'], 'policies/out'], [['-o', 'policies'], 'policies'], [['-p', 'policies', '-o', 'policies/x/y'], 'policies/x/y']] as const) {
+    const r = await runCli(['build', ...args], cwd)
+    assert.is(r.code, 2, r.stderr)
+    assert.ok(r.stderr.includes(`\nnsoffload: ${shown}: is inside the policies folder policies, whose subfolders are read as policies`), r.stderr)
+  }
+  assert.equal(listTree(cwd), before)
 })
 
 test('build -o into a place it cannot write says so: exit 2, no stack trace, nothing half-written', async () => {
