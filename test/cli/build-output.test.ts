@@ -206,14 +206,42 @@ test('usage errors are exit 2 without a stack trace', async () => {
   }
 })
 
-test('validate without an inventory still checks the policies', async () => {
+test('validate without an inventory checks the policies and says loudly that the clusters were not checked', async () => {
   const cwd = example()
   fs.rmSync(path.join(cwd, 'inventory.yaml'))
   const r = await runCli(['validate'], cwd)
   assert.is(r.code, 0, r.stderr)
-  assert.match(r.stderr, /valid: 1 policy/)
-  const plan = await runCli(['plan'], cwd)
-  assert.is(plan.code, 2, 'plan needs the inventory')
+  assert.ok(r.stdout.startsWith(`nsoffload: warning NSO3046: no inventory (inventory.yaml does not exist in ${cwd}): cluster selection, remote namespace names and workload placement were not checked\n`), r.stdout)
+  assert.match(r.stdout, /hint: give the inventory with -i FILE, or --no-inventory to check the policies alone/)
+  const strict = await runCli(['validate', '--strict'], cwd)
+  assert.is(strict.code, 1, '--strict fails without an inventory')
+  assert.match(strict.stdout, /error NSO3046/)
+  for (const f of ['json', 'junit', 'sarif', 'github']) {
+    const o = await runCli(['validate', '--format', f], cwd)
+    assert.is(o.code, 0, f)
+    assert.ok(o.stdout.includes('NSO3046'), `${f}: ${o.stdout}`)
+  }
+  // Waived explicitly: the policies alone, without a word, even with --strict.
+  for (const args of [['validate', '--no-inventory'], ['validate', '--no-inventory', '--strict']]) {
+    const w = await runCli(args, cwd)
+    assert.is(w.code, 0, w.stderr)
+    assert.is(w.stdout, '')
+    assert.not.match(w.stderr, /NSO3046|warning/)
+  }
+  const both = await runCli(['validate', '--no-inventory', '-i', 'inventory.yaml'], cwd)
+  assert.is(both.code, 2)
+  assert.is(both.stderr, 'nsoffload: --no-inventory and -i exclude each other\n')
+  const missing = await runCli(['validate', '-i', 'nope.yaml'], cwd)
+  assert.is(missing.code, 2, 'an explicit -i that does not exist')
+  assert.is(missing.stderr, 'nsoffload: nope.yaml: no such file (the cluster inventory given with -i)\n')
+  for (const cmd of ['plan', 'build --cluster venice', 'diff', 'sync', 'status']) {
+    const plan = await runCli(cmd.split(' '), cwd)
+    assert.is(plan.code, 2, `${cmd} needs the inventory`)
+    assert.is(plan.stderr, `nsoffload: inventory.yaml: no such file in ${cwd} (the cluster inventory): run nsoffload from the folder that holds it, or give -i FILE\n`, cmd)
+    const waived = await runCli([...cmd.split(' '), '--no-inventory'], cwd)
+    assert.is(waived.code, 2)
+    assert.match(waived.stderr, /^nsoffload: --no-inventory: this command needs the cluster inventory \(only validate checks policies without one\)\n$/)
+  }
 })
 
 test('the built binary runs (bin/nsoffload.js over the bundle in dist/) and says what the sources say', async () => {
