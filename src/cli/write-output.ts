@@ -27,6 +27,32 @@ export interface OutputOptions {
 const PROJECT_MARKERS = ['policies', 'inventory.yaml', '.git']
 
 /**
+ * What `build -o` checks before compiling: the output folder is a folder (or absent), not
+ * inside a policies folder, and, unless `allowOtherFiles`, holds only what nsoffload wrote
+ * (its cluster folders and temporary folders): never the project folder or the user's files.
+ */
+export function checkOutputFolder(host: Host, outDir: string, opts: OutputOptions = {}): void {
+  const root = path.resolve(host.cwd, outDir)
+  const st = host.stat(root)
+  if (st && !st.dir) throw new UsageError(`${outDir}: exists and is not a folder`)
+  for (const input of opts.inputs ?? []) {
+    const abs = path.resolve(host.cwd, input)
+    const rel = path.relative(abs, root)
+    if (host.stat(abs)?.dir && !rel.startsWith('..') && !path.isAbsolute(rel)) {
+      throw new UsageError(`${outDir}: is inside the policies folder ${input}, whose subfolders are read as policies; give -o a folder outside it, e.g. -o out`)
+    }
+  }
+  if (!st || opts.allowOtherFiles) return
+  const entries = host.readDir(root)
+  const others = entries.filter((e) => !(e.dir && (e.name.endsWith(TMP_SUFFIX) || ours(host, path.join(root, e.name))))).map((e) => e.name).sort()
+  if (others.length === 0) return
+  const markers = entries.filter((e) => PROJECT_MARKERS.includes(e.name)).map((e) => (e.dir ? `${e.name}/` : e.name)).sort()
+  const shown = others.slice(0, 3).map((n) => `"${n}"`).join(', ') + (others.length > 3 ? ` and ${others.length - 3} more` : '')
+  const what = markers.length > 0 ? `is a project folder (it holds ${markers.join(', ')})` : `holds files nsoffload did not write (${shown})`
+  throw new UsageError(`${outDir}: ${what}; refusing to write cluster folders there: give -o a folder of its own (e.g. -o out), or add --allow-other-files to write beside them (they are left alone)`)
+}
+
+/**
  * Writes `outDir/<clusterID>/…` for every cluster. Checks everything before writing anything:
  * the output folder holds only what nsoffload wrote (cluster folders with its generated
  * header), unless `allowOtherFiles`; it is never inside a policies folder (the next run would
@@ -45,16 +71,9 @@ export async function writeClusterFolders(
   clusters: ReadonlyMap<string, () => readonly OutputFile[]>,
   opts: OutputOptions = {},
 ): Promise<void> {
+  checkOutputFolder(host, outDir, opts)
   const root = path.resolve(host.cwd, outDir)
   const st = host.stat(root)
-  if (st && !st.dir) throw new UsageError(`${outDir}: exists and is not a folder`)
-  for (const input of opts.inputs ?? []) {
-    const abs = path.resolve(host.cwd, input)
-    const rel = path.relative(abs, root)
-    if (host.stat(abs)?.dir && !rel.startsWith('..') && !path.isAbsolute(rel)) {
-      throw new UsageError(`${outDir}: is inside the policies folder ${input}, whose subfolders are read as policies; give -o a folder outside it, e.g. -o out`)
-    }
-  }
   for (const id of clusters.keys()) {
     const dir = path.join(root, id)
     if (host.stat(dir) && !ours(host, dir)) {
@@ -62,16 +81,6 @@ export async function writeClusterFolders(
     }
   }
   const entries = st ? host.readDir(root) : []
-  const isOurs = (e: { name: string; dir: boolean }): boolean => e.dir && (e.name.endsWith(TMP_SUFFIX) || ours(host, path.join(root, e.name)))
-  if (!opts.allowOtherFiles) {
-    const others = entries.filter((e) => !isOurs(e)).map((e) => e.name).sort()
-    if (others.length > 0) {
-      const markers = entries.filter((e) => PROJECT_MARKERS.includes(e.name)).map((e) => (e.dir ? `${e.name}/` : e.name)).sort()
-      const shown = others.slice(0, 3).map((n) => `"${n}"`).join(', ') + (others.length > 3 ? ` and ${others.length - 3} more` : '')
-      const what = markers.length > 0 ? `is a project folder (it holds ${markers.join(', ')})` : `holds files nsoffload did not write (${shown})`
-      throw new UsageError(`${outDir}: ${what}; refusing to write cluster folders there: give -o a folder of its own (e.g. -o out), or add --allow-other-files to write beside them (they are left alone)`)
-    }
-  }
   const stale = entries.filter((e) => e.dir && !clusters.has(e.name) && !e.name.endsWith(TMP_SUFFIX) && ours(host, path.join(root, e.name)))
   try {
     host.mkdir(root)

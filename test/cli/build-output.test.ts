@@ -44,7 +44,12 @@ test('build -o never overwrites a folder it did not write, and writes nothing th
   fs.writeFileSync(path.join(cwd, 'out', 'naples', 'precious.yaml'), 'keep: me\n')
   const r = await runCli(['build', '-o', 'out'], cwd)
   assert.is(r.code, 2)
-  assert.match(r.stderr, /out\/naples: exists and was not written by nsoffload/)
+  assert.is(r.stderr.split('\n')[0], 'nsoffload: out: holds files nsoffload did not write ("naples"); refusing to write cluster folders there: give -o a folder of its own (e.g. -o out), or add --allow-other-files to write beside them (they are left alone)')
+  assert.equal(listTree(path.join(cwd, 'out')), ['naples/precious.yaml'])
+  // Beside other files, a folder named after a cluster is still never overwritten.
+  const beside = await runCli(['build', '-o', 'out', '--allow-other-files'], cwd)
+  assert.is(beside.code, 2)
+  assert.match(beside.stderr, /^nsoffload: out\/naples: exists and was not written by nsoffload; refusing to overwrite it$/m)
   assert.equal(listTree(path.join(cwd, 'out')), ['naples/precious.yaml'])
 })
 
@@ -93,7 +98,7 @@ test('build -o refuses the project folder and folders holding other files, unles
   for (const out of ['.', './', cwd]) {
     const r = await runCli(['build', '-o', out], cwd)
     assert.is(r.code, 2, r.stderr)
-    assert.match(r.stderr, /is a project folder \(it holds \.git\/, inventory\.yaml, policies\/\); refusing to write cluster folders there: give -o a folder of its own \(e\.g\. -o out\), or add --allow-other-files/)
+    assert.is(r.stderr, `nsoffload: ${out}: is a project folder (it holds .git/, inventory.yaml, policies/); refusing to write cluster folders there: give -o a folder of its own (e.g. -o out), or add --allow-other-files to write beside them (they are left alone)\n`, 'the refusal comes alone, before compiling')
     assert.equal(listTree(cwd), before, 'nothing written')
   }
   // A folder with someone's files, and the folder above the project.
@@ -129,7 +134,7 @@ test('build -o refuses a folder inside the policies folder (read as policies on 
   for (const [args, shown] of [[['-o', 'policies/out'], 'policies/out'], [['-o', 'policies'], 'policies'], [['-p', 'policies', '-o', 'policies/x/y'], 'policies/x/y']] as const) {
     const r = await runCli(['build', ...args], cwd)
     assert.is(r.code, 2, r.stderr)
-    assert.ok(r.stderr.includes(`\nnsoffload: ${shown}: is inside the policies folder policies, whose subfolders are read as policies`), r.stderr)
+    assert.is(r.stderr, `nsoffload: ${shown}: is inside the policies folder policies, whose subfolders are read as policies; give -o a folder outside it, e.g. -o out\n`)
   }
   assert.equal(listTree(cwd), before)
 })

@@ -7,7 +7,7 @@ import { closest } from '../../validate/suggest.ts'
 import { ExitCode, UsageError } from '../exit-codes.ts'
 import { type CommandContext, type GlobalArgs, inputOptions, reportToStderr } from '../context.ts'
 import { loadProject } from '../project.ts'
-import { writeClusterFolders } from '../write-output.ts'
+import { checkOutputFolder, writeClusterFolders } from '../write-output.ts'
 
 interface Args extends GlobalArgs {
   readonly output?: string
@@ -39,6 +39,9 @@ export function buildCommand(ctx: CommandContext, rawArgv: readonly string[]): C
         .example('$0 build --cluster venice --sync-waves', 'for Argo CD: namespace and NamespaceOffloading before workloads') as Argv<Args>,
     handler: async (args) => {
       const opts = inputOptions(args, rawArgv)
+      const output = { allowOtherFiles: args['allow-other-files'], inputs: opts.policies }
+      // The output folder is checked before anything is compiled: a refusal comes first and alone.
+      if (args.output !== undefined) checkOutputFolder(ctx.host, args.output, output)
       const project = loadProject(ctx.host, opts, true)
       const { compiled } = project
       const waves = args['sync-waves'] ? withSyncWaves : <T>(ms: T): T => ms
@@ -60,7 +63,7 @@ export function buildCommand(ctx: CommandContext, rawArgv: readonly string[]): C
       }
       const folders = new Map<string, () => OutputFile[]>([...compiled.clusters].map(([id, ms]) => [id, () => clusterFiles(waves(ms))]))
       const out = args.output ?? 'out'
-      await writeClusterFolders(ctx.host, out, folders, { allowOtherFiles: args['allow-other-files'], inputs: [...opts.policies, opts.inventory] })
+      await writeClusterFolders(ctx.host, out, folders, output)
       const summary = [...folders.keys()].map((id) => ({ clusterID: id, path: path.posix.join(out.split(path.sep).join('/'), id), objects: compiled.clusters.get(id)?.length ?? 0 }))
       if (args.format === 'json') ctx.host.stdout(JSON.stringify({ clusters: summary }, null, 2) + '\n')
       else for (const s of summary) ctx.host.stderr(`wrote ${s.path}/ (${s.objects} object${s.objects === 1 ? '' : 's'})\n`)
