@@ -83,6 +83,9 @@ test('build -o without a value, or build without -o and --cluster: exit 2 naming
     assert.is(r.stderr, 'nsoffload: -o needs a folder: -o DIR, e.g. -o out\n', args.join(' '))
     assert.equal(listTree(cwd), before, `${args.join(' ')} wrote nothing`)
   }
+  const twice = await runCli(['build', '-o', 'a', '-o', 'b'], cwd)
+  assert.is(twice.code, 2)
+  assert.is(twice.stderr, 'nsoffload: -o given more than once: give one folder\n')
   const r = await runCli(['build'], cwd)
   assert.is(r.code, 2)
   assert.is(r.stderr, 'nsoffload: build needs -o DIR (a folder per cluster) or --cluster ID (one cluster on stdout)\n')

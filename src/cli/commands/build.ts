@@ -30,6 +30,7 @@ export function buildCommand(ctx: CommandContext, rawArgv: readonly string[]): C
         .conflicts('output', 'cluster')
         .check((a) => {
           if (a['output'] === undefined && a['cluster'] === undefined) throw new UsageError('build needs -o DIR (a folder per cluster) or --cluster ID (one cluster on stdout)')
+          if (Array.isArray(a['output'])) throw new UsageError('-o given more than once: give one folder')
           if (a['output'] !== undefined && (typeof a['output'] !== 'string' || a['output'].trim() === '')) throw new UsageError('-o needs a folder: -o DIR, e.g. -o out')
           if (a['cluster'] !== undefined && (typeof a['cluster'] !== 'string' || a['cluster'].trim() === '')) throw new UsageError('--cluster needs a cluster ID: --cluster ID')
           return true

@@ -31,7 +31,7 @@ export function validateCommand(ctx: CommandContext, rawArgv: readonly string[])
       y
         .positional('files', { type: 'string', array: true, describe: 'policy files or folders (default: --policies)' })
         .option('format', { choices: VALIDATE_FORMATS, default: 'text' })
-        .option('inventory', { alias: 'i', type: 'string', default: 'inventory.yaml', describe: 'the cluster inventory; without it a warning (NSO3046), --no-inventory checks the policies alone' })
+        .option('inventory', { type: 'string', default: 'inventory.yaml', describe: 'the cluster inventory; without it a warning (NSO3046); --no-inventory checks the policies alone' })
         .example('$0 validate', 'check ./policies and ./inventory.yaml')
         .example('$0 validate policies/web.yaml --format json', 'check one file, machine-readable')
         .example('$0 validate --no-inventory', 'check the policies alone, without cluster selection')
