@@ -1,6 +1,7 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.ts'
 import { formatText, summary } from '../diagnostics/format.ts'
 import type { Host } from '../host/host.ts'
+import { UsageError } from './exit-codes.ts'
 import type { InputOptions } from './project.ts'
 
 /** What a command handler gets: the host and a way to set the exit code. */
@@ -18,10 +19,16 @@ export interface GlobalArgs {
 }
 
 export function inputOptions(args: GlobalArgs, rawArgv: readonly string[]): InputOptions {
+  // `--no-inventory` is yargs' negation of `--inventory`: it arrives as `false`.
+  const inv: unknown = args.inventory
+  const waived = inv === false || (Array.isArray(inv) && inv.includes(false))
+  const explicit = rawArgv.some((a) => a === '-i' || a === '--inventory' || a.startsWith('--inventory=') || a.startsWith('-i='))
+  if (waived && explicit) throw new UsageError('--no-inventory and -i exclude each other')
   return {
     policies: args.policies,
-    inventory: args.inventory,
-    inventoryExplicit: rawArgv.some((a) => a === '-i' || a === '--inventory' || a.startsWith('--inventory=') || a.startsWith('-i=')),
+    inventory: waived ? 'inventory.yaml' : args.inventory,
+    inventoryExplicit: explicit,
+    ...(waived ? { inventoryWaived: true } : {}),
     strict: args.strict,
   }
 }

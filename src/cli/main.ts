@@ -55,7 +55,7 @@ export async function main(argv: readonly string[], host: Host): Promise<number>
   const parser = yargs(raw)
     .scriptName('nsoffload')
     .usage('$0 <command> [options]\n\nCompile Liqo namespace-offloading policies into per-cluster manifests, preview and sync them.')
-    .option('policies', { alias: 'p', type: 'string', array: true, default: ['policies'], describe: 'policy files or folders', global: true })
+    .option('policies', { alias: 'p', type: 'string', array: true, default: ['policies'], describe: 'policy files or folders (read recursively)', global: true })
     .option('inventory', { alias: 'i', type: 'string', default: 'inventory.yaml', describe: 'the cluster inventory', global: true })
     .option('strict', { type: 'boolean', default: false, describe: 'treat warnings as errors', global: true })
     .option('format', { type: 'string', default: 'text', describe: 'output format', global: true })

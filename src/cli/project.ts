@@ -2,7 +2,7 @@ import * as path from 'node:path'
 import { compile, type Compiled } from '../compile/compile.ts'
 import { dedupeDiagnostics, diag, type Diagnostic, sortDiagnostics, strictify } from '../diagnostics/diagnostic.ts'
 import type { Host } from '../host/host.ts'
-import { displayPath, expandPaths, InputError, readYamlFiles } from '../load/read-inputs.ts'
+import { displayPath, expandPolicyPaths, InputError, readYamlFiles } from '../load/read-inputs.ts'
 import type { Policy } from '../model/policy.ts'
 import type { Location } from '../model/source.ts'
 import type { Workload } from '../model/workload.ts'
@@ -17,6 +17,10 @@ export interface InputOptions {
   readonly inventory: string
   /** `-i` was given explicitly: a missing file is then an error even for `validate`. */
   readonly inventoryExplicit: boolean
+  /** `--no-inventory`: check the policies alone, without a word about the inventory. */
+  readonly inventoryWaived?: boolean
+  /** Without an inventory, say so with a warning (`validate`); other commands need one or do without. */
+  readonly warnWithoutInventory?: boolean
   readonly strict: boolean
   /** Read the policies' workload files (default true; `fn` gets its workloads on stdin). */
   readonly workloads?: boolean
@@ -37,43 +41,67 @@ export interface Project {
  */
 export function loadProject(host: Host, opts: InputOptions, needInventory: boolean): Project {
   try {
-    const policyFiles = expandPaths(host, opts.policies)
+    const expanded = expandPolicyPaths(host, opts.policies)
+    const policyFiles = expanded.files
     const texts = new Map<string, string>()
     const read = readYamlFiles(host, policyFiles, texts)
-    const diagnostics: Diagnostic[] = [...read.diagnostics]
+    const diagnostics: Diagnostic[] = [...expanded.diagnostics, ...read.diagnostics]
     let inventoryInput: { file: string; docs: typeof read.docs } | undefined
+    if (opts.inventoryWaived && needInventory) throw new InputError('--no-inventory: this command needs the cluster inventory (only validate checks policies without one)')
     const invAbs = path.resolve(host.cwd, opts.inventory)
     const alreadyRead = policyFiles.includes(invAbs)
-    if (!alreadyRead && (host.stat(invAbs)?.file || opts.inventoryExplicit || needInventory)) {
-      if (!host.stat(invAbs)) throw new InputError(`${opts.inventory}: no such file (the cluster inventory; set it with -i)`)
+    if (!opts.inventoryWaived && !alreadyRead && (host.stat(invAbs)?.file || opts.inventoryExplicit || needInventory)) {
+      if (!host.stat(invAbs)) {
+        throw new InputError(
+          opts.inventoryExplicit
+            ? `${opts.inventory}: no such file (the cluster inventory given with -i)`
+            : `${opts.inventory}: no such file in ${host.cwd} (the cluster inventory): run nsoffload from the folder that holds it, or give -i FILE`,
+        )
+      }
       const inv = readYamlFiles(host, [invAbs], texts)
       diagnostics.push(...inv.diagnostics)
       inventoryInput = { file: displayPath(host, invAbs), docs: inv.docs }
     }
     const validated = validate(read.docs, inventoryInput)
     diagnostics.push(...validated.diagnostics)
+    const inventoryAmongPolicies = read.docs.some((d) => typeof d.value === 'object' && d.value !== null && (d.value as { kind?: unknown }).kind === 'ClusterInventory')
+    if (opts.warnWithoutInventory && !opts.inventoryWaived && !inventoryInput && !inventoryAmongPolicies) {
+      diagnostics.push(
+        diag('inventoryNotChecked', `no inventory (${opts.inventory} does not exist in ${host.cwd}): cluster selection, remote namespace names and workload placement were not checked`, undefined, {
+          hint: 'give the inventory with -i FILE, or --no-inventory to check the policies alone',
+        }),
+      )
+    }
     if (policyFiles.length === 0 || (validated.policies.length === 0 && !diagnostics.some((d) => d.severity === 'error'))) {
-      diagnostics.push(diag('noPolicies', `no policy found in ${opts.policies.join(', ')}`, undefined, { hint: 'policies are *.yaml files of kind OffloadingPolicy or NamespaceOffloading' }))
+      diagnostics.push(
+        diag('noPolicies', `no policy found in ${opts.policies.join(', ')} (working folder ${host.cwd})`, undefined, {
+          hint: 'policies are *.yaml files of kind OffloadingPolicy or NamespaceOffloading: run nsoffload from the repository root, or give their folder with -p DIR',
+        }),
+      )
     }
     const workloads = new Map<string, Workload[]>()
     if (opts.workloads !== false) {
+      // One policy's bad workload path does not hide the workloads (and findings) of the others.
       const pathDiags = checkWorkloadPaths(host, validated.policies)
       diagnostics.push(...pathDiags)
-      if (!pathDiags.some((d) => d.severity === 'error')) {
-        const read = readWorkloadDocs(host, validated.policies, texts)
-        diagnostics.push(...read.diagnostics)
-        for (const p of validated.policies) {
-          const w = toWorkloads(p, read.docs.get(p.namespace) ?? [])
-          diagnostics.push(...w.diagnostics)
-          workloads.set(p.namespace, w.workloads)
-        }
+      const badPaths = new Set(pathDiags.filter((d) => d.severity === 'error').map((d) => d.file))
+      const readable = validated.policies.filter((p) => !badPaths.has(p.source.file))
+      const read = readWorkloadDocs(host, readable, texts)
+      diagnostics.push(...read.diagnostics)
+      for (const p of readable) {
+        const w = toWorkloads(p, read.docs.get(p.namespace) ?? [])
+        diagnostics.push(...w.diagnostics)
+        workloads.set(p.namespace, w.workloads)
       }
     }
+    // The valid policies are compiled even when others have errors, so that an error in one
+    // file does not hide the warnings of the others; output is produced only when all is valid.
     let compiled: Compiled | undefined
     const valid = !diagnostics.some((d) => d.severity === 'error')
-    if (valid && validated.inventory) {
-      compiled = compile(validated.policies, validated.inventory, workloads)
-      diagnostics.push(...compiled.diagnostics)
+    if (validated.inventory) {
+      const c = compile(validated.policies, validated.inventory, workloads)
+      diagnostics.push(...c.diagnostics)
+      if (valid) compiled = c
     }
     const all = sortDiagnostics(dedupeDiagnostics(opts.strict ? strictify(diagnostics) : diagnostics))
     return { validated, ...(compiled ? { compiled } : {}), diagnostics: all, texts }

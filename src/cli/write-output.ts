@@ -15,27 +15,73 @@ function ours(host: Host, dir: string): boolean {
   }
 }
 
+/** How `build -o` may use its output folder. */
+export interface OutputOptions {
+  /** `--allow-other-files`: the folder may hold entries nsoffload did not write (left alone). */
+  readonly allowOtherFiles?: boolean
+  /** The inputs (`-p`, `-i`): the output folder may not lie inside a policies folder. */
+  readonly inputs?: readonly string[]
+}
+
+/** What marks a project folder: the output never goes there unless asked. */
+const PROJECT_MARKERS = ['policies', 'inventory.yaml', '.git']
+
 /**
- * Writes `outDir/<clusterID>/…` for every cluster. Checks everything before writing anything:
- * a folder that exists and was not written by nsoffload is never touched (exit 2). Each
- * cluster folder is written beside itself under a temporary name inside `outDir`, then swapped
- * in, so a failure never leaves a half-written folder. Folders of clusters no longer in the
- * inventory are removed only when nsoffload wrote them. Each cluster's files are rendered
- * (`clusters.get(id)()`) just before they are queued, and the host's file queue may write them
- * on another thread while the next cluster renders, so that a fleet's build neither holds
- * every file in memory at once nor waits for the kernel between clusters.
+ * What `build -o` checks before compiling: the output folder is a folder (or absent), not
+ * inside a policies folder, and, unless `allowOtherFiles`, holds only what nsoffload wrote
+ * (its cluster folders and temporary folders): never the project folder or the user's files.
  */
-export async function writeClusterFolders(host: Host, outDir: string, clusters: ReadonlyMap<string, () => readonly OutputFile[]>): Promise<void> {
+export function checkOutputFolder(host: Host, outDir: string, opts: OutputOptions = {}): void {
   const root = path.resolve(host.cwd, outDir)
   const st = host.stat(root)
   if (st && !st.dir) throw new UsageError(`${outDir}: exists and is not a folder`)
+  for (const input of opts.inputs ?? []) {
+    const abs = path.resolve(host.cwd, input)
+    const rel = path.relative(abs, root)
+    if (host.stat(abs)?.dir && !rel.startsWith('..') && !path.isAbsolute(rel)) {
+      throw new UsageError(`${outDir}: is inside the policies folder ${input}, whose subfolders are read as policies; give -o a folder outside it, e.g. -o out`)
+    }
+  }
+  if (!st || opts.allowOtherFiles) return
+  const entries = host.readDir(root)
+  const others = entries.filter((e) => !(e.dir && (e.name.endsWith(TMP_SUFFIX) || ours(host, path.join(root, e.name))))).map((e) => e.name).sort()
+  if (others.length === 0) return
+  const markers = entries.filter((e) => PROJECT_MARKERS.includes(e.name)).map((e) => (e.dir ? `${e.name}/` : e.name)).sort()
+  const shown = others.slice(0, 3).map((n) => `"${n}"`).join(', ') + (others.length > 3 ? ` and ${others.length - 3} more` : '')
+  const what = markers.length > 0 ? `is a project folder (it holds ${markers.join(', ')})` : `holds files nsoffload did not write (${shown})`
+  throw new UsageError(`${outDir}: ${what}; refusing to write cluster folders there: give -o a folder of its own (e.g. -o out), or add --allow-other-files to write beside them (they are left alone)`)
+}
+
+/**
+ * Writes `outDir/<clusterID>/…` for every cluster. Checks everything before writing anything:
+ * the output folder holds only what nsoffload wrote (cluster folders with its generated
+ * header), unless `allowOtherFiles`; it is never inside a policies folder (the next run would
+ * read the manifests as policies); a cluster folder that exists and was not written by
+ * nsoffload is never touched (exit 2). Each cluster folder is written beside itself under a
+ * temporary name inside `outDir`, then swapped in, so a failure never leaves a half-written
+ * folder. Folders of clusters no longer in the inventory are removed only when nsoffload wrote
+ * them. Each cluster's files are rendered (`clusters.get(id)()`) just before they are queued,
+ * and the host's file queue may write them on another thread while the next cluster renders,
+ * so that a fleet's build neither holds every file in memory at once nor waits for the kernel
+ * between clusters.
+ */
+export async function writeClusterFolders(
+  host: Host,
+  outDir: string,
+  clusters: ReadonlyMap<string, () => readonly OutputFile[]>,
+  opts: OutputOptions = {},
+): Promise<void> {
+  checkOutputFolder(host, outDir, opts)
+  const root = path.resolve(host.cwd, outDir)
+  const st = host.stat(root)
   for (const id of clusters.keys()) {
     const dir = path.join(root, id)
     if (host.stat(dir) && !ours(host, dir)) {
       throw new UsageError(`${path.join(outDir, id)}: exists and was not written by nsoffload; refusing to overwrite it`)
     }
   }
-  const stale = st ? host.readDir(root).filter((e) => e.dir && !clusters.has(e.name) && !e.name.endsWith(TMP_SUFFIX) && ours(host, path.join(root, e.name))) : []
+  const entries = st ? host.readDir(root) : []
+  const stale = entries.filter((e) => e.dir && !clusters.has(e.name) && !e.name.endsWith(TMP_SUFFIX) && ours(host, path.join(root, e.name)))
   try {
     host.mkdir(root)
   } catch (e) {

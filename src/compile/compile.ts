@@ -89,7 +89,11 @@ export function compile(policies: readonly Policy[], inv: Inventory, workloads: 
       }
     }
     if (selected.length === 0) {
-      diagnostics.push(diag('noClusterSelected', `namespace "${p.namespace}" selects no remote cluster: phase NoClusterSelected`, p.source.locate(p.clusterSelector.nodeSelectorTerms.length > 0 ? ['spec', 'clusterSelector'] : ['metadata', 'name'])))
+      diagnostics.push(
+        diag('noClusterSelected', `namespace "${p.namespace}" selects no remote cluster: phase NoClusterSelected`, p.source.locate(p.clusterSelector.nodeSelectorTerms.length > 0 ? ['spec', 'clusterSelector'] : ['metadata', 'name']), {
+          hint: inv.remotes.length === 0 ? 'the inventory lists no remote cluster' : 'no remote of the inventory has labels the clusterSelector matches: `nsoffload plan` shows why each is not selected',
+        }),
+      )
     }
     const cw = compileWorkloads(p, workloads.get(p.namespace) ?? [], placement)
     diagnostics.push(...cw.diagnostics)

@@ -24,6 +24,8 @@ export const codes = {
   emptyDocument: { code: 'NSO1009', severity: 'info', title: 'An empty YAML document was skipped' },
   yamlWarning: { code: 'NSO1010', severity: 'warning', title: 'YAML warning' },
   resourceListInvalid: { code: 'NSO1011', severity: 'error', title: '`nsoffload fn` input is not a KRM ResourceList' },
+  kustomizationSkipped: { code: 'NSO1012', severity: 'info', title: 'A kustomize file (kustomization.yaml, or a Kustomization or Component document) among the policies was skipped' },
+  ignorePattern: { code: 'NSO1013', severity: 'warning', title: 'A line of a .nsoffloadignore file is not understood (negation with ! is not supported)' },
   // 2xxx: JSON Schema
   schemaType: { code: 'NSO2001', severity: 'error', title: 'A field has the wrong type' },
   schemaRequired: { code: 'NSO2002', severity: 'error', title: 'A required field is missing' },
@@ -62,12 +64,13 @@ export const codes = {
   fnConfigInvalid: { code: 'NSO3027', severity: 'error', title: 'The functionConfig given to `nsoffload fn` is not understood' },
   schedulingLabelConflict: { code: 'NSO3028', severity: 'error', title: 'liqo.io/scheduling-enabled is set by hand to what Liqo\'s controller would change (anything but "true", or "true" with podOffloadingStrategy Local)' },
   remoteNameIgnored: { code: 'NSO3029', severity: 'warning', title: 'A NamespaceOffloading has spec.remoteNamespaceName without SelectedName (liqoctl writes it): Liqo ignores it, so does nsoffload' },
+  inventoryNotChecked: { code: 'NSO3046', severity: 'warning', title: '`validate` ran without an inventory: cluster selection, remote names and placement were not checked (`--no-inventory` waives it)' },
   // 4xxx: compile predictions
   remoteNameTooLong: { code: 'NSO4001', severity: 'warning', title: 'The remote namespace name is longer than 63 characters: Liqo would fail (CreationLoopBackOff)' },
   remoteNameInvalid: { code: 'NSO4002', severity: 'warning', title: 'The remote namespace name is not a DNS-1123 label: Liqo would fail (CreationLoopBackOff)' },
   twinExistsUnmanaged: { code: 'NSO4003', severity: 'warning', title: 'The twin namespace already exists unmanaged on a remote: Liqo would fail there (CreationLoopBackOff)' },
   virtualNodesDisagree: { code: 'NSO4004', severity: 'warning', title: "A cluster's virtual nodes disagree on the selector: Liqo's result would depend on list order" },
-  noClusterSelected: { code: 'NSO4005', severity: 'info', title: 'The selector selects no remote cluster (phase NoClusterSelected)' },
+  noClusterSelected: { code: 'NSO4005', severity: 'warning', title: 'The selector selects no remote cluster (phase NoClusterSelected)' },
   workloadUnschedulable: { code: 'NSO4006', severity: 'warning', title: "No node of the inventory can take a workload's pods (placement preview): they would stay Pending" },
   // 5xxx: clusters
   clusterUnreachable: { code: 'NSO5001', severity: 'error', title: 'A cluster cannot be reached' },

@@ -9,8 +9,10 @@ export interface Host {
   readonly cwd: string
   readonly env: Readonly<Record<string, string | undefined>>
   readFile(path: string): Uint8Array
-  /** Entry names of a directory, or throws. */
-  readDir(path: string): { name: string; dir: boolean }[]
+  /** Entry names of a directory, or throws; `link`: a symbolic link (`dir` is then false). */
+  readDir(path: string): { name: string; dir: boolean; link?: boolean }[]
+  /** The canonical path (symbolic links resolved), or throws. */
+  realpath(path: string): string
   stat(path: string): { dir: boolean; file: boolean } | undefined
   writeFile(path: string, data: string): void
   mkdir(path: string): void

@@ -99,6 +99,12 @@ export function memoryHost(opts: MemoryHostOptions): MemoryHost {
       for (const d of dirs) if (d !== abs && d.startsWith(prefix) && !d.slice(prefix.length).includes('/')) names.set(d.slice(prefix.length), true)
       return [...names].map(([name, dir]) => ({ name, dir }))
     },
+    // No symbolic links in memory: a path is its own canonical form.
+    realpath: (p) => {
+      const abs = path.posix.resolve(opts.cwd, p)
+      if (!files.has(abs) && !dirs.has(abs)) throw enoent(p)
+      return abs
+    },
     stat: (p) => {
       const abs = path.posix.resolve(opts.cwd, p)
       if (files.has(abs)) return { dir: false, file: true }

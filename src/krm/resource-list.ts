@@ -33,7 +33,11 @@ export interface ParsedResourceList {
 /** Parses a ResourceList strictly (YAML 1.1, unique keys, alias limit). Never throws. */
 export function parseResourceList(text: string): { list?: ParsedResourceList; diagnostics: Diagnostic[] } {
   const nul = text.indexOf('\u0000')
-  if (nul >= 0) return { diagnostics: [diag('notText', `the input is not text (NUL byte at offset ${nul})`, { file: STDIN })] }
+  if (nul >= 0) {
+    const before = text.slice(0, nul)
+    const at = { file: STDIN, line: before.split('\n').length, column: nul - before.lastIndexOf('\n'), path: '' }
+    return { diagnostics: [diag('notText', `the input is not text (NUL byte at offset ${nul})`, at)] }
+  }
   const lc = new LineCounter()
   const doc = parseDocument(text, { version: YAML_VERSION, uniqueKeys: true, prettyErrors: false, lineCounter: lc, keepSourceTokens: true })
   const at = (offset: number, p = ''): Location => {

@@ -31,17 +31,48 @@ const yamlCodes: Record<string, CodeId> = {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
+const lenient = new TextDecoder('utf-8')
 
-/** Decodes bytes strictly: a NUL byte or invalid UTF-8 is not a YAML file. */
+/** The offset of the first byte that is not part of well-formed UTF-8 (-1 when all are). */
+export function firstInvalidUtf8(b: Uint8Array): number {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i] ?? 0
+    const cont = (k: number, lo = 0x80, hi = 0xbf): boolean => {
+      const x = b[i + k]
+      return x !== undefined && x >= (k === 1 ? lo : 0x80) && x <= (k === 1 ? hi : 0xbf)
+    }
+    if (c < 0x80) i += 1
+    else if (c >= 0xc2 && c <= 0xdf && cont(1)) i += 2
+    else if (c >= 0xe0 && c <= 0xef && cont(1, c === 0xe0 ? 0xa0 : 0x80, c === 0xed ? 0x9f : 0xbf) && cont(2)) i += 3
+    else if (c >= 0xf0 && c <= 0xf4 && cont(1, c === 0xf0 ? 0x90 : 0x80, c === 0xf4 ? 0x8f : 0xbf) && cont(2) && cont(3)) i += 4
+    else return i
+  }
+  return -1
+}
+
+/** The 1-based line and column (UTF-16 units, as every other diagnostic) of a byte offset. */
+function bytePosition(file: string, bytes: Uint8Array, offset: number): Location {
+  let line = 1
+  let start = 0
+  for (let i = 0; i < offset; i++) {
+    if (bytes[i] === 0x0a) {
+      line++
+      start = i + 1
+    }
+  }
+  return { file, line, column: lenient.decode(bytes.subarray(start, offset)).length + 1, path: '' }
+}
+
+/** Decodes bytes strictly: a NUL byte or invalid UTF-8 is not a YAML file (pointed at by line and column). */
 export function decodeText(file: string, bytes: Uint8Array): { text?: string; diagnostics: Diagnostic[] } {
   const nul = bytes.indexOf(0)
-  if (nul >= 0) {
-    return { diagnostics: [diag('notText', `not a text file (NUL byte at offset ${nul})`, { file })] }
-  }
+  const bad = firstInvalidUtf8(nul >= 0 ? bytes.subarray(0, nul) : bytes)
+  if (bad >= 0) return { diagnostics: [diag('notText', `not valid UTF-8 text (byte 0x${(bytes[bad] ?? 0).toString(16).padStart(2, '0')} at offset ${bad})`, bytePosition(file, bytes, bad))] }
+  if (nul >= 0) return { diagnostics: [diag('notText', `not a text file (NUL byte at offset ${nul})`, bytePosition(file, bytes, nul))] }
   try {
     return { text: utf8.decode(bytes).replace(/^\uFEFF/, ''), diagnostics: [] }
   } catch {
-    return { diagnostics: [diag('notText', 'not valid UTF-8 text', { file })] }
+    return { diagnostics: [diag('notText', 'not valid UTF-8 text', { file, line: 1, column: 1, path: '' })] }
   }
 }
 

@@ -1,6 +1,7 @@
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
 import { NSO_API_VERSION, NSO_KIND } from '../model/liqo.ts'
 import type { ParsedDoc } from '../load/parse-yaml.ts'
+import { IGNORE_FILE } from '../load/read-inputs.ts'
 import { closest } from './suggest.ts'
 
 export const NSOFFLOAD_API_VERSION = 'nsoffload.dev/v1alpha1'
@@ -41,11 +42,17 @@ export function classify(docs: readonly ParsedDoc[], accept: readonly InputKind[
     const kind = v['kind']
     const apiVersion = v['apiVersion']
     const wanted = accept.map((k) => `${KINDS[k]}/${k}`).join(', ')
+    const amongPolicies = accept.includes('OffloadingPolicy')
+    if (amongPolicies && typeof apiVersion === 'string' && apiVersion.startsWith('kustomize.config.k8s.io/') && (kind === 'Kustomization' || kind === 'Component')) {
+      diagnostics.push(diag('kustomizationSkipped', `a kustomize ${kind}, not a policy: skipped`, doc.source.locate(['kind'])))
+      continue
+    }
     if (typeof kind !== 'string' || !(kind in KINDS) || !accept.includes(kind as InputKind)) {
       const guess = typeof kind === 'string' ? closest(kind, accept) : undefined
+      const ignore = amongPolicies ? `; if ${doc.file} is not a policy, list it in a ${IGNORE_FILE} file of its folder` : ''
       diagnostics.push(
         diag('unknownKind', `kind ${JSON.stringify(kind ?? null)} is not read here (expected ${wanted})`, doc.source.locate(kind === undefined ? [] : ['kind']), {
-          hint: guess ? `did you mean "${guess}"?` : `nsoffload reads ${wanted}`,
+          hint: (guess ? `did you mean "${guess}"?` : `nsoffload reads ${wanted}`) + ignore,
         }),
       )
       continue

@@ -1,4 +1,4 @@
-import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
+import { diag, type Diagnostic, type Related } from '../diagnostics/diagnostic.ts'
 import { KEY_MARKER } from '../load/parse-yaml.ts'
 import type { Manifest } from '../model/k8s.ts'
 import type { Location } from '../model/source.ts'
@@ -69,7 +69,16 @@ function unschedulable(w: Workload, p: WorkloadPlacement, policy: Policy, ctx: P
   const hints: string[] = []
   if (!ctx.homeNodesKnown) hints.push('the inventory lists no nodes of the home cluster (spec.home.nodes), so only virtual nodes were judged')
   const byAffinity = p.verdicts.some((v) => v.excludedBy?.kind === 'nodeAffinity')
-  if (byAffinity && createNodeSelectorFromNamespaceOffloading(policy).selector) {
+  const imposed = createNodeSelectorFromNamespaceOffloading(policy).selector
+  // The policy alone is the cause when even a pod without constraints of its own fits nowhere.
+  const offloading = { podOffloadingStrategy: policy.podOffloadingStrategy, clusterSelector: policy.clusterSelector }
+  const policyAlone = byAffinity && imposed !== undefined && judgeNodes(mutatePod(offloading, {}).pod, ctx.nodes).every((v) => v.excludedBy)
+  let related: Related[] = []
+  if (policyAlone) {
+    hints.push(`the policy is the cause: the clusterSelector of "${policy.namespace}" selects no remote cluster (NSO4005) and the ${policy.podOffloadingStrategy} strategy leaves its pods no other node: fix the policy's spec.clusterSelector`)
+    const at = policy.source.locate(['spec', 'clusterSelector'])
+    related = [{ file: at.file, line: at.line, column: at.column, message: `the clusterSelector of "${policy.namespace}"` }]
+  } else if (byAffinity && imposed) {
     hints.push(`its own required node affinity is ANDed with what the ${policy.podOffloadingStrategy} strategy and the clusterSelector of "${policy.namespace}" impose (Liqo's webhook merges them): make them agree`)
   }
   if (p.verdicts.some((v) => v.excludedBy?.kind === 'taint') && policy.podOffloadingStrategy === 'Local') {
@@ -77,7 +86,7 @@ function unschedulable(w: Workload, p: WorkloadPlacement, policy: Policy, ctx: P
   }
   hints.push('`nsoffload plan` shows the reason of every node')
   const message = `${w.kind}/${w.name} would stay Pending (${p.message.replace(/\.$/, '')}): ${exclusionSummary(p.verdicts)}`
-  return diag('workloadUnschedulable', message, locateConstraint(w, podPath, byAffinity), { hint: hints.join('; ') })
+  return diag('workloadUnschedulable', message, locateConstraint(w, podPath, byAffinity && !policyAlone), { hint: hints.join('; '), related })
 }
 
 /** The pod's required node affinity in the source when it has one and it matters, else its name. */

@@ -49,8 +49,9 @@ const cases: Case[] = [
   { name: 'duplicate key', files: { 'policies/a.yaml': policy('a', 'podOffloadingStrategy: Local\npodOffloadingStrategy: Remote') }, expect: ['policies/a.yaml', 7, 3, 'NSO1002'] },
   { name: 'tab indentation', files: { 'policies/a.yaml': 'metadata:\n\tname: a\n' }, expect: ['policies/a.yaml', 2, 1, 'NSO1003'] },
   { name: 'alias bomb', files: { 'policies/a.yaml': aliasBomb.join('\n') + '\n' }, expect: ['policies/a.yaml', 1, 1, 'NSO1004'] },
-  { name: 'binary garbage', files: { 'policies/a.yaml': new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0x00, 0xff]) }, expect: ['policies/a.yaml', 0, 0, 'NSO1005'] },
-  { name: 'invalid UTF-8', files: { 'policies/a.yaml': new Uint8Array([0x6b, 0x3a, 0x20, 0xc3, 0x28, 0x0a]) }, expect: ['policies/a.yaml', 0, 0, 'NSO1005'] },
+  { name: 'binary garbage', files: { 'policies/a.yaml': new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0x00, 0xff]) }, expect: ['policies/a.yaml', 1, 7, 'NSO1005'] },
+  { name: 'a NUL byte in a YAML file', files: { 'policies/a.yaml': 'apiVersion: v1\nkind: x\0\n' }, expect: ['policies/a.yaml', 2, 8, 'NSO1005'] },
+  { name: 'invalid UTF-8', files: { 'policies/a.yaml': new Uint8Array([0x6b, 0x3a, 0x20, 0xc3, 0x28, 0x0a]) }, expect: ['policies/a.yaml', 1, 4, 'NSO1005'] },
   { name: 'a list instead of a mapping', files: { 'policies/a.yaml': '- apiVersion: nsoffload.dev/v1alpha1\n- kind: OffloadingPolicy\n' }, expect: ['policies/a.yaml', 1, 1, 'NSO1006'] },
   { name: 'a scalar document', files: { 'policies/a.yaml': '---\njust a string\n' }, expect: ['policies/a.yaml', 2, 1, 'NSO1006'] },
   { name: 'wrong kind (typo)', files: { 'policies/a.yaml': policy('a', '{}').replace('kind: OffloadingPolicy', 'kind: OffloadingPolicyy') }, expect: ['policies/a.yaml', 2, 7, 'NSO1007'] },
@@ -105,7 +106,7 @@ for (const c of cases) {
     const files = { 'inventory.yaml': INVENTORY, ...c.files }
     const r = await runIn(files, ['build', '-o', 'out', ...(c.args ?? [])])
     const [file, line, column, code] = c.expect
-    const where = line === 0 ? `${file}: error ${code}:` : `${file}:${line}:${column}: error ${code}:`
+    const where = `${file}:${line}:${column}: error ${code}:`
     assert.is(r.code, 1, `exit code\n${r.stderr}`)
     assert.ok(r.stderr.includes(where), `expected "${where}" in:\n${r.stderr}`)
     assert.not.match(r.stderr, /\n\s+at .+:\d+:\d+\)?\n/, 'no stack trace')
@@ -116,7 +117,7 @@ for (const c of cases) {
     assert.is(j.code, 1)
     const ds = (JSON.parse(j.stdout) as { diagnostics: { code: string; file: string; line?: number; column?: number }[] }).diagnostics
     assert.ok(
-      ds.some((d) => d.code === code && d.file === file && (line === 0 || (d.line === line && d.column === column))),
+      ds.some((d) => d.code === code && d.file === file && d.line === line && d.column === column),
       `json diagnostics: ${JSON.stringify(ds)}`,
     )
   })

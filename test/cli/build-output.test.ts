@@ -44,7 +44,12 @@ test('build -o never overwrites a folder it did not write, and writes nothing th
   fs.writeFileSync(path.join(cwd, 'out', 'naples', 'precious.yaml'), 'keep: me\n')
   const r = await runCli(['build', '-o', 'out'], cwd)
   assert.is(r.code, 2)
-  assert.match(r.stderr, /out\/naples: exists and was not written by nsoffload/)
+  assert.is(r.stderr.split('\n')[0], 'nsoffload: out: holds files nsoffload did not write ("naples"); refusing to write cluster folders there: give -o a folder of its own (e.g. -o out), or add --allow-other-files to write beside them (they are left alone)')
+  assert.equal(listTree(path.join(cwd, 'out')), ['naples/precious.yaml'])
+  // Beside other files, a folder named after a cluster is still never overwritten.
+  const beside = await runCli(['build', '-o', 'out', '--allow-other-files'], cwd)
+  assert.is(beside.code, 2)
+  assert.match(beside.stderr, /^nsoffload: out\/naples: exists and was not written by nsoffload; refusing to overwrite it$/m)
   assert.equal(listTree(path.join(cwd, 'out')), ['naples/precious.yaml'])
 })
 
@@ -56,13 +61,85 @@ test('build -o replaces its own folders and removes those of clusters gone from 
   fs.writeFileSync(path.join(cwd, 'inventory.yaml'), inv.replace(/    - clusterID: florence\n      context: florence\n      labels:\n        topology.liqo.io\/region: center\n/, ''))
   fs.mkdirSync(path.join(cwd, 'out', 'notes'))
   fs.writeFileSync(path.join(cwd, 'out', 'notes', 'README'), 'mine\n')
-  const r = await runCli(['build', '-o', 'out'], cwd)
+  const refused = await runCli(['build', '-o', 'out'], cwd)
+  assert.is(refused.code, 2, 'out/ now holds a folder nsoffload did not write')
+  assert.match(refused.stderr, /^nsoffload: out: holds files nsoffload did not write \("notes"\); .*--allow-other-files/m)
+  assert.ok(listTree(path.join(cwd, 'out')).includes('venice/stale.yaml'), 'nothing changed')
+  const r = await runCli(['build', '-o', 'out', '--allow-other-files'], cwd)
   assert.is(r.code, 0, r.stderr)
   const files = listTree(path.join(cwd, 'out'))
   assert.not.ok(files.includes('venice/stale.yaml'))
   assert.not.ok(files.some((f) => f.startsWith('florence/')), 'florence was ours and is gone')
   assert.ok(files.includes('notes/README'), 'a folder nsoffload did not write stays')
   assert.not.ok(files.some((f) => f.includes('nsoffload-tmp')))
+})
+
+test('build -o without a value, or build without -o and --cluster: exit 2 naming the options, nothing written', async () => {
+  const cwd = example()
+  const before = listTree(cwd)
+  for (const args of [['build', '-o'], ['build', '--output='], ['build', '-o', ''], ['build', '-o', '--strict']]) {
+    const r = await runCli(args, cwd)
+    assert.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
+    assert.is(r.stderr, 'nsoffload: -o needs a folder: -o DIR, e.g. -o out\n', args.join(' '))
+    assert.equal(listTree(cwd), before, `${args.join(' ')} wrote nothing`)
+  }
+  const twice = await runCli(['build', '-o', 'a', '-o', 'b'], cwd)
+  assert.is(twice.code, 2)
+  assert.is(twice.stderr, 'nsoffload: -o given more than once: give one folder\n')
+  const r = await runCli(['build'], cwd)
+  assert.is(r.code, 2)
+  assert.is(r.stderr, 'nsoffload: build needs -o DIR (a folder per cluster) or --cluster ID (one cluster on stdout)\n')
+  assert.equal(listTree(cwd), before)
+})
+
+test('build -o refuses the project folder and folders holding other files, unless --allow-other-files; nothing of the user is lost', async () => {
+  const cwd = example()
+  fs.mkdirSync(path.join(cwd, '.git'))
+  fs.writeFileSync(path.join(cwd, '.git', 'HEAD'), 'ref: refs/heads/main\n')
+  fs.writeFileSync(path.join(cwd, 'README.md'), '# mine\n')
+  const before = listTree(cwd)
+  for (const out of ['.', './', cwd]) {
+    const r = await runCli(['build', '-o', out], cwd)
+    assert.is(r.code, 2, r.stderr)
+    assert.is(r.stderr, `nsoffload: ${out}: is a project folder (it holds .git/, inventory.yaml, policies/); refusing to write cluster folders there: give -o a folder of its own (e.g. -o out), or add --allow-other-files to write beside them (they are left alone)\n`, 'the refusal comes alone, before compiling')
+    assert.equal(listTree(cwd), before, 'nothing written')
+  }
+  // A folder with someone's files, and the folder above the project.
+  fs.mkdirSync(path.join(cwd, 'docs'))
+  fs.writeFileSync(path.join(cwd, 'docs', 'notes.md'), 'mine\n')
+  const docs = await runCli(['build', '-o', 'docs'], cwd)
+  assert.is(docs.code, 2)
+  assert.match(docs.stderr, /^nsoffload: docs: holds files nsoffload did not write \("notes\.md"\)/m)
+  assert.equal(listTree(path.join(cwd, 'docs')), ['notes.md'])
+  const up = await runCli(['build', '-o', '..'], path.join(cwd, 'policies'))
+  assert.is(up.code, 2)
+  // Asked for: cluster folders beside the user's files, which stay as they were.
+  const ok = await runCli(['build', '-o', '.', '--allow-other-files'], cwd)
+  assert.is(ok.code, 0, ok.stderr)
+  assert.match(ok.stderr, /^wrote venice\/ \(\d+ objects\)$/m)
+  const after = listTree(cwd)
+  for (const f of before) assert.ok(after.includes(f), `${f} kept`)
+  assert.is(fs.readFileSync(path.join(cwd, 'README.md'), 'utf8'), '# mine\n')
+  // The next run, with a cluster gone from the inventory, removes only that cluster's folder.
+  const inv = fs.readFileSync(path.join(cwd, 'inventory.yaml'), 'utf8')
+  fs.writeFileSync(path.join(cwd, 'inventory.yaml'), inv.replace(/    - clusterID: florence\n      context: florence\n      labels:\n        topology.liqo.io\/region: center\n/, ''))
+  const again = await runCli(['build', '-o', '.', '--allow-other-files'], cwd)
+  assert.is(again.code, 0, again.stderr)
+  const last = listTree(cwd)
+  assert.not.ok(last.some((f) => f.startsWith('florence/')), 'florence was written by nsoffload and is gone')
+  for (const f of before) assert.ok(last.includes(f), `${f} kept`)
+  assert.ok(last.includes('docs/notes.md') && last.includes('venice/kustomization.yaml'))
+})
+
+test('build -o refuses a folder inside the policies folder (read as policies on the next run)', async () => {
+  const cwd = example()
+  const before = listTree(cwd)
+  for (const [args, shown] of [[['-o', 'policies/out'], 'policies/out'], [['-o', 'policies'], 'policies'], [['-p', 'policies', '-o', 'policies/x/y'], 'policies/x/y']] as const) {
+    const r = await runCli(['build', ...args], cwd)
+    assert.is(r.code, 2, r.stderr)
+    assert.is(r.stderr, `nsoffload: ${shown}: is inside the policies folder policies, whose subfolders are read as policies; give -o a folder outside it, e.g. -o out\n`)
+  }
+  assert.equal(listTree(cwd), before)
 })
 
 test('build -o into a place it cannot write says so: exit 2, no stack trace, nothing half-written', async () => {
@@ -137,14 +214,42 @@ test('usage errors are exit 2 without a stack trace', async () => {
   }
 })
 
-test('validate without an inventory still checks the policies', async () => {
+test('validate without an inventory checks the policies and says loudly that the clusters were not checked', async () => {
   const cwd = example()
   fs.rmSync(path.join(cwd, 'inventory.yaml'))
   const r = await runCli(['validate'], cwd)
   assert.is(r.code, 0, r.stderr)
-  assert.match(r.stderr, /valid: 1 policy/)
-  const plan = await runCli(['plan'], cwd)
-  assert.is(plan.code, 2, 'plan needs the inventory')
+  assert.ok(r.stdout.startsWith(`nsoffload: warning NSO3046: no inventory (inventory.yaml does not exist in ${cwd}): cluster selection, remote namespace names and workload placement were not checked\n`), r.stdout)
+  assert.match(r.stdout, /hint: give the inventory with -i FILE, or --no-inventory to check the policies alone/)
+  const strict = await runCli(['validate', '--strict'], cwd)
+  assert.is(strict.code, 1, '--strict fails without an inventory')
+  assert.match(strict.stdout, /error NSO3046/)
+  for (const f of ['json', 'junit', 'sarif', 'github']) {
+    const o = await runCli(['validate', '--format', f], cwd)
+    assert.is(o.code, 0, f)
+    assert.ok(o.stdout.includes('NSO3046'), `${f}: ${o.stdout}`)
+  }
+  // Waived explicitly: the policies alone, without a word, even with --strict.
+  for (const args of [['validate', '--no-inventory'], ['validate', '--no-inventory', '--strict']]) {
+    const w = await runCli(args, cwd)
+    assert.is(w.code, 0, w.stderr)
+    assert.is(w.stdout, '')
+    assert.not.match(w.stderr, /NSO3046|warning/)
+  }
+  const both = await runCli(['validate', '--no-inventory', '-i', 'inventory.yaml'], cwd)
+  assert.is(both.code, 2)
+  assert.is(both.stderr, 'nsoffload: --no-inventory and -i exclude each other\n')
+  const missing = await runCli(['validate', '-i', 'nope.yaml'], cwd)
+  assert.is(missing.code, 2, 'an explicit -i that does not exist')
+  assert.is(missing.stderr, 'nsoffload: nope.yaml: no such file (the cluster inventory given with -i)\n')
+  for (const cmd of ['plan', 'build --cluster venice', 'diff', 'sync', 'status']) {
+    const plan = await runCli(cmd.split(' '), cwd)
+    assert.is(plan.code, 2, `${cmd} needs the inventory`)
+    assert.is(plan.stderr, `nsoffload: inventory.yaml: no such file in ${cwd} (the cluster inventory): run nsoffload from the folder that holds it, or give -i FILE\n`, cmd)
+    const waived = await runCli([...cmd.split(' '), '--no-inventory'], cwd)
+    assert.is(waived.code, 2)
+    assert.match(waived.stderr, /^nsoffload: --no-inventory: this command needs the cluster inventory \(only validate checks policies without one\)\n$/)
+  }
 })
 
 test('the built binary runs (bin/nsoffload.js over the bundle in dist/) and says what the sources say', async () => {

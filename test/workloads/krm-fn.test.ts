@@ -164,7 +164,8 @@ const notLists: [string, string, number, number, string][] = [
   ['items not a list', 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: {a: 1}\n', 3, 8, 'NSO1011'],
   ['an item that is not a mapping', 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: [1]\n', 3, 9, 'NSO1011'],
   ['broken YAML', 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: [\n', 4, 1, 'NSO1001'],
-  ['binary garbage', '\u007fELF\u0000\u0001', 0, 0, 'NSO1005'],
+  ['binary garbage', '\u007fELF\u0000\u0001', 1, 5, 'NSO1005'],
+  ['a NUL byte on line 2', 'apiVersion: v1\nkind: x\u0000\n', 2, 8, 'NSO1005'],
   ['a duplicate key', 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nkind: ResourceList\nitems: []\n', 3, 1, 'NSO1002'],
 ]
 for (const [name, input, line, column, code] of notLists) {

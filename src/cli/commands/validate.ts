@@ -31,14 +31,16 @@ export function validateCommand(ctx: CommandContext, rawArgv: readonly string[])
       y
         .positional('files', { type: 'string', array: true, describe: 'policy files or folders (default: --policies)' })
         .option('format', { choices: VALIDATE_FORMATS, default: 'text' })
+        .option('inventory', { type: 'string', default: 'inventory.yaml', describe: 'the cluster inventory; without it a warning (NSO3046); --no-inventory checks the policies alone' })
         .example('$0 validate', 'check ./policies and ./inventory.yaml')
         .example('$0 validate policies/web.yaml --format json', 'check one file, machine-readable')
+        .example('$0 validate --no-inventory', 'check the policies alone, without cluster selection')
         .example('$0 validate --format github', 'annotations on a pull request (GitHub Actions)')
         .example('$0 validate --format sarif > nsoffload.sarif', 'for GitHub code scanning (upload-sarif)')
         .example('$0 validate --format junit > nsoffload.xml', 'a test report for GitLab or Jenkins') as Argv<Args>,
     handler: (args) => {
       const opts = inputOptions(args, rawArgv)
-      const project = loadProject(ctx.host, { ...opts, policies: args.files && args.files.length > 0 ? args.files : opts.policies }, false)
+      const project = loadProject(ctx.host, { ...opts, policies: args.files && args.files.length > 0 ? args.files : opts.policies, warnWithoutInventory: true }, false)
       const ds = project.diagnostics
       const failed = hasErrors(ds)
       const n = project.validated.policies.length
