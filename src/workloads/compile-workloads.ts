@@ -50,8 +50,10 @@ export function compileWorkloads(policy: Policy, workloads: readonly Workload[],
     const manifest = m.mutated ? setIn(w.manifest, w.podSpecPath, m.pod) : w.manifest
     if (m.affinityLeftToWebhook) diagnostics.push(leftToWebhook(w, policy))
     if (!ctx) return { workload: w, manifest, patched: m.mutated }
-    // The pods as Liqo's webhook makes them from the rendered template at their creation.
-    const verdicts = judgeNodes(mutatePod(offloading, m.pod).pod, ctx.nodes)
+    // Liqo's webhook applied to the source: its terms are the ones the reasons quote, and the
+    // pods it makes from the rendered template at their creation are eligible on exactly the
+    // same nodes (patchTemplate's property, test/workloads/double-admission.test.ts).
+    const verdicts = judgeNodes(m.affinityLeftToWebhook ? mutatePod(offloading, pod).pod : m.pod, ctx.nodes)
     const placement: WorkloadPlacement = { nodes: verdicts.filter((v) => !v.excludedBy).map((v) => v.node), verdicts, message: schedulerMessage(verdicts) }
     if (placement.nodes.length === 0) diagnostics.push(unschedulable(w, placement, policy, ctx))
     return { workload: w, manifest, patched: m.mutated, placement }
