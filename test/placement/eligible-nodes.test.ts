@@ -11,6 +11,7 @@ import {
   toleratesTaint,
 } from '../../src/placement/eligible-nodes.ts'
 import { ownLabels, virtualNode, virtualNodeLabels } from '../../src/placement/inventory-nodes.ts'
+import { selectClusters } from '../../src/compile/select-clusters.ts'
 import { mutatePod, type PodSpec } from '../../src/workloads/patch-pod.ts'
 
 /** The placement preview against the kube-scheduler's filters (reference scheduling-semantics.md). */
@@ -102,6 +103,16 @@ test('most Helm charts\' nodeSelector {kubernetes.io/os: linux} fits the virtual
   assert.equal(eligibleNodes({ nodeSelector: { 'kubernetes.io/hostname': 'naples' }, tolerations: tol }, [florence, naples]), ['naples'])
   assert.equal(eligibleNodes({ nodeSelector: { 'kubernetes.io/arch': 'arm64' }, tolerations: tol }, [florence, naples]), [])
   assert.equal(eligibleNodes({ nodeSelector: { 'storage.liqo.io/available': 'true', 'node.kubernetes.io/exclude-from-external-load-balancers': 'true' }, tolerations: tol }, [florence, naples]), ['florence', 'naples'])
+})
+
+test('cluster selection reads the same labels: selectors on kubernetes.io/hostname, os and storage select as on Liqo\'s nodes', () => {
+  const remotes = [florence, naples].map((n) => ({ clusterID: n.name, labels: {}, namespaces: [], virtualNodes: [n] }))
+  const selected = (matchExpressions: { key: string; operator: string; values?: string[] }[]): string[] =>
+    selectClusters({ nodeSelectorTerms: [{ matchExpressions }] }, remotes).filter((c) => c.selected).map((c) => c.clusterID)
+  assert.equal(selected([{ key: 'kubernetes.io/hostname', operator: 'In', values: ['naples'] }]), ['naples'])
+  assert.equal(selected([{ key: 'kubernetes.io/os', operator: 'In', values: ['linux'] }]), ['florence', 'naples'])
+  assert.equal(selected([{ key: 'storage.liqo.io/available', operator: 'In', values: ['false'] }]), [])
+  assert.equal(selected([{ key: 'kubernetes.io/role', operator: 'Exists' }]), ['florence', 'naples'])
 })
 
 test('ownLabels keeps exactly what virtualNodeLabels does not give back: a live node round-trips', () => {
