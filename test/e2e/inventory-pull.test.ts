@@ -9,7 +9,7 @@ import { type ControlPlaneEnv, e2eSkipReason, getSharedEnv } from './harness/con
 const skip = e2eSkipReason('inventory-pull')
 const e2e = skip === null ? test : test.skip
 let env: ControlPlaneEnv
-const NODES = ['pull-home-1', 'pull-rome', 'pull-turin-a', 'pull-turin-b']
+const NODES = ['pull-home-1', 'pull-rome', 'pull-turin-a', 'pull-turin-b', 'pull-bare']
 
 test.before(async () => {
   if (skip !== null) return
@@ -21,6 +21,8 @@ test.before(async () => {
     vn('pull-rome', 'pull-rome', { 'topology.liqo.io/region': 'center' }),
     vn('pull-turin-a', 'pull-turin', { 'topology.liqo.io/region': 'north', zone: 'a', gpu: 'h100', 'kubernetes.io/arch': 'arm64' }),
     vn('pull-turin-b', 'pull-turin', { 'topology.liqo.io/region': 'north', zone: 'b', 'storage.liqo.io/available': 'false' }),
+    // Not as Liqo makes them: only the two labels that make it a virtual node (the harness adds hostname, os and arch).
+    { name: 'pull-bare', labels: { 'liqo.io/type': 'virtual-node', 'liqo.io/remote-cluster-id': 'pull-bare' } },
   ])
 })
 
@@ -32,6 +34,8 @@ e2e('inventory pull --context florence: home nodes, one remote per cluster ID wi
   const dir = tempTree({})
   const r = await runCli(['inventory', 'pull', '--context', 'florence', '--cluster-id', 'florence', '-o', 'inventory.yaml', '--kubeconfig', env.kubeconfigPath], dir)
   assert.is(r.code, 0, r.stderr)
+  assert.match(r.stderr, /warning: virtual node pull-bare lacks kubernetes\.io\/role, node\.kubernetes\.io\/exclude-from-external-load-balancers, alpha\.service-controller\.kubernetes\.io\/exclude-balancer, storage\.liqo\.io\/available: the inventory cannot say so/)
+  assert.not.match(r.stderr, /pull-rome|pull-turin/, 'Liqo\'s own nodes lack nothing')
   const text = (await import('node:fs')).readFileSync(`${dir}/inventory.yaml`, 'utf8')
   const inv = parse(text) as { spec: { home: { clusterID: string; nodes: { name: string; labels: Record<string, string> }[] }; remotes: { clusterID: string; labels: Record<string, string>; virtualNodes?: { name: string; labels: Record<string, string> }[] }[] } }
   assert.is(inv.spec.home.clusterID, 'florence')
@@ -53,8 +57,10 @@ e2e('inventory pull --context florence: home nodes, one remote per cluster ID wi
   const compiled = doc ? toInventory(doc).inventory : undefined
   const live = JSON.parse((await env.kubectl('florence', ['get', 'nodes', '-l', 'liqo.io/type=virtual-node', '-o', 'json'])).stdout) as { items: { metadata: { name: string; labels: Record<string, string> } }[] }
   const liveOurs = live.items.filter((n) => NODES.includes(n.metadata.name))
-  assert.is(liveOurs.length, 3)
-  for (const n of liveOurs) {
+  assert.is(liveOurs.length, 4)
+  const bare = compiled?.remotes.find((x) => x.clusterID === 'pull-bare')?.virtualNodes[0]
+  assert.is(bare?.labels['storage.liqo.io/available'], 'true', 'what the warning said: Liqo\'s default is assumed')
+  for (const n of liveOurs.filter((x) => x.metadata.name !== 'pull-bare')) {
     const c = compiled?.remotes.flatMap((r) => r.virtualNodes).find((v) => v.name === n.metadata.name)
     assert.equal(c?.labels, n.metadata.labels, `${n.metadata.name}: compiled labels = live labels`)
   }
