@@ -91,7 +91,7 @@ function leftToWebhook(w: Workload, policy: Policy): Diagnostic {
     `${w.kind}/${w.name}: its pod template is not given the node affinity of "${policy.namespace}" (its clusterSelector has matchFields): Liqo's webhook adds it to each pod as it is, but would merge a pre-patched copy with it again and drop the matchFields, widening placement`,
     w.source.locate(['metadata', 'name']),
     {
-      hint: 'nothing to do for placement: the pods get the affinity, once, at creation (only the toleration is written into the template); to see it in Git, give the pods a required node affinity of their own, or select clusters by label instead of by metadata.name',
+      hint: 'placement is right as it is: the pods get the affinity, once, at creation, and only the toleration is written into the template. To have it in the template too, select clusters by label instead of metadata.name: Liqo sets kubernetes.io/hostname to the virtual node\'s name (the cluster ID)',
       related: [{ file: at.file, line: at.line, column: at.column, message: 'the clusterSelector with matchFields' }],
     },
   )
