@@ -72,6 +72,7 @@ export const codes = {
   virtualNodesDisagree: { code: 'NSO4004', severity: 'warning', title: "A cluster's virtual nodes disagree on the selector: Liqo's result would depend on list order" },
   noClusterSelected: { code: 'NSO4005', severity: 'warning', title: 'The selector selects no remote cluster (phase NoClusterSelected)' },
   workloadUnschedulable: { code: 'NSO4006', severity: 'warning', title: "No node of the inventory can take a workload's pods (placement preview): they would stay Pending" },
+  affinityLeftToWebhook: { code: 'NSO4007', severity: 'warning', title: "A pod template is not given the policy's node affinity: its clusterSelector has matchFields, which Liqo's webhook would drop when merging a pre-patched copy again at pod creation; the webhook adds the affinity to the pods" },
   // 5xxx: clusters
   clusterUnreachable: { code: 'NSO5001', severity: 'error', title: 'A cluster cannot be reached' },
   objectNotOwned: { code: 'NSO5002', severity: 'warning', title: 'An object exists on a cluster without nsoffload\'s ownership marker: sync leaves it alone' },

@@ -26,6 +26,56 @@ export const LABEL_REMOTE_CLUSTER_ID = 'liqo.io/remote-cluster-id'
 export const ANNOTATION_MANAGED_BY_NSMAP = 'liqo.io/managed-by-namespace-map'
 export const ANNOTATION_ORIGINAL_NAME = 'liqo.io/original-name'
 export const VIRTUAL_NODE_TAINT_KEY = 'virtual-node.liqo.io/not-allowed'
+
+/**
+ * The labels of Liqo's virtual Node. Pinned to liqotech/liqo tag v1.2.0 (the reference's pin,
+ * HEAD 557c199cf); read at commits 4ba754fd (2025) and 03dfe7a4 (2026) of the v1 line, which
+ * agree on every key and default value below:
+ * - `pkg/virtualKubelet/liqoNodeProvider/setup.go`, `node()`: `kubernetes.io/hostname: <node
+ *   name>`, `kubernetes.io/role: agent`, `kubernetes.io/os: linux` (`strings.ToLower("Linux")`),
+ *   `kubernetes.io/arch: amd64`, `liqo.io/type: virtual-node`, `liqo.io/remote-cluster-id: <id>`,
+ *   `node.kubernetes.io/exclude-from-external-load-balancers: "true"` (corev1
+ *   `LabelNodeExcludeBalancers`) and `alpha.service-controller.kubernetes.io/exclude-balancer:
+ *   "true"`, then `labels.Merge(lbls, cfg.ExtraLabels)`: the VkOptionsTemplate's
+ *   `nodeExtraLabels` win over them. (Later commits take os and arch from the remote node of
+ *   the same name when the virtual kubelet may read it, `linux`/`amd64` otherwise.)
+ * - `pkg/virtualKubelet/liqoNodeProvider/utils.go`, `desiredVirtualNodeMetadata` (reconciler.go
+ *   `updateFromVirtualNode` in v1.0.x): `VirtualNode.spec.labels`, then
+ *   `storage.liqo.io/available` = `"true"` when the VirtualNode lists storage classes, else
+ *   `"false"`; patched onto the node with `maps.Merge` (`pkg/utils/maps/maps.go`: the second map
+ *   wins). So the cluster's labels OVERRIDE the defaults above, and the storage label overrides
+ *   a cluster label of the same key.
+ * - `pkg/liqo-controller-manager/offloading/forge/virtualnode.go`, `MutateVirtualNode`:
+ *   `spec.labels` = `liqo.io/remote-cluster-id: <id>` merged with the ResourceSlice's
+ *   `status.nodeLabels`, the provider's cluster labels
+ *   (`remoteresourceslice-controller/slicestatus.go`, `getNodeLabels`); storage classes are
+ *   listed only when the provider enables storage (`getStorageClasses`), which liqoctl's kind
+ *   setup does (the docs' node listings show `storage.liqo.io/available=true`).
+ * - Node name = VirtualNode name = ResourceSlice name = the provider's cluster ID with
+ *   `liqoctl peer` (`pkg/liqoctl/peer/handler.go`, `ensureOffloading`), so `kubernetes.io/hostname`
+ *   is the cluster ID for the default virtual node.
+ * - `type: virtual-kubelet` is NOT set by Liqo v1: it belonged to virtual-kubelet's own
+ *   `NodeFromProvider` (Liqo's pre-v0.3 `cmd/virtual-kubelet/root/node.go`), with
+ *   `beta.kubernetes.io/os`.
+ * - Cluster selection reads the same Node labels (`pkg/utils/virtualnode/virtualnode.go`,
+ *   `GetLabelSelectors`: the Node's labels when the Node exists).
+ */
+export const LABEL_HOSTNAME = 'kubernetes.io/hostname'
+export const LABEL_ROLE = 'kubernetes.io/role'
+export const LABEL_OS = 'kubernetes.io/os'
+export const LABEL_ARCH = 'kubernetes.io/arch'
+export const LABEL_EXCLUDE_BALANCERS = 'node.kubernetes.io/exclude-from-external-load-balancers'
+export const LABEL_EXCLUDE_BALANCERS_ALPHA = 'alpha.service-controller.kubernetes.io/exclude-balancer'
+export const LABEL_STORAGE_AVAILABLE = 'storage.liqo.io/available'
+/** The labels every virtual node gets whatever its name; `kubernetes.io/hostname` is its name. */
+export const VIRTUAL_NODE_LABELS = {
+  [LABEL_ROLE]: 'agent',
+  [LABEL_OS]: 'linux',
+  [LABEL_ARCH]: 'amd64',
+  [LABEL_EXCLUDE_BALANCERS]: 'true',
+  [LABEL_EXCLUDE_BALANCERS_ALPHA]: 'true',
+  [LABEL_STORAGE_AVAILABLE]: 'true',
+} as const satisfies Readonly<Record<string, string>>
 export const LIQO_RUNTIME_CLASS = 'liqo'
 export const TENANT_NAMESPACE_PREFIX = 'liqo-tenant-'
 export const NSO_FINALIZER = 'namespaceoffloading-controller.liqo.io/finalizer'

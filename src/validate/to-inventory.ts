@@ -1,7 +1,7 @@
 import { diag, type Diagnostic, type Related } from '../diagnostics/diagnostic.ts'
-import type { NodeView, Taint } from '../model/k8s.ts'
+import type { Taint } from '../model/k8s.ts'
 import type { Inventory, InventoryNode, RemoteCluster } from '../model/inventory.ts'
-import { LABEL_REMOTE_CLUSTER_ID, LABEL_TYPE, TYPE_VIRTUAL_NODE, VIRTUAL_NODE_TAINT_KEY } from '../model/liqo.ts'
+import { virtualNode } from '../placement/inventory-nodes.ts'
 import { dns1123Label, labelValue, qualifiedName } from '../selectors/label-syntax.ts'
 import { KEY_MARKER } from '../load/parse-yaml.ts'
 import { checkSchema } from './schemas.ts'
@@ -12,20 +12,6 @@ type Obj = Readonly<Record<string, unknown>>
 const obj = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {})
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : [])
 const strMap = (v: unknown): Record<string, string> => ({ ...(obj(v) as Record<string, string>) })
-
-/** Liqo's taint on every virtual node (liqotech/liqo@v1.2.0 pkg/consts/webhook.go). */
-export const VIRTUAL_NODE_TAINT: Taint = { key: VIRTUAL_NODE_TAINT_KEY, value: 'true', effect: 'NoExecute' }
-
-/** A remote cluster's virtual node: its labels plus Liqo's, and Liqo's taint (docs/ARCHITECTURE.md). */
-export function virtualNode(clusterID: string, name: string, labels: Readonly<Record<string, string>>, taints: readonly Taint[] = []): NodeView {
-  return {
-    name,
-    labels: { ...labels, [LABEL_TYPE]: TYPE_VIRTUAL_NODE, [LABEL_REMOTE_CLUSTER_ID]: clusterID },
-    taints: [VIRTUAL_NODE_TAINT, ...taints],
-    clusterID,
-    virtual: true,
-  }
-}
 
 /** Validates a ClusterInventory document and builds the Inventory (remotes sorted by ID). */
 export function toInventory(c: ClassifiedDoc): { inventory?: Inventory; diagnostics: Diagnostic[] } {

@@ -5,7 +5,7 @@ import type { Location } from '../model/source.ts'
 import type { Policy } from '../model/policy.ts'
 import type { Workload } from '../model/workload.ts'
 import { describeExclusion, exclusionSummary, judgeNodes, type NodeVerdict, schedulerMessage, type SchedulingNode } from '../placement/eligible-nodes.ts'
-import { createNodeSelectorFromNamespaceOffloading, mutatePod, type PodSpec } from './patch-pod.ts'
+import { createNodeSelectorFromNamespaceOffloading, mutatePod, patchTemplate, type PodSpec } from './patch-pod.ts'
 import { getIn, isObj, setIn } from './pod-template.ts'
 
 /** A workload as compiled: the manifest to render and, for the pod kinds, where its pods could run. */
@@ -46,10 +46,14 @@ export function compileWorkloads(policy: Policy, workloads: readonly Workload[],
     if (!w.podSpecPath) return { workload: w, manifest: w.manifest, patched: false }
     const spec = getIn(w.manifest, w.podSpecPath)
     const pod = (isObj(spec) ? spec : {}) as PodSpec
-    const m = mutatePod(offloading, pod)
+    const m = patchTemplate(offloading, pod)
     const manifest = m.mutated ? setIn(w.manifest, w.podSpecPath, m.pod) : w.manifest
+    if (m.affinityLeftToWebhook) diagnostics.push(leftToWebhook(w, policy))
     if (!ctx) return { workload: w, manifest, patched: m.mutated }
-    const verdicts = judgeNodes(m.pod, ctx.nodes)
+    // Liqo's webhook applied to the source: its terms are the ones the reasons quote, and the
+    // pods it makes from the rendered template at their creation are eligible on exactly the
+    // same nodes (patchTemplate's property, test/workloads/double-admission.test.ts).
+    const verdicts = judgeNodes(m.affinityLeftToWebhook ? mutatePod(offloading, pod).pod : m.pod, ctx.nodes)
     const placement: WorkloadPlacement = { nodes: verdicts.filter((v) => !v.excludedBy).map((v) => v.node), verdicts, message: schedulerMessage(verdicts) }
     if (placement.nodes.length === 0) diagnostics.push(unschedulable(w, placement, policy, ctx))
     return { workload: w, manifest, patched: m.mutated, placement }
@@ -87,6 +91,19 @@ function unschedulable(w: Workload, p: WorkloadPlacement, policy: Policy, ctx: P
   hints.push('`nsoffload plan` shows the reason of every node')
   const message = `${w.kind}/${w.name} would stay Pending (${p.message.replace(/\.$/, '')}): ${exclusionSummary(p.verdicts)}`
   return diag('workloadUnschedulable', message, locateConstraint(w, podPath, byAffinity && !policyAlone), { hint: hints.join('; '), related })
+}
+
+function leftToWebhook(w: Workload, policy: Policy): Diagnostic {
+  const at = policy.source.locate(['spec', 'clusterSelector'])
+  return diag(
+    'affinityLeftToWebhook',
+    `${w.kind}/${w.name}: its pod template is not given the node affinity of "${policy.namespace}" (its clusterSelector has matchFields): Liqo's webhook adds it to each pod as it is, but would merge a pre-patched copy with it again and drop the matchFields, widening placement`,
+    w.source.locate(['metadata', 'name']),
+    {
+      hint: 'placement is right as it is: the pods get the affinity, once, at creation, and only the toleration is written into the template. To have it in the template too, select clusters by label instead of metadata.name: Liqo sets kubernetes.io/hostname to the virtual node\'s name (the cluster ID)',
+      related: [{ file: at.file, line: at.line, column: at.column, message: 'the clusterSelector with matchFields' }],
+    },
+  )
 }
 
 /** The pod's required node affinity in the source when it has one and it matters, else its name. */

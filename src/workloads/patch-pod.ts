@@ -129,3 +129,43 @@ export function mutatePod<P extends PodSpec>(spec: OffloadingSpec, pod: P, liqoR
   if (sel.error !== undefined) return { pod, mutated: false, error: sel.error }
   return { pod: fillPodWithTheNewNodeSelector(sel.selector, withToleration), mutated: true }
 }
+
+export interface TemplatePatch<P> extends MutationResult<P> {
+  /**
+   * The imposed selector holds `matchFields` and the template has no required node affinity:
+   * the template gets only the toleration, and Liqo's webhook puts the selector into each pod
+   * as is. A pre-patched copy would be merged with it again at pod creation, and the merge
+   * drops `matchFields`.
+   */
+  readonly affinityLeftToWebhook?: boolean
+}
+
+const requiredTerms = (pod: PodSpec): readonly NodeSelectorTerm[] => pod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? []
+
+/**
+ * What nsoffload writes into a pod template. Liqo's webhook runs again on every pod the
+ * template makes, so the template must be a fixed point of {@link mutatePod} as far as
+ * placement goes: for every pod p and every node, `mutatePod(patchTemplate(p))` is eligible
+ * exactly where `mutatePod(p)` is, and so is `patchTemplate(p)`, except where said below.
+ * With the imposed selector S (terms S1…Sm) and the template's required terms P (a term's
+ * expressions written Pi', Sj'; a term with neither expressions nor fields matches no node):
+ * - P not empty: the webhook writes P × S, expressions only, and a second pass (P × S) × S.
+ *   A term Pi'∧Sj' of P × S gives Pi'∧Sj'∧Sk' for each k, inside it, and itself for k = j; an
+ *   empty one (Pi' and Sj' empty) gives Sk', which P × S already holds as Pi'∧Sk'. So
+ *   (P × S) × S ≡ P × S: Liqo's own output is stable, and is what the template gets.
+ * - P empty: the webhook copies S as is, matchFields included, and the second pass gives
+ *   S × S, expressions only. Without matchFields S × S ≡ S by the same argument, and the
+ *   template gets S. With them, S × S loses them and widens placement (to clusters the
+ *   namespace is not offloaded to), and no template form survives the merge: the template keeps
+ *   its own (absent) affinity and only gets the toleration, the webhook puts S into each pod,
+ *   once, and `affinityLeftToWebhook` says so (a warning).
+ * The toleration is appended once per admission (Liqo does not de-duplicate): the pods carry
+ * it twice, which changes nothing.
+ */
+export function patchTemplate<P extends PodSpec>(spec: OffloadingSpec, pod: P, liqoRuntimeClassName: string = LIQO_RUNTIME_CLASS): TemplatePatch<P> {
+  const m = mutatePod(spec, pod, liqoRuntimeClassName)
+  if (!m.mutated || requiredTerms(pod).length > 0) return m
+  const imposed = createNodeSelectorFromNamespaceOffloading(spec).selector
+  if (imposed === undefined || !imposed.nodeSelectorTerms.some((t) => (t.matchFields ?? []).length > 0)) return m
+  return { pod: { ...pod, tolerations: m.pod.tolerations }, mutated: true, affinityLeftToWebhook: true }
+}

@@ -10,7 +10,8 @@ import {
   type SchedulingNode,
   toleratesTaint,
 } from '../../src/placement/eligible-nodes.ts'
-import { virtualNode } from '../../src/validate/to-inventory.ts'
+import { ownLabels, virtualNode, virtualNodeLabels } from '../../src/placement/inventory-nodes.ts'
+import { selectClusters } from '../../src/compile/select-clusters.ts'
 import { mutatePod, type PodSpec } from '../../src/workloads/patch-pod.ts'
 
 /** The placement preview against the kube-scheduler's filters (reference scheduling-semantics.md). */
@@ -70,8 +71,55 @@ test('the tutorial: app-south only on naples, app-center nowhere, with the sched
 })
 
 test('virtual nodes carry Liqo\'s labels and taint', () => {
-  assert.equal(naples.labels, { 'topology.liqo.io/region': 'south', 'liqo.io/type': 'virtual-node', 'liqo.io/remote-cluster-id': 'naples' })
+  // Written out as the virtual kubelet writes them (src/model/liqo.ts cites Liqo's sources).
+  assert.equal(naples.labels, {
+    'kubernetes.io/hostname': 'naples',
+    'kubernetes.io/role': 'agent',
+    'kubernetes.io/os': 'linux',
+    'kubernetes.io/arch': 'amd64',
+    'node.kubernetes.io/exclude-from-external-load-balancers': 'true',
+    'alpha.service-controller.kubernetes.io/exclude-balancer': 'true',
+    'storage.liqo.io/available': 'true',
+    'topology.liqo.io/region': 'south',
+    'liqo.io/type': 'virtual-node',
+    'liqo.io/remote-cluster-id': 'naples',
+  })
   assert.equal(naples.taints, [{ key: 'virtual-node.liqo.io/not-allowed', value: 'true', effect: 'NoExecute' }])
+  assert.not.ok('type' in naples.labels, 'Liqo v1 does not set virtual-kubelet\'s `type: virtual-kubelet`')
+})
+
+test('the inventory\'s labels override Liqo\'s defaults, as the VirtualNode\'s labels do; liqo.io/type and the cluster ID do not move', () => {
+  const arm = virtualNode('turin', 'turin-a', { 'kubernetes.io/arch': 'arm64', 'storage.liqo.io/available': 'false', 'liqo.io/type': 'other', 'liqo.io/remote-cluster-id': 'x' })
+  assert.is(arm.labels['kubernetes.io/arch'], 'arm64')
+  assert.is(arm.labels['storage.liqo.io/available'], 'false')
+  assert.is(arm.labels['kubernetes.io/hostname'], 'turin-a', 'the hostname is the node\'s name, not the cluster ID')
+  assert.is(arm.labels['liqo.io/type'], 'virtual-node')
+  assert.is(arm.labels['liqo.io/remote-cluster-id'], 'turin')
+})
+
+test('most Helm charts\' nodeSelector {kubernetes.io/os: linux} fits the virtual nodes; hostname and arch select as on real nodes', () => {
+  const tol = [{ key: 'virtual-node.liqo.io/not-allowed', operator: 'Exists', effect: 'NoExecute' }]
+  assert.equal(eligibleNodes({ nodeSelector: { 'kubernetes.io/os': 'linux' }, tolerations: tol }, [florence, naples]), ['florence', 'naples'])
+  assert.equal(eligibleNodes({ nodeSelector: { 'kubernetes.io/hostname': 'naples' }, tolerations: tol }, [florence, naples]), ['naples'])
+  assert.equal(eligibleNodes({ nodeSelector: { 'kubernetes.io/arch': 'arm64' }, tolerations: tol }, [florence, naples]), [])
+  assert.equal(eligibleNodes({ nodeSelector: { 'storage.liqo.io/available': 'true', 'node.kubernetes.io/exclude-from-external-load-balancers': 'true' }, tolerations: tol }, [florence, naples]), ['florence', 'naples'])
+})
+
+test('cluster selection reads the same labels: selectors on kubernetes.io/hostname, os and storage select as on Liqo\'s nodes', () => {
+  const remotes = [florence, naples].map((n) => ({ clusterID: n.name, labels: {}, namespaces: [], virtualNodes: [n] }))
+  const selected = (matchExpressions: { key: string; operator: string; values?: string[] }[]): string[] =>
+    selectClusters({ nodeSelectorTerms: [{ matchExpressions }] }, remotes).filter((c) => c.selected).map((c) => c.clusterID)
+  assert.equal(selected([{ key: 'kubernetes.io/hostname', operator: 'In', values: ['naples'] }]), ['naples'])
+  assert.equal(selected([{ key: 'kubernetes.io/os', operator: 'In', values: ['linux'] }]), ['florence', 'naples'])
+  assert.equal(selected([{ key: 'storage.liqo.io/available', operator: 'In', values: ['false'] }]), [])
+  assert.equal(selected([{ key: 'kubernetes.io/role', operator: 'Exists' }]), ['florence', 'naples'])
+})
+
+test('ownLabels keeps exactly what virtualNodeLabels does not give back: a live node round-trips', () => {
+  const live = { ...virtualNodeLabels('turin', 'turin-b', { zone: 'b', 'kubernetes.io/arch': 'arm64' }), 'beta.kubernetes.io/os': 'linux', 'storage.liqo.io/available': 'false' }
+  const own = ownLabels('turin', 'turin-b', live)
+  assert.equal(own, { zone: 'b', 'kubernetes.io/arch': 'arm64', 'beta.kubernetes.io/os': 'linux', 'storage.liqo.io/available': 'false' })
+  assert.equal(virtualNodeLabels('turin', 'turin-b', own), live)
 })
 
 // Taints and tolerations (core/v1 ToleratesTaint).

@@ -2,7 +2,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parseYaml } from '../../src/load/parse-yaml.ts'
 import type { Policy } from '../../src/model/policy.ts'
-import { virtualNode } from '../../src/validate/to-inventory.ts'
+import { virtualNode } from '../../src/placement/inventory-nodes.ts'
 import { compileWorkloads } from '../../src/workloads/compile-workloads.ts'
 import { duplicateObjects } from '../../src/workloads/duplicates.ts'
 import { podSpecPath } from '../../src/workloads/pod-template.ts'
@@ -62,6 +62,23 @@ test('schedulable workloads give no diagnostic; without an inventory nothing is 
   const unplaced = compileWorkloads(policy('LocalAndRemote'), w)
   assert.is(unplaced.workloads[0]?.placement, undefined)
   assert.is(unplaced.workloads[0]?.patched, true)
+})
+
+test('NSO4007: a clusterSelector with matchFields and a pod without required affinity: only the toleration is written, the placement is the pods\' after Liqo\'s webhook', () => {
+  const florence = virtualNode('florence', 'florence', { region: 'center' })
+  const byName = { key: 'metadata.name', operator: 'In', values: ['naples'] }
+  const p = policy('Remote', [{ matchFields: [byName] }])
+  const w = toWorkloads(p, docs('apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {template: {spec: {containers: []}}}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: own}\nspec:\n  affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: region, operator: Exists}]}]}}}\n')).workloads
+  const r = compileWorkloads(p, w, { nodes: [home, florence, naples], homeNodesKnown: true })
+  assert.equal(r.diagnostics.map((d) => [d.code, d.severity, d.file, d.line, d.column, d.related?.[0]?.message]), [['NSO4007', 'warning', 'apps/w.yaml', 3, 18, 'the clusterSelector with matchFields']])
+  assert.match(r.diagnostics[0]?.message ?? '', /^Deployment\/d: its pod template is not given the node affinity of "web" \(its clusterSelector has matchFields\)/)
+  const d = r.workloads.find((x) => x.workload.name === 'd')
+  assert.equal((d?.manifest['spec'] as { template: { spec: unknown } }).template.spec, { containers: [], tolerations: [{ key: 'virtual-node.liqo.io/not-allowed', operator: 'Exists', effect: 'NoExecute' }] })
+  assert.is(d?.patched, true)
+  assert.equal(d?.placement?.nodes, ['naples'], 'the webhook gives the pods the selector with its matchFields: naples only')
+  // A pod with its own required terms gets Liqo's merge (which drops the matchFields, as Liqo does) and no warning.
+  const own = r.workloads.find((x) => x.workload.name === 'own')
+  assert.equal(own?.placement?.nodes, ['florence', 'naples'])
 })
 
 test('duplicates: the second object is the error, pointing at the first; generated objects say so', () => {

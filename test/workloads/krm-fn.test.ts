@@ -118,6 +118,16 @@ test('a flow-style (JSON-like) item is patched in flow style; an empty pod spec 
   })
 })
 
+test('NSO4007: under a clusterSelector with matchFields, a pod without affinity gets only the toleration (the webhook adds the affinity at creation), and a warning result', async () => {
+  const files = { 'policies/p.yaml': 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: web}\nspec:\n  podOffloadingStrategy: Remote\n  clusterSelector: {nodeSelectorTerms: [{matchFields: [{key: metadata.name, operator: In, values: [naples]}]}]}\n' }
+  const input = list('- apiVersion: v1\n  kind: Pod\n  metadata: {name: a, namespace: web}\n  spec: {containers: []}\n')
+  const r = await runIn(files, ['fn'], input)
+  assert.is(r.code, 0, r.stderr)
+  const o = out(r.stdout)
+  assert.equal(o.items[0]?.['spec'], { containers: [], tolerations: [tol] })
+  assert.equal((o.results ?? []).map((x) => [x.severity, x.tags?.['code'], x.resourceRef?.name]), [['warning', 'NSO4007', 'a']])
+})
+
 test('an unschedulable workload is a warning result (exit 0), an error with --strict (exit 1)', async () => {
   const center = SOUTH.replace(/app-south/g, 'app-center').replace('values: [south]', 'values: [center]')
   const r = await runCli(['fn'], REPO, list(center))

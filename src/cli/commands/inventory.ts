@@ -36,7 +36,7 @@ export function inventoryCommand(ctx: CommandContext): CommandModule<GlobalArgs,
         if (!conn) throw new UsageError(`no context ${args.context}`)
         const client = new KubeClient(conn, undefined, (s) => ctx.host.stderr(`${s}\n`))
         try {
-          doc = await pullInventory(client, { context: args.context, ...(args['cluster-id'] ? { clusterID: args['cluster-id'] } : {}) })
+          doc = await pullInventory(client, { context: args.context, ...(args['cluster-id'] ? { clusterID: args['cluster-id'] } : {}), warn: (m) => ctx.host.stderr(`warning: ${m}\n`) })
         } finally {
           client.close()
         }
