@@ -1,0 +1,187 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { runIn, source } from '../helpers/cli.ts'
+
+/**
+ * The messages a person needs for the mistakes people make writing policies by hand: each case
+ * asserts the exact headline (file:line:column, code, message) and hint `validate` prints,
+ * that nothing else is reported about it, and the exit code.
+ */
+
+const INVENTORY = source`
+  apiVersion: nsoffload.dev/v1alpha1
+  kind: ClusterInventory
+  metadata:
+    name: italy
+  spec:
+    home:
+      clusterID: venice
+    remotes:
+      - clusterID: naples
+        labels: {region: east}
+`
+
+const HEAD = 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: a\n'
+
+interface Case {
+  readonly name: string
+  /** The policy file `policies/a.yaml`. */
+  readonly policy: string
+  /** Everything `validate` prints on stdout: the diagnostics with their frames and hints. */
+  readonly stdout: string
+}
+
+const cases: Case[] = [
+  {
+    name: 'clusterSelector items written as YAML mappings',
+    policy: HEAD + 'spec:\n  clusterSelector:\n    - region: east\n    - {region: west, zone: a}\n',
+    stdout: [
+      'policies/a.yaml:7:7: error NSO2007: spec.clusterSelector[0] is the YAML mapping {region: east}, not a liqoctl selector string',
+      '    7 |     - region: east',
+      '      |       ^',
+      '  hint: write `- region=east` (key=value: "key: value" with a space is a YAML mapping)',
+      'policies/a.yaml:8:7: error NSO2007: spec.clusterSelector[1] is the YAML mapping {region: west, zone: a}, not a liqoctl selector string',
+      '    8 |     - {region: west, zone: a}',
+      '      |       ^',
+      '  hint: write `- region=west,zone=a` (key=value: "key: value" with a space is a YAML mapping)',
+      '',
+    ].join('\n'),
+  },
+  {
+    name: 'clusterSelector a string, not a list',
+    policy: HEAD + 'spec:\n  clusterSelector: region=east\n',
+    stdout: [
+      'policies/a.yaml:6:20: error NSO2008: spec.clusterSelector is the single string "region=east"; it must be a list of liqoctl selector strings',
+      '    6 |   clusterSelector: region=east',
+      '      |                    ^',
+      '  hint: make it a list, one selector per line:',
+      '        clusterSelector:',
+      '          - region=east',
+      '',
+    ].join('\n'),
+  },
+  {
+    name: 'clusterSelector with matchLabels (a LabelSelector): both accepted forms shown',
+    policy: HEAD + 'spec:\n  clusterSelector:\n    matchLabels:\n      region: east\n',
+    stdout: [
+      'policies/a.yaml:7:5: error NSO2009: spec.clusterSelector is a LabelSelector (matchLabels); it takes liqoctl selector strings or a NodeSelector',
+      '    7 |     matchLabels:',
+      '      |     ^',
+      '  hint: write liqoctl selector strings (entries ORed, commas ANDed):',
+      '        clusterSelector:',
+      '          - region=east',
+      '        or a NodeSelector:',
+      '        clusterSelector:',
+      '          nodeSelectorTerms:',
+      '            - matchExpressions:',
+      '                - {key: region, operator: In, values: [east]}',
+      '',
+    ].join('\n'),
+  },
+  {
+    name: 'a clusterSelector list item with matchLabels',
+    policy: HEAD + 'spec:\n  clusterSelector:\n    - matchLabels: {region: east, tier: gold}\n',
+    stdout: [
+      'policies/a.yaml:7:7: error NSO2009: spec.clusterSelector[0] is a mapping (matchLabels); a list under clusterSelector holds liqoctl selector strings',
+      '    7 |     - matchLabels: {region: east, tier: gold}',
+      '      |       ^',
+      '  hint: write liqoctl selector strings (entries ORed, commas ANDed):',
+      '        clusterSelector:',
+      '          - region=east,tier=gold',
+      '        or a NodeSelector:',
+      '        clusterSelector:',
+      '          nodeSelectorTerms:',
+      '            - matchExpressions:',
+      '                - {key: region, operator: In, values: [east]}',
+      '                - {key: tier, operator: In, values: [gold]}',
+      '',
+    ].join('\n'),
+  },
+  {
+    name: 'a list item left of its key (a `-` at the parent\'s indentation)',
+    policy: HEAD + 'spec:\n  podOffloadingStrategy: Remote\n  clusterSelector:\n- region=east\n',
+    stdout: [
+      'policies/a.yaml:8:1: error NSO1001: the list item "- region=east" is left of "clusterSelector:" (line 7, column 3), so it is not that key\'s value: YAML reads it as an entry of the top level of the document, next to "spec:" (line 5), where a list item cannot stand (BLOCK_AS_IMPLICIT_KEY)',
+      '    8 | - region=east',
+      '      | ^',
+      '  hint: indent it to column 5, two spaces further than "clusterSelector:"',
+      '',
+    ].join('\n'),
+  },
+  {
+    name: 'a list item indented less than the items above it',
+    policy: HEAD + 'spec:\n  clusterSelector:\n    - region=east\n  - region=west\n',
+    stdout: [
+      'policies/a.yaml:8:3: error NSO1001: the list item "- region=west" is indented less than the list item above it (line 7, column 5): YAML reads it as an entry of "spec:", next to "clusterSelector:" (line 6), where a list item cannot stand (BLOCK_AS_IMPLICIT_KEY)',
+      '    8 |   - region=west',
+      '      |   ^',
+      '  hint: indent it to column 5, like the item on line 7',
+      '',
+    ].join('\n'),
+  },
+  {
+    name: 'nodeSelectorTerms indented as a sibling of an empty clusterSelector',
+    policy: HEAD + 'spec:\n  clusterSelector:\n  nodeSelectorTerms:\n    - matchExpressions: [{key: region, operator: In, values: [east]}]\n',
+    stdout: [
+      'policies/a.yaml:7:3: error NSO2010: "nodeSelectorTerms" is a key of spec: it belongs under "clusterSelector:"; "clusterSelector:" above it (line 6) is empty, so "nodeSelectorTerms" became its sibling',
+      '    7 |   nodeSelectorTerms:',
+      '      |   ^',
+      '  hint: indent "nodeSelectorTerms:" and the lines below it two spaces further than "clusterSelector:" (column 3)',
+      '',
+    ].join('\n'),
+  },
+  {
+    name: 'operator indented out of its matchExpressions item',
+    policy: HEAD + 'spec:\n  clusterSelector:\n    nodeSelectorTerms:\n      - matchExpressions:\n        - key: region\n        operator: Exists\n',
+    stdout: [
+      'policies/a.yaml:10:9: error NSO2010: "operator" is a key of spec.clusterSelector.nodeSelectorTerms[0]: it belongs in an item of "matchExpressions:"; it became a key of spec.clusterSelector.nodeSelectorTerms[0] instead of the matchExpressions item above it (line 9)',
+      '   10 |         operator: Exists',
+      '      |         ^',
+      '  hint: indent "operator:" to column 11, under "key:"',
+      '',
+    ].join('\n'),
+  },
+  {
+    name: 'clusterSelector at the top level',
+    policy: HEAD + 'spec:\n  podOffloadingStrategy: Remote\nclusterSelector:\n  - region=east\n',
+    stdout: [
+      'policies/a.yaml:7:1: error NSO2010: "clusterSelector" is at the top level of the document: it belongs under "spec:"',
+      '    7 | clusterSelector:',
+      '      | ^',
+      '  hint: indent "clusterSelector:" (and the lines below it) under "spec:"',
+      '',
+    ].join('\n'),
+  },
+  {
+    name: 'spec fields under an empty spec:',
+    policy: HEAD + 'spec:\nclusterSelector:\n  - region=east\n',
+    stdout: [
+      'policies/a.yaml:6:1: error NSO2010: "clusterSelector" is at the top level of the document: it belongs under "spec:"; "spec:" above it (line 5) is empty, so "clusterSelector" became its sibling',
+      '    6 | clusterSelector:',
+      '      | ^',
+      '  hint: indent "clusterSelector:" and the lines below it two spaces further than "spec:" (column 1)',
+      '',
+    ].join('\n'),
+  },
+]
+
+for (const c of cases) {
+  test(c.name, async () => {
+    const r = await runIn({ 'inventory.yaml': INVENTORY, 'policies/a.yaml': c.policy }, ['validate'])
+    assert.is(r.stdout, c.stdout)
+    assert.is(r.code, 1)
+  })
+}
+
+test('a NamespaceOffloading with matchLabels is shown the NodeSelector form only', async () => {
+  const nso = 'apiVersion: offloading.liqo.io/v1beta1\nkind: NamespaceOffloading\nmetadata:\n  name: offloading\n  namespace: a\nspec:\n  clusterSelector:\n    matchLabels: {region: east}\n'
+  const r = await runIn({ 'inventory.yaml': INVENTORY, 'policies/a.yaml': nso }, ['validate', '--format', 'json'])
+  const ds = (JSON.parse(r.stdout) as { diagnostics: { code: string; line: number; column: number; message: string; hint: string }[] }).diagnostics
+  assert.equal(
+    ds.map((d) => [d.code, d.line, d.column, d.message]),
+    [['NSO2009', 8, 5, 'spec.clusterSelector is a LabelSelector (matchLabels); it takes a NodeSelector']],
+  )
+  assert.match(ds[0]?.hint ?? '', /^a NamespaceOffloading takes a NodeSelector:\nclusterSelector:\n {2}nodeSelectorTerms:/)
+})
+
+test.run()
