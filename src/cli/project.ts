@@ -9,6 +9,7 @@ import type { Workload } from '../model/workload.ts'
 import { readWorkloadDocs } from '../load/read-workloads.ts'
 import { toWorkloads } from '../workloads/to-workloads.ts'
 import { validate, type Validated } from '../validate/validate.ts'
+import type { ReadInputs } from '../report/validate-report.ts'
 import { UsageError } from './exit-codes.ts'
 
 /** The inputs every command shares (`-p`, `-i`, `--strict`). */
@@ -29,6 +30,8 @@ export interface Project {
   /** Every diagnostic, sorted, `--strict` applied. */
   readonly diagnostics: readonly Diagnostic[]
   readonly texts: ReadonlyMap<string, string>
+  /** What was read, document by document: for the counts of `validate`'s summary. */
+  readonly inputs: ReadInputs
 }
 
 /**
@@ -41,6 +44,7 @@ export function loadProject(host: Host, opts: InputOptions, needInventory: boole
     const texts = new Map<string, string>()
     const read = readYamlFiles(host, policyFiles, texts)
     const diagnostics: Diagnostic[] = [...read.diagnostics]
+    const starts = new Map(read.starts)
     let inventoryInput: { file: string; docs: typeof read.docs } | undefined
     const invAbs = path.resolve(host.cwd, opts.inventory)
     const alreadyRead = policyFiles.includes(invAbs)
@@ -76,7 +80,13 @@ export function loadProject(host: Host, opts: InputOptions, needInventory: boole
       diagnostics.push(...compiled.diagnostics)
     }
     const all = sortDiagnostics(dedupeDiagnostics(opts.strict ? strictify(diagnostics) : diagnostics))
-    return { validated, ...(compiled ? { compiled } : {}), diagnostics: all, texts }
+    const inputs: ReadInputs = {
+      policyFiles: policyFiles.map((f) => displayPath(host, f)),
+      policyDocs: read.docs,
+      starts,
+      ...(inventoryInput ? { inventoryFile: inventoryInput.file } : {}),
+    }
+    return { validated, ...(compiled ? { compiled } : {}), diagnostics: all, texts, inputs }
   } catch (e) {
     if (e instanceof InputError) throw new UsageError(e.message)
     throw e

@@ -24,6 +24,8 @@ export interface ParsedDoc {
 export interface ParseResult {
   readonly docs: readonly ParsedDoc[]
   readonly diagnostics: readonly Diagnostic[]
+  /** The 1-based line where each document of the file starts, parsed or not (by index). */
+  readonly starts: readonly number[]
 }
 
 const yamlCodes: Record<string, CodeId> = {
@@ -60,6 +62,7 @@ export function parseYaml(file: string, text: string): ParseResult {
     return { file, line, column: col, path }
   }
   const list = Array.isArray(docs) ? docs : []
+  const starts = list.map((d) => lineCounter.linePos(Math.min(d.range[0], text.length)).line)
   const reparse = lazyReparse(text)
   list.forEach((doc, index) => {
     const errs = [...doc.errors]
@@ -81,7 +84,7 @@ export function parseYaml(file: string, text: string): ParseResult {
     }
     out.push({ file, index, value, source: { file, docIndex: index, locate: locator(file, index, reparse) } })
   })
-  return { docs: out, diagnostics }
+  return { docs: out, diagnostics, starts }
 }
 
 /**

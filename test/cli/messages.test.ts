@@ -184,4 +184,50 @@ test('a NamespaceOffloading with matchLabels is shown the NodeSelector form only
   assert.match(ds[0]?.hint ?? '', /^a NamespaceOffloading takes a NodeSelector:\nclusterSelector:\n {2}nodeSelectorTerms:/)
 })
 
+// ------------------------------------------------------------------ the summary line
+
+const ok = (name: string): string => `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: ${name}\nspec: {}\n`
+
+test('summary: "1 of 5 policies invalid", documents counted, not files; also in the JSON', async () => {
+  const files = {
+    'inventory.yaml': INVENTORY,
+    'policies/a.yaml': ok('a') + '---\n' + ok('b'),
+    'policies/c.yaml': ok('c') + '---\n# only a comment\n',
+    'policies/d.yaml': ok('d'),
+    'policies/e.yaml': ok('e').replace('spec: {}', 'spec:\n  podOffloadingStrategy: Remot'),
+  }
+  const r = await runIn(files, ['validate'])
+  assert.is(r.code, 1)
+  assert.is(r.stderr, '1 of 5 policies invalid, inventory valid: 1 error\n')
+  const j = await runIn(files, ['validate', '--format', 'json'])
+  assert.equal((JSON.parse(j.stdout) as { summary: unknown }).summary, {
+    policies: { total: 5, invalid: 1 },
+    inventory: 'valid',
+    invalidWorkloadFiles: 0,
+    errors: 1,
+    warnings: 0,
+  })
+})
+
+test('summary: a document YAML cannot parse is an invalid policy; two errors in one policy count it once', async () => {
+  const r = await runIn(
+    {
+      'inventory.yaml': INVENTORY,
+      'policies/a.yaml': ok('a') + '---\n' + 'kind: [OffloadingPolicy\n',
+      'policies/b.yaml': ok('b').replace('spec: {}', 'spec:\n  podOffloadingStrategy: Remot\n  namespaceMappingStrategy: Same'),
+    },
+    ['validate'],
+  )
+  assert.is(r.code, 1)
+  assert.match(r.stderr, /^2 of 3 policies invalid, inventory valid: \d+ errors\n$/)
+})
+
+test('summary: the inventory invalid, or absent', async () => {
+  const bad = await runIn({ 'inventory.yaml': INVENTORY.replace('clusterID: naples', 'clusterID: venice'), 'policies/a.yaml': ok('a') }, ['validate'])
+  assert.is(bad.stderr, '1 policy valid, inventory invalid: 1 error\n')
+  const none = await runIn({ 'policies/a.yaml': ok('a'), 'policies/b.yaml': ok('b') }, ['validate'])
+  assert.is(none.stderr, '2 policies valid, no inventory\n')
+  assert.is(none.code, 0)
+})
+
 test.run()
