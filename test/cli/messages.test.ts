@@ -230,4 +230,39 @@ test('summary: the inventory invalid, or absent', async () => {
   assert.is(none.code, 0)
 })
 
+// ------------------------------------------------------------------ fn: the ResourceList contract
+
+const DEPLOYMENT = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: a}\n'
+
+test('fn with several YAML documents on stdin explains the ResourceList, with an example', async () => {
+  const r = await runIn({ 'inventory.yaml': INVENTORY, 'policies/a.yaml': ok('a') }, ['fn'], DEPLOYMENT + '---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\n')
+  assert.is(r.code, 1)
+  const [head, frame1, frame2, hint, ...rest] = r.stderr.split('\n')
+  assert.is(head, '<stdin>:4:1: error NSO1011: the input holds 2 YAML documents; a KRM function reads one: a ResourceList with the resources in its items')
+  assert.is(frame1, '    4 | ---')
+  assert.is(frame2, '      | ^')
+  assert.is(hint, '  hint: wrap the resources in one ResourceList:')
+  assert.equal(rest.slice(0, 4), ['        apiVersion: config.kubernetes.io/v1', '        kind: ResourceList', '        items:', '          - apiVersion: apps/v1'])
+  assert.ok(rest.includes('        functionConfig:            # optional: where the policies and the inventory are'), r.stderr)
+  // The output is still a ResourceList, with the same message as a result.
+  assert.match(r.stdout, /^apiVersion: config\.kubernetes\.io\/v1\nkind: ResourceList\nitems: \[\]\nresults:\n- message: "NSO1011: the input holds 2 YAML documents;/)
+})
+
+test('fn with a bare Deployment shows it as the item of a ResourceList', async () => {
+  const r = await runIn({ 'inventory.yaml': INVENTORY, 'policies/a.yaml': ok('a') }, ['fn'], DEPLOYMENT)
+  assert.is(r.code, 1)
+  const lines = r.stderr.split('\n')
+  assert.is(lines[0], '<stdin>:2:7: error NSO1011: the input is a Deployment, not a ResourceList: a KRM function reads one ResourceList, with the resources in its items')
+  assert.equal(lines.slice(3, 11), [
+    '  hint: wrap the resources in one ResourceList:',
+    '        apiVersion: config.kubernetes.io/v1',
+    '        kind: ResourceList',
+    '        items:',
+    '          - apiVersion: apps/v1',
+    '            kind: Deployment',
+    '            metadata: {name: web}',
+    '            ...',
+  ])
+})
+
 test.run()
