@@ -26,6 +26,9 @@ const REQUIREMENT = [
   ['spec', 'clusterSelector', 'nodeSelectorTerms', '*', 'matchFields', '*'],
 ]
 
+/** Label selection written the LabelSelector or pod way. */
+const LABEL_SELECTORS = new Set(['matchLabels', 'nodeSelector'])
+
 /** The key a field belongs under, for the fields of policies (a mis-indented line lands elsewhere). */
 const HOME: Readonly<Record<string, readonly (readonly string[])[]>> = {
   apiVersion: [[]],
@@ -127,7 +130,7 @@ export function explainShape(kind: SchemaKind, root: unknown, source: SourceRef,
     }
   }
 
-  for (const e of errors) if (!covered.some((c) => c(e))) misplacedField(e, root, source, diagnostics, covered)
+  for (const e of errors) if (!covered.some((c) => c(e))) misplacedField(kind, e, root, source, diagnostics, covered)
   return { diagnostics, covers: (e) => covered.some((c) => c(e)) }
 }
 
@@ -143,10 +146,22 @@ const valueAt = (root: unknown, path: readonly string[]): unknown => path.reduce
  * Unknown fields that are known one level up or down: the line is indented too little (it
  * became a sibling of the key it belongs under) or sits outside `spec:`.
  */
-function misplacedField(e: ErrorObject, root: unknown, source: SourceRef, out: Diagnostic[], covered: ((e: ErrorObject) => boolean)[]): void {
+function misplacedField(kind: SchemaKind, e: ErrorObject, root: unknown, source: SourceRef, out: Diagnostic[], covered: ((e: ErrorObject) => boolean)[]): void {
   if (e.keyword !== 'additionalProperties') return
   const field = String((e.params as { additionalProperty?: unknown }).additionalProperty)
   const path = steps(e.instancePath)
+  if (LABEL_SELECTORS.has(field) && path[0] === 'spec') {
+    // A LabelSelector's or a pod's way of selecting by labels, somewhere in the spec.
+    const given = valueAt(root, [...path, field])
+    const labels = isObj(given) && Object.values(given).every(isScalar) && Object.keys(given).length > 0 ? given : undefined
+    out.push(
+      diag('selectorForm', `"${field}" is not a field of ${dotted(path)}: clusters are selected by spec.clusterSelector, in one of two forms`, source.locate([...path, field, KEY_MARKER]), {
+        hint: bothForms(labels, kind),
+      }),
+    )
+    covered.push((x) => x === e)
+    return
+  }
   const homes = HOME[field]
   if (!homes || homes.some((h) => matches(path, h))) return
   const home = homes[0] ?? []
