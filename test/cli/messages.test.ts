@@ -266,6 +266,15 @@ test('summary: the inventory invalid, or absent', async () => {
   assert.is(none.code, 0)
 })
 
+test('summary: build and plan with invalid input end with the same counts', async () => {
+  const files = { 'inventory.yaml': INVENTORY, 'policies/a.yaml': ok('a'), 'policies/b.yaml': ok('b').replace('spec: {}', 'spec:\n  clusterSelector: region=east') }
+  for (const args of [['build', '-o', 'out'], ['plan']]) {
+    const r = await runIn(files, args)
+    assert.is(r.code, 1)
+    assert.match(r.stderr, /\n1 of 2 policies invalid, inventory valid: 1 error\n$/, args.join(' '))
+  }
+})
+
 // ------------------------------------------------------------------ fn: the ResourceList contract
 
 const DEPLOYMENT = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: a}\n'
