@@ -76,6 +76,9 @@ function bothForms(labels: Obj | undefined, kind: SchemaKind): string {
   return ['write liqoctl selector strings (entries ORed, commas ANDed):', 'clusterSelector:', `  - ${pairs.map(([k, v]) => `${k}=${String(v)}`).join(',')}`, 'or a NodeSelector:', ...nodeSelector].join('\n')
 }
 
+/** A NodeSelector term written where the list of terms should be. */
+const TERMS_HINT = ['put the term in a list under nodeSelectorTerms:', 'clusterSelector:', '  nodeSelectorTerms:', '    - matchExpressions:', '        - {key: ..., operator: In, values: [...]}'].join('\n')
+
 /** Recognises the shape mistakes of one policy document. */
 export function explainShape(kind: SchemaKind, root: unknown, source: SourceRef, errors: readonly ErrorObject[]): Explained {
   const diagnostics: Diagnostic[] = []
@@ -106,6 +109,12 @@ export function explainShape(kind: SchemaKind, root: unknown, source: SourceRef,
             hint: `write \`- ${asLiqoctl(item)}\` (key=value: "key: value" with a space is a YAML mapping)`,
           }),
         )
+      } else if ('matchExpressions' in item || 'matchFields' in item) {
+        diagnostics.push(
+          diag('selectorForm', `spec.clusterSelector[${i}] is a NodeSelector term; a list right under clusterSelector holds liqoctl selector strings, terms go under nodeSelectorTerms`, at, {
+            hint: TERMS_HINT,
+          }),
+        )
       } else {
         const labels = isObj(item['matchLabels']) ? item['matchLabels'] : undefined
         diagnostics.push(
@@ -123,7 +132,7 @@ export function explainShape(kind: SchemaKind, root: unknown, source: SourceRef,
     if (what !== undefined) {
       diagnostics.push(
         diag('selectorForm', `spec.clusterSelector is ${what}; it takes ${kind === 'OffloadingPolicy' ? 'liqoctl selector strings or ' : ''}a NodeSelector`, source.locate(selPath), {
-          hint: bothForms(labels, kind),
+          hint: 'matchExpressions' in sel && !('matchLabels' in sel) ? TERMS_HINT : bothForms(labels, kind),
         }),
       )
       covered.push(under(selPointer))

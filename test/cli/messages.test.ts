@@ -134,6 +134,21 @@ const cases: Case[] = [
     ].join('\n'),
   },
   {
+    name: 'a NodeSelector term listed right under clusterSelector',
+    policy: HEAD + 'spec:\n  clusterSelector:\n    - matchExpressions:\n        - {key: region, operator: In, values: [east]}\n',
+    stdout: [
+      'policies/a.yaml:7:7: error NSO2009: spec.clusterSelector[0] is a NodeSelector term; a list right under clusterSelector holds liqoctl selector strings, terms go under nodeSelectorTerms',
+      '    7 |     - matchExpressions:',
+      '      |       ^',
+      '  hint: put the term in a list under nodeSelectorTerms:',
+      '        clusterSelector:',
+      '          nodeSelectorTerms:',
+      '            - matchExpressions:',
+      '                - {key: ..., operator: In, values: [...]}',
+      '',
+    ].join('\n'),
+  },
+  {
     name: 'a list item left of its key (a `-` at the parent\'s indentation)',
     policy: HEAD + 'spec:\n  podOffloadingStrategy: Remote\n  clusterSelector:\n- region=east\n',
     stdout: [
