@@ -1,6 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { runIn, source } from '../helpers/cli.ts'
+import { explainDedentedItem } from '../../src/load/explain-indent.ts'
 
 /**
  * The messages a person needs for the mistakes people make writing policies by hand: each case
@@ -233,6 +234,18 @@ test('a NamespaceOffloading with matchLabels is shown the NodeSelector form only
     [['NSO2009', 8, 5, 'spec.clusterSelector is a LabelSelector (matchLabels); it takes a NodeSelector']],
   )
   assert.match(ds[0]?.hint ?? '', /^a NamespaceOffloading takes a NodeSelector:\nclusterSelector:\n {2}nodeSelectorTerms:/)
+})
+
+test('the indentation explainer says nothing when the line is not a dedented list item', () => {
+  // A list at its key's own indentation is valid YAML: nothing to explain.
+  assert.is(explainDedentedItem('spec:\n  clusterSelector:\n  - a=b\n', 3), undefined)
+  // Not a list item.
+  assert.is(explainDedentedItem('spec:\n  clusterSelector:\nfoo bar\n', 3), undefined)
+  // Deeper than the line above.
+  assert.is(explainDedentedItem('spec:\n  clusterSelector:\n    - a=b\n', 3), undefined)
+  const x = explainDedentedItem('spec:\n  clusterSelector:\n    - a=b\n\n  # a comment\n  - c=d\n', 6)
+  assert.is(x?.message, 'the list item "- c=d" is indented less than the list item above it (line 3, column 5): YAML reads it as an entry of "spec:", next to "clusterSelector:" (line 2), where a list item cannot stand')
+  assert.is(x?.offset, 'spec:\n  clusterSelector:\n    - a=b\n\n  # a comment\n  '.length)
 })
 
 // ------------------------------------------------------------------ the summary line

@@ -32,6 +32,8 @@ test('nsoffload version prints what --version prints', async () => {
   assert.is(a.stdout, `${version()}\n`)
   assert.is(a.stdout, b.stdout)
   assert.is(a.stderr, '')
+  const help = await runCli(['version', '--help'], REPO)
+  assert.match(help.stdout, /Examples:\n {2}nsoffload version/)
 })
 
 const unknown: [args: string[], stderr: string][] = [

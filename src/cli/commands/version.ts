@@ -1,4 +1,4 @@
-import type { CommandModule } from 'yargs'
+import type { Argv, CommandModule } from 'yargs'
 import type { CommandContext, GlobalArgs } from '../context.ts'
 import { version } from '../version.ts'
 
@@ -7,6 +7,7 @@ export function versionCommand(ctx: CommandContext): CommandModule<GlobalArgs, G
   return {
     command: 'version',
     describe: 'Print the version of nsoffload (the same as --version)',
+    builder: (y: Argv<GlobalArgs>) => y.example('$0 version', 'the version, as in a bug report'),
     handler: () => ctx.host.stdout(`${version()}\n`),
   }
 }
