@@ -39,6 +39,16 @@ const commandName = (e: CommandEntry): string => e.command.split(' ')[0] ?? e.co
 
 const NO_COMMAND = 'give a command'
 
+/** A command name among the values after `-p`/`--policies` (an array option reads on until a flag). */
+function swallowedCommand(raw: readonly string[], names: readonly string[]): string | undefined {
+  let inPolicies = false
+  for (const a of raw) {
+    if (a.startsWith('-')) inPolicies = a === '-p' || a === '--policies'
+    else if (inPolicies && names.includes(a)) return a
+  }
+  return undefined
+}
+
 /**
  * The CLI: parses argv, runs one command against the host, returns the exit code. Never
  * throws for bad input; an unexpected exception is reported as an internal error (exit 2).
@@ -81,7 +91,11 @@ export async function main(argv: readonly string[], host: Host): Promise<number>
       if (text.startsWith('Did you mean')) throw new UsageError(`unknown command "${raw[0] ?? ''}". ${text}`)
       const unknown = /^Unknown arguments?: (.+)$/.exec(text)?.[1]
       if (unknown !== undefined) throw new UsageError(unknownArguments(unknown.split(', '), raw, (parser as unknown as { getOptions: () => KnownOptions }).getOptions(), COMMANDS.map(commandName)))
-      if (text === NO_COMMAND) throw new UsageError(`${NO_COMMAND}: ${COMMANDS.map(commandName).join(', ')} (see nsoffload --help)`)
+      if (text === NO_COMMAND) {
+        const swallowed = swallowedCommand(raw, COMMANDS.map(commandName))
+        if (swallowed !== undefined) throw new UsageError(`"${swallowed}" was read as a policy path: -p/--policies takes several values; put the command first (nsoffload ${swallowed} -p …)`)
+        throw new UsageError(`${NO_COMMAND}: ${COMMANDS.map(commandName).join(', ')} (see nsoffload --help)`)
+      }
       throw new UsageError(text)
     })
   // After running a command, yargs renders that command's whole help and keeps it, should the

@@ -36,6 +36,12 @@ test('nsoffload version prints what --version prints', async () => {
   assert.match(help.stdout, /Examples:\n {2}nsoffload version/)
 })
 
+test('a command after -p is read as a policy path: said so', async () => {
+  const r = await runCli(['-p', 'policies', 'plan'], REPO)
+  assert.is(r.code, 2)
+  assert.is(r.stderr, 'nsoffload: "plan" was read as a policy path: -p/--policies takes several values; put the command first (nsoffload plan -p …)\n')
+})
+
 const unknown: [args: string[], stderr: string][] = [
   [['plan', '-o', 'json'], 'nsoffload: unknown option -o; did you mean --format json? (see nsoffload plan --help)\n'],
   [['validate', '-o', 'json'], 'nsoffload: unknown option -o; did you mean --format json? (see nsoffload validate --help)\n'],
