@@ -83,64 +83,63 @@ const TERMS_HINT = ['put the term in a list under nodeSelectorTerms:', 'clusterS
 export function explainShape(kind: SchemaKind, root: unknown, source: SourceRef, errors: readonly ErrorObject[]): Explained {
   const diagnostics: Diagnostic[] = []
   const covered: ((e: ErrorObject) => boolean)[] = []
-  const under = (pointer: string) => (e: ErrorObject) => e.instancePath === pointer || e.instancePath.startsWith(`${pointer}/`)
   if (kind === 'ClusterInventory' || !isObj(root)) return { diagnostics, covers: () => false }
   const spec = root['spec']
-  const sel = isObj(spec) ? spec['clusterSelector'] : undefined
-  const selPath = ['spec', 'clusterSelector']
-  const selPointer = pointerOf(selPath)
+  if (isObj(spec)) explainSelector(kind, spec['clusterSelector'], source, diagnostics, covered)
+  for (const e of errors) if (!covered.some((c) => c(e))) misplacedField(kind, e, root, source, diagnostics, covered)
+  return { diagnostics, covers: (e) => covered.some((c) => c(e)) }
+}
 
+const SEL_PATH = ['spec', 'clusterSelector']
+const under = (pointer: string) => (e: ErrorObject) => e.instancePath === pointer || e.instancePath.startsWith(`${pointer}/`)
+
+/** `clusterSelector` as one string, as a list of mappings, or as a mapping of another kind of selector. */
+function explainSelector(kind: SchemaKind, sel: unknown, source: SourceRef, out: Diagnostic[], covered: ((e: ErrorObject) => boolean)[]): void {
   if (kind === 'OffloadingPolicy' && typeof sel === 'string') {
-    diagnostics.push(
-      diag('selectorNotList', `spec.clusterSelector is the single string ${JSON.stringify(sel)}; it must be a list of liqoctl selector strings`, source.locate(selPath), {
+    out.push(
+      diag('selectorNotList', `spec.clusterSelector is the single string ${JSON.stringify(sel)}; it must be a list of liqoctl selector strings`, source.locate(SEL_PATH), {
         hint: `make it a list, one selector per line:\nclusterSelector:\n  - ${sel}`,
       }),
     )
-    covered.push(under(selPointer))
+    covered.push(under(pointerOf(SEL_PATH)))
   } else if (kind === 'OffloadingPolicy' && Array.isArray(sel)) {
     sel.forEach((item: unknown, i) => {
       if (!isObj(item)) return
-      const at = source.locate([...selPath, i])
-      const itemPointer = pointerOf([...selPath, i])
-      if (Object.keys(item).length > 0 && Object.values(item).every(isScalar)) {
-        const written = Object.entries(item).map(([k, v]) => `${k}: ${String(v)}`).join(', ')
-        diagnostics.push(
-          diag('selectorItemMapping', `spec.clusterSelector[${i}] is the YAML mapping {${written}}, not a liqoctl selector string`, at, {
-            hint: `write \`- ${asLiqoctl(item)}\` (key=value: "key: value" with a space is a YAML mapping)`,
-          }),
-        )
-      } else if ('matchExpressions' in item || 'matchFields' in item) {
-        diagnostics.push(
-          diag('selectorForm', `spec.clusterSelector[${i}] is a NodeSelector term; a list right under clusterSelector holds liqoctl selector strings, terms go under nodeSelectorTerms`, at, {
-            hint: TERMS_HINT,
-          }),
-        )
-      } else {
-        const labels = isObj(item['matchLabels']) ? item['matchLabels'] : undefined
-        diagnostics.push(
-          diag('selectorForm', `spec.clusterSelector[${i}] is a mapping (${Object.keys(item).join(', ') || 'empty'}); a list under clusterSelector holds liqoctl selector strings`, at, {
-            hint: bothForms(labels, kind),
-          }),
-        )
-      }
-      covered.push(under(itemPointer))
+      out.push(explainItem(kind, item, i, source))
+      covered.push(under(pointerOf([...SEL_PATH, i])))
     })
   } else if (isObj(sel) && !('nodeSelectorTerms' in sel)) {
     const keys = Object.keys(sel)
     const labels = isObj(sel['matchLabels']) ? sel['matchLabels'] : keys.length > 0 && Object.values(sel).every(isScalar) ? sel : undefined
     const what = 'matchLabels' in sel ? 'a LabelSelector (matchLabels)' : 'matchExpressions' in sel ? 'a NodeSelector term without nodeSelectorTerms' : labels ? 'a mapping of labels' : undefined
-    if (what !== undefined) {
-      diagnostics.push(
-        diag('selectorForm', `spec.clusterSelector is ${what}; it takes ${kind === 'OffloadingPolicy' ? 'liqoctl selector strings or ' : ''}a NodeSelector`, source.locate(selPath), {
-          hint: 'matchExpressions' in sel && !('matchLabels' in sel) ? TERMS_HINT : bothForms(labels, kind),
-        }),
-      )
-      covered.push(under(selPointer))
-    }
+    if (what === undefined) return
+    out.push(
+      diag('selectorForm', `spec.clusterSelector is ${what}; it takes ${kind === 'OffloadingPolicy' ? 'liqoctl selector strings or ' : ''}a NodeSelector`, source.locate(SEL_PATH), {
+        hint: 'matchExpressions' in sel && !('matchLabels' in sel) ? TERMS_HINT : bothForms(labels, kind),
+      }),
+    )
+    covered.push(under(pointerOf(SEL_PATH)))
   }
+}
 
-  for (const e of errors) if (!covered.some((c) => c(e))) misplacedField(kind, e, root, source, diagnostics, covered)
-  return { diagnostics, covers: (e) => covered.some((c) => c(e)) }
+/** One mapping in the list of liqoctl selector strings. */
+function explainItem(kind: SchemaKind, item: Obj, i: number, source: SourceRef): Diagnostic {
+  const at = source.locate([...SEL_PATH, i])
+  if (Object.keys(item).length > 0 && Object.values(item).every(isScalar)) {
+    const written = Object.entries(item).map(([k, v]) => `${k}: ${String(v)}`).join(', ')
+    return diag('selectorItemMapping', `spec.clusterSelector[${i}] is the YAML mapping {${written}}, not a liqoctl selector string`, at, {
+      hint: `write \`- ${asLiqoctl(item)}\` (key=value: "key: value" with a space is a YAML mapping)`,
+    })
+  }
+  if ('matchExpressions' in item || 'matchFields' in item) {
+    return diag('selectorForm', `spec.clusterSelector[${i}] is a NodeSelector term; a list right under clusterSelector holds liqoctl selector strings, terms go under nodeSelectorTerms`, at, {
+      hint: TERMS_HINT,
+    })
+  }
+  const labels = isObj(item['matchLabels']) ? item['matchLabels'] : undefined
+  return diag('selectorForm', `spec.clusterSelector[${i}] is a mapping (${Object.keys(item).join(', ') || 'empty'}); a list under clusterSelector holds liqoctl selector strings`, at, {
+    hint: bothForms(labels, kind),
+  })
 }
 
 const matches = (path: readonly string[], home: readonly string[]): boolean =>
