@@ -62,7 +62,7 @@ export interface ClusterSession {
  */
 export async function withClusters<T>(ctx: CommandContext, args: GlobalArgs & ClusterArgs, rawArgv: readonly string[], fn: (s: ClusterSession) => Promise<T>): Promise<T | undefined> {
   const project = loadProject(ctx.host, inputOptions(args, rawArgv), true)
-  reportToStderr(ctx.host, project.diagnostics, project.texts)
+  reportToStderr(ctx.host, project.diagnostics, project.texts, project.inputs)
   const inv = project.validated.inventory
   if (hasErrors(project.diagnostics) || !project.compiled || !inv) {
     ctx.exit(ExitCode.findings)

@@ -1,7 +1,8 @@
-import type { Diagnostic } from '../diagnostics/diagnostic.ts'
+import { type Diagnostic, hasErrors } from '../diagnostics/diagnostic.ts'
 import { formatText, summary } from '../diagnostics/format.ts'
 import type { Host } from '../host/host.ts'
 import { UsageError } from './exit-codes.ts'
+import { inputSummary, type ReadInputs, summaryLine } from '../report/validate-report.ts'
 import type { InputOptions } from './project.ts'
 
 /** What a command handler gets: the host and a way to set the exit code. */
@@ -33,11 +34,14 @@ export function inputOptions(args: GlobalArgs, rawArgv: readonly string[]): Inpu
   }
 }
 
-/** Diagnostics on stderr (commands whose stdout is data): text with code frames and a summary. */
-export function reportToStderr(host: Host, ds: readonly Diagnostic[], texts: ReadonlyMap<string, string>): void {
+/**
+ * Diagnostics on stderr (commands whose stdout is data): text with code frames and a summary;
+ * with errors in the input, the summary counts the invalid policies as `validate` does.
+ */
+export function reportToStderr(host: Host, ds: readonly Diagnostic[], texts: ReadonlyMap<string, string>, inputs?: ReadInputs): void {
   const shown = ds.filter((d) => d.severity !== 'info' || host.env['NSOFFLOAD_VERBOSE'])
   if (shown.length === 0) return
   host.stderr(formatText(shown, texts))
-  const s = summary(shown)
+  const s = inputs && hasErrors(shown) ? summaryLine(inputSummary(inputs, shown)) : summary(shown)
   if (s) host.stderr(`${s}\n`)
 }

@@ -3,6 +3,7 @@ import type { Host } from '../host/host.ts'
 import { COMPLETION_HOOK } from './commands/completion.ts'
 import type { CommandContext, GlobalArgs } from './context.ts'
 import { ExitCode, UsageError } from './exit-codes.ts'
+import { type KnownOptions, unknownArguments } from './unknown-arguments.ts'
 import { version } from './version.ts'
 
 export { version }
@@ -31,9 +32,22 @@ export const COMMANDS: readonly CommandEntry[] = [
   { command: 'inventory <action>', describe: 'Work with the cluster inventory: `inventory pull` writes one from a live home cluster', load: async (c) => (await import('./commands/inventory.ts')).inventoryCommand(c) as Command },
   { command: 'fn', describe: "KRM function: patch the workloads of the ResourceList on stdin as Liqo's webhook would, write it to stdout", load: async (c, r) => (await import('./commands/fn.ts')).fnCommand(c, r) as Command },
   { command: 'completion [shell]', describe: 'Print a shell completion script (bash or zsh)', load: async (c) => (await import('./commands/completion.ts')).completionCommand(c) as Command },
+  { command: 'version', describe: 'Print the version of nsoffload (the same as --version)', load: async (c) => (await import('./commands/version.ts')).versionCommand(c) as Command },
 ]
 
 const commandName = (e: CommandEntry): string => e.command.split(' ')[0] ?? e.command
+
+const NO_COMMAND = 'give a command'
+
+/** A command name among the values after `-p`/`--policies` (an array option reads on until a flag). */
+function swallowedCommand(raw: readonly string[], names: readonly string[]): string | undefined {
+  let inPolicies = false
+  for (const a of raw) {
+    if (a.startsWith('-')) inPolicies = a === '-p' || a === '--policies'
+    else if (inPolicies && names.includes(a)) return a
+  }
+  return undefined
+}
 
 /**
  * The CLI: parses argv, runs one command against the host, returns the exit code. Never
@@ -47,7 +61,9 @@ export async function main(argv: readonly string[], host: Host): Promise<number>
       code = c
     },
   }
-  const raw = [...argv]
+  // Bare `nsoffload` shows the help on stdout and exits 0, as kubectl, helm and docker do: it
+  // is a request for orientation, not a mistake. Flags without a command are a usage error.
+  const raw = argv.length === 0 ? ['--help'] : [...argv]
   const all = raw.includes('--get-yargs-completions')
   const commands = await Promise.all(
     COMMANDS.map((e) => (all || raw.includes(commandName(e)) ? e.load(ctx, raw) : Promise.resolve<Command>({ command: e.command, describe: e.describe, handler: () => {} }))),
@@ -61,7 +77,7 @@ export async function main(argv: readonly string[], host: Host): Promise<number>
     .option('format', { type: 'string', default: 'text', describe: 'output format', global: true })
     .command(commands)
     .completion(COMPLETION_HOOK, false)
-    .demandCommand(1, 'give a command (see --help)')
+    .demandCommand(1, NO_COMMAND)
     .strict()
     .recommendCommands()
     .version(version())
@@ -72,7 +88,15 @@ export async function main(argv: readonly string[], host: Host): Promise<number>
     .fail((msg, err) => {
       if (err && !(err instanceof UsageError)) throw err
       const text = msg || err?.message || 'invalid arguments'
-      throw new UsageError(text.startsWith('Did you mean') ? `unknown command "${raw[0] ?? ''}". ${text}` : text)
+      if (text.startsWith('Did you mean')) throw new UsageError(`unknown command "${raw[0] ?? ''}". ${text}`)
+      const unknown = /^Unknown arguments?: (.+)$/.exec(text)?.[1]
+      if (unknown !== undefined) throw new UsageError(unknownArguments(unknown.split(', '), raw, (parser as unknown as { getOptions: () => KnownOptions }).getOptions(), COMMANDS.map(commandName)))
+      if (text === NO_COMMAND) {
+        const swallowed = swallowedCommand(raw, COMMANDS.map(commandName))
+        if (swallowed !== undefined) throw new UsageError(`"${swallowed}" was read as a policy path: -p/--policies takes several values; put the command first (nsoffload ${swallowed} -p …)`)
+        throw new UsageError(`${NO_COMMAND}: ${COMMANDS.map(commandName).join(', ')} (see nsoffload --help)`)
+      }
+      throw new UsageError(text)
     })
   // After running a command, yargs renders that command's whole help and keeps it, should the
   // command fail (usage.cacheHelpMessage): some 15 ms of measuring every cell of the table on

@@ -9,6 +9,7 @@ import type { Workload } from '../model/workload.ts'
 import { readWorkloadDocs } from '../load/read-workloads.ts'
 import { toWorkloads } from '../workloads/to-workloads.ts'
 import { validate, type Validated } from '../validate/validate.ts'
+import type { ReadInputs } from '../report/validate-report.ts'
 import { UsageError } from './exit-codes.ts'
 
 /** The inputs every command shares (`-p`, `-i`, `--strict`). */
@@ -33,6 +34,8 @@ export interface Project {
   /** Every diagnostic, sorted, `--strict` applied. */
   readonly diagnostics: readonly Diagnostic[]
   readonly texts: ReadonlyMap<string, string>
+  /** What was read, document by document: for the counts of `validate`'s summary. */
+  readonly inputs: ReadInputs
 }
 
 /**
@@ -46,6 +49,7 @@ export function loadProject(host: Host, opts: InputOptions, needInventory: boole
     const texts = new Map<string, string>()
     const read = readYamlFiles(host, policyFiles, texts)
     const diagnostics: Diagnostic[] = [...expanded.diagnostics, ...read.diagnostics]
+    const starts = new Map(read.starts)
     let inventoryInput: { file: string; docs: typeof read.docs } | undefined
     if (opts.inventoryWaived && needInventory) throw new InputError('--no-inventory: this command needs the cluster inventory (only validate checks policies without one)')
     const invAbs = path.resolve(host.cwd, opts.inventory)
@@ -104,7 +108,13 @@ export function loadProject(host: Host, opts: InputOptions, needInventory: boole
       if (valid) compiled = c
     }
     const all = sortDiagnostics(dedupeDiagnostics(opts.strict ? strictify(diagnostics) : diagnostics))
-    return { validated, ...(compiled ? { compiled } : {}), diagnostics: all, texts }
+    const inputs: ReadInputs = {
+      policyFiles: policyFiles.map((f) => displayPath(host, f)),
+      policyDocs: read.docs,
+      starts,
+      ...(inventoryInput ? { inventoryFile: inventoryInput.file } : {}),
+    }
+    return { validated, ...(compiled ? { compiled } : {}), diagnostics: all, texts, inputs }
   } catch (e) {
     if (e instanceof InputError) throw new UsageError(e.message)
     throw e

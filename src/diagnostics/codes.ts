@@ -33,6 +33,10 @@ export const codes = {
   schemaEnum: { code: 'NSO2004', severity: 'error', title: 'A value is not one of the allowed values' },
   schemaPattern: { code: 'NSO2005', severity: 'error', title: 'A value does not have the required form' },
   schemaLength: { code: 'NSO2006', severity: 'error', title: 'A value or list is too long or too short' },
+  selectorItemMapping: { code: 'NSO2007', severity: 'error', title: 'A clusterSelector item is a YAML mapping (`- region: east`): liqoctl selector strings are written `- region=east`' },
+  selectorNotList: { code: 'NSO2008', severity: 'error', title: 'clusterSelector is one string: it is a list of liqoctl selector strings (`- region=east`)' },
+  selectorForm: { code: 'NSO2009', severity: 'error', title: 'clusterSelector has a form it does not take (matchLabels, a bare term, a mapping of labels): the hint shows the two it takes' },
+  misplacedField: { code: 'NSO2010', severity: 'error', title: 'A field is at the wrong level (often a line indented too little, or outside spec:): the message says where it landed' },
   schemaOther: { code: 'NSO2000', severity: 'error', title: 'A schema constraint is violated' },
   // 3xxx: semantic rules
   selectedNameNeedsRemoteName: { code: 'NSO3001', severity: 'error', title: 'SelectedName needs spec.remoteNamespaceName' },

@@ -28,7 +28,8 @@ export function formatText(ds: readonly Diagnostic[], texts: ReadonlyMap<string,
   const out: string[] = []
   for (const d of ds) {
     out.push(headline(d), ...frame(d, texts))
-    if (d.hint) out.push(`  hint: ${d.hint}`)
+    // A hint of several lines (a YAML example) stays aligned under its first line.
+    if (d.hint) out.push(`  hint: ${d.hint.replace(/\n/g, '\n        ')}`)
     for (const r of d.related ?? []) out.push(`  ${r.file}:${r.line}:${r.column}: note: ${r.message}`)
   }
   return out.length > 0 ? out.join('\n') + '\n' : ''

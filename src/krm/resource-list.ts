@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util'
-import { type Document, isCollection, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, stringify } from 'yaml'
+import { type Document, isCollection, isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments, parseDocument, stringify } from 'yaml'
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
 import { KEY_MARKER, MAX_ALIAS_COUNT, pointer, YAML_VERSION } from '../load/parse-yaml.ts'
 import type { Location } from '../model/source.ts'
@@ -58,6 +58,16 @@ export function parseResourceList(text: string): { list?: ParsedResourceList; di
     for (let n = p.length; offset === undefined && n >= 0; n--) offset = (doc.getIn(p.slice(0, n), true) as Node | undefined)?.range?.[0]
     return at(offset ?? 0, pointer(p))
   }
+  const many = doc.errors.find((e) => e.code === 'MULTIPLE_DOCS')
+  if (many) {
+    const n = parseAllDocuments(text, { version: YAML_VERSION }) as unknown[]
+    const count = Array.isArray(n) ? n.length : 2
+    return {
+      diagnostics: [
+        diag('resourceListInvalid', `the input holds ${count} YAML documents; a KRM function reads one: a ResourceList with the resources in its items`, at(many.pos[0]), { hint: resourceListExample() }),
+      ],
+    }
+  }
   if (doc.errors.length > 0) {
     return { diagnostics: doc.errors.map((e) => diag(e.code === 'DUPLICATE_KEY' ? 'duplicateKey' : 'yamlSyntax', `${e.message.split('\n')[0] ?? e.message} (${e.code})`, at(e.pos[0]))) }
   }
@@ -68,10 +78,15 @@ export function parseResourceList(text: string): { list?: ParsedResourceList; di
     return { diagnostics: [diag('aliasLimit', `the input expands more than ${MAX_ALIAS_COUNT} aliases (${(e as Error).message})`, at(0))] }
   }
   const bad = (message: string, p: (string | number)[], hint?: string): { diagnostics: Diagnostic[] } => ({
-    diagnostics: [diag('resourceListInvalid', message, locate(p), { hint: hint ?? 'a KRM function reads one ResourceList (apiVersion: config.kubernetes.io/v1, kind: ResourceList, items: [...]) on stdin' })],
+    diagnostics: [diag('resourceListInvalid', message, locate(p), { hint: hint ?? resourceListExample() })],
   })
-  if (!isObj(value)) return bad(value === undefined || value === null ? 'the input is empty' : 'the input is not a mapping', [])
-  if (value['kind'] !== RESOURCE_LIST_KIND) return bad(`kind ${JSON.stringify(value['kind'] ?? null)} is not ResourceList`, value['kind'] === undefined ? [] : ['kind'])
+  if (!isObj(value)) return bad(value === undefined || value === null ? 'the input is empty: a KRM function reads one ResourceList on stdin' : 'the input is not a mapping: a KRM function reads one ResourceList on stdin', [])
+  if (value['kind'] !== RESOURCE_LIST_KIND) {
+    const kind = value['kind']
+    return typeof kind === 'string' && kind !== '' && value['items'] === undefined
+      ? bad(`the input is a ${kind}, not a ResourceList: a KRM function reads one ResourceList, with the resources in its items`, ['kind'], resourceListExample(value))
+      : bad(`kind ${JSON.stringify(kind ?? null)} is not ResourceList`, kind === undefined ? [] : ['kind'])
+  }
   if (!RESOURCE_LIST_VERSIONS.includes(value['apiVersion'] as (typeof RESOURCE_LIST_VERSIONS)[number])) {
     return bad(`apiVersion ${JSON.stringify(value['apiVersion'] ?? null)} is not served for ResourceList`, value['apiVersion'] === undefined ? [] : ['apiVersion'], `use ${RESOURCE_LIST_VERSIONS[0]}`)
   }
@@ -85,6 +100,30 @@ export function parseResourceList(text: string): { list?: ParsedResourceList; di
   if (!isMap(doc.contents)) return bad('the input is not a mapping', [])
   const fc = value['functionConfig']
   return { list: { text, doc, items, ...(isObj(fc) ? { functionConfig: fc } : {}), locate }, diagnostics: [] }
+}
+
+/**
+ * The ResourceList contract, as a hint: the wrapper, the resources under `items`, the optional
+ * `functionConfig`, and who builds it (kpt, kustomize). `resource` (the object the user piped
+ * in) is shown as the item when given.
+ */
+export function resourceListExample(resource?: Readonly<Record<string, unknown>>): string {
+  const meta = resource && isObj(resource['metadata']) ? resource['metadata'] : undefined
+  const item = resource
+    ? [`  - apiVersion: ${String(resource['apiVersion'] ?? 'v1')}`, `    kind: ${String(resource['kind'])}`, ...(meta?.['name'] !== undefined ? [`    metadata: {name: ${String(meta['name'])}}`] : []), '    ...']
+    : ['  - apiVersion: apps/v1', '    kind: Deployment', '    ...', '  - apiVersion: v1', '    kind: Service', '    ...']
+  return [
+    'wrap the resources in one ResourceList:',
+    `apiVersion: ${RESOURCE_LIST_VERSIONS[0]}`,
+    `kind: ${RESOURCE_LIST_KIND}`,
+    'items:',
+    ...item,
+    'functionConfig:            # optional: where the policies and the inventory are',
+    '  apiVersion: nsoffload.dev/v1alpha1',
+    '  kind: OffloadingFunction',
+    '  spec: {policies: [policies], inventory: inventory.yaml}',
+    'kpt (kpt fn eval DIR --exec "nsoffload fn") and kustomize (an exec transformer) build it for you: see docs/krm-function.md',
+  ].join('\n')
 }
 
 /** A KRM function result (the functions spec's `results[]` entry). */

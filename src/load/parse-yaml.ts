@@ -2,6 +2,7 @@ import { isMap, isPair, isScalar, LineCounter, parseAllDocuments, type Document,
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
 import type { CodeId } from '../diagnostics/codes.ts'
 import type { Location, SourceRef } from '../model/source.ts'
+import { explainDedentedItem } from './explain-indent.ts'
 
 /**
  * Kubernetes tooling reads YAML 1.1 (sigs.k8s.io/yaml, go-yaml v2): `yes` is a boolean there.
@@ -23,6 +24,8 @@ export interface ParsedDoc {
 export interface ParseResult {
   readonly docs: readonly ParsedDoc[]
   readonly diagnostics: readonly Diagnostic[]
+  /** The 1-based line where each document of the file starts, parsed or not (by index). */
+  readonly starts: readonly number[]
 }
 
 const yamlCodes: Record<string, CodeId> = {
@@ -90,12 +93,14 @@ export function parseYaml(file: string, text: string): ParseResult {
     return { file, line, column: col, path }
   }
   const list = Array.isArray(docs) ? docs : []
+  const starts = list.map((d) => lineCounter.linePos(Math.min(d.range[0], text.length)).line)
   const reparse = lazyReparse(text)
   list.forEach((doc, index) => {
     const errs = [...doc.errors]
+    diagnostics.push(...dedentedItem(errs, text, lineCounter, at))
     for (const e of errs) diagnostics.push(yamlDiag(e, at))
     for (const w of doc.warnings) diagnostics.push(diag('yamlWarning', `${w.message} (${w.code})`, at(w.pos[0])))
-    if (errs.length > 0) return
+    if (doc.errors.length > 0) return
     let value: unknown
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
@@ -110,7 +115,7 @@ export function parseYaml(file: string, text: string): ParseResult {
     }
     out.push({ file, index, value, source: { file, docIndex: index, locate: locator(file, index, reparse) } })
   })
-  return { docs: out, diagnostics }
+  return { docs: out, diagnostics, starts }
 }
 
 /**
@@ -128,6 +133,23 @@ function lazyReparse(text: string): () => { docs: readonly Document[]; lineCount
     }
     return parsed
   }
+}
+
+const DEDENT_CODES = new Set(['BLOCK_AS_IMPLICIT_KEY', 'MULTILINE_IMPLICIT_KEY', 'MISSING_CHAR'])
+
+/**
+ * A list item indented less than what it belongs to: one diagnostic saying so replaces the
+ * parser's errors about it, which are removed from `errs`.
+ */
+function dedentedItem(errs: YAMLError[], text: string, lc: LineCounter, at: (offset: number) => Location): Diagnostic[] {
+  if (!errs.some((e) => e.code === 'BLOCK_AS_IMPLICIT_KEY')) return []
+  const met = errs.find((e) => e.code === 'MULTILINE_IMPLICIT_KEY' || e.code === 'MISSING_CHAR')
+  if (!met) return []
+  const x = explainDedentedItem(text, lc.linePos(met.pos[0]).line)
+  if (!x) return []
+  const kept = errs.filter((e) => !(DEDENT_CODES.has(e.code) && lc.linePos(e.pos[0]).line <= x.line))
+  errs.splice(0, errs.length, ...kept)
+  return [diag('yamlSyntax', `${x.message} (BLOCK_AS_IMPLICIT_KEY)`, at(x.offset), { hint: x.hint })]
 }
 
 function yamlDiag(e: YAMLError, at: (offset: number) => Location): Diagnostic {

@@ -164,9 +164,10 @@ export function readYamlFiles(
   host: Host,
   files: readonly string[],
   texts: Map<string, string> = new Map(),
-): { docs: ParsedDoc[]; diagnostics: Diagnostic[]; texts: Map<string, string> } {
+): { docs: ParsedDoc[]; diagnostics: Diagnostic[]; texts: Map<string, string>; starts: Map<string, readonly number[]> } {
   const docs: ParsedDoc[] = []
   const diagnostics: Diagnostic[] = []
+  const starts = new Map<string, readonly number[]>()
   for (const abs of files) {
     const shown = displayPath(host, abs)
     let bytes: Uint8Array
@@ -182,6 +183,7 @@ export function readYamlFiles(
     const parsed = parseYaml(shown, text.text)
     docs.push(...parsed.docs)
     diagnostics.push(...parsed.diagnostics)
+    starts.set(shown, parsed.starts)
   }
-  return { docs, diagnostics, texts }
+  return { docs, diagnostics, texts, starts }
 }

@@ -5,6 +5,7 @@ import type { SourceRef } from '../model/source.ts'
 import { KEY_MARKER } from '../load/parse-yaml.ts'
 import type { SchemaKind } from './schema-files.ts'
 import * as generated from './schema-validators.generated.ts'
+import { explainShape } from './explain-shape.ts'
 import { closest } from './suggest.ts'
 
 export { AJV_OPTIONS, SCHEMA_FILES, type SchemaKind } from './schema-files.ts'
@@ -41,7 +42,9 @@ const steps = (p: string): string[] =>
 export function checkSchema(kind: SchemaKind, value: unknown, source: SourceRef): Diagnostic[] {
   const validate = validators[kind]
   if (validate(value)) return []
-  return (validate.errors ?? []).map((e) => toDiagnostic(e, source, value))
+  const errors = validate.errors ?? []
+  const explained = explainShape(kind, value, source, errors)
+  return [...explained.diagnostics, ...errors.filter((e) => !explained.covers(e)).map((e) => toDiagnostic(e, source, value))]
 }
 
 function toDiagnostic(e: ErrorObject, source: SourceRef, root: unknown): Diagnostic {

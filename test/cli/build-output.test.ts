@@ -250,6 +250,7 @@ test('validate without an inventory checks the policies and says loudly that the
     assert.is(waived.code, 2)
     assert.match(waived.stderr, /^nsoffload: --no-inventory: this command needs the cluster inventory \(only validate checks policies without one\)\n$/)
   }
+  assert.match(r.stderr, /^1 policy valid, no inventory: 1 warning$/m)
 })
 
 test('the built binary runs (bin/nsoffload.js over the bundle in dist/) and says what the sources say', async () => {

@@ -144,7 +144,7 @@ test('junit: all valid is a report with only passing tests, exit 0', async () =>
   const root = parseXml(r.stdout)
   assert.is(root.attrs['failures'], '0')
   assert.is(root.attrs['tests'], '2')
-  assert.match(r.stderr, /^valid: 1 policy, 1 inventory\n$/)
+  assert.match(r.stderr, /^1 policy valid, inventory valid\n$/)
 })
 
 // ---------------------------------------------------------------- SARIF

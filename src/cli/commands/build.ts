@@ -46,7 +46,7 @@ export function buildCommand(ctx: CommandContext, rawArgv: readonly string[]): C
       const project = loadProject(ctx.host, opts, true)
       const { compiled } = project
       const waves = args['sync-waves'] ? withSyncWaves : <T>(ms: T): T => ms
-      reportToStderr(ctx.host, project.diagnostics, project.texts)
+      reportToStderr(ctx.host, project.diagnostics, project.texts, project.inputs)
       if (hasErrors(project.diagnostics) || !compiled) {
         ctx.exit(ExitCode.findings)
         return

@@ -75,7 +75,7 @@ export function planCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
       if (hasErrors(ds) || !compiled || !project.validated.inventory) {
         if (args.format === 'json') ctx.host.stdout(JSON.stringify({ namespaces: [], diagnostics: ds }, null, 2) + '\n')
         if (args.format === 'markdown') ctx.host.stdout(planFailedMarkdown(ds))
-        reportToStderr(ctx.host, ds, project.texts)
+        reportToStderr(ctx.host, ds, project.texts, project.inputs)
         ctx.exit(ExitCode.findings)
         return
       }
@@ -88,7 +88,7 @@ export function planCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
       } else if (args.format === 'json') ctx.host.stdout(JSON.stringify(doc, null, 2) + '\n')
       else if (args.format === 'markdown') ctx.host.stdout(planMarkdown(doc))
       else ctx.host.stdout(planText(doc))
-      reportToStderr(ctx.host, ds, project.texts)
+      reportToStderr(ctx.host, ds, project.texts, project.inputs)
       ctx.exit(ExitCode.ok)
     },
   }

@@ -1,9 +1,9 @@
 import type { Argv, CommandModule } from 'yargs'
-import { formatText, summary } from '../../diagnostics/format.ts'
+import { formatText } from '../../diagnostics/format.ts'
 import { hasErrors } from '../../diagnostics/diagnostic.ts'
 import { validateGithub } from '../../report/validate-github.ts'
 import { validateJunit } from '../../report/validate-junit.ts'
-import type { ValidateReport } from '../../report/validate-report.ts'
+import { inputSummary, summaryLine, type ValidateReport } from '../../report/validate-report.ts'
 import { validateSarif } from '../../report/validate-sarif.ts'
 import { ExitCode } from '../exit-codes.ts'
 import { type CommandContext, type GlobalArgs, inputOptions } from '../context.ts'
@@ -43,9 +43,8 @@ export function validateCommand(ctx: CommandContext, rawArgv: readonly string[])
       const project = loadProject(ctx.host, { ...opts, policies: args.files && args.files.length > 0 ? args.files : opts.policies, warnWithoutInventory: true }, false)
       const ds = project.diagnostics
       const failed = hasErrors(ds)
-      const n = project.validated.policies.length
-      const s = summary(ds)
-      const verdict = `${failed ? 'invalid' : 'valid'}: ${n} polic${n === 1 ? 'y' : 'ies'}${project.validated.inventory ? ', 1 inventory' : ''}${s ? ` (${s})` : ''}\n`
+      const counts = inputSummary(project.inputs, ds)
+      const verdict = `${summaryLine(counts)}\n`
       const ci = CI_FORMATS[args.format]
       if (ci) {
         const files = [...new Set([...project.texts.keys(), ...ds.flatMap((d) => (d.file !== undefined ? [d.file] : []))])]
@@ -53,7 +52,7 @@ export function validateCommand(ctx: CommandContext, rawArgv: readonly string[])
         ctx.host.stderr(verdict)
       } else if (args.format === 'json') {
         ctx.host.stdout(
-          JSON.stringify({ valid: !failed, policies: project.validated.policies.map((p) => ({ namespace: p.namespace, file: p.source.file })), diagnostics: ds }, null, 2) + '\n',
+          JSON.stringify({ valid: !failed, summary: counts, policies: project.validated.policies.map((p) => ({ namespace: p.namespace, file: p.source.file })), diagnostics: ds }, null, 2) + '\n',
         )
       } else {
         ctx.host.stdout(formatText(ds.filter((d) => d.severity !== 'info'), project.texts))
