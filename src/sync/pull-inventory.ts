@@ -30,7 +30,7 @@ const sortObj = (o: Record<string, string>): Record<string, string> => Object.fr
  * `liqo.io/remote-cluster-id` among the Liqo virtual nodes, with the cluster labels they carry.
  */
 export async function pullInventory(client: KubeClient, opts: { context: string; clusterID?: string }): Promise<Record<string, unknown>> {
-  const nodes = (await client.get<{ items?: NodeItem[] }>('/api/v1/nodes'))?.items ?? []
+  const nodes = (await client.list<NodeItem>('/api/v1/nodes')) ?? []
   let homeID = opts.clusterID
   if (!homeID) {
     const cm = await client.get<{ data?: Record<string, string> }>('/api/v1/namespaces/liqo/configmaps/liqo-clusterid-configmap')
