@@ -84,6 +84,8 @@ export class KubeClient {
   private readonly port: number
   /** The server answered a request (any status): its failures from then on are not "unreachable". */
   private answered = false
+  /** Closed: requests under way are not tried again. */
+  private closed = false
 
   constructor(conn: Connection, opts: ClientOptions = {}) {
     this.conn = conn
@@ -100,6 +102,7 @@ export class KubeClient {
 
   /** Closes the client's connections. */
   close(): void {
+    this.closed = true
     this.conn.agent.destroy()
   }
 
@@ -152,11 +155,12 @@ export class KubeClient {
         return await this.once<T>(method, path, opts)
       } catch (e) {
         const err = e instanceof KubeError ? e : this.wrap(e, method, path)
-        if (!err.transient || attempt >= this.retry.attempts) throw err
+        if (!err.transient || attempt >= this.retry.attempts || this.closed) throw err
         this.counts.retries++
         const delay = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.5)
         if (this.answered) this.onRetry(`${this.conn.cluster}: ${err.message}; retrying in ${Math.round(delay)} ms (${attempt}/${this.retry.attempts - 1})`)
         await sleep(delay)
+        if (this.closed) throw err
       }
     }
   }

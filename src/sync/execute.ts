@@ -197,7 +197,11 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
   if (!homeClient) throw new SyncError(`no connection for the home cluster ${homeID}`)
   // The CRD check and the LISTs of every cluster go out together: a sync waits for the
   // slowest of them, not for their sum.
-  const [crdReady, live] = await settleAll<boolean | Map<string, LiveCluster>>([ensureCrd(homeClient, opts, io), readAll(compiled, inv, io)]) as [boolean, Map<string, LiveCluster>]
+  const crd = ensureCrd(homeClient, opts, io)
+  // Awaited after the reads: when clusters cannot be reached, the reads' failure names them all.
+  crd.catch(() => undefined)
+  const live = await readAll(compiled, inv, io)
+  const crdReady = await crd
   const home = live.get(homeID)
   // A CRD this sync installed may have been missing when its objects were listed: it has none.
   if (crdReady && home && !home.offloadings) live.set(homeID, { ...home, offloadings: new Map() })

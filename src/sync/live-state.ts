@@ -51,9 +51,9 @@ export async function readCluster(client: KubeClient, home: boolean, kinds: read
   const kindTypes = home ? kinds.flatMap((k) => knownType(k.apiVersion, k.kind) ?? []) : []
   const namespacesOf = (t: ResourceType): readonly string[] => kinds.find((k) => k.apiVersion === t.apiVersion && k.kind === t.kind)?.namespaces ?? []
   const nsRead = nsType ? list(client, nsType) : Promise.resolve(undefined)
-  const readAnyway: string[] = []
+  const perNamespaceKinds: string[] = []
   const perNamespace = async (t: ResourceType, namespaces: readonly string[]): Promise<LiveObject[]> => {
-    readAnyway.push(`${t.plural}${t.apiVersion.includes('/') ? `.${t.apiVersion.split('/')[0]}` : ''}`)
+    perNamespaceKinds.push(`${t.plural}${t.apiVersion.includes('/') ? `.${t.apiVersion.split('/')[0]}` : ''}`)
     const existing = new Set((await nsRead)?.map(name))
     const lists = await Promise.all(namespaces.filter((n) => existing.has(n)).map((n) => list(client, t, n)))
     return lists.flatMap((l) => l ?? [])
@@ -64,8 +64,8 @@ export async function readCluster(client: KubeClient, home: boolean, kinds: read
     nsoType ? list(client, nsoType) : undefined,
     ...kindTypes.map((t) => list(client, t).catch((e: unknown) => (forbidden(e) ? perNamespace(t, namespacesOf(t)) : Promise.reject(e)))),
   ])
-  if (readAnyway.length > 0) {
-    log(`${client.name}: read ${readAnyway.sort().join(', ')} namespace by namespace: listing them in all namespaces is forbidden to this user`)
+  if (perNamespaceKinds.length > 0) {
+    log(`${client.name}: read ${perNamespaceKinds.sort().join(', ')} namespace by namespace: listing them in all namespaces is forbidden to this user`)
   }
   const namespaces = new Map((nsList ?? []).map((o) => [name(o), o]))
   const offloadings = nsoList ? new Map(nsoList.filter((o) => name(o) === 'offloading').map((o) => [nsOf(o) ?? '', o])) : undefined

@@ -80,9 +80,9 @@ e2e('a cluster that cannot be reached: one line naming its context and server, e
   assert.is(r.code, 2, r.stderr)
   assert.is(r.stderr, `nsoffload: cluster "florence" (context florence, https://127.0.0.1:${closed}) is unreachable: connect ECONNREFUSED\n`)
   assert.ok((await env.auditEvents('naples', since)).some((e) => e.userAgent.startsWith('nsoffload') && e.verb === 'list'), 'naples was read')
-  // Two of them: a line each.
+  // Two of them, on a sync: a line each.
   servers['naples'] = { server: `https://127.0.0.1:${closed}`, token: 'x' }
-  const two = await runCli(['status', '--kubeconfig', kubeconfigFor(servers)], work)
+  const two = await runCli(['sync', '--kubeconfig', kubeconfigFor(servers)], work)
   assert.is(two.code, 2, two.stderr)
   assert.equal(two.stderr.split('\n').filter(Boolean).sort(), [
     `nsoffload: cluster "florence" (context florence, https://127.0.0.1:${closed}) is unreachable: connect ECONNREFUSED`,
