@@ -7,12 +7,11 @@ import * as path from 'node:path'
 
 /**
  * An HTTPS proxy on loopback between nsoffload and a real API server, that injects faults by
- * a deterministic schedule: 429 with Retry-After, 503, connection resets, slow answers, and
- * 410 Expired (what kube-apiserver answers to a continue token older than etcd's compaction).
- * Every other request is forwarded as is. HTTP/1.1 with keep-alive, as nsoffload speaks it.
- * Test-only; it talks to 127.0.0.1 only.
+ * a deterministic schedule: 429 with Retry-After, 503, connection resets, slow answers. Every
+ * other request is forwarded as is, once `hold` lets it go. HTTP/1.1 with keep-alive, as
+ * nsoffload speaks it. Test-only; it talks to 127.0.0.1 only.
  */
-export type Fault = 'none' | '429' | '503' | '410' | 'reset' | 'slow'
+export type Fault = 'none' | '429' | '503' | 'reset' | 'slow'
 
 export interface FaultProxy {
   readonly url: string
@@ -22,6 +21,8 @@ export interface FaultProxy {
   readonly injected: Fault[]
   /** Chooses the fault for the n-th request (1-based). */
   schedule: (n: number, method: string, url: string) => Fault
+  /** Something to do before the n-th request is forwarded (e.g. compact etcd); `undefined`: nothing. */
+  hold: (n: number, method: string, url: string) => Promise<unknown> | undefined
   close(): Promise<void>
 }
 
@@ -41,7 +42,7 @@ export async function startFaultProxy(upstream: string, schedule: FaultProxy['sc
   const agent = new https.Agent({ keepAlive: true, rejectUnauthorized: false })
   const state = { total: 0, writes: 0, connections: 0 }
   const injected: Fault[] = []
-  const proxy: FaultProxy = { url: '', seen: state, injected, schedule, close: async () => {} }
+  const proxy: FaultProxy = { url: '', seen: state, injected, schedule, hold: () => undefined, close: async () => {} }
   const sockets = new Set<Socket>()
   const server = https.createServer({ ...selfSigned() }, (req, res) => {
     state.total++
@@ -52,11 +53,10 @@ export async function startFaultProxy(upstream: string, schedule: FaultProxy['sc
       req.socket.destroy()
       return
     }
-    if (fault === '429' || fault === '503' || fault === '410') {
+    if (fault === '429' || fault === '503') {
       req.resume()
-      const reason = fault === '429' ? 'TooManyRequests' : fault === '503' ? 'ServiceUnavailable' : 'Expired'
-      res.writeHead(Number(fault), { 'Content-Type': 'application/json', ...(fault === '429' ? { 'Retry-After': '1' } : {}) })
-      res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason, message: `injected ${fault}`, code: Number(fault) }))
+      res.writeHead(fault === '429' ? 429 : 503, { 'Content-Type': 'application/json', ...(fault === '429' ? { 'Retry-After': '1' } : {}) })
+      res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: fault === '429' ? 'TooManyRequests' : 'ServiceUnavailable', message: `injected ${fault}`, code: Number(fault) }))
       return
     }
     const forward = (): void => {
@@ -70,7 +70,9 @@ export async function startFaultProxy(upstream: string, schedule: FaultProxy['sc
       up.on('error', () => res.destroy())
       req.pipe(up)
     }
-    if (fault === 'slow') setTimeout(forward, 300)
+    const held = proxy.hold(state.total, req.method ?? 'GET', req.url ?? '')
+    if (held) held.then(forward, () => res.destroy())
+    else if (fault === 'slow') setTimeout(forward, 300)
     else forward()
   })
   server.on('secureConnection', (x: Socket) => {
