@@ -199,7 +199,7 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
   // slowest of them, not for their sum.
   const crd = ensureCrd(homeClient, opts, io)
   // Awaited after the reads: when clusters cannot be reached, the reads' failure names them all.
-  crd.catch(() => undefined)
+  void crd.catch(() => undefined)
   const live = await readAll(compiled, inv, io)
   const crdReady = await crd
   const home = live.get(homeID)
