@@ -12,6 +12,8 @@ import { loadProject } from './project.ts'
 export interface ClusterArgs {
   readonly kubeconfig?: string
   readonly 'context-map'?: string[]
+  /** `sync --concurrency`: the connections each cluster gets are as many. */
+  readonly concurrency?: number
 }
 
 /** `--context-map venice=ctx-a,naples=ctx-b` (repeatable) → cluster ID → context. */
@@ -40,7 +42,7 @@ export async function openClusters(host: Host, inv: Inventory, args: ClusterArgs
   const file = kubeconfigSource(args.kubeconfig, host.env)
   try {
     const conns = await connect(file, wanted, { env: host.env })
-    return new Map(conns.map((c) => [c.cluster, new KubeClient(c, undefined, log)]))
+    return new Map(conns.map((c) => [c.cluster, new KubeClient(c, { onRetry: log, ...(args.concurrency ? { maxSockets: Math.max(1, Math.floor(args.concurrency)) } : {}) })]))
   } catch (e) {
     if (e instanceof KubeconfigError) throw new UsageError(e.message)
     throw e
@@ -74,9 +76,11 @@ export async function withClusters<T>(ctx: CommandContext, args: GlobalArgs & Cl
   try {
     return await fn({ compiled: project.compiled, inv, io, log })
   } catch (e) {
-    const [{ KubeError }, { SyncError }] = await Promise.all([import('../kube/kube-client.ts'), import('../sync/execute.ts')])
+    const [{ KubeError }, { SyncError, UnreachableError }] = await Promise.all([import('../kube/kube-client.ts'), import('../sync/execute.ts')])
+    // One line per unreachable cluster, each as nsoffload's errors read.
+    if (e instanceof UnreachableError) throw new UsageError(e.lines.join('\nnsoffload: '))
     if (e instanceof SyncError) throw new UsageError(e.message)
-    if (e instanceof KubeError) throw new UsageError(`cannot reach the clusters: ${e.message}`)
+    if (e instanceof KubeError) throw new UsageError(e.unreachable ? e.message : `cannot reach the clusters: ${e.message}`)
     throw e
   } finally {
     for (const c of clients.values()) c.close()

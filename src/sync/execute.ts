@@ -26,6 +26,15 @@ export interface SyncOptions {
 /** A sync that cannot run (exit 2): missing CRD, unreachable cluster. */
 export class SyncError extends Error {}
 
+/** Clusters that did not answer: one line per cluster, naming its context and server. */
+export class UnreachableError extends SyncError {
+  readonly lines: readonly string[]
+  constructor(lines: readonly string[]) {
+    super(lines.join('\n'))
+    this.lines = lines
+  }
+}
+
 export interface ActionResult {
   readonly action: Action
   readonly ok: boolean
@@ -109,20 +118,36 @@ async function ensureCrd(client: KubeClient, opts: SyncOptions, io: SyncIO): Pro
   throw new SyncError(`${client.name}: the NamespaceOffloading CRD did not become Established`)
 }
 
-/** Reads every cluster of the inventory (in parallel). */
+/** Clients whose per-namespace reads were told already (a `--wait` reads again and again). */
+const toldPerNamespace = new WeakSet<KubeClient>()
+
+/**
+ * Reads every cluster of the inventory (in parallel). Clusters that cannot be reached fail it
+ * together, one line each, not on the first.
+ */
 export async function readAll(compiled: Compiled, inv: Inventory, io: SyncIO): Promise<Map<string, LiveCluster>> {
   const homeID = inv.home.clusterID
-  const kinds = new Map<string, { apiVersion: string; kind: string }>()
+  const kinds = new Map<string, { apiVersion: string; kind: string; namespaces: Set<string> }>()
   for (const m of compiled.clusters.get(homeID) ?? []) {
     const t = typeOf(m)
-    if (t.kind !== 'Namespace' && t.kind !== NSO_KIND) kinds.set(`${t.apiVersion}/${t.kind}`, t)
+    if (t.kind === 'Namespace' || t.kind === NSO_KIND) continue
+    const k = kinds.get(`${t.apiVersion}/${t.kind}`) ?? { ...t, namespaces: new Set<string>() }
+    kinds.set(`${t.apiVersion}/${t.kind}`, k)
+    const ns = meta(m).namespace
+    if (ns !== undefined) k.namespaces.add(ns)
   }
+  const homeKinds = [...kinds.values()].sort((a, b) => (a.kind < b.kind ? -1 : 1)).map((k) => ({ ...k, namespaces: [...k.namespaces].sort() }))
   const ids = [homeID, ...inv.remotes.map((r) => r.clusterID)]
-  const read = await Promise.all(
+  const read = await settleAll(
     ids.map(async (id) => {
       const c = io.clients.get(id)
       if (!c) throw new SyncError(`no connection for cluster ${id}`)
-      return readCluster(c, id === homeID, id === homeID ? [...kinds.values()].sort((a, b) => (a.kind < b.kind ? -1 : 1)) : [])
+      const log = (line: string): void => {
+        if (toldPerNamespace.has(c)) return
+        toldPerNamespace.add(c)
+        io.log(line)
+      }
+      return readCluster(c, id === homeID, id === homeID ? homeKinds : [], log)
     }),
   )
   return new Map(read.map((l) => [l.clusterID, l]))
@@ -162,6 +187,22 @@ export async function dryRunWorkloads(compiled: Compiled, inv: Inventory, live: 
   return todo.length
 }
 
+/**
+ * `Promise.all` that waits for every promise: unreachable clusters (a network failure after the
+ * retries) are reported together, one line each; other failures as they come.
+ */
+async function settleAll<T>(promises: readonly Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(promises)
+  const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []))
+  const unreachable = failures.filter((e): e is KubeError => e instanceof KubeError && e.unreachable)
+  if (unreachable.length > 0 && unreachable.length === failures.length) {
+    // One line per cluster, however many of its requests failed.
+    throw new UnreachableError([...new Map(unreachable.map((e) => [e.message.split(' is unreachable')[0], e.message])).values()])
+  }
+  if (failures.length > 0) throw failures.find((e) => !(e instanceof KubeError && e.unreachable))
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value)
+}
+
 /** Records an object's new live state in the in-memory picture, so status sees what was done. */
 function remember(live: Map<string, LiveCluster>, cluster: string, obj: LiveObject | undefined, m: Manifest | LiveObject, gone: boolean): void {
   const l = live.get(cluster)
@@ -190,7 +231,11 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
   if (!homeClient) throw new SyncError(`no connection for the home cluster ${homeID}`)
   // The CRD check and the LISTs of every cluster go out together: a sync waits for the
   // slowest of them, not for their sum.
-  const [crdReady, live] = await Promise.all([ensureCrd(homeClient, opts, io), readAll(compiled, inv, io)])
+  const crd = ensureCrd(homeClient, opts, io)
+  // Awaited after the reads: when clusters cannot be reached, the reads' failure names them all.
+  void crd.catch(() => undefined)
+  const live = await readAll(compiled, inv, io)
+  const crdReady = await crd
   const home = live.get(homeID)
   // A CRD this sync installed may have been missing when its objects were listed: it has none.
   if (crdReady && home && !home.offloadings) live.set(homeID, { ...home, offloadings: new Map() })

@@ -1,9 +1,9 @@
-import type { KubeClient } from '../kube/kube-client.ts'
+import { type KubeClient, KubeError } from '../kube/kube-client.ts'
 import { collectionPath, knownType, type ResourceType } from '../kube/resources.ts'
 import { NSO_API_VERSION, NSO_KIND } from '../model/liqo.ts'
 import type { LiveObject } from './compare.ts'
 
-/** What nsoffload reads from one cluster: a handful of LISTs, never one GET per object. */
+/** What nsoffload reads from one cluster: a handful of paged LISTs, never one GET per object. */
 export interface LiveCluster {
   readonly clusterID: string
   /** Namespaces by name. */
@@ -21,6 +21,13 @@ export interface LiveCluster {
   readonly applied?: ReadonlyMap<string, LiveObject>
 }
 
+/** A kind of object nsoffload writes on the home cluster, and the namespaces it writes them in. */
+export interface WorkloadKind {
+  readonly apiVersion: string
+  readonly kind: string
+  readonly namespaces: readonly string[]
+}
+
 export const objectKey = (apiVersion: string, kind: string, namespace: string | undefined, name: string): string =>
   `${apiVersion}/${kind}/${namespace ?? ''}/${name}`
 
@@ -31,27 +38,42 @@ const nsOf = (o: LiveObject): string | undefined => {
 }
 
 /** LISTs all objects of a type; items of a list carry no apiVersion/kind, so they are set here. */
-async function list(client: KubeClient, t: ResourceType): Promise<LiveObject[] | undefined> {
-  const r = await client.get<{ items?: LiveObject[] }>(collectionPath(t))
-  return r ? (r.items ?? []).map((o) => ({ apiVersion: t.apiVersion, kind: t.kind, ...o })) : undefined
+async function list(client: KubeClient, t: ResourceType, namespace?: string): Promise<LiveObject[] | undefined> {
+  const items = await client.list<LiveObject>(collectionPath(t, namespace))
+  return items?.map((o) => ({ apiVersion: t.apiVersion, kind: t.kind, ...o }))
 }
+
+const forbidden = (e: unknown): boolean => e instanceof KubeError && e.status === 403
 
 export const CRD_PATH = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/namespaceoffloadings.offloading.liqo.io'
 
 /**
- * Reads a cluster: all namespaces; on the home cluster also all NamespaceOffloadings and, per
- * kind among `kinds`, all objects of that kind.
+ * Reads a cluster: all namespaces; on the home cluster also all NamespaceOffloadings and the
+ * objects of each of `kinds`, across all namespaces, or, when RBAC forbids that, in each of the
+ * kind's namespaces (a namespace that does not exist yet has none); `log` says which kinds were.
  */
-export async function readCluster(client: KubeClient, home: boolean, kinds: readonly { apiVersion: string; kind: string }[] = []): Promise<LiveCluster> {
+export async function readCluster(client: KubeClient, home: boolean, kinds: readonly WorkloadKind[] = [], log: (line: string) => void = () => {}): Promise<LiveCluster> {
   const nsType = knownType('v1', 'Namespace')
   const nsoType = home ? knownType(NSO_API_VERSION, NSO_KIND) : undefined
   const kindTypes = home ? kinds.flatMap((k) => knownType(k.apiVersion, k.kind) ?? []) : []
+  const namespacesOf = (t: ResourceType): readonly string[] => kinds.find((k) => k.apiVersion === t.apiVersion && k.kind === t.kind)?.namespaces ?? []
+  const nsRead = nsType ? list(client, nsType) : Promise.resolve(undefined)
+  const perNamespaceKinds: string[] = []
+  const perNamespace = async (t: ResourceType, namespaces: readonly string[]): Promise<LiveObject[]> => {
+    perNamespaceKinds.push(`${t.plural}${t.apiVersion.includes('/') ? `.${t.apiVersion.split('/')[0]}` : ''}`)
+    const existing = new Set((await nsRead)?.map(name))
+    const lists = await Promise.all(namespaces.filter((n) => existing.has(n)).map((n) => list(client, t, n)))
+    return lists.flatMap((l) => l ?? [])
+  }
   // The LISTs of a cluster go out together.
   const [nsList, nsoList, ...kindLists] = await Promise.all([
-    nsType ? list(client, nsType) : undefined,
+    nsRead,
     nsoType ? list(client, nsoType) : undefined,
-    ...kindTypes.map((t) => list(client, t)),
+    ...kindTypes.map((t) => list(client, t).catch((e: unknown) => (forbidden(e) ? perNamespace(t, namespacesOf(t)) : Promise.reject(e)))),
   ])
+  if (perNamespaceKinds.length > 0) {
+    log(`${client.name}: read ${perNamespaceKinds.sort().join(', ')} namespace by namespace: listing them in all namespaces is forbidden to this user`)
+  }
   const namespaces = new Map((nsList ?? []).map((o) => [name(o), o]))
   const offloadings = nsoList ? new Map(nsoList.filter((o) => name(o) === 'offloading').map((o) => [nsOf(o) ?? '', o])) : undefined
   const objects = new Map<string, LiveObject>()

@@ -35,7 +35,7 @@ const without = (o: Record<string, string>, keys: Record<string, string>): Recor
  * told of a default label a live virtual node lacks, which the compiler would assume.
  */
 export async function pullInventory(client: KubeClient, opts: { context: string; clusterID?: string; warn?: (message: string) => void }): Promise<Record<string, unknown>> {
-  const nodes = (await client.get<{ items?: NodeItem[] }>('/api/v1/nodes'))?.items ?? []
+  const nodes = (await client.list<NodeItem>('/api/v1/nodes')) ?? []
   let homeID = opts.clusterID
   if (!homeID) {
     const cm = await client.get<{ data?: Record<string, string> }>('/api/v1/namespaces/liqo/configmaps/liqo-clusterid-configmap')

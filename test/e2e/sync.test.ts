@@ -70,14 +70,13 @@ async function writes(since: Record<string, number>, real = true): Promise<strin
   return out
 }
 
-e2e('nsoffload speaks HTTP/2 to kube-apiserver, with the credentials of the kubeconfig', async () => {
+e2e('nsoffload reaches kube-apiserver with the credentials of the kubeconfig', async () => {
   const conns = await connect(env.kubeconfigPath, CLUSTERS.map((c) => ({ cluster: c, context: c })))
   for (const conn of conns) {
     const client = new KubeClient(conn)
     try {
       const ns = await client.get<{ metadata: { name: string } }>('/api/v1/namespaces/default')
       assert.is(ns?.metadata.name, 'default')
-      assert.is(await client.protocol(), 'h2', conn.cluster)
     } finally {
       client.close()
     }

@@ -34,7 +34,7 @@ export function inventoryCommand(ctx: CommandContext): CommandModule<GlobalArgs,
       try {
         const [conn] = await connect(file, [{ cluster: args.context, context: args.context }], { env: ctx.host.env })
         if (!conn) throw new UsageError(`no context ${args.context}`)
-        const client = new KubeClient(conn, undefined, (s) => ctx.host.stderr(`${s}\n`))
+        const client = new KubeClient(conn, { onRetry: (s) => ctx.host.stderr(`${s}\n`) })
         try {
           doc = await pullInventory(client, { context: args.context, ...(args['cluster-id'] ? { clusterID: args['cluster-id'] } : {}), warn: (m) => ctx.host.stderr(`warning: ${m}\n`) })
         } finally {
@@ -42,7 +42,7 @@ export function inventoryCommand(ctx: CommandContext): CommandModule<GlobalArgs,
         }
       } catch (e) {
         if (e instanceof KubeconfigError) throw new UsageError(e.message)
-        if (e instanceof KubeError) throw new UsageError(`cannot reach ${args.context}: ${e.message}`)
+        if (e instanceof KubeError) throw new UsageError(e.unreachable ? e.message : `cannot reach ${args.context}: ${e.message}`)
         throw e
       }
       const text = `# Pulled by nsoffload from context ${args.context}. Review it, then commit it.\n${toYaml(doc)}`

@@ -1,28 +1,28 @@
 import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
-import * as http2 from 'node:http2'
 import * as https from 'node:https'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import * as os from 'node:os'
 import * as path from 'node:path'
 
 /**
  * An HTTPS proxy on loopback between nsoffload and a real API server, that injects faults by
  * a deterministic schedule: 429 with Retry-After, 503, connection resets, slow answers. Every
- * other request is forwarded as is. It speaks HTTP/2 to nsoffload, as kube-apiserver does (a
- * reset then breaks every request under way on the connection), and HTTP/1.1 to a client that
- * does not offer HTTP/2. Test-only; it talks to 127.0.0.1 only.
+ * other request is forwarded as is, once `hold` lets it go. HTTP/1.1 with keep-alive, as
+ * nsoffload speaks it. Test-only; it talks to 127.0.0.1 only.
  */
 export type Fault = 'none' | '429' | '503' | 'reset' | 'slow'
 
 export interface FaultProxy {
   readonly url: string
-  /** Requests seen, by method, and how many came over HTTP/2. */
-  readonly seen: { total: number; writes: number; http2: number }
+  /** Requests seen, writes among them, and the connections they came on. */
+  readonly seen: { total: number; writes: number; connections: number }
   /** Faults injected so far. */
   readonly injected: Fault[]
   /** Chooses the fault for the n-th request (1-based). */
-  schedule: (n: number, method: string) => Fault
+  schedule: (n: number, method: string, url: string) => Fault
+  /** Something to do before the n-th request is forwarded (e.g. compact etcd); `undefined`: nothing. */
+  hold: (n: number, method: string, url: string) => Promise<unknown> | undefined
   close(): Promise<void>
 }
 
@@ -40,15 +40,14 @@ function selfSigned(): { key: string; cert: string } {
 export async function startFaultProxy(upstream: string, schedule: FaultProxy['schedule']): Promise<FaultProxy> {
   const target = new URL(upstream)
   const agent = new https.Agent({ keepAlive: true, rejectUnauthorized: false })
-  const state = { total: 0, writes: 0, http2: 0 }
+  const state = { total: 0, writes: 0, connections: 0 }
   const injected: Fault[] = []
-  const proxy: FaultProxy = { url: '', seen: state, injected, schedule, close: async () => {} }
-  const sessions = new Set<http2.ServerHttp2Session>()
-  const server = http2.createSecureServer({ ...selfSigned(), allowHTTP1: true }, (req, res) => {
+  const proxy: FaultProxy = { url: '', seen: state, injected, schedule, hold: () => undefined, close: async () => {} }
+  const sockets = new Set<Socket>()
+  const server = https.createServer({ ...selfSigned() }, (req, res) => {
     state.total++
     if (req.method !== 'GET') state.writes++
-    if (req.httpVersion === '2.0') state.http2++
-    const fault = proxy.schedule(state.total, req.method ?? 'GET')
+    const fault = proxy.schedule(state.total, req.method ?? 'GET', req.url ?? '')
     if (fault !== 'none') injected.push(fault)
     if (fault === 'reset') {
       req.socket.destroy()
@@ -71,12 +70,15 @@ export async function startFaultProxy(upstream: string, schedule: FaultProxy['sc
       up.on('error', () => res.destroy())
       req.pipe(up)
     }
-    if (fault === 'slow') setTimeout(forward, 300)
+    const held = proxy.hold(state.total, req.method ?? 'GET', req.url ?? '')
+    if (held) held.then(forward, () => res.destroy())
+    else if (fault === 'slow') setTimeout(forward, 300)
     else forward()
   })
-  server.on('session', (x: http2.ServerHttp2Session) => {
-    sessions.add(x)
-    x.on('close', () => sessions.delete(x))
+  server.on('secureConnection', (x: Socket) => {
+    state.connections++
+    sockets.add(x)
+    x.on('close', () => sockets.delete(x))
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   const port = (server.address() as AddressInfo).port
@@ -84,18 +86,18 @@ export async function startFaultProxy(upstream: string, schedule: FaultProxy['sc
     url: `https://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((r) => {
-        for (const x of sessions) x.destroy()
+        for (const x of sockets) x.destroy()
         server.close(() => r())
         agent.destroy()
       }),
   })
 }
 
-/** Headers without HTTP/2 pseudo-headers and the connection-specific ones HTTP/2 forbids. */
+/** Headers without the hop-by-hop ones. */
 function hopByHop(h: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {}
   for (const [k, v] of Object.entries(h)) {
-    if (v === undefined || k.startsWith(':') || ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'host'].includes(k.toLowerCase())) continue
+    if (v === undefined || ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'host'].includes(k.toLowerCase())) continue
     out[k] = v
   }
   return out

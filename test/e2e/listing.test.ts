@@ -1,0 +1,155 @@
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { KubeClient } from '../../src/kube/kube-client.ts'
+import { connect } from '../../src/kube/kubeconfig.ts'
+import { readCluster } from '../../src/sync/live-state.ts'
+import { REPO, runCli, tempTree } from '../helpers/cli.ts'
+import { type ControlPlaneEnv, e2eSkipReason, getSharedEnv, poll } from './harness/control-plane.ts'
+import { type FaultProxy, kubeconfigFor, startFaultProxy } from './harness/fault-proxy.ts'
+
+/**
+ * How nsoffload lists on real API servers: a page at a time, following `continue` (and listing
+ * again when a continue token expires), and, for a user whose RBAC allows workloads only in the
+ * offloaded namespaces, namespace by namespace.
+ */
+const skip = e2eSkipReason('listing')
+const e2e = skip === null ? test : test.skip
+let env: ControlPlaneEnv
+const OFFLOADED = ['rbac-a', 'rbac-b']
+const ALL = [...OFFLOADED, 'rbac-c']
+const proxies: FaultProxy[] = []
+
+test.before(async () => {
+  if (skip !== null) return
+  env = await getSharedEnv()
+})
+
+test.after(async () => {
+  for (const p of proxies) await p.close()
+  if (skip !== null || (env as ControlPlaneEnv | undefined) === undefined) return
+  await env.kubectl('venice', ['delete', 'clusterrolebinding,clusterrole', 'nsoffload-tenant', '--ignore-not-found'])
+  await Promise.all(
+    [...ALL, 'rbac-tenant'].flatMap((ns) => [env.deleteNamespace('venice', ns, 30_000), ...['florence', 'naples'].map((c) => env.deleteNamespace(c, `${ns}-venice`, 30_000))]).map((p) => p.catch(() => false)),
+  )
+})
+
+const must = async (r: Promise<{ code: number; stdout: string; stderr: string }>): Promise<string> => {
+  const x = await r
+  assert.is(x.code, 0, x.stderr)
+  return x.stdout
+}
+
+/** The `tenant` service account of venice: namespaces and NamespaceOffloadings cluster-wide, workloads only in the offloaded namespaces. */
+async function tenantToken(): Promise<string> {
+  const rules = (verbs: string) => `  verbs: [${verbs}]`
+  const rbac = [
+    'apiVersion: v1\nkind: Namespace\nmetadata: {name: rbac-tenant}',
+    'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: tenant, namespace: rbac-tenant}',
+    ['apiVersion: rbac.authorization.k8s.io/v1', 'kind: ClusterRole', 'metadata: {name: nsoffload-tenant}', 'rules:',
+      '- apiGroups: [""]', '  resources: [namespaces]', rules('get, list, create, patch, update'),
+      '- apiGroups: [offloading.liqo.io]', '  resources: [namespaceoffloadings, namespaceoffloadings/status]', rules('get, list, create, patch, update'),
+      '- apiGroups: [apiextensions.k8s.io]', '  resources: [customresourcedefinitions]', rules('get')].join('\n'),
+    'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: nsoffload-tenant}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: nsoffload-tenant}\nsubjects: [{kind: ServiceAccount, name: tenant, namespace: rbac-tenant}]',
+    ...OFFLOADED.flatMap((ns) => [
+      // Made ready for the tenant (its Role is there), with nsoffload's marker: the tenant's to offload.
+      `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}, labels: {app.kubernetes.io/managed-by: nsoffload}}`,
+      ['apiVersion: rbac.authorization.k8s.io/v1', 'kind: Role', `metadata: {name: workloads, namespace: ${ns}}`, 'rules:',
+        '- apiGroups: ["", apps]', '  resources: [configmaps, deployments]', rules('get, list, create, patch, update')].join('\n'),
+      `apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: workloads, namespace: ${ns}}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: workloads}\nsubjects: [{kind: ServiceAccount, name: tenant, namespace: rbac-tenant}]`,
+    ]),
+  ]
+  await must(env.kubectl('venice', ['apply', '-f', '-'], rbac.join('\n---\n') + '\n'))
+  const secret = await poll('the token of the tenant service account', async () => {
+    const r = await env.kubectl('venice', ['get', 'sa', 'tenant', '-n', 'rbac-tenant', '-o', 'jsonpath={.secrets[0].name}'])
+    return r.code === 0 && r.stdout.trim() !== '' ? r.stdout.trim() : undefined
+  }, { timeoutMs: 60_000, intervalMs: 200 })
+  return Buffer.from(await must(env.kubectl('venice', ['get', 'secret', secret, '-n', 'rbac-tenant', '-o', 'jsonpath={.data.token}'])), 'base64').toString('utf8')
+}
+
+e2e('a user allowed workloads only in the offloaded namespaces: read namespace by namespace, said on one line, diff and sync correct', async () => {
+  const files: Record<string, string> = { 'inventory.yaml': fs.readFileSync(path.join(REPO, 'inventory.yaml'), 'utf8') }
+  for (const ns of ALL) {
+    const workloads = OFFLOADED.includes(ns) ? `  workloads:\n    - ../apps/${ns}/\n` : ''
+    files[`policies/${ns}.yaml`] = `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: ${ns}\nspec:\n  podOffloadingStrategy: Local\n${workloads}`
+  }
+  for (const ns of OFFLOADED) {
+    files[`apps/${ns}/app.yaml`] = [
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 0\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: web, image: nginx}]',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata: {colour: blue}',
+    ].join('\n---\n') + '\n'
+  }
+  const work = tempTree(files)
+  await must(env.kubectl('venice', ['apply', '--server-side', '-f', path.join(REPO, 'schemas', 'namespaceoffloading-crd.yaml')]))
+  await must(env.kubectl('venice', ['wait', '--for=condition=Established', 'crd/namespaceoffloadings.offloading.liqo.io', '--timeout=60s']))
+  // The tenant on the home cluster; the remotes only get namespaces, as admin.
+  const kubeconfig = kubeconfigFor({
+    venice: { server: env.clusters['venice']?.server ?? '', token: await tenantToken() },
+    florence: { server: env.clusters['florence']?.server ?? '', token: env.clusters['florence']?.token ?? '' },
+    naples: { server: env.clusters['naples']?.server ?? '', token: env.clusters['naples']?.token ?? '' },
+  })
+  const said = 'venice: read configmaps, deployments.apps namespace by namespace: listing them in all namespaces is forbidden to this user'
+  const nsoffload = (args: string[]) => runCli([...args, '--kubeconfig', kubeconfig], work)
+
+  const since = await env.auditOffset('venice')
+  const diff = await nsoffload(['diff'])
+  assert.is(diff.code, 1, diff.stderr)
+  assert.equal(diff.stderr.split('\n').filter((l) => l.includes('namespace by namespace')), [said])
+  const lists = (await env.auditEvents('venice', since)).filter((e) => e.userAgent.startsWith('nsoffload') && e.verb === 'list' && ['deployments', 'configmaps'].includes(e.resource))
+  assert.equal(lists.map((e) => `${e.code} ${e.resource} ${e.namespace}`).sort(), ['200 configmaps rbac-a', '200 configmaps rbac-b', '200 deployments rbac-a', '200 deployments rbac-b', '403 configmaps ', '403 deployments '])
+
+  const sync = await nsoffload(['sync'])
+  assert.is(sync.code, 0, sync.stderr + sync.stdout)
+  assert.equal(sync.stderr.split('\n').filter((l) => l.includes('namespace by namespace')), [said], 'said once')
+  for (const ns of OFFLOADED) assert.is(await must(env.kubectl('venice', ['get', 'configmap', 'settings', '-n', ns, '-o', 'jsonpath={.data.colour}'])), 'blue')
+  for (const ns of ALL) for (const c of ['florence', 'naples']) assert.is((await env.kubectl(c, ['get', 'ns', `${ns}-venice`, '-o', 'name'])).code, 0, `${ns} on ${c}`)
+
+  // The workloads were read: nothing left to change.
+  const again = await nsoffload(['diff'])
+  assert.is(again.code, 0, again.stdout + again.stderr)
+  const writes = await env.auditOffset('venice')
+  assert.is((await nsoffload(['sync'])).code, 0)
+  assert.equal((await env.auditWrites('venice', writes)).filter((w) => w.userAgent.startsWith('nsoffload')), [], 'a second sync writes nothing')
+})
+
+const names = (items: Iterable<{ metadata?: unknown }>): string[] => [...items].map((o) => String((o.metadata as { name?: string } | undefined)?.name)).sort()
+
+e2e('LISTs a page at a time: every object seen, `continue` followed; an expired continue token lists again', async () => {
+  const [conn] = await connect(env.kubeconfigPath, [{ cluster: 'venice', context: 'venice' }])
+  assert.ok(conn)
+  const expected = (await must(env.kubectl('venice', ['get', 'namespaces', '-o', 'name']))).split('\n').filter(Boolean).map((l) => l.replace('namespace/', '')).sort()
+  assert.ok(expected.length > 5, `${expected.length} namespaces`)
+  const since = await env.auditOffset('venice')
+  const client = new KubeClient(conn, { pageSize: 2 })
+  try {
+    const live = await readCluster(client, false)
+    assert.equal([...live.namespaces.keys()].sort(), expected)
+  } finally {
+    client.close()
+  }
+  const uris = (await env.auditEvents('venice', since)).filter((e) => e.userAgent.startsWith('nsoffload')).map((e) => e.requestURI)
+  assert.is(uris.length, Math.ceil(expected.length / 2))
+  assert.ok(uris.every((u) => u.startsWith('/api/v1/namespaces?limit=2')), uris.join('\n'))
+  assert.is(uris.filter((u) => u.includes('&continue=')).length, uris.length - 1)
+
+  // etcd is compacted before the third page is read (kube-apiserver compacts every 5 minutes):
+  // its continue token has expired (410), and the whole list is read again in one request.
+  let pages = 0
+  const proxy = await startFaultProxy(env.clusters['venice']?.server ?? '', () => 'none')
+  proxies.push(proxy)
+  proxy.hold = (_n, _m, url) => (url.includes('continue=') && ++pages === 2 ? env.compactEtcd() : undefined)
+  const [viaProxy] = await connect(kubeconfigFor({ venice: { server: proxy.url, token: env.clusters['venice']?.token ?? '' } }), [{ cluster: 'venice', context: 'venice' }])
+  assert.ok(viaProxy)
+  const since2 = await env.auditOffset('venice')
+  const c2 = new KubeClient(viaProxy, { pageSize: 2 })
+  try {
+    assert.equal(names((await c2.list<{ metadata?: unknown }>('/api/v1/namespaces')) ?? []), expected)
+  } finally {
+    c2.close()
+  }
+  const relisted = (await env.auditEvents('venice', since2)).filter((e) => e.userAgent.startsWith('nsoffload')).map((e) => `${e.code} ${e.requestURI.replace(/continue=[^&]+/, 'continue=…')}`)
+  assert.equal(relisted, ['200 /api/v1/namespaces?limit=2', '200 /api/v1/namespaces?limit=2&continue=…', '410 /api/v1/namespaces?limit=2&continue=…', '200 /api/v1/namespaces'])
+})
+
+test.run()
