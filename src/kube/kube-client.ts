@@ -1,6 +1,5 @@
 import * as http from 'node:http'
 import * as https from 'node:https'
-import type * as tls from 'node:tls'
 import type { AuthSource } from './credentials.ts'
 
 /**
@@ -22,8 +21,6 @@ export interface Connection {
   readonly auth?: AuthSource
   /** Keep-alive connections to the server (`http.Agent` for `http://`, e.g. `kubectl proxy`; through a proxy, an agent that opens CONNECT tunnels). */
   readonly agent: https.Agent | http.Agent
-  /** The TLS settings the agent has; `undefined` for `http://`. */
-  readonly tls?: tls.ConnectionOptions
 }
 
 export class KubeError extends Error {

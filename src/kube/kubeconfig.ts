@@ -457,7 +457,7 @@ function toConnection(w: { cluster: string; context: string }, c: Credentials, e
   }
   const agentOptions = { keepAlive: true, maxSockets: 16 }
   // A plain-HTTP server (`kubectl proxy`) has no TLS to set up. Through a proxy, every connection
-  // is a CONNECT tunnel made by the agent, so HTTP/1.1 (the transport's HTTP/2 dials directly).
+  // is a CONNECT tunnel made by the agent.
   const agent = proxy
     ? server.protocol === 'http:'
       ? new HttpTunnelAgent(proxy, agentOptions)
@@ -472,6 +472,5 @@ function toConnection(w: { cluster: string; context: string }, c: Credentials, e
     headers: c.headers,
     ...(c.auth !== undefined ? { auth: c.auth } : {}),
     agent,
-    ...(server.protocol === 'https:' && !proxy ? { tls: tlsOptions } : {}),
   }
 }
