@@ -99,9 +99,9 @@ export async function main(argv: readonly string[], host: Host): Promise<number>
       throw new UsageError(text)
     })
   // After running a command, yargs renders that command's whole help and keeps it, should the
-  // command fail (usage.cacheHelpMessage): some 15 ms of measuring every cell of the table on
-  // every run. nsoffload never shows help on a failure (fail() above), so it is skipped. A
-  // yargs without this internal method simply keeps doing it.
+  // command fail (usage.cacheHelpMessage): ≈ 55 ms of CPU per command, measured
+  // (docs/performance.md, "Start-up"). nsoffload never shows help on a failure (fail() above),
+  // so it is skipped. A yargs without this internal method simply keeps doing it.
   const usage = (parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.().getUsageInstance?.()
   if (usage?.cacheHelpMessage) usage.cacheHelpMessage = () => {}
   try {
