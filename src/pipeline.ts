@@ -38,9 +38,10 @@ export interface Project {
 }
 
 /**
- * The pipeline every command runs: load → validate → (workloads) → compile. Files are read
- * through the Host here and only here; the stages in between are pure functions of what was
- * read. Rendering is the commands' business. Unreadable inputs throw InputError (the CLI's
+ * The pipeline every command runs: load → validate → (workloads) → compile. The Host is used
+ * here and only here (by `load/` to read files, and to tell the workload path rule which files
+ * exist); validate and compile are pure functions of what was read. Rendering is the
+ * commands' business. Unreadable inputs throw InputError (the CLI's
  * exit 2); every mistake in their content is a diagnostic.
  */
 export function runPipeline(host: Host, opts: InputOptions, needInventory: boolean): Project {
