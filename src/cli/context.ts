@@ -3,7 +3,7 @@ import { formatText, summary } from '../diagnostics/format.ts'
 import type { Host } from '../host/host.ts'
 import { UsageError } from './exit-codes.ts'
 import { inputSummary, type ReadInputs, summaryLine } from '../report/validate-report.ts'
-import type { InputOptions } from './project.ts'
+import type { InputOptions } from '../pipeline.ts'
 
 /** What a command handler gets: the host and a way to set the exit code. */
 export interface CommandContext {

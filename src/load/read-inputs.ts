@@ -9,7 +9,7 @@ export class InputError extends Error {}
 const YAML_FILE = /\.(ya?ml|json)$/i
 
 /** Repo-relative, posix form of a path, as diagnostics print it. */
-export function displayPath(host: Host, p: string): string {
+export function displayPath(host: Pick<Host, 'cwd'>, p: string): string {
   const rel = path.relative(host.cwd, path.resolve(host.cwd, p))
   const shown = rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? path.resolve(host.cwd, p) : rel
   return shown.split(path.sep).join('/')

@@ -7,7 +7,8 @@ import { type KrmResult, parseResourceList, RESOURCE_LIST_KIND, RESOURCE_LIST_VE
 import { inventoryNodes } from '../../placement/inventory-nodes.ts'
 import { ExitCode, UsageError } from '../exit-codes.ts'
 import { type CommandContext, type GlobalArgs, inputOptions, reportToStderr } from '../context.ts'
-import { loadProject, type Project } from '../project.ts'
+import type { Project } from '../../pipeline.ts'
+import { loadProject } from '../project.ts'
 
 const given = (raw: readonly string[], long: string, short: string): boolean =>
   raw.some((a) => a === `--${long}` || a === `-${short}` || a.startsWith(`--${long}=`) || a.startsWith(`-${short}=`))

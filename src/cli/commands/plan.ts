@@ -9,7 +9,8 @@ import { planFailedMarkdown, planMarkdown } from '../../report/plan-markdown.ts'
 import { planDocument, planText } from '../../report/plan-report.ts'
 import { ExitCode, UsageError } from '../exit-codes.ts'
 import { type CommandContext, type GlobalArgs, inputOptions, reportToStderr } from '../context.ts'
-import { type InputOptions, loadProject } from '../project.ts'
+import type { InputOptions } from '../../pipeline.ts'
+import { loadProject } from '../project.ts'
 
 export const PLAN_FORMATS = ['text', 'json', 'markdown'] as const
 
