@@ -87,6 +87,13 @@ export async function runMemory(files: Files, args: readonly string[], stdin = '
   return { code, stdout: host.out.stdout, stderr: host.out.stderr, cwd: MEMORY_CWD, files: host.files, tree }
 }
 
+/** The bundled example (`inventory.yaml`, `policies/`, `apps/` of the repository) as `runMemory` input. */
+export function exampleFiles(): Map<string, string | Uint8Array> {
+  const files = new Map<string, string | Uint8Array>([['inventory.yaml', fs.readFileSync(path.join(REPO, 'inventory.yaml'))]])
+  for (const top of ['policies', 'apps']) for (const rel of listTree(path.join(REPO, top))) files.set(`${top}/${rel}`, fs.readFileSync(path.join(REPO, top, rel)))
+  return files
+}
+
 /** A file's text among `runMemory`'s files, by path relative to `MEMORY_CWD`; undefined when there is none. */
 export function memoryText(files: ReadonlyMap<string, Uint8Array>, rel: string): string | undefined {
   const f = files.get(path.posix.resolve(MEMORY_CWD, rel))
