@@ -12,7 +12,7 @@ import { DNS1123_LABEL_MAX, dns1123Label } from '../selectors/label-syntax.ts'
 import { type ClusterOutcome, offloadingStatus } from './predict-status.ts'
 import { remoteNamespaceName } from './remote-name.ts'
 import { homeNamespace, namespaceOffloading, twinNamespace } from './render-manifests.ts'
-import { type ClusterSelection, selectClusters } from './select-clusters.ts'
+import { type ClusterSelection, selectClusters, virtualNodeMatches } from './select-clusters.ts'
 
 /** Why Liqo would fail to create the twin on a selected cluster. */
 export type PredictedFailure = 'nameTooLong' | 'nameInvalid' | 'existsUnmanaged'
@@ -24,9 +24,8 @@ export interface ClusterDecision extends ClusterSelection {
 export interface CompiledNamespace {
   readonly policy: Policy
   readonly remoteNamespaceName: string
+  /** One per remote of the inventory, in its order; the status Liqo would reach is `predictedStatus`. */
   readonly clusters: readonly ClusterDecision[]
-  /** The status Liqo would reach. */
-  readonly status: NamespaceOffloadingStatus
   /** Manifests per cluster ID, home included. */
   readonly manifests: ReadonlyMap<string, readonly Manifest[]>
   /** The policy's workloads, patched as Liqo's webhook would, with their placement preview. */
@@ -63,7 +62,7 @@ export function compile(policies: readonly Policy[], inv: Inventory, workloads: 
     const decisions: ClusterDecision[] = selection.map((s) => {
       if (!s.selected) return s
       const failure = nameProblem ?? (unmanaged.get(s.clusterID)?.has(remoteName) ? 'existsUnmanaged' : undefined)
-      return failure ? { clusterID: s.clusterID, selected: s.selected, why: s.why, virtualNodes: s.virtualNodes, disagree: s.disagree, failure } : s
+      return failure ? { ...s, failure } : s
     })
     const selected = decisions.filter((d) => d.selected)
     if (nameProblem && selected.length > 0) {
@@ -84,7 +83,7 @@ export function compile(policies: readonly Policy[], inv: Inventory, workloads: 
       }
       if (d.disagree) {
         diagnostics.push(
-          diag('virtualNodesDisagree', `the virtual nodes of ${d.clusterID} disagree (${d.virtualNodes.map((n) => `${n.name}: ${n.matched ? 'match' : 'no match'}`).join(', ')}); nsoffload selects the cluster, Liqo would follow the last one listed`, p.source.locate(['spec', 'clusterSelector'])),
+          diag('virtualNodesDisagree', `the virtual nodes of ${d.clusterID} disagree (${virtualNodeMatches(p.clusterSelector, d.remote).map((n) => `${n.name}: ${n.matched ? 'match' : 'no match'}`).join(', ')}); nsoffload selects the cluster, Liqo would follow the last one listed`, p.source.locate(['spec', 'clusterSelector'])),
         )
       }
     }
@@ -106,15 +105,10 @@ export function compile(policies: readonly Policy[], inv: Inventory, workloads: 
       // A twin Liqo could not create is not rendered: it would be invalid or take over someone else's namespace.
       if (d.selected && !d.failure) manifests.set(d.clusterID, [twinNamespace(p, remoteName, homeID, d.clusterID)])
     }
-    let status: NamespaceOffloadingStatus | undefined
     namespaces.push({
       policy: p,
       remoteNamespaceName: remoteName,
       clusters: decisions,
-      // Predicted when read (plan, sync): build does not need it.
-      get status(): NamespaceOffloadingStatus {
-        return (status ??= offloadingStatus(remoteName, decisions.map(outcome), { generation: 1 }))
-      },
       manifests,
       workloads: cw.workloads,
     })
@@ -124,6 +118,15 @@ export function compile(policies: readonly Policy[], inv: Inventory, workloads: 
   const clusters = new Map<string, Manifest[]>([[homeID, []], ...inv.remotes.map((r): [string, Manifest[]] => [r.clusterID, []])])
   for (const ns of namespaces) for (const [id, ms] of ns.manifests) clusters.get(id)?.push(...ms)
   return { namespaces, clusters, diagnostics }
+}
+
+/**
+ * The `NamespaceOffloading.status` Liqo would reach for a compiled namespace (a prediction,
+ * generation 1). Computed by the readers that show it (plan), not by `compile`: build does
+ * not need it.
+ */
+export function predictedStatus(ns: CompiledNamespace): NamespaceOffloadingStatus {
+  return offloadingStatus(ns.remoteNamespaceName, ns.clusters.map(outcome), { generation: 1 })
 }
 
 /** What Liqo's NamespaceMap would say for a cluster, given the decision. */

@@ -1,4 +1,4 @@
-import type { NodeSelector, NodeSelectorTerm } from '../model/k8s.ts'
+import type { NodeSelector } from '../model/k8s.ts'
 import type { RemoteCluster } from '../model/inventory.ts'
 import { explainMiss, matchTerms, showRequirement } from '../selectors/node-selector.ts'
 
@@ -7,12 +7,18 @@ export interface VirtualNodeMatch {
   readonly matched: boolean
 }
 
+/**
+ * One cluster's selection: the result only. Why, in words, and each virtual node's match are
+ * worked out by `selectionWhy` and `virtualNodeMatches` for the readers that show them (plan,
+ * a diagnostic): build does not need them, and at fleet scale (thousands of policies × a
+ * hundred clusters, most of them not selected) explaining every miss up front costs most of
+ * the compile time and memory.
+ */
 export interface ClusterSelection {
   readonly clusterID: string
+  /** The remote cluster the selector was matched against (its virtual nodes explain the result). */
+  readonly remote: RemoteCluster
   readonly selected: boolean
-  /** Why, in words: the matching term, or each term's first failing requirement. */
-  readonly why: string
-  readonly virtualNodes: readonly VirtualNodeMatch[]
   /** The cluster's virtual nodes disagree: Liqo's own result would depend on list order. */
   readonly disagree: boolean
 }
@@ -20,51 +26,39 @@ export interface ClusterSelection {
 /**
  * Liqo's cluster selection (liqotech/liqo@v1.2.0 …/namespaceoffloading-controller/clusterselector.go) with Kubernetes MatchNodeSelectorTerms semantics
  * over each remote's virtual-node labels. Zero terms select every cluster; a cluster is
- * selected when any of its virtual nodes matches (docs/ARCHITECTURE.md).
+ * selected when any of its virtual nodes matches (docs/ARCHITECTURE.md). Selections are in
+ * the order of `remotes`.
  */
 export function selectClusters(selector: NodeSelector, remotes: readonly RemoteCluster[]): ClusterSelection[] {
-  return remotes.map((r) => new Selection(selector.nodeSelectorTerms, r))
-}
-
-/**
- * One cluster's selection. `why` and `virtualNodes` are worked out when read: plan shows them,
- * build does not need them, and at fleet scale (thousands of policies × a hundred clusters,
- * most of them not selected) explaining every miss up front costs most of the compile time
- * and memory.
- */
-class Selection implements ClusterSelection {
-  readonly clusterID: string
-  readonly selected: boolean
-  readonly disagree: boolean
-  readonly #terms: readonly NodeSelectorTerm[]
-  readonly #remote: RemoteCluster
-
-  constructor(terms: readonly NodeSelectorTerm[], r: RemoteCluster) {
+  const terms = selector.nodeSelectorTerms
+  return remotes.map((r) => {
     let matched = 0
     if (terms.length > 0) for (const n of r.virtualNodes) if (matchTerms(terms, n)) matched++
-    this.clusterID = r.clusterID
-    this.selected = terms.length === 0 || matched > 0
-    this.disagree = terms.length > 0 && matched > 0 && matched < r.virtualNodes.length
-    this.#terms = terms
-    this.#remote = r
-  }
-
-  get virtualNodes(): VirtualNodeMatch[] {
-    const terms = this.#terms
-    return this.#remote.virtualNodes.map((n) => ({ name: n.name, matched: terms.length === 0 || matchTerms(terms, n) }))
-  }
-
-  get why(): string {
-    const terms = this.#terms
-    const nodes = this.#remote.virtualNodes
-    const first = nodes[0]
-    if (terms.length === 0) return 'no clusterSelector: every remote cluster is selected'
-    if (this.selected) {
-      const node = nodes.find((n) => matchTerms(terms, n)) ?? first
-      const i = node ? terms.findIndex((t) => matchTerms([t], node)) : -1
-      const term = terms[i]
-      return `matches term ${i + 1}: ${(term?.matchExpressions ?? []).map(showRequirement).join(', ') || (term?.matchFields ?? []).map(showRequirement).join(', ')}`
+    return {
+      clusterID: r.clusterID,
+      remote: r,
+      selected: terms.length === 0 || matched > 0,
+      disagree: terms.length > 0 && matched > 0 && matched < r.virtualNodes.length,
     }
-    return first ? terms.map((t, i) => `term ${i + 1}: ${explainMiss(t, first)}`).join('; ') : 'the cluster has no virtual node'
+  })
+}
+
+/** Whether each of the remote's virtual nodes matches the selector, in the remote's order. */
+export function virtualNodeMatches(selector: NodeSelector, remote: RemoteCluster): VirtualNodeMatch[] {
+  const terms = selector.nodeSelectorTerms
+  return remote.virtualNodes.map((n) => ({ name: n.name, matched: terms.length === 0 || matchTerms(terms, n) }))
+}
+
+/** Why the selector selects the remote or not, in words: the matching term, or each term's first failing requirement. */
+export function selectionWhy(selector: NodeSelector, remote: RemoteCluster): string {
+  const terms = selector.nodeSelectorTerms
+  if (terms.length === 0) return 'no clusterSelector: every remote cluster is selected'
+  const node = remote.virtualNodes.find((n) => matchTerms(terms, n))
+  if (node) {
+    const i = terms.findIndex((t) => matchTerms([t], node))
+    const term = terms[i]
+    return `matches term ${i + 1}: ${(term?.matchExpressions ?? []).map(showRequirement).join(', ') || (term?.matchFields ?? []).map(showRequirement).join(', ')}`
   }
+  const first = remote.virtualNodes[0]
+  return first ? terms.map((t, i) => `term ${i + 1}: ${explainMiss(t, first)}`).join('; ') : 'the cluster has no virtual node'
 }

@@ -1,4 +1,5 @@
-import type { Compiled, CompiledNamespace } from '../compile/compile.ts'
+import { type ClusterDecision, type Compiled, type CompiledNamespace, predictedStatus } from '../compile/compile.ts'
+import { selectionWhy } from '../compile/select-clusters.ts'
 import type { Diagnostic } from '../diagnostics/diagnostic.ts'
 import type { NamespaceOffloadingStatus } from '../model/liqo.ts'
 import { type CompiledWorkload, placementReasons } from '../workloads/compile-workloads.ts'
@@ -58,6 +59,12 @@ const FAILURE_TEXT: Readonly<Record<string, string>> = {
   existsUnmanaged: 'namespace exists there, not managed by Liqo',
 }
 
+/** Why a cluster is selected or not, and why Liqo would fail there when it would. */
+function clusterWhy(ns: CompiledNamespace, c: ClusterDecision): string {
+  const why = selectionWhy(ns.policy.clusterSelector, c.remote)
+  return c.selected && c.failure ? `${why}; Liqo would fail: ${FAILURE_TEXT[c.failure] ?? c.failure}` : why
+}
+
 export function planNamespace(ns: CompiledNamespace, workloads: readonly PlanWorkload[] = ns.workloads.flatMap((w) => planWorkload(w) ?? [])): PlanNamespace {
   return {
     namespace: ns.policy.namespace,
@@ -68,10 +75,10 @@ export function planNamespace(ns: CompiledNamespace, workloads: readonly PlanWor
     clusters: ns.clusters.map((c) => ({
       clusterID: c.clusterID,
       selected: c.selected,
-      why: c.selected && c.failure ? `${c.why}; Liqo would fail: ${FAILURE_TEXT[c.failure] ?? c.failure}` : c.why,
+      why: clusterWhy(ns, c),
       ...(c.failure ? { predictedFailure: c.failure } : {}),
     })),
-    status: ns.status,
+    status: predictedStatus(ns),
     workloads,
   }
 }

@@ -1,10 +1,12 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { listTree, runIn, source } from '../helpers/cli.ts'
+import { runMemory, source } from '../helpers/cli.ts'
 
 /**
  * Malformed and hostile inputs. Every one: exit 1, a diagnostic with code, file, line and
- * column, no stack trace, and nothing written (no output folder, no other file).
+ * column, no stack trace, and nothing written (no output folder, no other file). The inputs
+ * are files in memory (`runMemory`): what is on the disk is tested in build-output and
+ * policy-inputs.
  */
 
 const INVENTORY = source`
@@ -105,16 +107,16 @@ const cases: Case[] = [
 for (const c of cases) {
   test(c.name, async () => {
     const files = { 'inventory.yaml': INVENTORY, ...c.files }
-    const r = await runIn(files, ['build', '-o', 'out', ...(c.args ?? [])])
+    const r = await runMemory(files, ['build', '-o', 'out', ...(c.args ?? [])])
     const [file, line, column, code] = c.expect
     const where = `${file}:${line}:${column}: error ${code}:`
     assert.is(r.code, 1, `exit code\n${r.stderr}`)
     assert.ok(r.stderr.includes(where), `expected "${where}" in:\n${r.stderr}`)
     assert.not.match(r.stderr, /\n\s+at .+:\d+:\d+\)?\n/, 'no stack trace')
     assert.not.match(r.stderr, /internal error/)
-    assert.equal(listTree(r.cwd), Object.keys(files).sort(), 'nothing written')
+    assert.equal(r.tree, Object.keys(files).sort(), 'nothing written')
     // The same diagnostic, as data.
-    const j = await runIn(files, ['validate', '--format', 'json', ...(c.args ?? [])])
+    const j = await runMemory(files, ['validate', '--format', 'json', ...(c.args ?? [])])
     assert.is(j.code, 1)
     const ds = (JSON.parse(j.stdout) as { diagnostics: { code: string; file: string; line?: number; column?: number }[] }).diagnostics
     assert.ok(

@@ -2,18 +2,19 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { listTree, REPO, runCli, tempTree } from '../helpers/cli.ts'
+import { listTree, REPO, runCli, runMemory, tempTree } from '../helpers/cli.ts'
 
 /** Same inputs, byte-identical outputs, whatever the order or the names of the input files. */
 const dir = path.join(REPO, 'fixtures', 'golden', 'selector-forms')
 const docs = fs.readFileSync(path.join(dir, 'policies', 'forms.yaml'), 'utf8').split(/^---\n/m)
 const inventory = fs.readFileSync(path.join(dir, 'inventory.yaml'), 'utf8')
 
-function tree(order: number[], names: string[]): string {
+function inputs(order: number[], names: string[]): Record<string, string> {
   const files: Record<string, string> = { 'inventory.yaml': inventory }
   order.forEach((d, i) => (files[`policies/${names[i]}`] = docs[d] ?? ''))
-  return tempTree(files)
+  return files
 }
+const tree = (order: number[], names: string[]): string => tempTree(inputs(order, names))
 
 async function outputs(cwd: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {}
@@ -28,9 +29,9 @@ async function outputs(cwd: string): Promise<Record<string, string>> {
 }
 
 test('the order of -p arguments does not change a byte', async () => {
-  const cwd = tree([0, 1, 2], ['a.yaml', 'b.yaml', 'c.yaml'])
+  const files = inputs([0, 1, 2], ['a.yaml', 'b.yaml', 'c.yaml'])
   const run = async (args: string[]): Promise<string> => {
-    const r = await runCli(args, cwd)
+    const r = await runMemory(files, args)
     assert.is(r.code, 0, r.stderr)
     return r.stdout + r.stderr
   }

@@ -3,7 +3,7 @@ import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parseIgnoreFile } from '../../src/load/read-inputs.ts'
-import { listTree, runCli, runIn, source } from '../helpers/cli.ts'
+import { listTree, runCli, runIn, runMemory, source } from '../helpers/cli.ts'
 
 /**
  * Which files are policies (folders read recursively, hidden entries, `.nsoffloadignore`,
@@ -95,7 +95,7 @@ test('kustomize files among the policies are skipped with an info naming them; o
     'policies/sub/component.yaml': 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n---\n' + policy('b'),
     'policies/sub/values.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n',
   }
-  const r = await runIn(files, ['validate', '--format', 'json'])
+  const r = await runMemory(files, ['validate', '--format', 'json'])
   assert.is(r.code, 1)
   const j = JSON.parse(r.stdout) as ValidateJson
   assert.equal(j.policies.map((p) => p.namespace), ['a', 'b'])
@@ -108,8 +108,7 @@ test('kustomize files among the policies are skipped with an info naming them; o
   ])
   assert.match(j.diagnostics[3]?.hint ?? '', /if policies\/sub\/values\.yaml is not a policy, list it in a \.nsoffloadignore file of its folder/)
   // Listed in .nsoffloadignore: gone, and the project is valid.
-  fs.writeFileSync(path.join(r.cwd, 'policies', '.nsoffloadignore'), '# not policies\nsub/values.yaml\n')
-  const ok = await runCli(['validate'], r.cwd)
+  const ok = await runMemory(new Map<string, string | Uint8Array>([...r.files, ['policies/.nsoffloadignore', '# not policies\nsub/values.yaml\n']]), ['validate'])
   assert.is(ok.code, 0, ok.stdout)
   assert.is(ok.stdout, '', 'infos are not printed in text')
 })
@@ -129,13 +128,13 @@ test('.nsoffloadignore: names at any depth, anchored paths, folders, ** and glob
     'policies/b/.nsoffloadignore': 'own.yaml\n',
     'policies/b/own.yaml': 'junk: [\n',
   }
-  const r = await runIn(files, ['validate', '--format', 'json'])
+  const r = await runMemory(files, ['validate', '--format', 'json'])
   assert.is(r.code, 0, r.stdout)
   const j = JSON.parse(r.stdout) as ValidateJson
   assert.equal(j.policies.map((p) => p.file), ['policies/nested/x/gen-10.yaml', 'policies/keep.yaml', 'policies/a/top-x.yaml'])
   assert.equal(j.diagnostics.map((x) => [x.code, x.severity, x.file, x.line, x.column]), [['NSO1013', 'warning', 'policies/.nsoffloadignore', 5, 1]])
   // A file named on the command line is read whatever the ignore file says.
-  const named = await runCli(['validate', 'policies/top-x.yaml', '--no-inventory'], r.cwd)
+  const named = await runMemory(r.files, ['validate', 'policies/top-x.yaml', '--no-inventory'])
   assert.is(named.code, 1)
   assert.match(named.stdout, /policies\/top-x\.yaml:2:1: error NSO1001/)
 })
@@ -158,24 +157,24 @@ test('an error in one file does not hide the warnings of the others, in every fo
     'policies/a-broken.yaml': policy('broken').replace('spec:', 'spec:\n  podOffloadingStrategy: Remot'),
     'policies/b-nowhere.yaml': policy('nowhere', 'topology.liqo.io/region=east'),
   }
-  const t = await runIn(files, ['validate'])
+  const t = await runMemory(files, ['validate'])
   assert.is(t.code, 1)
   assert.match(t.stdout, /policies\/a-broken\.yaml:6:26: error NSO2004/)
   assert.match(t.stdout, /policies\/b-nowhere\.yaml:7:5: warning NSO4005: namespace "nowhere" selects no remote cluster/)
-  const j = JSON.parse((await runCli(['validate', '--format', 'json'], t.cwd)).stdout) as ValidateJson
+  const j = JSON.parse((await runMemory(files, ['validate', '--format', 'json'])).stdout) as ValidateJson
   assert.equal(j.diagnostics.map((d) => [d.code, d.file]), [['NSO2004', 'policies/a-broken.yaml'], ['NSO4005', 'policies/b-nowhere.yaml']])
-  const junit = (await runCli(['validate', '--format', 'junit'], t.cwd)).stdout
+  const junit = (await runMemory(files, ['validate', '--format', 'junit'])).stdout
   assert.match(junit, /<testsuite name="policies\/b-nowhere\.yaml" tests="1" failures="0"[^>]*>\n    <testcase name="NSO4005 \/spec\/clusterSelector at 7:5"/)
   assert.not.match(junit, /<testcase name="valid" classname="policies\/b-nowhere\.yaml"/)
-  const sarif = JSON.parse((await runCli(['validate', '--format', 'sarif'], t.cwd)).stdout) as { runs: { results: { ruleId: string; level: string }[] }[] }
+  const sarif = JSON.parse((await runMemory(files, ['validate', '--format', 'sarif'])).stdout) as { runs: { results: { ruleId: string; level: string }[] }[] }
   assert.equal(sarif.runs[0]?.results.map((x) => [x.ruleId, x.level]), [['NSO2004', 'error'], ['NSO4005', 'warning']])
-  const gh = (await runCli(['validate', '--format', 'github'], t.cwd)).stdout
+  const gh = (await runMemory(files, ['validate', '--format', 'github'])).stdout
   assert.match(gh, /^::warning file=policies\/b-nowhere\.yaml,line=7,col=5,title=nsoffload NSO4005::/m)
   // plan and build report it too, and write nothing.
-  const b = await runCli(['build', '-o', 'out'], t.cwd)
+  const b = await runMemory(files, ['build', '-o', 'out'])
   assert.is(b.code, 1)
   assert.match(b.stderr, /warning NSO4005/)
-  assert.not.ok(fs.existsSync(path.join(t.cwd, 'out')))
+  assert.equal(b.tree, Object.keys(files).sort(), 'no out folder')
 })
 
 test('a bad workload path of one policy does not hide the workload findings of another', async () => {
@@ -186,7 +185,7 @@ test('a bad workload path of one policy does not hide the workload findings of a
     'policies/b.yaml': policy('b', 'topology.liqo.io/region=east').replace('spec:', 'spec:\n  podOffloadingStrategy: Remote') + '  workloads: [../apps/b/]\n',
     'apps/b/d.yaml': deploy,
   }
-  const r = await runIn(files, ['validate', '--format', 'json'])
+  const r = await runMemory(files, ['validate', '--format', 'json'])
   assert.is(r.code, 1)
   const j = JSON.parse(r.stdout) as ValidateJson
   assert.equal(j.diagnostics.map((d) => d.code), ['NSO4006', 'NSO3018', 'NSO4005'])
@@ -197,21 +196,19 @@ test('a bad workload path of one policy does not hide the workload findings of a
 })
 
 test('a selector that selects no cluster is a warning by default, with or without workloads', async () => {
-  const r = await runIn({ 'inventory.yaml': INVENTORY, 'policies/p.yaml': policy('p', 'topology.liqo.io/region=east') }, ['plan'])
+  const r = await runMemory({ 'inventory.yaml': INVENTORY, 'policies/p.yaml': policy('p', 'topology.liqo.io/region=east') }, ['plan'])
   assert.is(r.code, 0)
   assert.match(r.stderr, /^policies\/p\.yaml:7:5: warning NSO4005: namespace "p" selects no remote cluster: phase NoClusterSelected$/m)
   assert.match(r.stderr, /hint: no remote of the inventory has labels the clusterSelector matches/)
-  const strict = await runCli(['validate', '--strict'], r.cwd)
+  const strict = await runMemory(r.files, ['validate', '--strict'])
   assert.is(strict.code, 1)
 })
 
 test('run from the wrong folder: the messages name the working folder and -p', async () => {
-  const r = await runIn({ 'inventory.yaml': INVENTORY, 'elsewhere/p.yaml': policy('p') }, ['validate'])
+  const r = await runMemory({ 'inventory.yaml': INVENTORY, 'elsewhere/p.yaml': policy('p') }, ['validate'])
   assert.is(r.code, 2)
   assert.is(r.stderr, `nsoffload: policies: no such file or directory (working folder ${r.cwd}): run nsoffload from the folder that holds the policies, or give their path with -p\n`)
-  fs.mkdirSync(path.join(r.cwd, 'policies'))
-  fs.writeFileSync(path.join(r.cwd, 'policies', 'README.md'), 'not yaml\n')
-  const empty = await runCli(['validate'], r.cwd)
+  const empty = await runMemory(new Map<string, string | Uint8Array>([...r.files, ['policies/README.md', 'not yaml\n']]), ['validate'])
   assert.is(empty.code, 0)
   assert.match(empty.stdout, new RegExp(`^nsoffload: warning NSO1008: no policy found in policies \\(working folder ${r.cwd.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)\n  hint: .*run nsoffload from the repository root, or give their folder with -p DIR\n$`))
 })

@@ -5,9 +5,9 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parseAllDocuments } from 'yaml'
 import { SYNC_WAVE_ANNOTATION, withSyncWaves } from '../../src/render/sync-waves.ts'
-import { REPO, runCli, tempTree } from '../helpers/cli.ts'
+import { exampleFiles, REPO, runCli, runMemory, tempTree } from '../helpers/cli.ts'
 
-/** A copy of the bundled example (policies, inventory, the tutorial's workloads). */
+/** A copy of the bundled example (policies, inventory, the tutorial's workloads) on the disk, for kubectl. */
 function example(): string {
   const dir = tempTree({ 'inventory.yaml': fs.readFileSync(path.join(REPO, 'inventory.yaml'), 'utf8') })
   for (const d of ['policies', 'apps']) fs.cpSync(path.join(REPO, d), path.join(dir, d), { recursive: true })
@@ -22,8 +22,7 @@ const docs = (yaml: string): Obj[] => parseAllDocuments(yaml).map((d) => d.toJS(
 const wave = (o: Obj): number => Number(o.metadata.annotations?.[SYNC_WAVE_ANNOTATION] ?? '0')
 
 test('build --sync-waves: Namespace in wave -2, NamespaceOffloading in -1, workloads in the default wave 0', async () => {
-  const cwd = example()
-  const r = await runCli(['build', '--cluster', 'venice', '--sync-waves'], cwd)
+  const r = await runMemory(exampleFiles(), ['build', '--cluster', 'venice', '--sync-waves'])
   assert.is(r.code, 0, r.stderr)
   const objs = docs(r.stdout)
   const byKind = (k: string): Obj[] => objs.filter((o) => o.kind === k)
@@ -40,22 +39,21 @@ test('build --sync-waves: Namespace in wave -2, NamespaceOffloading in -1, workl
 })
 
 test('build --sync-waves: the twin namespaces on the remotes get wave -2 too', async () => {
-  const r = await runCli(['build', '--cluster', 'naples', '--sync-waves'], example())
+  const r = await runMemory(exampleFiles(), ['build', '--cluster', 'naples', '--sync-waves'])
   assert.is(r.code, 0, r.stderr)
   assert.equal(docs(r.stdout).map((o) => [o.kind, o.metadata.annotations?.[SYNC_WAVE_ANNOTATION]]), [['Namespace', '-2']])
 })
 
 test('without --sync-waves nothing changes: no wave annotation anywhere', async () => {
-  const r = await runCli(['build', '--cluster', 'venice'], example())
+  const r = await runMemory(exampleFiles(), ['build', '--cluster', 'venice'])
   assert.is(r.code, 0, r.stderr)
   assert.not.match(r.stdout, /sync-wave/)
 })
 
 test('a wave the user set on the namespace is kept', async () => {
-  const cwd = example()
-  const p = path.join(cwd, 'policies', 'liqo-demo.yaml')
-  fs.writeFileSync(p, fs.readFileSync(p, 'utf8').replace('spec:\n', `spec:\n  namespace:\n    annotations:\n      ${SYNC_WAVE_ANNOTATION}: "-7"\n`))
-  const r = await runCli(['build', '--cluster', 'venice', '--sync-waves'], cwd)
+  const files = exampleFiles()
+  files.set('policies/liqo-demo.yaml', fs.readFileSync(path.join(REPO, 'policies', 'liqo-demo.yaml'), 'utf8').replace('spec:\n', `spec:\n  namespace:\n    annotations:\n      ${SYNC_WAVE_ANNOTATION}: "-7"\n`))
+  const r = await runMemory(files, ['build', '--cluster', 'venice', '--sync-waves'])
   assert.is(r.code, 0, r.stderr)
   assert.equal(docs(r.stdout).find((o) => o.kind === 'Namespace')?.metadata.annotations?.[SYNC_WAVE_ANNOTATION], '-7')
 })

@@ -2,6 +2,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { main } from '../../src/cli/main.ts'
+import { memoryHost } from '../../src/host/memory-host.ts'
 import { nodeHost } from '../../src/host/node-host.ts'
 
 export interface CliResult {
@@ -58,6 +59,45 @@ export async function runCli(args: readonly string[], cwd: string, stdin = ''): 
 /** Runs the CLI in a temporary tree made of `files`. */
 export async function runIn(files: Readonly<Record<string, string | Uint8Array>>, args: readonly string[], stdin = ''): Promise<CliResult> {
   return runCli(args, tempTree(files), stdin)
+}
+
+/** Input files by path (relative to the working folder, or absolute); a Uint8Array is taken as is. */
+export type Files = Readonly<Record<string, string | Uint8Array>> | ReadonlyMap<string, string | Uint8Array>
+
+/** The working folder of `runMemory`: a folder of the memory host, nothing on the disk. */
+export const MEMORY_CWD = '/project'
+
+export interface MemoryResult extends CliResult {
+  /** The files after the run, by absolute path (the inputs and what the command wrote): the input of a next `runMemory`. */
+  readonly files: ReadonlyMap<string, Uint8Array>
+  /** Every file below the working folder after the run, as `listTree` lists a folder. */
+  readonly tree: readonly string[]
+}
+
+/**
+ * Runs the CLI in-process on a memory host (`src/host/memory-host.ts`) holding `files` under
+ * `MEMORY_CWD`: for the tests that only feed inputs, no temporary folder. Tests about the
+ * file system itself (symbolic links, permissions, `build -o` on a disk) use `runIn`.
+ */
+export async function runMemory(files: Files, args: readonly string[], stdin = ''): Promise<MemoryResult> {
+  const host = memoryHost({ cwd: MEMORY_CWD, files, stdin })
+  const code = await main(args, host)
+  const prefix = MEMORY_CWD + '/'
+  const tree = [...host.files.keys()].filter((f) => f.startsWith(prefix)).map((f) => f.slice(prefix.length)).sort()
+  return { code, stdout: host.out.stdout, stderr: host.out.stderr, cwd: MEMORY_CWD, files: host.files, tree }
+}
+
+/** The bundled example (`inventory.yaml`, `policies/`, `apps/` of the repository) as `runMemory` input. */
+export function exampleFiles(): Map<string, string | Uint8Array> {
+  const files = new Map<string, string | Uint8Array>([['inventory.yaml', fs.readFileSync(path.join(REPO, 'inventory.yaml'))]])
+  for (const top of ['policies', 'apps']) for (const rel of listTree(path.join(REPO, top))) files.set(`${top}/${rel}`, fs.readFileSync(path.join(REPO, top, rel)))
+  return files
+}
+
+/** A file's text among `runMemory`'s files, by path relative to `MEMORY_CWD`; undefined when there is none. */
+export function memoryText(files: ReadonlyMap<string, Uint8Array>, rel: string): string | undefined {
+  const f = files.get(path.posix.resolve(MEMORY_CWD, rel))
+  return f && new TextDecoder().decode(f)
 }
 
 /** The repository root (for the bundled example and fixtures). */

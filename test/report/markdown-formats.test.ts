@@ -8,7 +8,7 @@ import { DIFF_MARKER, diffMarkdown, SYNC_MARKER, syncMarkdown } from '../../src/
 import type { DiffReport, ObjectChange, SyncReport } from '../../src/report/change-report.ts'
 import { code, text } from '../../src/report/markdown.ts'
 import { PLAN_MARKER } from '../../src/report/plan-markdown.ts'
-import { REPO, runCli, runIn, source } from '../helpers/cli.ts'
+import { REPO, runCli, runMemory, source } from '../helpers/cli.ts'
 import { gfmProblems } from '../helpers/gfm.ts'
 
 /**
@@ -88,7 +88,7 @@ const INVENTORY = source`
 const HOSTILE_FILE = 'policies/a|b <i>*x*`y`.yaml'
 
 test('plan --format markdown: a file name with | < > * ` cannot break the table or open HTML', async () => {
-  const r = await runIn(
+  const r = await runMemory(
     {
       'inventory.yaml': INVENTORY,
       [HOSTILE_FILE]: 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: legacy-app\nspec:\n  namespaceMappingStrategy: EnforceSameName\n',
@@ -103,7 +103,7 @@ test('plan --format markdown: a file name with | < > * ` cannot break the table 
 })
 
 test('plan --format markdown on invalid input: exit 1 and a comment listing the errors', async () => {
-  const r = await runIn(
+  const r = await runMemory(
     { 'inventory.yaml': INVENTORY, 'policies/web.yaml': 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: web\nspec:\n  podOffloadingStrategy: Remotee\n' },
     ['plan', '--format', 'markdown'],
   )

@@ -1,12 +1,10 @@
-import * as fs from 'node:fs'
-import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { codes } from '../../src/diagnostics/codes.ts'
 import { validateGithub } from '../../src/report/validate-github.ts'
 import { validateJunit } from '../../src/report/validate-junit.ts'
 import { validateSarif } from '../../src/report/validate-sarif.ts'
-import { runCli, runIn, source, tempTree } from '../helpers/cli.ts'
+import { type MemoryResult, memoryText, runMemory, source } from '../helpers/cli.ts'
 import { childrenNamed, parseXml, type XmlElement } from '../helpers/xml.ts'
 
 /**
@@ -49,11 +47,11 @@ const EXPECTED: [code: string, file: string, line: number, column: number, sever
   ['NSO3011', ODD, 7, 25, 'warning'],
 ]
 
-async function run(format: string, files: Record<string, string> = FILES): Promise<{ code: number; stdout: string; stderr: string; cwd: string }> {
-  return runIn(files, ['validate', '--format', format])
+async function run(format: string, files: Record<string, string> = FILES): Promise<MemoryResult> {
+  return runMemory(files, ['validate', '--format', format])
 }
 
-const lineAt = (cwd: string, file: string, line: number): string => fs.readFileSync(path.join(cwd, file), 'utf8').split('\n')[line - 1] ?? ''
+const lineAt = (files: MemoryResult['files'], file: string, line: number): string => (memoryText(files, file) ?? '').split('\n')[line - 1] ?? ''
 
 test('the fixture yields exactly the expected diagnostics (json)', async () => {
   const r = await run('json')
@@ -174,7 +172,7 @@ interface SarifLog {
 }
 
 /** The SARIF 2.1.0 shape and GitHub code scanning's rules (GH1001–GH1007 of the SARIF multitool). */
-function checkSarif(log: SarifLog, cwd: string): void {
+function checkSarif(log: SarifLog, files: MemoryResult['files']): void {
   assert.is(log.version, '2.1.0')
   assert.match(log.$schema ?? '', /sarif-2\.1\.0/)
   assert.is(log.runs?.length, 1, 'one run')
@@ -202,7 +200,7 @@ function checkSarif(log: SarifLog, cwd: string): void {
       assert.ok(uri, 'GH1001: artifactLocation.uri')
       assert.not.match(uri, /^[a-z][a-z0-9+.-]*:/i, 'GH1005: a relative URI (inputs under the working directory)')
       assert.not.match(uri, /[ ,%:](?![0-9A-F]{2})/, 'URI is percent-encoded')
-      assert.ok(fs.existsSync(path.join(cwd, decodeURIComponent(uri))), `${uri} resolves to the file`)
+      assert.ok(memoryText(files, decodeURIComponent(uri)) !== undefined, `${uri} resolves to the file`)
       const region = loc.physicalLocation?.region
       assert.ok(Number.isInteger(region?.startLine) && (region?.startLine ?? 0) >= 1, 'GH1003: region.startLine >= 1')
       if (region?.startColumn !== undefined) assert.ok(Number.isInteger(region.startColumn) && region.startColumn >= 1)
@@ -218,7 +216,7 @@ test('sarif: a SARIF 2.1.0 log GitHub code scanning accepts, each result at its 
   const r = await run('sarif')
   assert.is(r.code, 1)
   const log = JSON.parse(r.stdout) as SarifLog
-  checkSarif(log, r.cwd)
+  checkSarif(log, r.files)
   const results = log.runs?.[0]?.results ?? []
   assert.is(results.length, EXPECTED.length)
   for (const [code, file, line, column, severity] of EXPECTED) {
@@ -232,7 +230,7 @@ test('sarif: a SARIF 2.1.0 log GitHub code scanning accepts, each result at its 
   }
   // The column really points at the offending text (utf16CodeUnits of the line).
   const enumRes = results.find((x) => x.ruleId === 'NSO2004')
-  assert.ok(lineAt(r.cwd, 'policies/bad.yaml', 6).slice((enumRes?.locations?.[0]?.physicalLocation?.region?.startColumn ?? 1) - 1).startsWith('Remotee'))
+  assert.ok(lineAt(r.files, 'policies/bad.yaml', 6).slice((enumRes?.locations?.[0]?.physicalLocation?.region?.startColumn ?? 1) - 1).startsWith('Remotee'))
   const dup = results.find((x) => x.ruleId === 'NSO3012')
   assert.is(decodeURIComponent(dup?.relatedLocations?.[0]?.physicalLocation?.artifactLocation?.uri ?? ''), 'policies/dup-a.yaml')
   assert.is(dup?.relatedLocations?.[0]?.physicalLocation?.region?.startLine, 4)
@@ -254,7 +252,7 @@ test('sarif, junit, github: a diagnostic without a file (no policy found) is sti
   const files = { 'inventory.yaml': INVENTORY, 'policies/README.txt': 'nothing\n' }
   const sarif = await run('sarif', files)
   const log = JSON.parse(sarif.stdout) as SarifLog
-  checkSarif(log, sarif.cwd)
+  checkSarif(log, sarif.files)
   assert.is(log.runs?.[0]?.results?.length, 0)
   const note = log.runs?.[0]?.invocations?.[0]?.toolExecutionNotifications?.[0]
   assert.is(note?.descriptor?.id, 'NSO1008')
@@ -332,8 +330,7 @@ test('the formatters are pure functions of the report (same input, same bytes)',
 })
 
 test('usage: an unknown validate format is exit 2 and lists the formats', async () => {
-  const cwd = tempTree(FILES)
-  const r = await runCli(['validate', '--format', 'xml'], cwd)
+  const r = await runMemory(FILES, ['validate', '--format', 'xml'])
   assert.is(r.code, 2)
   assert.match(r.stderr, /junit/)
   assert.match(r.stderr, /sarif/)

@@ -5,7 +5,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parseAllDocuments } from 'yaml'
 import { SCHEMA_FILES } from '../../src/validate/schemas.ts'
-import { REPO, runIn } from '../helpers/cli.ts'
+import { REPO, runMemory } from '../helpers/cli.ts'
 
 /**
  * The JSON Schemas under schemas/ are published for editors (a `# yaml-language-server:
@@ -156,7 +156,7 @@ test('every field a schema declares is read somewhere in the code (no field sile
 })
 
 test('a field outside the schema is rejected with the schema\'s own words (the code validates with the published file)', async () => {
-  const r = await runIn(
+  const r = await runMemory(
     {
       'inventory.yaml': fs.readFileSync(path.join(REPO, 'inventory.yaml'), 'utf8'),
       'policies/a.yaml': 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: a}\nspec:\n  workload: []\n',

@@ -2,13 +2,13 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { loadProject } from '../../src/cli/project.ts'
 import { reconcileStatus } from '../../src/compile/predict-status.ts'
-import { nodeHost } from '../../src/host/node-host.ts'
+import { memoryHost } from '../../src/host/memory-host.ts'
 import type { Manifest } from '../../src/model/k8s.ts'
 import type { NamespaceOffloadingStatus } from '../../src/model/liqo.ts'
 import type { LiveCluster } from '../../src/sync/live-state.ts'
 import { namespaceStatus, prunedStatus } from '../../src/sync/live-status.ts'
 import { planSync } from '../../src/sync/plan-sync.ts'
-import { source, tempTree } from '../helpers/cli.ts'
+import { MEMORY_CWD, source } from '../helpers/cli.ts'
 
 /**
  * Liqo's status from live twins (liqotech/liqo@v1.2.0 namespaceoffloading-controller/status.go), with Liqo's exact condition
@@ -36,7 +36,7 @@ function project(spec: string) {
     `,
     'policies/demo.yaml': `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: demo}\nspec: ${spec}\n`,
   }
-  const p = loadProject(nodeHost(tempTree(files), {}), { policies: ['policies'], inventory: 'inventory.yaml', inventoryExplicit: false, strict: false }, true)
+  const p = loadProject(memoryHost({ cwd: MEMORY_CWD, files }), { policies: ['policies'], inventory: 'inventory.yaml', inventoryExplicit: false, strict: false }, true)
   if (!p.compiled || !p.validated.inventory) throw new Error(JSON.stringify(p.diagnostics))
   return { compiled: p.compiled, inv: p.validated.inventory, ns: p.compiled.namespaces[0]! }
 }

@@ -2,6 +2,7 @@ import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { loadProject } from '../../src/cli/project.ts'
+import { memoryHost } from '../../src/host/memory-host.ts'
 import { nodeHost } from '../../src/host/node-host.ts'
 import type { Manifest } from '../../src/model/k8s.ts'
 import { afterApply, isSubset, needsApply, ownedPaths } from '../../src/sync/compare.ts'
@@ -9,7 +10,7 @@ import { diffClusters } from '../../src/sync/diff.ts'
 import type { LiveCluster } from '../../src/sync/live-state.ts'
 import { namespaceStatus } from '../../src/sync/live-status.ts'
 import { planSync } from '../../src/sync/plan-sync.ts'
-import { REPO, source, tempTree } from '../helpers/cli.ts'
+import { MEMORY_CWD, REPO, source } from '../helpers/cli.ts'
 
 /** The sync planner is pure: these tests feed it live states; the e2e suite runs it against real API servers. */
 
@@ -26,7 +27,7 @@ function project(policies: Record<string, string>) {
   `
   const files: Record<string, string> = { 'inventory.yaml': inventory }
   for (const [k, v] of Object.entries(policies)) files[`policies/${k}.yaml`] = v
-  const p = loadProject(nodeHost(tempTree(files), {}), { policies: ['policies'], inventory: 'inventory.yaml', inventoryExplicit: false, strict: false }, true)
+  const p = loadProject(memoryHost({ cwd: MEMORY_CWD, files }), { policies: ['policies'], inventory: 'inventory.yaml', inventoryExplicit: false, strict: false }, true)
   if (!p.compiled || !p.validated.inventory) throw new Error(JSON.stringify(p.diagnostics))
   return { compiled: p.compiled, inv: p.validated.inventory }
 }

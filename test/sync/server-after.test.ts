@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { loadProject } from '../../src/cli/project.ts'
-import { nodeHost } from '../../src/host/node-host.ts'
+import { memoryHost } from '../../src/host/memory-host.ts'
 import type { Manifest } from '../../src/model/k8s.ts'
 import { diffMarkdown } from '../../src/report/change-markdown.ts'
 import { applyForm } from '../../src/sync/apply-form.ts'
@@ -10,7 +10,7 @@ import { getIn } from '../../src/workloads/pod-template.ts'
 import { diffClusters } from '../../src/sync/diff.ts'
 import { type LiveCluster, objectKey } from '../../src/sync/live-state.ts'
 import { planSync, workloadsToDryRun } from '../../src/sync/plan-sync.ts'
-import { source, tempTree } from '../helpers/cli.ts'
+import { MEMORY_CWD, source } from '../helpers/cli.ts'
 
 /**
  * Workloads are compared with the server's answer to a dry-run apply (as `kubectl diff` does),
@@ -54,7 +54,7 @@ function project() {
     'apps/shop/secret.yaml': SECRET,
     'apps/shop/deploy.yaml': DEPLOY,
   }
-  const p = loadProject(nodeHost(tempTree(files), {}), { policies: ['policies'], inventory: 'inventory.yaml', inventoryExplicit: false, strict: false }, true)
+  const p = loadProject(memoryHost({ cwd: MEMORY_CWD, files }), { policies: ['policies'], inventory: 'inventory.yaml', inventoryExplicit: false, strict: false }, true)
   if (!p.compiled || !p.validated.inventory) throw new Error(JSON.stringify(p.diagnostics))
   return { compiled: p.compiled, inv: p.validated.inventory }
 }

@@ -1,6 +1,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { runIn } from '../helpers/cli.ts'
+import { runMemory } from '../helpers/cli.ts'
 
 /**
  * Semantic rules that follow Liqo's own behaviour rather than a stricter taste: what Liqo's
@@ -38,7 +38,7 @@ interface JsonDiag {
   column: number
 }
 async function diagnostics(files: Record<string, string>, args: string[] = []): Promise<{ code: number; diags: JsonDiag[]; stdout: string }> {
-  const r = await runIn({ 'inventory.yaml': INVENTORY, ...files }, ['validate', '--format', 'json', ...args])
+  const r = await runMemory({ 'inventory.yaml': INVENTORY, ...files }, ['validate', '--format', 'json', ...args])
   const out = JSON.parse(r.stdout) as { diagnostics: JsonDiag[] }
   return { code: r.code, diags: out.diagnostics, stdout: r.stdout }
 }
@@ -50,7 +50,7 @@ for (const strategy of ['LocalAndRemote', 'Remote']) {
     const { code, diags } = await diagnostics({ 'policies/demo.yaml': policy(strategy, 'true') })
     assert.is(code, 0)
     assert.equal(diags.filter((d) => d.severity !== 'info'), [])
-    const build = await runIn({ 'inventory.yaml': INVENTORY, 'policies/demo.yaml': policy(strategy, 'true') }, ['build', '--cluster', 'venice'])
+    const build = await runMemory({ 'inventory.yaml': INVENTORY, 'policies/demo.yaml': policy(strategy, 'true') }, ['build', '--cluster', 'venice'])
     assert.is(build.code, 0, build.stderr)
     assert.is(build.stdout.split('liqo.io/scheduling-enabled: "true"').length, 2, build.stdout)
   })
@@ -104,10 +104,10 @@ for (const strategy of ['DefaultName', 'EnforceSameName']) {
     assert.match(d?.message ?? '', new RegExp(`remoteNamespaceName "other" is ignored: the namespaceMappingStrategy is ${strategy}`))
     assert.equal([d?.line, d?.column], [11, 24])
     assert.not.ok(diags.some((x) => x.severity === 'error'))
-    const build = await runIn({ 'inventory.yaml': INVENTORY, ...files }, ['build', '--cluster', 'naples'])
+    const build = await runMemory({ 'inventory.yaml': INVENTORY, ...files }, ['build', '--cluster', 'naples'])
     assert.is(build.code, 0, build.stderr)
     assert.match(build.stdout, new RegExp(`name: ${strategy === 'DefaultName' ? 'demo-venice' : 'demo'}\\n`))
-    const home = await runIn({ 'inventory.yaml': INVENTORY, ...files }, ['build', '--cluster', 'venice'])
+    const home = await runMemory({ 'inventory.yaml': INVENTORY, ...files }, ['build', '--cluster', 'venice'])
     assert.not.match(home.stdout, /remoteNamespaceName/)
     assert.is((await diagnostics(files, ['--strict'])).code, 1, '--strict turns it into a failure')
   })
@@ -126,7 +126,7 @@ test('a NamespaceOffloading with SelectedName keeps its remoteNamespaceName, wit
   const { code, diags } = await diagnostics(files)
   assert.is(code, 0)
   assert.equal(diags.filter((d) => d.severity !== 'info'), [])
-  const home = await runIn({ 'inventory.yaml': INVENTORY, ...files }, ['build', '--cluster', 'venice'])
+  const home = await runMemory({ 'inventory.yaml': INVENTORY, ...files }, ['build', '--cluster', 'venice'])
   assert.match(home.stdout, /remoteNamespaceName: other\n/)
 })
 
@@ -134,7 +134,7 @@ test('liqoctl --selector "k in ()" is In [""] in the rendered NamespaceOffloadin
   const files = { 'policies/demo.yaml': 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: demo\nspec:\n  clusterSelector: ["k in ()", "k in (,)"]\n' }
   const { code } = await diagnostics(files)
   assert.is(code, 0)
-  const home = await runIn({ 'inventory.yaml': INVENTORY, ...files }, ['build', '--cluster', 'venice'])
+  const home = await runMemory({ 'inventory.yaml': INVENTORY, ...files }, ['build', '--cluster', 'venice'])
   const term = '    - matchExpressions:\n      - key: k\n        operator: In\n        values:\n        - ""\n'
   assert.ok(home.stdout.includes(`  clusterSelector:\n    nodeSelectorTerms:\n${term}${term}  namespaceMappingStrategy`), home.stdout)
 })

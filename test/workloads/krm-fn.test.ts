@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parse } from 'yaml'
-import { REPO, runCli, runIn, source, tempTree } from '../helpers/cli.ts'
+import { REPO, runCli, runMemory, source, tempTree } from '../helpers/cli.ts'
 
 /**
  * `nsoffload fn`, the KRM function: ResourceList in and out, untouched items byte for byte,
@@ -102,7 +102,7 @@ test('Local namespace and runtimeClassName liqo: untouched', async () => {
     'policies/p.yaml': 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: batch}\nspec: {podOffloadingStrategy: Local}\n---\napiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: web}\nspec: {}\n',
   }
   const input = list('- {apiVersion: v1, kind: Pod, metadata: {name: a, namespace: batch}, spec: {containers: []}}\n- {apiVersion: v1, kind: Pod, metadata: {name: b, namespace: web}, spec: {runtimeClassName: liqo, containers: []}}\n')
-  const r = await runIn(files, ['fn'], input)
+  const r = await runMemory(files, ['fn'], input)
   assert.is(r.code, 0, r.stderr)
   assert.is(r.stdout, input)
 })
@@ -110,7 +110,7 @@ test('Local namespace and runtimeClassName liqo: untouched', async () => {
 test('a flow-style (JSON-like) item is patched in flow style; an empty pod spec gets both fields', async () => {
   const files = { 'policies/p.yaml': 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: web}\nspec: {podOffloadingStrategy: Remote}\n' }
   const input = '{"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a", "namespace": "web"}, "spec": {}}]}\n'
-  const r = await runIn(files, ['fn'], input)
+  const r = await runMemory(files, ['fn'], input)
   assert.is(r.code, 0, r.stderr)
   assert.equal(out(r.stdout).items[0]?.['spec'], {
     tolerations: [tol],
@@ -121,7 +121,7 @@ test('a flow-style (JSON-like) item is patched in flow style; an empty pod spec 
 test('NSO4007: under a clusterSelector with matchFields, a pod without affinity gets only the toleration (the webhook adds the affinity at creation), and a warning result', async () => {
   const files = { 'policies/p.yaml': 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: web}\nspec:\n  podOffloadingStrategy: Remote\n  clusterSelector: {nodeSelectorTerms: [{matchFields: [{key: metadata.name, operator: In, values: [naples]}]}]}\n' }
   const input = list('- apiVersion: v1\n  kind: Pod\n  metadata: {name: a, namespace: web}\n  spec: {containers: []}\n')
-  const r = await runIn(files, ['fn'], input)
+  const r = await runMemory(files, ['fn'], input)
   assert.is(r.code, 0, r.stderr)
   const o = out(r.stdout)
   assert.equal(o.items[0]?.['spec'], { containers: [], tolerations: [tol] })
@@ -159,7 +159,7 @@ test('a malformed pod template is an error result with the resource and the fiel
 test('invalid policies are error results; the items go back unpatched', async () => {
   const files = { 'policies/p.yaml': 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: liqo-demo}\nspec: {podOffloadingStrategy: LocalAndRemot}\n' }
   const input = list(SOUTH)
-  const r = await runIn(files, ['fn'], input)
+  const r = await runMemory(files, ['fn'], input)
   assert.is(r.code, 1)
   const o = out(r.stdout)
   assert.equal(o.results?.map((x) => [x.severity, x.tags?.['code'], x.file?.path, x.tags?.['position']]), [['error', 'NSO2004', 'policies/p.yaml', 'policies/p.yaml:4:31']])
@@ -192,24 +192,24 @@ for (const [name, input, line, column, code] of notLists) {
 }
 
 test('functionConfig: OffloadingFunction spec (kustomize) and ConfigMap data (kpt) say where policies and inventory are', async () => {
-  const cwd = tempTree({
+  const files = {
     'gitops/policies/p.yaml': fs.readFileSync(path.join(REPO, 'policies/liqo-demo.yaml'), 'utf8').replace('    - ../apps/liqo-demo/\n', '    - ../apps/\n'),
     'gitops/inventory.yaml': fs.readFileSync(path.join(REPO, 'inventory.yaml'), 'utf8'),
-  })
+  }
   const fnConfig = 'functionConfig:\n  apiVersion: nsoffload.dev/v1alpha1\n  kind: OffloadingFunction\n  metadata: {name: nsoffload}\n  spec:\n    policies: [gitops/policies]\n    inventory: gitops/inventory.yaml\n'
-  const a = await runCli(['fn'], cwd, list(SOUTH, fnConfig))
+  const a = await runMemory(files, ['fn'], list(SOUTH, fnConfig))
   assert.is(a.code, 0, a.stderr)
   assert.equal(out(a.stdout).items[0]?.['spec']?.template?.spec?.tolerations, [tol])
   const cm = 'functionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: function-input}\n  data: {policies: "gitops/policies", inventory: gitops/inventory.yaml, strict: "true"}\n'
-  const b = await runCli(['fn'], cwd, list(SOUTH, cm))
+  const b = await runMemory(files, ['fn'], list(SOUTH, cm))
   assert.is(b.code, 0, b.stderr)
   assert.equal(out(b.stdout).items[0]?.['spec']?.template?.spec?.tolerations, [tol])
   // Flags win over the functionConfig.
-  const c = await runCli(['fn', '-p', 'nowhere'], cwd, list(SOUTH, fnConfig))
+  const c = await runMemory(files, ['fn', '-p', 'nowhere'], list(SOUTH, fnConfig))
   assert.is(c.code, 2)
   assert.match(out(c.stdout).results?.[0]?.message ?? '', /^cannot run: nowhere: no such file or directory/)
   // Unknown settings are errors.
-  const d = await runCli(['fn'], cwd, list(SOUTH, fnConfig.replace('    inventory:', '    inventry:')))
+  const d = await runMemory(files, ['fn'], list(SOUTH, fnConfig.replace('    inventory:', '    inventry:')))
   assert.is(d.code, 1)
   assert.equal(out(d.stdout).results?.map((x) => [x.tags?.['code'], x.tags?.['position']]), [['NSO3027', '<stdin>:31:5']])
 })

@@ -4,7 +4,7 @@ import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parse, parseAllDocuments } from 'yaml'
-import { listTree, REPO, runCli, runIn, source, tempTree } from '../helpers/cli.ts'
+import { listTree, REPO, runCli, runMemory, source, tempTree } from '../helpers/cli.ts'
 
 /**
  * Workloads through the CLI: the Liqo tutorial end to end (plan, build, kubectl kustomize),
@@ -182,7 +182,7 @@ const POD_PATHS: Record<string, string[]> = {
 const at = (o: unknown, p: string[]): any => p.reduce<any>((v, k) => v?.[k], o)
 
 async function venice(files: Record<string, string>): Promise<Record<string, any>[]> {
-  const r = await runIn({ 'inventory.yaml': INVENTORY, ...files }, ['build', '--cluster', 'venice'])
+  const r = await runMemory({ 'inventory.yaml': INVENTORY, ...files }, ['build', '--cluster', 'venice'])
   assert.is(r.code, 0, r.stderr)
   return parseAllDocuments(r.stdout).map((d) => d.toJS() as Record<string, any>)
 }
@@ -213,7 +213,7 @@ test('every pod kind is patched at its pod template (CronJob: spec.jobTemplate.s
 })
 
 test('plan lists the pod kinds only, with their nodes', async () => {
-  const r = await runIn({ 'inventory.yaml': INVENTORY, 'policies/p.yaml': policy('shop', 'Remote'), 'apps/all.yaml': ALL_KINDS }, ['plan', '--format', 'json'])
+  const r = await runMemory({ 'inventory.yaml': INVENTORY, 'policies/p.yaml': policy('shop', 'Remote'), 'apps/all.yaml': ALL_KINDS }, ['plan', '--format', 'json'])
   assert.is(r.code, 0, r.stderr)
   const ws = (JSON.parse(r.stdout) as PlanJson).namespaces[0]?.workloads ?? []
   assert.equal(ws.map((w) => `${w.kind}/${w.name}:${w.nodes.join(',')}`), [
@@ -231,7 +231,7 @@ test('Local: workloads untouched, and kept off the virtual nodes by the taint', 
   const docs = await venice({ 'policies/p.yaml': policy('shop', 'Local'), 'apps/all.yaml': ALL_KINDS })
   const d = docs.find((x) => x['kind'] === 'Deployment' && x['apiVersion'] === 'apps/v1')
   assert.equal(at(d, ['spec', 'template', 'spec']), { containers: [{ image: 'nginx', name: 'c' }] })
-  const r = await runIn({ 'inventory.yaml': INVENTORY, 'policies/p.yaml': policy('shop', 'Local'), 'apps/all.yaml': ALL_KINDS }, ['plan', '--format', 'json'])
+  const r = await runMemory({ 'inventory.yaml': INVENTORY, 'policies/p.yaml': policy('shop', 'Local'), 'apps/all.yaml': ALL_KINDS }, ['plan', '--format', 'json'])
   const ws = (JSON.parse(r.stdout) as PlanJson).namespaces[0]?.workloads ?? []
   assert.ok(ws.every((w) => w.nodes.join() === 'venice-1'))
 })
@@ -243,17 +243,17 @@ test('runtimeClassName liqo: untouched by the webhook, placed on virtual nodes b
   }
   const docs = await venice(files)
   assert.equal(at(docs.find((x) => x['kind'] === 'Deployment'), ['spec', 'template', 'spec']), { containers: [{ image: 'nginx', name: 'c' }], runtimeClassName: 'liqo' })
-  const r = await runIn({ 'inventory.yaml': INVENTORY, ...files }, ['plan', '--format', 'json'])
+  const r = await runMemory({ 'inventory.yaml': INVENTORY, ...files }, ['plan', '--format', 'json'])
   assert.equal((JSON.parse(r.stdout) as PlanJson).namespaces[0]?.workloads[0]?.nodes, ['florence', 'naples'])
 })
 
 test('moving workload documents between files changes no byte of the output', async () => {
   const docs = ALL_KINDS.split(/^---\n/m)
-  const a = tempTree({ 'inventory.yaml': INVENTORY, 'policies/p.yaml': policy('shop', 'Remote'), 'apps/all.yaml': docs.join('---\n') })
-  const b = tempTree({ 'inventory.yaml': INVENTORY, 'policies/p.yaml': policy('shop', 'Remote'), 'apps/z.yaml': [...docs].reverse().slice(0, 4).join('---\n'), 'apps/a.yml': [...docs].reverse().slice(4).join('---\n') })
+  const a = { 'inventory.yaml': INVENTORY, 'policies/p.yaml': policy('shop', 'Remote'), 'apps/all.yaml': docs.join('---\n') }
+  const b = { 'inventory.yaml': INVENTORY, 'policies/p.yaml': policy('shop', 'Remote'), 'apps/z.yaml': [...docs].reverse().slice(0, 4).join('---\n'), 'apps/a.yml': [...docs].reverse().slice(4).join('---\n') }
   for (const args of [['plan'], ['plan', '--format', 'json'], ['build', '--cluster', 'venice']]) {
-    const ra = await runCli(args, a)
-    const rb = await runCli(args, b)
+    const ra = await runMemory(a, args)
+    const rb = await runMemory(b, args)
     assert.is(ra.code, 0, ra.stderr)
     assert.is(ra.stdout, rb.stdout, args.join(' '))
   }
@@ -302,15 +302,15 @@ const badCases: BadCase[] = [
 for (const c of badCases) {
   test(`bad workload: ${c.name}`, async () => {
     const files = { 'inventory.yaml': INVENTORY, 'policies/p.yaml': policy('shop', 'Remote'), ...c.files }
-    const r = await runIn(files, ['build', '-o', 'out'])
+    const r = await runMemory(files, ['build', '-o', 'out'])
     const [file, line, column, code] = c.expect
     const where = line === 0 ? `${file}: error ${code}:` : `${file}:${line}:${column}: error ${code}:`
     assert.is(r.code, 1, `exit code\n${r.stderr}`)
     assert.ok(r.stderr.includes(where), `expected "${where}" in:\n${r.stderr}`)
     assert.not.match(r.stderr, /\n\s+at .+:\d+:\d+\)?\n/, 'no stack trace')
     assert.not.match(r.stderr, /internal error/)
-    assert.equal(listTree(r.cwd), Object.keys(files).sort(), 'nothing written')
-    const p = await runCli(['plan', '--format', 'json'], r.cwd)
+    assert.equal(r.tree, Object.keys(files).sort(), 'nothing written')
+    const p = await runMemory(r.files, ['plan', '--format', 'json'])
     assert.is(p.code, 1)
     const ds = (JSON.parse(p.stdout) as PlanJson).diagnostics
     assert.ok(ds.some((d) => d.code === code && d.file === file && (line === 0 || (d.line === line && d.column === column))), JSON.stringify(ds))
