@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads'
 import { applyFileOp, type FileOp, type FileOpFailure, failureOf, target } from './file-ops.ts'
 
-export { applyFileOp, type FileOp, type FileOpFailure, failureOf } from './file-ops.ts'
+export { type FileOp, type FileOpFailure, failureOf } from './file-ops.ts'
 
 /**
  * Operations applied in the order they are queued within each sequence; operations of different

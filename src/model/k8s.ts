@@ -5,7 +5,6 @@
 
 /** Operators of a core/v1 NodeSelectorRequirement. */
 export const NODE_SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'] as const
-export type NodeSelectorOperator = (typeof NODE_SELECTOR_OPERATORS)[number]
 
 export interface NodeSelectorRequirement {
   readonly key: string

@@ -61,12 +61,12 @@ export const VIRTUAL_NODE_TAINT_KEY = 'virtual-node.liqo.io/not-allowed'
  *   `GetLabelSelectors`: the Node's labels when the Node exists).
  */
 export const LABEL_HOSTNAME = 'kubernetes.io/hostname'
-export const LABEL_ROLE = 'kubernetes.io/role'
-export const LABEL_OS = 'kubernetes.io/os'
-export const LABEL_ARCH = 'kubernetes.io/arch'
-export const LABEL_EXCLUDE_BALANCERS = 'node.kubernetes.io/exclude-from-external-load-balancers'
-export const LABEL_EXCLUDE_BALANCERS_ALPHA = 'alpha.service-controller.kubernetes.io/exclude-balancer'
-export const LABEL_STORAGE_AVAILABLE = 'storage.liqo.io/available'
+const LABEL_ROLE = 'kubernetes.io/role'
+const LABEL_OS = 'kubernetes.io/os'
+const LABEL_ARCH = 'kubernetes.io/arch'
+const LABEL_EXCLUDE_BALANCERS = 'node.kubernetes.io/exclude-from-external-load-balancers'
+const LABEL_EXCLUDE_BALANCERS_ALPHA = 'alpha.service-controller.kubernetes.io/exclude-balancer'
+const LABEL_STORAGE_AVAILABLE = 'storage.liqo.io/available'
 /** The labels every virtual node gets whatever its name; `kubernetes.io/hostname` is its name. */
 export const VIRTUAL_NODE_LABELS = {
   [LABEL_ROLE]: 'agent',
@@ -155,9 +155,6 @@ export interface NamespaceOffloadingStatus {
   readonly remoteNamespaceName: string
   readonly remoteNamespacesConditions?: Readonly<Record<string, readonly RemoteNamespaceCondition[]>>
 }
-
-/** NamespaceMap `status.currentMapping` phases (liqotech/liqo@v1.2.0 apis/offloading/v1beta1/namespacemap_types.go); `''` = no mapping yet. */
-export type MappingPhase = 'Accepted' | 'CreationLoopBackOff' | 'Terminating' | ''
 
 /** The ownership marker nsoffload puts on the objects it generates (namespaces, NamespaceOffloadings). */
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by'

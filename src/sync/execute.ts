@@ -10,7 +10,7 @@ import { NSO_API_VERSION, NSO_FINALIZER, NSO_KIND, type NamespaceOffloadingStatu
 import { FIELD_MANAGER, type LiveObject } from './compare.ts'
 import { CRD_PATH, type LiveCluster, objectKey, readCluster } from './live-state.ts'
 import { namespaceStatus, prunedStatus, sameStatus } from './live-status.ts'
-import { type Action, describe, type Finding, isOurs, planSync, STEPS, type SyncPlan, workloadsToDryRun } from './plan-sync.ts'
+import { type Action, describe, isOurs, planSync, STEPS, type SyncPlan, workloadsToDryRun } from './plan-sync.ts'
 
 export interface SyncOptions {
   readonly dryRun: boolean
@@ -377,4 +377,3 @@ function counts(io: SyncIO): Record<string, { reads: number; writes: number; ret
   return Object.fromEntries([...io.clients].map(([k, c]) => [k, { ...c.counts }]))
 }
 
-export type { Finding }

@@ -8,7 +8,7 @@ import * as generated from './schema-validators.generated.ts'
 import { explainShape } from './explain-shape.ts'
 import { closest } from './suggest.ts'
 
-export { AJV_OPTIONS, SCHEMA_FILES, type SchemaKind } from './schema-files.ts'
+export { SCHEMA_FILES, type SchemaKind } from './schema-files.ts'
 
 interface Validator {
   (data: unknown): boolean
