@@ -4,7 +4,7 @@ import type { Manifest } from '../model/k8s.ts'
 export const FIELD_MANAGER = 'nsoffload'
 
 /** A live object as the API returns it. */
-export type LiveObject = Readonly<Record<string, unknown>>
+export type LiveObject = Manifest
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
