@@ -106,7 +106,7 @@ async function ensureCrd(client: KubeClient, opts: SyncOptions, io: SyncIO): Pro
   if (!opts.installCrds) {
     throw new SyncError(`the NamespaceOffloading CRD (namespaceoffloadings.offloading.liqo.io) is not installed on ${client.name}: install Liqo, or run with --install-crds`)
   }
-  const crd = parse(readFileSync(CRD_FILE, 'utf8')) as Manifest
+  const crd: Manifest = parse(readFileSync(CRD_FILE, 'utf8'))
   io.log(`${client.name}: ${opts.dryRun ? 'would install' : 'installing'} the NamespaceOffloading CRD`)
   await apply(client, crd, { dryRun: opts.dryRun, force: false })
   if (opts.dryRun) return false
