@@ -197,7 +197,7 @@ async function settleAll<T>(promises: readonly Promise<T>[]): Promise<T[]> {
   const unreachable = failures.filter((e): e is KubeError => e instanceof KubeError && e.unreachable)
   if (unreachable.length > 0 && unreachable.length === failures.length) {
     // One line per cluster, however many of its requests failed.
-    throw new UnreachableError([...new Map(unreachable.map((e) => [e.message.split(' is unreachable')[0], e.message])).values()])
+    throw new UnreachableError([...new Map(unreachable.map((e) => [e.cluster, e.message])).values()])
   }
   if (failures.length > 0) throw failures.find((e) => !(e instanceof KubeError && e.unreachable))
   return settled.map((s) => (s as PromiseFulfilledResult<T>).value)
