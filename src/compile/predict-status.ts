@@ -1,4 +1,4 @@
-import { CONDITIONS, type ConditionTemplate, type NamespaceOffloadingStatus, type OffloadingPhase, type RemoteNamespaceCondition } from '../model/liqo.ts'
+import { CONDITION_READY, CONDITIONS, type ConditionTemplate, type NamespaceOffloadingStatus, type OffloadingPhase, type RemoteNamespaceCondition } from '../model/liqo.ts'
 
 /** What Liqo's NamespaceMap would say for one remote cluster (liqotech/liqo@v1.2.0 apis/offloading/v1beta1/namespacemap_types.go). */
 export interface ClusterOutcome {
@@ -9,10 +9,14 @@ export interface ClusterOutcome {
   readonly phase: 'Accepted' | 'CreationLoopBackOff' | 'Terminating' | ''
 }
 
-const cond = (c: ConditionTemplate): RemoteNamespaceCondition => ({ type: c.type, status: c.status, reason: c.reason, message: c.message })
+const cond = (c: ConditionTemplate): ConditionTemplate => ({ type: c.type, status: c.status, reason: c.reason, message: c.message })
 
-/** The conditions of one cluster, `OffloadingRequired` first, then `Ready` when needed (liqotech/liqo@v1.2.0 …/namespaceoffloading-controller/status.go). */
-export function clusterConditions(o: ClusterOutcome): RemoteNamespaceCondition[] {
+/**
+ * The conditions of one cluster, `OffloadingRequired` first, then `Ready` when needed
+ * (liqotech/liqo@v1.2.0 …/namespaceoffloading-controller/status.go): of a prediction, and of a
+ * live status (`reconcileStatus`, pruned namespaces included), which adds the times.
+ */
+export function clusterConditions(o: ClusterOutcome): ConditionTemplate[] {
   const out = [cond(o.requested ? CONDITIONS.clusterSelected : CONDITIONS.clusterNotSelected)]
   if (o.requested || o.phase !== '') out.push(cond(readyCondition(o.phase)))
   return out
@@ -105,9 +109,10 @@ export function reconcileStatus(
       if (i < 0) list.push(fresh)
       else if (list[i]?.status !== c.status || list[i]?.reason !== c.reason) list[i] = fresh
     }
-    set(o.requested ? CONDITIONS.clusterSelected : CONDITIONS.clusterNotSelected)
-    if (o.requested || o.phase !== '') set(readyCondition(o.phase))
-    else if (list.some((x) => x.type === CONDITIONS.namespaceCreated.type && x.status === 'True')) set(CONDITIONS.terminating)
+    const wanted = clusterConditions(o)
+    for (const c of wanted) set(c)
+    // No Ready of its own (neither requested nor mapped): a kept Ready=True turns Terminating.
+    if (!wanted.some((c) => c.type === CONDITION_READY) && list.some((x) => x.type === CONDITIONS.namespaceCreated.type && x.status === 'True')) set(CONDITIONS.terminating)
     conditions.set(o.clusterID, list)
   }
   const sorted = [...conditions].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))

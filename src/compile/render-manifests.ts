@@ -13,6 +13,7 @@ import {
   TENANT_NAMESPACE_PREFIX,
 } from '../model/liqo.ts'
 import type { Policy } from '../model/policy.ts'
+import { metaOf } from '../util/manifest.ts'
 
 function sorted(m: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {}
@@ -86,7 +87,7 @@ export function twinNamespace(p: Policy, remoteName: string, homeID: string, rem
  * Build output carries the application's manifests as they are.
  */
 export function markOwned(m: Manifest): Manifest {
-  const md = (m['metadata'] ?? {}) as Record<string, unknown>
-  const annotations = { ...((md['annotations'] ?? {}) as Record<string, string>), [ANNOTATION_MANAGED_BY]: MANAGED_BY_VALUE }
+  const md = metaOf(m)
+  const annotations = { ...md.annotations, [ANNOTATION_MANAGED_BY]: MANAGED_BY_VALUE }
   return { ...m, metadata: { ...md, annotations } }
 }

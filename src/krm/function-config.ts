@@ -1,7 +1,7 @@
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
 import { KEY_MARKER } from '../load/parse-yaml.ts'
 import type { Location } from '../model/source.ts'
-import { isObj } from '../workloads/pod-template.ts'
+import { isObj } from '../util/plain-data.ts'
 
 /**
  * The functionConfig of `nsoffload fn`: where the policies and the inventory are, and

@@ -1,7 +1,8 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.ts'
 import type { Policy } from '../model/policy.ts'
 import { type CompiledWorkload, compileWorkloads, type PlacementContext } from '../workloads/compile-workloads.ts'
-import { getIn, isObj, podSpecPath } from '../workloads/pod-template.ts'
+import { isObj, str } from '../util/plain-data.ts'
+import { getIn, podSpecPath } from '../workloads/pod-template.ts'
 import { toWorkloads } from '../workloads/to-workloads.ts'
 import type { ItemEdit, KrmResult, ParsedResourceList, ResourceListItem } from './resource-list.ts'
 import { STDIN } from './resource-list.ts'
@@ -54,8 +55,6 @@ export interface ItemDiagnostic {
   readonly item?: ResourceListItem
   readonly diagnostic: Diagnostic
 }
-
-const str = (v: unknown): string => (typeof v === 'string' ? v : '')
 
 /** A diagnostic as a KRM result: `CODE: message`, with the resource, its file and the field. */
 export function toResult({ item, diagnostic: d }: ItemDiagnostic): KrmResult {

@@ -3,7 +3,7 @@ import { type Document, isCollection, isMap, isScalar, isSeq, LineCounter, type 
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
 import { KEY_MARKER, MAX_ALIAS_COUNT, pointer, YAML_VERSION } from '../load/parse-yaml.ts'
 import type { Location } from '../model/source.ts'
-import { isObj } from '../workloads/pod-template.ts'
+import { isObj } from '../util/plain-data.ts'
 
 /**
  * The KRM functions wire format (kustomize's `config.kubernetes.io/v1` ResourceList): parsed

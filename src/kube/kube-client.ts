@@ -29,12 +29,15 @@ export class KubeError extends Error {
   readonly transient: boolean
   /** No answer from a cluster that never answered: the message names it, its context and server. */
   readonly unreachable: boolean
-  constructor(message: string, status: number, reason: string, transient: boolean, unreachable = false) {
+  /** The cluster of an unreachable error (`''` otherwise): its failures are told once. */
+  readonly cluster: string
+  constructor(message: string, status: number, reason: string, transient: boolean, unreachable = false, cluster = '') {
     super(message)
     this.status = status
     this.reason = reason
     this.transient = transient
     this.unreachable = unreachable
+    this.cluster = cluster
   }
 }
 
@@ -180,7 +183,7 @@ export class KubeClient {
     const why = code ? (syscall ? `${syscall} ${code}` : code) : (e as Error).message
     const { cluster, context, server } = this.conn
     const message = this.answered ? `${method} ${path}: ${why}` : `cluster "${cluster}" (context ${context}, ${server.origin}) is unreachable: ${why}`
-    return new KubeError(message, 0, code || 'NetworkError', TRANSIENT_CODES.has(code), !this.answered)
+    return new KubeError(message, 0, code || 'NetworkError', TRANSIENT_CODES.has(code), !this.answered, this.answered ? '' : cluster)
   }
 
   private async once<T>(method: string, path: string, opts: RequestOptions, sent: { authorization?: string }): Promise<T> {

@@ -4,6 +4,7 @@ import * as https from 'node:https'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { parse } from 'yaml'
+import { list, type Obj, obj } from '../util/plain-data.ts'
 import { type AuthSource, CredentialError, EXEC_API_VERSIONS, type ExecClusterInfo, type ExecConfig, type ExecCredential, ExecTokenSource, FileTokenSource, runExecPlugin } from './credentials.ts'
 import type { Connection } from './kube-client.ts'
 import { type Env, HttpTunnelAgent, HttpsTunnelAgent, proxyFor, redact } from './proxy.ts'
@@ -180,9 +181,6 @@ interface Kubeconfig {
   readonly currentContext: string | undefined
 }
 
-type Obj = Record<string, unknown>
-const obj = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {})
-const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.map(obj) : [])
 /** A field as client-node tests it: present when truthy (`opt`), or when not null (`given`). */
 const opt = (v: unknown): string | undefined => (v === undefined || v === null || v === '' || v === false || v === 0 ? undefined : String(v))
 const given = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : String(v))
@@ -227,7 +225,7 @@ function readKubeconfig(text: string, file: string): Kubeconfig {
   const dir = path.dirname(file)
   const abs = (p: string | undefined): string | undefined => (p === undefined || path.isAbsolute(p) ? p : path.join(dir, p))
   const clusters = new Map<string, KubeconfigCluster>()
-  list(doc['clusters']).forEach((e, i) => {
+  list(doc['clusters']).map(obj).forEach((e, i) => {
     const c = e['cluster'] === undefined || e['cluster'] === null ? undefined : obj(e['cluster'])
     if (!e['name']) throw new Error(`clusters[${i}].name is missing`)
     if (!c) throw new Error(`clusters[${i}].cluster is missing`)
@@ -236,7 +234,7 @@ function readKubeconfig(text: string, file: string): Kubeconfig {
     const caData = opt(c['certificate-authority-data'])
     const tlsServerName = opt(c['tls-server-name'])
     const proxyUrl = opt(c['proxy-url'])
-    const execExt = list(c['extensions']).find((x) => x['name'] === 'client.authentication.k8s.io/exec')?.['extension']
+    const execExt = list(c['extensions']).map(obj).find((x) => x['name'] === 'client.authentication.k8s.io/exec')?.['extension']
     const name = String(e['name'])
     if (clusters.has(name)) return
     clusters.set(name, {
@@ -251,7 +249,7 @@ function readKubeconfig(text: string, file: string): Kubeconfig {
     })
   })
   const users = new Map<string, KubeconfigUser>()
-  list(doc['users']).forEach((e, i) => {
+  list(doc['users']).map(obj).forEach((e, i) => {
     if (!e['name']) throw new Error(`users[${i}].name is missing`)
     const name = String(e['name'])
     const u = obj(e['user'])
@@ -281,7 +279,7 @@ function readKubeconfig(text: string, file: string): Kubeconfig {
     users.set(name, { name, impersonate, ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) })
   })
   const contexts = new Map<string, KubeconfigContext>()
-  list(doc['contexts']).forEach((e, i) => {
+  list(doc['contexts']).map(obj).forEach((e, i) => {
     const c = e['context'] === undefined || e['context'] === null ? undefined : obj(e['context'])
     if (!e['name']) throw new Error(`contexts[${i}].name is missing`)
     if (!c) throw new Error(`contexts[${i}].context is missing`)
@@ -313,7 +311,7 @@ function readExec(x: Obj, i: number, dir: string): { config: ExecConfig; interac
       // kubectl: a command with a path separator is relative to the kubeconfig's folder; a bare name is looked up in PATH.
       command: command.includes('/') && !path.isAbsolute(command) ? path.join(dir, command) : command,
       args: strings(x['args']),
-      env: list(x['env']).map((e) => ({ name: String(e['name'] ?? ''), value: String(e['value'] ?? '') })),
+      env: list(x['env']).map(obj).map((e) => ({ name: String(e['name'] ?? ''), value: String(e['value'] ?? '') })),
       provideClusterInfo: x['provideClusterInfo'] === true,
       installHint,
     },

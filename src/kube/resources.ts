@@ -1,5 +1,3 @@
-import type { Manifest } from '../model/k8s.ts'
-
 /** REST coordinates of a kind: where its objects live. */
 export interface ResourceType {
   readonly apiVersion: string
@@ -43,15 +41,3 @@ export function collectionPath(t: ResourceType, namespace?: string): string {
 export function objectPath(t: ResourceType, name: string, namespace?: string): string {
   return `${collectionPath(t, namespace)}/${encodeURIComponent(name)}`
 }
-
-export const meta = (m: Manifest): { name: string; namespace?: string; labels: Record<string, string>; annotations: Record<string, string> } => {
-  const md = (m['metadata'] ?? {}) as Record<string, unknown>
-  return {
-    name: String(md['name'] ?? ''),
-    ...(typeof md['namespace'] === 'string' ? { namespace: md['namespace'] } : {}),
-    labels: (md['labels'] ?? {}) as Record<string, string>,
-    annotations: (md['annotations'] ?? {}) as Record<string, string>,
-  }
-}
-
-export const typeOf = (m: Manifest): { apiVersion: string; kind: string } => ({ apiVersion: String(m['apiVersion'] ?? ''), kind: String(m['kind'] ?? '') })

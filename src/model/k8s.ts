@@ -1,7 +1,9 @@
 /**
  * The slices of the Kubernetes API that nsoffload reads and writes, as plain data.
- * Types only: no logic lives in `model/`.
+ * Types only: no logic lives in `model/`. The object types are `@kubernetes/client-node`'s,
+ * imported as types (erased at build: the library itself is loaded only for credential plugins).
  */
+import type { KubernetesObject, V1ObjectMeta } from '@kubernetes/client-node'
 
 /** Operators of a core/v1 NodeSelectorRequirement. */
 export const NODE_SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'] as const
@@ -45,5 +47,21 @@ export interface NodeView {
   readonly virtual: boolean
 }
 
-/** Any Kubernetes object, as rendered or read: a JSON-compatible mapping. */
-export type Manifest = Readonly<Record<string, unknown>>
+/**
+ * An object's `metadata` as JSON carries it: client-node's `V1ObjectMeta`, with the timestamps
+ * the RFC 3339 strings the API server sends (client-node's deserialiser makes them `Date`s;
+ * nsoffload reads and writes plain JSON). Read it through `metaOf()`.
+ */
+export type ObjectMeta = Readonly<Omit<V1ObjectMeta, 'creationTimestamp' | 'deletionTimestamp'>> & {
+  readonly creationTimestamp?: string
+  readonly deletionTimestamp?: string
+}
+
+/**
+ * Any Kubernetes object, as rendered or read: client-node's `KubernetesObject` (apiVersion,
+ * kind, metadata), its other fields (`spec`, `status`, `data`, …) plain JSON values.
+ */
+export interface Manifest extends Readonly<Omit<KubernetesObject, 'metadata'>> {
+  readonly metadata?: ObjectMeta
+  readonly [field: string]: unknown
+}

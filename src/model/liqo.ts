@@ -2,6 +2,7 @@
  * Liqo's names, exactly as Liqo v1 (offloading.liqo.io/v1beta1) spells them.
  * Sources: liqotech/liqo at tag v1.2.0, the files named in the comments.
  */
+import type { Manifest } from './k8s.ts'
 
 export const NSO_API_VERSION = 'offloading.liqo.io/v1beta1'
 export const NSO_KIND = 'NamespaceOffloading'
@@ -154,6 +155,20 @@ export interface NamespaceOffloadingStatus {
   readonly offloadingPhase: OffloadingPhase
   readonly remoteNamespaceName: string
   readonly remoteNamespacesConditions?: Readonly<Record<string, readonly RemoteNamespaceCondition[]>>
+}
+
+/**
+ * A NamespaceOffloading as the API server returns it (liqotech/liqo@v1.2.0
+ * apis/offloading/v1beta1/namespaceoffloading_types.go): the fields nsoffload reads. A live
+ * object is someone's: its values may still be of a kind Liqo does not know.
+ */
+export interface NamespaceOffloadingObject extends Manifest {
+  readonly spec?: {
+    readonly namespaceMappingStrategy?: MappingStrategy
+    readonly remoteNamespaceName?: string
+    readonly podOffloadingStrategy?: PodStrategy
+  }
+  readonly status?: NamespaceOffloadingStatus
 }
 
 /** The ownership marker nsoffload puts on the objects it generates (namespaces, NamespaceOffloadings). */

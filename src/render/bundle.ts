@@ -1,4 +1,6 @@
 import type { Manifest } from '../model/k8s.ts'
+import { metaOf } from '../util/manifest.ts'
+import { str } from '../util/plain-data.ts'
 import { sortResources } from './order.ts'
 import { yamlWriter } from './to-yaml.ts'
 
@@ -11,14 +13,12 @@ export interface OutputFile {
   readonly content: string
 }
 
-const str = (v: unknown): string => (typeof v === 'string' ? v : '')
-
 /** File name of a manifest inside its cluster folder: `<namespace>/<kind>-<name>.yaml`. */
 export function manifestPath(m: Manifest): string {
-  const md = (m['metadata'] ?? {}) as Record<string, unknown>
-  const kind = str(m['kind']).toLowerCase()
-  const name = str(md['name'])
-  const ns = str(md['namespace'])
+  const md = metaOf(m)
+  const kind = str(m.kind).toLowerCase()
+  const name = str(md.name)
+  const ns = str(md.namespace)
   if (kind === 'namespace') return `${name}/namespace.yaml`
   return `${ns || '_cluster'}/${kind}-${name}.yaml`
 }

@@ -1,4 +1,6 @@
 import type { Manifest } from '../model/k8s.ts'
+import { metaOf } from '../util/manifest.ts'
+import { str } from '../util/plain-data.ts'
 
 /**
  * kustomize's legacy resource order (api/resid/gvk.go `orderFirst`/`orderLast`), so that
@@ -31,9 +33,6 @@ const FIRST = [
 ]
 const LAST = ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']
 
-const str = (v: unknown): string => (typeof v === 'string' ? v : '')
-const meta = (m: Manifest): Record<string, unknown> => (m['metadata'] ?? {}) as Record<string, unknown>
-
 function rank(kind: string): number {
   const f = FIRST.indexOf(kind)
   if (f >= 0) return f
@@ -43,7 +42,7 @@ function rank(kind: string): number {
 
 export function sortResources(ms: readonly Manifest[]): Manifest[] {
   // Each manifest's keys worked out once, not in every comparison (a fleet's home cluster holds thousands).
-  const keyed = ms.map((m) => ({ m, rank: rank(str(m['kind'])), gvk: gvkString(m), id: `${str(meta(m)['namespace'])}|${str(meta(m)['name'])}` }))
+  const keyed = ms.map((m) => ({ m, rank: rank(str(m.kind)), gvk: gvkString(m), id: `${str(metaOf(m).namespace)}|${str(metaOf(m).name)}` }))
   keyed.sort((a, b) => {
     const r = a.rank - b.rank
     if (r !== 0) return r
@@ -54,7 +53,7 @@ export function sortResources(ms: readonly Manifest[]): Manifest[] {
 }
 
 function gvkString(m: Manifest): string {
-  const av = str(m['apiVersion'])
+  const av = str(m.apiVersion)
   const [group, version] = av.includes('/') ? av.split('/') : ['', av]
-  return `${group ?? ''}_${version ?? ''}_${str(m['kind'])}`
+  return `${group ?? ''}_${version ?? ''}_${str(m.kind)}`
 }

@@ -1,5 +1,6 @@
 import type { Manifest } from '../model/k8s.ts'
 import { NSO_KIND } from '../model/liqo.ts'
+import { metaOf } from '../util/manifest.ts'
 
 /** Argo CD's wave annotation: lower waves are synced, and must be healthy, before higher ones. */
 export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave'
@@ -23,10 +24,10 @@ export const SYNC_WAVES: Readonly<Record<string, string>> = {
  */
 export function withSyncWaves(manifests: readonly Manifest[]): Manifest[] {
   return manifests.map((m) => {
-    const wave = SYNC_WAVES[String(m['kind'])]
+    const wave = SYNC_WAVES[String(m.kind)]
     if (wave === undefined) return m
-    const md = (m['metadata'] ?? {}) as Readonly<Record<string, unknown>>
-    const annotations = (md['annotations'] ?? {}) as Readonly<Record<string, string>>
+    const md = metaOf(m)
+    const annotations = md.annotations ?? {}
     if (annotations[SYNC_WAVE_ANNOTATION] !== undefined) return m
     return { ...m, metadata: { ...md, annotations: { ...annotations, [SYNC_WAVE_ANNOTATION]: wave } } }
   })

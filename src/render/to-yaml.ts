@@ -1,6 +1,6 @@
 import { stringify } from 'yaml'
-import type { Manifest } from '../model/k8s.ts'
 import { YAML_VERSION } from '../load/parse-yaml.ts'
+import { isObj, type Obj } from '../util/plain-data.ts'
 
 /**
  * Map keys sorted at every level, lists kept in order: the canonical form kubectl (`-o yaml`)
@@ -8,10 +8,9 @@ import { YAML_VERSION } from '../load/parse-yaml.ts'
  */
 export function canonical(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canonical)
-  if (v !== null && typeof v === 'object') {
-    const o = v as Record<string, unknown>
+  if (isObj(v)) {
     const out: Record<string, unknown> = {}
-    for (const k of Object.keys(o).sort()) if (o[k] !== undefined) out[k] = canonical(o[k])
+    for (const k of Object.keys(v).sort()) if (v[k] !== undefined) out[k] = canonical(v[k])
     return out
   }
   return v
@@ -31,7 +30,7 @@ const OPTIONS = { version: YAML_VERSION, lineWidth: 0, indentSeq: false, aliasDu
  * multi-line string, a float, a Date, a list in a list…) is left to the library, for the
  * whole document. test/render/to-yaml.test.ts holds the two to the same bytes.
  */
-export function toYaml(m: Manifest | Readonly<Record<string, unknown>>): string {
+export function toYaml(m: Obj): string {
   return yamlWriter()(m)
 }
 
@@ -39,10 +38,10 @@ export function toYaml(m: Manifest | Readonly<Record<string, unknown>>): string 
  * A `toYaml` that remembers how the library quotes the strings it has seen: for writing many
  * manifests (a cluster folder), where the same values come back in every file.
  */
-export function yamlWriter(): (m: Manifest | Readonly<Record<string, unknown>>) => string {
+export function yamlWriter(): (m: Obj) => string {
   const quotedCache = new Map<string, string | undefined>()
   const w = new DirectWriter(quotedCache)
-  return (m) => (isEmpty(m) ? '{}\n' : w.blockMap(m as Record<string, unknown>, '')) ?? stringify(canonical(m), OPTIONS)
+  return (m) => (isEmpty(m) ? '{}\n' : w.blockMap(m, '')) ?? stringify(canonical(m), OPTIONS)
 }
 
 const isPlainObject = (v: object): boolean => {
@@ -50,8 +49,8 @@ const isPlainObject = (v: object): boolean => {
   return proto === Object.prototype || proto === null
 }
 
-const isEmpty = (v: object): boolean => {
-  for (const k in v) if ((v as Record<string, unknown>)[k] !== undefined) return false
+const isEmpty = (v: Obj): boolean => {
+  for (const k in v) if (v[k] !== undefined) return false
   return true
 }
 
@@ -98,7 +97,7 @@ class DirectWriter {
   }
 
   /** A non-empty map, its keys at `indent`; the first line starts with `first` instead (`- ` in a list). */
-  blockMap(o: Record<string, unknown>, indent: string, first = indent): string | undefined {
+  blockMap(o: Obj, indent: string, first = indent): string | undefined {
     if (!isPlainObject(o)) return undefined
     let out = ''
     for (const k of sortedKeys(o)) {
@@ -119,9 +118,9 @@ class DirectWriter {
       const seq = this.blockSeq(v, indent)
       return seq === undefined ? undefined : `\n${seq}`
     }
-    if (v !== null && typeof v === 'object') {
+    if (isObj(v)) {
       if (isEmpty(v)) return ' {}\n'
-      const map = this.blockMap(v as Record<string, unknown>, `${indent}  `)
+      const map = this.blockMap(v, `${indent}  `)
       return map === undefined ? undefined : `\n${map}`
     }
     const s = this.scalar(v)
@@ -133,7 +132,7 @@ class DirectWriter {
     let out = ''
     for (const v of a) {
       if (Array.isArray(v) && v.length > 0) return undefined
-      const item = v !== null && typeof v === 'object' && !Array.isArray(v) && !isEmpty(v) ? this.blockMap(v as Record<string, unknown>, `${indent}  `, `${indent}- `) : this.dashValue(v, indent)
+      const item = isObj(v) && !isEmpty(v) ? this.blockMap(v, `${indent}  `, `${indent}- `) : this.dashValue(v, indent)
       if (item === undefined) return undefined
       out += item
     }

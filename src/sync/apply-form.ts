@@ -1,5 +1,6 @@
 import type { Manifest } from '../model/k8s.ts'
-import { getIn, isObj, podSpecPath, setIn } from '../workloads/pod-template.ts'
+import { isObj } from '../util/plain-data.ts'
+import { getIn, podSpecPath, setIn } from '../workloads/pod-template.ts'
 
 /**
  * A workload in the form server-side apply takes on every Kubernetes nsoffload supports.

@@ -1,12 +1,13 @@
 import type { Manifest } from '../model/k8s.ts'
+import { metaOf } from '../util/manifest.ts'
+import { isObj } from '../util/plain-data.ts'
 
 /** The field manager of every write nsoffload makes (server-side apply). */
 export const FIELD_MANAGER = 'nsoffload'
 
 /** A live object as the API returns it. */
-export type LiveObject = Readonly<Record<string, unknown>>
+export type LiveObject = Manifest
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** Every field of `want` is in `have` with the same value (lists: same length, item-wise). */
 export function isSubset(want: unknown, have: unknown): boolean {
@@ -25,7 +26,7 @@ export function isSubset(want: unknown, have: unknown): boolean {
  * down to lists (a list counts as one field: its items are keyed by the server).
  */
 export function ownedPaths(live: LiveObject, manager = FIELD_MANAGER): string[][] {
-  const mf = (isObj(live['metadata']) ? live['metadata']['managedFields'] : undefined) as unknown
+  const mf: unknown = metaOf(live).managedFields
   if (!Array.isArray(mf)) return []
   const out: string[][] = []
   const walk = (node: unknown, at: string[]): void => {
@@ -158,7 +159,10 @@ function remove(obj: Record<string, unknown>, path: readonly string[]): void {
     if (!isObj(v)) return
     v = v[path[i] ?? '']
   }
-  if (isObj(v)) delete v[path[path.length - 1] ?? '']
+  if (!isObj(v)) return
+  // In place: below metadata, the objects of stripServerFields' copy are still the live object's.
+  const target: Record<string, unknown> = v
+  delete target[path[path.length - 1] ?? '']
 }
 
 function merge(base: unknown, over: unknown): unknown {

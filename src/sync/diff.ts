@@ -1,11 +1,12 @@
 import { createTwoFilesPatch } from 'diff'
 import type { Compiled } from '../compile/compile.ts'
-import { meta, typeOf } from '../kube/resources.ts'
+import { codes } from '../diagnostics/codes.ts'
 import type { Inventory } from '../model/inventory.ts'
 import { toYaml } from '../render/to-yaml.ts'
+import { describeObject } from '../util/manifest.ts'
 import { afterApply, maskSecrets, stripServerFields } from './compare.ts'
 import type { LiveCluster } from './live-state.ts'
-import { type Action, type Finding, planSync } from './plan-sync.ts'
+import { type Finding, planSync } from './plan-sync.ts'
 
 export interface ObjectDiff {
   readonly cluster: string
@@ -23,12 +24,6 @@ export interface DiffResult {
   readonly findings: readonly Finding[]
 }
 
-const label = (a: Action): string => {
-  const m = a.op === 'delete' ? a.live : a.manifest
-  const md = meta(m)
-  return `${typeOf(m).kind.toLowerCase()}/${md.namespace ? `${md.namespace}/` : ''}${md.name}`
-}
-
 /**
  * Live vs rendered, per cluster: unified diffs of canonical YAML, server-managed fields
  * ignored (status, managedFields, resourceVersion, uid, timestamps). A workload's "after" is
@@ -40,7 +35,7 @@ export function diffClusters(compiled: Compiled, inv: Inventory, live: ReadonlyM
   // Plan as if pruning, so deletions are shown; they are marked with the flag sync needs.
   const plan = planSync(compiled, inv, live, { prune: true, allowDestructive })
   const diffs = plan.actions.map((a): ObjectDiff => {
-    const object = label(a)
+    const object = describeObject(a.op === 'delete' ? a.live : a.manifest)
     const path = `${a.cluster}/${object}`
     const beforeObj = a.op === 'create' ? undefined : stripServerFields(a.op === 'delete' ? a.live : (a.live ?? {}))
     const afterObj = a.op === 'delete' ? undefined : a.after ? stripServerFields(a.after) : afterApply(a.manifest, a.live)
@@ -54,5 +49,6 @@ export function diffClusters(compiled: Compiled, inv: Inventory, live: ReadonlyM
     const needs = a.op === 'delete' ? (a.why === 'destructive' ? '--allow-destructive' : '--prune') : undefined
     return { cluster: a.cluster, namespace: a.namespace, op: a.op, object, ...(needs ? { needs } : {}), diff }
   })
-  return { diffs, findings: plan.findings.filter((f) => !f.message.includes('run with --prune')) }
+  // Planned with --prune: what would need it is among the diffs, not a finding.
+  return { diffs, findings: plan.findings.filter((f) => f.code !== codes.deletionNeedsPrune.code) }
 }

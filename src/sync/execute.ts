@@ -3,14 +3,15 @@ import { parse } from 'yaml'
 import type { Compiled } from '../compile/compile.ts'
 import { codes } from '../diagnostics/codes.ts'
 import { type KubeClient, KubeError } from '../kube/kube-client.ts'
-import { knownType, meta, objectPath, typeOf } from '../kube/resources.ts'
+import { knownType, objectPath } from '../kube/resources.ts'
 import type { Inventory } from '../model/inventory.ts'
 import type { Manifest } from '../model/k8s.ts'
 import { NSO_API_VERSION, NSO_FINALIZER, NSO_KIND, type NamespaceOffloadingStatus } from '../model/liqo.ts'
+import { describeObject, metaOf, namespaceOf, typeOf } from '../util/manifest.ts'
 import { FIELD_MANAGER, type LiveObject } from './compare.ts'
 import { CRD_PATH, type LiveCluster, objectKey, readCluster } from './live-state.ts'
 import { namespaceStatus, prunedStatus, sameStatus } from './live-status.ts'
-import { type Action, describe, isOurs, planSync, STEPS, type SyncPlan, workloadsToDryRun } from './plan-sync.ts'
+import { type Action, isOurs, planSync, STEPS, type SyncPlan, workloadsToDryRun } from './plan-sync.ts'
 
 export interface SyncOptions {
   readonly dryRun: boolean
@@ -84,12 +85,11 @@ async function pool<T, R>(items: readonly T[], limit: number, fn: (t: T) => Prom
   return out
 }
 
-function pathOf(m: Manifest | LiveObject): string {
+function pathOf(m: Manifest): string {
   const t = typeOf(m)
   const rt = knownType(t.apiVersion, t.kind)
   if (!rt) throw new SyncError(`nsoffload does not know where ${t.apiVersion} ${t.kind} lives`)
-  const md = meta(m)
-  return objectPath(rt, md.name, md.namespace)
+  return objectPath(rt, metaOf(m).name ?? '', namespaceOf(m))
 }
 
 /** Server-side apply (PATCH application/apply-patch+yaml) with field manager `nsoffload`. */
@@ -106,7 +106,7 @@ async function ensureCrd(client: KubeClient, opts: SyncOptions, io: SyncIO): Pro
   if (!opts.installCrds) {
     throw new SyncError(`the NamespaceOffloading CRD (namespaceoffloadings.offloading.liqo.io) is not installed on ${client.name}: install Liqo, or run with --install-crds`)
   }
-  const crd = parse(readFileSync(CRD_FILE, 'utf8')) as Manifest
+  const crd: Manifest = parse(readFileSync(CRD_FILE, 'utf8'))
   io.log(`${client.name}: ${opts.dryRun ? 'would install' : 'installing'} the NamespaceOffloading CRD`)
   await apply(client, crd, { dryRun: opts.dryRun, force: false })
   if (opts.dryRun) return false
@@ -133,7 +133,7 @@ export async function readAll(compiled: Compiled, inv: Inventory, io: SyncIO): P
     if (t.kind === 'Namespace' || t.kind === NSO_KIND) continue
     const k = kinds.get(`${t.apiVersion}/${t.kind}`) ?? { ...t, namespaces: new Set<string>() }
     kinds.set(`${t.apiVersion}/${t.kind}`, k)
-    const ns = meta(m).namespace
+    const ns = namespaceOf(m)
     if (ns !== undefined) k.namespaces.add(ns)
   }
   const homeKinds = [...kinds.values()].sort((a, b) => (a.kind < b.kind ? -1 : 1)).map((k) => ({ ...k, namespaces: [...k.namespaces].sort() }))
@@ -197,28 +197,29 @@ async function settleAll<T>(promises: readonly Promise<T>[]): Promise<T[]> {
   const unreachable = failures.filter((e): e is KubeError => e instanceof KubeError && e.unreachable)
   if (unreachable.length > 0 && unreachable.length === failures.length) {
     // One line per cluster, however many of its requests failed.
-    throw new UnreachableError([...new Map(unreachable.map((e) => [e.message.split(' is unreachable')[0], e.message])).values()])
+    throw new UnreachableError([...new Map(unreachable.map((e) => [e.cluster, e.message])).values()])
   }
   if (failures.length > 0) throw failures.find((e) => !(e instanceof KubeError && e.unreachable))
   return settled.map((s) => (s as PromiseFulfilledResult<T>).value)
 }
 
 /** Records an object's new live state in the in-memory picture, so status sees what was done. */
-function remember(live: Map<string, LiveCluster>, cluster: string, obj: LiveObject | undefined, m: Manifest | LiveObject, gone: boolean): void {
+function remember(live: Map<string, LiveCluster>, cluster: string, obj: LiveObject | undefined, m: Manifest, gone: boolean): void {
   const l = live.get(cluster)
   if (!l) return
   const t = typeOf(m)
-  const md = meta(m)
+  const name = metaOf(m).name ?? ''
+  const namespace = namespaceOf(m)
   const set = <K, V>(map: ReadonlyMap<K, V> | undefined, k: K, v: V | undefined): void => {
     const mm = map as Map<K, V> | undefined
     if (!mm) return
     if (v === undefined) mm.delete(k)
     else mm.set(k, v)
   }
-  const value = gone ? obj && meta(obj).name && (obj['metadata'] as Record<string, unknown>)['deletionTimestamp'] ? obj : undefined : obj
-  if (t.kind === 'Namespace') set(l.namespaces, md.name, value)
-  else if (t.kind === NSO_KIND) set(l.offloadings, md.namespace ?? '', value)
-  else set(l.objects, objectKey(t.apiVersion, t.kind, md.namespace, md.name), value)
+  const value = gone ? (obj && metaOf(obj).name && metaOf(obj).deletionTimestamp ? obj : undefined) : obj
+  if (t.kind === 'Namespace') set(l.namespaces, name, value)
+  else if (t.kind === NSO_KIND) set(l.offloadings, namespace ?? '', value)
+  else set(l.objects, objectKey(t.apiVersion, t.kind, namespace, name), value)
 }
 
 /**
@@ -261,14 +262,14 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
         const client = io.clients.get(a.cluster)
         if (!client) return { action: a, ok: false, error: `no connection for ${a.cluster}` }
         if (step === 'offloading' && !crdReady && opts.dryRun) {
-          io.log(`${a.cluster}: would ${a.op} ${a.op === 'delete' ? describe(a.live) : describe(a.manifest)} (after installing the CRD)`)
+          io.log(`${a.cluster}: would ${a.op} ${a.op === 'delete' ? describeObject(a.live) : describeObject(a.manifest)} (after installing the CRD)`)
           return { action: a, ok: true }
         }
         // A dry run cannot create inside a namespace that only this sync would create (the server answers 404).
         if (opts.dryRun && a.op !== 'delete') {
-          const inNamespace = meta(a.manifest).namespace
+          const inNamespace = namespaceOf(a.manifest)
           if (inNamespace !== undefined && !existing.get(a.cluster)?.has(inNamespace)) {
-            io.log(`${a.cluster}: would ${a.op} ${describe(a.manifest)} (in namespace ${inNamespace}, which this sync creates)`)
+            io.log(`${a.cluster}: would ${a.op} ${describeObject(a.manifest)} (in namespace ${inNamespace}, which this sync creates)`)
             return { action: a, ok: true }
           }
         }
@@ -279,22 +280,22 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
               throw e
             })
             if (!opts.dryRun) remember(live, a.cluster, r, a.live, true)
-            io.log(`${a.cluster}: ${verb(a)} ${describe(a.live)} (${a.why})`)
+            io.log(`${a.cluster}: ${verb(a)} ${describeObject(a.live)} (${a.why})`)
           } else if (opts.dryRun && a.after) {
             // The server already answered this very dry run while planning.
             remember(live, a.cluster, a.after, a.manifest, false)
-            io.log(`${a.cluster}: ${verb(a)} ${describe(a.manifest)}`)
+            io.log(`${a.cluster}: ${verb(a)} ${describeObject(a.manifest)}`)
           } else {
             const r = await apply(client, a.manifest, { dryRun: opts.dryRun, force: opts.forceConflicts })
             remember(live, a.cluster, r, a.manifest, false)
-            io.log(`${a.cluster}: ${verb(a)} ${describe(a.manifest)}`)
+            io.log(`${a.cluster}: ${verb(a)} ${describeObject(a.manifest)}`)
           }
           return { action: a, ok: true }
         } catch (e) {
           const conflict = e instanceof KubeError && e.status === 409 && a.op !== 'delete'
-          const msg = conflict ? `conflict: ${(e as Error).message.replace(/^PATCH \S+: 409 Conflict: /, '')} (take the fields over with --force-conflicts)` : (e as Error).message
+          const msg = conflict ? `conflict: ${e.message.replace(/^PATCH \S+: 409 Conflict: /, '')} (take the fields over with --force-conflicts)` : (e as Error).message
           const code = conflict ? codes.applyConflict.code : codes.applyFailed.code
-          io.log(`${a.cluster}: error ${code}: failed to ${a.op} ${a.op === 'delete' ? describe(a.live) : describe(a.manifest)}: ${msg}`)
+          io.log(`${a.cluster}: error ${code}: failed to ${a.op} ${a.op === 'delete' ? describeObject(a.live) : describeObject(a.manifest)}: ${msg}`)
           return { action: a, ok: false, error: msg, code }
         }
       })
@@ -318,7 +319,7 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
   return { plan, results, namespaces, statusWrites, settled, counts: counts(io) }
 
   function liqoManaged(nso: LiveObject | undefined): boolean {
-    const f = (nso?.['metadata'] as Record<string, unknown> | undefined)?.['finalizers']
+    const f = nso?.metadata?.finalizers
     return Array.isArray(f) && f.includes(NSO_FINALIZER)
   }
 
@@ -332,7 +333,7 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
       const nso = home?.offloadings?.get(ns.policy.namespace)
       if (!nso || !isOurs(nso) || liqoManaged(nso)) continue
       const status = namespaceStatus(ns, inv, live, nso, io.now().toISOString())
-      const previous = nso['status'] as NamespaceOffloadingStatus | undefined
+      const previous = nso.status
       if (sameStatus(previous, status)) continue
       const removed = Object.keys(previous?.remoteNamespacesConditions ?? {}).filter((k) => !(k in (status.remoteNamespacesConditions ?? {})))
       todo.push({ namespace: ns.policy.namespace, body: { status: { ...status, remoteNamespacesConditions: { ...(status.remoteNamespacesConditions ?? {}), ...Object.fromEntries(removed.map((k) => [k, null])) } } } })
@@ -356,7 +357,7 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
     for (const ns of compiled.namespaces) {
       const nso = home?.offloadings?.get(ns.policy.namespace)
       const managed = liqoManaged(nso)
-      const status = managed && nso?.['status'] ? (nso['status'] as NamespaceOffloadingStatus) : namespaceStatus(ns, inv, live, nso, io.now().toISOString())
+      const status = managed && nso?.status ? nso.status : namespaceStatus(ns, inv, live, nso, io.now().toISOString())
       out.push({ namespace: ns.policy.namespace, remoteNamespaceName: ns.remoteNamespaceName, status, liqoManaged: managed, pruned: false })
     }
     for (const name of plan.pruned) {

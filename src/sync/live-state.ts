@@ -1,6 +1,7 @@
 import { type KubeClient, KubeError } from '../kube/kube-client.ts'
 import { collectionPath, knownType, type ResourceType } from '../kube/resources.ts'
-import { NSO_API_VERSION, NSO_KIND } from '../model/liqo.ts'
+import { NSO_API_VERSION, NSO_KIND, type NamespaceOffloadingObject } from '../model/liqo.ts'
+import { metaOf, namespaceOf } from '../util/manifest.ts'
 import type { LiveObject } from './compare.ts'
 
 /** What nsoffload reads from one cluster: a handful of paged LISTs, never one GET per object. */
@@ -9,7 +10,7 @@ export interface LiveCluster {
   /** Namespaces by name. */
   readonly namespaces: ReadonlyMap<string, LiveObject>
   /** Home only: NamespaceOffloadings by namespace (`undefined` when the CRD is missing). */
-  readonly offloadings?: ReadonlyMap<string, LiveObject>
+  readonly offloadings?: ReadonlyMap<string, NamespaceOffloadingObject>
   /** Home only: other objects by `apiVersion/kind/namespace/name`. */
   readonly objects: ReadonlyMap<string, LiveObject>
   /**
@@ -31,15 +32,11 @@ export interface WorkloadKind {
 export const objectKey = (apiVersion: string, kind: string, namespace: string | undefined, name: string): string =>
   `${apiVersion}/${kind}/${namespace ?? ''}/${name}`
 
-const name = (o: LiveObject): string => String(((o['metadata'] ?? {}) as Record<string, unknown>)['name'] ?? '')
-const nsOf = (o: LiveObject): string | undefined => {
-  const v = ((o['metadata'] ?? {}) as Record<string, unknown>)['namespace']
-  return typeof v === 'string' ? v : undefined
-}
+const name = (o: LiveObject): string => metaOf(o).name ?? ''
 
 /** LISTs all objects of a type; items of a list carry no apiVersion/kind, so they are set here. */
-async function list(client: KubeClient, t: ResourceType, namespace?: string): Promise<LiveObject[] | undefined> {
-  const items = await client.list<LiveObject>(collectionPath(t, namespace))
+async function list<T extends LiveObject = LiveObject>(client: KubeClient, t: ResourceType, namespace?: string): Promise<T[] | undefined> {
+  const items = await client.list<T>(collectionPath(t, namespace))
   return items?.map((o) => ({ apiVersion: t.apiVersion, kind: t.kind, ...o }))
 }
 
@@ -68,17 +65,17 @@ export async function readCluster(client: KubeClient, home: boolean, kinds: read
   // The LISTs of a cluster go out together.
   const [nsList, nsoList, ...kindLists] = await Promise.all([
     nsRead,
-    nsoType ? list(client, nsoType) : undefined,
+    nsoType ? list<NamespaceOffloadingObject>(client, nsoType) : undefined,
     ...kindTypes.map((t) => list(client, t).catch((e: unknown) => (forbidden(e) ? perNamespace(t, namespacesOf(t)) : Promise.reject(e)))),
   ])
   if (perNamespaceKinds.length > 0) {
     log(`${client.name}: read ${perNamespaceKinds.sort().join(', ')} namespace by namespace: listing them in all namespaces is forbidden to this user`)
   }
   const namespaces = new Map((nsList ?? []).map((o) => [name(o), o]))
-  const offloadings = nsoList ? new Map(nsoList.filter((o) => name(o) === 'offloading').map((o) => [nsOf(o) ?? '', o])) : undefined
+  const offloadings = nsoList ? new Map(nsoList.filter((o) => name(o) === 'offloading').map((o) => [namespaceOf(o) ?? '', o])) : undefined
   const objects = new Map<string, LiveObject>()
   kindTypes.forEach((t, i) => {
-    for (const o of kindLists[i] ?? []) objects.set(objectKey(t.apiVersion, t.kind, nsOf(o), name(o)), o)
+    for (const o of kindLists[i] ?? []) objects.set(objectKey(t.apiVersion, t.kind, namespaceOf(o), name(o)), o)
   })
   return { clusterID: client.name, namespaces, ...(offloadings ? { offloadings } : {}), objects }
 }

@@ -1,13 +1,11 @@
 import type { CompiledNamespace } from '../compile/compile.ts'
 import { type ClusterOutcome, reconcileStatus } from '../compile/predict-status.ts'
 import type { Inventory } from '../model/inventory.ts'
-import type { NamespaceOffloadingStatus, RemoteNamespaceCondition } from '../model/liqo.ts'
+import type { NamespaceOffloadingObject, NamespaceOffloadingStatus, RemoteNamespaceCondition } from '../model/liqo.ts'
 import { canonical } from '../render/to-yaml.ts'
-import type { LiveObject } from './compare.ts'
 import type { LiveCluster } from './live-state.ts'
 import { twinOwner } from './plan-sync.ts'
-
-const md = (o: LiveObject): Record<string, unknown> => (o['metadata'] ?? {}) as Record<string, unknown>
+import { metaOf } from '../util/manifest.ts'
 
 /**
  * What Liqo's NamespaceMap would say for each remote, read from the live twins (liqotech/liqo@v1.2.0
@@ -30,15 +28,15 @@ export function liveOutcomes(
     let phase: ClusterOutcome['phase'] = ''
     if (twin) {
       const owner = twinOwner(twin, inv.home.clusterID, r.clusterID)
-      if (owner) phase = requested && !md(twin)['deletionTimestamp'] ? 'Accepted' : 'Terminating'
+      if (owner) phase = requested && !metaOf(twin).deletionTimestamp ? 'Accepted' : 'Terminating'
       else if (requested) phase = 'CreationLoopBackOff'
     } else if (requested && invalidName) phase = 'CreationLoopBackOff'
     return { clusterID: r.clusterID, requested, phase }
   })
 }
 
-const generationOf = (nso: LiveObject | undefined): { generation?: number } => {
-  const g = nso ? md(nso)['generation'] : undefined
+const generationOf = (nso: NamespaceOffloadingObject | undefined): { generation?: number } => {
+  const g = nso ? metaOf(nso).generation : undefined
   return typeof g === 'number' ? { generation: g } : {}
 }
 
@@ -47,14 +45,14 @@ export function namespaceStatus(
   ns: CompiledNamespace,
   inv: Inventory,
   live: ReadonlyMap<string, LiveCluster>,
-  nso: LiveObject | undefined,
+  nso: NamespaceOffloadingObject | undefined,
   now: string,
   deleting = false,
 ): NamespaceOffloadingStatus {
   const selected = new Map(ns.clusters.map((c) => [c.clusterID, c.selected]))
   const invalid = ns.clusters.some((c) => c.failure === 'nameTooLong' || c.failure === 'nameInvalid')
   const outcomes = liveOutcomes(ns.remoteNamespaceName, selected, invalid, inv, live)
-  const previous = nso?.['status'] as NamespaceOffloadingStatus | undefined
+  const previous = nso?.status
   return reconcileStatus(previous, ns.remoteNamespaceName, outcomes, { ...generationOf(nso), deleting, now })
 }
 
@@ -68,12 +66,12 @@ export function prunedStatus(
   remoteName: string,
   inv: Inventory,
   live: ReadonlyMap<string, LiveCluster>,
-  nso: LiveObject | undefined,
+  nso: NamespaceOffloadingObject | undefined,
   now: string,
 ): NamespaceOffloadingStatus | undefined {
   const outcomes = liveOutcomes(remoteName, new Map(), false, inv, live)
   if (!outcomes.some((o) => o.phase !== '')) return undefined
-  const previous = nso?.['status'] as NamespaceOffloadingStatus | undefined
+  const previous = nso?.status
   return reconcileStatus(previous, remoteName, outcomes, { ...generationOf(nso), deleting: true, now })
 }
 

@@ -1,7 +1,6 @@
 import type { Compiled, CompiledNamespace } from '../compile/compile.ts'
 import { remoteNamespaceName } from '../compile/remote-name.ts'
 import { markOwned } from '../compile/render-manifests.ts'
-import { meta, typeOf } from '../kube/resources.ts'
 import type { Inventory } from '../model/inventory.ts'
 import type { Manifest } from '../model/k8s.ts'
 import {
@@ -14,10 +13,12 @@ import {
   MANAGED_BY_VALUE,
   MAPPING_STRATEGIES,
   type MappingStrategy,
+  type NamespaceOffloadingObject,
   NSO_KIND,
   TENANT_NAMESPACE_PREFIX,
 } from '../model/liqo.ts'
 import { codes } from '../diagnostics/codes.ts'
+import { describeObject, metaOf, namespaceOf, typeOf } from '../util/manifest.ts'
 import { applyForm } from './apply-form.ts'
 import { type LiveObject, needsApply, ownedPaths, sameObject } from './compare.ts'
 import { type LiveCluster, objectKey } from './live-state.ts'
@@ -70,19 +71,13 @@ export interface PlanOptions {
 }
 
 /** nsoffload's ownership marker: the managed-by label, or (on workloads) the managed-by annotation. */
-export const isOurs = (o: LiveObject | Manifest): boolean =>
-  meta(o).labels[LABEL_MANAGED_BY] === MANAGED_BY_VALUE || meta(o).annotations[ANNOTATION_MANAGED_BY] === MANAGED_BY_VALUE
-const deleting = (o: LiveObject): boolean => Boolean(((o['metadata'] ?? {}) as Record<string, unknown>)['deletionTimestamp'])
-export const describe = (m: Manifest | LiveObject): string => {
-  const md = meta(m)
-  return `${typeOf(m).kind.toLowerCase()}/${md.namespace ? `${md.namespace}/` : ''}${md.name}`
-}
+export const isOurs = (o: Manifest): boolean => metaOf(o).labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE || metaOf(o).annotations?.[ANNOTATION_MANAGED_BY] === MANAGED_BY_VALUE
+const deleting = (o: LiveObject): boolean => Boolean(metaOf(o).deletionTimestamp)
 
 /** The twin on a remote belongs to this home namespace: ours, or Liqo's own for this home. */
 export function twinOwner(twin: LiveObject, homeID: string, remoteID: string): 'nsoffload' | 'liqo' | undefined {
-  const md = meta(twin)
   if (isOurs(twin)) return 'nsoffload'
-  if (md.annotations[ANNOTATION_MANAGED_BY_NSMAP] === `${TENANT_NAMESPACE_PREFIX}${homeID}/${remoteID}`) return 'liqo'
+  if (metaOf(twin).annotations?.[ANNOTATION_MANAGED_BY_NSMAP] === `${TENANT_NAMESPACE_PREFIX}${homeID}/${remoteID}`) return 'liqo'
   return undefined
 }
 
@@ -107,8 +102,7 @@ export function workloadsToDryRun(compiled: Compiled, inv: Inventory, live: Read
     for (const m of ns.manifests.get(inv.home.clusterID) ?? []) {
       const t = typeOf(m)
       if (t.kind === 'Namespace' || t.kind === NSO_KIND) continue
-      const md = meta(m)
-      const key = objectKey(t.apiVersion, t.kind, md.namespace, md.name)
+      const key = objectKey(t.apiVersion, t.kind, namespaceOf(m), metaOf(m).name ?? '')
       const liveObj = home.objects.get(key)
       if (liveObj && isOurs(liveObj) && !deleting(liveObj)) out.push({ key, manifest: applyForm(markOwned(m)) })
     }
@@ -131,7 +125,7 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
     if (!liveObj) {
       actions.push({ op: 'create', cluster, namespace, step, manifest: m })
     } else if (!isOurs(liveObj)) {
-      findings.push({ code: codes.objectNotOwned.code, level: 'warning', cluster, namespace, object: describe(m), message: `${describe(m)} exists and is not managed by nsoffload: left alone` })
+      findings.push({ code: codes.objectNotOwned.code, level: 'warning', cluster, namespace, object: describeObject(m), message: `${describeObject(m)} exists and is not managed by nsoffload: left alone` })
     } else if (after) {
       // The server said what applying would make of it: changed only if that is not the live object.
       if (!sameObject(after, liveObj)) actions.push({ op: 'update', cluster, namespace, step, manifest: m, live: liveObj, after })
@@ -150,9 +144,9 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
     const liveNso = home?.offloadings?.get(name)
     let recreate = false
     if (liveNso && isOurs(liveNso)) {
-      const spec = (liveNso['spec'] ?? {}) as Record<string, unknown>
-      const liveStrategy = (spec['namespaceMappingStrategy'] as MappingStrategy | undefined) ?? 'DefaultName'
-      const liveRemote = typeof spec['remoteNamespaceName'] === 'string' ? spec['remoteNamespaceName'] : ''
+      const spec = liveNso.spec ?? {}
+      const liveStrategy = spec.namespaceMappingStrategy ?? 'DefaultName'
+      const liveRemote = typeof spec.remoteNamespaceName === 'string' ? spec.remoteNamespaceName : ''
       const wantRemote = ns.policy.remoteNamespaceName ?? ''
       if (liveStrategy !== ns.policy.namespaceMappingStrategy || (liveRemote !== wantRemote && (liveStrategy === 'SelectedName' || ns.policy.namespaceMappingStrategy === 'SelectedName'))) {
         const oldName = remoteNamespaceName({ namespace: name, namespaceMappingStrategy: liveStrategy, remoteNamespaceName: liveRemote }, homeID)
@@ -163,7 +157,7 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
             level: 'error',
             cluster: homeID,
             namespace: name,
-            object: describe(liveNso),
+            object: describeObject(liveNso),
             message: `${what}: Liqo allows this only by unoffloading and offloading again, which deletes everything in the twin namespaces; refused without --allow-destructive`,
             blocking: true,
           })
@@ -173,7 +167,7 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
         actions.push({ op: 'delete', cluster: homeID, namespace: name, step: 'offloading', live: liveNso, why: 'destructive' })
         for (const r of inv.remotes) {
           const twin = live.get(r.clusterID)?.namespaces.get(oldName)
-          if (twin && isOurs(twin) && meta(twin).annotations[ANNOTATION_ORIGINAL_NAME] === name && !deleting(twin)) {
+          if (twin && isOurs(twin) && metaOf(twin).annotations?.[ANNOTATION_ORIGINAL_NAME] === name && !deleting(twin)) {
             actions.push({ op: 'delete', cluster: r.clusterID, namespace: name, step: 'twins', live: twin, why: 'destructive' })
           }
         }
@@ -181,14 +175,14 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
     }
     for (const m of homeManifests) {
       const t = typeOf(m)
-      const md = meta(m)
-      if (t.kind === 'Namespace') upsert(homeID, name, 'namespace', m, home?.namespaces.get(md.name))
+      const mdName = metaOf(m).name ?? ''
+      if (t.kind === 'Namespace') upsert(homeID, name, 'namespace', m, home?.namespaces.get(mdName))
       else if (t.kind === NSO_KIND) {
         if (recreate) actions.push({ op: 'create', cluster: homeID, namespace: name, step: 'offloading', manifest: m })
         else upsert(homeID, name, 'offloading', m, liveNso)
       } else {
         // Workloads are the application's manifests: sync applies them with its ownership annotation.
-        const key = objectKey(t.apiVersion, t.kind, md.namespace, md.name)
+        const key = objectKey(t.apiVersion, t.kind, namespaceOf(m), mdName)
         upsert(homeID, name, 'workloads', applyForm(markOwned(m)), home?.objects.get(key), home?.applied?.get(key))
       }
     }
@@ -213,7 +207,7 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
       } else if (!d.selected) {
         for (const twin of ownedTwins(d.clusterID, name)) {
           if (opts.prune) actions.push({ op: 'delete', cluster: d.clusterID, namespace: name, step: 'twins', live: twin, why: 'deselected' })
-          else findings.push({ code: codes.deletionNeedsPrune.code, level: 'warning', cluster: d.clusterID, namespace: name, object: describe(twin), message: `${describe(twin)} is no longer selected and would be deleted with everything in it: run with --prune` })
+          else findings.push({ code: codes.deletionNeedsPrune.code, level: 'warning', cluster: d.clusterID, namespace: name, object: describeObject(twin), message: `${describeObject(twin)} is no longer selected and would be deleted with everything in it: run with --prune` })
         }
       }
     }
@@ -230,8 +224,8 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
     if (!byOriginal) {
       byOriginal = new Map()
       for (const t of live.get(cluster)?.namespaces.values() ?? []) {
-        const o = meta(t).annotations[ANNOTATION_ORIGINAL_NAME]
-        if (o === undefined || !isOurs(t) || meta(t).labels[LABEL_REMOTE_CLUSTER_ID] !== homeID || deleting(t)) continue
+        const o = metaOf(t).annotations?.[ANNOTATION_ORIGINAL_NAME]
+        if (o === undefined || !isOurs(t) || metaOf(t).labels?.[LABEL_REMOTE_CLUSTER_ID] !== homeID || deleting(t)) continue
         const same = byOriginal.get(o)
         if (same) same.push(t)
         else byOriginal.set(o, [t])
@@ -248,8 +242,8 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
     for (const [ns, nso] of home?.offloadings ?? []) if (isOurs(nso) && !wanted.has(ns)) orphans.add(ns)
     for (const r of inv.remotes) {
       for (const t of live.get(r.clusterID)?.namespaces.values() ?? []) {
-        const original = meta(t).annotations[ANNOTATION_ORIGINAL_NAME]
-        if (original && isOurs(t) && meta(t).labels[LABEL_REMOTE_CLUSTER_ID] === homeID && !wanted.has(original)) orphans.add(original)
+        const original = metaOf(t).annotations?.[ANNOTATION_ORIGINAL_NAME]
+        if (original && isOurs(t) && metaOf(t).labels?.[LABEL_REMOTE_CLUSTER_ID] === homeID && !wanted.has(original)) orphans.add(original)
       }
     }
     const sorted = [...orphans].sort()
@@ -258,17 +252,17 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
       const homeNs = home?.namespaces.get(ns)
       const twins = inv.remotes.flatMap((r) => ownedTwins(r.clusterID, ns).map((t) => ({ cluster: r.clusterID, t })))
       if (!opts.prune) {
-        const what = [nso ? describe(nso) : undefined, ...twins.map((x) => `${describe(x.t)} on ${x.cluster}`)].filter(Boolean).join(', ')
+        const what = [nso ? describeObject(nso) : undefined, ...twins.map((x) => `${describeObject(x.t)} on ${x.cluster}`)].filter(Boolean).join(', ')
         findings.push({ code: codes.deletionNeedsPrune.code, level: 'warning', cluster: homeID, namespace: ns, object: `namespace/${ns}`, message: `policy removed: would unoffload ${ns} (${what}); run with --prune` })
         continue
       }
       prunedRemoteNames[ns] = liveRemoteName(ns, nso) ?? twinName(ns) ?? ''
       for (const x of twins) actions.push({ op: 'delete', cluster: x.cluster, namespace: ns, step: 'twins', live: x.t, why: 'prune' })
       if (nso && !deleting(nso)) actions.push({ op: 'delete', cluster: homeID, namespace: ns, step: 'offloading', live: nso, why: 'prune' })
-      if (homeNs && isOurs(homeNs) && meta(homeNs).labels[LABEL_SCHEDULING_ENABLED] !== undefined) {
+      if (homeNs && isOurs(homeNs) && metaOf(homeNs).labels?.[LABEL_SCHEDULING_ENABLED] !== undefined) {
         // Re-apply the namespace without the scheduling label: the server drops the field we owned.
         const owned = new Set(ownedPaths(homeNs).filter((p) => p[0] === 'metadata' && p[1] === 'labels' && p[2] !== undefined).map((p) => p[2] ?? ''))
-        const labels = Object.fromEntries(Object.entries(meta(homeNs).labels).filter(([k]) => k !== LABEL_SCHEDULING_ENABLED && (owned.has(k) || k === LABEL_MANAGED_BY)))
+        const labels = Object.fromEntries(Object.entries(metaOf(homeNs).labels ?? {}).filter(([k]) => k !== LABEL_SCHEDULING_ENABLED && (owned.has(k) || k === LABEL_MANAGED_BY)))
         actions.push({ op: 'update', cluster: homeID, namespace: ns, step: 'namespace', manifest: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels } }, live: homeNs })
       }
     }
@@ -279,20 +273,20 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
   function twinName(original: string): string | undefined {
     for (const r of inv.remotes) {
       for (const t of live.get(r.clusterID)?.namespaces.values() ?? []) {
-        if (meta(t).annotations[ANNOTATION_ORIGINAL_NAME] === original && isOurs(t) && meta(t).labels[LABEL_REMOTE_CLUSTER_ID] === homeID) return meta(t).name
+        if (metaOf(t).annotations?.[ANNOTATION_ORIGINAL_NAME] === original && isOurs(t) && metaOf(t).labels?.[LABEL_REMOTE_CLUSTER_ID] === homeID) return metaOf(t).name
       }
     }
     return undefined
   }
 
   /** The remote name Liqo computes from a live NamespaceOffloading's spec (liqotech/liqo@v1.2.0 pkg/liqo-controller-manager/offloading/namespaceoffloading-controller/status.go, remoteNamespaceName). */
-  function liveRemoteName(ns: string, nso: LiveObject | undefined): string | undefined {
+  function liveRemoteName(ns: string, nso: NamespaceOffloadingObject | undefined): string | undefined {
     if (!nso) return undefined
-    const spec = (nso['spec'] ?? {}) as Record<string, unknown>
-    const given = spec['namespaceMappingStrategy']
+    const spec = nso.spec ?? {}
+    const given = spec.namespaceMappingStrategy
     // Liqo falls back to DefaultName for a strategy it does not know.
     const strategy: MappingStrategy = MAPPING_STRATEGIES.find((m) => m === given) ?? 'DefaultName'
-    const selectedName = typeof spec['remoteNamespaceName'] === 'string' ? spec['remoteNamespaceName'] : ''
+    const selectedName = typeof spec.remoteNamespaceName === 'string' ? spec.remoteNamespaceName : ''
     return remoteNamespaceName({ namespace: ns, namespaceMappingStrategy: strategy, remoteNamespaceName: selectedName }, homeID)
   }
 }

@@ -3,6 +3,7 @@ import { NSO_API_VERSION, NSO_KIND } from '../model/liqo.ts'
 import type { ParsedDoc } from '../load/parse-yaml.ts'
 import { IGNORE_FILE } from '../load/read-inputs.ts'
 import { closest } from './suggest.ts'
+import { isObj } from '../util/plain-data.ts'
 
 export const NSOFFLOAD_API_VERSION = 'nsoffload.dev/v1alpha1'
 
@@ -19,8 +20,6 @@ export interface ClassifiedDoc {
   readonly value: Readonly<Record<string, unknown>>
 }
 
-export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
-
 /**
  * Sorts documents by what they are (apiVersion + kind). Empty documents are skipped; anything
  * that is not a mapping, or not one of the kinds nsoffload reads, is a diagnostic.
@@ -31,7 +30,7 @@ export function classify(docs: readonly ParsedDoc[], accept: readonly InputKind[
   for (const doc of docs) {
     const v = doc.value
     if (v === undefined || v === null) continue
-    if (!isRecord(v)) {
+    if (!isObj(v)) {
       diagnostics.push(
         diag('notMapping', `the document is ${Array.isArray(v) ? 'a list' : `a ${typeof v}`}, not a mapping`, doc.source.locate([]), {
           hint: 'a policy is a mapping with apiVersion, kind, metadata and spec',

@@ -2,6 +2,7 @@ import type { ErrorObject } from 'ajv'
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
 import { KEY_MARKER } from '../load/parse-yaml.ts'
 import type { SourceRef } from '../model/source.ts'
+import { isObj, type Obj } from '../util/plain-data.ts'
 import type { SchemaKind } from './schema-files.ts'
 
 /**
@@ -17,8 +18,6 @@ export interface Explained {
   readonly covers: (e: ErrorObject) => boolean
 }
 
-type Obj = Readonly<Record<string, unknown>>
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
 const isScalar = (v: unknown): v is string | number | boolean => ['string', 'number', 'boolean'].includes(typeof v)
 
 const REQUIREMENT = [

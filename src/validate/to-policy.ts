@@ -5,9 +5,8 @@ import type { Policy } from '../model/policy.ts'
 import { checkSchema } from './schemas.ts'
 import type { ClassifiedDoc } from './classify.ts'
 import { policyRules, type PolicyDraft } from './rules/index.ts'
+import { obj } from '../util/plain-data.ts'
 
-type Obj = Readonly<Record<string, unknown>>
-const obj = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {})
 const strMap = (v: unknown): Record<string, string> => ({ ...(obj(v) as Record<string, string>) })
 
 /**

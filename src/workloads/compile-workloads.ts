@@ -6,7 +6,8 @@ import type { Policy } from '../model/policy.ts'
 import type { Workload } from '../model/workload.ts'
 import { describeExclusion, exclusionSummary, judgeNodes, type NodeVerdict, schedulerMessage, type SchedulingNode } from '../placement/eligible-nodes.ts'
 import { createNodeSelectorFromNamespaceOffloading, mutatePod, patchTemplate, type PodSpec } from './patch-pod.ts'
-import { getIn, isObj, setIn } from './pod-template.ts'
+import { isObj } from '../util/plain-data.ts'
+import { getIn, setIn } from './pod-template.ts'
 
 /** A workload as compiled: the manifest to render and, for the pod kinds, where its pods could run. */
 export interface CompiledWorkload {

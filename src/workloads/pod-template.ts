@@ -3,15 +3,13 @@ import type { Manifest } from '../model/k8s.ts'
 import type { WorkloadKind } from '../model/workload.ts'
 import { checkRequirement } from '../selectors/node-selector.ts'
 import { qualifiedName } from '../selectors/label-syntax.ts'
+import { isObj, type Obj } from '../util/plain-data.ts'
 
 /**
  * Where each workload kind keeps its pod spec, and a shape check of the pod spec's scheduling
  * fields (the ones Liqo's webhook writes and the scheduler reads), so that later stages can
  * trust them. Pure.
  */
-
-type Obj = Readonly<Record<string, unknown>>
-export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** API groups (the part of apiVersion before `/`; `''` = core) each kind is served in. */
 const GROUPS: Readonly<Record<WorkloadKind, readonly string[]>> = {

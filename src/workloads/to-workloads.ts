@@ -4,7 +4,8 @@ import type { ParsedDoc } from '../load/parse-yaml.ts'
 import type { Policy } from '../model/policy.ts'
 import type { Workload } from '../model/workload.ts'
 import { dns1123Subdomain } from '../selectors/label-syntax.ts'
-import { checkPodSpec, getIn, isObj, podSpecPath } from './pod-template.ts'
+import { isObj } from '../util/plain-data.ts'
+import { checkPodSpec, getIn, podSpecPath } from './pod-template.ts'
 
 /**
  * The workloads stage: the documents of a policy's workload files into Workloads. A workload

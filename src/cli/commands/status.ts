@@ -1,6 +1,5 @@
 import type { Argv, CommandModule } from 'yargs'
 import { allGood, type NamespaceRow, statusTable } from '../../report/sync-report.ts'
-import type { NamespaceOffloadingStatus } from '../../model/liqo.ts'
 import { ExitCode, UsageError } from '../exit-codes.ts'
 import type { CommandContext, GlobalArgs } from '../context.ts'
 import { type ClusterArgs, withClusters } from '../clusters.ts'
@@ -24,7 +23,7 @@ export function statusCommand(ctx: CommandContext, rawArgv: readonly string[]): 
         const policies = new Map(compiled.namespaces.map((n) => [n.policy.namespace, n]))
         const rows: (NamespaceRow & { source: 'status' | 'computed' })[] = []
         for (const [ns, nso] of [...home.offloadings].sort(([a], [b]) => (a < b ? -1 : 1))) {
-          const written = nso['status'] as NamespaceOffloadingStatus | undefined
+          const written = nso.status
           const policy = policies.get(ns)
           if (written?.offloadingPhase) {
             rows.push({ namespace: ns, remoteNamespaceName: written.remoteNamespaceName, status: written, source: 'status' })

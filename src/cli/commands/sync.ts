@@ -3,6 +3,7 @@ import { allGood, statusTable } from '../../report/sync-report.ts'
 import { ExitCode, UsageError } from '../exit-codes.ts'
 import type { CommandContext, GlobalArgs } from '../context.ts'
 import { type ClusterArgs, withClusters } from '../clusters.ts'
+import { describeObject } from '../../util/manifest.ts'
 
 interface Args extends GlobalArgs, ClusterArgs {
   readonly 'dry-run': boolean
@@ -77,7 +78,7 @@ export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
         cluster: r.action.cluster,
         namespace: r.action.namespace,
         op: r.action.op,
-        object: describeAction(r.action),
+        object: describeObject(r.action.op === 'delete' ? r.action.live : r.action.manifest),
         ok: r.ok,
         ...(r.error ? { error: r.error, code: r.code } : {}),
       }))
@@ -103,9 +104,4 @@ export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
       ctx.exit(bad ? ExitCode.findings : ExitCode.ok)
     },
   }
-}
-
-function describeAction(a: { op: string; manifest?: unknown; live?: unknown }): string {
-  const o = (a.op === 'delete' ? a.live : a.manifest) as { kind?: string; metadata?: { name?: string; namespace?: string } } | undefined
-  return `${(o?.kind ?? '').toLowerCase()}/${o?.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o?.metadata?.name ?? ''}`
 }
