@@ -2,15 +2,14 @@ import type { Diagnostic } from '../diagnostics/diagnostic.ts'
 import type { Taint } from '../model/k8s.ts'
 import type { Inventory, InventoryNode } from '../model/inventory.ts'
 import { virtualNode } from '../placement/inventory-nodes.ts'
+import { list, obj } from '../util/plain-data.ts'
 import { checkSchema } from './schemas.ts'
 import type { ClassifiedDoc } from './classify.ts'
 import { inventoryRules, type InventoryDraft, type InventoryNodeDraft } from './rules/index.ts'
 
-type Obj = Readonly<Record<string, unknown>>
-const obj = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {})
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : [])
 const strMap = (v: unknown): Record<string, string> => ({ ...(obj(v) as Record<string, string>) })
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
+/** A string, or `undefined` (an absent field stays absent in the draft). */
+const optString = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 
 /**
  * Turns a ClusterInventory document into the Inventory (remotes sorted by ID): schema first,
@@ -37,13 +36,13 @@ function inventoryDraft(c: ClassifiedDoc): InventoryDraft {
     })
   return {
     name: String(obj(c.value['metadata'])['name']),
-    home: { clusterID: String(home['clusterID']), context: str(home['context']), nodes: nodes(home['nodes'], ['spec', 'home', 'nodes']) },
+    home: { clusterID: String(home['clusterID']), context: optString(home['context']), nodes: nodes(home['nodes'], ['spec', 'home', 'nodes']) },
     remotes: list(spec['remotes']).map((r, i) => {
       const o = obj(r)
       const path = ['spec', 'remotes', i]
       return {
         clusterID: String(o['clusterID']),
-        context: str(o['context']),
+        context: optString(o['context']),
         labels: strMap(o['labels']),
         namespaces: list(o['namespaces']).map(String),
         virtualNodes: nodes(o['virtualNodes'], [...path, 'virtualNodes']),
