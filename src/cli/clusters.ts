@@ -41,7 +41,7 @@ export async function openClusters(host: Host, inv: Inventory, args: ClusterArgs
   }))
   const file = kubeconfigSource(args.kubeconfig, host.env)
   try {
-    const conns = await connect(file, wanted, { env: host.env })
+    const conns = await connect(file, wanted, { env: host.env, host })
     return new Map(conns.map((c) => [c.cluster, new KubeClient(c, { onRetry: log, ...(args.concurrency ? { maxSockets: Math.max(1, Math.floor(args.concurrency)) } : {}) })]))
   } catch (e) {
     if (e instanceof KubeconfigError) throw new UsageError(e.message)
@@ -72,7 +72,7 @@ export async function withClusters<T>(ctx: CommandContext, args: GlobalArgs & Cl
   }
   const log = (s: string): void => ctx.host.stderr(`${s}\n`)
   const clients = await openClusters(ctx.host, inv, args, log)
-  const io: SyncIO = { clients, log, now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }
+  const io: SyncIO = { clients, log, now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)), readFile: (p) => ctx.host.readFile(p) }
   try {
     return await fn({ compiled: project.compiled, inv, io, log })
   } catch (e) {

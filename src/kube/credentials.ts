@@ -1,5 +1,18 @@
 import { spawn } from 'node:child_process'
-import * as fs from 'node:fs'
+import type { Host } from '../host/host.ts'
+import { nodeHost } from '../host/node-host.ts'
+
+/**
+ * The file reads of a connection: kubeconfig files and the files they name (certificates, keys,
+ * token files), all through the `Host` (the CLI passes its own; tests may pass `memoryHost`).
+ */
+export type KubeFiles = Pick<Host, 'readFile' | 'stat'>
+
+/** When no host is given: the process's own file system. */
+export const processFiles = (): KubeFiles => nodeHost()
+
+/** UTF-8 text of a file's bytes, as `fs.readFileSync(file, 'utf8')` decodes them. */
+export const utf8 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8')
 
 /**
  * Credentials that change while nsoffload runs, as client-go keeps them fresh: an exec plugin's
@@ -164,11 +177,14 @@ export class FileTokenSource implements AuthSource {
   private readAt: number
   private readonly file: string
   private readonly now: () => number
+  private readonly files: KubeFiles
 
-  constructor(file: string, now: () => number = Date.now) {
+  /** `files`: where the token file is read, at first and every time again. */
+  constructor(file: string, now: () => number = Date.now, files: KubeFiles = processFiles()) {
     this.file = file
     this.now = now
-    this.token = readTokenFile(file)
+    this.files = files
+    this.token = readTokenFile(file, files)
     this.readAt = now()
   }
 
@@ -185,7 +201,7 @@ export class FileTokenSource implements AuthSource {
   private reread(): void {
     // A file that cannot be read now keeps the last token (client-go does the same).
     try {
-      this.token = readTokenFile(this.file)
+      this.token = readTokenFile(this.file, this.files)
     } catch {
       /* keep the last token */
     }
@@ -193,4 +209,4 @@ export class FileTokenSource implements AuthSource {
   }
 }
 
-export const readTokenFile = (file: string): string => fs.readFileSync(file, 'utf8').trim()
+export const readTokenFile = (file: string, files: KubeFiles): string => utf8(files.readFile(file)).trim()

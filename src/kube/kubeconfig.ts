@@ -1,11 +1,10 @@
-import * as fs from 'node:fs'
 import * as http from 'node:http'
 import * as https from 'node:https'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { parse } from 'yaml'
 import { list, type Obj, obj } from '../util/plain-data.ts'
-import { type AuthSource, CredentialError, EXEC_API_VERSIONS, type ExecClusterInfo, type ExecConfig, type ExecCredential, ExecTokenSource, FileTokenSource, runExecPlugin } from './credentials.ts'
+import { type AuthSource, CredentialError, EXEC_API_VERSIONS, type ExecClusterInfo, type ExecConfig, type ExecCredential, ExecTokenSource, FileTokenSource, type KubeFiles, processFiles, runExecPlugin, utf8 } from './credentials.ts'
 import type { Connection } from './kube-client.ts'
 import { type Env, HttpTunnelAgent, HttpsTunnelAgent, proxyFor, redact } from './proxy.ts'
 
@@ -58,6 +57,11 @@ export class KubeconfigError extends Error {}
 export interface ConnectOptions {
   /** For the proxy variables and the environment of exec plugins (default `process.env`). */
   readonly env?: Env
+  /**
+   * Where the kubeconfig files, and the certificates, keys and token files they name, are read:
+   * the `Host` (default: the process's file system).
+   */
+  readonly host?: KubeFiles
 }
 
 /** What a connection is made of, whoever read the kubeconfig. */
@@ -79,9 +83,10 @@ type Wanted = readonly { cluster: string; context: string }[]
 export async function connect(source: string | KubeconfigSource, wanted: Wanted, options: ConnectOptions = {}): Promise<Connection[]> {
   const src = asSource(source)
   const env = options.env ?? process.env
+  const files = options.host ?? processFiles()
   let kc: Kubeconfig
   try {
-    kc = readKubeconfigs(src)
+    kc = readKubeconfigs(src, files)
   } catch (e) {
     throw new KubeconfigError(`cannot read kubeconfig ${(e as { file?: string }).file ?? describe(src)}: ${(e as Error).message.split('\n')[0] ?? ''}`)
   }
@@ -96,7 +101,7 @@ export async function connect(source: string | KubeconfigSource, wanted: Wanted,
   })
   // One plugin run per user, however many contexts share it.
   const plugins = new Map<string, Promise<{ first: ExecCredential; source: ExecTokenSource }>>()
-  const client = resolved.some((r) => r.user !== undefined && delegated(r.user)) ? await clientNodeConfig(src) : undefined
+  const client = resolved.some((r) => r.user !== undefined && delegated(r.user)) ? await clientNodeConfig(src, files) : undefined
   const out: Connection[] = []
   for (const { w, cluster, user } of resolved) {
     try {
@@ -106,7 +111,7 @@ export async function connect(source: string | KubeconfigSource, wanted: Wanted,
         const exec = user?.exec
         let plugin: { first: ExecCredential; source: ExecTokenSource } | undefined
         if (user !== undefined && exec !== undefined) {
-          const run = (): Promise<ExecCredential> => runExecPlugin(user.name, exec, clusterInfo(cluster, exec), env)
+          const run = (): Promise<ExecCredential> => runExecPlugin(user.name, exec, clusterInfo(cluster, exec, files), env)
           let p = plugins.get(user.name)
           if (!p) {
             p = run().then((first) => ({ first, source: new ExecTokenSource(first, run) }))
@@ -114,7 +119,7 @@ export async function connect(source: string | KubeconfigSource, wanted: Wanted,
           }
           plugin = await p
         }
-        creds = credentials(cluster, user, plugin)
+        creds = credentials(cluster, user, plugin, files)
       }
       out.push(toConnection(w, creds, env))
     } catch (e) {
@@ -187,7 +192,7 @@ const given = (v: unknown): string | undefined => (v === undefined || v === null
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x) => x !== null && x !== undefined).map(String) : [])
 
 /** The files of a source, merged with kubectl's rules; missing files skipped unless explicit. */
-export function readKubeconfigs(src: KubeconfigSource): Kubeconfig {
+export function readKubeconfigs(src: KubeconfigSource, files: KubeFiles = processFiles()): Kubeconfig {
   const clusters = new Map<string, KubeconfigCluster>()
   const users = new Map<string, KubeconfigUser>()
   const contexts = new Map<string, KubeconfigContext>()
@@ -195,7 +200,7 @@ export function readKubeconfigs(src: KubeconfigSource): Kubeconfig {
   for (const file of src.files) {
     let text: string
     try {
-      text = fs.readFileSync(file, 'utf8')
+      text = utf8(files.readFile(file))
     } catch (e) {
       if (!src.explicit && (e as NodeJS.ErrnoException).code === 'ENOENT') continue
       throw Object.assign(e as Error, { file })
@@ -318,9 +323,9 @@ function readExec(x: Obj, i: number, dir: string): { config: ExecConfig; interac
   }
 }
 
-function clusterInfo(cluster: KubeconfigCluster, exec: ExecConfig): ExecClusterInfo | undefined {
+function clusterInfo(cluster: KubeconfigCluster, exec: ExecConfig, files: KubeFiles): ExecClusterInfo | undefined {
   if (!exec.provideClusterInfo) return undefined
-  const ca = cluster.caFile !== undefined ? fs.readFileSync(cluster.caFile).toString('base64') : cluster.caData
+  const ca = cluster.caFile !== undefined ? asBuffer(files.readFile(cluster.caFile)).toString('base64') : cluster.caData
   return {
     server: cluster.server,
     ...(cluster.tlsServerName !== undefined ? { 'tls-server-name': cluster.tlsServerName } : {}),
@@ -330,6 +335,8 @@ function clusterInfo(cluster: KubeconfigCluster, exec: ExecConfig): ExecClusterI
     ...(cluster.execConfig !== undefined ? { config: cluster.execConfig } : {}),
   }
 }
+
+const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength))
 
 /** The impersonation headers kubectl sends (client-go's round_trippers.go). */
 export function impersonationHeaders(i: Impersonation): Record<string, string | string[]> {
@@ -352,8 +359,8 @@ function headerKeyEscape(key: string): string {
 }
 
 /** `KubeConfig.applyToHTTPSOptions`, plus kubectl's impersonation, token files and exec plugins. */
-function credentials(cluster: KubeconfigCluster, user: KubeconfigUser | undefined, plugin: { first: ExecCredential; source: ExecTokenSource } | undefined): Credentials {
-  const bytes = (f: string | undefined, data: string | undefined): Buffer | undefined => (f ? fs.readFileSync(f) : data ? Buffer.from(data, 'base64') : undefined)
+function credentials(cluster: KubeconfigCluster, user: KubeconfigUser | undefined, plugin: { first: ExecCredential; source: ExecTokenSource } | undefined, files: KubeFiles): Credentials {
+  const bytes = (f: string | undefined, data: string | undefined): Buffer | undefined => (f ? asBuffer(files.readFile(f)) : data ? Buffer.from(data, 'base64') : undefined)
   // No TLS material without a user, as in client-node.
   const ca = user ? bytes(cluster.caFile, cluster.caData) : undefined
   // An exec plugin's certificate is used when the user has none (client-go); from its first run.
@@ -363,7 +370,7 @@ function credentials(cluster: KubeconfigCluster, user: KubeconfigUser | undefine
   const headers = user ? impersonationHeaders(user.impersonate) : {}
   let auth: AuthSource | undefined
   if (plugin && first?.token !== undefined) auth = plugin.source
-  else if (user?.tokenFile !== undefined) auth = new FileTokenSource(user.tokenFile)
+  else if (user?.tokenFile !== undefined) auth = new FileTokenSource(user.tokenFile, Date.now, files)
   else if (user?.token !== undefined) headers['Authorization'] = `Bearer ${user.token}`
   if (user?.username !== undefined) {
     headers['Authorization'] = `Basic ${Buffer.from(`${user.username}:${String(user.password)}`).toString('base64')}`
@@ -375,7 +382,7 @@ function credentials(cluster: KubeconfigCluster, user: KubeconfigUser | undefine
 type ClientKubeConfig = import('@kubernetes/client-node').KubeConfig
 
 /** A client-node KubeConfig of the same files, merged with kubectl's rules (client-node's own merge throws on a name defined twice). */
-async function clientNodeConfig(src: KubeconfigSource): Promise<ClientKubeConfig> {
+async function clientNodeConfig(src: KubeconfigSource, files: KubeFiles): Promise<ClientKubeConfig> {
   const k8s = await import('@kubernetes/client-node')
   const merged = new k8s.KubeConfig()
   const clusters = new Map<string, ReturnType<ClientKubeConfig['getClusters']>[number]>()
@@ -383,10 +390,12 @@ async function clientNodeConfig(src: KubeconfigSource): Promise<ClientKubeConfig
   const contexts = new Map<string, ReturnType<ClientKubeConfig['getContexts']>[number]>()
   let currentContext: string | undefined
   for (const file of src.files) {
-    if (!src.explicit && !fs.existsSync(file)) continue
+    if (!src.explicit && files.stat(file) === undefined) continue
     const kc = new k8s.KubeConfig()
     try {
-      kc.loadFromFile(file)
+      // `loadFromFile`, its read through the host.
+      kc.loadFromString(utf8(files.readFile(file)))
+      kc.makePathsAbsolute(path.dirname(file))
     } catch (e) {
       throw new KubeconfigError(`cannot read kubeconfig ${file}: ${(e as Error).message.split('\n')[0] ?? ''}`)
     }
@@ -426,7 +435,7 @@ async function clientNodeCredentials(kc: ClientKubeConfig, context: string, user
 /** Through `@kubernetes/client-node` alone: the reference of `connect` in tests (same files, same merge). */
 export async function connectWithClient(source: string | KubeconfigSource, wanted: Wanted, options: ConnectOptions = {}): Promise<Connection[]> {
   const src = asSource(source)
-  const kc = await clientNodeConfig(src)
+  const kc = await clientNodeConfig(src, options.host ?? processFiles())
   const out: Connection[] = []
   for (const w of wanted) {
     const ctx = kc.getContextObject(w.context)

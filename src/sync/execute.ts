@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
 import type { Compiled } from '../compile/compile.ts'
 import { codes } from '../diagnostics/codes.ts'
@@ -67,9 +67,12 @@ export interface SyncIO {
   readonly log: (line: string) => void
   readonly now: () => Date
   readonly sleep: (ms: number) => Promise<void>
+  /** The `Host`'s: the NamespaceOffloading CRD that `--install-crds` applies is read through it. */
+  readonly readFile: (path: string) => Uint8Array
 }
 
-const CRD_FILE = new URL('../../schemas/namespaceoffloading-crd.yaml', import.meta.url)
+/** The CRD shipped with nsoffload (schemas/), next to the sources and to the bundle alike. */
+export const CRD_FILE = fileURLToPath(new URL('../../schemas/namespaceoffloading-crd.yaml', import.meta.url))
 
 /** Runs `limit` tasks at a time, keeping results in order. */
 async function pool<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
@@ -106,7 +109,7 @@ async function ensureCrd(client: KubeClient, opts: SyncOptions, io: SyncIO): Pro
   if (!opts.installCrds) {
     throw new SyncError(`the NamespaceOffloading CRD (namespaceoffloadings.offloading.liqo.io) is not installed on ${client.name}: install Liqo, or run with --install-crds`)
   }
-  const crd: Manifest = parse(readFileSync(CRD_FILE, 'utf8'))
+  const crd: Manifest = parse(new TextDecoder().decode(io.readFile(CRD_FILE)))
   io.log(`${client.name}: ${opts.dryRun ? 'would install' : 'installing'} the NamespaceOffloading CRD`)
   await apply(client, crd, { dryRun: opts.dryRun, force: false })
   if (opts.dryRun) return false

@@ -110,6 +110,7 @@ e2e('a user allowed workloads only in the offloaded namespaces: read namespace b
   assert.is(again.code, 0, again.stdout + again.stderr)
   const writes = await env.auditOffset('venice')
   assert.is((await nsoffload(['sync'])).code, 0)
+  // Its dry-run applies (the workloads' "after") are reads: no write goes through.
   assert.equal((await env.auditWrites('venice', writes)).filter((w) => w.userAgent.startsWith('nsoffload') && !w.dryRun), [], 'a second sync writes nothing')
 })
 

@@ -41,7 +41,7 @@ test.before(async () => {
 
 test.after(async () => {
   if (skip !== null || (env as ControlPlaneEnv | undefined) === undefined) return
-  for (const c of CLUSTERS) for (const ns of ['liqo-demo', 'liqo-demo-venice', 'legacy-app', 'shop']) await env.deleteNamespace(c, ns, 30_000).catch(() => false)
+  for (const c of CLUSTERS) for (const ns of ['liqo-demo', 'liqo-demo-venice', 'legacy-app', 'shop', 'keep']) await env.deleteNamespace(c, ns, 30_000).catch(() => false)
   await env.deleteNodes('venice', ['venice-control-plane', 'florence', 'naples']).catch(() => undefined)
 })
 

@@ -32,7 +32,7 @@ export function inventoryCommand(ctx: CommandContext): CommandModule<GlobalArgs,
       const file = kubeconfigSource(args.kubeconfig, ctx.host.env)
       let doc
       try {
-        const [conn] = await connect(file, [{ cluster: args.context, context: args.context }], { env: ctx.host.env })
+        const [conn] = await connect(file, [{ cluster: args.context, context: args.context }], { env: ctx.host.env, host: ctx.host })
         if (!conn) throw new UsageError(`no context ${args.context}`)
         const client = new KubeClient(conn, { onRetry: (s) => ctx.host.stderr(`${s}\n`) })
         try {
