@@ -104,7 +104,8 @@ export function stripServerFields(live: LiveObject): Record<string, unknown> {
  */
 export function afterApply(rendered: Manifest, live: LiveObject | undefined): Record<string, unknown> {
   if (!live) return { ...rendered }
-  const base = stripServerFields(live)
+  // A deep copy: removing fields must not change the live object (the diff's "before").
+  const base = structuredClone(stripServerFields(live))
   for (const p of ownedPaths(live)) if (!has(rendered, p)) remove(base, p)
   return merge(base, rendered) as Record<string, unknown>
 }
@@ -160,7 +161,7 @@ function remove(obj: Record<string, unknown>, path: readonly string[]): void {
     v = v[path[i] ?? '']
   }
   if (!isObj(v)) return
-  // In place: below metadata, the objects of stripServerFields' copy are still the live object's.
+  // In place, in afterApply's deep copy.
   const target: Record<string, unknown> = v
   delete target[path[path.length - 1] ?? '']
 }

@@ -163,6 +163,7 @@ test('compare: subset, owned fields that are no longer rendered, after-apply vie
   assert.ok(needsApply(rendered, live), 'b was ours and is no longer rendered')
   assert.not.ok(needsApply({ ...rendered, metadata: { name: 'n', labels: { a: '1', b: '2' } } }, live))
   assert.equal(afterApply(rendered, live), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n', labels: { a: '1', theirs: '3' } } })
+  assert.equal(live.metadata.labels, { a: '1', b: '2', theirs: '3' }, 'the live object (the diff\'s "before") is left as it was')
 })
 
 test('the bundled example plans cleanly against empty clusters', () => {
