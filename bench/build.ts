@@ -81,7 +81,10 @@ function defaultDir(): string {
 /** The file system type of a folder (Linux), for the report. */
 function fsType(dir: string): string {
   try {
-    const mounts = fs.readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' '))
+    const mounts = fs
+      .readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' '))
     const real = fs.realpathSync(dir)
     let best: string[] | undefined
     for (const m of mounts) {
@@ -99,7 +102,9 @@ function ensureDist(log: (s: string) => void): void {
   const main = path.join(REPO, 'dist', 'cli', 'entry.js')
   const built = fs.existsSync(main) ? fs.statSync(main).mtimeMs : 0
   const newest = (dir: string): number =>
-    fs.readdirSync(dir, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).mtimeMs), 0)
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .reduce((m, e) => Math.max(m, e.isDirectory() ? newest(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).mtimeMs), 0)
   if (newest(path.join(REPO, 'src')) <= built) return
   log('bundling dist/ (npm run build)…')
   const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: REPO, stdio: 'inherit' })
@@ -125,7 +130,12 @@ function timed(args: readonly string[], cwd: string): Run {
   const usage = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-rusage-')), 'rusage.json')
   const hook = pathToFileURL(path.join(REPO, 'bench', 'rusage.mjs')).href
   const t = performance.now()
-  const r = spawnSync(process.execPath, ['--import', hook, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NSOFFLOAD_BENCH_RUSAGE: usage }, maxBuffer: 64 << 20 })
+  const r = spawnSync(process.execPath, ['--import', hook, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NSOFFLOAD_BENCH_RUSAGE: usage },
+    maxBuffer: 64 << 20,
+  })
   const wallMs = performance.now() - t
   if (r.status !== 0) throw new Error(`nsoffload ${args.slice(-3).join(' ')} exited ${String(r.status)}:\n${r.stderr.slice(0, 2000)}`)
   const u = JSON.parse(fs.readFileSync(usage, 'utf8')) as { maxRSSKiB: number; userMs: number; systemMs: number }
@@ -265,12 +275,26 @@ function main(): void {
     log(`start-up ×${o.startupRuns}…`)
     const startup = benchStartup(o, work)
     const figures = {
-      machine: { node: process.version, cpus: os.cpus().length, loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))), dir: o.dir, fs: fsType(o.dir), entry: o.bin ?? o.entry },
+      machine: {
+        node: process.version,
+        cpus: os.cpus().length,
+        loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
+        dir: o.dir,
+        fs: fsType(o.dir),
+        entry: o.bin ?? o.entry,
+      },
       build: { ...build, files, objects },
       floor,
       ratio: build.wallMs / floor.ms,
       startup: { ...startup, versionOverNodeMs: startup.versionMs - startup.nodeMs, validateOverNodeMs: startup.validateMs - startup.nodeMs },
-      growth: { policies: doubled.policies, wallMs: doubled.wallMs, cpuMs: doubled.cpuMs, maxRSSMiB: doubled.maxRSSMiB, ratio: doubled.wallMs / build.wallMs, cpuRatio: doubled.cpuMs / build.cpuMs },
+      growth: {
+        policies: doubled.policies,
+        wallMs: doubled.wallMs,
+        cpuMs: doubled.cpuMs,
+        maxRSSMiB: doubled.maxRSSMiB,
+        ratio: doubled.wallMs / build.wallMs,
+        cpuRatio: doubled.cpuMs / build.cpuMs,
+      },
     }
     if (o.json) {
       process.stdout.write(JSON.stringify(figures, null, 2) + '\n')

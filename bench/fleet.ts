@@ -79,7 +79,14 @@ function inventory(opts: FleetOptions, home: string): string {
     if (i % 25 === 24) {
       lines.push('      virtualNodes:')
       for (const n of ['a', 'b']) {
-        lines.push(`        - name: ${id}-${n}`, '          labels:', `            topology.liqo.io/region: ${region(i)}`, `            provider: ${PROVIDERS[Math.floor(i / 10) % PROVIDERS.length]}`, `            tier: ${TIERS[Math.floor(i / 3) % TIERS.length]}`, `            cores: "${CORES[Math.floor(i / 7) % CORES.length]}"`)
+        lines.push(
+          `        - name: ${id}-${n}`,
+          '          labels:',
+          `            topology.liqo.io/region: ${region(i)}`,
+          `            provider: ${PROVIDERS[Math.floor(i / 10) % PROVIDERS.length]}`,
+          `            tier: ${TIERS[Math.floor(i / 3) % TIERS.length]}`,
+          `            cores: "${CORES[Math.floor(i / 7) % CORES.length]}"`,
+        )
       }
     }
     if (i % 50 === 7) lines.push('      namespaces: [legacy-billing, kube-public]')
@@ -95,7 +102,11 @@ function selector(i: number, r: () => number, clusters: number): string[] {
   const c2 = clusterID(Math.floor(r() * clusters))
   const form = i % 16
   const strings = (...s: string[]): string[] => ['  clusterSelector:', ...s.map((x) => `    - ${JSON.stringify(x)}`)]
-  const terms = (...t: string[][]): string[] => ['  clusterSelector:', '    nodeSelectorTerms:', ...t.flatMap((lines) => lines.map((l, k) => (k === 0 ? `      - ${l}` : `        ${l}`)))]
+  const terms = (...t: string[][]): string[] => [
+    '  clusterSelector:',
+    '    nodeSelectorTerms:',
+    ...t.flatMap((lines) => lines.map((l, k) => (k === 0 ? `      - ${l}` : `        ${l}`))),
+  ]
   switch (form) {
     case 0:
       // No selector: every remote (rare in a large fleet: about 1 policy in 80).
@@ -115,19 +126,34 @@ function selector(i: number, r: () => number, clusters: number): string[] {
     case 7:
       return strings(`topology.liqo.io/region=${reg}, tier=gold`, `topology.liqo.io/region=${other}, tier=gold`)
     case 8:
-      return terms(['matchExpressions:', `  - {key: topology.liqo.io/region, operator: In, values: [${reg}]}`, '  - {key: cores, operator: Gt, values: ["15"]}'])
+      return terms([
+        'matchExpressions:',
+        `  - {key: topology.liqo.io/region, operator: In, values: [${reg}]}`,
+        '  - {key: cores, operator: Gt, values: ["15"]}',
+      ])
     case 9:
-      return terms(['matchExpressions:', `  - {key: topology.liqo.io/region, operator: NotIn, values: [${REGIONS.filter((x) => x !== reg && x !== other).join(', ')}]}`])
+      return terms([
+        'matchExpressions:',
+        `  - {key: topology.liqo.io/region, operator: NotIn, values: [${REGIONS.filter((x) => x !== reg && x !== other).join(', ')}]}`,
+      ])
     case 10:
       // Kubernetes takes one node name per matchFields requirement: two terms, ORed.
-      return terms(['matchFields:', `  - {key: metadata.name, operator: In, values: [${c1}]}`], ['matchFields:', `  - {key: metadata.name, operator: In, values: [${c2}]}`])
+      return terms(
+        ['matchFields:', `  - {key: metadata.name, operator: In, values: [${c1}]}`],
+        ['matchFields:', `  - {key: metadata.name, operator: In, values: [${c2}]}`],
+      )
     case 11:
       return terms(
         ['matchExpressions:', `  - {key: topology.liqo.io/region, operator: In, values: [${reg}]}`, '  - {key: staging, operator: DoesNotExist}'],
         ['matchExpressions:', '  - {key: gpu, operator: Exists}', '  - {key: cores, operator: Lt, values: ["20"]}'],
       )
     case 12:
-      return terms(['matchExpressions:', `  - {key: provider, operator: In, values: [${PROVIDERS[i % PROVIDERS.length]}]}`, `  - {key: topology.liqo.io/region, operator: In, values: [${reg}, ${other}]}`, '  - {key: tier, operator: NotIn, values: [bronze, silver]}'])
+      return terms([
+        'matchExpressions:',
+        `  - {key: provider, operator: In, values: [${PROVIDERS[i % PROVIDERS.length]}]}`,
+        `  - {key: topology.liqo.io/region, operator: In, values: [${reg}, ${other}]}`,
+        '  - {key: tier, operator: NotIn, values: [bronze, silver]}',
+      ])
     case 13:
       // Selects nothing now (a region to come): phase NoClusterSelected.
       return i % 64 === 13 ? strings('topology.liqo.io/region=moon') : strings(`topology.liqo.io/region=${reg}, provider notin (onprem)`)
@@ -150,7 +176,15 @@ function policy(i: number, r: () => number, clusters: number, workloads: boolean
   const sel = selector(i, r, clusters)
   if (i % 20 === 10) {
     // The form liqoctl --output yaml writes (NodeSelector terms only).
-    const terms = sel.length === 0 || sel[1]?.includes('nodeSelectorTerms') ? sel : ['  clusterSelector:', '    nodeSelectorTerms:', '      - matchExpressions:', `          - {key: topology.liqo.io/region, operator: In, values: [${region(i)}]}`]
+    const terms =
+      sel.length === 0 || sel[1]?.includes('nodeSelectorTerms')
+        ? sel
+        : [
+            '  clusterSelector:',
+            '    nodeSelectorTerms:',
+            '      - matchExpressions:',
+            `          - {key: topology.liqo.io/region, operator: In, values: [${region(i)}]}`,
+          ]
     return [
       `# liqoctl offload namespace ${ns} --output yaml`,
       'apiVersion: offloading.liqo.io/v1beta1',
@@ -170,14 +204,7 @@ function policy(i: number, r: () => number, clusters: number, workloads: boolean
     // Liqo's quick offloading: every default.
     return ['apiVersion: nsoffload.dev/v1alpha1', 'kind: OffloadingPolicy', 'metadata:', `  name: ${ns}`, 'spec: {}', ''].join('\n')
   }
-  const lines = [
-    `# Offloading policy of ${ns}.`,
-    'apiVersion: nsoffload.dev/v1alpha1',
-    'kind: OffloadingPolicy',
-    'metadata:',
-    `  name: ${ns}`,
-    'spec:',
-  ]
+  const lines = [`# Offloading policy of ${ns}.`, 'apiVersion: nsoffload.dev/v1alpha1', 'kind: OffloadingPolicy', 'metadata:', `  name: ${ns}`, 'spec:']
   if (mapping !== undefined) lines.push(`  namespaceMappingStrategy: ${mapping}`)
   if (mapping === 'SelectedName') lines.push(`  remoteNamespaceName: ${ns}-r${pad(i % 97, 2)}`)
   if (i % 5 !== 4) lines.push(`  podOffloadingStrategy: ${pod}`)

@@ -58,5 +58,13 @@ if (writeDir) {
 
 const bytes = (a) => a.reduce((n, s) => n + Buffer.byteLength(s), 0)
 process.stdout.write(
-  JSON.stringify({ parseMs, serialiseMs, docsIn, docsOut: outputs.length, bytesIn: bytes(inputs), bytesOut: bytes(texts), ...(writeMs !== undefined ? { writeMs } : {}) }) + '\n',
+  JSON.stringify({
+    parseMs,
+    serialiseMs,
+    docsIn,
+    docsOut: outputs.length,
+    bytesIn: bytes(inputs),
+    bytesOut: bytes(texts),
+    ...(writeMs !== undefined ? { writeMs } : {}),
+  }) + '\n',
 )

@@ -86,7 +86,14 @@ function policies(prefix: string, n: number): Map<string, string> {
   for (let i = 0; i < n; i++) {
     const ns = `${prefix}-${String(i).padStart(3, '0')}`
     const mapping = MAPPING[i % MAPPING.length] ?? 'DefaultName'
-    const lines = ['apiVersion: nsoffload.dev/v1alpha1', 'kind: OffloadingPolicy', 'metadata:', `  name: ${ns}`, 'spec:', `  namespaceMappingStrategy: ${mapping}`]
+    const lines = [
+      'apiVersion: nsoffload.dev/v1alpha1',
+      'kind: OffloadingPolicy',
+      'metadata:',
+      `  name: ${ns}`,
+      'spec:',
+      `  namespaceMappingStrategy: ${mapping}`,
+    ]
     if (mapping === 'SelectedName') lines.push(`  remoteNamespaceName: ${ns}-remote`)
     lines.push(`  podOffloadingStrategy: ${POD[Math.floor(i / 3) % POD.length] ?? 'LocalAndRemote'}`, ...(SELECTORS[i % SELECTORS.length] ?? []))
     if (i % 4 === 0) lines.push('  namespace:', '    labels:', `      team: t${i % 10}`)
@@ -166,7 +173,8 @@ async function main(): Promise<void> {
     process.stderr.write(`${s}\n`)
   }
   const BIN = o.bin
-  if (!fs.existsSync(path.join(path.dirname(BIN), '..', 'dist', 'cli', 'entry.js'))) throw new Error(`${BIN}: its dist/ is missing: run \`npm run build\` first`)
+  if (!fs.existsSync(path.join(path.dirname(BIN), '..', 'dist', 'cli', 'entry.js')))
+    throw new Error(`${BIN}: its dist/ is missing: run \`npm run build\` first`)
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-bench-sync-'))
   log('starting the control planes…')
   const env = await startControlPlanes({ clusters: [...CLUSTERS, ...CLUSTERS.map(K)] })
@@ -180,7 +188,8 @@ async function main(): Promise<void> {
     }
     for (const c of CLUSTERS) must(await kubectl(K(c), ['api-resources']), 'kubectl api-resources')
 
-    const apply = (c: string, dir: string): Promise<Exec> => kubectl(K(c), ['apply', '--server-side', '--field-manager', 'bench', '-k', path.join('out', c)], dir)
+    const apply = (c: string, dir: string): Promise<Exec> =>
+      kubectl(K(c), ['apply', '--server-side', '--field-manager', 'bench', '-k', path.join('out', c)], dir)
     const sync = (dir: string): Promise<Exec> => exec(process.execPath, [BIN, 'sync', '--kubeconfig', env.kubeconfigPath, '--format', 'json'], dir)
     /** A project of its own for each run: the same shapes under the tool's own names. */
     const project = async (prefix: string, build: boolean): Promise<string> => {
@@ -198,7 +207,9 @@ async function main(): Promise<void> {
         const tool = tools[(k + round) % tools.length] as Tool
         const dir = await project(`${tool === 'nsoffload' ? 'ns' : tool === 'sequential' ? 'ks' : 'kp'}${round}`, tool !== 'nsoffload')
         dirs[tool] = dir
-        log(`round ${round + 1}/${o.rounds}: ${tool === 'nsoffload' ? 'nsoffload sync' : `kubectl apply --server-side -k, clusters ${tool === 'sequential' ? 'one after the other' : 'in parallel'}`}…`)
+        log(
+          `round ${round + 1}/${o.rounds}: ${tool === 'nsoffload' ? 'nsoffload sync' : `kubectl apply --server-side -k, clusters ${tool === 'sequential' ? 'one after the other' : 'in parallel'}`}…`,
+        )
         const since = await offsets(env)
         const t = performance.now()
         let doc: SyncDoc | undefined
@@ -234,7 +245,13 @@ async function main(): Promise<void> {
     const phases: Record<string, number> = {}
     for (const n of firstDoc?.namespaces ?? []) phases[n.status.offloadingPhase] = (phases[n.status.offloadingPhase] ?? 0) + 1
     const figures = {
-      machine: { node: process.version, cpus: os.cpus().length, loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))), kubernetes: '1.20.2', kubectl: spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '' },
+      machine: {
+        node: process.version,
+        cpus: os.cpus().length,
+        loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
+        kubernetes: '1.20.2',
+        kubectl: spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '',
+      },
       namespaces: o.namespaces,
       rounds: o.rounds,
       objects: Object.fromEntries(CLUSTERS.map((c, i) => [c, objects[i]])),
@@ -249,14 +266,26 @@ async function main(): Promise<void> {
     const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
     const all = (x: { all: number[] }): string => (x.all.length > 1 ? ` (${x.all.map((m) => (m / 1000).toFixed(2)).join(', ')})` : '')
     const perKind = (r: Requests): string =>
-      CLUSTERS.map((c) => `    ${c}: ${Object.entries(r.detail[c] ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}`).join('\n')
+      CLUSTERS.map(
+        (c) =>
+          `    ${c}: ${
+            Object.entries(r.detail[c] ?? {})
+              .sort(([a], [b]) => (a < b ? -1 : 1))
+              .map(([k, v]) => `${v} ${k}`)
+              .join(', ') || 'none'
+          }`,
+      ).join('\n')
     const total = objects.reduce((a, b) => a + b, 0)
     process.stdout.write(
       [
         `nsoffload sync benchmark: ${o.namespaces} namespaces × ${CLUSTERS.length} clusters (${CLUSTERS.map((c, i) => `${c} ${objects[i]}`).join(', ')}: ${total} objects)`,
         `  node ${process.version}, ${os.cpus().length} CPUs, load average ${figures.machine.loadAverage.join(' ')}; kube-apiserver v1.20.2 on loopback, audit log on; ${figures.machine.kubectl}`,
         '',
-        `first sync        nsoffload sync ${s(nso.ms)}${all(nso)}: ${nso.writes} writes (${total} objects + ${firstDoc?.statusWrites ?? 0} status), ${nso.reads} reads; phases ${Object.entries(phases).map(([p, c]) => `${c} ${p}`).join(', ')}`,
+        `first sync        nsoffload sync ${s(nso.ms)}${all(nso)}: ${nso.writes} writes (${total} objects + ${firstDoc?.statusWrites ?? 0} status), ${nso.reads} reads; phases ${Object.entries(
+          phases,
+        )
+          .map(([p, c]) => `${c} ${p}`)
+          .join(', ')}`,
         `                  kubectl apply --server-side -k, one cluster after the other: ${s(seq.ms)}${all(seq)}: ${seq.writes} writes, ${seq.reads} reads`,
         `                  kubectl apply --server-side -k, clusters in parallel: ${s(par.ms)}${all(par)}: ${par.writes} writes, ${par.reads} reads`,
         `                  nsoffload is ${figures.speedup.sequential.toFixed(2)}× as fast as kubectl one cluster after the other, ${figures.speedup.parallel.toFixed(2)}× as fast as kubectl in parallel (medians of ${o.rounds})`,

@@ -95,7 +95,8 @@ function loadInputs(host: Host, opts: InputOptions, needInventory: boolean, text
   const expanded = expandPolicyPaths(host, opts.policies)
   const read = readYamlFiles(host, expanded.files, texts)
   const diagnostics: Diagnostic[] = [...expanded.diagnostics, ...read.diagnostics]
-  if (opts.inventoryWaived && needInventory) throw new InputError('--no-inventory: this command needs the cluster inventory (only validate checks policies without one)')
+  if (opts.inventoryWaived && needInventory)
+    throw new InputError('--no-inventory: this command needs the cluster inventory (only validate checks policies without one)')
   const invAbs = path.resolve(host.cwd, opts.inventory)
   const alreadyRead = expanded.files.includes(invAbs)
   let inventory: Inputs['inventory']
@@ -117,12 +118,19 @@ function loadInputs(host: Host, opts: InputOptions, needInventory: boolean, text
 /** What the input as a whole lacks: an inventory (`validate` only), any policy at all. */
 function inputNotes(cwd: string, opts: InputOptions, input: Inputs, validated: Validated, sofar: readonly Diagnostic[]): Diagnostic[] {
   const notes: Diagnostic[] = []
-  const inventoryAmongPolicies = input.policyDocs.some((d) => typeof d.value === 'object' && d.value !== null && (d.value as { kind?: unknown }).kind === 'ClusterInventory')
+  const inventoryAmongPolicies = input.policyDocs.some(
+    (d) => typeof d.value === 'object' && d.value !== null && (d.value as { kind?: unknown }).kind === 'ClusterInventory',
+  )
   if (opts.warnWithoutInventory && !opts.inventoryWaived && !input.inventory && !inventoryAmongPolicies) {
     notes.push(
-      diag('inventoryNotChecked', `no inventory (${opts.inventory} does not exist in ${cwd}): cluster selection, remote namespace names and workload placement were not checked`, undefined, {
-        hint: 'give the inventory with -i FILE, or --no-inventory to check the policies alone',
-      }),
+      diag(
+        'inventoryNotChecked',
+        `no inventory (${opts.inventory} does not exist in ${cwd}): cluster selection, remote namespace names and workload placement were not checked`,
+        undefined,
+        {
+          hint: 'give the inventory with -i FILE, or --no-inventory to check the policies alone',
+        },
+      ),
     )
   }
   if (input.policyFiles.length === 0 || (validated.policies.length === 0 && ![...sofar, ...notes].some((d) => d.severity === 'error'))) {

@@ -14,7 +14,10 @@ import { checkGolden } from './helpers/golden.ts'
  * `UPDATE_GOLDEN=1 npm test`, then review the diff of expected/ before committing.
  */
 const ROOT = path.join(REPO, 'fixtures', 'golden')
-const cases = fs.readdirSync(ROOT).filter((d) => fs.statSync(path.join(ROOT, d)).isDirectory()).sort()
+const cases = fs
+  .readdirSync(ROOT)
+  .filter((d) => fs.statSync(path.join(ROOT, d)).isDirectory())
+  .sort()
 
 function caseCwd(dir: string): string {
   const cfg = path.join(dir, 'case.json')

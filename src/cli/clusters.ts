@@ -33,7 +33,10 @@ export function parseContextMap(values: readonly string[] = []): Map<string, str
  * The Kubernetes client is imported only here, when a command needs a cluster.
  */
 export async function openClusters(host: Host, inv: Inventory, args: ClusterArgs, log: (s: string) => void): Promise<Map<string, KubeClient>> {
-  const [{ connect, kubeconfigSource, KubeconfigError }, { KubeClient }] = await Promise.all([import('../kube/kubeconfig.ts'), import('../kube/kube-client.ts')])
+  const [{ connect, kubeconfigSource, KubeconfigError }, { KubeClient }] = await Promise.all([
+    import('../kube/kubeconfig.ts'),
+    import('../kube/kube-client.ts'),
+  ])
   const map = parseContextMap(args['context-map'])
   const wanted = [{ clusterID: inv.home.clusterID, context: inv.home.context }, ...inv.remotes].map((c) => ({
     cluster: c.clusterID,
@@ -42,7 +45,12 @@ export async function openClusters(host: Host, inv: Inventory, args: ClusterArgs
   const file = kubeconfigSource(args.kubeconfig, host.env)
   try {
     const conns = await connect(file, wanted, { env: host.env, host })
-    return new Map(conns.map((c) => [c.cluster, new KubeClient(c, { onRetry: log, ...(args.concurrency ? { maxSockets: Math.max(1, Math.floor(args.concurrency)) } : {}) })]))
+    return new Map(
+      conns.map((c) => [
+        c.cluster,
+        new KubeClient(c, { onRetry: log, ...(args.concurrency ? { maxSockets: Math.max(1, Math.floor(args.concurrency)) } : {}) }),
+      ]),
+    )
   } catch (e) {
     if (e instanceof KubeconfigError) throw new UsageError(e.message)
     throw e
@@ -62,7 +70,12 @@ export interface ClusterSession {
  * 1, no cluster contacted), connect to every cluster, run `fn`, close the connections. Cluster
  * failures become exit 2 with the cluster and path named, never a stack trace.
  */
-export async function withClusters<T>(ctx: CommandContext, args: GlobalArgs & ClusterArgs, rawArgv: readonly string[], fn: (s: ClusterSession) => Promise<T>): Promise<T | undefined> {
+export async function withClusters<T>(
+  ctx: CommandContext,
+  args: GlobalArgs & ClusterArgs,
+  rawArgv: readonly string[],
+  fn: (s: ClusterSession) => Promise<T>,
+): Promise<T | undefined> {
   const project = loadProject(ctx.host, inputOptions(args, rawArgv), true)
   reportToStderr(ctx.host, project.diagnostics, project.texts, project.inputs)
   const inv = project.validated.inventory

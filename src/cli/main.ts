@@ -23,16 +23,56 @@ interface CommandEntry {
  * by `--help` from these lines alone. Completion (`--get-yargs-completions`) loads them all.
  */
 export const COMMANDS: readonly CommandEntry[] = [
-  { command: 'validate [files..]', describe: 'Check policies and inventory (schema and semantic rules); no cluster needed', load: async (c, r) => (await import('./commands/validate.ts')).validateCommand(c, r) as Command },
-  { command: 'build', describe: "Render every cluster's manifests: folders with a kustomization.yaml (-o), or one cluster on stdout (--cluster)", load: async (c, r) => (await import('./commands/build.ts')).buildCommand(c, r) as Command },
-  { command: 'plan', describe: 'Show per namespace the selected clusters and why, the predicted status, and where pods could run', load: async (c, r) => (await import('./commands/plan.ts')).planCommand(c, r) as Command },
-  { command: 'diff', describe: 'Live vs rendered for every cluster of the inventory, as unified diffs (exit 0 none, 1 differences, 2 error)', load: async (c, r) => (await import('./commands/diff.ts')).diffCommand(c, r) as Command },
-  { command: 'sync', describe: 'Apply the difference to every cluster (server-side apply) and report the offloading phases', load: async (c, r) => (await import('./commands/sync.ts')).syncCommand(c, r) as Command },
-  { command: 'status', describe: 'Read the live NamespaceOffloadings and twin namespaces and print the offloading phases', load: async (c, r) => (await import('./commands/status.ts')).statusCommand(c, r) as Command },
-  { command: 'inventory <action>', describe: 'Work with the cluster inventory: `inventory pull` writes one from a live home cluster', load: async (c) => (await import('./commands/inventory.ts')).inventoryCommand(c) as Command },
-  { command: 'fn', describe: "KRM function: patch the workloads of the ResourceList on stdin as Liqo's webhook would, write it to stdout", load: async (c, r) => (await import('./commands/fn.ts')).fnCommand(c, r) as Command },
-  { command: 'completion [shell]', describe: 'Print a shell completion script (bash or zsh)', load: async (c) => (await import('./commands/completion.ts')).completionCommand(c) as Command },
-  { command: 'version', describe: 'Print the version of nsoffload (the same as --version)', load: async (c) => (await import('./commands/version.ts')).versionCommand(c) as Command },
+  {
+    command: 'validate [files..]',
+    describe: 'Check policies and inventory (schema and semantic rules); no cluster needed',
+    load: async (c, r) => (await import('./commands/validate.ts')).validateCommand(c, r) as Command,
+  },
+  {
+    command: 'build',
+    describe: "Render every cluster's manifests: folders with a kustomization.yaml (-o), or one cluster on stdout (--cluster)",
+    load: async (c, r) => (await import('./commands/build.ts')).buildCommand(c, r) as Command,
+  },
+  {
+    command: 'plan',
+    describe: 'Show per namespace the selected clusters and why, the predicted status, and where pods could run',
+    load: async (c, r) => (await import('./commands/plan.ts')).planCommand(c, r) as Command,
+  },
+  {
+    command: 'diff',
+    describe: 'Live vs rendered for every cluster of the inventory, as unified diffs (exit 0 none, 1 differences, 2 error)',
+    load: async (c, r) => (await import('./commands/diff.ts')).diffCommand(c, r) as Command,
+  },
+  {
+    command: 'sync',
+    describe: 'Apply the difference to every cluster (server-side apply) and report the offloading phases',
+    load: async (c, r) => (await import('./commands/sync.ts')).syncCommand(c, r) as Command,
+  },
+  {
+    command: 'status',
+    describe: 'Read the live NamespaceOffloadings and twin namespaces and print the offloading phases',
+    load: async (c, r) => (await import('./commands/status.ts')).statusCommand(c, r) as Command,
+  },
+  {
+    command: 'inventory <action>',
+    describe: 'Work with the cluster inventory: `inventory pull` writes one from a live home cluster',
+    load: async (c) => (await import('./commands/inventory.ts')).inventoryCommand(c) as Command,
+  },
+  {
+    command: 'fn',
+    describe: "KRM function: patch the workloads of the ResourceList on stdin as Liqo's webhook would, write it to stdout",
+    load: async (c, r) => (await import('./commands/fn.ts')).fnCommand(c, r) as Command,
+  },
+  {
+    command: 'completion [shell]',
+    describe: 'Print a shell completion script (bash or zsh)',
+    load: async (c) => (await import('./commands/completion.ts')).completionCommand(c) as Command,
+  },
+  {
+    command: 'version',
+    describe: 'Print the version of nsoffload (the same as --version)',
+    load: async (c) => (await import('./commands/version.ts')).versionCommand(c) as Command,
+  },
 ]
 
 const commandName = (e: CommandEntry): string => e.command.split(' ')[0] ?? e.command
@@ -66,12 +106,21 @@ export async function main(argv: readonly string[], host: Host): Promise<number>
   const raw = argv.length === 0 ? ['--help'] : [...argv]
   const all = raw.includes('--get-yargs-completions')
   const commands = await Promise.all(
-    COMMANDS.map((e) => (all || raw.includes(commandName(e)) ? e.load(ctx, raw) : Promise.resolve<Command>({ command: e.command, describe: e.describe, handler: () => {} }))),
+    COMMANDS.map((e) =>
+      all || raw.includes(commandName(e)) ? e.load(ctx, raw) : Promise.resolve<Command>({ command: e.command, describe: e.describe, handler: () => {} }),
+    ),
   )
   const parser = yargs(raw)
     .scriptName('nsoffload')
     .usage('$0 <command> [options]\n\nCompile Liqo namespace-offloading policies into per-cluster manifests, preview and sync them.')
-    .option('policies', { alias: 'p', type: 'string', array: true, default: ['policies'], describe: 'policy files or folders (read recursively)', global: true })
+    .option('policies', {
+      alias: 'p',
+      type: 'string',
+      array: true,
+      default: ['policies'],
+      describe: 'policy files or folders (read recursively)',
+      global: true,
+    })
     .option('inventory', { alias: 'i', type: 'string', default: 'inventory.yaml', describe: 'the cluster inventory', global: true })
     .option('strict', { type: 'boolean', default: false, describe: 'treat warnings as errors', global: true })
     .option('format', { type: 'string', default: 'text', describe: 'output format', global: true })
@@ -90,10 +139,16 @@ export async function main(argv: readonly string[], host: Host): Promise<number>
       const text = msg || err?.message || 'invalid arguments'
       if (text.startsWith('Did you mean')) throw new UsageError(`unknown command "${raw[0] ?? ''}". ${text}`)
       const unknown = /^Unknown arguments?: (.+)$/.exec(text)?.[1]
-      if (unknown !== undefined) throw new UsageError(unknownArguments(unknown.split(', '), raw, (parser as unknown as { getOptions: () => KnownOptions }).getOptions(), COMMANDS.map(commandName)))
+      if (unknown !== undefined)
+        throw new UsageError(
+          unknownArguments(unknown.split(', '), raw, (parser as unknown as { getOptions: () => KnownOptions }).getOptions(), COMMANDS.map(commandName)),
+        )
       if (text === NO_COMMAND) {
         const swallowed = swallowedCommand(raw, COMMANDS.map(commandName))
-        if (swallowed !== undefined) throw new UsageError(`"${swallowed}" was read as a policy path: -p/--policies takes several values; put the command first (nsoffload ${swallowed} -p …)`)
+        if (swallowed !== undefined)
+          throw new UsageError(
+            `"${swallowed}" was read as a policy path: -p/--policies takes several values; put the command first (nsoffload ${swallowed} -p …)`,
+          )
         throw new UsageError(`${NO_COMMAND}: ${COMMANDS.map(commandName).join(', ')} (see nsoffload --help)`)
       }
       throw new UsageError(text)
@@ -102,17 +157,17 @@ export async function main(argv: readonly string[], host: Host): Promise<number>
   // command fail (usage.cacheHelpMessage): ≈ 55 ms of CPU per command, measured
   // (docs/performance.md, "Start-up"). nsoffload never shows help on a failure (fail() above),
   // so it is skipped. A yargs without this internal method simply keeps doing it.
-  const usage = (parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.().getUsageInstance?.()
+  const usage = (parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } })
+    .getInternalMethods?.()
+    .getUsageInstance?.()
   if (usage?.cacheHelpMessage) usage.cacheHelpMessage = () => {}
   try {
     let printed = ''
-    await (parser as unknown as { parseAsync: (a: string[], c: object, cb: (e: Error | undefined, a: GlobalArgs, out: string) => void) => Promise<unknown> }).parseAsync(
-      raw,
-      {},
-      (_err, _args, output) => {
-        printed = output
-      },
-    )
+    await (
+      parser as unknown as { parseAsync: (a: string[], c: object, cb: (e: Error | undefined, a: GlobalArgs, out: string) => void) => Promise<unknown> }
+    ).parseAsync(raw, {}, (_err, _args, output) => {
+      printed = output
+    })
     if (printed) host.stdout(printed.endsWith('\n') ? printed : printed + '\n')
   } catch (e) {
     if (e instanceof UsageError) {

@@ -25,7 +25,7 @@ export function unknownArguments(names: readonly string[], raw: readonly string[
   const typedNames = names.filter((n) => !/[A-Z]/.test(n) || !names.includes(kebab(n)))
   const parts = typedNames.map((name) => {
     const at = raw.findIndex((a) => a === `-${name}` || a === `--${name}` || a.startsWith(`--${name}=`) || a.startsWith(`-${name}=`) || a === `--no-${name}`)
-    const typed = at >= 0 ? (raw[at] ?? name).split('=')[0] ?? name : undefined
+    const typed = at >= 0 ? ((raw[at] ?? name).split('=')[0] ?? name) : undefined
     if (typed === undefined && command === undefined) return `unknown command "${name}"; the commands are ${commands.join(', ')}`
     if (typed === undefined) return `unexpected argument "${name}"`
     if ((name === 'o' || name === 'output') && 'format' in known.key) {

@@ -9,7 +9,9 @@ const TMP_SUFFIX = '.nsoffload-tmp'
 /** Whether a cluster folder was written by nsoffload (its kustomization carries our header). */
 function ours(host: Host, dir: string): boolean {
   try {
-    return Buffer.from(host.readFile(path.join(dir, 'kustomization.yaml'))).toString('utf8').startsWith(GENERATED_HEADER)
+    return Buffer.from(host.readFile(path.join(dir, 'kustomization.yaml')))
+      .toString('utf8')
+      .startsWith(GENERATED_HEADER)
   } catch {
     return false
   }
@@ -44,12 +46,24 @@ export function checkOutputFolder(host: Host, outDir: string, opts: OutputOption
   }
   if (!st || opts.allowOtherFiles) return
   const entries = host.readDir(root)
-  const others = entries.filter((e) => !(e.dir && (e.name.endsWith(TMP_SUFFIX) || ours(host, path.join(root, e.name))))).map((e) => e.name).sort()
+  const others = entries
+    .filter((e) => !(e.dir && (e.name.endsWith(TMP_SUFFIX) || ours(host, path.join(root, e.name)))))
+    .map((e) => e.name)
+    .sort()
   if (others.length === 0) return
-  const markers = entries.filter((e) => PROJECT_MARKERS.includes(e.name)).map((e) => (e.dir ? `${e.name}/` : e.name)).sort()
-  const shown = others.slice(0, 3).map((n) => `"${n}"`).join(', ') + (others.length > 3 ? ` and ${others.length - 3} more` : '')
+  const markers = entries
+    .filter((e) => PROJECT_MARKERS.includes(e.name))
+    .map((e) => (e.dir ? `${e.name}/` : e.name))
+    .sort()
+  const shown =
+    others
+      .slice(0, 3)
+      .map((n) => `"${n}"`)
+      .join(', ') + (others.length > 3 ? ` and ${others.length - 3} more` : '')
   const what = markers.length > 0 ? `is a project folder (it holds ${markers.join(', ')})` : `holds files nsoffload did not write (${shown})`
-  throw new UsageError(`${outDir}: ${what}; refusing to write cluster folders there: give -o a folder of its own (e.g. -o out), or add --allow-other-files to write beside them (they are left alone)`)
+  throw new UsageError(
+    `${outDir}: ${what}; refusing to write cluster folders there: give -o a folder of its own (e.g. -o out), or add --allow-other-files to write beside them (they are left alone)`,
+  )
 }
 
 /**

@@ -68,30 +68,57 @@ export function compile(policies: readonly Policy[], inv: Inventory, workloads: 
     if (nameProblem && selected.length > 0) {
       const detail = nameProblem === 'nameTooLong' ? `is ${remoteName.length} characters long (at most ${DNS1123_LABEL_MAX})` : 'is not a DNS-1123 label'
       diagnostics.push(
-        diag(nameProblem === 'nameTooLong' ? 'remoteNameTooLong' : 'remoteNameInvalid', `remote namespace name "${remoteName}" ${detail}: Liqo would report CreationLoopBackOff on ${selected.map((d) => d.clusterID).join(', ')}`, nameAt(), {
-          hint: p.namespaceMappingStrategy === 'DefaultName' ? 'use EnforceSameName, or SelectedName with a shorter remoteNamespaceName' : 'choose a shorter valid name',
-        }),
+        diag(
+          nameProblem === 'nameTooLong' ? 'remoteNameTooLong' : 'remoteNameInvalid',
+          `remote namespace name "${remoteName}" ${detail}: Liqo would report CreationLoopBackOff on ${selected.map((d) => d.clusterID).join(', ')}`,
+          nameAt(),
+          {
+            hint:
+              p.namespaceMappingStrategy === 'DefaultName'
+                ? 'use EnforceSameName, or SelectedName with a shorter remoteNamespaceName'
+                : 'choose a shorter valid name',
+          },
+        ),
       )
     }
     for (const d of decisions) {
       if (d.failure === 'existsUnmanaged') {
         diagnostics.push(
-          diag('twinExistsUnmanaged', `namespace "${remoteName}" already exists on ${d.clusterID} and is not managed by Liqo: Liqo would report CreationLoopBackOff there`, nameAt(), {
-            hint: `remove ${remoteName} from ${d.clusterID}, or map this namespace to another name (SelectedName)`,
-          }),
+          diag(
+            'twinExistsUnmanaged',
+            `namespace "${remoteName}" already exists on ${d.clusterID} and is not managed by Liqo: Liqo would report CreationLoopBackOff there`,
+            nameAt(),
+            {
+              hint: `remove ${remoteName} from ${d.clusterID}, or map this namespace to another name (SelectedName)`,
+            },
+          ),
         )
       }
       if (d.disagree) {
         diagnostics.push(
-          diag('virtualNodesDisagree', `the virtual nodes of ${d.clusterID} disagree (${virtualNodeMatches(p.clusterSelector, d.remote).map((n) => `${n.name}: ${n.matched ? 'match' : 'no match'}`).join(', ')}); nsoffload selects the cluster, Liqo would follow the last one listed`, p.source.locate(['spec', 'clusterSelector'])),
+          diag(
+            'virtualNodesDisagree',
+            `the virtual nodes of ${d.clusterID} disagree (${virtualNodeMatches(p.clusterSelector, d.remote)
+              .map((n) => `${n.name}: ${n.matched ? 'match' : 'no match'}`)
+              .join(', ')}); nsoffload selects the cluster, Liqo would follow the last one listed`,
+            p.source.locate(['spec', 'clusterSelector']),
+          ),
         )
       }
     }
     if (selected.length === 0) {
       diagnostics.push(
-        diag('noClusterSelected', `namespace "${p.namespace}" selects no remote cluster: phase NoClusterSelected`, p.source.locate(p.clusterSelector.nodeSelectorTerms.length > 0 ? ['spec', 'clusterSelector'] : ['metadata', 'name']), {
-          hint: inv.remotes.length === 0 ? 'the inventory lists no remote cluster' : 'no remote of the inventory has labels the clusterSelector matches: `nsoffload plan` shows why each is not selected',
-        }),
+        diag(
+          'noClusterSelected',
+          `namespace "${p.namespace}" selects no remote cluster: phase NoClusterSelected`,
+          p.source.locate(p.clusterSelector.nodeSelectorTerms.length > 0 ? ['spec', 'clusterSelector'] : ['metadata', 'name']),
+          {
+            hint:
+              inv.remotes.length === 0
+                ? 'the inventory lists no remote cluster'
+                : 'no remote of the inventory has labels the clusterSelector matches: `nsoffload plan` shows why each is not selected',
+          },
+        ),
       )
     }
     const cw = compileWorkloads(p, workloads.get(p.namespace) ?? [], placement)
@@ -149,13 +176,19 @@ function twinCollisions(namespaces: readonly CompiledNamespace[]): Diagnostic[] 
         owner.set(key, ns)
         continue
       }
-      const path = (n: CompiledNamespace): string[] => (n.policy.namespaceMappingStrategy === 'SelectedName' ? ['spec', 'remoteNamespaceName'] : ['metadata', 'name'])
+      const path = (n: CompiledNamespace): string[] =>
+        n.policy.namespaceMappingStrategy === 'SelectedName' ? ['spec', 'remoteNamespaceName'] : ['metadata', 'name']
       const was = first.policy.source.locate(path(first))
       out.push(
-        diag('twinCollision', `namespaces "${first.policy.namespace}" and "${ns.policy.namespace}" would both use namespace "${ns.remoteNamespaceName}" on cluster ${c.clusterID}`, ns.policy.source.locate(path(ns)), {
-          related: [{ file: was.file, line: was.line, column: was.column, message: `"${first.policy.namespace}" maps there too` }],
-          hint: 'give one of them another remote name (SelectedName) or select different clusters',
-        }),
+        diag(
+          'twinCollision',
+          `namespaces "${first.policy.namespace}" and "${ns.policy.namespace}" would both use namespace "${ns.remoteNamespaceName}" on cluster ${c.clusterID}`,
+          ns.policy.source.locate(path(ns)),
+          {
+            related: [{ file: was.file, line: was.line, column: was.column, message: `"${first.policy.namespace}" maps there too` }],
+            hint: 'give one of them another remote name (SelectedName) or select different clusters',
+          },
+        ),
       )
     }
   }

@@ -1,4 +1,11 @@
-import { CONDITION_READY, CONDITIONS, type ConditionTemplate, type NamespaceOffloadingStatus, type OffloadingPhase, type RemoteNamespaceCondition } from '../model/liqo.ts'
+import {
+  CONDITION_READY,
+  CONDITIONS,
+  type ConditionTemplate,
+  type NamespaceOffloadingStatus,
+  type OffloadingPhase,
+  type RemoteNamespaceCondition,
+} from '../model/liqo.ts'
 
 /** What Liqo's NamespaceMap would say for one remote cluster (liqotech/liqo@v1.2.0 apis/offloading/v1beta1/namespacemap_types.go). */
 export interface ClusterOutcome {
@@ -95,7 +102,11 @@ export function reconcileStatus(
   const known = new Set(outcomes.map((o) => o.clusterID))
   const conditions = new Map<string, RemoteNamespaceCondition[]>()
   for (const [cluster, list] of Object.entries(previous?.remoteNamespacesConditions ?? {})) {
-    if (known.has(cluster) && Array.isArray(list)) conditions.set(cluster, list.filter((c) => typeof c === 'object' && c !== null))
+    if (known.has(cluster) && Array.isArray(list))
+      conditions.set(
+        cluster,
+        list.filter((c) => typeof c === 'object' && c !== null),
+      )
   }
   for (const o of outcomes) {
     if (opts.deleting && !o.requested && o.phase === '') {
@@ -112,7 +123,8 @@ export function reconcileStatus(
     const wanted = clusterConditions(o)
     for (const c of wanted) set(c)
     // No Ready of its own (neither requested nor mapped): a kept Ready=True turns Terminating.
-    if (!wanted.some((c) => c.type === CONDITION_READY) && list.some((x) => x.type === CONDITIONS.namespaceCreated.type && x.status === 'True')) set(CONDITIONS.terminating)
+    if (!wanted.some((c) => c.type === CONDITION_READY) && list.some((x) => x.type === CONDITIONS.namespaceCreated.type && x.status === 'True'))
+      set(CONDITIONS.terminating)
     conditions.set(o.clusterID, list)
   }
   const sorted = [...conditions].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))

@@ -51,8 +51,7 @@ export function diag(id: CodeId, message: string, at?: Location | { readonly fil
 export const hasErrors = (ds: readonly Diagnostic[]): boolean => ds.some((d) => d.severity === 'error')
 
 /** `--strict`: warnings become errors. */
-export const strictify = (ds: readonly Diagnostic[]): Diagnostic[] =>
-  ds.map((d) => (d.severity === 'warning' ? { ...d, severity: 'error' } : d))
+export const strictify = (ds: readonly Diagnostic[]): Diagnostic[] => ds.map((d) => (d.severity === 'warning' ? { ...d, severity: 'error' } : d))
 
 const cmp = (a: string | number | undefined, b: string | number | undefined): number => {
   if (a === b) return 0
@@ -63,10 +62,7 @@ const cmp = (a: string | number | undefined, b: string | number | undefined): nu
 
 /** Sorted by file, line, column, code, message: the order they are printed in. */
 export function sortDiagnostics(ds: readonly Diagnostic[]): Diagnostic[] {
-  return [...ds].sort(
-    (a, b) =>
-      cmp(a.file, b.file) || cmp(a.line, b.line) || cmp(a.column, b.column) || cmp(a.code, b.code) || cmp(a.message, b.message),
-  )
+  return [...ds].sort((a, b) => cmp(a.file, b.file) || cmp(a.line, b.line) || cmp(a.column, b.column) || cmp(a.code, b.code) || cmp(a.message, b.message))
 }
 
 /** Removes exact duplicates (the same problem reached twice). */

@@ -41,7 +41,11 @@ export function applyFileOp(op: FileOp, made: Set<string>): void {
 /** A failure from the error a file operation threw; `where` when the error names no path. */
 export function failureOf(where: string, e: unknown): FileOpFailure {
   const err = e as { code?: unknown; message?: unknown; path?: unknown }
-  return { path: typeof err.path === 'string' ? err.path : where, code: typeof err.code === 'string' ? err.code : undefined, message: typeof err.message === 'string' ? err.message : String(e) }
+  return {
+    path: typeof err.path === 'string' ? err.path : where,
+    code: typeof err.code === 'string' ? err.code : undefined,
+    message: typeof err.message === 'string' ? err.message : String(e),
+  }
 }
 
 /** The path an operation is about, for a failure. */

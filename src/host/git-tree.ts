@@ -41,7 +41,9 @@ export function readRevision(host: Host, ref: string, from: string = host.cwd): 
   const prefix = git(from, ['rev-parse', '--show-prefix']).toString('utf8').trim()
   let commit: string
   try {
-    commit = git(from, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]).toString('utf8').trim()
+    commit = git(from, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`])
+      .toString('utf8')
+      .trim()
   } catch (e) {
     if (e instanceof GitError) throw new GitError(`unknown revision "${ref}" (a branch, tag or commit of the repository at ${root})`)
     throw e

@@ -8,7 +8,10 @@ export function nodeHost(cwd: string = process.cwd(), env: Readonly<Record<strin
     cwd,
     env,
     readFile: (p) => fs.readFileSync(p),
-    readDir: (p) => fs.readdirSync(p, { withFileTypes: true }).map((d) => (d.isSymbolicLink() ? { name: d.name, dir: false, link: true } : { name: d.name, dir: d.isDirectory() })),
+    readDir: (p) =>
+      fs
+        .readdirSync(p, { withFileTypes: true })
+        .map((d) => (d.isSymbolicLink() ? { name: d.name, dir: false, link: true } : { name: d.name, dir: d.isDirectory() })),
     realpath: (p) => fs.realpathSync(p),
     stat: (p) => {
       try {

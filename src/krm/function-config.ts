@@ -19,7 +19,10 @@ export const FUNCTION_CONFIG_KIND = 'OffloadingFunction'
 export const FUNCTION_CONFIG_API_VERSION = 'nsoffload.dev/v1alpha1'
 const KEYS = ['policies', 'inventory', 'strict']
 
-export function readFunctionConfig(fc: Readonly<Record<string, unknown>> | undefined, locate: (p: (string | number)[]) => Location): { config: FnConfig; diagnostics: Diagnostic[] } {
+export function readFunctionConfig(
+  fc: Readonly<Record<string, unknown>> | undefined,
+  locate: (p: (string | number)[]) => Location,
+): { config: FnConfig; diagnostics: Diagnostic[] } {
   if (!fc) return { config: {}, diagnostics: [] }
   const diagnostics: Diagnostic[] = []
   const bad = (message: string, p: (string | number)[], hint?: string): void => {
@@ -35,7 +38,11 @@ export function readFunctionConfig(fc: Readonly<Record<string, unknown>> | undef
     base = 'data'
     raw = isObj(fc['data']) ? fc['data'] : {}
   } else {
-    bad(`functionConfig ${String(fc['apiVersion'])} ${String(fc['kind'])} is not understood`, fc['kind'] === undefined ? [] : ['kind'], `use apiVersion: ${FUNCTION_CONFIG_API_VERSION}, kind: ${FUNCTION_CONFIG_KIND}`)
+    bad(
+      `functionConfig ${String(fc['apiVersion'])} ${String(fc['kind'])} is not understood`,
+      fc['kind'] === undefined ? [] : ['kind'],
+      `use apiVersion: ${FUNCTION_CONFIG_API_VERSION}, kind: ${FUNCTION_CONFIG_KIND}`,
+    )
     return { config: {}, diagnostics }
   }
   const config: { -readonly [K in keyof FnConfig]: FnConfig[K] } = {}
@@ -46,7 +53,15 @@ export function readFunctionConfig(fc: Readonly<Record<string, unknown>> | undef
       continue
     }
     if (k === 'policies') {
-      const list = typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined
+      const list =
+        typeof v === 'string'
+          ? v
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : Array.isArray(v) && v.every((x) => typeof x === 'string')
+            ? (v as string[])
+            : undefined
       if (!list || list.length === 0) bad('policies must be a non-empty list of paths (or a comma-separated string)', at)
       else config.policies = list
     } else if (k === 'inventory') {

@@ -75,7 +75,12 @@ export function toResult({ item, diagnostic: d }: ItemDiagnostic): KrmResult {
   return {
     message: `${d.code}: ${d.message}`,
     severity,
-    resourceRef: { apiVersion: str(v['apiVersion']), kind: str(v['kind']), name: str(md['name']), ...(str(md['namespace']) ? { namespace: str(md['namespace']) } : {}) },
+    resourceRef: {
+      apiVersion: str(v['apiVersion']),
+      kind: str(v['kind']),
+      name: str(md['name']),
+      ...(str(md['namespace']) ? { namespace: str(md['namespace']) } : {}),
+    },
     ...(field ? { field: { path: field } } : {}),
     ...(filePath ? { file: { path: filePath, ...(Number.isInteger(fileIndex) ? { index: fileIndex } : {}) } } : {}),
     tags,

@@ -64,12 +64,21 @@ export function parseResourceList(text: string): { list?: ParsedResourceList; di
     const count = Array.isArray(n) ? n.length : 2
     return {
       diagnostics: [
-        diag('resourceListInvalid', `the input holds ${count} YAML documents; a KRM function reads one: a ResourceList with the resources in its items`, at(many.pos[0]), { hint: resourceListExample() }),
+        diag(
+          'resourceListInvalid',
+          `the input holds ${count} YAML documents; a KRM function reads one: a ResourceList with the resources in its items`,
+          at(many.pos[0]),
+          { hint: resourceListExample() },
+        ),
       ],
     }
   }
   if (doc.errors.length > 0) {
-    return { diagnostics: doc.errors.map((e) => diag(e.code === 'DUPLICATE_KEY' ? 'duplicateKey' : 'yamlSyntax', `${e.message.split('\n')[0] ?? e.message} (${e.code})`, at(e.pos[0]))) }
+    return {
+      diagnostics: doc.errors.map((e) =>
+        diag(e.code === 'DUPLICATE_KEY' ? 'duplicateKey' : 'yamlSyntax', `${e.message.split('\n')[0] ?? e.message} (${e.code})`, at(e.pos[0])),
+      ),
+    }
   }
   let value: unknown
   try {
@@ -80,18 +89,33 @@ export function parseResourceList(text: string): { list?: ParsedResourceList; di
   const bad = (message: string, p: (string | number)[], hint?: string): { diagnostics: Diagnostic[] } => ({
     diagnostics: [diag('resourceListInvalid', message, locate(p), { hint: hint ?? resourceListExample() })],
   })
-  if (!isObj(value)) return bad(value === undefined || value === null ? 'the input is empty: a KRM function reads one ResourceList on stdin' : 'the input is not a mapping: a KRM function reads one ResourceList on stdin', [])
+  if (!isObj(value))
+    return bad(
+      value === undefined || value === null
+        ? 'the input is empty: a KRM function reads one ResourceList on stdin'
+        : 'the input is not a mapping: a KRM function reads one ResourceList on stdin',
+      [],
+    )
   if (value['kind'] !== RESOURCE_LIST_KIND) {
     const kind = value['kind']
     return typeof kind === 'string' && kind !== '' && value['items'] === undefined
-      ? bad(`the input is a ${kind}, not a ResourceList: a KRM function reads one ResourceList, with the resources in its items`, ['kind'], resourceListExample(value))
+      ? bad(
+          `the input is a ${kind}, not a ResourceList: a KRM function reads one ResourceList, with the resources in its items`,
+          ['kind'],
+          resourceListExample(value),
+        )
       : bad(`kind ${JSON.stringify(kind ?? null)} is not ResourceList`, kind === undefined ? [] : ['kind'])
   }
   if (!RESOURCE_LIST_VERSIONS.includes(value['apiVersion'] as (typeof RESOURCE_LIST_VERSIONS)[number])) {
-    return bad(`apiVersion ${JSON.stringify(value['apiVersion'] ?? null)} is not served for ResourceList`, value['apiVersion'] === undefined ? [] : ['apiVersion'], `use ${RESOURCE_LIST_VERSIONS[0]}`)
+    return bad(
+      `apiVersion ${JSON.stringify(value['apiVersion'] ?? null)} is not served for ResourceList`,
+      value['apiVersion'] === undefined ? [] : ['apiVersion'],
+      `use ${RESOURCE_LIST_VERSIONS[0]}`,
+    )
   }
   const rawItems = value['items'] ?? []
-  if (!Array.isArray(rawItems) || (value['items'] !== undefined && value['items'] !== null && !isSeq(doc.get('items', true)))) return bad('items must be a list', ['items'])
+  if (!Array.isArray(rawItems) || (value['items'] !== undefined && value['items'] !== null && !isSeq(doc.get('items', true))))
+    return bad('items must be a list', ['items'])
   const items: ResourceListItem[] = []
   for (const [index, item] of rawItems.entries()) {
     if (!isObj(item)) return bad(`items[${index}] is not a mapping`, ['items', index])
@@ -110,7 +134,12 @@ export function parseResourceList(text: string): { list?: ParsedResourceList; di
 export function resourceListExample(resource?: Readonly<Record<string, unknown>>): string {
   const meta = resource && isObj(resource['metadata']) ? resource['metadata'] : undefined
   const item = resource
-    ? [`  - apiVersion: ${String(resource['apiVersion'] ?? 'v1')}`, `    kind: ${String(resource['kind'])}`, ...(meta?.['name'] !== undefined ? [`    metadata: {name: ${String(meta['name'])}}`] : []), '    ...']
+    ? [
+        `  - apiVersion: ${String(resource['apiVersion'] ?? 'v1')}`,
+        `    kind: ${String(resource['kind'])}`,
+        ...(meta?.['name'] !== undefined ? [`    metadata: {name: ${String(meta['name'])}}`] : []),
+        '    ...',
+      ]
     : ['  - apiVersion: apps/v1', '    kind: Deployment', '    ...', '  - apiVersion: v1', '    kind: Service', '    ...']
   return [
     'wrap the resources in one ResourceList:',

@@ -61,7 +61,12 @@ export interface ExecCredential {
 export class CredentialError extends Error {}
 
 /** Runs the plugin once (stdin closed: nsoffload is not interactive) and reads its ExecCredential. */
-export function runExecPlugin(user: string, exec: ExecConfig, cluster: ExecClusterInfo | undefined, baseEnv: Readonly<Record<string, string | undefined>>): Promise<ExecCredential> {
+export function runExecPlugin(
+  user: string,
+  exec: ExecConfig,
+  cluster: ExecClusterInfo | undefined,
+  baseEnv: Readonly<Record<string, string | undefined>>,
+): Promise<ExecCredential> {
   const info = {
     apiVersion: exec.apiVersion,
     kind: 'ExecCredential',

@@ -163,7 +163,12 @@ export class KubeClient {
       } catch (e) {
         const err = e instanceof KubeError ? e : this.wrap(e, method, path)
         // An expired or revoked token: new credentials, and the request once more with them.
-        if (err.status === 401 && !reauthenticated && this.conn.auth && (await this.conn.auth.refresh(sent.authorization).catch((x: unknown) => Promise.reject(this.wrap(x, method, path))))) {
+        if (
+          err.status === 401 &&
+          !reauthenticated &&
+          this.conn.auth &&
+          (await this.conn.auth.refresh(sent.authorization).catch((x: unknown) => Promise.reject(this.wrap(x, method, path))))
+        ) {
           reauthenticated = true
           continue
         }
@@ -220,18 +225,26 @@ export class KubeClient {
   }
 
   /** One HTTP/1.1 exchange; a request without an answer within `timeoutMs` fails with ETIMEDOUT. */
-  private send(method: string, path: string, headers: Record<string, string | readonly string[]>, body: string | undefined): Promise<{ status: number; text: string }> {
+  private send(
+    method: string,
+    path: string,
+    headers: Record<string, string | readonly string[]>,
+    body: string | undefined,
+  ): Promise<{ status: number; text: string }> {
     const mod = this.conn.server.protocol === 'http:' ? http : https
     // A header of several values (`Impersonate-Group`) goes out once per value.
     const outgoing: http.OutgoingHttpHeaders = {}
     for (const [k, v] of Object.entries(headers)) outgoing[k] = typeof v === 'string' ? v : [...v]
     return new Promise((resolve, reject) => {
-      const req = mod.request({ hostname: this.hostname, port: this.port, path, method, headers: outgoing, agent: this.conn.agent, timeout: this.retry.timeoutMs }, (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('error', reject)
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }))
-      })
+      const req = mod.request(
+        { hostname: this.hostname, port: this.port, path, method, headers: outgoing, agent: this.conn.agent, timeout: this.retry.timeoutMs },
+        (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.on('error', reject)
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }))
+        },
+      )
       req.on('timeout', () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })))
       req.on('error', reject)
       req.end(body)

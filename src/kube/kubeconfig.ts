@@ -4,7 +4,20 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { parse } from 'yaml'
 import { list, type Obj, obj } from '../util/plain-data.ts'
-import { type AuthSource, CredentialError, EXEC_API_VERSIONS, type ExecClusterInfo, type ExecConfig, type ExecCredential, ExecTokenSource, FileTokenSource, type KubeFiles, processFiles, runExecPlugin, utf8 } from './credentials.ts'
+import {
+  type AuthSource,
+  CredentialError,
+  EXEC_API_VERSIONS,
+  type ExecClusterInfo,
+  type ExecConfig,
+  type ExecCredential,
+  ExecTokenSource,
+  FileTokenSource,
+  type KubeFiles,
+  processFiles,
+  runExecPlugin,
+  utf8,
+} from './credentials.ts'
 import type { Connection } from './kube-client.ts'
 import { type Env, HttpTunnelAgent, HttpsTunnelAgent, proxyFor, redact } from './proxy.ts'
 
@@ -93,7 +106,9 @@ export async function connect(source: string | KubeconfigSource, wanted: Wanted,
   const resolved = wanted.map((w) => {
     const ctx = kc.contexts.get(w.context)
     if (!ctx) {
-      throw new KubeconfigError(`context "${w.context}" (cluster ${w.cluster}) is not in ${describe(src)}; contexts there: ${[...kc.contexts.keys()].join(', ') || 'none'}`)
+      throw new KubeconfigError(
+        `context "${w.context}" (cluster ${w.cluster}) is not in ${describe(src)}; contexts there: ${[...kc.contexts.keys()].join(', ') || 'none'}`,
+      )
     }
     const cluster = kc.clusters.get(ctx.cluster)
     if (!cluster) throw new KubeconfigError(`context "${w.context}" names no cluster`)
@@ -230,69 +245,77 @@ function readKubeconfig(text: string, file: string): Kubeconfig {
   const dir = path.dirname(file)
   const abs = (p: string | undefined): string | undefined => (p === undefined || path.isAbsolute(p) ? p : path.join(dir, p))
   const clusters = new Map<string, KubeconfigCluster>()
-  list(doc['clusters']).map(obj).forEach((e, i) => {
-    const c = e['cluster'] === undefined || e['cluster'] === null ? undefined : obj(e['cluster'])
-    if (!e['name']) throw new Error(`clusters[${i}].name is missing`)
-    if (!c) throw new Error(`clusters[${i}].cluster is missing`)
-    if (!c['server']) throw new Error(`clusters[${i}].cluster.server is missing`)
-    const caFile = abs(opt(c['certificate-authority']))
-    const caData = opt(c['certificate-authority-data'])
-    const tlsServerName = opt(c['tls-server-name'])
-    const proxyUrl = opt(c['proxy-url'])
-    const execExt = list(c['extensions']).map(obj).find((x) => x['name'] === 'client.authentication.k8s.io/exec')?.['extension']
-    const name = String(e['name'])
-    if (clusters.has(name)) return
-    clusters.set(name, {
-      name,
-      server: String(c['server']).replace(/\/$/, ''),
-      ...(caFile !== undefined ? { caFile } : {}),
-      ...(caData !== undefined ? { caData } : {}),
-      skipTLSVerify: c['insecure-skip-tls-verify'] === true,
-      ...(tlsServerName !== undefined ? { tlsServerName } : {}),
-      ...(proxyUrl !== undefined ? { proxyUrl } : {}),
-      ...(execExt !== undefined ? { execConfig: execExt } : {}),
+  list(doc['clusters'])
+    .map(obj)
+    .forEach((e, i) => {
+      const c = e['cluster'] === undefined || e['cluster'] === null ? undefined : obj(e['cluster'])
+      if (!e['name']) throw new Error(`clusters[${i}].name is missing`)
+      if (!c) throw new Error(`clusters[${i}].cluster is missing`)
+      if (!c['server']) throw new Error(`clusters[${i}].cluster.server is missing`)
+      const caFile = abs(opt(c['certificate-authority']))
+      const caData = opt(c['certificate-authority-data'])
+      const tlsServerName = opt(c['tls-server-name'])
+      const proxyUrl = opt(c['proxy-url'])
+      const execExt = list(c['extensions'])
+        .map(obj)
+        .find((x) => x['name'] === 'client.authentication.k8s.io/exec')?.['extension']
+      const name = String(e['name'])
+      if (clusters.has(name)) return
+      clusters.set(name, {
+        name,
+        server: String(c['server']).replace(/\/$/, ''),
+        ...(caFile !== undefined ? { caFile } : {}),
+        ...(caData !== undefined ? { caData } : {}),
+        skipTLSVerify: c['insecure-skip-tls-verify'] === true,
+        ...(tlsServerName !== undefined ? { tlsServerName } : {}),
+        ...(proxyUrl !== undefined ? { proxyUrl } : {}),
+        ...(execExt !== undefined ? { execConfig: execExt } : {}),
+      })
     })
-  })
   const users = new Map<string, KubeconfigUser>()
-  list(doc['users']).map(obj).forEach((e, i) => {
-    if (!e['name']) throw new Error(`users[${i}].name is missing`)
-    const name = String(e['name'])
-    const u = obj(e['user'])
-    const uid = opt(u['as-uid'])
-    const impersonate: Impersonation = {
-      ...(given(u['as']) !== undefined ? { user: String(u['as']) } : {}),
-      ...(uid !== undefined ? { uid } : {}),
-      groups: strings(u['as-groups']),
-      extra: Object.entries(obj(u['as-user-extra'])).map(([k, v]) => [k, strings(v)] as const),
-    }
-    const rawExec = u['exec'] === undefined || u['exec'] === null ? undefined : obj(u['exec'])
-    const exec = rawExec ? readExec(rawExec, i, dir) : undefined
-    const fields = {
-      token: opt(u['token']),
-      tokenFile: abs(opt(u['tokenFile']) ?? opt(u['token-file'])),
-      certFile: abs(opt(u['client-certificate'])),
-      certData: opt(u['client-certificate-data']),
-      keyFile: abs(opt(u['client-key'])),
-      keyData: opt(u['client-key-data']),
-      username: opt(u['username']),
-      password: given(u['password']),
-      exec: exec?.config,
-      execInteractiveMode: exec?.interactiveMode,
-      authProvider: u['auth-provider'] ?? undefined,
-    }
-    if (users.has(name)) return
-    users.set(name, { name, impersonate, ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) })
-  })
+  list(doc['users'])
+    .map(obj)
+    .forEach((e, i) => {
+      if (!e['name']) throw new Error(`users[${i}].name is missing`)
+      const name = String(e['name'])
+      const u = obj(e['user'])
+      const uid = opt(u['as-uid'])
+      const impersonate: Impersonation = {
+        ...(given(u['as']) !== undefined ? { user: String(u['as']) } : {}),
+        ...(uid !== undefined ? { uid } : {}),
+        groups: strings(u['as-groups']),
+        extra: Object.entries(obj(u['as-user-extra'])).map(([k, v]) => [k, strings(v)] as const),
+      }
+      const rawExec = u['exec'] === undefined || u['exec'] === null ? undefined : obj(u['exec'])
+      const exec = rawExec ? readExec(rawExec, i, dir) : undefined
+      const fields = {
+        token: opt(u['token']),
+        tokenFile: abs(opt(u['tokenFile']) ?? opt(u['token-file'])),
+        certFile: abs(opt(u['client-certificate'])),
+        certData: opt(u['client-certificate-data']),
+        keyFile: abs(opt(u['client-key'])),
+        keyData: opt(u['client-key-data']),
+        username: opt(u['username']),
+        password: given(u['password']),
+        exec: exec?.config,
+        execInteractiveMode: exec?.interactiveMode,
+        authProvider: u['auth-provider'] ?? undefined,
+      }
+      if (users.has(name)) return
+      users.set(name, { name, impersonate, ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) })
+    })
   const contexts = new Map<string, KubeconfigContext>()
-  list(doc['contexts']).map(obj).forEach((e, i) => {
-    const c = e['context'] === undefined || e['context'] === null ? undefined : obj(e['context'])
-    if (!e['name']) throw new Error(`contexts[${i}].name is missing`)
-    if (!c) throw new Error(`contexts[${i}].context is missing`)
-    if (!c['cluster']) throw new Error(`contexts[${i}].context.cluster is missing`)
-    const user = opt(c['user'])
-    const name = String(e['name'])
-    if (!contexts.has(name)) contexts.set(name, { name, cluster: String(c['cluster']), ...(user !== undefined ? { user } : {}) })
-  })
+  list(doc['contexts'])
+    .map(obj)
+    .forEach((e, i) => {
+      const c = e['context'] === undefined || e['context'] === null ? undefined : obj(e['context'])
+      if (!e['name']) throw new Error(`contexts[${i}].name is missing`)
+      if (!c) throw new Error(`contexts[${i}].context is missing`)
+      if (!c['cluster']) throw new Error(`contexts[${i}].context.cluster is missing`)
+      const user = opt(c['user'])
+      const name = String(e['name'])
+      if (!contexts.has(name)) contexts.set(name, { name, cluster: String(c['cluster']), ...(user !== undefined ? { user } : {}) })
+    })
   return { clusters, users, contexts, currentContext: opt(doc['current-context']) }
 }
 
@@ -307,7 +330,8 @@ function readExec(x: Obj, i: number, dir: string): { config: ExecConfig; interac
   if (command === undefined) throw new Error(`${where}.command is missing`)
   const interactiveMode = opt(x['interactiveMode']) ?? (apiVersion.endsWith('/v1') ? undefined : 'IfAvailable')
   if (interactiveMode === undefined) throw new Error(`${where}.interactiveMode is required with ${apiVersion}`)
-  if (!['Never', 'IfAvailable', 'Always'].includes(interactiveMode)) throw new Error(`${where}.interactiveMode "${interactiveMode}" is not Never, IfAvailable or Always`)
+  if (!['Never', 'IfAvailable', 'Always'].includes(interactiveMode))
+    throw new Error(`${where}.interactiveMode "${interactiveMode}" is not Never, IfAvailable or Always`)
   const installHint = opt(x['installHint'])
   return {
     interactiveMode,
@@ -316,7 +340,9 @@ function readExec(x: Obj, i: number, dir: string): { config: ExecConfig; interac
       // kubectl: a command with a path separator is relative to the kubeconfig's folder; a bare name is looked up in PATH.
       command: command.includes('/') && !path.isAbsolute(command) ? path.join(dir, command) : command,
       args: strings(x['args']),
-      env: list(x['env']).map(obj).map((e) => ({ name: String(e['name'] ?? ''), value: String(e['value'] ?? '') })),
+      env: list(x['env'])
+        .map(obj)
+        .map((e) => ({ name: String(e['name'] ?? ''), value: String(e['value'] ?? '') })),
       provideClusterInfo: x['provideClusterInfo'] === true,
       installHint,
     },
@@ -359,13 +385,21 @@ function headerKeyEscape(key: string): string {
 }
 
 /** `KubeConfig.applyToHTTPSOptions`, plus kubectl's impersonation, token files and exec plugins. */
-function credentials(cluster: KubeconfigCluster, user: KubeconfigUser | undefined, plugin: { first: ExecCredential; source: ExecTokenSource } | undefined, files: KubeFiles): Credentials {
-  const bytes = (f: string | undefined, data: string | undefined): Buffer | undefined => (f ? asBuffer(files.readFile(f)) : data ? Buffer.from(data, 'base64') : undefined)
+function credentials(
+  cluster: KubeconfigCluster,
+  user: KubeconfigUser | undefined,
+  plugin: { first: ExecCredential; source: ExecTokenSource } | undefined,
+  files: KubeFiles,
+): Credentials {
+  const bytes = (f: string | undefined, data: string | undefined): Buffer | undefined =>
+    f ? asBuffer(files.readFile(f)) : data ? Buffer.from(data, 'base64') : undefined
   // No TLS material without a user, as in client-node.
   const ca = user ? bytes(cluster.caFile, cluster.caData) : undefined
   // An exec plugin's certificate is used when the user has none (client-go); from its first run.
   const first = plugin?.first
-  const cert = user ? (bytes(user.certFile, user.certData) ?? (first?.clientCertificateData !== undefined ? Buffer.from(first.clientCertificateData) : undefined)) : undefined
+  const cert = user
+    ? (bytes(user.certFile, user.certData) ?? (first?.clientCertificateData !== undefined ? Buffer.from(first.clientCertificateData) : undefined))
+    : undefined
   const key = user ? (bytes(user.keyFile, user.keyData) ?? (first?.clientKeyData !== undefined ? Buffer.from(first.clientKeyData) : undefined)) : undefined
   const headers = user ? impersonationHeaders(user.impersonate) : {}
   let auth: AuthSource | undefined
@@ -376,7 +410,17 @@ function credentials(cluster: KubeconfigCluster, user: KubeconfigUser | undefine
     headers['Authorization'] = `Basic ${Buffer.from(`${user.username}:${String(user.password)}`).toString('base64')}`
     auth = undefined
   }
-  return { server: cluster.server, headers, auth, ca, cert, key, skipTLSVerify: cluster.skipTLSVerify, tlsServerName: cluster.tlsServerName, proxyUrl: cluster.proxyUrl }
+  return {
+    server: cluster.server,
+    headers,
+    auth,
+    ca,
+    cert,
+    key,
+    skipTLSVerify: cluster.skipTLSVerify,
+    tlsServerName: cluster.tlsServerName,
+    proxyUrl: cluster.proxyUrl,
+  }
 }
 
 type ClientKubeConfig = import('@kubernetes/client-node').KubeConfig
@@ -404,7 +448,12 @@ async function clientNodeConfig(src: KubeconfigSource, files: KubeFiles): Promis
     for (const c of kc.getContexts()) if (!contexts.has(c.name)) contexts.set(c.name, c)
     currentContext ||= kc.getCurrentContext() || undefined
   }
-  merged.loadFromOptions({ clusters: [...clusters.values()], users: [...users.values()], contexts: [...contexts.values()], currentContext: currentContext ?? '' })
+  merged.loadFromOptions({
+    clusters: [...clusters.values()],
+    users: [...users.values()],
+    contexts: [...contexts.values()],
+    currentContext: currentContext ?? '',
+  })
   return merged
 }
 
@@ -440,7 +489,14 @@ export async function connectWithClient(source: string | KubeconfigSource, wante
   for (const w of wanted) {
     const ctx = kc.getContextObject(w.context)
     if (!ctx) {
-      throw new KubeconfigError(`context "${w.context}" (cluster ${w.cluster}) is not in ${describe(src)}; contexts there: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'}`)
+      throw new KubeconfigError(
+        `context "${w.context}" (cluster ${w.cluster}) is not in ${describe(src)}; contexts there: ${
+          kc
+            .getContexts()
+            .map((c) => c.name)
+            .join(', ') || 'none'
+        }`,
+      )
     }
     out.push(toConnection(w, await clientNodeCredentials(kc, w.context, undefined), options.env ?? process.env))
   }

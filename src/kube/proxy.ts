@@ -171,7 +171,11 @@ function tunnel(proxy: URL, options: http.ClientRequestArgs & tls.ConnectionOpti
     if (res.statusCode !== 200) {
       socket.destroy()
       // Not transient: a proxy that refuses the tunnel refuses it again.
-      fail(Object.assign(new Error(`proxy ${redact(proxy.origin)} refused CONNECT ${target}: ${res.statusCode ?? 0} ${res.statusMessage ?? ''}`.trim()), { code: 'EPROXY' }))
+      fail(
+        Object.assign(new Error(`proxy ${redact(proxy.origin)} refused CONNECT ${target}: ${res.statusCode ?? 0} ${res.statusMessage ?? ''}`.trim()), {
+          code: 'EPROXY',
+        }),
+      )
       return
     }
     if (head.length > 0) socket.unshift(head)

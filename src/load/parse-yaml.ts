@@ -38,7 +38,7 @@ const lenient = new TextDecoder('utf-8')
 
 /** The offset of the first byte that is not part of well-formed UTF-8 (-1 when all are). */
 export function firstInvalidUtf8(b: Uint8Array): number {
-  for (let i = 0; i < b.length; ) {
+  for (let i = 0; i < b.length;) {
     const c = b[i] ?? 0
     const cont = (k: number, lo = 0x80, hi = 0xbf): boolean => {
       const x = b[i + k]
@@ -70,7 +70,12 @@ function bytePosition(file: string, bytes: Uint8Array, offset: number): Location
 export function decodeText(file: string, bytes: Uint8Array): { text?: string; diagnostics: Diagnostic[] } {
   const nul = bytes.indexOf(0)
   const bad = firstInvalidUtf8(nul >= 0 ? bytes.subarray(0, nul) : bytes)
-  if (bad >= 0) return { diagnostics: [diag('notText', `not valid UTF-8 text (byte 0x${(bytes[bad] ?? 0).toString(16).padStart(2, '0')} at offset ${bad})`, bytePosition(file, bytes, bad))] }
+  if (bad >= 0)
+    return {
+      diagnostics: [
+        diag('notText', `not valid UTF-8 text (byte 0x${(bytes[bad] ?? 0).toString(16).padStart(2, '0')} at offset ${bad})`, bytePosition(file, bytes, bad)),
+      ],
+    }
   if (nul >= 0) return { diagnostics: [diag('notText', `not a text file (NUL byte at offset ${nul})`, bytePosition(file, bytes, nul))] }
   try {
     return { text: utf8.decode(bytes).replace(/^\uFEFF/, ''), diagnostics: [] }
@@ -160,8 +165,7 @@ function yamlDiag(e: YAMLError, at: (offset: number) => Location): Diagnostic {
 }
 
 /** JSON Pointer escaping (RFC 6901). */
-export const pointer = (path: readonly (string | number)[]): string =>
-  path.map((p) => '/' + String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('')
+export const pointer = (path: readonly (string | number)[]): string => path.map((p) => '/' + String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('')
 
 /**
  * Locates a path in a document: the deepest node that exists on the path. A path whose last

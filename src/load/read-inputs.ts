@@ -78,7 +78,14 @@ export function parseIgnoreFile(file: string, text: string): { patterns: IgnoreP
     const line = raw.trim()
     if (line === '' || line.startsWith('#')) return
     if (line.startsWith('!')) {
-      diagnostics.push(diag('ignorePattern', `"${line}": negation is not supported; the line is skipped`, { file, line: i + 1, column: raw.indexOf('!') + 1, path: '' }, { hint: 'list only what to ignore' }))
+      diagnostics.push(
+        diag(
+          'ignorePattern',
+          `"${line}": negation is not supported; the line is skipped`,
+          { file, line: i + 1, column: raw.indexOf('!') + 1, path: '' },
+          { hint: 'list only what to ignore' },
+        ),
+      )
       return
     }
     const dirOnly = line.endsWith('/')
@@ -152,7 +159,10 @@ export function expandPolicyPaths(host: Host, paths: readonly string[]): { files
   for (const p of paths) {
     const abs = path.resolve(host.cwd, p)
     const st = host.stat(abs)
-    if (!st) throw new InputError(`${p}: no such file or directory (working folder ${host.cwd}): run nsoffload from the folder that holds the policies, or give their path with -p`)
+    if (!st)
+      throw new InputError(
+        `${p}: no such file or directory (working folder ${host.cwd}): run nsoffload from the folder that holds the policies, or give their path with -p`,
+      )
     if (st.dir) walk(abs, p, [])
     else if (!skipKustomization(abs)) out.add(abs)
   }

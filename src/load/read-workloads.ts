@@ -11,13 +11,20 @@ import { expandPaths, readYamlFiles } from './read-inputs.ts'
  * (not recursively, like `kubectl apply -f DIR`), in sorted order, with the same strict parser
  * as policies. Paths must have been checked to exist; unreadable files throw InputError.
  */
-export function readWorkloadDocs(host: Host, policies: readonly Policy[], texts: Map<string, string>): { docs: Map<string, ParsedDoc[]>; diagnostics: Diagnostic[] } {
+export function readWorkloadDocs(
+  host: Host,
+  policies: readonly Policy[],
+  texts: Map<string, string>,
+): { docs: Map<string, ParsedDoc[]>; diagnostics: Diagnostic[] } {
   const docs = new Map<string, ParsedDoc[]>()
   const diagnostics: Diagnostic[] = []
   for (const p of policies) {
     if (p.workloads.length === 0) continue
     const base = path.dirname(path.resolve(host.cwd, p.source.file))
-    const files = expandPaths(host, p.workloads.map((w) => path.resolve(base, w)))
+    const files = expandPaths(
+      host,
+      p.workloads.map((w) => path.resolve(base, w)),
+    )
     const read = readYamlFiles(host, files, texts)
     docs.set(p.namespace, read.docs)
     diagnostics.push(...read.diagnostics)

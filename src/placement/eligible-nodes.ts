@@ -63,12 +63,14 @@ export interface AdmittedPod {
  * another value makes the API server reject the pod) and its tolerations appended.
  */
 export function admitRuntimeClass(pod: PodSchedulingSpec, classes: Readonly<Record<string, RuntimeClassScheduling>> = KNOWN_RUNTIME_CLASSES): AdmittedPod {
-  const rc = typeof pod.runtimeClassName === 'string' && Object.prototype.hasOwnProperty.call(classes, pod.runtimeClassName) ? classes[pod.runtimeClassName] : undefined
+  const rc =
+    typeof pod.runtimeClassName === 'string' && Object.prototype.hasOwnProperty.call(classes, pod.runtimeClassName) ? classes[pod.runtimeClassName] : undefined
   if (!rc) return { spec: pod, runtimeClassKeys: new Set() }
   const own = pod.nodeSelector ?? {}
   for (const [k, v] of Object.entries(rc.nodeSelector)) {
     const podValue = own[k]
-    if (podValue !== undefined && podValue !== v) return { spec: pod, runtimeClassKeys: new Set(), conflict: { kind: 'runtimeClassConflict', key: k, podValue, classValue: v } }
+    if (podValue !== undefined && podValue !== v)
+      return { spec: pod, runtimeClassKeys: new Set(), conflict: { kind: 'runtimeClassConflict', key: k, podValue, classValue: v } }
   }
   const added = Object.keys(rc.nodeSelector).filter((k) => own[k] === undefined)
   return {
@@ -106,7 +108,8 @@ function judge(pod: AdmittedPod, node: SchedulingNode): Exclusion | undefined {
   }
   for (const [key, value] of Object.entries(spec.nodeSelector ?? {})) {
     const actual = node.labels[key]
-    if (actual !== value) return { kind: 'nodeSelector', key, value, ...(actual !== undefined ? { actual } : {}), fromRuntimeClass: pod.runtimeClassKeys.has(key) }
+    if (actual !== value)
+      return { kind: 'nodeSelector', key, value, ...(actual !== undefined ? { actual } : {}), fromRuntimeClass: pod.runtimeClassKeys.has(key) }
   }
   const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? []
   // No required affinity, or `nodeSelectorTerms: []`: unconstrained (scheduling-semantics.md).
@@ -117,7 +120,11 @@ function judge(pod: AdmittedPod, node: SchedulingNode): Exclusion | undefined {
 }
 
 /** Each node's verdict, in the order given: eligible, or the first filter that rejects it. */
-export function judgeNodes(pod: PodSchedulingSpec, nodes: readonly SchedulingNode[], classes?: Readonly<Record<string, RuntimeClassScheduling>>): NodeVerdict[] {
+export function judgeNodes(
+  pod: PodSchedulingSpec,
+  nodes: readonly SchedulingNode[],
+  classes?: Readonly<Record<string, RuntimeClassScheduling>>,
+): NodeVerdict[] {
   const admitted = admitRuntimeClass(pod, classes)
   return nodes.map((n) => {
     const excludedBy = judge(admitted, n)

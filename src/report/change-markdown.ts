@@ -15,7 +15,8 @@ function findingItems(findings: readonly ChangeFinding[]): string[] {
     `**${plural(findings.length, 'finding')}**`,
     '',
     ...findings.map(
-      (f) => `- ${f.level === 'error' ? '❌' : '⚠️'} ${f.code} ${code(f.cluster, false)} ${code(f.object, false)}: ${text(f.message)}${f.blocking ? ' **(blocks the sync)**' : ''}`,
+      (f) =>
+        `- ${f.level === 'error' ? '❌' : '⚠️'} ${f.code} ${code(f.cluster, false)} ${code(f.object, false)}: ${text(f.message)}${f.blocking ? ' **(blocks the sync)**' : ''}`,
     ),
   ]
 }

@@ -74,7 +74,12 @@ export const plural = (n: number, one: string, many = `${one}s`): string => `${n
  * Joins sections and keeps the whole under GitHub's limit: optional sections (diff bodies)
  * are dropped from the end, with a note saying how many, once the budget is spent.
  */
-export function assemble(required: readonly string[], optional: readonly (readonly string[])[], note: (dropped: number) => string, limit = GITHUB_COMMENT_LIMIT): string {
+export function assemble(
+  required: readonly string[],
+  optional: readonly (readonly string[])[],
+  note: (dropped: number) => string,
+  limit = GITHUB_COMMENT_LIMIT,
+): string {
   const out = [...required]
   const reserve = 400
   let size = out.join('\n').length

@@ -23,8 +23,17 @@ export function planChangeMarkdown(doc: PlanChange): string {
   if (doc.namespaces.length === 0) out.push('', 'No offloading changes.')
   for (const ns of doc.namespaces) {
     out.push('', `#### ${code(ns.namespace, false)}: ${HEADLINE[ns.change]} · ${code(ns.source, false)}`, '')
-    out.push(...table(['', 'What', 'Change'], changeLines(ns).map(([sign, what, change]) => [SIGN[sign ?? ''] ?? '', code(what ?? ''), text(change ?? '')])))
-    if (ns.denied) out.push('', `❌ Liqo's webhook denies this update: _${text(ns.denied)}_. Unoffload the namespace first (remove its policy and sync with \`--prune\`), then offload it again.`)
+    out.push(
+      ...table(
+        ['', 'What', 'Change'],
+        changeLines(ns).map(([sign, what, change]) => [SIGN[sign ?? ''] ?? '', code(what ?? ''), text(change ?? '')]),
+      ),
+    )
+    if (ns.denied)
+      out.push(
+        '',
+        `❌ Liqo's webhook denies this update: _${text(ns.denied)}_. Unoffload the namespace first (remove its policy and sync with \`--prune\`), then offload it again.`,
+      )
     if (ns.warning) out.push('', `⚠️ Liqo's webhook warns: _${text(ns.warning)}_.`)
   }
   const shown = doc.diagnostics.filter((d) => d.severity !== 'info')

@@ -84,7 +84,12 @@ function changeOf(before: PlanNamespace, after: PlanNamespace): NamespaceChange 
     if (!was.has(id)) clusters.push({ clusterID: id, change: 'selected', remoteNamespaceName: after.remoteNamespaceName })
     else if (!is.has(id)) clusters.push({ clusterID: id, change: 'deselected', remoteNamespaceName: before.remoteNamespaceName })
     else if (before.remoteNamespaceName !== after.remoteNamespaceName) {
-      clusters.push({ clusterID: id, change: 'renamed', remoteNamespaceName: after.remoteNamespaceName, previousRemoteNamespaceName: before.remoteNamespaceName })
+      clusters.push({
+        clusterID: id,
+        change: 'renamed',
+        remoteNamespaceName: after.remoteNamespaceName,
+        previousRemoteNamespaceName: before.remoteNamespaceName,
+      })
     }
   }
   const fields: FieldChange[] = []
@@ -112,8 +117,10 @@ function changeOf(before: PlanNamespace, after: PlanNamespace): NamespaceChange 
   let denied: string | undefined
   let warning: string | undefined
   if (before.namespaceMappingStrategy !== after.namespaceMappingStrategy) denied = NSOFF_WEBHOOK.mappingStrategyImmutable
-  else if (before.remoteNamespaceName !== after.remoteNamespaceName && after.namespaceMappingStrategy === 'SelectedName') denied = NSOFF_WEBHOOK.remoteNameImmutable
-  else if (before.podOffloadingStrategy !== after.podOffloadingStrategy && after.podOffloadingStrategy !== 'LocalAndRemote') warning = NSOFF_WEBHOOK.podStrategyRestricted
+  else if (before.remoteNamespaceName !== after.remoteNamespaceName && after.namespaceMappingStrategy === 'SelectedName')
+    denied = NSOFF_WEBHOOK.remoteNameImmutable
+  else if (before.podOffloadingStrategy !== after.podOffloadingStrategy && after.podOffloadingStrategy !== 'LocalAndRemote')
+    warning = NSOFF_WEBHOOK.podStrategyRestricted
 
   if (clusters.length === 0 && fields.length === 0 && workloads.length === 0) return undefined
   return {
@@ -182,13 +189,19 @@ export function changeLines(ns: NamespaceChange): string[][] {
   const rows: string[][] = []
   for (const c of ns.clusters) {
     if (c.change === 'selected') rows.push(['+', c.clusterID, `selected: Liqo creates twin ${c.remoteNamespaceName}`])
-    else if (c.change === 'deselected') rows.push(['-', c.clusterID, `${ns.change === 'unoffloaded' ? 'unoffloaded' : 'deselected'}: Liqo deletes twin ${c.remoteNamespaceName} and the pods in it`])
+    else if (c.change === 'deselected')
+      rows.push([
+        '-',
+        c.clusterID,
+        `${ns.change === 'unoffloaded' ? 'unoffloaded' : 'deselected'}: Liqo deletes twin ${c.remoteNamespaceName} and the pods in it`,
+      ])
     else rows.push(['~', c.clusterID, `renamed: twin ${c.previousRemoteNamespaceName ?? ''} -> ${c.remoteNamespaceName}`])
   }
   for (const f of ns.fields) rows.push(['~', f.field, `${f.before} -> ${f.after}`])
   for (const w of ns.workloads) {
     const id = `${w.kind}/${w.name}`
-    const on = (ns: readonly string[] | undefined): string => (ns && ns.length > 0 ? `pods can run on ${nodes(ns)}` : 'unschedulable: no node can take its pods')
+    const on = (ns: readonly string[] | undefined): string =>
+      ns && ns.length > 0 ? `pods can run on ${nodes(ns)}` : 'unschedulable: no node can take its pods'
     if (w.change === 'added') rows.push(['+', id, on(w.after)])
     else if (w.change === 'removed') rows.push(['-', id, 'no longer listed'])
     else rows.push(['~', id, `${on(w.after)} (was: ${nodes(w.before)})`])
@@ -213,7 +226,10 @@ export function planChangeText(doc: PlanChange): string {
   for (const ns of doc.namespaces) {
     out.push(`namespace ${ns.namespace}: ${ns.change}  (${ns.source})`)
     out.push(...table(changeLines(ns), '  '))
-    if (ns.denied) out.push(`  ! Liqo's webhook denies this update: "${ns.denied}"; unoffload the namespace first (remove its policy and sync with --prune), then offload it again`)
+    if (ns.denied)
+      out.push(
+        `  ! Liqo's webhook denies this update: "${ns.denied}"; unoffload the namespace first (remove its policy and sync with --prune), then offload it again`,
+      )
     if (ns.warning) out.push(`  ! Liqo's webhook warns: "${ns.warning}"`)
     out.push('')
   }

@@ -65,7 +65,13 @@ export function planMarkdown(doc: PlanDocument): string {
       '',
       ...table(
         ['Namespace', 'Phase', 'Remote name', 'Pods', ...clusters.map((c) => code(c))],
-        doc.namespaces.map((ns) => [code(ns.namespace), phaseBadge(ns.status.offloadingPhase), code(ns.remoteNamespaceName), text(ns.podOffloadingStrategy), ...clusters.map((c) => cellFor(ns, c))]),
+        doc.namespaces.map((ns) => [
+          code(ns.namespace),
+          phaseBadge(ns.status.offloadingPhase),
+          code(ns.remoteNamespaceName),
+          text(ns.podOffloadingStrategy),
+          ...clusters.map((c) => cellFor(ns, c)),
+        ]),
       ),
     )
     for (const ns of doc.namespaces) out.push('', ...namespaceDetails(ns))
@@ -79,5 +85,8 @@ export function planMarkdown(doc: PlanDocument): string {
 export function planFailedMarkdown(diagnostics: readonly Diagnostic[]): string {
   const shown = diagnostics.filter((d) => d.severity !== 'info')
   const errors = shown.filter((d) => d.severity === 'error').length
-  return [PLAN_MARKER, '### nsoffload plan', '', `❌ **No plan: the input is invalid** (${plural(errors, 'error')}).`, '', ...shown.map(diagnosticItem)].join('\n') + '\n'
+  return (
+    [PLAN_MARKER, '### nsoffload plan', '', `❌ **No plan: the input is invalid** (${plural(errors, 'error')}).`, '', ...shown.map(diagnosticItem)].join('\n') +
+    '\n'
+  )
 }

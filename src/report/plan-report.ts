@@ -83,7 +83,12 @@ export function planNamespace(ns: CompiledNamespace, workloads: readonly PlanWor
   }
 }
 
-export function planDocument(home: string, compiled: Compiled, diagnostics: readonly Diagnostic[], workloads?: ReadonlyMap<string, readonly PlanWorkload[]>): PlanDocument {
+export function planDocument(
+  home: string,
+  compiled: Compiled,
+  diagnostics: readonly Diagnostic[],
+  workloads?: ReadonlyMap<string, readonly PlanWorkload[]>,
+): PlanDocument {
   return {
     apiVersion: 'nsoffload.dev/v1alpha1',
     kind: 'OffloadingPlan',
@@ -97,7 +102,14 @@ export function planDocument(home: string, compiled: Compiled, diagnostics: read
 export function table(rows: readonly (readonly string[])[], indent = ''): string[] {
   const widths: number[] = []
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)))
-  return rows.map((r) => indent + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd())
+  return rows.map(
+    (r) =>
+      indent +
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+        .join('  ')
+        .trimEnd(),
+  )
 }
 
 /** The plan for a terminal: per namespace, strategy, phase, each cluster and why, workloads. */

@@ -38,7 +38,9 @@ export function qualifiedName(v: string): string[] {
   let name = v
   const errs: string[] = []
   if (parts.length > 2) {
-    return ["a qualified name must consist of alphanumeric characters, '-', '_' or '.', with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"]
+    return [
+      "a qualified name must consist of alphanumeric characters, '-', '_' or '.', with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
+    ]
   }
   if (parts.length === 2) {
     const prefix = parts[0] ?? ''

@@ -16,9 +16,7 @@ export type SelectorParse =
  * NewRequirement), with its quirks and its error texts: `k in ()` and `k in (,)` are `In [""]`
  * (not errors), `k in (a,,)` fails, values are a sorted set.
  */
-type Tok =
-  | { readonly t: 'id'; readonly v: string }
-  | { readonly t: 'in' | 'notin' | '=' | '==' | '!=' | '!' | '(' | ')' | ',' | '>' | '<' | 'end' }
+type Tok = { readonly t: 'id'; readonly v: string } | { readonly t: 'in' | 'notin' | '=' | '==' | '!=' | '!' | '(' | ')' | ',' | '>' | '<' | 'end' }
 
 const SPECIAL = new Set(['=', '!', '(', ')', ',', '>', '<'])
 const WS = new Set([' ', '\t', '\r', '\n'])

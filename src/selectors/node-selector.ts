@@ -25,12 +25,22 @@ export function checkRequirement(r: NodeSelectorRequirement, field: boolean): Re
   if (field) {
     const out: RequirementProblem[] = []
     if (r.key !== 'metadata.name') {
-      out.push({ id: 'matchFieldsInvalid', message: `"${r.key}" is not a valid field selector key`, at: ['key'], hint: 'matchFields supports only metadata.name' })
+      out.push({
+        id: 'matchFieldsInvalid',
+        message: `"${r.key}" is not a valid field selector key`,
+        at: ['key'],
+        hint: 'matchFields supports only metadata.name',
+      })
     }
     if (r.operator !== 'In' && r.operator !== 'NotIn') {
       out.push({ id: 'matchFieldsInvalid', message: `"${r.operator}" is not a valid node field selector operator`, at: ['operator'], hint: 'use In or NotIn' })
     } else if (values.length !== 1) {
-      out.push({ id: 'matchFieldsInvalid', message: `unexpected number of value (${values.length}) for node field selector operator "${r.operator}"`, at: ['values'], hint: 'give exactly one node name' })
+      out.push({
+        id: 'matchFieldsInvalid',
+        message: `unexpected number of value (${values.length}) for node field selector operator "${r.operator}"`,
+        at: ['values'],
+        hint: 'give exactly one node name',
+      })
     }
     return out
   }
@@ -41,7 +51,12 @@ export function checkRequirement(r: NodeSelectorRequirement, field: boolean): Re
     case 'In':
     case 'NotIn':
       if (values.length === 0) {
-        out.push({ id: 'requirementValues', message: "for 'in', 'notin' operators, values set can't be empty", at: ['values'], hint: `give at least one value, or use Exists/DoesNotExist` })
+        out.push({
+          id: 'requirementValues',
+          message: "for 'in', 'notin' operators, values set can't be empty",
+          at: ['values'],
+          hint: `give at least one value, or use Exists/DoesNotExist`,
+        })
       }
       values.forEach((v, i) => {
         const errs = labelValue(v)
@@ -73,8 +88,7 @@ export function checkRequirement(r: NodeSelectorRequirement, field: boolean): Re
   return out
 }
 
-const isEmptyTerm = (t: NodeSelectorTerm): boolean =>
-  (t.matchExpressions?.length ?? 0) === 0 && (t.matchFields?.length ?? 0) === 0
+const isEmptyTerm = (t: NodeSelectorTerm): boolean => (t.matchExpressions?.length ?? 0) === 0 && (t.matchFields?.length ?? 0) === 0
 
 /** Whether one requirement holds for a node's labels (absent keys match NotIn/DoesNotExist). */
 export function matchRequirement(r: NodeSelectorRequirement, labels: Readonly<Record<string, string>>): boolean {

@@ -37,7 +37,11 @@ export function applyForm(m: Manifest): Manifest {
 function withProtocols<T extends Readonly<Record<string, unknown>>>(o: T, path: readonly string[]): T {
   const ports = getIn(o, path)
   if (!Array.isArray(ports) || !ports.some((p) => isObj(p) && p['protocol'] === undefined)) return o
-  return setIn(o, path, ports.map((p: unknown) => (isObj(p) && p['protocol'] === undefined ? { ...p, protocol: 'TCP' } : p))) as T
+  return setIn(
+    o,
+    path,
+    ports.map((p: unknown) => (isObj(p) && p['protocol'] === undefined ? { ...p, protocol: 'TCP' } : p)),
+  ) as T
 }
 
 /** Every number under a key that holds quantities (`requests`, `limits`, `hard`, …) as its string. */

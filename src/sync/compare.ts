@@ -8,7 +8,6 @@ export const FIELD_MANAGER = 'nsoffload'
 /** A live object as the API returns it. */
 export type LiveObject = Manifest
 
-
 /** Every field of `want` is in `have` with the same value (lists: same length, item-wise). */
 export function isSubset(want: unknown, have: unknown): boolean {
   if (Array.isArray(want)) {
@@ -139,7 +138,10 @@ export const MASK = '***'
  * reads `*** (before)` and `*** (after)` so the diff still shows that it changed. Keys stay.
  * Objects of other kinds are returned as they are.
  */
-export function maskSecrets(before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined): [Record<string, unknown> | undefined, Record<string, unknown> | undefined] {
+export function maskSecrets(
+  before: Record<string, unknown> | undefined,
+  after: Record<string, unknown> | undefined,
+): [Record<string, unknown> | undefined, Record<string, unknown> | undefined] {
   const isSecret = (o: Record<string, unknown> | undefined): boolean => o !== undefined && o['kind'] === 'Secret' && o['apiVersion'] === 'v1'
   if (!isSecret(before) && !isSecret(after)) return [before, after]
   const b = before ? { ...before } : undefined

@@ -31,7 +31,13 @@ export interface DiffResult {
  * live with the rendered fields laid over it. Secret values are masked as `kubectl diff`
  * masks them unless `showSecrets`. Pure.
  */
-export function diffClusters(compiled: Compiled, inv: Inventory, live: ReadonlyMap<string, LiveCluster>, allowDestructive: boolean, showSecrets = false): DiffResult {
+export function diffClusters(
+  compiled: Compiled,
+  inv: Inventory,
+  live: ReadonlyMap<string, LiveCluster>,
+  allowDestructive: boolean,
+  showSecrets = false,
+): DiffResult {
   // Plan as if pruning, so deletions are shown; they are marked with the flag sync needs.
   const plan = planSync(compiled, inv, live, { prune: true, allowDestructive })
   const diffs = plan.actions.map((a): ObjectDiff => {
@@ -42,7 +48,15 @@ export function diffClusters(compiled: Compiled, inv: Inventory, live: ReadonlyM
     const [b, af] = showSecrets ? [beforeObj, afterObj] : maskSecrets(beforeObj, afterObj)
     const before = b ? toYaml(b) : ''
     const after = af ? toYaml(af) : ''
-    const diff = createTwoFilesPatch(a.op === 'create' ? '/dev/null' : `live/${path}`, a.op === 'delete' ? '/dev/null' : `rendered/${path}`, before, after, undefined, undefined, { context: 3 })
+    const diff = createTwoFilesPatch(
+      a.op === 'create' ? '/dev/null' : `live/${path}`,
+      a.op === 'delete' ? '/dev/null' : `rendered/${path}`,
+      before,
+      after,
+      undefined,
+      undefined,
+      { context: 3 },
+    )
       .split('\n')
       .filter((l) => !l.startsWith('==='))
       .join('\n')

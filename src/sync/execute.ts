@@ -107,7 +107,9 @@ export async function apply(client: KubeClient, m: Manifest, opts: { dryRun: boo
 async function ensureCrd(client: KubeClient, opts: SyncOptions, io: SyncIO): Promise<boolean> {
   if (await client.get(CRD_PATH)) return true
   if (!opts.installCrds) {
-    throw new SyncError(`the NamespaceOffloading CRD (namespaceoffloadings.offloading.liqo.io) is not installed on ${client.name}: install Liqo, or run with --install-crds`)
+    throw new SyncError(
+      `the NamespaceOffloading CRD (namespaceoffloadings.offloading.liqo.io) is not installed on ${client.name}: install Liqo, or run with --install-crds`,
+    )
   }
   const crd: Manifest = parse(new TextDecoder().decode(io.readFile(CRD_FILE)))
   io.log(`${client.name}: ${opts.dryRun ? 'would install' : 'installing'} the NamespaceOffloading CRD`)
@@ -167,7 +169,13 @@ export const DEFAULT_CONCURRENCY = 8
  * invalid object) leaves that workload to the client-side comparison; sync then meets the
  * same error when it applies. Returns how many were sent.
  */
-export async function dryRunWorkloads(compiled: Compiled, inv: Inventory, live: Map<string, LiveCluster>, io: SyncIO, opts: { force: boolean; concurrency: number }): Promise<number> {
+export async function dryRunWorkloads(
+  compiled: Compiled,
+  inv: Inventory,
+  live: Map<string, LiveCluster>,
+  io: SyncIO,
+  opts: { force: boolean; concurrency: number },
+): Promise<number> {
   const homeID = inv.home.clusterID
   const home = live.get(homeID)
   const client = io.clients.get(homeID)
@@ -247,7 +255,10 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
   const planOpts = { prune: opts.prune, allowDestructive: opts.allowDestructive }
   let plan = planSync(compiled, inv, live, planOpts)
   // A refused sync sends nothing at all; otherwise the workloads are planned on the server's answers.
-  if (!plan.findings.some((f) => f.blocking) && (await dryRunWorkloads(compiled, inv, live, io, { force: opts.forceConflicts, concurrency: opts.concurrency })) > 0) {
+  if (
+    !plan.findings.some((f) => f.blocking) &&
+    (await dryRunWorkloads(compiled, inv, live, io, { force: opts.forceConflicts, concurrency: opts.concurrency })) > 0
+  ) {
     plan = planSync(compiled, inv, live, planOpts)
   }
   const results: ActionResult[] = []
@@ -296,7 +307,9 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
           return { action: a, ok: true }
         } catch (e) {
           const conflict = e instanceof KubeError && e.status === 409 && a.op !== 'delete'
-          const msg = conflict ? `conflict: ${e.message.replace(/^PATCH \S+: 409 Conflict: /, '')} (take the fields over with --force-conflicts)` : (e as Error).message
+          const msg = conflict
+            ? `conflict: ${e.message.replace(/^PATCH \S+: 409 Conflict: /, '')} (take the fields over with --force-conflicts)`
+            : (e as Error).message
           const code = conflict ? codes.applyConflict.code : codes.applyFailed.code
           io.log(`${a.cluster}: error ${code}: failed to ${a.op} ${a.op === 'delete' ? describeObject(a.live) : describeObject(a.manifest)}: ${msg}`)
           return { action: a, ok: false, error: msg, code }
@@ -339,11 +352,22 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
       const previous = nso.status
       if (sameStatus(previous, status)) continue
       const removed = Object.keys(previous?.remoteNamespacesConditions ?? {}).filter((k) => !(k in (status.remoteNamespacesConditions ?? {})))
-      todo.push({ namespace: ns.policy.namespace, body: { status: { ...status, remoteNamespacesConditions: { ...(status.remoteNamespacesConditions ?? {}), ...Object.fromEntries(removed.map((k) => [k, null])) } } } })
+      todo.push({
+        namespace: ns.policy.namespace,
+        body: {
+          status: {
+            ...status,
+            remoteNamespacesConditions: { ...(status.remoteNamespacesConditions ?? {}), ...Object.fromEntries(removed.map((k) => [k, null])) },
+          },
+        },
+      })
     }
     const written = await pool(todo, opts.concurrency, async ({ namespace, body }): Promise<number> => {
       try {
-        const r = await homeClient?.request<LiveObject>('PATCH', `${objectPath(rt, 'offloading', namespace)}/status`, { body, contentType: 'application/merge-patch+json' })
+        const r = await homeClient?.request<LiveObject>('PATCH', `${objectPath(rt, 'offloading', namespace)}/status`, {
+          body,
+          contentType: 'application/merge-patch+json',
+        })
         if (r) remember(live, homeID, r, r, false)
         return 1
       } catch (e) {
@@ -380,4 +404,3 @@ export function isSettled(ns: readonly NamespaceReport[]): boolean {
 function counts(io: SyncIO): Record<string, { reads: number; writes: number; retries: number }> {
   return Object.fromEntries([...io.clients].map(([k, c]) => [k, { ...c.counts }]))
 }
-

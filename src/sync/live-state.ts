@@ -49,7 +49,12 @@ export const CRD_PATH = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions
  * objects of each of `kinds`, across all namespaces, or, when RBAC forbids that, in each of the
  * kind's namespaces (a namespace that does not exist yet has none); `log` says which kinds were.
  */
-export async function readCluster(client: KubeClient, home: boolean, kinds: readonly WorkloadKind[] = [], log: (line: string) => void = () => {}): Promise<LiveCluster> {
+export async function readCluster(
+  client: KubeClient,
+  home: boolean,
+  kinds: readonly WorkloadKind[] = [],
+  log: (line: string) => void = () => {},
+): Promise<LiveCluster> {
   const nsType = knownType('v1', 'Namespace')
   const nsoType = home ? knownType(NSO_API_VERSION, NSO_KIND) : undefined
   const kindTypes = home ? kinds.flatMap((k) => knownType(k.apiVersion, k.kind) ?? []) : []

@@ -81,7 +81,10 @@ export function sameStatus(a: NamespaceOffloadingStatus | undefined, b: Namespac
   const strip = (s: NamespaceOffloadingStatus): unknown => ({
     ...s,
     remoteNamespacesConditions: Object.fromEntries(
-      Object.entries(s.remoteNamespacesConditions ?? {}).map(([k, v]) => [k, v.map((c: RemoteNamespaceCondition) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message }))]),
+      Object.entries(s.remoteNamespacesConditions ?? {}).map(([k, v]) => [
+        k,
+        v.map((c: RemoteNamespaceCondition) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message })),
+      ]),
     ),
   })
   return JSON.stringify(canonical(strip(a))) === JSON.stringify(canonical(strip(b)))

@@ -35,7 +35,14 @@ export type Action =
       /** A workload: the server's answer to the same apply with `dryRun=All` (the object as it will be). */
       readonly after?: LiveObject
     }
-  | { readonly op: 'delete'; readonly cluster: string; readonly namespace: string; readonly step: Step; readonly live: LiveObject; readonly why: 'prune' | 'deselected' | 'destructive' }
+  | {
+      readonly op: 'delete'
+      readonly cluster: string
+      readonly namespace: string
+      readonly step: Step
+      readonly live: LiveObject
+      readonly why: 'prune' | 'deselected' | 'destructive'
+    }
 
 /** The order of docs/sync.md: home Namespace → NamespaceOffloading → twins → (status) → workloads. Deletions first within a step. */
 export type Step = 'namespace' | 'offloading' | 'twins' | 'workloads'
@@ -71,7 +78,8 @@ export interface PlanOptions {
 }
 
 /** nsoffload's ownership marker: the managed-by label, or (on workloads) the managed-by annotation. */
-export const isOurs = (o: Manifest): boolean => metaOf(o).labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE || metaOf(o).annotations?.[ANNOTATION_MANAGED_BY] === MANAGED_BY_VALUE
+export const isOurs = (o: Manifest): boolean =>
+  metaOf(o).labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE || metaOf(o).annotations?.[ANNOTATION_MANAGED_BY] === MANAGED_BY_VALUE
 const deleting = (o: LiveObject): boolean => Boolean(metaOf(o).deletionTimestamp)
 
 /** The twin on a remote belongs to this home namespace: ours, or Liqo's own for this home. */
@@ -125,7 +133,14 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
     if (!liveObj) {
       actions.push({ op: 'create', cluster, namespace, step, manifest: m })
     } else if (!isOurs(liveObj)) {
-      findings.push({ code: codes.objectNotOwned.code, level: 'warning', cluster, namespace, object: describeObject(m), message: `${describeObject(m)} exists and is not managed by nsoffload: left alone` })
+      findings.push({
+        code: codes.objectNotOwned.code,
+        level: 'warning',
+        cluster,
+        namespace,
+        object: describeObject(m),
+        message: `${describeObject(m)} exists and is not managed by nsoffload: left alone`,
+      })
     } else if (after) {
       // The server said what applying would make of it: changed only if that is not the live object.
       if (!sameObject(after, liveObj)) actions.push({ op: 'update', cluster, namespace, step, manifest: m, live: liveObj, after })
@@ -148,7 +163,10 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
       const liveStrategy = spec.namespaceMappingStrategy ?? 'DefaultName'
       const liveRemote = typeof spec.remoteNamespaceName === 'string' ? spec.remoteNamespaceName : ''
       const wantRemote = ns.policy.remoteNamespaceName ?? ''
-      if (liveStrategy !== ns.policy.namespaceMappingStrategy || (liveRemote !== wantRemote && (liveStrategy === 'SelectedName' || ns.policy.namespaceMappingStrategy === 'SelectedName'))) {
+      if (
+        liveStrategy !== ns.policy.namespaceMappingStrategy ||
+        (liveRemote !== wantRemote && (liveStrategy === 'SelectedName' || ns.policy.namespaceMappingStrategy === 'SelectedName'))
+      ) {
         const oldName = remoteNamespaceName({ namespace: name, namespaceMappingStrategy: liveStrategy, remoteNamespaceName: liveRemote }, homeID)
         const what = `namespaceMappingStrategy ${liveStrategy} -> ${ns.policy.namespaceMappingStrategy}${oldName !== ns.remoteNamespaceName ? ` (remote namespace ${oldName} -> ${ns.remoteNamespaceName})` : ''}`
         if (!opts.allowDestructive) {
@@ -207,7 +225,15 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
       } else if (!d.selected) {
         for (const twin of ownedTwins(d.clusterID, name)) {
           if (opts.prune) actions.push({ op: 'delete', cluster: d.clusterID, namespace: name, step: 'twins', live: twin, why: 'deselected' })
-          else findings.push({ code: codes.deletionNeedsPrune.code, level: 'warning', cluster: d.clusterID, namespace: name, object: describeObject(twin), message: `${describeObject(twin)} is no longer selected and would be deleted with everything in it: run with --prune` })
+          else
+            findings.push({
+              code: codes.deletionNeedsPrune.code,
+              level: 'warning',
+              cluster: d.clusterID,
+              namespace: name,
+              object: describeObject(twin),
+              message: `${describeObject(twin)} is no longer selected and would be deleted with everything in it: run with --prune`,
+            })
         }
       }
     }
@@ -253,7 +279,14 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
       const twins = inv.remotes.flatMap((r) => ownedTwins(r.clusterID, ns).map((t) => ({ cluster: r.clusterID, t })))
       if (!opts.prune) {
         const what = [nso ? describeObject(nso) : undefined, ...twins.map((x) => `${describeObject(x.t)} on ${x.cluster}`)].filter(Boolean).join(', ')
-        findings.push({ code: codes.deletionNeedsPrune.code, level: 'warning', cluster: homeID, namespace: ns, object: `namespace/${ns}`, message: `policy removed: would unoffload ${ns} (${what}); run with --prune` })
+        findings.push({
+          code: codes.deletionNeedsPrune.code,
+          level: 'warning',
+          cluster: homeID,
+          namespace: ns,
+          object: `namespace/${ns}`,
+          message: `policy removed: would unoffload ${ns} (${what}); run with --prune`,
+        })
         continue
       }
       prunedRemoteNames[ns] = liveRemoteName(ns, nso) ?? twinName(ns) ?? ''
@@ -261,9 +294,22 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
       if (nso && !deleting(nso)) actions.push({ op: 'delete', cluster: homeID, namespace: ns, step: 'offloading', live: nso, why: 'prune' })
       if (homeNs && isOurs(homeNs) && metaOf(homeNs).labels?.[LABEL_SCHEDULING_ENABLED] !== undefined) {
         // Re-apply the namespace without the scheduling label: the server drops the field we owned.
-        const owned = new Set(ownedPaths(homeNs).filter((p) => p[0] === 'metadata' && p[1] === 'labels' && p[2] !== undefined).map((p) => p[2] ?? ''))
-        const labels = Object.fromEntries(Object.entries(metaOf(homeNs).labels ?? {}).filter(([k]) => k !== LABEL_SCHEDULING_ENABLED && (owned.has(k) || k === LABEL_MANAGED_BY)))
-        actions.push({ op: 'update', cluster: homeID, namespace: ns, step: 'namespace', manifest: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels } }, live: homeNs })
+        const owned = new Set(
+          ownedPaths(homeNs)
+            .filter((p) => p[0] === 'metadata' && p[1] === 'labels' && p[2] !== undefined)
+            .map((p) => p[2] ?? ''),
+        )
+        const labels = Object.fromEntries(
+          Object.entries(metaOf(homeNs).labels ?? {}).filter(([k]) => k !== LABEL_SCHEDULING_ENABLED && (owned.has(k) || k === LABEL_MANAGED_BY)),
+        )
+        actions.push({
+          op: 'update',
+          cluster: homeID,
+          namespace: ns,
+          step: 'namespace',
+          manifest: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels } },
+          live: homeNs,
+        })
       }
     }
     return opts.prune ? sorted : []
@@ -273,7 +319,8 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
   function twinName(original: string): string | undefined {
     for (const r of inv.remotes) {
       for (const t of live.get(r.clusterID)?.namespaces.values() ?? []) {
-        if (metaOf(t).annotations?.[ANNOTATION_ORIGINAL_NAME] === original && isOurs(t) && metaOf(t).labels?.[LABEL_REMOTE_CLUSTER_ID] === homeID) return metaOf(t).name
+        if (metaOf(t).annotations?.[ANNOTATION_ORIGINAL_NAME] === original && isOurs(t) && metaOf(t).labels?.[LABEL_REMOTE_CLUSTER_ID] === homeID)
+          return metaOf(t).name
       }
     }
     return undefined

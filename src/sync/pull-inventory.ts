@@ -22,7 +22,8 @@ function commonLabels(nodes: readonly PulledNode[]): Record<string, string> {
   return Object.fromEntries(Object.entries(first?.labels ?? {}).filter(([k, v]) => rest.every((n) => n.labels[k] === v)))
 }
 
-const without = (o: Record<string, string>, keys: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(o).filter(([k]) => !(k in keys)))
+const without = (o: Record<string, string>, keys: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(o).filter(([k]) => !(k in keys)))
 
 /**
  * Builds a ClusterInventory from a live home cluster: its own nodes, and one remote per
@@ -34,7 +35,10 @@ const without = (o: Record<string, string>, keys: Record<string, string>): Recor
  * `virtualNodes`. Nothing else is dropped (a Node's labels hold nothing volatile); `warn` is
  * told of a default label a live virtual node lacks, which the compiler would assume.
  */
-export async function pullInventory(client: KubeClient, opts: { context: string; clusterID?: string; warn?: (message: string) => void }): Promise<Record<string, unknown>> {
+export async function pullInventory(
+  client: KubeClient,
+  opts: { context: string; clusterID?: string; warn?: (message: string) => void },
+): Promise<Record<string, unknown>> {
   const nodes = (await client.list<NodeItem>('/api/v1/nodes')) ?? []
   let homeID = opts.clusterID
   if (!homeID) {
@@ -50,7 +54,8 @@ export async function pullInventory(client: KubeClient, opts: { context: string;
     const id = labels[LABEL_REMOTE_CLUSTER_ID]
     if (labels[LABEL_TYPE] === TYPE_VIRTUAL_NODE && id) {
       const missing = Object.keys(virtualNodeLabels(id, name)).filter((k) => labels[k] === undefined)
-      if (missing.length > 0) opts.warn?.(`virtual node ${name} lacks ${missing.join(', ')}: the inventory cannot say so, nsoffload will assume Liqo's defaults`)
+      if (missing.length > 0)
+        opts.warn?.(`virtual node ${name} lacks ${missing.join(', ')}: the inventory cannot say so, nsoffload will assume Liqo's defaults`)
       const taints = (n.spec?.taints ?? []).filter((t) => t.key !== VIRTUAL_NODE_TAINT_KEY)
       remotes.set(id, [...(remotes.get(id) ?? []), { name, labels: ownLabels(id, name, labels), taints }])
     } else {
@@ -66,7 +71,11 @@ export async function pullInventory(client: KubeClient, opts: { context: string;
       clusterID: id,
       context: id,
       labels: sortObj(common),
-      ...(single ? {} : { virtualNodes: vns.map((v) => ({ name: v.name, labels: sortObj(without(v.labels, common)), ...(v.taints.length > 0 ? { taints: v.taints } : {}) })) }),
+      ...(single
+        ? {}
+        : {
+            virtualNodes: vns.map((v) => ({ name: v.name, labels: sortObj(without(v.labels, common)), ...(v.taints.length > 0 ? { taints: v.taints } : {}) })),
+          }),
     }
   })
   return {

@@ -42,7 +42,12 @@ export function classify(docs: readonly ParsedDoc[], accept: readonly InputKind[
     const apiVersion = v['apiVersion']
     const wanted = accept.map((k) => `${KINDS[k]}/${k}`).join(', ')
     const amongPolicies = accept.includes('OffloadingPolicy')
-    if (amongPolicies && typeof apiVersion === 'string' && apiVersion.startsWith('kustomize.config.k8s.io/') && (kind === 'Kustomization' || kind === 'Component')) {
+    if (
+      amongPolicies &&
+      typeof apiVersion === 'string' &&
+      apiVersion.startsWith('kustomize.config.k8s.io/') &&
+      (kind === 'Kustomization' || kind === 'Component')
+    ) {
       diagnostics.push(diag('kustomizationSkipped', `a kustomize ${kind}, not a policy: skipped`, doc.source.locate(['kind'])))
       continue
     }
@@ -50,18 +55,28 @@ export function classify(docs: readonly ParsedDoc[], accept: readonly InputKind[
       const guess = typeof kind === 'string' ? closest(kind, accept) : undefined
       const ignore = amongPolicies ? `; if ${doc.file} is not a policy, list it in a ${IGNORE_FILE} file of its folder` : ''
       diagnostics.push(
-        diag('unknownKind', `kind ${JSON.stringify(kind ?? null)} is not read here (expected ${wanted})`, doc.source.locate(kind === undefined ? [] : ['kind']), {
-          hint: (guess ? `did you mean "${guess}"?` : `nsoffload reads ${wanted}`) + ignore,
-        }),
+        diag(
+          'unknownKind',
+          `kind ${JSON.stringify(kind ?? null)} is not read here (expected ${wanted})`,
+          doc.source.locate(kind === undefined ? [] : ['kind']),
+          {
+            hint: (guess ? `did you mean "${guess}"?` : `nsoffload reads ${wanted}`) + ignore,
+          },
+        ),
       )
       continue
     }
     const k = kind as InputKind
     if (apiVersion !== KINDS[k]) {
       diagnostics.push(
-        diag('unknownKind', `apiVersion ${JSON.stringify(apiVersion ?? null)} is not served for kind ${k}`, doc.source.locate(apiVersion === undefined ? [] : ['apiVersion']), {
-          hint: `use apiVersion: ${KINDS[k]}`,
-        }),
+        diag(
+          'unknownKind',
+          `apiVersion ${JSON.stringify(apiVersion ?? null)} is not served for kind ${k}`,
+          doc.source.locate(apiVersion === undefined ? [] : ['apiVersion']),
+          {
+            hint: `use apiVersion: ${KINDS[k]}`,
+          },
+        ),
       )
       continue
     }

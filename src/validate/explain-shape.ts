@@ -72,11 +72,23 @@ function bothForms(labels: Obj | undefined, kind: SchemaKind): string {
     ...pairs.map(([k, v]) => `        - {key: ${k}, operator: In, values: [${String(v)}]}`),
   ]
   if (kind === 'NamespaceOffloading') return ['a NamespaceOffloading takes a NodeSelector:', ...nodeSelector].join('\n')
-  return ['write liqoctl selector strings (entries ORed, commas ANDed):', 'clusterSelector:', `  - ${pairs.map(([k, v]) => `${k}=${String(v)}`).join(',')}`, 'or a NodeSelector:', ...nodeSelector].join('\n')
+  return [
+    'write liqoctl selector strings (entries ORed, commas ANDed):',
+    'clusterSelector:',
+    `  - ${pairs.map(([k, v]) => `${k}=${String(v)}`).join(',')}`,
+    'or a NodeSelector:',
+    ...nodeSelector,
+  ].join('\n')
 }
 
 /** A NodeSelector term written where the list of terms should be. */
-const TERMS_HINT = ['put the term in a list under nodeSelectorTerms:', 'clusterSelector:', '  nodeSelectorTerms:', '    - matchExpressions:', '        - {key: ..., operator: In, values: [...]}'].join('\n')
+const TERMS_HINT = [
+  'put the term in a list under nodeSelectorTerms:',
+  'clusterSelector:',
+  '  nodeSelectorTerms:',
+  '    - matchExpressions:',
+  '        - {key: ..., operator: In, values: [...]}',
+].join('\n')
 
 /** Recognises the shape mistakes of one policy document. */
 export function explainShape(kind: SchemaKind, root: unknown, source: SourceRef, errors: readonly ErrorObject[]): Explained {
@@ -96,9 +108,14 @@ const under = (pointer: string) => (e: ErrorObject) => e.instancePath === pointe
 function explainSelector(kind: SchemaKind, sel: unknown, source: SourceRef, out: Diagnostic[], covered: ((e: ErrorObject) => boolean)[]): void {
   if (kind === 'OffloadingPolicy' && typeof sel === 'string') {
     out.push(
-      diag('selectorNotList', `spec.clusterSelector is the single string ${JSON.stringify(sel)}; it must be a list of liqoctl selector strings`, source.locate(SEL_PATH), {
-        hint: `make it a list, one selector per line:\nclusterSelector:\n  - ${sel}`,
-      }),
+      diag(
+        'selectorNotList',
+        `spec.clusterSelector is the single string ${JSON.stringify(sel)}; it must be a list of liqoctl selector strings`,
+        source.locate(SEL_PATH),
+        {
+          hint: `make it a list, one selector per line:\nclusterSelector:\n  - ${sel}`,
+        },
+      ),
     )
     covered.push(under(pointerOf(SEL_PATH)))
   } else if (kind === 'OffloadingPolicy' && Array.isArray(sel)) {
@@ -110,12 +127,24 @@ function explainSelector(kind: SchemaKind, sel: unknown, source: SourceRef, out:
   } else if (isObj(sel) && !('nodeSelectorTerms' in sel)) {
     const keys = Object.keys(sel)
     const labels = isObj(sel['matchLabels']) ? sel['matchLabels'] : keys.length > 0 && Object.values(sel).every(isScalar) ? sel : undefined
-    const what = 'matchLabels' in sel ? 'a LabelSelector (matchLabels)' : 'matchExpressions' in sel ? 'a NodeSelector term without nodeSelectorTerms' : labels ? 'a mapping of labels' : undefined
+    const what =
+      'matchLabels' in sel
+        ? 'a LabelSelector (matchLabels)'
+        : 'matchExpressions' in sel
+          ? 'a NodeSelector term without nodeSelectorTerms'
+          : labels
+            ? 'a mapping of labels'
+            : undefined
     if (what === undefined) return
     out.push(
-      diag('selectorForm', `spec.clusterSelector is ${what}; it takes ${kind === 'OffloadingPolicy' ? 'liqoctl selector strings or ' : ''}a NodeSelector`, source.locate(SEL_PATH), {
-        hint: 'matchExpressions' in sel && !('matchLabels' in sel) ? TERMS_HINT : bothForms(labels, kind),
-      }),
+      diag(
+        'selectorForm',
+        `spec.clusterSelector is ${what}; it takes ${kind === 'OffloadingPolicy' ? 'liqoctl selector strings or ' : ''}a NodeSelector`,
+        source.locate(SEL_PATH),
+        {
+          hint: 'matchExpressions' in sel && !('matchLabels' in sel) ? TERMS_HINT : bothForms(labels, kind),
+        },
+      ),
     )
     covered.push(under(pointerOf(SEL_PATH)))
   }
@@ -125,29 +154,48 @@ function explainSelector(kind: SchemaKind, sel: unknown, source: SourceRef, out:
 function explainItem(kind: SchemaKind, item: Obj, i: number, source: SourceRef): Diagnostic {
   const at = source.locate([...SEL_PATH, i])
   if (Object.keys(item).length > 0 && Object.values(item).every(isScalar)) {
-    const written = Object.entries(item).map(([k, v]) => `${k}: ${String(v)}`).join(', ')
+    const written = Object.entries(item)
+      .map(([k, v]) => `${k}: ${String(v)}`)
+      .join(', ')
     return diag('selectorItemMapping', `spec.clusterSelector[${i}] is the YAML mapping {${written}}, not a liqoctl selector string`, at, {
       hint: `write \`- ${asLiqoctl(item)}\` (key=value: "key: value" with a space is a YAML mapping)`,
     })
   }
   if ('matchExpressions' in item || 'matchFields' in item) {
-    return diag('selectorForm', `spec.clusterSelector[${i}] is a NodeSelector term; a list right under clusterSelector holds liqoctl selector strings, terms go under nodeSelectorTerms`, at, {
-      hint: TERMS_HINT,
-    })
+    return diag(
+      'selectorForm',
+      `spec.clusterSelector[${i}] is a NodeSelector term; a list right under clusterSelector holds liqoctl selector strings, terms go under nodeSelectorTerms`,
+      at,
+      {
+        hint: TERMS_HINT,
+      },
+    )
   }
   const labels = isObj(item['matchLabels']) ? item['matchLabels'] : undefined
-  return diag('selectorForm', `spec.clusterSelector[${i}] is a mapping (${Object.keys(item).join(', ') || 'empty'}); a list under clusterSelector holds liqoctl selector strings`, at, {
-    hint: bothForms(labels, kind),
-  })
+  return diag(
+    'selectorForm',
+    `spec.clusterSelector[${i}] is a mapping (${Object.keys(item).join(', ') || 'empty'}); a list under clusterSelector holds liqoctl selector strings`,
+    at,
+    {
+      hint: bothForms(labels, kind),
+    },
+  )
 }
 
 const matches = (path: readonly string[], home: readonly string[]): boolean =>
   path.length === home.length && home.every((h, i) => (h === '*' ? /^\d+$/.test(path[i] ?? '') : h === path[i]))
 
 /** Splits an ajv instancePath (JSON Pointer) into path steps. */
-const steps = (p: string): string[] => (p === '' ? [] : p.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')))
+const steps = (p: string): string[] =>
+  p === ''
+    ? []
+    : p
+        .slice(1)
+        .split('/')
+        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
 
-const valueAt = (root: unknown, path: readonly string[]): unknown => path.reduce<unknown>((v, p) => (isObj(v) || Array.isArray(v) ? (v as Record<string, unknown>)[p] : undefined), root)
+const valueAt = (root: unknown, path: readonly string[]): unknown =>
+  path.reduce<unknown>((v, p) => (isObj(v) || Array.isArray(v) ? (v as Record<string, unknown>)[p] : undefined), root)
 
 /**
  * Unknown fields that are known one level up or down: the line is indented too little (it
@@ -162,9 +210,14 @@ function misplacedField(kind: SchemaKind, e: ErrorObject, root: unknown, source:
     const given = valueAt(root, [...path, field])
     const labels = isObj(given) && Object.values(given).every(isScalar) && Object.keys(given).length > 0 ? given : undefined
     out.push(
-      diag('selectorForm', `"${field}" is not a field of ${dotted(path)}: clusters are selected by spec.clusterSelector, in one of two forms`, source.locate([...path, field, KEY_MARKER]), {
-        hint: bothForms(labels, kind),
-      }),
+      diag(
+        'selectorForm',
+        `"${field}" is not a field of ${dotted(path)}: clusters are selected by spec.clusterSelector, in one of two forms`,
+        source.locate([...path, field, KEY_MARKER]),
+        {
+          hint: bothForms(labels, kind),
+        },
+      ),
     )
     covered.push((x) => x === e)
     return
@@ -179,7 +232,12 @@ function misplacedField(kind: SchemaKind, e: ErrorObject, root: unknown, source:
   const prev = k > 0 ? keys[k - 1] : undefined
   const prevValue = prev !== undefined ? value[prev] : undefined
   const homeName = home.filter((h) => h !== '*').slice(-1)[0]
-  const belongs = homeName === undefined ? 'it belongs at the top level of the document' : home[home.length - 1] === '*' ? `it belongs in an item of "${homeName}:"` : `it belongs under "${homeName}:"`
+  const belongs =
+    homeName === undefined
+      ? 'it belongs at the top level of the document'
+      : home[home.length - 1] === '*'
+        ? `it belongs in an item of "${homeName}:"`
+        : `it belongs under "${homeName}:"`
   let became = ''
   let hint = homeName === undefined ? 'move it out to the top level' : `indent "${field}:" (and the lines below it) under "${homeName}:"`
   if (prev !== undefined && prevValue === null && prev === homeName) {

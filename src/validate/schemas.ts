@@ -36,7 +36,12 @@ const keywordCodes: Record<string, CodeId> = {
 
 /** Splits an ajv instancePath (JSON Pointer) into path steps. */
 const steps = (p: string): string[] =>
-  p === '' ? [] : p.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+  p === ''
+    ? []
+    : p
+        .slice(1)
+        .split('/')
+        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
 
 /** Validates one document against its kind's schema; positions point at the offending node. */
 export function checkSchema(kind: SchemaKind, value: unknown, source: SourceRef): Diagnostic[] {
@@ -63,7 +68,7 @@ function toDiagnostic(e: ErrorObject, source: SourceRef, root: unknown): Diagnos
     }
     case 'required': {
       const field = String(params['missingProperty'])
-      const hint = field === 'spec' ? 'write `spec: {}` for Liqo\'s quick offloading (all defaults)' : undefined
+      const hint = field === 'spec' ? "write `spec: {}` for Liqo's quick offloading (all defaults)" : undefined
       return diag(id, `missing required field "${field}" in ${where}`, source.locate(path), hint ? { hint } : {})
     }
     case 'enum': {

@@ -32,7 +32,12 @@ function inventoryDraft(c: ClassifiedDoc): InventoryDraft {
   const nodes = (v: unknown, path: readonly (string | number)[]): InventoryNodeDraft[] =>
     list(v).map((n, i) => {
       const o = obj(n)
-      return { name: String(o['name']), labels: strMap(o['labels']), taints: list(o['taints']).map((t) => ({ ...(obj(t) as unknown as Taint) })), path: [...path, i] }
+      return {
+        name: String(o['name']),
+        labels: strMap(o['labels']),
+        taints: list(o['taints']).map((t) => ({ ...(obj(t) as unknown as Taint) })),
+        path: [...path, i],
+      }
     })
   return {
     name: String(obj(c.value['metadata'])['name']),

@@ -55,9 +55,7 @@ export function toPolicy(c: ClassifiedDoc): { policy?: Policy; diagnostics: Diag
   const policy: Policy = {
     namespace,
     namespaceMappingStrategy: draft.namespaceMappingStrategy,
-    ...(draft.namespaceMappingStrategy === 'SelectedName' && draft.remoteNamespaceName !== undefined
-      ? { remoteNamespaceName: draft.remoteNamespaceName }
-      : {}),
+    ...(draft.namespaceMappingStrategy === 'SelectedName' && draft.remoteNamespaceName !== undefined ? { remoteNamespaceName: draft.remoteNamespaceName } : {}),
     podOffloadingStrategy: draft.podOffloadingStrategy,
     clusterSelector: { nodeSelectorTerms: terms },
     namespaceLabels: draft.labels,

@@ -61,9 +61,14 @@ export function validate(
     inventory = r.inventory
   } else if (inventoryInput !== undefined && inventoryClassified) {
     diagnostics.push(
-      diag('inventoryMissing', 'the inventory file holds no ClusterInventory', { file: inventoryInput.file, line: 1, column: 1, path: '' }, {
-        hint: 'an inventory is a document with apiVersion: nsoffload.dev/v1alpha1 and kind: ClusterInventory',
-      }),
+      diag(
+        'inventoryMissing',
+        'the inventory file holds no ClusterInventory',
+        { file: inventoryInput.file, line: 1, column: 1, path: '' },
+        {
+          hint: 'an inventory is a document with apiVersion: nsoffload.dev/v1alpha1 and kind: ClusterInventory',
+        },
+      ),
     )
   }
   const policies = [...unique.policies].sort((a, b) => (a.namespace < b.namespace ? -1 : 1))

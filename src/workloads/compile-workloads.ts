@@ -38,7 +38,11 @@ export interface PlacementContext {
  * Patches a policy's workloads as Liqo's pod webhook would patch their pods, and previews where
  * those pods could be scheduled. Pure; cost linear in workloads × nodes.
  */
-export function compileWorkloads(policy: Policy, workloads: readonly Workload[], ctx?: PlacementContext): { workloads: CompiledWorkload[]; diagnostics: Diagnostic[] } {
+export function compileWorkloads(
+  policy: Policy,
+  workloads: readonly Workload[],
+  ctx?: PlacementContext,
+): { workloads: CompiledWorkload[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = []
   const offloading = { podOffloadingStrategy: policy.podOffloadingStrategy, clusterSelector: policy.clusterSelector }
   // Sorted by kind and name, so that moving documents between files changes nothing.
@@ -80,11 +84,15 @@ function unschedulable(w: Workload, p: WorkloadPlacement, policy: Policy, ctx: P
   const policyAlone = byAffinity && imposed !== undefined && judgeNodes(mutatePod(offloading, {}).pod, ctx.nodes).every((v) => v.excludedBy)
   let related: Related[] = []
   if (policyAlone) {
-    hints.push(`the policy is the cause: the clusterSelector of "${policy.namespace}" selects no remote cluster (NSO4005) and the ${policy.podOffloadingStrategy} strategy leaves its pods no other node: fix the policy's spec.clusterSelector`)
+    hints.push(
+      `the policy is the cause: the clusterSelector of "${policy.namespace}" selects no remote cluster (NSO4005) and the ${policy.podOffloadingStrategy} strategy leaves its pods no other node: fix the policy's spec.clusterSelector`,
+    )
     const at = policy.source.locate(['spec', 'clusterSelector'])
     related = [{ file: at.file, line: at.line, column: at.column, message: `the clusterSelector of "${policy.namespace}"` }]
   } else if (byAffinity && imposed) {
-    hints.push(`its own required node affinity is ANDed with what the ${policy.podOffloadingStrategy} strategy and the clusterSelector of "${policy.namespace}" impose (Liqo's webhook merges them): make them agree`)
+    hints.push(
+      `its own required node affinity is ANDed with what the ${policy.podOffloadingStrategy} strategy and the clusterSelector of "${policy.namespace}" impose (Liqo's webhook merges them): make them agree`,
+    )
   }
   if (p.verdicts.some((v) => v.excludedBy?.kind === 'taint') && policy.podOffloadingStrategy === 'Local') {
     hints.push('pods of a Local namespace do not get the virtual-node toleration')
@@ -101,7 +109,7 @@ function leftToWebhook(w: Workload, policy: Policy): Diagnostic {
     `${w.kind}/${w.name}: its pod template is not given the node affinity of "${policy.namespace}" (its clusterSelector has matchFields): Liqo's webhook adds it to each pod as it is, but would merge a pre-patched copy with it again and drop the matchFields, widening placement`,
     w.source.locate(['metadata', 'name']),
     {
-      hint: 'placement is right as it is: the pods get the affinity, once, at creation, and only the toleration is written into the template. To have it in the template too, select clusters by label instead of metadata.name: Liqo sets kubernetes.io/hostname to the virtual node\'s name (the cluster ID)',
+      hint: "placement is right as it is: the pods get the affinity, once, at creation, and only the toleration is written into the template. To have it in the template too, select clusters by label instead of metadata.name: Liqo sets kubernetes.io/hostname to the virtual node's name (the cluster ID)",
       related: [{ file: at.file, line: at.line, column: at.column, message: 'the clusterSelector with matchFields' }],
     },
   )

@@ -59,7 +59,11 @@ export function createNodeSelectorFromNamespaceOffloading(spec: OffloadingSpec):
   switch (spec.podOffloadingStrategy) {
     case 'Remote': {
       const base: readonly NodeSelectorTerm[] = terms.length === 0 ? [{}] : terms
-      return { selector: { nodeSelectorTerms: base.map((t) => ({ ...copyTerm(t), matchExpressions: [...(t.matchExpressions ?? []).map(copyReq), copyReq(TYPE_IN)] })) } }
+      return {
+        selector: {
+          nodeSelectorTerms: base.map((t) => ({ ...copyTerm(t), matchExpressions: [...(t.matchExpressions ?? []).map(copyReq), copyReq(TYPE_IN)] })),
+        },
+      }
     }
     case 'LocalAndRemote':
       if (terms.length === 0) return {}
@@ -140,7 +144,8 @@ export interface TemplatePatch<P> extends MutationResult<P> {
   readonly affinityLeftToWebhook?: boolean
 }
 
-const requiredTerms = (pod: PodSpec): readonly NodeSelectorTerm[] => pod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? []
+const requiredTerms = (pod: PodSpec): readonly NodeSelectorTerm[] =>
+  pod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? []
 
 /**
  * What nsoffload writes into a pod template. Liqo's webhook runs again on every pod the

@@ -73,7 +73,8 @@ export interface PodSpecProblem {
   readonly hint?: string
 }
 
-const kindOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : `${typeof v} ${JSON.stringify(v)}`)
+const kindOf = (v: unknown): string =>
+  v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : `${typeof v} ${JSON.stringify(v)}`
 const QUOTE_HINT = 'quote the value: YAML 1.1, as Kubernetes reads it, takes yes/no/on/off and numbers as non-strings'
 
 /**
@@ -139,7 +140,11 @@ function checkPodRequirement(r: unknown, at: (string | number)[], field: boolean
   let ok = true
   for (const k of ['key', 'operator'] as const) {
     if (typeof r[k] !== 'string') {
-      out.push({ id: 'workloadPodSpec', message: r[k] === undefined ? `${at.join('.')} has no ${k}` : `${at.join('.')}.${k} must be a string, not ${kindOf(r[k])}`, at: r[k] === undefined ? at : [...at, k] })
+      out.push({
+        id: 'workloadPodSpec',
+        message: r[k] === undefined ? `${at.join('.')} has no ${k}` : `${at.join('.')}.${k} must be a string, not ${kindOf(r[k])}`,
+        at: r[k] === undefined ? at : [...at, k],
+      })
       ok = false
     }
   }
@@ -151,7 +156,12 @@ function checkPodRequirement(r: unknown, at: (string | number)[], field: boolean
     } else {
       values.forEach((v, i) => {
         if (typeof v !== 'string') {
-          out.push({ id: 'workloadPodSpec', message: `${at.join('.')}.values.${i} must be a string, not ${kindOf(v)}`, at: [...at, 'values', i], hint: QUOTE_HINT })
+          out.push({
+            id: 'workloadPodSpec',
+            message: `${at.join('.')}.values.${i} must be a string, not ${kindOf(v)}`,
+            at: [...at, 'values', i],
+            hint: QUOTE_HINT,
+          })
           ok = false
         }
       })

@@ -84,20 +84,32 @@ function toWorkload(policy: Policy, doc: ParsedDoc): { workload?: Workload; diag
     diagnostics: [diag('workloadInvalid', message, src.locate(at), hint !== undefined ? { hint } : {})],
   })
   if (typeof apiVersion !== 'string' || apiVersion === '') {
-    return invalid(`the workload has no apiVersion`, apiVersion === undefined ? [] : ['apiVersion'], isKustomization || kind === 'Kustomization' ? kustomizeHint : 'every Kubernetes object needs apiVersion and kind')
+    return invalid(
+      `the workload has no apiVersion`,
+      apiVersion === undefined ? [] : ['apiVersion'],
+      isKustomization || kind === 'Kustomization' ? kustomizeHint : 'every Kubernetes object needs apiVersion and kind',
+    )
   }
   if (typeof kind !== 'string' || !KIND.test(kind)) {
     return invalid(kind === undefined ? 'the workload has no kind' : `kind ${JSON.stringify(kind)} is not a valid kind`, kind === undefined ? [] : ['kind'])
   }
   if (kind === 'Kustomization' || apiVersion.startsWith('kustomize.config.k8s.io/')) return invalid(`a ${kind} is not a workload`, ['kind'], kustomizeHint)
   if (apiVersion.startsWith('nsoffload.dev/') || apiVersion.startsWith('config.kubernetes.io/')) {
-    return invalid(`${apiVersion} ${kind} is nsoffload's own input, not a workload`, ['kind'], 'policies go under -p, the inventory under -i; workloads are Kubernetes manifests')
+    return invalid(
+      `${apiVersion} ${kind} is nsoffload's own input, not a workload`,
+      ['kind'],
+      'policies go under -p, the inventory under -i; workloads are Kubernetes manifests',
+    )
   }
   const meta = v['metadata']
   if (!isObj(meta)) return invalid(`${kind} has no metadata`, meta === undefined ? [] : ['metadata'], 'add metadata.name')
   const name = meta['name']
   if (typeof name !== 'string' || name === '') {
-    return invalid(`${kind} has no metadata.name`, ['metadata'], meta['generateName'] !== undefined ? 'generateName is not supported: kustomize and GitOps tools need a fixed name' : 'add metadata.name')
+    return invalid(
+      `${kind} has no metadata.name`,
+      ['metadata'],
+      meta['generateName'] !== undefined ? 'generateName is not supported: kustomize and GitOps tools need a fixed name' : 'add metadata.name',
+    )
   }
   const specPath = podSpecPath(apiVersion, kind)
   const nameProblem = specPath ? dns1123Subdomain(name)[0] : pathSegmentProblem(name)
@@ -106,10 +118,15 @@ function toWorkload(policy: Policy, doc: ParsedDoc): { workload?: Workload; diag
   if (ns !== undefined && ns !== null && ns !== policy.namespace) {
     return {
       diagnostics: [
-        diag('workloadNamespace', `${kind}/${name} is in namespace ${JSON.stringify(ns)}, but it is listed by the policy of namespace "${policy.namespace}"`, src.locate(['metadata', 'namespace']), {
-          hint: `remove metadata.namespace (a workload takes its policy's namespace), or list this file in the policy of ${JSON.stringify(ns)}`,
-          related: [relatedPolicy(policy)],
-        }),
+        diag(
+          'workloadNamespace',
+          `${kind}/${name} is in namespace ${JSON.stringify(ns)}, but it is listed by the policy of namespace "${policy.namespace}"`,
+          src.locate(['metadata', 'namespace']),
+          {
+            hint: `remove metadata.namespace (a workload takes its policy's namespace), or list this file in the policy of ${JSON.stringify(ns)}`,
+            related: [relatedPolicy(policy)],
+          },
+        ),
       ],
     }
   }

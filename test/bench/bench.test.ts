@@ -12,7 +12,10 @@ import { REPO, runCli, tempTree } from '../helpers/cli.ts'
 
 const fleet = generateFleet({ policies: 160, clusters: 12 })
 const files = Object.fromEntries(fleet.files)
-const policies = [...fleet.files].filter(([p]) => p.startsWith('policies/')).map(([, t]) => t).join('\n')
+const policies = [...fleet.files]
+  .filter(([p]) => p.startsWith('policies/'))
+  .map(([, t]) => t)
+  .join('\n')
 
 test('the fleet is deterministic and valid, and builds', async () => {
   assert.equal([...generateFleet({ policies: 160, clusters: 12 }).files], [...fleet.files])
@@ -26,21 +29,62 @@ test('the fleet is deterministic and valid, and builds', async () => {
 })
 
 test('the fleet uses every selector form, strategy and input kind', async () => {
-  for (const form of ['=', '==', ' in (', ' notin (', '"gpu, ', '"!staging, ', 'operator: In,', 'operator: NotIn,', 'operator: Exists', 'operator: DoesNotExist', 'operator: Gt,', 'operator: Lt,', 'matchFields:', 'kind: NamespaceOffloading', 'kind: OffloadingPolicy', 'spec: {}', 'workloads:']) {
+  for (const form of [
+    '=',
+    '==',
+    ' in (',
+    ' notin (',
+    '"gpu, ',
+    '"!staging, ',
+    'operator: In,',
+    'operator: NotIn,',
+    'operator: Exists',
+    'operator: DoesNotExist',
+    'operator: Gt,',
+    'operator: Lt,',
+    'matchFields:',
+    'kind: NamespaceOffloading',
+    'kind: OffloadingPolicy',
+    'spec: {}',
+    'workloads:',
+  ]) {
     assert.ok(policies.includes(form), form)
   }
   const plan = await runCli(['plan', '--format', 'json'], tempTree(files))
   assert.is(plan.code, 0, plan.stderr)
-  const ns = (JSON.parse(plan.stdout) as { namespaces: { namespaceMappingStrategy: string; podOffloadingStrategy: string; status: { offloadingPhase: string }; clusters: { selected: boolean }[]; workloads: unknown[] }[] }).namespaces
+  const ns = (
+    JSON.parse(plan.stdout) as {
+      namespaces: {
+        namespaceMappingStrategy: string
+        podOffloadingStrategy: string
+        status: { offloadingPhase: string }
+        clusters: { selected: boolean }[]
+        workloads: unknown[]
+      }[]
+    }
+  ).namespaces
   assert.equal([...new Set(ns.map((n) => n.namespaceMappingStrategy))].sort(), ['DefaultName', 'EnforceSameName', 'SelectedName'])
   assert.equal([...new Set(ns.map((n) => n.podOffloadingStrategy))].sort(), ['Local', 'LocalAndRemote', 'Remote'])
-  assert.ok(ns.some((n) => n.status.offloadingPhase === 'NoClusterSelected'), 'a policy selects nothing')
-  assert.ok(ns.some((n) => n.clusters.every((c) => c.selected)), 'a policy selects every cluster')
-  assert.ok(ns.some((n) => n.workloads.length > 0), 'a policy has workloads')
+  assert.ok(
+    ns.some((n) => n.status.offloadingPhase === 'NoClusterSelected'),
+    'a policy selects nothing',
+  )
+  assert.ok(
+    ns.some((n) => n.clusters.every((c) => c.selected)),
+    'a policy selects every cluster',
+  )
+  assert.ok(
+    ns.some((n) => n.workloads.length > 0),
+    'a policy has workloads',
+  )
 })
 
 test('npm run bench runs and prints its figures', () => {
-  const r = spawnSync('npm', ['run', '--silent', 'bench', '--', '--policies', '50', '--clusters', '5', '--runs', '1', '--startup-runs', '1', '--entry', 'src'], { cwd: REPO, encoding: 'utf8', timeout: 120_000 })
+  const r = spawnSync(
+    'npm',
+    ['run', '--silent', 'bench', '--', '--policies', '50', '--clusters', '5', '--runs', '1', '--startup-runs', '1', '--entry', 'src'],
+    { cwd: REPO, encoding: 'utf8', timeout: 120_000 },
+  )
   assert.is(r.status, 0, r.stderr)
   for (const line of [
     /^nsoffload build benchmark: 50 policies × 5 remote clusters$/m,

@@ -35,7 +35,10 @@ test('build -o writes one folder per cluster, each with a kustomization.yaml', a
   const files = listTree(path.join(cwd, 'out'))
   for (const c of ['venice', 'florence', 'naples']) assert.ok(files.includes(`${c}/kustomization.yaml`), c)
   assert.ok(files.includes('naples/liqo-demo/namespace.yaml'))
-  assert.not.ok(files.some((f) => f.startsWith('florence/liqo-demo')), 'florence is not selected')
+  assert.not.ok(
+    files.some((f) => f.startsWith('florence/liqo-demo')),
+    'florence is not selected',
+  )
 })
 
 test('build -o never overwrites a folder it did not write, and writes nothing then', async () => {
@@ -44,7 +47,10 @@ test('build -o never overwrites a folder it did not write, and writes nothing th
   fs.writeFileSync(path.join(cwd, 'out', 'naples', 'precious.yaml'), 'keep: me\n')
   const r = await runCli(['build', '-o', 'out'], cwd)
   assert.is(r.code, 2)
-  assert.is(r.stderr.split('\n')[0], 'nsoffload: out: holds files nsoffload did not write ("naples"); refusing to write cluster folders there: give -o a folder of its own (e.g. -o out), or add --allow-other-files to write beside them (they are left alone)')
+  assert.is(
+    r.stderr.split('\n')[0],
+    'nsoffload: out: holds files nsoffload did not write ("naples"); refusing to write cluster folders there: give -o a folder of its own (e.g. -o out), or add --allow-other-files to write beside them (they are left alone)',
+  )
   assert.equal(listTree(path.join(cwd, 'out')), ['naples/precious.yaml'])
   // Beside other files, a folder named after a cluster is still never overwritten.
   const beside = await runCli(['build', '-o', 'out', '--allow-other-files'], cwd)
@@ -58,7 +64,10 @@ test('build -o replaces its own folders and removes those of clusters gone from 
   assert.is((await runCli(['build', '-o', 'out'], cwd)).code, 0)
   fs.writeFileSync(path.join(cwd, 'out', 'venice', 'stale.yaml'), 'x: 1\n')
   const inv = fs.readFileSync(path.join(cwd, 'inventory.yaml'), 'utf8')
-  fs.writeFileSync(path.join(cwd, 'inventory.yaml'), inv.replace(/    - clusterID: florence\n      context: florence\n      labels:\n        topology.liqo.io\/region: center\n/, ''))
+  fs.writeFileSync(
+    path.join(cwd, 'inventory.yaml'),
+    inv.replace(/    - clusterID: florence\n      context: florence\n      labels:\n        topology.liqo.io\/region: center\n/, ''),
+  )
   fs.mkdirSync(path.join(cwd, 'out', 'notes'))
   fs.writeFileSync(path.join(cwd, 'out', 'notes', 'README'), 'mine\n')
   const refused = await runCli(['build', '-o', 'out'], cwd)
@@ -69,7 +78,10 @@ test('build -o replaces its own folders and removes those of clusters gone from 
   assert.is(r.code, 0, r.stderr)
   const files = listTree(path.join(cwd, 'out'))
   assert.not.ok(files.includes('venice/stale.yaml'))
-  assert.not.ok(files.some((f) => f.startsWith('florence/')), 'florence was ours and is gone')
+  assert.not.ok(
+    files.some((f) => f.startsWith('florence/')),
+    'florence was ours and is gone',
+  )
   assert.ok(files.includes('notes/README'), 'a folder nsoffload did not write stays')
   assert.not.ok(files.some((f) => f.includes('nsoffload-tmp')))
 })
@@ -77,7 +89,12 @@ test('build -o replaces its own folders and removes those of clusters gone from 
 test('build -o without a value, or build without -o and --cluster: exit 2 naming the options, nothing written', async () => {
   const cwd = example()
   const before = listTree(cwd)
-  for (const args of [['build', '-o'], ['build', '--output='], ['build', '-o', ''], ['build', '-o', '--strict']]) {
+  for (const args of [
+    ['build', '-o'],
+    ['build', '--output='],
+    ['build', '-o', ''],
+    ['build', '-o', '--strict'],
+  ]) {
     const r = await runCli(args, cwd)
     assert.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
     assert.is(r.stderr, 'nsoffload: -o needs a folder: -o DIR, e.g. -o out\n', args.join(' '))
@@ -101,7 +118,11 @@ test('build -o refuses the project folder and folders holding other files, unles
   for (const out of ['.', './', cwd]) {
     const r = await runCli(['build', '-o', out], cwd)
     assert.is(r.code, 2, r.stderr)
-    assert.is(r.stderr, `nsoffload: ${out}: is a project folder (it holds .git/, inventory.yaml, policies/); refusing to write cluster folders there: give -o a folder of its own (e.g. -o out), or add --allow-other-files to write beside them (they are left alone)\n`, 'the refusal comes alone, before compiling')
+    assert.is(
+      r.stderr,
+      `nsoffload: ${out}: is a project folder (it holds .git/, inventory.yaml, policies/); refusing to write cluster folders there: give -o a folder of its own (e.g. -o out), or add --allow-other-files to write beside them (they are left alone)\n`,
+      'the refusal comes alone, before compiling',
+    )
     assert.equal(listTree(cwd), before, 'nothing written')
   }
   // A folder with someone's files, and the folder above the project.
@@ -122,11 +143,17 @@ test('build -o refuses the project folder and folders holding other files, unles
   assert.is(fs.readFileSync(path.join(cwd, 'README.md'), 'utf8'), '# mine\n')
   // The next run, with a cluster gone from the inventory, removes only that cluster's folder.
   const inv = fs.readFileSync(path.join(cwd, 'inventory.yaml'), 'utf8')
-  fs.writeFileSync(path.join(cwd, 'inventory.yaml'), inv.replace(/    - clusterID: florence\n      context: florence\n      labels:\n        topology.liqo.io\/region: center\n/, ''))
+  fs.writeFileSync(
+    path.join(cwd, 'inventory.yaml'),
+    inv.replace(/    - clusterID: florence\n      context: florence\n      labels:\n        topology.liqo.io\/region: center\n/, ''),
+  )
   const again = await runCli(['build', '-o', '.', '--allow-other-files'], cwd)
   assert.is(again.code, 0, again.stderr)
   const last = listTree(cwd)
-  assert.not.ok(last.some((f) => f.startsWith('florence/')), 'florence was written by nsoffload and is gone')
+  assert.not.ok(
+    last.some((f) => f.startsWith('florence/')),
+    'florence was written by nsoffload and is gone',
+  )
   for (const f of before) assert.ok(last.includes(f), `${f} kept`)
   assert.ok(last.includes('docs/notes.md') && last.includes('venice/kustomization.yaml'))
 })
@@ -134,10 +161,17 @@ test('build -o refuses the project folder and folders holding other files, unles
 test('build -o refuses a folder inside the policies folder (read as policies on the next run)', async () => {
   const cwd = example()
   const before = listTree(cwd)
-  for (const [args, shown] of [[['-o', 'policies/out'], 'policies/out'], [['-o', 'policies'], 'policies'], [['-p', 'policies', '-o', 'policies/x/y'], 'policies/x/y']] as const) {
+  for (const [args, shown] of [
+    [['-o', 'policies/out'], 'policies/out'],
+    [['-o', 'policies'], 'policies'],
+    [['-p', 'policies', '-o', 'policies/x/y'], 'policies/x/y'],
+  ] as const) {
     const r = await runCli(['build', ...args], cwd)
     assert.is(r.code, 2, r.stderr)
-    assert.is(r.stderr, `nsoffload: ${shown}: is inside the policies folder policies, whose subfolders are read as policies; give -o a folder outside it, e.g. -o out\n`)
+    assert.is(
+      r.stderr,
+      `nsoffload: ${shown}: is inside the policies folder policies, whose subfolders are read as policies; give -o a folder outside it, e.g. -o out\n`,
+    )
   }
   assert.equal(listTree(cwd), before)
 })
@@ -169,14 +203,33 @@ test('a file that cannot be written midway: exit 2 naming it, the temporary fold
       done: () => q.done(),
     }
   }
-  const clusters = new Map([['venice', () => [{ path: 'a/x.yaml', content: 'x: 1\n' }, { path: 'kustomization.yaml', content: `${GENERATED_HEADER}resources: []\n` }]], ['florence', () => [{ path: 'a/x.yaml', content: 'x: 1\n' }]]])
-  const err = await writeClusterFolders(host, 'out', clusters).then(() => undefined, (e: unknown) => e)
+  const clusters = new Map([
+    [
+      'venice',
+      () => [
+        { path: 'a/x.yaml', content: 'x: 1\n' },
+        { path: 'kustomization.yaml', content: `${GENERATED_HEADER}resources: []\n` },
+      ],
+    ],
+    ['florence', () => [{ path: 'a/x.yaml', content: 'x: 1\n' }]],
+  ])
+  const err = await writeClusterFolders(host, 'out', clusters).then(
+    () => undefined,
+    (e: unknown) => e,
+  )
   assert.instance(err, UsageError)
   assert.match((err as Error).message, /^cannot write out\/\.florence\.nsoffload-tmp\/a: a part of the path is a file, not a folder$/)
   const after = listTree(path.join(cwd, 'out'))
-  assert.not.ok(after.some((f) => f.includes('nsoffload-tmp')), after.join(' '))
+  assert.not.ok(
+    after.some((f) => f.includes('nsoffload-tmp')),
+    after.join(' '),
+  )
   assert.ok(after.includes('venice/a/x.yaml'), 'venice was written before the failure')
-  assert.equal(after.filter((f) => f.startsWith('florence/') || f.startsWith('naples/')), before.filter((f) => f.startsWith('florence/') || f.startsWith('naples/')), 'florence keeps its previous folder')
+  assert.equal(
+    after.filter((f) => f.startsWith('florence/') || f.startsWith('naples/')),
+    before.filter((f) => f.startsWith('florence/') || f.startsWith('naples/')),
+    'florence keeps its previous folder',
+  )
 })
 
 test('the built binary writes a fleet through its writer threads as the sources do', async () => {
@@ -219,7 +272,12 @@ test('validate without an inventory checks the policies and says loudly that the
   fs.rmSync(path.join(cwd, 'inventory.yaml'))
   const r = await runCli(['validate'], cwd)
   assert.is(r.code, 0, r.stderr)
-  assert.ok(r.stdout.startsWith(`nsoffload: warning NSO3046: no inventory (inventory.yaml does not exist in ${cwd}): cluster selection, remote namespace names and workload placement were not checked\n`), r.stdout)
+  assert.ok(
+    r.stdout.startsWith(
+      `nsoffload: warning NSO3046: no inventory (inventory.yaml does not exist in ${cwd}): cluster selection, remote namespace names and workload placement were not checked\n`,
+    ),
+    r.stdout,
+  )
   assert.match(r.stdout, /hint: give the inventory with -i FILE, or --no-inventory to check the policies alone/)
   const strict = await runCli(['validate', '--strict'], cwd)
   assert.is(strict.code, 1, '--strict fails without an inventory')
@@ -230,7 +288,10 @@ test('validate without an inventory checks the policies and says loudly that the
     assert.ok(o.stdout.includes('NSO3046'), `${f}: ${o.stdout}`)
   }
   // Waived explicitly: the policies alone, without a word, even with --strict.
-  for (const args of [['validate', '--no-inventory'], ['validate', '--no-inventory', '--strict']]) {
+  for (const args of [
+    ['validate', '--no-inventory'],
+    ['validate', '--no-inventory', '--strict'],
+  ]) {
     const w = await runCli(args, cwd)
     assert.is(w.code, 0, w.stderr)
     assert.is(w.stdout, '')
@@ -245,7 +306,11 @@ test('validate without an inventory checks the policies and says loudly that the
   for (const cmd of ['plan', 'build --cluster venice', 'diff', 'sync', 'status']) {
     const plan = await runCli(cmd.split(' '), cwd)
     assert.is(plan.code, 2, `${cmd} needs the inventory`)
-    assert.is(plan.stderr, `nsoffload: inventory.yaml: no such file in ${cwd} (the cluster inventory): run nsoffload from the folder that holds it, or give -i FILE\n`, cmd)
+    assert.is(
+      plan.stderr,
+      `nsoffload: inventory.yaml: no such file in ${cwd} (the cluster inventory): run nsoffload from the folder that holds it, or give -i FILE\n`,
+      cmd,
+    )
     const waived = await runCli([...cmd.split(' '), '--no-inventory'], cwd)
     assert.is(waived.code, 2)
     assert.match(waived.stderr, /^nsoffload: --no-inventory: this command needs the cluster inventory \(only validate checks policies without one\)\n$/)

@@ -40,7 +40,7 @@ test('completion without a shell follows $SHELL; an unknown shell is a usage err
   assert.match(bad.stderr, /Choices: "bash", "zsh"/)
 })
 
-test('the completion hook answers with commands, options and an option\'s choices', async () => {
+test("the completion hook answers with commands, options and an option's choices", async () => {
   const cmds = await runCli(['--get-yargs-completions', 'nsoffload', ''], REPO)
   for (const c of ['validate', 'build', 'plan', 'completion']) assert.ok(cmds.stdout.split('\n').includes(c), c)
   const formats = await runCli(['--get-yargs-completions', 'nsoffload', 'validate', '--format', ''], REPO)

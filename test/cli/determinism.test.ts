@@ -50,7 +50,11 @@ test('moving documents between files changes only where diagnostics point', asyn
   const c = await outputs(tree([1, 2, 0], ['z.yaml', 'm.yaml', 'a.yml']))
   // Manifests and build folders: byte-identical.
   const manifests = (o: Record<string, string>): Record<string, string> =>
-    Object.fromEntries(Object.entries(o).filter(([k]) => !k.startsWith('plan')).map(([k, v]) => [k, v.split(/^policies\//m)[0] ?? '']))
+    Object.fromEntries(
+      Object.entries(o)
+        .filter(([k]) => !k.startsWith('plan'))
+        .map(([k, v]) => [k, v.split(/^policies\//m)[0] ?? '']),
+    )
   assert.equal(manifests(a), manifests(b))
   assert.equal(manifests(a), manifests(c))
   // The plan, less the file names and positions it quotes.

@@ -15,7 +15,10 @@ const client = (urls: string[]): boolean => urls.some((u) => u.includes('@kubern
 for (const args of [['--version'], ['validate'], ['plan'], ['build', '--cluster', 'venice']]) {
   test(`nsoffload ${args.join(' ')} does not load @kubernetes/client-node`, () => {
     const urls = importsOf(args)
-    assert.ok(urls.some((u) => u.includes('/src/cli/main.ts')), 'the trace works')
+    assert.ok(
+      urls.some((u) => u.includes('/src/cli/main.ts')),
+      'the trace works',
+    )
     assert.not.ok(client(urls))
   })
 }
@@ -31,8 +34,14 @@ test('nsoffload sync loads it for an auth-provider (so the check above can fail)
     )
     return file
   }
-  assert.ok(client(importsOf(['sync'], kubeconfig(`{auth-provider: {name: file, config: {tokenFile: ${path.join(dir, 'missing')}}}}`, ['venice', 'florence', 'naples']))))
-  assert.not.ok(client(importsOf(['sync'], kubeconfig('{exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: "false"}}', ['venice', 'florence', 'naples']))))
+  assert.ok(
+    client(
+      importsOf(['sync'], kubeconfig(`{auth-provider: {name: file, config: {tokenFile: ${path.join(dir, 'missing')}}}}`, ['venice', 'florence', 'naples'])),
+    ),
+  )
+  assert.not.ok(
+    client(importsOf(['sync'], kubeconfig('{exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: "false"}}', ['venice', 'florence', 'naples']))),
+  )
   assert.not.ok(client(importsOf(['sync'], kubeconfig('{token: t}', ['venice']))))
 })
 

@@ -30,7 +30,10 @@ test('--help lists every command', async () => {
 /** The command modules a run of the CLI imports. */
 function commandModules(args: string[]): string[] {
   const urls = tracedImports(args)
-  assert.ok(urls.some((u) => u.endsWith('/src/cli/main.ts')), 'the trace works')
+  assert.ok(
+    urls.some((u) => u.endsWith('/src/cli/main.ts')),
+    'the trace works',
+  )
   return [...new Set(urls.filter((u) => u.includes('/src/cli/commands/')).map((u) => path.basename(u)))].sort()
 }
 

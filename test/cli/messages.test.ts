@@ -150,7 +150,7 @@ const cases: Case[] = [
     ].join('\n'),
   },
   {
-    name: 'a list item left of its key (a `-` at the parent\'s indentation)',
+    name: "a list item left of its key (a `-` at the parent's indentation)",
     policy: HEAD + 'spec:\n  podOffloadingStrategy: Remote\n  clusterSelector:\n- region=east\n',
     stdout: [
       'policies/a.yaml:8:1: error NSO1001: the list item "- region=east" is left of "clusterSelector:" (line 7, column 3), so it is not that key\'s value: YAML reads it as an entry of the top level of the document, next to "spec:" (line 5), where a list item cannot stand (BLOCK_AS_IMPLICIT_KEY)',
@@ -226,7 +226,8 @@ for (const c of cases) {
 }
 
 test('a NamespaceOffloading with matchLabels is shown the NodeSelector form only', async () => {
-  const nso = 'apiVersion: offloading.liqo.io/v1beta1\nkind: NamespaceOffloading\nmetadata:\n  name: offloading\n  namespace: a\nspec:\n  clusterSelector:\n    matchLabels: {region: east}\n'
+  const nso =
+    'apiVersion: offloading.liqo.io/v1beta1\nkind: NamespaceOffloading\nmetadata:\n  name: offloading\n  namespace: a\nspec:\n  clusterSelector:\n    matchLabels: {region: east}\n'
   const r = await runIn({ 'inventory.yaml': INVENTORY, 'policies/a.yaml': nso }, ['validate', '--format', 'json'])
   const ds = (JSON.parse(r.stdout) as { diagnostics: { code: string; line: number; column: number; message: string; hint: string }[] }).diagnostics
   assert.equal(
@@ -244,7 +245,10 @@ test('the indentation explainer says nothing when the line is not a dedented lis
   // Deeper than the line above.
   assert.is(explainDedentedItem('spec:\n  clusterSelector:\n    - a=b\n', 3), undefined)
   const x = explainDedentedItem('spec:\n  clusterSelector:\n    - a=b\n\n  # a comment\n  - c=d\n', 6)
-  assert.is(x?.message, 'the list item "- c=d" is indented less than the list item above it (line 3, column 5): YAML reads it as an entry of "spec:", next to "clusterSelector:" (line 2), where a list item cannot stand')
+  assert.is(
+    x?.message,
+    'the list item "- c=d" is indented less than the list item above it (line 3, column 5): YAML reads it as an entry of "spec:", next to "clusterSelector:" (line 2), where a list item cannot stand',
+  )
   assert.is(x?.offset, 'spec:\n  clusterSelector:\n    - a=b\n\n  # a comment\n  '.length)
 })
 
@@ -297,7 +301,11 @@ test('summary: the inventory invalid, or absent', async () => {
 })
 
 test('summary: build and plan with invalid input end with the same counts', async () => {
-  const files = { 'inventory.yaml': INVENTORY, 'policies/a.yaml': ok('a'), 'policies/b.yaml': ok('b').replace('spec: {}', 'spec:\n  clusterSelector: region=east') }
+  const files = {
+    'inventory.yaml': INVENTORY,
+    'policies/a.yaml': ok('a'),
+    'policies/b.yaml': ok('b').replace('spec: {}', 'spec:\n  clusterSelector: region=east'),
+  }
   for (const args of [['build', '-o', 'out'], ['plan']]) {
     const r = await runIn(files, args)
     assert.is(r.code, 1)
@@ -310,24 +318,39 @@ test('summary: build and plan with invalid input end with the same counts', asyn
 const DEPLOYMENT = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: a}\n'
 
 test('fn with several YAML documents on stdin explains the ResourceList, with an example', async () => {
-  const r = await runIn({ 'inventory.yaml': INVENTORY, 'policies/a.yaml': ok('a') }, ['fn'], DEPLOYMENT + '---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\n')
+  const r = await runIn(
+    { 'inventory.yaml': INVENTORY, 'policies/a.yaml': ok('a') },
+    ['fn'],
+    DEPLOYMENT + '---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\n',
+  )
   assert.is(r.code, 1)
   const [head, frame1, frame2, hint, ...rest] = r.stderr.split('\n')
   assert.is(head, '<stdin>:4:1: error NSO1011: the input holds 2 YAML documents; a KRM function reads one: a ResourceList with the resources in its items')
   assert.is(frame1, '    4 | ---')
   assert.is(frame2, '      | ^')
   assert.is(hint, '  hint: wrap the resources in one ResourceList:')
-  assert.equal(rest.slice(0, 4), ['        apiVersion: config.kubernetes.io/v1', '        kind: ResourceList', '        items:', '          - apiVersion: apps/v1'])
+  assert.equal(rest.slice(0, 4), [
+    '        apiVersion: config.kubernetes.io/v1',
+    '        kind: ResourceList',
+    '        items:',
+    '          - apiVersion: apps/v1',
+  ])
   assert.ok(rest.includes('        functionConfig:            # optional: where the policies and the inventory are'), r.stderr)
   // The output is still a ResourceList, with the same message as a result.
-  assert.match(r.stdout, /^apiVersion: config\.kubernetes\.io\/v1\nkind: ResourceList\nitems: \[\]\nresults:\n- message: "NSO1011: the input holds 2 YAML documents;/)
+  assert.match(
+    r.stdout,
+    /^apiVersion: config\.kubernetes\.io\/v1\nkind: ResourceList\nitems: \[\]\nresults:\n- message: "NSO1011: the input holds 2 YAML documents;/,
+  )
 })
 
 test('fn with a bare Deployment shows it as the item of a ResourceList', async () => {
   const r = await runIn({ 'inventory.yaml': INVENTORY, 'policies/a.yaml': ok('a') }, ['fn'], DEPLOYMENT)
   assert.is(r.code, 1)
   const lines = r.stderr.split('\n')
-  assert.is(lines[0], '<stdin>:2:7: error NSO1011: the input is a Deployment, not a ResourceList: a KRM function reads one ResourceList, with the resources in its items')
+  assert.is(
+    lines[0],
+    '<stdin>:2:7: error NSO1011: the input is a Deployment, not a ResourceList: a KRM function reads one ResourceList, with the resources in its items',
+  )
   assert.equal(lines.slice(3, 11), [
     '  hint: wrap the resources in one ResourceList:',
     '        apiVersion: config.kubernetes.io/v1',

@@ -35,7 +35,10 @@ const BASE: Record<string, string> = {
 }
 
 function git(dir: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd: dir, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).toString()
+  return execFileSync('git', args, {
+    cwd: dir,
+    env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' },
+  }).toString()
 }
 
 /** A repository whose first commit holds `base`; the working tree then gets `head` (null deletes). */
@@ -81,15 +84,21 @@ test('json: offloaded, unoffloaded, selected, deselected, renamed, and what Liqo
   assert.equal(by.get('fresh')?.clusters, [{ clusterID: 'rome', change: 'selected', remoteNamespaceName: 'fresh-venice' }])
 
   assert.is(by.get('gone')?.change, 'unoffloaded')
-  assert.equal(by.get('gone')?.clusters.map((c) => [c.clusterID, c.change, c.remoteNamespaceName]), [
-    ['milan', 'deselected', 'gone-venice'],
-    ['naples', 'deselected', 'gone-venice'],
-  ])
+  assert.equal(
+    by.get('gone')?.clusters.map((c) => [c.clusterID, c.change, c.remoteNamespaceName]),
+    [
+      ['milan', 'deselected', 'gone-venice'],
+      ['naples', 'deselected', 'gone-venice'],
+    ],
+  )
 
-  assert.equal(by.get('move')?.clusters.map((c) => [c.clusterID, c.change]), [
-    ['milan', 'deselected'],
-    ['naples', 'selected'],
-  ])
+  assert.equal(
+    by.get('move')?.clusters.map((c) => [c.clusterID, c.change]),
+    [
+      ['milan', 'deselected'],
+      ['naples', 'selected'],
+    ],
+  )
   assert.is(by.get('move')?.denied, undefined)
 
   const rename = by.get('rename')
@@ -101,7 +110,10 @@ test('json: offloaded, unoffloaded, selected, deselected, renamed, and what Liqo
   assert.ok(mapping?.fields.some((f) => f.field === 'namespaceMappingStrategy' && f.before === 'DefaultName' && f.after === 'EnforceSameName'))
 
   const pods = by.get('pods')
-  assert.equal(pods?.fields.filter((f) => f.field === 'podOffloadingStrategy'), [{ field: 'podOffloadingStrategy', before: 'LocalAndRemote', after: 'Remote' }])
+  assert.equal(
+    pods?.fields.filter((f) => f.field === 'podOffloadingStrategy'),
+    [{ field: 'podOffloadingStrategy', before: 'LocalAndRemote', after: 'Remote' }],
+  )
   assert.is(pods?.warning, NSOFF_WEBHOOK.podStrategyRestricted)
   assert.is(pods?.denied, undefined)
 })
@@ -111,7 +123,10 @@ test('text and markdown say the same, one line per cluster, with the webhook den
   const t = await runCli(['plan', '--base', 'main'], dir)
   assert.is(t.code, 0, t.stderr)
   assert.match(t.stdout, /^changes against main \([0-9a-f]{12}\)\n/)
-  assert.match(t.stdout, /namespace move: changed {2}\(policies\/move\.yaml\)\n {2}- {2}milan {3}deselected: Liqo deletes twin move-venice and the pods in it\n {2}\+ {2}naples {2}selected: Liqo creates twin move-venice\n/)
+  assert.match(
+    t.stdout,
+    /namespace move: changed {2}\(policies\/move\.yaml\)\n {2}- {2}milan {3}deselected: Liqo deletes twin move-venice and the pods in it\n {2}\+ {2}naples {2}selected: Liqo creates twin move-venice\n/,
+  )
   assert.match(t.stdout, /namespace gone: unoffloaded/)
   assert.match(t.stdout, /renamed: twin old-name -> new-name/)
   assert.ok(t.stdout.includes(`Liqo's webhook denies this update: "${NSOFF_WEBHOOK.remoteNameImmutable}"`))
@@ -133,7 +148,10 @@ test('no change: every namespace unchanged, from a subfolder with -p and -i', as
 })
 
 test('a base that does not validate is said so, and its namespaces count as new', async () => {
-  const dir = repo({ ...BASE, 'policies/keep.yaml': policy('keep', '  clusterSelector: [region!=north]\n') }, { 'policies/keep.yaml': BASE['policies/keep.yaml'] ?? '' })
+  const dir = repo(
+    { ...BASE, 'policies/keep.yaml': policy('keep', '  clusterSelector: [region!=north]\n') },
+    { 'policies/keep.yaml': BASE['policies/keep.yaml'] ?? '' },
+  )
   const r = await runCli(['plan', '--base', 'main', '--format', 'json'], dir)
   assert.is(r.code, 0, r.stderr)
   const doc = JSON.parse(r.stdout) as PlanChange

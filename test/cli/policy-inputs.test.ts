@@ -98,7 +98,10 @@ test('kustomize files among the policies are skipped with an info naming them; o
   const r = await runMemory(files, ['validate', '--format', 'json'])
   assert.is(r.code, 1)
   const j = JSON.parse(r.stdout) as ValidateJson
-  assert.equal(j.policies.map((p) => p.namespace), ['a', 'b'])
+  assert.equal(
+    j.policies.map((p) => p.namespace),
+    ['a', 'b'],
+  )
   const d = j.diagnostics.map((x) => [x.code, x.severity, x.file, x.line, x.column])
   assert.equal(d, [
     ['NSO1012', 'info', 'policies/kustomization.yaml', 1, 1],
@@ -108,7 +111,9 @@ test('kustomize files among the policies are skipped with an info naming them; o
   ])
   assert.match(j.diagnostics[3]?.hint ?? '', /if policies\/sub\/values\.yaml is not a policy, list it in a \.nsoffloadignore file of its folder/)
   // Listed in .nsoffloadignore: gone, and the project is valid.
-  const ok = await runMemory(new Map<string, string | Uint8Array>([...r.files, ['policies/.nsoffloadignore', '# not policies\nsub/values.yaml\n']]), ['validate'])
+  const ok = await runMemory(new Map<string, string | Uint8Array>([...r.files, ['policies/.nsoffloadignore', '# not policies\nsub/values.yaml\n']]), [
+    'validate',
+  ])
   assert.is(ok.code, 0, ok.stdout)
   assert.is(ok.stdout, '', 'infos are not printed in text')
 })
@@ -131,8 +136,14 @@ test('.nsoffloadignore: names at any depth, anchored paths, folders, ** and glob
   const r = await runMemory(files, ['validate', '--format', 'json'])
   assert.is(r.code, 0, r.stdout)
   const j = JSON.parse(r.stdout) as ValidateJson
-  assert.equal(j.policies.map((p) => p.file), ['policies/nested/x/gen-10.yaml', 'policies/keep.yaml', 'policies/a/top-x.yaml'])
-  assert.equal(j.diagnostics.map((x) => [x.code, x.severity, x.file, x.line, x.column]), [['NSO1013', 'warning', 'policies/.nsoffloadignore', 5, 1]])
+  assert.equal(
+    j.policies.map((p) => p.file),
+    ['policies/nested/x/gen-10.yaml', 'policies/keep.yaml', 'policies/a/top-x.yaml'],
+  )
+  assert.equal(
+    j.diagnostics.map((x) => [x.code, x.severity, x.file, x.line, x.column]),
+    [['NSO1013', 'warning', 'policies/.nsoffloadignore', 5, 1]],
+  )
   // A file named on the command line is read whatever the ignore file says.
   const named = await runMemory(r.files, ['validate', 'policies/top-x.yaml', '--no-inventory'])
   assert.is(named.code, 1)
@@ -162,12 +173,24 @@ test('an error in one file does not hide the warnings of the others, in every fo
   assert.match(t.stdout, /policies\/a-broken\.yaml:6:26: error NSO2004/)
   assert.match(t.stdout, /policies\/b-nowhere\.yaml:7:5: warning NSO4005: namespace "nowhere" selects no remote cluster/)
   const j = JSON.parse((await runMemory(files, ['validate', '--format', 'json'])).stdout) as ValidateJson
-  assert.equal(j.diagnostics.map((d) => [d.code, d.file]), [['NSO2004', 'policies/a-broken.yaml'], ['NSO4005', 'policies/b-nowhere.yaml']])
+  assert.equal(
+    j.diagnostics.map((d) => [d.code, d.file]),
+    [
+      ['NSO2004', 'policies/a-broken.yaml'],
+      ['NSO4005', 'policies/b-nowhere.yaml'],
+    ],
+  )
   const junit = (await runMemory(files, ['validate', '--format', 'junit'])).stdout
   assert.match(junit, /<testsuite name="policies\/b-nowhere\.yaml" tests="1" failures="0"[^>]*>\n    <testcase name="NSO4005 \/spec\/clusterSelector at 7:5"/)
   assert.not.match(junit, /<testcase name="valid" classname="policies\/b-nowhere\.yaml"/)
   const sarif = JSON.parse((await runMemory(files, ['validate', '--format', 'sarif'])).stdout) as { runs: { results: { ruleId: string; level: string }[] }[] }
-  assert.equal(sarif.runs[0]?.results.map((x) => [x.ruleId, x.level]), [['NSO2004', 'error'], ['NSO4005', 'warning']])
+  assert.equal(
+    sarif.runs[0]?.results.map((x) => [x.ruleId, x.level]),
+    [
+      ['NSO2004', 'error'],
+      ['NSO4005', 'warning'],
+    ],
+  )
   const gh = (await runMemory(files, ['validate', '--format', 'github'])).stdout
   assert.match(gh, /^::warning file=policies\/b-nowhere\.yaml,line=7,col=5,title=nsoffload NSO4005::/m)
   // plan and build report it too, and write nothing.
@@ -178,7 +201,8 @@ test('an error in one file does not hide the warnings of the others, in every fo
 })
 
 test('a bad workload path of one policy does not hide the workload findings of another', async () => {
-  const deploy = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: c, image: i}]}\n'
+  const deploy =
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: c, image: i}]}\n'
   const files = {
     'inventory.yaml': INVENTORY,
     'policies/a.yaml': policy('a') + '  workloads: [../missing/]\n',
@@ -188,10 +212,16 @@ test('a bad workload path of one policy does not hide the workload findings of a
   const r = await runMemory(files, ['validate', '--format', 'json'])
   assert.is(r.code, 1)
   const j = JSON.parse(r.stdout) as ValidateJson
-  assert.equal(j.diagnostics.map((d) => d.code), ['NSO4006', 'NSO3018', 'NSO4005'])
+  assert.equal(
+    j.diagnostics.map((d) => d.code),
+    ['NSO4006', 'NSO3018', 'NSO4005'],
+  )
   const w = j.diagnostics[0]
   assert.is(w?.file, 'apps/b/d.yaml')
-  assert.match(w?.hint ?? '', /the policy is the cause: the clusterSelector of "b" selects no remote cluster \(NSO4005\) and the Remote strategy leaves its pods no other node: fix the policy's spec\.clusterSelector/)
+  assert.match(
+    w?.hint ?? '',
+    /the policy is the cause: the clusterSelector of "b" selects no remote cluster \(NSO4005\) and the Remote strategy leaves its pods no other node: fix the policy's spec\.clusterSelector/,
+  )
   assert.not.match(w?.hint ?? '', /its own required node affinity/)
 })
 
@@ -207,10 +237,18 @@ test('a selector that selects no cluster is a warning by default, with or withou
 test('run from the wrong folder: the messages name the working folder and -p', async () => {
   const r = await runMemory({ 'inventory.yaml': INVENTORY, 'elsewhere/p.yaml': policy('p') }, ['validate'])
   assert.is(r.code, 2)
-  assert.is(r.stderr, `nsoffload: policies: no such file or directory (working folder ${r.cwd}): run nsoffload from the folder that holds the policies, or give their path with -p\n`)
+  assert.is(
+    r.stderr,
+    `nsoffload: policies: no such file or directory (working folder ${r.cwd}): run nsoffload from the folder that holds the policies, or give their path with -p\n`,
+  )
   const empty = await runMemory(new Map<string, string | Uint8Array>([...r.files, ['policies/README.md', 'not yaml\n']]), ['validate'])
   assert.is(empty.code, 0)
-  assert.match(empty.stdout, new RegExp(`^nsoffload: warning NSO1008: no policy found in policies \\(working folder ${r.cwd.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)\n  hint: .*run nsoffload from the repository root, or give their folder with -p DIR\n$`))
+  assert.match(
+    empty.stdout,
+    new RegExp(
+      `^nsoffload: warning NSO1008: no policy found in policies \\(working folder ${r.cwd.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)\n  hint: .*run nsoffload from the repository root, or give their folder with -p DIR\n$`,
+    ),
+  )
 })
 
 test.run()

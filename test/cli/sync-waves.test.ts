@@ -26,8 +26,14 @@ test('build --sync-waves: Namespace in wave -2, NamespaceOffloading in -1, workl
   assert.is(r.code, 0, r.stderr)
   const objs = docs(r.stdout)
   const byKind = (k: string): Obj[] => objs.filter((o) => o.kind === k)
-  assert.equal(byKind('Namespace').map((o) => o.metadata.annotations?.[SYNC_WAVE_ANNOTATION]), ['-2'])
-  assert.equal(byKind('NamespaceOffloading').map((o) => o.metadata.annotations?.[SYNC_WAVE_ANNOTATION]), ['-1'])
+  assert.equal(
+    byKind('Namespace').map((o) => o.metadata.annotations?.[SYNC_WAVE_ANNOTATION]),
+    ['-2'],
+  )
+  assert.equal(
+    byKind('NamespaceOffloading').map((o) => o.metadata.annotations?.[SYNC_WAVE_ANNOTATION]),
+    ['-1'],
+  )
   const workloads = objs.filter((o) => o.kind !== 'Namespace' && o.kind !== 'NamespaceOffloading')
   assert.ok(workloads.length > 0, 'the example has workloads')
   for (const w of workloads) assert.is(w.metadata.annotations?.[SYNC_WAVE_ANNOTATION], undefined, `${w.kind}/${w.metadata.name} stays in wave 0`)
@@ -41,7 +47,10 @@ test('build --sync-waves: Namespace in wave -2, NamespaceOffloading in -1, workl
 test('build --sync-waves: the twin namespaces on the remotes get wave -2 too', async () => {
   const r = await runMemory(exampleFiles(), ['build', '--cluster', 'naples', '--sync-waves'])
   assert.is(r.code, 0, r.stderr)
-  assert.equal(docs(r.stdout).map((o) => [o.kind, o.metadata.annotations?.[SYNC_WAVE_ANNOTATION]]), [['Namespace', '-2']])
+  assert.equal(
+    docs(r.stdout).map((o) => [o.kind, o.metadata.annotations?.[SYNC_WAVE_ANNOTATION]]),
+    [['Namespace', '-2']],
+  )
 })
 
 test('without --sync-waves nothing changes: no wave annotation anywhere', async () => {
@@ -52,7 +61,12 @@ test('without --sync-waves nothing changes: no wave annotation anywhere', async 
 
 test('a wave the user set on the namespace is kept', async () => {
   const files = exampleFiles()
-  files.set('policies/liqo-demo.yaml', fs.readFileSync(path.join(REPO, 'policies', 'liqo-demo.yaml'), 'utf8').replace('spec:\n', `spec:\n  namespace:\n    annotations:\n      ${SYNC_WAVE_ANNOTATION}: "-7"\n`))
+  files.set(
+    'policies/liqo-demo.yaml',
+    fs
+      .readFileSync(path.join(REPO, 'policies', 'liqo-demo.yaml'), 'utf8')
+      .replace('spec:\n', `spec:\n  namespace:\n    annotations:\n      ${SYNC_WAVE_ANNOTATION}: "-7"\n`),
+  )
   const r = await runMemory(files, ['build', '--cluster', 'venice', '--sync-waves'])
   assert.is(r.code, 0, r.stderr)
   assert.equal(docs(r.stdout).find((o) => o.kind === 'Namespace')?.metadata.annotations?.[SYNC_WAVE_ANNOTATION], '-7')

@@ -52,7 +52,10 @@ const unknown: [args: string[], stderr: string][] = [
   [['plan', '-x'], 'nsoffload: unknown option -x (see nsoffload plan --help)\n'],
   [['plan', 'extra'], 'nsoffload: unexpected argument "extra" (see nsoffload plan --help)\n'],
   [['valdate'], 'nsoffload: unknown command "valdate". Did you mean validate?\n'],
-  [['frobnicate'], 'nsoffload: unknown command "frobnicate"; the commands are validate, build, plan, diff, sync, status, inventory, fn, completion, version (see nsoffload --help)\n'],
+  [
+    ['frobnicate'],
+    'nsoffload: unknown command "frobnicate"; the commands are validate, build, plan, diff, sync, status, inventory, fn, completion, version (see nsoffload --help)\n',
+  ],
 ]
 
 for (const [args, stderr] of unknown) {

@@ -22,13 +22,23 @@ for (const [name, outcomes, deleting, phase] of phases) {
   test(`phase: ${name} → ${phase}`, () => assert.is(offloadingPhase(outcomes, deleting), phase))
 }
 
-test('conditions: OffloadingRequired first, then Ready, with Liqo\'s reasons and messages', () => {
+test("conditions: OffloadingRequired first, then Ready, with Liqo's reasons and messages", () => {
   assert.equal(clusterConditions(o('n', true, 'Accepted')), [
-    { type: 'OffloadingRequired', status: 'True', reason: 'ClusterSelected', message: 'The remote cluster has been selected through the ClusterSelector field' },
+    {
+      type: 'OffloadingRequired',
+      status: 'True',
+      reason: 'ClusterSelected',
+      message: 'The remote cluster has been selected through the ClusterSelector field',
+    },
     { type: 'Ready', status: 'True', reason: 'NamespaceCreated', message: 'Namespace correctly offloaded to the remote cluster' },
   ])
   assert.equal(clusterConditions(o('n', false, '')), [
-    { type: 'OffloadingRequired', status: 'False', reason: 'ClusterNotSelected', message: 'The remote cluster has not been selected through the ClusterSelector field' },
+    {
+      type: 'OffloadingRequired',
+      status: 'False',
+      reason: 'ClusterNotSelected',
+      message: 'The remote cluster has not been selected through the ClusterSelector field',
+    },
   ])
   assert.equal(clusterConditions(o('n', true, 'CreationLoopBackOff'))[1], {
     type: 'Ready',
@@ -38,7 +48,12 @@ test('conditions: OffloadingRequired first, then Ready, with Liqo\'s reasons and
   })
   assert.equal(clusterConditions(o('n', true, ''))[1], { type: 'Ready', status: 'False', reason: 'Creating', message: 'The remote namespace is being created' })
   assert.equal(clusterConditions(o('n', false, 'Terminating')), [
-    { type: 'OffloadingRequired', status: 'False', reason: 'ClusterNotSelected', message: 'The remote cluster has not been selected through the ClusterSelector field' },
+    {
+      type: 'OffloadingRequired',
+      status: 'False',
+      reason: 'ClusterNotSelected',
+      message: 'The remote cluster has not been selected through the ClusterSelector field',
+    },
     { type: 'Ready', status: 'False', reason: 'Terminating', message: 'The remote namespace is being deleted' },
   ])
 })

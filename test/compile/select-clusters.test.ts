@@ -5,7 +5,12 @@ import type { RemoteCluster } from '../../src/model/inventory.ts'
 import type { NodeSelector } from '../../src/model/k8s.ts'
 
 const node = (name: string, clusterID: string, region: string) => ({ name, clusterID, labels: { region }, taints: [], virtual: true })
-const remote = (clusterID: string, ...regions: string[]): RemoteCluster => ({ clusterID, labels: {}, namespaces: [], virtualNodes: regions.map((r, i) => node(`${clusterID}-${i}`, clusterID, r)) })
+const remote = (clusterID: string, ...regions: string[]): RemoteCluster => ({
+  clusterID,
+  labels: {},
+  namespaces: [],
+  virtualNodes: regions.map((r, i) => node(`${clusterID}-${i}`, clusterID, r)),
+})
 const south: NodeSelector = { nodeSelectorTerms: [{ matchExpressions: [{ key: 'region', operator: 'In', values: ['south'] }] }] }
 const remotes = [remote('florence', 'center'), remote('naples', 'south'), remote('split', 'south', 'center'), remote('empty')]
 
@@ -26,7 +31,7 @@ test('selections are plain data: no getter, no class, the same after a JSON roun
   )
 })
 
-test('selectionWhy: the matching term, each term\'s first failing requirement, or why there is nothing to match', () => {
+test("selectionWhy: the matching term, each term's first failing requirement, or why there is nothing to match", () => {
   const [florence, naples, split, empty] = remotes as [RemoteCluster, RemoteCluster, RemoteCluster, RemoteCluster]
   assert.is(selectionWhy(south, naples), 'matches term 1: region In [south]')
   assert.is(selectionWhy(south, split), 'matches term 1: region In [south]')
@@ -35,7 +40,7 @@ test('selectionWhy: the matching term, each term\'s first failing requirement, o
   assert.is(selectionWhy({ nodeSelectorTerms: [] }, empty), 'no clusterSelector: every remote cluster is selected')
 })
 
-test('virtualNodeMatches: each virtual node, in the remote\'s order; zero terms match every node', () => {
+test("virtualNodeMatches: each virtual node, in the remote's order; zero terms match every node", () => {
   const split = remotes[2] as RemoteCluster
   assert.equal(virtualNodeMatches(south, split), [
     { name: 'split-0', matched: true },

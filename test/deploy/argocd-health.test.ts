@@ -47,12 +47,35 @@ for (const c of cases) {
   })
 }
 
-test('the phase table covers every phase Liqo defines, and the waiter\'s states', () => {
-  const inputs = cases.map((c) => parse(fs.readFileSync(path.join(DIR, c.inputPath), 'utf8')) as { metadata?: { generation?: number }; status?: { offloadingPhase?: string; observedGeneration?: number } })
-  for (const phase of PHASES) assert.ok(inputs.some((o) => o.status?.offloadingPhase === phase), `a case with phase ${phase}`)
-  assert.ok(inputs.some((o) => o.status === undefined), 'a case without status')
-  assert.ok(inputs.some((o) => o.status && o.status.observedGeneration !== undefined && o.status.observedGeneration !== o.metadata?.generation), 'a case with observedGeneration behind')
-  const expected: Record<string, string> = { Ready: 'Healthy', NoClusterSelected: 'Healthy', SomeFailed: 'Degraded', AllFailed: 'Degraded', InProgress: 'Progressing', Terminating: 'Progressing' }
+test("the phase table covers every phase Liqo defines, and the waiter's states", () => {
+  const inputs = cases.map(
+    (c) =>
+      parse(fs.readFileSync(path.join(DIR, c.inputPath), 'utf8')) as {
+        metadata?: { generation?: number }
+        status?: { offloadingPhase?: string; observedGeneration?: number }
+      },
+  )
+  for (const phase of PHASES)
+    assert.ok(
+      inputs.some((o) => o.status?.offloadingPhase === phase),
+      `a case with phase ${phase}`,
+    )
+  assert.ok(
+    inputs.some((o) => o.status === undefined),
+    'a case without status',
+  )
+  assert.ok(
+    inputs.some((o) => o.status && o.status.observedGeneration !== undefined && o.status.observedGeneration !== o.metadata?.generation),
+    'a case with observedGeneration behind',
+  )
+  const expected: Record<string, string> = {
+    Ready: 'Healthy',
+    NoClusterSelected: 'Healthy',
+    SomeFailed: 'Degraded',
+    AllFailed: 'Degraded',
+    InProgress: 'Progressing',
+    Terminating: 'Progressing',
+  }
   for (const [i, o] of inputs.entries()) {
     const phase = o.status?.offloadingPhase
     const current = o.status?.observedGeneration !== undefined && o.status.observedGeneration === o.metadata?.generation
@@ -68,7 +91,7 @@ luaTest('a Ready status that Liqo has not observed yet (generation bumped) is st
   assert.is(r.message, 'Waiting for Liqo to observe generation 7 (observed 1)')
 })
 
-luaTest('the sandbox is Argo CD\'s: a script that uses the string library fails there', () => {
+luaTest("the sandbox is Argo CD's: a script that uses the string library fails there", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-lua-'))
   const bad = path.join(dir, 'bad.lua')
   fs.writeFileSync(bad, 'return { status = string.format("%s", "Healthy") }\n')
@@ -85,25 +108,39 @@ test('toLua writes a Lua table constructor (strings escaped, null as nil)', () =
   assert.is(toLua({ a: [1, 'x"\\\n'], b: null, c: true }), '{["a"] = {1, "x\\"\\\\\\010"}, ["b"] = nil, ["c"] = true}')
 })
 
-test('argocd-cm.yaml carries the same script under Argo CD\'s health key', () => {
-  const cm = parse(fs.readFileSync(path.join(REPO, 'deploy', 'argocd', 'argocd-cm.yaml'), 'utf8')) as { kind: string; metadata: { name: string }; data: Record<string, string> }
+test("argocd-cm.yaml carries the same script under Argo CD's health key", () => {
+  const cm = parse(fs.readFileSync(path.join(REPO, 'deploy', 'argocd', 'argocd-cm.yaml'), 'utf8')) as {
+    kind: string
+    metadata: { name: string }
+    data: Record<string, string>
+  }
   assert.is(cm.kind, 'ConfigMap')
   assert.is(cm.metadata.name, 'argocd-cm')
   assert.equal(Object.keys(cm.data), [CONFIG_KEY])
-  assert.ok(cm.data[CONFIG_KEY] === fs.readFileSync(SCRIPT, 'utf8'), 'copy deploy/argocd/health/namespaceoffloading.lua into deploy/argocd/argocd-cm.yaml (indented by 4)')
+  assert.ok(
+    cm.data[CONFIG_KEY] === fs.readFileSync(SCRIPT, 'utf8'),
+    'copy deploy/argocd/health/namespaceoffloading.lua into deploy/argocd/argocd-cm.yaml (indented by 4)',
+  )
 })
 
 // nsoffload's predicted statuses, as Liqo would write them, through the health check.
 const GOLDEN = path.join(REPO, 'fixtures', 'golden')
-luaTest('every status nsoffload predicts for the golden cases gets the health liqoctl\'s waiter would give it', async () => {
+luaTest("every status nsoffload predicts for the golden cases gets the health liqoctl's waiter would give it", async () => {
   const want: Record<string, string> = { Ready: 'Healthy', NoClusterSelected: 'Healthy', SomeFailed: 'Degraded', AllFailed: 'Degraded' }
   let seen = 0
   for (const name of fs.readdirSync(GOLDEN).sort()) {
     const plan = path.join(GOLDEN, name, 'expected', 'plan.json')
     if (!fs.existsSync(plan)) continue
-    const doc = JSON.parse(fs.readFileSync(plan, 'utf8')) as { namespaces: { namespace: string; status: { offloadingPhase: string; observedGeneration?: number } }[] }
+    const doc = JSON.parse(fs.readFileSync(plan, 'utf8')) as {
+      namespaces: { namespace: string; status: { offloadingPhase: string; observedGeneration?: number } }[]
+    }
     for (const ns of doc.namespaces) {
-      const obj = { apiVersion: 'offloading.liqo.io/v1beta1', kind: 'NamespaceOffloading', metadata: { name: 'offloading', namespace: ns.namespace, generation: ns.status.observedGeneration ?? 1 }, status: ns.status }
+      const obj = {
+        apiVersion: 'offloading.liqo.io/v1beta1',
+        kind: 'NamespaceOffloading',
+        metadata: { name: 'offloading', namespace: ns.namespace, generation: ns.status.observedGeneration ?? 1 },
+        status: ns.status,
+      }
       const r = runHealth(SCRIPT, obj)
       assert.ok(r.ok, r.error)
       assert.is(r.status, want[ns.status.offloadingPhase], `${name}/${ns.namespace}: ${ns.status.offloadingPhase}`)

@@ -33,7 +33,8 @@ const pluginName = `${plugin.metadata.name}${plugin.spec.version ? `-${plugin.sp
 function example(): string {
   const dir = tempTree({
     'inventory.yaml': fs.readFileSync(path.join(REPO, 'inventory.yaml'), 'utf8'),
-    'policies/zz-quiet.yaml': 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: quiet\nspec:\n  clusterSelector:\n    nodeSelectorTerms: [{}]\n',
+    'policies/zz-quiet.yaml':
+      'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: quiet\nspec:\n  clusterSelector:\n    nodeSelectorTerms: [{}]\n',
   })
   for (const d of ['policies', 'apps']) fs.cpSync(path.join(REPO, d), path.join(dir, d), { recursive: true })
   return dir
@@ -82,7 +83,10 @@ for (const cluster of ['venice', 'florence', 'naples']) {
     const objs = assertOnlyObjects(r.stdout)
     if (cluster !== 'florence') assert.ok(objs.length > 0, 'the tutorial puts objects on venice and naples')
     if (cluster === 'venice') {
-      assert.equal(objs.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.annotations?.['argocd.argoproj.io/sync-wave']), ['-2', '-2'])
+      assert.equal(
+        objs.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.annotations?.['argocd.argoproj.io/sync-wave']),
+        ['-2', '-2'],
+      )
       assert.match(r.stderr, /policies\/zz-quiet\.yaml:7:25: warning NSO3011/, 'the warning went to stderr')
     }
   })
@@ -104,7 +108,10 @@ test('generate for a cluster not in the inventory fails (exit 2), suggesting the
 
 test('invalid policies fail the generation (exit 1): file:line:col on stderr, no manifest on stdout', () => {
   const cwd = example()
-  fs.writeFileSync(path.join(cwd, 'policies', 'bad.yaml'), 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: bad\nspec:\n  podOffloadingStrategy: Remotee\n')
+  fs.writeFileSync(
+    path.join(cwd, 'policies', 'bad.yaml'),
+    'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: bad\nspec:\n  podOffloadingStrategy: Remotee\n',
+  )
   const r = generate(cwd, { CLUSTER: 'venice' })
   assert.is(r.status, 1)
   assert.is(r.stdout, '', 'Argo CD must not prune everything because of an empty but successful output')
@@ -145,7 +152,10 @@ interface AppSet {
   spec: {
     goTemplate: boolean
     generators: { clusters?: { selector?: { matchExpressions?: { key: string; operator: string }[] } } }[]
-    template: { metadata: { name: string }; spec: { source: { path: string; plugin: { name: string; env: { name: string; value: string }[] } }; destination: { server: string } } }
+    template: {
+      metadata: { name: string }
+      spec: { source: { path: string; plugin: { name: string; env: { name: string; value: string }[] } }; destination: { server: string } }
+    }
   }
 }
 
@@ -154,11 +164,13 @@ function renderTemplate<T>(v: T, cluster: { server: string; labels: Record<strin
   if (Array.isArray(v)) return v.map((x: unknown) => renderTemplate(x, cluster)) as T
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, renderTemplate(x, cluster)])) as T
   if (typeof v !== 'string') return v
-  return v.replace(/\{\{\s*index \.metadata\.labels "([^"]+)"\s*\}\}/g, (_m, k: string) => {
-    const v = cluster.labels[k]
-    if (v === undefined) throw new Error(`missingkey=error: ${k}`)
-    return v
-  }).replace(/\{\{\s*\.server\s*\}\}/g, cluster.server) as T
+  return v
+    .replace(/\{\{\s*index \.metadata\.labels "([^"]+)"\s*\}\}/g, (_m, k: string) => {
+      const v = cluster.labels[k]
+      if (v === undefined) throw new Error(`missingkey=error: ${k}`)
+      return v
+    })
+    .replace(/\{\{\s*\.server\s*\}\}/g, cluster.server) as T
 }
 
 test('the ApplicationSet makes one Application per labelled cluster, rendered by the plugin for that cluster', async () => {
@@ -170,7 +182,10 @@ test('the ApplicationSet makes one Application per labelled cluster, rendered by
   const tpl = set.spec.template
   assert.is(tpl.spec.source.plugin.name, pluginName, 'the Application names the plugin as <name>-<version>')
   const cwd = example()
-  for (const [id, server] of [['venice', 'https://kubernetes.default.svc'], ['naples', 'https://naples.example.com:6443']] as const) {
+  for (const [id, server] of [
+    ['venice', 'https://kubernetes.default.svc'],
+    ['naples', 'https://naples.example.com:6443'],
+  ] as const) {
     const app = renderTemplate(tpl, { server, labels: { 'nsoffload.dev/cluster-id': id } })
     assert.not.match(JSON.stringify(app), /\{\{/, 'every template expression was rendered')
     assert.is(app.metadata.name, `nsoffload-${id}`)
@@ -186,7 +201,24 @@ test('the ApplicationSet makes one Application per labelled cluster, rendered by
 // ---------------------------------------------------------------- sidecar
 
 test('the repo-server patch runs argocd-cmp-server as user 999 with the volumes Argo CD expects', () => {
-  const patch = read<{ kind: string; metadata: { name: string }; spec: { template: { spec: { containers: { name: string; image: string; command: string[]; securityContext: { runAsUser: number; runAsNonRoot: boolean }; volumeMounts: { mountPath: string; name: string }[] }[]; volumes: { name: string; emptyDir?: object }[] } } } }>('repo-server-patch.yaml')
+  const patch = read<{
+    kind: string
+    metadata: { name: string }
+    spec: {
+      template: {
+        spec: {
+          containers: {
+            name: string
+            image: string
+            command: string[]
+            securityContext: { runAsUser: number; runAsNonRoot: boolean }
+            volumeMounts: { mountPath: string; name: string }[]
+          }[]
+          volumes: { name: string; emptyDir?: object }[]
+        }
+      }
+    }
+  }>('repo-server-patch.yaml')
   assert.is(patch.kind, 'Deployment')
   assert.is(patch.metadata.name, 'argocd-repo-server')
   const c = patch.spec.template.spec.containers[0]
@@ -196,7 +228,7 @@ test('the repo-server patch runs argocd-cmp-server as user 999 with the volumes 
   const mounts = Object.fromEntries(c.volumeMounts.map((m) => [m.mountPath, m.name]))
   assert.is(mounts['/var/run/argocd'], 'var-files')
   assert.is(mounts['/home/argocd/cmp-server/plugins'], 'plugins')
-  assert.ok(mounts['/tmp'] && mounts['/tmp'] !== 'tmp', 'a /tmp of its own, not the repo-server\'s')
+  assert.ok(mounts['/tmp'] && mounts['/tmp'] !== 'tmp', "a /tmp of its own, not the repo-server's")
   assert.ok(patch.spec.template.spec.volumes.some((v) => v.name === mounts['/tmp'] && v.emptyDir))
 })
 

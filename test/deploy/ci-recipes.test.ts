@@ -30,7 +30,8 @@ function repo(opts: { rendered?: boolean; breakPolicy?: boolean; staleRender?: b
   if (opts.rendered) sh('nsoffload build -o rendered 2>/dev/null')
   sh('git init -q && git add -A && git -c user.email=ci@example.com -c user.name=ci commit -qm init')
   const policy = path.join(dir, 'policies', 'liqo-demo.yaml')
-  if (opts.breakPolicy) fs.writeFileSync(policy, fs.readFileSync(policy, 'utf8').replace('podOffloadingStrategy: LocalAndRemote', 'podOffloadingStrategy: Remotee'))
+  if (opts.breakPolicy)
+    fs.writeFileSync(policy, fs.readFileSync(policy, 'utf8').replace('podOffloadingStrategy: LocalAndRemote', 'podOffloadingStrategy: Remotee'))
   if (opts.staleRender) fs.writeFileSync(policy, fs.readFileSync(policy, 'utf8').replaceAll('region=south', 'region=center'))
   return dir
 }
@@ -118,7 +119,11 @@ function runWorkflow(cwd: string): { steps: StepResult[]; summary: string; gh: s
     steps.push({ name, ran: true, status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr })
     if (r.status !== 0) failed = true
   }
-  const comments = fs.readdirSync(tmp).filter((f) => f.startsWith('comment-')).sort().map((f) => fs.readFileSync(path.join(tmp, f), 'utf8'))
+  const comments = fs
+    .readdirSync(tmp)
+    .filter((f) => f.startsWith('comment-'))
+    .sort()
+    .map((f) => fs.readFileSync(path.join(tmp, f), 'utf8'))
   const gh = fs.existsSync(path.join(tmp, 'gh.log')) ? fs.readFileSync(path.join(tmp, 'gh.log'), 'utf8').trim().split('\n') : []
   return { steps, summary: fs.readFileSync(summary, 'utf8'), gh, comments }
 }
@@ -142,7 +147,10 @@ test('github workflow on a valid repository: every step passes; annotations, SAR
   const cwd = repo({ rendered: true })
   const r = runWorkflow(cwd)
   for (const s of r.steps) assert.is(s.status, 0, `${s.name}: ${s.stderr}`)
-  assert.ok(r.steps.every((s) => s.ran), 'every step ran')
+  assert.ok(
+    r.steps.every((s) => s.ran),
+    'every step ran',
+  )
   // The example's findings (warnings only: the tutorial's app-center cannot be scheduled).
   const json = spawnSync('nsoffload', ['validate', '--format', 'json'], { cwd, env: shimEnv(), encoding: 'utf8' })
   const findings = (JSON.parse(json.stdout) as { diagnostics: { severity: string; code: string }[] }).diagnostics.filter((d) => d.severity !== 'info')
@@ -225,8 +233,13 @@ test('gitlab job on an invalid policy: fails; the JUnit report has the failure; 
   assert.is(r.status, 1)
   assert.match(r.stdout, /policies\/liqo-demo\.yaml:11:26: error NSO2004/)
   const xml = parseXml(fs.readFileSync(path.join(cwd, 'nsoffload-junit.xml'), 'utf8'))
-  const failures = childrenNamed(xml, 'testsuite').flatMap((s) => childrenNamed(s, 'testcase')).flatMap((c) => childrenNamed(c, 'failure'))
-  assert.equal(failures.map((f) => f.attrs['type']), ['NSO2004'])
+  const failures = childrenNamed(xml, 'testsuite')
+    .flatMap((s) => childrenNamed(s, 'testcase'))
+    .flatMap((c) => childrenNamed(c, 'failure'))
+  assert.equal(
+    failures.map((f) => f.attrs['type']),
+    ['NSO2004'],
+  )
 })
 
 test.run()

@@ -29,7 +29,15 @@ interface Kustomization {
   apiVersion: string
   kind: string
   metadata: { name: string; namespace: string }
-  spec: { path: string; prune?: boolean; wait?: boolean; dependsOn?: { name: string }[]; kubeConfig?: { secretRef: { name: string } }; healthCheckExprs?: HealthCheckExpr[]; sourceRef: { kind: string; name: string } }
+  spec: {
+    path: string
+    prune?: boolean
+    wait?: boolean
+    dependsOn?: { name: string }[]
+    kubeConfig?: { secretRef: { name: string } }
+    healthCheckExprs?: HealthCheckExpr[]
+    sourceRef: { kind: string; name: string }
+  }
 }
 const objects = parseAllDocuments(fs.readFileSync(FLUX, 'utf8')).map((d) => d.toJS() as { kind: string } & Record<string, unknown>)
 const kustomizations = objects.filter((o) => o.kind === 'Kustomization') as unknown as Kustomization[]
@@ -50,7 +58,12 @@ function fluxEvaluate(exprs: HealthCheckExpr, obj: Record<string, unknown>): { s
   if (!exprs.current) throw new Error('expression Current not specified')
   const status = obj['status'] as Record<string, unknown> | undefined
   const meta = obj['metadata'] as Record<string, unknown> | undefined
-  if (status && typeof status['observedGeneration'] === 'number' && typeof meta?.['generation'] === 'number' && status['observedGeneration'] !== meta['generation']) {
+  if (
+    status &&
+    typeof status['observedGeneration'] === 'number' &&
+    typeof meta?.['generation'] === 'number' &&
+    status['observedGeneration'] !== meta['generation']
+  ) {
     return { status: 'InProgress' }
   }
   const data = asCel(obj) as Record<string, unknown>
@@ -83,8 +96,15 @@ test('the Flux objects: a GitRepository and Kustomizations of kustomize.toolkit.
   assert.ok(objects.some((o) => o.kind === 'GitRepository' && o['apiVersion'] === 'source.toolkit.fluxcd.io/v1'))
   for (const k of kustomizations) {
     assert.is(k.apiVersion, 'kustomize.toolkit.fluxcd.io/v1')
-    assert.ok(objects.some((o) => o.kind === k.spec.sourceRef.kind && (o['metadata'] as { name: string }).name === k.spec.sourceRef.name), `${k.metadata.name}: its source is defined`)
-    for (const d of k.spec.dependsOn ?? []) assert.ok(kustomizations.some((x) => x.metadata.name === d.name), `${k.metadata.name} depends on an existing Kustomization`)
+    assert.ok(
+      objects.some((o) => o.kind === k.spec.sourceRef.kind && (o['metadata'] as { name: string }).name === k.spec.sourceRef.name),
+      `${k.metadata.name}: its source is defined`,
+    )
+    for (const d of k.spec.dependsOn ?? [])
+      assert.ok(
+        kustomizations.some((x) => x.metadata.name === d.name),
+        `${k.metadata.name} depends on an existing Kustomization`,
+      )
   }
 })
 
@@ -111,7 +131,7 @@ test('one Kustomization per inventory cluster, over the folder build -o writes f
     }
   }
   const home = nsoffloadKs.find((k) => k.spec.kubeConfig === undefined && k.metadata.name === `nsoffload-${inv.spec.home.clusterID}`)
-  assert.ok(home?.spec.healthCheckExprs?.length, 'the home cluster\'s Kustomization checks the NamespaceOffloadings')
+  assert.ok(home?.spec.healthCheckExprs?.length, "the home cluster's Kustomization checks the NamespaceOffloadings")
 })
 
 test('the expressions parse as CEL, and current is given (Flux requires it)', () => {
@@ -144,7 +164,7 @@ for (const c of cases) {
   })
 }
 
-test('healthCheckExprs: the observedGeneration gate, as liqoctl\'s waiter, even with a Ready phase', () => {
+test("healthCheckExprs: the observedGeneration gate, as liqoctl's waiter, even with a Ready phase", () => {
   const obj = parse(fs.readFileSync(path.join(HEALTH, 'testdata', 'ready.yaml'), 'utf8')) as { metadata: { generation: number } }
   assert.equal(fluxEvaluate(nsoExprs(), obj as unknown as Record<string, unknown>), { status: 'Current' })
   obj.metadata.generation = 2
@@ -166,7 +186,8 @@ test('healthCheckExprs: every status nsoffload predicts for the golden cases', (
   for (const name of fs.readdirSync(golden)) {
     const plan = path.join(golden, name, 'expected', 'plan.json')
     if (!fs.existsSync(plan)) continue
-    for (const ns of (JSON.parse(fs.readFileSync(plan, 'utf8')) as { namespaces: { status: { offloadingPhase: string; observedGeneration?: number } }[] }).namespaces) {
+    for (const ns of (JSON.parse(fs.readFileSync(plan, 'utf8')) as { namespaces: { status: { offloadingPhase: string; observedGeneration?: number } }[] })
+      .namespaces) {
       const obj = { metadata: { generation: ns.status.observedGeneration ?? 1 }, status: ns.status }
       assert.equal(fluxEvaluate(nsoExprs(), obj), { status: want[ns.status.offloadingPhase] }, `${name}: ${ns.status.offloadingPhase}`)
       n++
@@ -175,7 +196,7 @@ test('healthCheckExprs: every status nsoffload predicts for the golden cases', (
   assert.ok(n >= 5)
 })
 
-test('the evaluator model itself: Flux\'s order (inProgress, failed, current), InProgress when none holds', () => {
+test("the evaluator model itself: Flux's order (inProgress, failed, current), InProgress when none holds", () => {
   const obj = { metadata: { generation: 1 }, status: { a: true, b: true, c: true } }
   assert.equal(fluxEvaluate({ apiVersion: 'x', kind: 'y', inProgress: 'status.a', failed: 'status.b', current: 'status.c' }, obj), { status: 'InProgress' })
   assert.equal(fluxEvaluate({ apiVersion: 'x', kind: 'y', failed: 'status.b', current: 'status.c' }, obj), { status: 'Failed' })

@@ -7,14 +7,18 @@ import { embeddedFiles, embedFiles, readRepoFile } from '../../scripts/embed-doc
 import { REPO } from '../helpers/cli.ts'
 
 const DOCS = path.join(REPO, 'docs')
-const pages = fs.readdirSync(DOCS).filter((f) => f.endsWith('.md')).sort()
+const pages = fs
+  .readdirSync(DOCS)
+  .filter((f) => f.endsWith('.md'))
+  .sort()
 const page = (f: string): string => fs.readFileSync(path.join(DOCS, f), 'utf8')
 
 test('the files shown in the docs are copies of the tested files (npm run docs:embed)', () => {
   for (const f of pages) {
     const text = page(f)
     const fresh = embedFiles(text, readRepoFile)
-    if (fresh !== text) assert.unreachable(`docs/${f} is stale: run \`npm run docs:embed\` and commit it\n${createTwoFilesPatch(`docs/${f}`, 'embedded', text, fresh)}`)
+    if (fresh !== text)
+      assert.unreachable(`docs/${f} is stale: run \`npm run docs:embed\` and commit it\n${createTwoFilesPatch(`docs/${f}`, 'embedded', text, fresh)}`)
   }
 })
 
@@ -37,12 +41,20 @@ test('every recipe file under deploy/ is shown in docs/gitops.md, or named there
 
 test('embedFiles replaces exactly the block after a marker and rejects a marker without a block', () => {
   const md = 'a\n<!-- embed: x -->\n```yaml\nold\n```\nb\n'
-  assert.is(embedFiles(md, () => 'new: 1\n'), 'a\n<!-- embed: x -->\n```yaml\nnew: 1\n```\nb\n')
+  assert.is(
+    embedFiles(md, () => 'new: 1\n'),
+    'a\n<!-- embed: x -->\n```yaml\nnew: 1\n```\nb\n',
+  )
   assert.throws(() => embedFiles('<!-- embed: x -->\ntext\n', () => ''), /fenced code block/)
 })
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to dashes. */
-const slug = (h: string): string => h.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-')
+const slug = (h: string): string =>
+  h
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, '')
+    .replace(/ /g, '-')
 
 test('links between the docs pages point at pages and headings that exist', () => {
   for (const f of pages) {
@@ -53,7 +65,11 @@ test('links between the docs pages point at pages and headings that exist', () =
       const dest = file ? path.resolve(DOCS, file) : path.join(DOCS, f)
       assert.ok(fs.existsSync(dest), `docs/${f}: link to ${target}`)
       if (anchor && dest.endsWith('.md')) {
-        const heads = fs.readFileSync(dest, 'utf8').split('\n').filter((l) => l.startsWith('#')).map((l) => slug(l.replace(/^#+/, '')))
+        const heads = fs
+          .readFileSync(dest, 'utf8')
+          .split('\n')
+          .filter((l) => l.startsWith('#'))
+          .map((l) => slug(l.replace(/^#+/, '')))
         assert.ok(heads.includes(anchor), `docs/${f}: anchor #${anchor} in ${file || f} (have ${heads.join(', ')})`)
       }
     }

@@ -72,7 +72,14 @@ test('npm install --global <a fresh checkout>: prepare installs the devDependenc
   const [info] = JSON.parse(p.stdout.slice(p.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[]
   assert.ok(info)
   const files = info.files.map((f) => f.path).sort()
-  for (const f of ['package.json', 'README.md', 'bin/nsoffload.js', 'dist/cli/entry.js', 'schemas/offloadingpolicy.schema.json', 'schemas/clusterinventory.schema.json']) {
+  for (const f of [
+    'package.json',
+    'README.md',
+    'bin/nsoffload.js',
+    'dist/cli/entry.js',
+    'schemas/offloadingpolicy.schema.json',
+    'schemas/clusterinventory.schema.json',
+  ]) {
     assert.ok(files.includes(f), `the tarball has ${f}`)
   }
   const stray = files.filter((f) => !/^(package\.json|README\.md|LICENSE|bin\/|dist\/|schemas\/)/.test(f))
@@ -88,18 +95,27 @@ interface Step {
 }
 
 test("the CI recipes' install step installs the tarball (npm pack, then npm install --global), which runs without the checkout", () => {
-  const workflow = parse(fs.readFileSync(path.join(REPO, 'deploy', 'ci', 'github-workflow.yaml'), 'utf8')) as { env: Record<string, string>; jobs: Record<string, { steps: Step[] }> }
+  const workflow = parse(fs.readFileSync(path.join(REPO, 'deploy', 'ci', 'github-workflow.yaml'), 'utf8')) as {
+    env: Record<string, string>
+    jobs: Record<string, { steps: Step[] }>
+  }
   const steps = Object.values(workflow.jobs)[0]?.steps ?? []
   const install = steps.find((s) => (s.run ?? '').includes('npm install --global'))?.run
   assert.ok(install, 'the workflow has an install step')
   assert.not.match(workflow.env['NSOFFLOAD_PACKAGE'] ?? '', /^nsoffload@/, 'not from the npm registry, where nsoffload is not')
-  const gitlab = parse(fs.readFileSync(path.join(REPO, 'deploy', 'ci', 'gitlab-ci.yml'), 'utf8')) as Record<string, { variables: Record<string, string>; before_script: string[] }>
+  const gitlab = parse(fs.readFileSync(path.join(REPO, 'deploy', 'ci', 'gitlab-ci.yml'), 'utf8')) as Record<
+    string,
+    { variables: Record<string, string>; before_script: string[] }
+  >
   const job = gitlab['nsoffload']
   assert.ok(job)
   assert.is(job.variables['NSOFFLOAD_PACKAGE'], workflow.env['NSOFFLOAD_PACKAGE'])
   const packAndInstall = /npm install --global "\.\/\$\(npm pack "\$NSOFFLOAD_PACKAGE" \| tail -n 1\)"/
   assert.match(install, packAndInstall)
-  assert.ok(job.before_script.some((l) => packAndInstall.test(l)), 'GitLab installs the same way')
+  assert.ok(
+    job.before_script.some((l) => packAndInstall.test(l)),
+    'GitLab installs the same way',
+  )
   if (skipped || !tarball) return
   for (const d of cleanup.splice(0, 2)) fs.rmSync(d, { recursive: true, force: true }) // the checkout and its shell
   const shell = cleanShell()

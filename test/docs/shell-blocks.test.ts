@@ -27,7 +27,14 @@ import { shimEnv } from '../helpers/shim.ts'
  * Commands of a tool that is not installed (kubectl, kpt) are skipped, and said so.
  */
 
-const PAGES = ['README.md', ...fs.readdirSync(path.join(REPO, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)]
+const PAGES = [
+  'README.md',
+  ...fs
+    .readdirSync(path.join(REPO, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => `docs/${f}`),
+]
 
 /** The blocks that do not run, per page, with their reasons. */
 const NO_TEST: Readonly<Record<string, readonly string[]>> = {

@@ -83,11 +83,12 @@ e2e('the real scheduler binds pods by nodeSelector and leaves impossible ones Pe
   }
   for (const n of nodes.items) {
     assert.ok(!(n.spec.taints ?? []).some((t) => t.key === 'node.kubernetes.io/not-ready'), 'not-ready taint removed')
-    assert.ok(n.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True'), 'node Ready')
+    assert.ok(
+      n.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True'),
+      'node Ready',
+    )
   }
-  await poll('serviceaccount default in ' + NS, async () =>
-    (await env.kubectl('venice', ['get', 'sa', 'default', '-n', NS])).code === 0 ? true : undefined,
-  )
+  await poll('serviceaccount default in ' + NS, async () => ((await env.kubectl('venice', ['get', 'sa', 'default', '-n', NS])).code === 0 ? true : undefined))
   const deployment = (name: string, pool: string): string =>
     JSON.stringify({
       apiVersion: 'apps/v1',
@@ -166,7 +167,10 @@ e2e('audit log: counts kubectl writes by user agent and user; a read-only get wr
   await ok('venice', ['get', 'ns', NS])
   const after = await env.auditEvents('venice', beforeGet)
   const kubectlEvents = after.filter((e) => e.userAgent.startsWith('kubectl/'))
-  assert.ok(kubectlEvents.some((e) => e.verb === 'get' && e.resource === 'configmaps' && e.name === cm), 'the read was logged')
+  assert.ok(
+    kubectlEvents.some((e) => e.verb === 'get' && e.resource === 'configmaps' && e.name === cm),
+    'the read was logged',
+  )
   assert.is(kubectlEvents.filter((e) => e.verb !== 'get' && e.verb !== 'list').length, 0)
   assert.is((await env.auditWrites('venice', beforeGet)).filter((w) => w.userAgent.startsWith('kubectl/')).length, 0)
 

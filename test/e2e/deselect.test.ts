@@ -23,8 +23,18 @@ const KEEP = 'deselect-keep'
 const policy = (selector: string): string =>
   `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: ${NS}\nspec:\n  namespaceMappingStrategy: DefaultName\n  clusterSelector:\n    - "${selector}"\n`
 
-const REQUIRED_FALSE = { type: 'OffloadingRequired', status: 'False', reason: 'ClusterNotSelected', message: 'The remote cluster has not been selected through the ClusterSelector field' }
-const REQUIRED_TRUE = { type: 'OffloadingRequired', status: 'True', reason: 'ClusterSelected', message: 'The remote cluster has been selected through the ClusterSelector field' }
+const REQUIRED_FALSE = {
+  type: 'OffloadingRequired',
+  status: 'False',
+  reason: 'ClusterNotSelected',
+  message: 'The remote cluster has not been selected through the ClusterSelector field',
+}
+const REQUIRED_TRUE = {
+  type: 'OffloadingRequired',
+  status: 'True',
+  reason: 'ClusterSelected',
+  message: 'The remote cluster has been selected through the ClusterSelector field',
+}
 const READY_TRUE = { type: 'Ready', status: 'True', reason: 'NamespaceCreated', message: 'Namespace correctly offloaded to the remote cluster' }
 const TERMINATING = { type: 'Ready', status: 'False', reason: 'Terminating', message: 'The remote namespace is being deleted' }
 
@@ -35,22 +45,35 @@ interface Status {
 }
 const strip = (s: Status | undefined): Record<string, unknown> =>
   Object.fromEntries(
-    Object.entries(s?.remoteNamespacesConditions ?? {}).map(([k, v]) => [k, v.map(({ lastTransitionTime, ...c }) => (assert.match(lastTransitionTime ?? '', /^\d{4}-\d\d-\d\dT/), c))]),
+    Object.entries(s?.remoteNamespacesConditions ?? {}).map(([k, v]) => [
+      k,
+      v.map(({ lastTransitionTime, ...c }) => (assert.match(lastTransitionTime ?? '', /^\d{4}-\d\d-\d\dT/), c)),
+    ]),
   )
 
 test.before(async () => {
   if (skip !== null) return
   env = await getSharedEnv()
-  work = tempTree({ 'inventory.yaml': fs.readFileSync(path.join(REPO, 'inventory.yaml'), 'utf8'), [`policies/${NS}.yaml`]: policy('topology.liqo.io/region in (center,south)') })
+  work = tempTree({
+    'inventory.yaml': fs.readFileSync(path.join(REPO, 'inventory.yaml'), 'utf8'),
+    [`policies/${NS}.yaml`]: policy('topology.liqo.io/region in (center,south)'),
+  })
 })
 
 test.after(async () => {
   if (skip !== null || (env as ControlPlaneEnv | undefined) === undefined) return
-  for (const [c, ns] of [['venice', NS], ['venice', KEEP], ['florence', TWIN], ['naples', TWIN]] as const) await env.deleteNamespace(c, ns, 30_000).catch(() => false)
+  for (const [c, ns] of [
+    ['venice', NS],
+    ['venice', KEEP],
+    ['florence', TWIN],
+    ['naples', TWIN],
+  ] as const)
+    await env.deleteNamespace(c, ns, 30_000).catch(() => false)
 })
 
 const nsoffload = (args: string[]) => runCli([...args, '--kubeconfig', env.kubeconfigPath], work)
-const exists = async (cluster: string, args: string[]): Promise<boolean> => (await env.kubectl(cluster, ['get', ...args, '--ignore-not-found', '-o', 'name'])).stdout.trim() !== ''
+const exists = async (cluster: string, args: string[]): Promise<boolean> =>
+  (await env.kubectl(cluster, ['get', ...args, '--ignore-not-found', '-o', 'name'])).stdout.trim() !== ''
 async function writtenStatus(): Promise<Status> {
   const r = await env.kubectl('venice', ['get', 'namespaceoffloading', 'offloading', '-n', NS, '-o', 'json'])
   assert.is(r.code, 0, r.stderr)
@@ -81,7 +104,9 @@ e2e('florence deselected, its twin kept without --prune: Ready=False Terminating
   assert.equal(strip(written), expected)
   // `status` reads back the same.
   const s = await nsoffload(['status', '--format', 'json'])
-  const row = (JSON.parse(s.stdout) as { namespaces: { namespace: string; remoteNamespaceName: string; status: Status }[] }).namespaces.find((n) => n.namespace === NS)
+  const row = (JSON.parse(s.stdout) as { namespaces: { namespace: string; remoteNamespaceName: string; status: Status }[] }).namespaces.find(
+    (n) => n.namespace === NS,
+  )
   assert.is(row?.status.offloadingPhase, 'Ready')
   assert.is(row?.remoteNamespaceName, TWIN)
   assert.equal(strip(row?.status), expected)
@@ -93,7 +118,7 @@ e2e('florence deselected, its twin kept without --prune: Ready=False Terminating
   assert.match(again.stderr, / 0 write requests/)
 })
 
-e2e('--prune deletes the deselected twin; Liqo\'s last Ready stays next to OffloadingRequired=False', async () => {
+e2e("--prune deletes the deselected twin; Liqo's last Ready stays next to OffloadingRequired=False", async () => {
   const r = await nsoffload(['sync', '--prune'])
   assert.is(r.code, 0, r.stderr + r.stdout)
   await poll('florence twin gone', async () => !(await exists('florence', ['namespace', TWIN])) || undefined, { timeoutMs: 60_000 })
@@ -104,7 +129,10 @@ e2e('--prune deletes the deselected twin; Liqo\'s last Ready stays next to Offlo
 
 e2e('unoffloaded with --prune: reported Terminating with its remote namespace name until its twin is gone', async () => {
   fs.rmSync(path.join(work, 'policies', `${NS}.yaml`))
-  fs.writeFileSync(path.join(work, 'policies', `${KEEP}.yaml`), `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: ${KEEP}\nspec:\n  clusterSelector: ["nowhere=1"]\n`)
+  fs.writeFileSync(
+    path.join(work, 'policies', `${KEEP}.yaml`),
+    `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: ${KEEP}\nspec:\n  clusterSelector: ["nowhere=1"]\n`,
+  )
   const r = await nsoffload(['sync', '--prune', '--format', 'json'])
   assert.is(r.code, 0, r.stderr + r.stdout)
   const report = JSON.parse(r.stdout) as { namespaces: { namespace: string; remoteNamespaceName: string; pruned: boolean; status: Status }[] }

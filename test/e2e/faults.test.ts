@@ -34,7 +34,12 @@ test.before(async () => {
 test.after(async () => {
   for (const p of proxies) await p.close()
   if (skip !== null || (env as ControlPlaneEnv | undefined) === undefined) return
-  await Promise.all(NAMESPACES.flatMap((ns) => [env.deleteNamespace('venice', ns, 30_000), ...['florence', 'naples'].map((c) => env.deleteNamespace(c, `${ns}-venice`, 30_000))]).map((p) => p.catch(() => false)))
+  await Promise.all(
+    NAMESPACES.flatMap((ns) => [
+      env.deleteNamespace('venice', ns, 30_000),
+      ...['florence', 'naples'].map((c) => env.deleteNamespace(c, `${ns}-venice`, 30_000)),
+    ]).map((p) => p.catch(() => false)),
+  )
 })
 
 async function proxied(schedule: FaultProxy['schedule']): Promise<string> {
@@ -67,19 +72,26 @@ e2e('429, 503, connection resets and slow answers are retried with backoff: the 
   const total = proxies.reduce((a, p) => a + p.seen.total, 0)
   const connections = proxies.reduce((a, p) => a + p.seen.connections, 0)
   assert.ok(connections <= CLUSTERS.length * 8 + injected.filter((f) => f === 'reset').length, `${connections} connections for ${total} requests`)
-  assert.equal(await phases(env.kubeconfigPath), NAMESPACES.map((n) => [n, 'Ready']))
+  assert.equal(
+    await phases(env.kubeconfigPath),
+    NAMESPACES.map((n) => [n, 'Ready']),
+  )
   for (const ns of NAMESPACES) for (const c of ['florence', 'naples']) assert.is((await env.kubectl(c, ['get', 'ns', `${ns}-venice`, '-o', 'name'])).code, 0)
 })
 
 e2e('a cluster that cannot be reached: one line naming its context and server, exit 2, the others read', async () => {
   const closed = await closedPort()
   const servers: Record<string, { server: string; token: string }> = {}
-  for (const c of CLUSTERS) servers[c] = { server: c === 'florence' ? `https://127.0.0.1:${closed}` : (env.clusters[c]?.server ?? ''), token: env.clusters[c]?.token ?? '' }
+  for (const c of CLUSTERS)
+    servers[c] = { server: c === 'florence' ? `https://127.0.0.1:${closed}` : (env.clusters[c]?.server ?? ''), token: env.clusters[c]?.token ?? '' }
   const since = await env.auditOffset('naples')
   const r = await runCli(['diff', '--kubeconfig', kubeconfigFor(servers)], work)
   assert.is(r.code, 2, r.stderr)
   assert.is(r.stderr, `nsoffload: cluster "florence" (context florence, https://127.0.0.1:${closed}) is unreachable: connect ECONNREFUSED\n`)
-  assert.ok((await env.auditEvents('naples', since)).some((e) => e.userAgent.startsWith('nsoffload') && e.verb === 'list'), 'naples was read')
+  assert.ok(
+    (await env.auditEvents('naples', since)).some((e) => e.userAgent.startsWith('nsoffload') && e.verb === 'list'),
+    'naples was read',
+  )
   // Two of them, on a sync: a line each.
   servers['naples'] = { server: `https://127.0.0.1:${closed}`, token: 'x' }
   const two = await runCli(['sync', '--kubeconfig', kubeconfigFor(servers)], work)
@@ -101,33 +113,58 @@ async function closedPort(): Promise<number> {
 
 e2e('a sync killed midway converges when run again: nothing lost, nothing duplicated, then nothing to do', async () => {
   // Start over: the namespaces go, then a slow proxy lets us kill the sync in the middle.
-  await Promise.all(NAMESPACES.flatMap((ns) => [env.deleteNamespace('venice', ns, 60_000), ...['florence', 'naples'].map((c) => env.deleteNamespace(c, `${ns}-venice`, 60_000))]))
+  await Promise.all(
+    NAMESPACES.flatMap((ns) => [
+      env.deleteNamespace('venice', ns, 60_000),
+      ...['florence', 'naples'].map((c) => env.deleteNamespace(c, `${ns}-venice`, 60_000)),
+    ]),
+  )
   const kubeconfig = await proxied((_n, method) => (method === 'GET' ? 'none' : 'slow'))
   const writesBefore = proxies.slice(-3).reduce((n, p) => n + p.seen.writes, 0)
   const tsx = pathToFileURL(path.join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href
-  const child = spawn(process.execPath, ['--import', tsx, path.join(REPO, 'src', 'cli', 'entry.ts'), 'sync', '--concurrency', '1', '--kubeconfig', kubeconfig], {
-    cwd: work,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    ['--import', tsx, path.join(REPO, 'src', 'cli', 'entry.ts'), 'sync', '--concurrency', '1', '--kubeconfig', kubeconfig],
+    {
+      cwd: work,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  )
   let childErr = ''
   child.stderr?.on('data', (c: Buffer) => (childErr += c.toString()))
-  await poll(`five writes through the proxy (child stderr: ${childErr})`, () => (proxies.slice(-3).reduce((n, p) => n + p.seen.writes, 0) - writesBefore >= 5 ? true : undefined), { timeoutMs: 60_000, intervalMs: 20 })
+  await poll(
+    `five writes through the proxy (child stderr: ${childErr})`,
+    () => (proxies.slice(-3).reduce((n, p) => n + p.seen.writes, 0) - writesBefore >= 5 ? true : undefined),
+    { timeoutMs: 60_000, intervalMs: 20 },
+  )
   child.kill('SIGKILL')
   await new Promise((r) => child.once('exit', r))
   const half = await phases(env.kubeconfigPath)
   assert.ok(half.length < NAMESPACES.length || half.some(([, p]) => p !== 'Ready'), `killed before the end: ${JSON.stringify(half)}`)
   const again = await runCli(['sync', '--kubeconfig', env.kubeconfigPath], work)
   assert.is(again.code, 0, again.stderr)
-  assert.equal(await phases(env.kubeconfigPath), NAMESPACES.map((n) => [n, 'Ready']))
+  assert.equal(
+    await phases(env.kubeconfigPath),
+    NAMESPACES.map((n) => [n, 'Ready']),
+  )
   for (const c of ['florence', 'naples']) {
     const names = (await env.kubectl(c, ['get', 'ns', '-o', 'name'])).stdout.split('\n').filter((l) => l.includes('fault-'))
-    assert.equal(names.sort(), NAMESPACES.map((n) => `namespace/${n}-venice`), `exactly the twins on ${c}`)
+    assert.equal(
+      names.sort(),
+      NAMESPACES.map((n) => `namespace/${n}-venice`),
+      `exactly the twins on ${c}`,
+    )
   }
   const offsets: Record<string, number> = {}
   for (const c of CLUSTERS) offsets[c] = await env.auditOffset(c)
   const third = await runCli(['sync', '--kubeconfig', env.kubeconfigPath], work)
   assert.is(third.code, 0, third.stderr)
-  for (const c of CLUSTERS) assert.equal((await env.auditWrites(c, offsets[c])).filter((w) => w.userAgent.startsWith('nsoffload')), [], `no writes on ${c}`)
+  for (const c of CLUSTERS)
+    assert.equal(
+      (await env.auditWrites(c, offsets[c])).filter((w) => w.userAgent.startsWith('nsoffload')),
+      [],
+      `no writes on ${c}`,
+    )
 })
 
 test.run()

@@ -77,7 +77,7 @@ const distinct = (xs: readonly string[]): string[] => [...new Set(xs)].sort()
 const port = (c: string): string => new URL(env.clusters[c]?.server ?? '').port
 let direct: { code: number; stdout: string } | undefined
 
-e2e('diff through the cluster\'s proxy-url: one CONNECT tunnel per cluster, the same answer as without', async () => {
+e2e("diff through the cluster's proxy-url: one CONNECT tunnel per cluster, the same answer as without", async () => {
   const plain = await cli(['diff', '--kubeconfig', env.kubeconfigPath], {})
   assert.ok(plain.code === 0 || plain.code === 1, plain.stderr)
   direct = { code: plain.code, stdout: plain.stdout }
@@ -98,7 +98,11 @@ e2e('HTTPS_PROXY through KUBECONFIG: servers only the proxy can resolve; NO_PROX
     c['server'] = `https://${viaProxyOnly(name)}:${port(name)}`
   })
   const before = proxy.tunnels.length
-  const r = await cli(['diff'], { KUBECONFIG: `${path.join(work, 'absent.yaml')}${path.delimiter}${f}`, HTTPS_PROXY: proxy.url.replace('http://', ''), NO_PROXY: 'example.com,10.0.0.0/8' })
+  const r = await cli(['diff'], {
+    KUBECONFIG: `${path.join(work, 'absent.yaml')}${path.delimiter}${f}`,
+    HTTPS_PROXY: proxy.url.replace('http://', ''),
+    NO_PROXY: 'example.com,10.0.0.0/8',
+  })
   assert.is(r.code, direct?.code, r.stderr)
   assert.is(r.stdout, direct?.stdout)
   assert.equal(distinct(proxy.tunnels.slice(before)), CLUSTERS.map((c) => `${viaProxyOnly(c)}:${port(c)}`).sort())
@@ -111,7 +115,10 @@ e2e('HTTPS_PROXY through KUBECONFIG: servers only the proxy can resolve; NO_PROX
 e2e('NO_PROXY: a server it names is reached directly, the others through the proxy', async () => {
   // The machine's own name: not `localhost` nor an IP (Go would never proxy those), resolving to this machine.
   const host = os.hostname()
-  const addr = await dns.lookup(host).then((a) => a.address, () => '')
+  const addr = await dns.lookup(host).then(
+    (a) => a.address,
+    () => '',
+  )
   if (addr !== '127.0.0.1') {
     console.log(`  (skipped: ${host} resolves to ${addr || 'nothing'}, not 127.0.0.1)`)
     return
@@ -134,15 +141,25 @@ e2e('NO_PROXY: a server it names is reached directly, the others through the pro
 
 e2e('impersonation: as, as-groups, as-user-extra in the audit log; refused until RBAC lets the user impersonate', async () => {
   const token = env.clusters['venice']?.tokens['kcfg-impersonator'] ?? ''
-  const f = kubeconfigWith('impersonate.yaml', () => undefined, (doc) => {
-    doc.users.push({ name: 'imp', user: { token, as: 'kcfg-alice', 'as-groups': ['system:masters', 'kcfg-auditors'], 'as-user-extra': { reason: ['e2e', 'kubeconfig'] } } })
-    doc.contexts.push({ name: 'venice-imp', context: { cluster: 'venice', user: 'imp' } })
-  })
+  const f = kubeconfigWith(
+    'impersonate.yaml',
+    () => undefined,
+    (doc) => {
+      doc.users.push({
+        name: 'imp',
+        user: { token, as: 'kcfg-alice', 'as-groups': ['system:masters', 'kcfg-auditors'], 'as-user-extra': { reason: ['e2e', 'kubeconfig'] } },
+      })
+      doc.contexts.push({ name: 'venice-imp', context: { cluster: 'venice', user: 'imp' } })
+    },
+  )
   const [conn] = await connect(f, [{ cluster: 'venice', context: 'venice-imp' }])
   assert.ok(conn)
   const client = new KubeClient(conn)
   try {
-    const denied = await client.request('GET', '/api/v1/namespaces/default').then(() => undefined, (e: unknown) => e)
+    const denied = await client.request('GET', '/api/v1/namespaces/default').then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     assert.instance(denied, KubeError)
     assert.is((denied as KubeError).status, 403)
     const rbac = `apiVersion: rbac.authorization.k8s.io/v1
@@ -170,16 +187,22 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: kcfg-imperson
       })
     }
     assert.is(ns?.metadata?.name, 'default')
-    const events = (await env.auditEvents('venice', since)).filter((e) => e.requestURI === '/api/v1/namespaces/default' && e.code === 200 && e.userAgent === 'nsoffload')
+    const events = (await env.auditEvents('venice', since)).filter(
+      (e) => e.requestURI === '/api/v1/namespaces/default' && e.code === 200 && e.userAgent === 'nsoffload',
+    )
     assert.ok(events.length >= 1)
     assert.is(events[0]?.user, 'kcfg-impersonator')
-    assert.equal(events[0]?.impersonatedUser, { username: 'kcfg-alice', groups: ['system:masters', 'kcfg-auditors', 'system:authenticated'], extra: { reason: ['e2e', 'kubeconfig'] } })
+    assert.equal(events[0]?.impersonatedUser, {
+      username: 'kcfg-alice',
+      groups: ['system:masters', 'kcfg-auditors', 'system:authenticated'],
+      extra: { reason: ['e2e', 'kubeconfig'] },
+    })
   } finally {
     client.close()
   }
 })
 
-e2e('an exec plugin\'s short-lived tokens: run again when one expires and when the server refuses one', async () => {
+e2e("an exec plugin's short-lived tokens: run again when one expires and when the server refuses one", async () => {
   const tokens = env.clusters['venice']?.tokens ?? {}
   const plugin = writeTokenPlugin(path.join(work, 'plugin'), 'short-lived', [
     { token: tokens['kcfg-exec-1'] ?? '', ttlMs: 2000 },
@@ -187,10 +210,14 @@ e2e('an exec plugin\'s short-lived tokens: run again when one expires and when t
     { token: 'revoked-before-expiry', ttlMs: 3_600_000 },
     { token: tokens['kcfg-exec-2'] ?? '', ttlMs: 3_600_000 },
   ])
-  const f = kubeconfigWith('exec.yaml', () => undefined, (doc) => {
-    doc.users.push({ name: 'plugin', user: { exec: plugin.exec } })
-    doc.contexts.push({ name: 'venice-exec', context: { cluster: 'venice', user: 'plugin' } })
-  })
+  const f = kubeconfigWith(
+    'exec.yaml',
+    () => undefined,
+    (doc) => {
+      doc.users.push({ name: 'plugin', user: { exec: plugin.exec } })
+      doc.contexts.push({ name: 'venice-exec', context: { cluster: 'venice', user: 'plugin' } })
+    },
+  )
   const since = await env.auditOffset('venice')
   const [conn] = await connect(f, [{ cluster: 'venice', context: 'venice-exec' }])
   assert.ok(conn)
@@ -206,7 +233,9 @@ e2e('an exec plugin\'s short-lived tokens: run again when one expires and when t
   } finally {
     client.close()
   }
-  const seen = (await env.auditEvents('venice', since)).filter((e) => e.userAgent === 'nsoffload' && e.requestURI.startsWith('/api/v1/namespaces/')).map((e) => [e.user, e.requestURI, e.code])
+  const seen = (await env.auditEvents('venice', since))
+    .filter((e) => e.userAgent === 'nsoffload' && e.requestURI.startsWith('/api/v1/namespaces/'))
+    .map((e) => [e.user, e.requestURI, e.code])
   assert.equal(seen, [
     ['kcfg-exec-1', '/api/v1/namespaces/default', 200],
     ['kcfg-exec-2', '/api/v1/namespaces/kube-system', 200],

@@ -31,7 +31,9 @@ test.after(async () => {
   if (skip !== null || (env as ControlPlaneEnv | undefined) === undefined) return
   await env.kubectl('venice', ['delete', 'clusterrolebinding,clusterrole', 'nsoffload-tenant', '--ignore-not-found'])
   await Promise.all(
-    [...ALL, 'rbac-tenant'].flatMap((ns) => [env.deleteNamespace('venice', ns, 30_000), ...['florence', 'naples'].map((c) => env.deleteNamespace(c, `${ns}-venice`, 30_000))]).map((p) => p.catch(() => false)),
+    [...ALL, 'rbac-tenant']
+      .flatMap((ns) => [env.deleteNamespace('venice', ns, 30_000), ...['florence', 'naples'].map((c) => env.deleteNamespace(c, `${ns}-venice`, 30_000))])
+      .map((p) => p.catch(() => false)),
   )
 })
 
@@ -47,38 +49,64 @@ async function tenantToken(): Promise<string> {
   const rbac = [
     'apiVersion: v1\nkind: Namespace\nmetadata: {name: rbac-tenant}',
     'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: tenant, namespace: rbac-tenant}',
-    ['apiVersion: rbac.authorization.k8s.io/v1', 'kind: ClusterRole', 'metadata: {name: nsoffload-tenant}', 'rules:',
-      '- apiGroups: [""]', '  resources: [namespaces]', rules('get, list, create, patch, update'),
-      '- apiGroups: [offloading.liqo.io]', '  resources: [namespaceoffloadings, namespaceoffloadings/status]', rules('get, list, create, patch, update'),
-      '- apiGroups: [apiextensions.k8s.io]', '  resources: [customresourcedefinitions]', rules('get')].join('\n'),
+    [
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'kind: ClusterRole',
+      'metadata: {name: nsoffload-tenant}',
+      'rules:',
+      '- apiGroups: [""]',
+      '  resources: [namespaces]',
+      rules('get, list, create, patch, update'),
+      '- apiGroups: [offloading.liqo.io]',
+      '  resources: [namespaceoffloadings, namespaceoffloadings/status]',
+      rules('get, list, create, patch, update'),
+      '- apiGroups: [apiextensions.k8s.io]',
+      '  resources: [customresourcedefinitions]',
+      rules('get'),
+    ].join('\n'),
     'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: nsoffload-tenant}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: nsoffload-tenant}\nsubjects: [{kind: ServiceAccount, name: tenant, namespace: rbac-tenant}]',
     ...OFFLOADED.flatMap((ns) => [
       // Made ready for the tenant (its Role is there), with nsoffload's marker: the tenant's to offload.
       `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}, labels: {app.kubernetes.io/managed-by: nsoffload}}`,
-      ['apiVersion: rbac.authorization.k8s.io/v1', 'kind: Role', `metadata: {name: workloads, namespace: ${ns}}`, 'rules:',
-        '- apiGroups: ["", apps]', '  resources: [configmaps, deployments]', rules('get, list, create, patch, update')].join('\n'),
+      [
+        'apiVersion: rbac.authorization.k8s.io/v1',
+        'kind: Role',
+        `metadata: {name: workloads, namespace: ${ns}}`,
+        'rules:',
+        '- apiGroups: ["", apps]',
+        '  resources: [configmaps, deployments]',
+        rules('get, list, create, patch, update'),
+      ].join('\n'),
       `apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: workloads, namespace: ${ns}}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: workloads}\nsubjects: [{kind: ServiceAccount, name: tenant, namespace: rbac-tenant}]`,
     ]),
   ]
   await must(env.kubectl('venice', ['apply', '-f', '-'], rbac.join('\n---\n') + '\n'))
-  const secret = await poll('the token of the tenant service account', async () => {
-    const r = await env.kubectl('venice', ['get', 'sa', 'tenant', '-n', 'rbac-tenant', '-o', 'jsonpath={.secrets[0].name}'])
-    return r.code === 0 && r.stdout.trim() !== '' ? r.stdout.trim() : undefined
-  }, { timeoutMs: 60_000, intervalMs: 200 })
-  return Buffer.from(await must(env.kubectl('venice', ['get', 'secret', secret, '-n', 'rbac-tenant', '-o', 'jsonpath={.data.token}'])), 'base64').toString('utf8')
+  const secret = await poll(
+    'the token of the tenant service account',
+    async () => {
+      const r = await env.kubectl('venice', ['get', 'sa', 'tenant', '-n', 'rbac-tenant', '-o', 'jsonpath={.secrets[0].name}'])
+      return r.code === 0 && r.stdout.trim() !== '' ? r.stdout.trim() : undefined
+    },
+    { timeoutMs: 60_000, intervalMs: 200 },
+  )
+  return Buffer.from(await must(env.kubectl('venice', ['get', 'secret', secret, '-n', 'rbac-tenant', '-o', 'jsonpath={.data.token}'])), 'base64').toString(
+    'utf8',
+  )
 }
 
 e2e('a user allowed workloads only in the offloaded namespaces: read namespace by namespace, said on one line, diff and sync correct', async () => {
   const files: Record<string, string> = { 'inventory.yaml': fs.readFileSync(path.join(REPO, 'inventory.yaml'), 'utf8') }
   for (const ns of ALL) {
     const workloads = OFFLOADED.includes(ns) ? `  workloads:\n    - ../apps/${ns}/\n` : ''
-    files[`policies/${ns}.yaml`] = `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: ${ns}\nspec:\n  podOffloadingStrategy: Local\n${workloads}`
+    files[`policies/${ns}.yaml`] =
+      `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: ${ns}\nspec:\n  podOffloadingStrategy: Local\n${workloads}`
   }
   for (const ns of OFFLOADED) {
-    files[`apps/${ns}/app.yaml`] = [
-      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 0\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: web, image: nginx}]',
-      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata: {colour: blue}',
-    ].join('\n---\n') + '\n'
+    files[`apps/${ns}/app.yaml`] =
+      [
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 0\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: web, image: nginx}]',
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata: {colour: blue}',
+      ].join('\n---\n') + '\n'
   }
   const work = tempTree(files)
   await must(env.kubectl('venice', ['apply', '--server-side', '-f', path.join(REPO, 'schemas', 'namespaceoffloading-crd.yaml')]))
@@ -95,15 +123,32 @@ e2e('a user allowed workloads only in the offloaded namespaces: read namespace b
   const since = await env.auditOffset('venice')
   const diff = await nsoffload(['diff'])
   assert.is(diff.code, 1, diff.stderr)
-  assert.equal(diff.stderr.split('\n').filter((l) => l.includes('namespace by namespace')), [said])
-  const lists = (await env.auditEvents('venice', since)).filter((e) => e.userAgent.startsWith('nsoffload') && e.verb === 'list' && ['deployments', 'configmaps'].includes(e.resource))
-  assert.equal(lists.map((e) => `${e.code} ${e.resource} ${e.namespace}`).sort(), ['200 configmaps rbac-a', '200 configmaps rbac-b', '200 deployments rbac-a', '200 deployments rbac-b', '403 configmaps ', '403 deployments '])
+  assert.equal(
+    diff.stderr.split('\n').filter((l) => l.includes('namespace by namespace')),
+    [said],
+  )
+  const lists = (await env.auditEvents('venice', since)).filter(
+    (e) => e.userAgent.startsWith('nsoffload') && e.verb === 'list' && ['deployments', 'configmaps'].includes(e.resource),
+  )
+  assert.equal(lists.map((e) => `${e.code} ${e.resource} ${e.namespace}`).sort(), [
+    '200 configmaps rbac-a',
+    '200 configmaps rbac-b',
+    '200 deployments rbac-a',
+    '200 deployments rbac-b',
+    '403 configmaps ',
+    '403 deployments ',
+  ])
 
   const sync = await nsoffload(['sync'])
   assert.is(sync.code, 0, sync.stderr + sync.stdout)
-  assert.equal(sync.stderr.split('\n').filter((l) => l.includes('namespace by namespace')), [said], 'said once')
+  assert.equal(
+    sync.stderr.split('\n').filter((l) => l.includes('namespace by namespace')),
+    [said],
+    'said once',
+  )
   for (const ns of OFFLOADED) assert.is(await must(env.kubectl('venice', ['get', 'configmap', 'settings', '-n', ns, '-o', 'jsonpath={.data.colour}'])), 'blue')
-  for (const ns of ALL) for (const c of ['florence', 'naples']) assert.is((await env.kubectl(c, ['get', 'ns', `${ns}-venice`, '-o', 'name'])).code, 0, `${ns} on ${c}`)
+  for (const ns of ALL)
+    for (const c of ['florence', 'naples']) assert.is((await env.kubectl(c, ['get', 'ns', `${ns}-venice`, '-o', 'name'])).code, 0, `${ns} on ${c}`)
 
   // The workloads were read: nothing left to change.
   const again = await nsoffload(['diff'])
@@ -111,7 +156,11 @@ e2e('a user allowed workloads only in the offloaded namespaces: read namespace b
   const writes = await env.auditOffset('venice')
   assert.is((await nsoffload(['sync'])).code, 0)
   // Its dry-run applies (the workloads' "after") are reads: no write goes through.
-  assert.equal((await env.auditWrites('venice', writes)).filter((w) => w.userAgent.startsWith('nsoffload') && !w.dryRun), [], 'a second sync writes nothing')
+  assert.equal(
+    (await env.auditWrites('venice', writes)).filter((w) => w.userAgent.startsWith('nsoffload') && !w.dryRun),
+    [],
+    'a second sync writes nothing',
+  )
 })
 
 const names = (items: Iterable<{ metadata?: unknown }>): string[] => [...items].map((o) => String((o.metadata as { name?: string } | undefined)?.name)).sort()
@@ -119,7 +168,11 @@ const names = (items: Iterable<{ metadata?: unknown }>): string[] => [...items].
 e2e('LISTs a page at a time: every object seen, `continue` followed; an expired continue token lists again', async () => {
   const [conn] = await connect(env.kubeconfigPath, [{ cluster: 'venice', context: 'venice' }])
   assert.ok(conn)
-  const expected = (await must(env.kubectl('venice', ['get', 'namespaces', '-o', 'name']))).split('\n').filter(Boolean).map((l) => l.replace('namespace/', '')).sort()
+  const expected = (await must(env.kubectl('venice', ['get', 'namespaces', '-o', 'name'])))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.replace('namespace/', ''))
+    .sort()
   assert.ok(expected.length > 5, `${expected.length} namespaces`)
   const since = await env.auditOffset('venice')
   const client = new KubeClient(conn, { pageSize: 2 })
@@ -131,7 +184,10 @@ e2e('LISTs a page at a time: every object seen, `continue` followed; an expired 
   }
   const uris = (await env.auditEvents('venice', since)).filter((e) => e.userAgent.startsWith('nsoffload')).map((e) => e.requestURI)
   assert.is(uris.length, Math.ceil(expected.length / 2))
-  assert.ok(uris.every((u) => u.startsWith('/api/v1/namespaces?limit=2')), uris.join('\n'))
+  assert.ok(
+    uris.every((u) => u.startsWith('/api/v1/namespaces?limit=2')),
+    uris.join('\n'),
+  )
   assert.is(uris.filter((u) => u.includes('&continue=')).length, uris.length - 1)
 
   // etcd is compacted before the third page is read (kube-apiserver compacts every 5 minutes):
@@ -140,7 +196,9 @@ e2e('LISTs a page at a time: every object seen, `continue` followed; an expired 
   const proxy = await startFaultProxy(env.clusters['venice']?.server ?? '', () => 'none')
   proxies.push(proxy)
   proxy.hold = (_n, _m, url) => (url.includes('continue=') && ++pages === 2 ? env.compactEtcd() : undefined)
-  const [viaProxy] = await connect(kubeconfigFor({ venice: { server: proxy.url, token: env.clusters['venice']?.token ?? '' } }), [{ cluster: 'venice', context: 'venice' }])
+  const [viaProxy] = await connect(kubeconfigFor({ venice: { server: proxy.url, token: env.clusters['venice']?.token ?? '' } }), [
+    { cluster: 'venice', context: 'venice' },
+  ])
   assert.ok(viaProxy)
   const since2 = await env.auditOffset('venice')
   const c2 = new KubeClient(viaProxy, { pageSize: 2 })
@@ -149,8 +207,15 @@ e2e('LISTs a page at a time: every object seen, `continue` followed; an expired 
   } finally {
     c2.close()
   }
-  const relisted = (await env.auditEvents('venice', since2)).filter((e) => e.userAgent.startsWith('nsoffload')).map((e) => `${e.code} ${e.requestURI.replace(/continue=[^&]+/, 'continue=…')}`)
-  assert.equal(relisted, ['200 /api/v1/namespaces?limit=2', '200 /api/v1/namespaces?limit=2&continue=…', '410 /api/v1/namespaces?limit=2&continue=…', '200 /api/v1/namespaces'])
+  const relisted = (await env.auditEvents('venice', since2))
+    .filter((e) => e.userAgent.startsWith('nsoffload'))
+    .map((e) => `${e.code} ${e.requestURI.replace(/continue=[^&]+/, 'continue=…')}`)
+  assert.equal(relisted, [
+    '200 /api/v1/namespaces?limit=2',
+    '200 /api/v1/namespaces?limit=2&continue=…',
+    '410 /api/v1/namespaces?limit=2&continue=…',
+    '200 /api/v1/namespaces',
+  ])
 })
 
 test.run()

@@ -63,14 +63,18 @@ test.before(async () => {
   const vn = (id: string) => ({ name: id, labels: virtualNodeLabels(id, id), taints: [{ ...VIRTUAL_NODE_TAINT, effect: 'NoExecute' as const }] })
   await env.createNodes(CLUSTER, [{ name: 'pl-local', labels: HOME_LABELS }, vn('pl-remote'), vn('pl-remote2')])
   // Liqo's RuntimeClass (liqotech/liqo@v1.2.0 deployments/liqo/templates/runtime-class.yaml), through the real RuntimeClass admission.
-  const rc = await env.kubectl(CLUSTER, ['apply', '-f', '-'], `apiVersion: node.k8s.io/v1
+  const rc = await env.kubectl(
+    CLUSTER,
+    ['apply', '-f', '-'],
+    `apiVersion: node.k8s.io/v1
 kind: RuntimeClass
 metadata: {name: liqo}
 handler: liqo
 scheduling:
   nodeSelector: {liqo.io/type: virtual-node}
   tolerations: [{key: virtual-node.liqo.io/not-allowed, operator: Exists, effect: NoExecute}]
-`)
+`,
+  )
   assert.is(rc.code, 0, rc.stderr)
 })
 
@@ -106,13 +110,19 @@ interface Doc {
  * at creation (its namespace is labelled `liqo.io/scheduling-enabled`), whatever nsoffload
  * rendered. `admitted` overrides the template for the named Deployments.
  */
-async function applyAdmitted(stream: string, specs: ReadonlyMap<string, OffloadingSpec>, admitted: (d: Doc) => PodSpec | undefined = () => undefined): Promise<Doc[]> {
+async function applyAdmitted(
+  stream: string,
+  specs: ReadonlyMap<string, OffloadingSpec>,
+  admitted: (d: Doc) => PodSpec | undefined = () => undefined,
+): Promise<Doc[]> {
   const docs = parseAllDocuments(stream).map((d) => d.toJS() as Doc)
-  const apply = docs.filter((d) => d.kind === 'Namespace' || d.kind === 'Deployment').map((d) => {
-    const spec = specs.get(d.metadata.namespace ?? '')
-    if (d.kind !== 'Deployment' || !spec || !d.spec?.template) return d
-    return { ...d, spec: { ...d.spec, template: { ...d.spec.template, spec: admitted(d) ?? mutatePod(spec, d.spec.template.spec).pod } } }
-  })
+  const apply = docs
+    .filter((d) => d.kind === 'Namespace' || d.kind === 'Deployment')
+    .map((d) => {
+      const spec = specs.get(d.metadata.namespace ?? '')
+      if (d.kind !== 'Deployment' || !spec || !d.spec?.template) return d
+      return { ...d, spec: { ...d.spec, template: { ...d.spec.template, spec: admitted(d) ?? mutatePod(spec, d.spec.template.spec).pod } } }
+    })
   const r = await env.kubectl(CLUSTER, ['apply', '-f', '-'], apply.map((d) => JSON.stringify(d)).join('\n'))
   assert.is(r.code, 0, r.stderr)
   return docs
@@ -125,20 +135,39 @@ async function applyAdmitted(stream: string, specs: ReadonlyMap<string, Offloadi
  * rest stay Pending with FailedScheduling. So the bound nodes ARE the eligible set.
  */
 async function boundNodes(ns: string, app: string): Promise<string[]> {
-  return poll(`${ns}/${app}: every pod bound or FailedScheduling`, async () => {
-    const pods = JSON.parse((await env.kubectl(CLUSTER, ['get', 'pods', '-n', ns, '-l', `app=${app}`, '-o', 'json'])).stdout) as { items: { metadata: { name: string }; spec: { nodeName?: string } }[] }
-    if (pods.items.length < NODES.length) return undefined
-    const bound: string[] = []
-    for (const pod of pods.items) {
-      if (pod.spec.nodeName) {
-        bound.push(pod.spec.nodeName)
-        continue
+  return poll(
+    `${ns}/${app}: every pod bound or FailedScheduling`,
+    async () => {
+      const pods = JSON.parse((await env.kubectl(CLUSTER, ['get', 'pods', '-n', ns, '-l', `app=${app}`, '-o', 'json'])).stdout) as {
+        items: { metadata: { name: string }; spec: { nodeName?: string } }[]
       }
-      const ev = JSON.parse((await env.kubectl(CLUSTER, ['get', 'events', '-n', ns, '--field-selector', `involvedObject.name=${pod.metadata.name},reason=FailedScheduling`, '-o', 'json'])).stdout) as { items: unknown[] }
-      if (ev.items.length === 0) return undefined
-    }
-    return bound.sort()
-  }, { timeoutMs: 90_000 })
+      if (pods.items.length < NODES.length) return undefined
+      const bound: string[] = []
+      for (const pod of pods.items) {
+        if (pod.spec.nodeName) {
+          bound.push(pod.spec.nodeName)
+          continue
+        }
+        const ev = JSON.parse(
+          (
+            await env.kubectl(CLUSTER, [
+              'get',
+              'events',
+              '-n',
+              ns,
+              '--field-selector',
+              `involvedObject.name=${pod.metadata.name},reason=FailedScheduling`,
+              '-o',
+              'json',
+            ])
+          ).stdout,
+        ) as { items: unknown[] }
+        if (ev.items.length === 0) return undefined
+      }
+      return bound.sort()
+    },
+    { timeoutMs: 90_000 },
+  )
 }
 
 /** A Deployment with one pod per node at most (see boundNodes). */
@@ -162,54 +191,70 @@ interface PlanJson {
   namespaces: { namespace: string; workloads: { name: string; schedulable: boolean; nodes: string[] }[] }[]
   diagnostics: { code: string; message: string }[]
 }
-const planNodes = (plan: PlanJson, ns: string, name: string): string[] | undefined => plan.namespaces.find((n) => n.namespace === ns)?.workloads.find((w) => w.name === name)?.nodes
+const planNodes = (plan: PlanJson, ns: string, name: string): string[] | undefined =>
+  plan.namespaces.find((n) => n.namespace === ns)?.workloads.find((w) => w.name === name)?.nodes
 
-e2e('nodeSelector {kubernetes.io/os: linux} offloaded to two remotes: plan lists both virtual nodes, no NSO4006 with --strict, and the real kube-scheduler agrees', async () => {
-  const work = tempTree({
-    'inventory.yaml': INVENTORY,
-    'policies/pl-os.yaml': 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: pl-os}\nspec:\n  podOffloadingStrategy: Remote\n  workloads: [../apps/web.yaml]\n',
-    'apps/web.yaml': spread('pl-os', 'web', '      nodeSelector: {kubernetes.io/os: linux}\n'),
-  })
-  const plan = await runCli(['plan', '--format', 'json', '--strict'], work)
-  assert.is(plan.code, 0, plan.stdout + plan.stderr)
-  const preview = JSON.parse(plan.stdout) as PlanJson
-  assert.equal(planNodes(preview, 'pl-os', 'web'), ['pl-remote', 'pl-remote2'])
-  assert.equal(preview.diagnostics, [])
-  const built = await runCli(['build', '--cluster', 'home'], work)
-  assert.is(built.code, 0, built.stderr)
-  await applyAdmitted(built.stdout, new Map([['pl-os', { podOffloadingStrategy: 'Remote', clusterSelector: { nodeSelectorTerms: [] } }]]))
-  assert.equal(await boundNodes('pl-os', 'web'), ['pl-remote', 'pl-remote2'], 'the real scheduler binds one pod on each virtual node, none on pl-local')
-})
+e2e(
+  'nodeSelector {kubernetes.io/os: linux} offloaded to two remotes: plan lists both virtual nodes, no NSO4006 with --strict, and the real kube-scheduler agrees',
+  async () => {
+    const work = tempTree({
+      'inventory.yaml': INVENTORY,
+      'policies/pl-os.yaml':
+        'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: pl-os}\nspec:\n  podOffloadingStrategy: Remote\n  workloads: [../apps/web.yaml]\n',
+      'apps/web.yaml': spread('pl-os', 'web', '      nodeSelector: {kubernetes.io/os: linux}\n'),
+    })
+    const plan = await runCli(['plan', '--format', 'json', '--strict'], work)
+    assert.is(plan.code, 0, plan.stdout + plan.stderr)
+    const preview = JSON.parse(plan.stdout) as PlanJson
+    assert.equal(planNodes(preview, 'pl-os', 'web'), ['pl-remote', 'pl-remote2'])
+    assert.equal(preview.diagnostics, [])
+    const built = await runCli(['build', '--cluster', 'home'], work)
+    assert.is(built.code, 0, built.stderr)
+    await applyAdmitted(built.stdout, new Map([['pl-os', { podOffloadingStrategy: 'Remote', clusterSelector: { nodeSelectorTerms: [] } }]]))
+    assert.equal(await boundNodes('pl-os', 'web'), ['pl-remote', 'pl-remote2'], 'the real scheduler binds one pod on each virtual node, none on pl-local')
+  },
+)
 
-e2e('double admission with a matchFields clusterSelector: the pods of the rendered template go where plan says; a pre-patched template would have widened placement', async () => {
-  const byName = { key: 'metadata.name', operator: 'In', values: ['pl-remote'] }
-  const spec: OffloadingSpec = { podOffloadingStrategy: 'Remote', clusterSelector: { nodeSelectorTerms: [{ matchFields: [byName] }] } }
-  const work = tempTree({
-    'inventory.yaml': INVENTORY,
-    'policies/pl-mf.yaml': `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: pl-mf}\nspec:\n  podOffloadingStrategy: Remote\n  clusterSelector:\n    nodeSelectorTerms: [{matchFields: [${JSON.stringify(byName)}]}]\n  workloads: [../apps/mf.yaml]\n`,
-    'apps/mf.yaml': `${spread('pl-mf', 'mf', '')}---\n${spread('pl-mf', 'mf-prepatched', '')}`,
-  })
-  const plan = JSON.parse((await runCli(['plan', '--format', 'json'], work)).stdout) as PlanJson
-  assert.equal(planNodes(plan, 'pl-mf', 'mf'), ['pl-remote'])
-  assert.equal(plan.diagnostics.map((d) => d.code), ['NSO4007', 'NSO4007'])
-  const built = await runCli(['build', '--cluster', 'home'], work)
-  assert.is(built.code, 0, built.stderr)
-  // mf: as rendered, then the webhook. mf-prepatched: what rendering Liqo's output would have given, then the webhook.
-  const docs = await applyAdmitted(built.stdout, new Map([['pl-mf', spec]]), (d) => {
-    if ((d as { metadata: { name?: string } }).metadata.name !== 'mf-prepatched' || !d.spec?.template) return undefined
-    const source = { ...d.spec.template.spec, tolerations: [] }
-    return mutatePod(spec, mutatePod(spec, source).pod).pod
-  })
-  const mf = docs.find((d) => d.kind === 'Deployment' && (d as { metadata: { name?: string } }).metadata.name === 'mf')
-  assert.is(mf?.spec?.template?.spec.affinity?.nodeAffinity, undefined, 'the rendered template carries no node affinity')
-  assert.equal(await boundNodes('pl-mf', 'mf'), ['pl-remote'], 'the real scheduler: only the node the clusterSelector names')
-  assert.equal(await boundNodes('pl-mf', 'mf-prepatched'), ['pl-remote', 'pl-remote2'], 'the second merge drops matchFields: pods reach pl-remote2, where the namespace is not offloaded')
-})
+e2e(
+  'double admission with a matchFields clusterSelector: the pods of the rendered template go where plan says; a pre-patched template would have widened placement',
+  async () => {
+    const byName = { key: 'metadata.name', operator: 'In', values: ['pl-remote'] }
+    const spec: OffloadingSpec = { podOffloadingStrategy: 'Remote', clusterSelector: { nodeSelectorTerms: [{ matchFields: [byName] }] } }
+    const work = tempTree({
+      'inventory.yaml': INVENTORY,
+      'policies/pl-mf.yaml': `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: pl-mf}\nspec:\n  podOffloadingStrategy: Remote\n  clusterSelector:\n    nodeSelectorTerms: [{matchFields: [${JSON.stringify(byName)}]}]\n  workloads: [../apps/mf.yaml]\n`,
+      'apps/mf.yaml': `${spread('pl-mf', 'mf', '')}---\n${spread('pl-mf', 'mf-prepatched', '')}`,
+    })
+    const plan = JSON.parse((await runCli(['plan', '--format', 'json'], work)).stdout) as PlanJson
+    assert.equal(planNodes(plan, 'pl-mf', 'mf'), ['pl-remote'])
+    assert.equal(
+      plan.diagnostics.map((d) => d.code),
+      ['NSO4007', 'NSO4007'],
+    )
+    const built = await runCli(['build', '--cluster', 'home'], work)
+    assert.is(built.code, 0, built.stderr)
+    // mf: as rendered, then the webhook. mf-prepatched: what rendering Liqo's output would have given, then the webhook.
+    const docs = await applyAdmitted(built.stdout, new Map([['pl-mf', spec]]), (d) => {
+      if ((d as { metadata: { name?: string } }).metadata.name !== 'mf-prepatched' || !d.spec?.template) return undefined
+      const source = { ...d.spec.template.spec, tolerations: [] }
+      return mutatePod(spec, mutatePod(spec, source).pod).pod
+    })
+    const mf = docs.find((d) => d.kind === 'Deployment' && (d as { metadata: { name?: string } }).metadata.name === 'mf')
+    assert.is(mf?.spec?.template?.spec.affinity?.nodeAffinity, undefined, 'the rendered template carries no node affinity')
+    assert.equal(await boundNodes('pl-mf', 'mf'), ['pl-remote'], 'the real scheduler: only the node the clusterSelector names')
+    assert.equal(
+      await boundNodes('pl-mf', 'mf-prepatched'),
+      ['pl-remote', 'pl-remote2'],
+      'the second merge drops matchFields: pods reach pl-remote2, where the namespace is not offloaded',
+    )
+  },
+)
 
-e2e('Liqo\'s placement matrix: the real kube-scheduler, Liqo\'s table and nsoffload plan agree', async () => {
+e2e("Liqo's placement matrix: the real kube-scheduler, Liqo's table and nsoffload plan agree", async () => {
   const files: Record<string, string> = { 'inventory.yaml': INVENTORY }
   for (const s of STRATEGIES) {
-    files[`policies/${nsOf(s)}.yaml`] = `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: ${nsOf(s)}}\nspec:\n  podOffloadingStrategy: ${s}\n  workloads: [../apps/${nsOf(s)}.yaml]\n`
+    files[`policies/${nsOf(s)}.yaml`] =
+      `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: ${nsOf(s)}}\nspec:\n  podOffloadingStrategy: ${s}\n  workloads: [../apps/${nsOf(s)}.yaml]\n`
     files[`apps/${nsOf(s)}.yaml`] = CASES.map((c) => deployment(nsOf(s), c)).join('---\n')
   }
   const work = tempTree(files)
@@ -228,14 +273,33 @@ e2e('Liqo\'s placement matrix: the real kube-scheduler, Liqo\'s table and nsoffl
   for (const s of STRATEGIES) {
     for (const c of CASES) {
       const ns = nsOf(s)
-      const outcome = await poll(`${ns}/${c.name} bound or FailedScheduling`, async () => {
-        const pods = JSON.parse((await env.kubectl(CLUSTER, ['get', 'pods', '-n', ns, '-l', `app=${c.name}`, '-o', 'json'])).stdout) as { items: { metadata: { name: string }; spec: { nodeName?: string } }[] }
-        const pod = pods.items[0]
-        if (!pod) return undefined
-        if (pod.spec.nodeName) return `bound:${pod.spec.nodeName}`
-        const ev = JSON.parse((await env.kubectl(CLUSTER, ['get', 'events', '-n', ns, '--field-selector', `involvedObject.name=${pod.metadata.name},reason=FailedScheduling`, '-o', 'json'])).stdout) as { items: unknown[] }
-        return ev.items.length > 0 ? 'pending' : undefined
-      }, { timeoutMs: 90_000 })
+      const outcome = await poll(
+        `${ns}/${c.name} bound or FailedScheduling`,
+        async () => {
+          const pods = JSON.parse((await env.kubectl(CLUSTER, ['get', 'pods', '-n', ns, '-l', `app=${c.name}`, '-o', 'json'])).stdout) as {
+            items: { metadata: { name: string }; spec: { nodeName?: string } }[]
+          }
+          const pod = pods.items[0]
+          if (!pod) return undefined
+          if (pod.spec.nodeName) return `bound:${pod.spec.nodeName}`
+          const ev = JSON.parse(
+            (
+              await env.kubectl(CLUSTER, [
+                'get',
+                'events',
+                '-n',
+                ns,
+                '--field-selector',
+                `involvedObject.name=${pod.metadata.name},reason=FailedScheduling`,
+                '-o',
+                'json',
+              ])
+            ).stdout,
+          ) as { items: unknown[] }
+          return ev.items.length > 0 ? 'pending' : undefined
+        },
+        { timeoutMs: 90_000 },
+      )
       scheduler.set(`${ns}/${c.name}`, outcome.startsWith('bound'))
     }
   }

@@ -78,5 +78,7 @@ export function cleanShell(): CleanShell {
 
 /** True when npm's output says the registry could not be reached, or only through a TLS interception it refuses (and the cache had no copy). */
 export function offline(output: string): boolean {
-  return /\b(ENOTCACHED|EAI_AGAIN|ENOTFOUND|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\b/.test(output)
+  return /\b(ENOTCACHED|EAI_AGAIN|ENOTFOUND|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\b/.test(
+    output,
+  )
 }

@@ -83,14 +83,18 @@ export async function runMemory(files: Files, args: readonly string[], stdin = '
   const host = memoryHost({ cwd: MEMORY_CWD, files, stdin })
   const code = await main(args, host)
   const prefix = MEMORY_CWD + '/'
-  const tree = [...host.files.keys()].filter((f) => f.startsWith(prefix)).map((f) => f.slice(prefix.length)).sort()
+  const tree = [...host.files.keys()]
+    .filter((f) => f.startsWith(prefix))
+    .map((f) => f.slice(prefix.length))
+    .sort()
   return { code, stdout: host.out.stdout, stderr: host.out.stderr, cwd: MEMORY_CWD, files: host.files, tree }
 }
 
 /** The bundled example (`inventory.yaml`, `policies/`, `apps/` of the repository) as `runMemory` input. */
 export function exampleFiles(): Map<string, string | Uint8Array> {
   const files = new Map<string, string | Uint8Array>([['inventory.yaml', fs.readFileSync(path.join(REPO, 'inventory.yaml'))]])
-  for (const top of ['policies', 'apps']) for (const rel of listTree(path.join(REPO, top))) files.set(`${top}/${rel}`, fs.readFileSync(path.join(REPO, top, rel)))
+  for (const top of ['policies', 'apps'])
+    for (const rel of listTree(path.join(REPO, top))) files.set(`${top}/${rel}`, fs.readFileSync(path.join(REPO, top, rel)))
   return files
 }
 

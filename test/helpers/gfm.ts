@@ -96,7 +96,8 @@ export function gfmProblems(md: string): string[] {
     }
     for (const m of rest.matchAll(/<(\/?)([A-Za-z][A-Za-z0-9-]*)[^>]*>|<!--.*?-->/g)) {
       if (m[0].startsWith('<!--')) {
-        if (m[0] !== '<!-- nsoffload:plan -->' && m[0] !== '<!-- nsoffload:diff -->' && m[0] !== '<!-- nsoffload:sync -->') problems.push(`${where}: unexpected comment ${m[0]}`)
+        if (m[0] !== '<!-- nsoffload:plan -->' && m[0] !== '<!-- nsoffload:diff -->' && m[0] !== '<!-- nsoffload:sync -->')
+          problems.push(`${where}: unexpected comment ${m[0]}`)
         continue
       }
       const tag = (m[2] ?? '').toLowerCase()

@@ -14,9 +14,7 @@ export const LUA = process.env['NSOFFLOAD_TEST_LUA'] ?? 'lua5.1'
 export const hasLua = (): boolean => spawnSync(LUA, ['-v'], { encoding: 'utf8' }).status === 0
 
 const luaString = (s: string): string =>
-  '"' +
-  s.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[\x00-\x1f\x7f]/g, (c) => `\\${String(c.charCodeAt(0)).padStart(3, '0')}`) +
-  '"'
+  '"' + s.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[\x00-\x1f\x7f]/g, (c) => `\\${String(c.charCodeAt(0)).padStart(3, '0')}`) + '"'
 
 /** A JSON-like value as a Lua table constructor (null becomes nil, as Argo CD decodes it). */
 export function toLua(v: unknown): string {

@@ -27,7 +27,12 @@ if (t.ttlMs !== undefined) status.expirationTimestamp = new Date(Date.now() + t.
 process.stdout.write(JSON.stringify({ apiVersion: JSON.parse(info).apiVersion, kind: 'ExecCredential', status }))
 `
 
-export function writeTokenPlugin(dir: string, name: string, tokens: readonly { token: string; ttlMs?: number }[], apiVersion = 'client.authentication.k8s.io/v1'): TokenPlugin {
+export function writeTokenPlugin(
+  dir: string,
+  name: string,
+  tokens: readonly { token: string; ttlMs?: number }[],
+  apiVersion = 'client.authentication.k8s.io/v1',
+): TokenPlugin {
   fs.mkdirSync(dir, { recursive: true })
   const script = path.join(dir, `${name}.cjs`)
   const state = path.join(dir, name)

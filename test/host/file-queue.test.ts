@@ -11,7 +11,11 @@ const snapshot = (dir: string): Record<string, string> => Object.fromEntries(lis
 /** Three cluster folders written as `build -o` does: remove the temporary folder, write, swap in. */
 function clusterOps(root: string): [string, FileOp][] {
   const ops: [string, FileOp][] = []
-  for (const [id, files] of [['home', 900], ['edge-a', 700], ['edge-b', 500]] as const) {
+  for (const [id, files] of [
+    ['home', 900],
+    ['edge-a', 700],
+    ['edge-b', 500],
+  ] as const) {
     const tmp = path.join(root, `.${id}.tmp`)
     ops.push([id, { op: 'remove', path: tmp }])
     for (let i = 0; i < files; i++) ops.push([id, { op: 'write', path: path.join(tmp, `ns-${i}`, 'namespace.yaml'), data: `name: ns-${i}\ncluster: ${id}\n` }])
@@ -29,7 +33,12 @@ function previousBuild(): string {
 
 test('writer threads leave the same tree as writing in order on this thread', async () => {
   const trees = []
-  for (const [threshold, threads] of [[Infinity, 1], [0, 1], [0, 2], [1000, 3]] as const) {
+  for (const [threshold, threads] of [
+    [Infinity, 1],
+    [0, 1],
+    [0, 2],
+    [1000, 3],
+  ] as const) {
     const root = previousBuild()
     const q = nodeFileQueue(threshold, threads)
     for (const [seq, op] of clusterOps(root)) q.push(seq, op)

@@ -11,7 +11,8 @@ const ROOT = path.resolve(import.meta.dirname, '../..')
 /** The bundled example (policies, inventory, workloads) as a map of absolute paths under `/repo`. */
 function exampleFiles(): Map<string, Uint8Array> {
   const files = new Map<string, Uint8Array>()
-  for (const top of ['policies', 'apps']) for (const rel of listTree(path.join(ROOT, top))) files.set(`/repo/${top}/${rel}`, fs.readFileSync(path.join(ROOT, top, rel)))
+  for (const top of ['policies', 'apps'])
+    for (const rel of listTree(path.join(ROOT, top))) files.set(`/repo/${top}/${rel}`, fs.readFileSync(path.join(ROOT, top, rel)))
   files.set('/repo/inventory.yaml', fs.readFileSync(path.join(ROOT, 'inventory.yaml')))
   return files
 }
@@ -33,7 +34,10 @@ test('build -o writes its folders into the memory host', async () => {
   assert.is(code, 0, host.out.stderr)
   const written = [...host.files.keys()].filter((p) => p.startsWith('/repo/out/')).sort()
   assert.ok(written.includes('/repo/out/venice/kustomization.yaml'), written.join('\n'))
-  assert.ok(written.every((p) => !p.includes('.tmp')), 'no temporary folder left')
+  assert.ok(
+    written.every((p) => !p.includes('.tmp')),
+    'no temporary folder left',
+  )
 })
 
 test('reads, lists and stats like a file system', () => {
@@ -42,10 +46,13 @@ test('reads, lists and stats like a file system', () => {
   assert.equal(host.stat('/w/a'), { dir: true, file: false })
   assert.equal(host.stat('a/b.yaml'), { dir: false, file: true })
   assert.is(host.stat('nope'), undefined)
-  assert.equal(host.readDir('/w').sort((x, y) => x.name.localeCompare(y.name)), [
-    { name: 'a', dir: true },
-    { name: 'empty', dir: true },
-  ])
+  assert.equal(
+    host.readDir('/w').sort((x, y) => x.name.localeCompare(y.name)),
+    [
+      { name: 'a', dir: true },
+      { name: 'empty', dir: true },
+    ],
+  )
   assert.throws(() => host.readFile('missing'), /ENOENT/)
   assert.throws(() => host.writeFile('no/folder/f', 'x'), /ENOENT/)
 })

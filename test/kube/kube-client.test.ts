@@ -16,7 +16,27 @@ import { connect } from '../../src/kube/kubeconfig.ts'
  * retries of broken connections and silent servers; errors that name the cluster.
  */
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-tls-'))
-execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'key'), '-out', path.join(dir, 'cert'), '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' })
+execFileSync(
+  'openssl',
+  [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    path.join(dir, 'key'),
+    '-out',
+    path.join(dir, 'cert'),
+    '-days',
+    '1',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1',
+  ],
+  { stdio: 'ignore' },
+)
 const key = fs.readFileSync(path.join(dir, 'key'))
 const cert = fs.readFileSync(path.join(dir, 'cert'))
 
@@ -65,14 +85,24 @@ test('keep-alive: requests in flight share as many connections as maxSockets, bo
   const c = client(s.url, { maxSockets: 3 })
   try {
     const answers = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => c.request<{ method: string; url: string; body: string; auth: string }>('PATCH', `/api/v1/namespaces/n${i}`, { query: { fieldManager: 'nsoffload' }, body: { i }, contentType: 'application/apply-patch+yaml' })),
+      Array.from({ length: 20 }, (_, i) =>
+        c.request<{ method: string; url: string; body: string; auth: string }>('PATCH', `/api/v1/namespaces/n${i}`, {
+          query: { fieldManager: 'nsoffload' },
+          body: { i },
+          contentType: 'application/apply-patch+yaml',
+        }),
+      ),
     )
     assert.equal(answers[7], { method: 'PATCH', url: '/api/v1/namespaces/n7?fieldManager=nsoffload', body: '{"i":7}', auth: 'Bearer t0ken' })
     assert.is(s.connections(), 3)
     for (let i = 0; i < 5; i++) await c.get('/api')
     assert.is(s.connections(), 3, 'requests one after the other reuse the open connections')
     assert.equal(c.counts, { reads: 5, writes: 20, retries: 0 })
-    await c.request('PATCH', '/api/v1/namespaces/n0', { query: { fieldManager: 'nsoffload', dryRun: 'All' }, body: {}, contentType: 'application/apply-patch+yaml' })
+    await c.request('PATCH', '/api/v1/namespaces/n0', {
+      query: { fieldManager: 'nsoffload', dryRun: 'All' },
+      body: {},
+      contentType: 'application/apply-patch+yaml',
+    })
     assert.equal(c.counts, { reads: 6, writes: 20, retries: 0 }, 'a dry run writes nothing: it counts as a read')
   } finally {
     c.close()
@@ -85,7 +115,10 @@ test('a plain-HTTP server (kubectl proxy), from a kubeconfig', async () => {
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
   const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`
   const kubeconfig = path.join(dir, 'proxy-kubeconfig')
-  fs.writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\ncurrent-context: p\nclusters: [{name: p, cluster: {server: "${url}"}}]\nusers: [{name: p, user: {}}]\ncontexts: [{name: p, context: {cluster: p, user: p}}]\n`)
+  fs.writeFileSync(
+    kubeconfig,
+    `apiVersion: v1\nkind: Config\ncurrent-context: p\nclusters: [{name: p, cluster: {server: "${url}"}}]\nusers: [{name: p, user: {}}]\ncontexts: [{name: p, context: {cluster: p, user: p}}]\n`,
+  )
   const [conn] = await connect(kubeconfig, [{ cluster: 'p', context: 'p' }])
   assert.ok(conn)
   const c = new KubeClient(conn)
@@ -160,7 +193,10 @@ test('a closed port: retried quietly, then one error naming the cluster, its con
   const c = client(url, { onRetry: (m) => retries.push(m) })
   try {
     const errors = await Promise.all([failure(c.get('/api/v1/namespaces')), failure(c.get('/api/v1/nodes'))])
-    assert.equal(errors.map((e) => e?.message), Array.from({ length: 2 }, () => `cluster "c" (context ctx-c, ${url}) is unreachable: connect ECONNREFUSED`))
+    assert.equal(
+      errors.map((e) => e?.message),
+      Array.from({ length: 2 }, () => `cluster "c" (context ctx-c, ${url}) is unreachable: connect ECONNREFUSED`),
+    )
     assert.equal(retries, [], 'no line per retry')
     assert.is(c.counts.retries, 4)
   } finally {

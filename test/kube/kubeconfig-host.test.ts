@@ -41,7 +41,8 @@ const host = () =>
       '/home/me/.kube/certs/admin.crt': CERT,
       '/keys/admin.key': KEY,
       '/home/me/.kube/token': 'first\n',
-      '/elsewhere/extra.yaml': 'clusters: [{name: venice, cluster: {server: "https://shadowed.example"}}]\ncontexts: [{name: extra, context: {cluster: venice}}]\n',
+      '/elsewhere/extra.yaml':
+        'clusters: [{name: venice, cluster: {server: "https://shadowed.example"}}]\ncontexts: [{name: extra, context: {cluster: venice}}]\n',
     },
   })
 
@@ -84,10 +85,20 @@ test('a tokenFile is read through the host, and read there again after a 401', a
 })
 
 test('files missing on the host: the same kubeconfig errors', async () => {
-  const msg = (p: Promise<unknown>): Promise<string> => p.then(() => 'no error', (e: Error) => `${e.constructor.name}: ${e.message}`)
-  assert.match(await msg(connect('/work/absent.yaml', [{ cluster: 'x', context: 'x' }], { host: host() })), /^KubeconfigError: cannot read kubeconfig \/work\/absent\.yaml: ENOENT/)
+  const msg = (p: Promise<unknown>): Promise<string> =>
+    p.then(
+      () => 'no error',
+      (e: Error) => `${e.constructor.name}: ${e.message}`,
+    )
+  assert.match(
+    await msg(connect('/work/absent.yaml', [{ cluster: 'x', context: 'x' }], { host: host() })),
+    /^KubeconfigError: cannot read kubeconfig \/work\/absent\.yaml: ENOENT/,
+  )
   const noCa = memoryHost({ cwd: '/', files: { '/k.yaml': config } })
-  const e = await connect('/k.yaml', [{ cluster: 'venice', context: 'venice' }], { host: noCa }).then(() => undefined, (x: unknown) => x)
+  const e = await connect('/k.yaml', [{ cluster: 'venice', context: 'venice' }], { host: noCa }).then(
+    () => undefined,
+    (x: unknown) => x,
+  )
   assert.instance(e, KubeconfigError)
   assert.match((e as Error).message, /^context "venice": ENOENT: .*\/certs\/ca\.crt/)
 })

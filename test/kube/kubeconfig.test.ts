@@ -28,7 +28,8 @@ interface Seen {
 async function seen(c: Connection): Promise<Seen> {
   const pick = (o: Record<string, unknown>): Record<string, unknown> => {
     const out: Record<string, unknown> = {}
-    for (const k of ['ca', 'cert', 'key', 'rejectUnauthorized', 'servername']) if (o[k] !== undefined) out[k] = Buffer.isBuffer(o[k]) ? `bytes:${(o[k] as Buffer).toString()}` : o[k]
+    for (const k of ['ca', 'cert', 'key', 'rejectUnauthorized', 'servername'])
+      if (o[k] !== undefined) out[k] = Buffer.isBuffer(o[k]) ? `bytes:${(o[k] as Buffer).toString()}` : o[k]
     return out
   }
   const tls = pick((c.agent as unknown as { options: Record<string, unknown> }).options)
@@ -41,7 +42,7 @@ const dir = tempTree({
   'certs/ca.crt': 'CA FILE',
   'certs/client.crt': 'CERT FILE',
   'certs/client.key': 'KEY FILE',
-  'token': 'TOKEN FROM FILE',
+  token: 'TOKEN FROM FILE',
 })
 
 const KUBECONFIG = `apiVersion: v1
@@ -94,7 +95,11 @@ test('static credentials: the same connections as @kubernetes/client-node makes'
 
 test('the same errors: unknown context, invalid file', async () => {
   const both = async (f: string, w: { cluster: string; context: string }[]): Promise<[string, string]> => {
-    const msg = async (p: Promise<unknown>): Promise<string> => p.then(() => 'no error', (e: Error) => e.message)
+    const msg = async (p: Promise<unknown>): Promise<string> =>
+      p.then(
+        () => 'no error',
+        (e: Error) => e.message,
+      )
     return [await msg(connect(f, w)), await msg(connectWithClient(f, w))]
   }
   const [a, b] = await both(file, [{ cluster: 'x', context: 'nope' }])
@@ -125,7 +130,6 @@ contexts: [{name: a, context: {cluster: a, user: plugin}}]
   assert.equal(await seen(c), await seen(d))
   assert.is((await c.auth?.headers())?.['Authorization'], 'Bearer from-exec')
 })
-
 
 // ---- several files (KUBECONFIG) -----------------------------------------------------------
 
@@ -211,20 +215,33 @@ test('KUBECONFIG: files merged as kubectl merges them (first name wins, first cu
     const u = view.users.find((x) => x.name === ctx?.user)?.user
     return [`${cl?.server ?? ''}/`, `bytes:${Buffer.from(cl?.['certificate-authority-data'] ?? '', 'base64').toString()}`, `Bearer ${u?.token ?? ''}`]
   })
-  assert.equal(ours.map((c) => [c.server, c.tls['ca'], c.headers['Authorization']]), theirs)
+  assert.equal(
+    ours.map((c) => [c.server, c.tls['ca'], c.headers['Authorization']]),
+    theirs,
+  )
 })
 
 test('--kubeconfig names one file, which must exist; KUBECONFIG files that all miss: no contexts', async () => {
   assert.equal(kubeconfigSource('x.yaml', { KUBECONFIG: 'a:b' }), { files: ['x.yaml'], explicit: true })
   assert.equal(kubeconfigSource(undefined, { HOME: '/h' }), { files: ['/h/.kube/config'], explicit: false })
   assert.equal(kubeconfigSource(undefined, { HOME: '/h', KUBECONFIG: '' }), { files: ['/h/.kube/config'], explicit: false })
-  const msg = (p: Promise<unknown>): Promise<string> => p.then(() => 'no error', (e: Error) => e.message)
+  const msg = (p: Promise<unknown>): Promise<string> =>
+    p.then(
+      () => 'no error',
+      (e: Error) => e.message,
+    )
   assert.match(await msg(connect(kubeconfigSource(mf('missing'), {}), [{ cluster: 'x', context: 'x' }])), /^cannot read kubeconfig .*missing: ENOENT/)
-  assert.match(await msg(connect(kubeconfigSource(undefined, { KUBECONFIG: mf('missing') }), [{ cluster: 'x', context: 'x' }])), /^context "x" \(cluster x\) is not in .*missing; contexts there: none$/)
+  assert.match(
+    await msg(connect(kubeconfigSource(undefined, { KUBECONFIG: mf('missing') }), [{ cluster: 'x', context: 'x' }])),
+    /^context "x" \(cluster x\) is not in .*missing; contexts there: none$/,
+  )
   // An invalid file among several is an error naming that file.
   const bad = mf('bad.yaml')
   fs.writeFileSync(bad, 'clusters:\n  - name: x\n    cluster: {}\n')
-  assert.match(await msg(connect({ files: [mf('one/config'), bad], explicit: false }, [{ cluster: 'x', context: 'c1' }])), /^cannot read kubeconfig .*bad\.yaml: clusters\[0\]\.cluster\.server is missing$/)
+  assert.match(
+    await msg(connect({ files: [mf('one/config'), bad], explicit: false }, [{ cluster: 'x', context: 'c1' }])),
+    /^cannot read kubeconfig .*bad\.yaml: clusters\[0\]\.cluster\.server is missing$/,
+  )
 })
 
 // ---- impersonation ------------------------------------------------------------------------
@@ -261,7 +278,11 @@ contexts: [{name: p, context: {cluster: p, user: i}}]
     await client.request('GET', '/api')
     client.close()
     const pick = (h: http.IncomingHttpHeaders): Record<string, string> =>
-      Object.fromEntries(Object.entries(h).filter(([k]) => k.startsWith('impersonate-') || k === 'authorization').map(([k, v]) => [k, String(v)]))
+      Object.fromEntries(
+        Object.entries(h)
+          .filter(([k]) => k.startsWith('impersonate-') || k === 'authorization')
+          .map(([k, v]) => [k, String(v)]),
+      )
     const ours = pick(seenHeaders[0] ?? {})
     assert.equal(ours, {
       authorization: 'Bearer t',
@@ -288,8 +309,9 @@ contexts: [{name: p, context: {cluster: p, user: i}}]
 
 // ---- proxies ------------------------------------------------------------------------------
 
-test('HTTPS_PROXY/HTTP_PROXY/NO_PROXY with Go\'s rules (golang.org/x/net/http/httpproxy)', () => {
-  const noProxy = 'foobar.com, .barbaz.net, *.example.com, 192.168.1.1, 192.168.1.2:81, 192.168.1.3:80, 10.0.0.0/30, 2001:db8::52:0:1, [2001:db8::52:0:2]:443, 2002:db8:a::45/64, bar.baz:5678, [2001:db8::53]'
+test("HTTPS_PROXY/HTTP_PROXY/NO_PROXY with Go's rules (golang.org/x/net/http/httpproxy)", () => {
+  const noProxy =
+    'foobar.com, .barbaz.net, *.example.com, 192.168.1.1, 192.168.1.2:81, 192.168.1.3:80, 10.0.0.0/30, 2001:db8::52:0:1, [2001:db8::52:0:2]:443, 2002:db8:a::45/64, bar.baz:5678, [2001:db8::53]'
   const env = { HTTPS_PROXY: 'proxy.example:3128', http_proxy: 'http://plain-proxy:80', NO_PROXY: noProxy }
   const via = (u: string, e: Record<string, string> = env): string => proxyFromEnv(new URL(u), e)?.href ?? 'direct'
   const cases: [string, string][] = [
@@ -320,7 +342,10 @@ test('HTTPS_PROXY/HTTP_PROXY/NO_PROXY with Go\'s rules (golang.org/x/net/http/ht
     // An http:// server uses HTTP_PROXY (lower case accepted), never HTTPS_PROXY.
     ['http://api.internal:8080', 'http://plain-proxy/'],
   ]
-  assert.equal(cases.map(([u]) => [u, via(u)]), cases)
+  assert.equal(
+    cases.map(([u]) => [u, via(u)]),
+    cases,
+  )
   assert.is(via('https://api.internal', { HTTPS_PROXY: 'http://p:1', NO_PROXY: '*' }), 'direct')
   assert.is(via('https://api.internal', { HTTPS_PROXY: 'http://upper:1', https_proxy: 'http://lower:1' }), 'http://upper:1/')
   assert.is(via('https://api.internal', { https_proxy: 'http://lower:1', no_proxy: 'internal' }), 'direct', 'a domain matches its subdomains')
@@ -334,11 +359,27 @@ test('HTTPS_PROXY/NO_PROXY: the servers kubectl sends through the proxy are the 
   if (!kubectlBin) return
   const proxy = await startConnectProxy(() => '127.0.0.1')
   const noProxy = 'foobar.com, .barbaz.net, *.example.com, 192.168.1.2:81, 10.0.0.0/30, [2001:db8::52:0:2]:443, bar.baz:5678, [2001:db8::53]'
-  const servers = ['www.foobar.com', 'foofoobar.com', 'barbaz.net', 'www.barbaz.net', 'example.com', 'a.example.com', '192.168.1.2:81', '10.0.0.4', '[2001:db8::52:0:2]', '[2001:db8::53]:6443', 'bar.baz:5678', 'bar.baz']
+  const servers = [
+    'www.foobar.com',
+    'foofoobar.com',
+    'barbaz.net',
+    'www.barbaz.net',
+    'example.com',
+    'a.example.com',
+    '192.168.1.2:81',
+    '10.0.0.4',
+    '[2001:db8::52:0:2]',
+    '[2001:db8::53]:6443',
+    'bar.baz:5678',
+    'bar.baz',
+  ]
   try {
     const env = { HOME: dir, HTTPS_PROXY: proxy.url.replace('http://', ''), NO_PROXY: noProxy }
     const f = path.join(dir, 'kubectl-proxy')
-    fs.writeFileSync(f, `clusters: [${servers.map((h, i) => `{name: c${i}, cluster: {server: "https://${h}", insecure-skip-tls-verify: true}}`).join(', ')}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [${servers.map((_, i) => `{name: c${i}, context: {cluster: c${i}, user: u}}`).join(', ')}]\n`)
+    fs.writeFileSync(
+      f,
+      `clusters: [${servers.map((h, i) => `{name: c${i}, cluster: {server: "https://${h}", insecure-skip-tls-verify: true}}`).join(', ')}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [${servers.map((_, i) => `{name: c${i}, context: {cluster: c${i}, user: u}}`).join(', ')}]\n`,
+    )
     await Promise.all(servers.map((_, i) => kubectl(['--kubeconfig', f, '--context', `c${i}`, '--request-timeout', '3s', 'get', '--raw', '/api'], env)))
     const norm = (t: string): string => t.replace(/:443$/, '')
     const theirs = servers.filter((h) => proxy.tunnels.some((t) => norm(t) === h))
@@ -375,7 +416,10 @@ contexts: [{name: p, context: {cluster: p, user: u}}, {name: s, context: {cluste
     client.close()
     assert.equal(proxy.tunnels, [`127.0.0.1:${port}`], 'one tunnel, kept alive for both requests; NO_PROXY does not apply to proxy-url')
     assert.equal(proxy.auth, [`Basic ${Buffer.from('me:p@ss').toString('base64')}`])
-    const e = await connect(f, [{ cluster: 's', context: 's' }]).then(() => undefined, (x: Error) => x)
+    const e = await connect(f, [{ cluster: 's', context: 's' }]).then(
+      () => undefined,
+      (x: Error) => x,
+    )
     assert.instance(e, KubeconfigError)
     assert.match(e?.message ?? '', /^context "s": proxy socks5:\/\/me:\*\*\*@127\.0\.0\.1:1080 is not supported/)
     assert.not.ok(e?.message.includes('secret'), 'the proxy password is never printed')
@@ -395,7 +439,8 @@ async function tokenServer(): Promise<{ url: string; valid: Set<string>; seen: s
   const srv = http.createServer((req, res) => {
     const a = req.headers.authorization ?? ''
     seenAuth.push(a)
-    if (!valid.has(a.replace(/^Bearer /, ''))) return void res.writeHead(401, { 'Content-Type': 'application/json' }).end('{"kind":"Status","reason":"Unauthorized","message":"Unauthorized"}')
+    if (!valid.has(a.replace(/^Bearer /, '')))
+      return void res.writeHead(401, { 'Content-Type': 'application/json' }).end('{"kind":"Status","reason":"Unauthorized","message":"Unauthorized"}')
     res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}')
   })
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
@@ -415,16 +460,29 @@ test('exec plugin: fetched again once its token expires, and after a 401 (the re
   const pdir = path.join(dir, 'plugin')
   const plugin = writeTokenPlugin(pdir, 'short', [{ token: 'one', ttlMs: 1500 }, { token: 'revoked', ttlMs: 3_600_000 }, { token: 'three' }])
   const f = path.join(dir, 'exec-refresh')
-  fs.writeFileSync(f, JSON.stringify({
-    clusters: [{ name: 'p', cluster: { server: s.url, extensions: [{ name: 'client.authentication.k8s.io/exec', extension: { audience: 'nsoffload' } }] } }],
-    users: [{ name: 'bot', user: { exec: { ...plugin.exec, provideClusterInfo: true, env: [{ name: 'PLUGIN_MODE', value: 'test' }] } } }],
-    contexts: [{ name: 'p', context: { cluster: 'p', user: 'bot' } }, { name: 'p2', context: { cluster: 'p', user: 'bot' } }],
-  }))
+  fs.writeFileSync(
+    f,
+    JSON.stringify({
+      clusters: [{ name: 'p', cluster: { server: s.url, extensions: [{ name: 'client.authentication.k8s.io/exec', extension: { audience: 'nsoffload' } }] } }],
+      users: [{ name: 'bot', user: { exec: { ...plugin.exec, provideClusterInfo: true, env: [{ name: 'PLUGIN_MODE', value: 'test' }] } } }],
+      contexts: [
+        { name: 'p', context: { cluster: 'p', user: 'bot' } },
+        { name: 'p2', context: { cluster: 'p', user: 'bot' } },
+      ],
+    }),
+  )
   try {
     s.valid.add('one')
-    const conns = await connect(f, [{ cluster: 'p', context: 'p' }, { cluster: 'p2', context: 'p2' }])
+    const conns = await connect(f, [
+      { cluster: 'p', context: 'p' },
+      { cluster: 'p2', context: 'p2' },
+    ])
     assert.is(plugin.runs(), 1, 'one run for two contexts of the same user')
-    assert.equal(plugin.infos()[0], { apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: { interactive: false, cluster: { server: s.url, config: { audience: 'nsoffload' } } } })
+    assert.equal(plugin.infos()[0], {
+      apiVersion: 'client.authentication.k8s.io/v1',
+      kind: 'ExecCredential',
+      spec: { interactive: false, cluster: { server: s.url, config: { audience: 'nsoffload' } } },
+    })
     const client = new KubeClient(conns[0] as Connection)
     await client.request('GET', '/api')
     assert.is(plugin.runs(), 1)
@@ -438,7 +496,10 @@ test('exec plugin: fetched again once its token expires, and after a 401 (the re
     assert.equal(await conns[1]?.auth?.headers(), { Authorization: 'Bearer three' })
     // A token the server keeps refusing: one retry, then the 401 is the answer.
     s.valid.clear()
-    const e = await client.request('GET', '/api').then(() => undefined, (x: unknown) => x)
+    const e = await client.request('GET', '/api').then(
+      () => undefined,
+      (x: unknown) => x,
+    )
     assert.instance(e, KubeError)
     assert.is((e as KubeError).status, 401)
     assert.is(plugin.runs(), 4)
@@ -455,7 +516,10 @@ test('exec plugin failing when a token is refused mid-run: a KubeError with its 
   )
   const client = new KubeClient({ cluster: 'p', context: 'p', server: new URL(s.url), headers: {}, auth, agent: new http.Agent() })
   try {
-    const e = await client.request('GET', '/api').then(() => undefined, (x: unknown) => x)
+    const e = await client.request('GET', '/api').then(
+      () => undefined,
+      (x: unknown) => x,
+    )
     assert.instance(e, KubeError)
     assert.is((e as KubeError).message, 'GET /api: exec plugin of user "bot" (login) exited with 1: session expired, log in again')
     assert.is((e as KubeError).transient, false)
@@ -468,11 +532,15 @@ test('exec plugin failing when a token is refused mid-run: a KubeError with its 
 test('exec plugin: many requests meeting an expired token run the plugin once', async () => {
   let runs = 0
   let now = 0
-  const src = new ExecTokenSource({ token: 't0', clientCertificateData: undefined, clientKeyData: undefined, expiresAt: 10 }, async () => {
-    runs++
-    await new Promise((r) => setTimeout(r, 20))
-    return { token: `t${runs}`, clientCertificateData: undefined, clientKeyData: undefined, expiresAt: now + 10 }
-  }, () => now)
+  const src = new ExecTokenSource(
+    { token: 't0', clientCertificateData: undefined, clientKeyData: undefined, expiresAt: 10 },
+    async () => {
+      runs++
+      await new Promise((r) => setTimeout(r, 20))
+      return { token: `t${runs}`, clientCertificateData: undefined, clientKeyData: undefined, expiresAt: now + 10 }
+    },
+    () => now,
+  )
   assert.equal(await src.headers(), { Authorization: 'Bearer t0' })
   now = 11
   const all = await Promise.all([src.headers(), src.headers(), src.headers()])
@@ -485,11 +553,22 @@ test('exec plugin: many requests meeting an expired token run the plugin once', 
   assert.is(runs, 2)
 })
 
-test('exec plugin errors are kubeconfig errors naming the user and the plugin\'s message, never its output', async () => {
+test("exec plugin errors are kubeconfig errors naming the user and the plugin's message, never its output", async () => {
   const f = path.join(dir, 'exec-bad')
   const write = (exec: Record<string, unknown>): void =>
-    fs.writeFileSync(f, JSON.stringify({ clusters: [{ name: 'p', cluster: { server: 'https://a.example' } }], users: [{ name: 'bot', user: { exec } }], contexts: [{ name: 'p', context: { cluster: 'p', user: 'bot' } }] }))
-  const msg = (): Promise<string> => connect(f, [{ cluster: 'p', context: 'p' }]).then(() => 'no error', (e: Error) => `${e.constructor.name}: ${e.message}`)
+    fs.writeFileSync(
+      f,
+      JSON.stringify({
+        clusters: [{ name: 'p', cluster: { server: 'https://a.example' } }],
+        users: [{ name: 'bot', user: { exec } }],
+        contexts: [{ name: 'p', context: { cluster: 'p', user: 'bot' } }],
+      }),
+    )
+  const msg = (): Promise<string> =>
+    connect(f, [{ cluster: 'p', context: 'p' }]).then(
+      () => 'no error',
+      (e: Error) => `${e.constructor.name}: ${e.message}`,
+    )
   write({ apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'sh', args: ['-c', 'echo secret-output; echo please log in >&2; exit 3'] })
   assert.is(await msg(), 'KubeconfigError: context "p": exec plugin of user "bot" (sh) exited with 3: please log in')
   write({ apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'no-such-plugin-here', installHint: 'install it from example.com' })
@@ -498,7 +577,11 @@ test('exec plugin errors are kubeconfig errors naming the user and the plugin\'s
   assert.match(await msg(), /users\[0\]\.user\.exec\.interactiveMode is required with client\.authentication\.k8s\.io\/v1$/)
   write({ apiVersion: 'client.authentication.k8s.io/v1alpha1', command: 'sh' })
   assert.match(await msg(), /users\[0\]\.user\.exec\.apiVersion "client\.authentication\.k8s\.io\/v1alpha1" is not supported/)
-  write({ apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'sh', args: ['-c', 'echo \'{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{}}\''] })
+  write({
+    apiVersion: 'client.authentication.k8s.io/v1beta1',
+    command: 'sh',
+    args: ['-c', 'echo \'{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{}}\''],
+  })
   assert.match(await msg(), /has neither a token nor a client certificate$/)
 })
 
@@ -519,19 +602,28 @@ test('tokenFile: read again after a minute, and after a 401', async () => {
   assert.is(await src.refresh('Bearer third'), false, 'the same token again: no retry')
   // kubectl's field is tokenFile, relative to the kubeconfig's folder.
   const kc = path.join(dir, 'token-file-relative')
-  fs.writeFileSync(kc, 'clusters: [{name: p, cluster: {server: "https://a.example"}}]\nusers: [{name: u, user: {tokenFile: rotating-token}}]\ncontexts: [{name: p, context: {cluster: p, user: u}}]\n')
+  fs.writeFileSync(
+    kc,
+    'clusters: [{name: p, cluster: {server: "https://a.example"}}]\nusers: [{name: u, user: {tokenFile: rotating-token}}]\ncontexts: [{name: p, context: {cluster: p, user: u}}]\n',
+  )
   const [c] = await connect(kc, [{ cluster: 'p', context: 'p' }])
   assert.equal(await c?.auth?.headers(), { Authorization: 'Bearer third' })
   // A token file that is not there: a kubeconfig error, as kubectl's.
-  fs.writeFileSync(kc, 'clusters: [{name: p, cluster: {server: "https://a.example"}}]\nusers: [{name: u, user: {tokenFile: gone}}]\ncontexts: [{name: p, context: {cluster: p, user: u}}]\n')
-  const e = await connect(kc, [{ cluster: 'p', context: 'p' }]).then(() => undefined, (x: unknown) => x)
+  fs.writeFileSync(
+    kc,
+    'clusters: [{name: p, cluster: {server: "https://a.example"}}]\nusers: [{name: u, user: {tokenFile: gone}}]\ncontexts: [{name: p, context: {cluster: p, user: u}}]\n',
+  )
+  const e = await connect(kc, [{ cluster: 'p', context: 'p' }]).then(
+    () => undefined,
+    (x: unknown) => x,
+  )
   assert.instance(e, KubeconfigError)
   assert.match((e as Error).message, /^context "p": ENOENT: no such file or directory, open '.*\/gone'$/)
 })
 
 // ---- what goes to @kubernetes/client-node -------------------------------------------------
 
-test('users this reader does not model (auth-provider, interactive exec) get their credential from client-node; the rest stays kubectl\'s', async () => {
+test("users this reader does not model (auth-provider, interactive exec) get their credential from client-node; the rest stays kubectl's", async () => {
   const f = path.join(dir, 'delegated')
   fs.writeFileSync(path.join(dir, 'provider-token'), 'FROM-PROVIDER')
   const cred = JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: 'from-interactive' } })
@@ -544,8 +636,19 @@ users:
 contexts: [{name: p, context: {cluster: a, user: provider}}, {name: i, context: {cluster: a, user: interactive}}]
 `,
   )
-  const [p, i] = await Promise.all((await connect(f, [{ cluster: 'p', context: 'p' }, { cluster: 'i', context: 'i' }])).map(seen))
-  assert.equal(p, { server: 'https://a.example/', headers: { 'Impersonate-User': 'bob', 'Impersonate-Group': 'ops | dev', Authorization: 'Bearer FROM-PROVIDER' }, tls: { ca: 'bytes:CA DATA' } })
+  const [p, i] = await Promise.all(
+    (
+      await connect(f, [
+        { cluster: 'p', context: 'p' },
+        { cluster: 'i', context: 'i' },
+      ])
+    ).map(seen),
+  )
+  assert.equal(p, {
+    server: 'https://a.example/',
+    headers: { 'Impersonate-User': 'bob', 'Impersonate-Group': 'ops | dev', Authorization: 'Bearer FROM-PROVIDER' },
+    tls: { ca: 'bytes:CA DATA' },
+  })
   assert.equal(i?.headers, { Authorization: 'Bearer from-interactive' })
 })
 

@@ -35,18 +35,106 @@ test('maps, lists, empty collections, scalars of every type', () => {
     { a: new Date(0), b: new Uint8Array([1, 2]) },
     { ['k'.repeat(1100)]: 1 },
     { a: { ['k'.repeat(1025)]: 1 } },
-    { 'a b': 1, 'yes': 2, '1': 3, '': 4, '-': 5 },
+    { 'a b': 1, yes: 2, '1': 3, '': 4, '-': 5 },
   ]
   cases.forEach((c, i) => same(c, `case ${i}`))
 })
 
 test('strings YAML 1.1 would misread, quotes, indicators, multi-line, unicode', () => {
   const strings = [
-    '', ' ', 'a ', ' a', 'yes', 'Yes', 'YES', 'y', 'n', 'no', 'on', 'OFF', 'true', 'False', 'null', 'Null', '~', '<<', '=',
-    'e5', 'E5', 'e-3', 'e+3', 'e', 'E5x', 'x1e5', '0777', '0x1F', '0b101', '1_000', '1:20', '190:20:30.15', '1e3', '.5', '.inf', '-.inf', '.nan', '2001-12-14', '2001-12-14t21:59:43.10-05:00',
-    '---', '---x', '...', '...x', '%x', '@x', 'x@y', '`x', '!x', '&x', '*x', '|x', '>x', "'x", '"x', '#x', 'a #b', 'a#b', 'a: b', 'a:b', 'x:', '-x', '- x', '?', '? x', '?x',
-    '[x]', '{x}', 'x,y', 'x\ny', 'x\n', '\nx', 'x\n\ny', 'x \ny', 'x\ty', '\t', 'é', 'über', '日本', '\u0085', '\u2028', '\u0007', '\ud800', "it's", 'say "hi"', `both ' and "`,
-    'a\\b', 'x'.repeat(300), 'word '.repeat(40), 'liqo.io/remote-cluster-id', 'liqo-tenant-milan/edge-001', 'team-00042', 'A namespace: offloaded', 'team-1@example.com',
+    '',
+    ' ',
+    'a ',
+    ' a',
+    'yes',
+    'Yes',
+    'YES',
+    'y',
+    'n',
+    'no',
+    'on',
+    'OFF',
+    'true',
+    'False',
+    'null',
+    'Null',
+    '~',
+    '<<',
+    '=',
+    'e5',
+    'E5',
+    'e-3',
+    'e+3',
+    'e',
+    'E5x',
+    'x1e5',
+    '0777',
+    '0x1F',
+    '0b101',
+    '1_000',
+    '1:20',
+    '190:20:30.15',
+    '1e3',
+    '.5',
+    '.inf',
+    '-.inf',
+    '.nan',
+    '2001-12-14',
+    '2001-12-14t21:59:43.10-05:00',
+    '---',
+    '---x',
+    '...',
+    '...x',
+    '%x',
+    '@x',
+    'x@y',
+    '`x',
+    '!x',
+    '&x',
+    '*x',
+    '|x',
+    '>x',
+    "'x",
+    '"x',
+    '#x',
+    'a #b',
+    'a#b',
+    'a: b',
+    'a:b',
+    'x:',
+    '-x',
+    '- x',
+    '?',
+    '? x',
+    '?x',
+    '[x]',
+    '{x}',
+    'x,y',
+    'x\ny',
+    'x\n',
+    '\nx',
+    'x\n\ny',
+    'x \ny',
+    'x\ty',
+    '\t',
+    'é',
+    'über',
+    '日本',
+    '\u0085',
+    '\u2028',
+    '\u0007',
+    '\ud800',
+    "it's",
+    'say "hi"',
+    `both ' and "`,
+    'a\\b',
+    'x'.repeat(300),
+    'word '.repeat(40),
+    'liqo.io/remote-cluster-id',
+    'liqo-tenant-milan/edge-001',
+    'team-00042',
+    'A namespace: offloaded',
+    'team-1@example.com',
   ]
   for (const s of strings) {
     same({ v: s }, `value ${JSON.stringify(s)}`)
@@ -58,7 +146,7 @@ test('strings YAML 1.1 would misread, quotes, indicators, multi-line, unicode', 
 test('random strings over the characters that matter', () => {
   const alphabet = 'aZ09 -_.:/#@!&*?|>\'"%`,[]{}\n\t~=+yYnNéeE\\'
   let seed = 7
-  const rand = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff)
+  const rand = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff
   for (let i = 0; i < 20_000; i++) {
     let s = ''
     for (let j = Math.floor(rand() * 7); j > 0; j--) s += alphabet[Math.floor(rand() * alphabet.length)]
@@ -75,7 +163,10 @@ test('every short string of the fast path, letters, digits and -._/ (where YAML 
 
 test('a writer that remembers quoted strings writes what a fresh one writes, document after document', () => {
   const write = yamlWriter()
-  const docs = ['true', 'a: b', '0777', 'x\ny', 'yes', '', ' lead', 'true'].map((v, i) => ({ metadata: { labels: { [`k${i}`]: v, again: 'true' } }, data: [v, { v }] }))
+  const docs = ['true', 'a: b', '0777', 'x\ny', 'yes', '', ' lead', 'true'].map((v, i) => ({
+    metadata: { labels: { [`k${i}`]: v, again: 'true' } },
+    data: [v, { v }],
+  }))
   for (const d of [...docs, ...docs]) assert.is(write(d), toYaml(d))
   for (const d of docs) assert.is(toYaml(d), reference(d))
 })

@@ -60,7 +60,12 @@ for (const name of fs.readdirSync(GOLDEN).sort()) {
     noProblems(r.stdout)
     assert.ok(r.stdout.startsWith(`${PLAN_MARKER}\n`))
     const doc = JSON.parse((await runCli(['plan', '--format', 'json'], cwd)).stdout) as {
-      namespaces: { namespace: string; remoteNamespaceName: string; status: { offloadingPhase: string }; clusters: { clusterID: string; selected: boolean }[] }[]
+      namespaces: {
+        namespace: string
+        remoteNamespaceName: string
+        status: { offloadingPhase: string }
+        clusters: { clusterID: string; selected: boolean }[]
+      }[]
       diagnostics: { code: string; severity: string }[]
     }
     for (const ns of doc.namespaces) {
@@ -91,7 +96,8 @@ test('plan --format markdown: a file name with | < > * ` cannot break the table 
   const r = await runMemory(
     {
       'inventory.yaml': INVENTORY,
-      [HOSTILE_FILE]: 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: legacy-app\nspec:\n  namespaceMappingStrategy: EnforceSameName\n',
+      [HOSTILE_FILE]:
+        'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: legacy-app\nspec:\n  namespaceMappingStrategy: EnforceSameName\n',
     },
     ['plan', '--format', 'markdown'],
   )
@@ -104,7 +110,10 @@ test('plan --format markdown: a file name with | < > * ` cannot break the table 
 
 test('plan --format markdown on invalid input: exit 1 and a comment listing the errors', async () => {
   const r = await runMemory(
-    { 'inventory.yaml': INVENTORY, 'policies/web.yaml': 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: web\nspec:\n  podOffloadingStrategy: Remotee\n' },
+    {
+      'inventory.yaml': INVENTORY,
+      'policies/web.yaml': 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: web\nspec:\n  podOffloadingStrategy: Remotee\n',
+    },
     ['plan', '--format', 'markdown'],
   )
   assert.is(r.code, 1)
@@ -139,7 +148,16 @@ const NASTY_DIFF = [
 test('diff markdown: a table of every change, each diff verbatim in a collapsed diff block', () => {
   const report: DiffReport = {
     diffs: [change(1, 'create', NASTY_DIFF), change(2, 'update', NASTY_DIFF), change(3, 'delete', NASTY_DIFF, { needs: '--prune' })],
-    findings: [{ code: 'NSO5002', level: 'warning', cluster: 'naples', namespace: 'ns-9', object: 'namespace/ns-9', message: 'exists and is not <managed> | by nsoffload' }],
+    findings: [
+      {
+        code: 'NSO5002',
+        level: 'warning',
+        cluster: 'naples',
+        namespace: 'ns-9',
+        object: 'namespace/ns-9',
+        message: 'exists and is not <managed> | by nsoffload',
+      },
+    ],
   }
   const md = diffMarkdown(report)
   noProblems(md)
@@ -174,7 +192,10 @@ test('diff markdown: diffs that do not fit in a GitHub comment are left out with
 
 // ---------------------------------------------------------------- sync
 
-const status = (phase: NamespaceOffloadingStatus['offloadingPhase'], conds: NamespaceOffloadingStatus['remoteNamespacesConditions']): NamespaceOffloadingStatus => ({
+const status = (
+  phase: NamespaceOffloadingStatus['offloadingPhase'],
+  conds: NamespaceOffloadingStatus['remoteNamespacesConditions'],
+): NamespaceOffloadingStatus => ({
   offloadingPhase: phase,
   remoteNamespaceName: 'x',
   observedGeneration: 1,
@@ -193,17 +214,38 @@ const SYNC: SyncReport = {
         naples: [CONDITIONS.clusterSelected, CONDITIONS.creationLoopBackOff],
       }),
     },
-    { namespace: 'quiet', remoteNamespaceName: 'quiet-venice', status: status('NoClusterSelected', { florence: [CONDITIONS.clusterNotSelected], naples: [CONDITIONS.clusterNotSelected] }) },
+    {
+      namespace: 'quiet',
+      remoteNamespaceName: 'quiet-venice',
+      status: status('NoClusterSelected', { florence: [CONDITIONS.clusterNotSelected], naples: [CONDITIONS.clusterNotSelected] }),
+    },
     { namespace: 'new', remoteNamespaceName: 'new-venice', status: status('InProgress', { florence: [CONDITIONS.clusterSelected, CONDITIONS.creating] }) },
   ],
   changes: [
     { cluster: 'venice', namespace: 'liqo-demo', op: 'create', object: 'namespace/liqo-demo', ok: true },
-    { cluster: 'naples', namespace: 'liqo-demo', op: 'create', object: 'namespace/liqo-demo', ok: false, error: 'namespaces "liqo-demo" already exists | conflict' },
+    {
+      cluster: 'naples',
+      namespace: 'liqo-demo',
+      op: 'create',
+      object: 'namespace/liqo-demo',
+      ok: false,
+      error: 'namespaces "liqo-demo" already exists | conflict',
+    },
   ],
-  findings: [{ code: 'NSO5003', level: 'error', cluster: 'naples', namespace: 'liqo-demo', object: 'namespace/liqo-demo', message: 'not owned by nsoffload', blocking: false }],
+  findings: [
+    {
+      code: 'NSO5003',
+      level: 'error',
+      cluster: 'naples',
+      namespace: 'liqo-demo',
+      object: 'namespace/liqo-demo',
+      message: 'not owned by nsoffload',
+      blocking: false,
+    },
+  ],
 }
 
-test('sync markdown: per namespace its phase and each cluster\'s readiness, the changes and their result', () => {
+test("sync markdown: per namespace its phase and each cluster's readiness, the changes and their result", () => {
   const md = syncMarkdown(SYNC)
   noProblems(md)
   assert.ok(md.startsWith(`${SYNC_MARKER}\n### nsoffload sync\n`))

@@ -78,12 +78,20 @@ test('junit: well-formed XML whose counts, names and failures follow the JUnit r
   assert.is(root.name, 'testsuites')
   const suites = childrenNamed(root, 'testsuite')
   assert.ok(suites.length > 0)
-  assert.equal(root.children.map((c) => c.name), suites.map(() => 'testsuite'), 'only testsuite elements under testsuites')
+  assert.equal(
+    root.children.map((c) => c.name),
+    suites.map(() => 'testsuite'),
+    'only testsuite elements under testsuites',
+  )
   let tests = 0
   let failures = 0
   for (const s of suites) {
     const cases = childrenNamed(s, 'testcase')
-    assert.equal(s.children.map((c) => c.name), cases.map(() => 'testcase'), `only testcases in ${s.attrs['name']}`)
+    assert.equal(
+      s.children.map((c) => c.name),
+      cases.map(() => 'testcase'),
+      `only testcases in ${s.attrs['name']}`,
+    )
     const f = cases.filter((c) => childrenNamed(c, 'failure').length > 0).length
     assert.is(s.attrs['tests'], String(cases.length), `tests= of ${s.attrs['name']}`)
     assert.is(s.attrs['failures'], String(f), `failures= of ${s.attrs['name']}`)
@@ -107,7 +115,11 @@ test('junit: well-formed XML whose counts, names and failures follow the JUnit r
   const byFile = new Map(suites.map((s) => [s.attrs['name'], s]))
   assert.equal([...byFile.keys()].sort(), ['inventory.yaml', ODD, 'policies/bad.yaml', 'policies/dup-a.yaml', 'policies/dup-b.yaml', 'policies/ok.yaml'].sort())
   const valid = childrenNamed(byFile.get('policies/ok.yaml') as XmlElement, 'testcase')
-  assert.equal(valid.map((c) => [c.attrs['name'], c.children.length]), [['valid', 0]], 'a valid file is one passing test')
+  assert.equal(
+    valid.map((c) => [c.attrs['name'], c.children.length]),
+    [['valid', 0]],
+    'a valid file is one passing test',
+  )
   // Every expected diagnostic: a failure (errors) or a passing case with system-out (warnings) in its file's suite.
   const all = junitCases(root)
   for (const [code, file, line, column, severity] of EXPECTED) {
@@ -164,10 +176,15 @@ interface SarifLog {
   $schema?: string
   version?: string
   runs?: {
-    tool?: { driver?: { name?: string; version?: string; rules?: { id?: string; shortDescription?: { text?: string }; defaultConfiguration?: { level?: string } }[] } }
+    tool?: {
+      driver?: { name?: string; version?: string; rules?: { id?: string; shortDescription?: { text?: string }; defaultConfiguration?: { level?: string } }[] }
+    }
     columnKind?: string
     results?: SarifResult[]
-    invocations?: { executionSuccessful?: boolean; toolExecutionNotifications?: { level?: string; message?: { text?: string }; descriptor?: { id?: string } }[] }[]
+    invocations?: {
+      executionSuccessful?: boolean
+      toolExecutionNotifications?: { level?: string; message?: { text?: string }; descriptor?: { id?: string } }[]
+    }[]
   }[]
 }
 
@@ -230,7 +247,11 @@ test('sarif: a SARIF 2.1.0 log GitHub code scanning accepts, each result at its 
   }
   // The column really points at the offending text (utf16CodeUnits of the line).
   const enumRes = results.find((x) => x.ruleId === 'NSO2004')
-  assert.ok(lineAt(r.files, 'policies/bad.yaml', 6).slice((enumRes?.locations?.[0]?.physicalLocation?.region?.startColumn ?? 1) - 1).startsWith('Remotee'))
+  assert.ok(
+    lineAt(r.files, 'policies/bad.yaml', 6)
+      .slice((enumRes?.locations?.[0]?.physicalLocation?.region?.startColumn ?? 1) - 1)
+      .startsWith('Remotee'),
+  )
   const dup = results.find((x) => x.ruleId === 'NSO3012')
   assert.is(decodeURIComponent(dup?.relatedLocations?.[0]?.physicalLocation?.artifactLocation?.uri ?? ''), 'policies/dup-a.yaml')
   assert.is(dup?.relatedLocations?.[0]?.physicalLocation?.region?.startLine, 4)
@@ -242,7 +263,10 @@ test('sarif: a SARIF 2.1.0 log GitHub code scanning accepts, each result at its 
 test('sarif: rules carry the registry title and severity; only codes that occur are listed', async () => {
   const r = await run('sarif')
   const rules = (JSON.parse(r.stdout) as SarifLog).runs?.[0]?.tool?.driver?.rules ?? []
-  assert.equal(rules.map((x) => x.id), [...new Set(EXPECTED.map((e) => e[0]))].sort())
+  assert.equal(
+    rules.map((x) => x.id),
+    [...new Set(EXPECTED.map((e) => e[0]))].sort(),
+  )
   const r3011 = rules.find((x) => x.id === 'NSO3011')
   assert.is(r3011?.shortDescription?.text, codes.emptySelectorTerm.title)
   assert.is(r3011?.defaultConfiguration?.level, 'warning')
@@ -276,7 +300,11 @@ function parseCommand(line: string): { command: string; props: Record<string, st
   const command = sp < 0 ? info : info.slice(0, sp)
   const props: Record<string, string> = {}
   if (sp > 0) {
-    for (const p of info.slice(sp + 1).trim().split(',').filter(Boolean)) {
+    for (const p of info
+      .slice(sp + 1)
+      .trim()
+      .split(',')
+      .filter(Boolean)) {
       const eq = p.indexOf('=')
       if (eq <= 0) continue
       props[p.slice(0, eq)] = p

@@ -7,13 +7,24 @@ const ok: [string, unknown][] = [
   ['key=value', { matchExpressions: [{ key: 'key', operator: 'In', values: ['value'] }] }],
   ['key==value', { matchExpressions: [{ key: 'key', operator: 'In', values: ['value'] }] }],
   // liqoctl's unit test: non-equality requirements first, then the equality ones.
-  ['key=value,!staging', { matchExpressions: [{ key: 'staging', operator: 'DoesNotExist' }, { key: 'key', operator: 'In', values: ['value'] }] }],
-  ['region in (europe,us-west), !staging', {
-    matchExpressions: [
-      { key: 'region', operator: 'In', values: ['europe', 'us-west'] },
-      { key: 'staging', operator: 'DoesNotExist' },
-    ],
-  }],
+  [
+    'key=value,!staging',
+    {
+      matchExpressions: [
+        { key: 'staging', operator: 'DoesNotExist' },
+        { key: 'key', operator: 'In', values: ['value'] },
+      ],
+    },
+  ],
+  [
+    'region in (europe,us-west), !staging',
+    {
+      matchExpressions: [
+        { key: 'region', operator: 'In', values: ['europe', 'us-west'] },
+        { key: 'staging', operator: 'DoesNotExist' },
+      ],
+    },
+  ],
   ['k in (b,a,b)', { matchExpressions: [{ key: 'k', operator: 'In', values: ['a', 'b'] }] }],
   ['k notin (a,b)', { matchExpressions: [{ key: 'k', operator: 'NotIn', values: ['a', 'b'] }] }],
   ['k', { matchExpressions: [{ key: 'k', operator: 'Exists' }] }],
@@ -21,7 +32,16 @@ const ok: [string, unknown][] = [
   ['topology.liqo.io/region=south', { matchExpressions: [{ key: 'topology.liqo.io/region', operator: 'In', values: ['south'] }] }],
   ['k=', { matchExpressions: [{ key: 'k', operator: 'In', values: [''] }] }],
   // Requirements are sorted by key, equality ones go last, each group by key.
-  ['z=1,a=2,m', { matchExpressions: [{ key: 'm', operator: 'Exists' }, { key: 'a', operator: 'In', values: ['2'] }, { key: 'z', operator: 'In', values: ['1'] }] }],
+  [
+    'z=1,a=2,m',
+    {
+      matchExpressions: [
+        { key: 'm', operator: 'Exists' },
+        { key: 'a', operator: 'In', values: ['2'] },
+        { key: 'z', operator: 'In', values: ['1'] },
+      ],
+    },
+  ],
   ['  a  in ( x , y )  ', { matchExpressions: [{ key: 'a', operator: 'In', values: ['x', 'y'] }] }],
   // The empty string is one empty term, which selects no cluster.
   ['', {}],

@@ -36,10 +36,7 @@ for (const [r, labels, expected] of cases) {
 }
 
 test('terms are ORed, expressions ANDed', () => {
-  const terms: NodeSelectorTerm[] = [
-    { matchExpressions: [req('a', 'In', ['1']), req('b', 'In', ['2'])] },
-    { matchExpressions: [req('c', 'Exists')] },
-  ]
+  const terms: NodeSelectorTerm[] = [{ matchExpressions: [req('a', 'In', ['1']), req('b', 'In', ['2'])] }, { matchExpressions: [req('c', 'Exists')] }]
   assert.ok(matchTerms(terms, node({ a: '1', b: '2' })))
   assert.not.ok(matchTerms(terms, node({ a: '1' })))
   assert.ok(matchTerms(terms, node({ c: 'x' })))

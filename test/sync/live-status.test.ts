@@ -15,8 +15,18 @@ import { MEMORY_CWD, source } from '../helpers/cli.ts'
  * types, reasons and messages: above all a cluster no longer selected whose twin still exists.
  */
 
-const REQUIRED_FALSE = { type: 'OffloadingRequired', status: 'False', reason: 'ClusterNotSelected', message: 'The remote cluster has not been selected through the ClusterSelector field' }
-const REQUIRED_TRUE = { type: 'OffloadingRequired', status: 'True', reason: 'ClusterSelected', message: 'The remote cluster has been selected through the ClusterSelector field' }
+const REQUIRED_FALSE = {
+  type: 'OffloadingRequired',
+  status: 'False',
+  reason: 'ClusterNotSelected',
+  message: 'The remote cluster has not been selected through the ClusterSelector field',
+}
+const REQUIRED_TRUE = {
+  type: 'OffloadingRequired',
+  status: 'True',
+  reason: 'ClusterSelected',
+  message: 'The remote cluster has been selected through the ClusterSelector field',
+}
 const READY_TRUE = { type: 'Ready', status: 'True', reason: 'NamespaceCreated', message: 'Namespace correctly offloaded to the remote cluster' }
 const TERMINATING = { type: 'Ready', status: 'False', reason: 'Terminating', message: 'The remote namespace is being deleted' }
 const CREATING = { type: 'Ready', status: 'False', reason: 'Creating', message: 'The remote namespace is being created' }
@@ -36,7 +46,11 @@ function project(spec: string) {
     `,
     'policies/demo.yaml': `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: demo}\nspec: ${spec}\n`,
   }
-  const p = loadProject(memoryHost({ cwd: MEMORY_CWD, files }), { policies: ['policies'], inventory: 'inventory.yaml', inventoryExplicit: false, strict: false }, true)
+  const p = loadProject(
+    memoryHost({ cwd: MEMORY_CWD, files }),
+    { policies: ['policies'], inventory: 'inventory.yaml', inventoryExplicit: false, strict: false },
+    true,
+  )
   if (!p.compiled || !p.validated.inventory) throw new Error(JSON.stringify(p.diagnostics))
   return { compiled: p.compiled, inv: p.validated.inventory, ns: p.compiled.namespaces[0]! }
 }
@@ -45,7 +59,12 @@ const SOUTH = '{namespaceMappingStrategy: DefaultName, clusterSelector: ["topolo
 const twin = (name: string, extra: Record<string, unknown> = {}): Manifest => ({
   apiVersion: 'v1',
   kind: 'Namespace',
-  metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'nsoffload', 'liqo.io/remote-cluster-id': 'venice' }, annotations: { 'liqo.io/original-name': 'demo' }, ...extra },
+  metadata: {
+    name,
+    labels: { 'app.kubernetes.io/managed-by': 'nsoffload', 'liqo.io/remote-cluster-id': 'venice' },
+    annotations: { 'liqo.io/original-name': 'demo' },
+    ...extra,
+  },
 })
 const live = (twins: Record<string, Manifest[]>, offloadings: Manifest[] = []): Map<string, LiveCluster> =>
   new Map(
@@ -83,13 +102,17 @@ test('a deselected cluster whose twin still exists is Terminating (Liqo deletes 
 
 test('the same for a twin Liqo itself created, and for no cluster selected at all', () => {
   const { inv, ns } = project('{namespaceMappingStrategy: DefaultName, clusterSelector: ["nowhere=1"]}')
-  const liqoTwin: Manifest = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo-venice', annotations: { 'liqo.io/managed-by-namespace-map': 'liqo-tenant-venice/naples' } } }
+  const liqoTwin: Manifest = {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: 'demo-venice', annotations: { 'liqo.io/managed-by-namespace-map': 'liqo-tenant-venice/naples' } },
+  }
   const s = namespaceStatus(ns, inv, live({ naples: [liqoTwin] }), undefined, T0)
   assert.equal(strip(s), { florence: [REQUIRED_FALSE], naples: [REQUIRED_FALSE, TERMINATING] })
   assert.is(s.offloadingPhase, 'NoClusterSelected')
 })
 
-test('someone else\'s namespace under the twin name on a deselected cluster is no mapping at all', () => {
+test("someone else's namespace under the twin name on a deselected cluster is no mapping at all", () => {
   const { inv, ns } = project(SOUTH)
   const theirs: Manifest = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo-venice' } }
   const s = namespaceStatus(ns, inv, live({ florence: [theirs], naples: [twin('demo-venice')] }), undefined, T0)
@@ -104,8 +127,14 @@ test('deselection over time: Ready=True becomes Terminating, and Liqo keeps that
     offloadingPhase: 'Ready',
     remoteNamespaceName: 'demo-venice',
     remoteNamespacesConditions: {
-      florence: [{ ...REQUIRED_TRUE, lastTransitionTime: T0 }, { ...READY_TRUE, lastTransitionTime: T0 }],
-      naples: [{ ...REQUIRED_TRUE, lastTransitionTime: T0 }, { ...READY_TRUE, lastTransitionTime: T0 }],
+      florence: [
+        { ...REQUIRED_TRUE, lastTransitionTime: T0 },
+        { ...READY_TRUE, lastTransitionTime: T0 },
+      ],
+      naples: [
+        { ...REQUIRED_TRUE, lastTransitionTime: T0 },
+        { ...READY_TRUE, lastTransitionTime: T0 },
+      ],
     },
   }
   const twinStays = namespaceStatus(ns, inv, live({ florence: [twin('demo-venice')], naples: [twin('demo-venice')] }), nso(before), T1)
@@ -125,7 +154,7 @@ test('deselection over time: Ready=True becomes Terminating, and Liqo keeps that
   assert.is(missed.offloadingPhase, 'Ready')
 })
 
-test('Liqo\'s stale Ready is kept as it was when it was not True (Creating, CreationLoopBackOff)', () => {
+test("Liqo's stale Ready is kept as it was when it was not True (Creating, CreationLoopBackOff)", () => {
   const prev = (ready: object): NamespaceOffloadingStatus => ({
     offloadingPhase: 'InProgress',
     remoteNamespaceName: 'x',
@@ -133,7 +162,10 @@ test('Liqo\'s stale Ready is kept as it was when it was not True (Creating, Crea
   })
   for (const ready of [CREATING, LOOP]) {
     const s = reconcileStatus(prev(ready), 'x', [{ clusterID: 'naples', requested: false, phase: '' }], { now: T1 })
-    assert.equal(s.remoteNamespacesConditions?.['naples'], [{ ...REQUIRED_FALSE, lastTransitionTime: T1 }, { ...ready, lastTransitionTime: T0 }])
+    assert.equal(s.remoteNamespacesConditions?.['naples'], [
+      { ...REQUIRED_FALSE, lastTransitionTime: T1 },
+      { ...ready, lastTransitionTime: T0 },
+    ])
     assert.is(s.offloadingPhase, 'NoClusterSelected')
   }
   // A cluster that left the inventory (its NamespaceMap is gone) loses its key.
@@ -142,10 +174,19 @@ test('Liqo\'s stale Ready is kept as it was when it was not True (Creating, Crea
   })
 })
 
-test('a pruned namespace keeps its computed remoteNamespaceName and shows Liqo\'s Terminating until its twins are gone', () => {
+test("a pruned namespace keeps its computed remoteNamespaceName and shows Liqo's Terminating until its twins are gone", () => {
   const { inv } = project(SOUTH)
   const other = project('{clusterSelector: ["nowhere=1"]}')
-  const liveNso = nso({ offloadingPhase: 'Ready', remoteNamespaceName: 'demo-venice', remoteNamespacesConditions: { naples: [{ ...REQUIRED_TRUE, lastTransitionTime: T0 }, { ...READY_TRUE, lastTransitionTime: T0 }] } })
+  const liveNso = nso({
+    offloadingPhase: 'Ready',
+    remoteNamespaceName: 'demo-venice',
+    remoteNamespacesConditions: {
+      naples: [
+        { ...REQUIRED_TRUE, lastTransitionTime: T0 },
+        { ...READY_TRUE, lastTransitionTime: T0 },
+      ],
+    },
+  })
   const state = live({ naples: [twin('demo-venice')] }, [liveNso])
   // The policy of `demo` is gone (the project now only has other policies): unoffload with --prune.
   const noPolicy = { ...other.compiled, namespaces: [] }
@@ -157,7 +198,12 @@ test('a pruned namespace keeps its computed remoteNamespaceName and shows Liqo\'
     observedGeneration: 2,
     offloadingPhase: 'Terminating',
     remoteNamespaceName: 'demo-venice',
-    remoteNamespacesConditions: { naples: [{ ...REQUIRED_FALSE, lastTransitionTime: T1 }, { ...TERMINATING, lastTransitionTime: T1 }] },
+    remoteNamespacesConditions: {
+      naples: [
+        { ...REQUIRED_FALSE, lastTransitionTime: T1 },
+        { ...TERMINATING, lastTransitionTime: T1 },
+      ],
+    },
   })
   // The NamespaceOffloading already deleted, a twin still terminating: the name comes from the twin.
   const later = live({ naples: [twin('demo-venice', { deletionTimestamp: T1 })] })

@@ -27,7 +27,11 @@ function project(policies: Record<string, string>) {
   `
   const files: Record<string, string> = { 'inventory.yaml': inventory }
   for (const [k, v] of Object.entries(policies)) files[`policies/${k}.yaml`] = v
-  const p = loadProject(memoryHost({ cwd: MEMORY_CWD, files }), { policies: ['policies'], inventory: 'inventory.yaml', inventoryExplicit: false, strict: false }, true)
+  const p = loadProject(
+    memoryHost({ cwd: MEMORY_CWD, files }),
+    { policies: ['policies'], inventory: 'inventory.yaml', inventoryExplicit: false, strict: false },
+    true,
+  )
   if (!p.compiled || !p.validated.inventory) throw new Error(JSON.stringify(p.diagnostics))
   return { compiled: p.compiled, inv: p.validated.inventory }
 }
@@ -42,7 +46,12 @@ const cluster = (id: string, namespaces: Manifest[] = [], offloadings?: Manifest
   objects: new Map(),
 })
 
-const empty = (): Map<string, LiveCluster> => new Map([['venice', cluster('venice', [], [])], ['florence', cluster('florence')], ['naples', cluster('naples')]])
+const empty = (): Map<string, LiveCluster> =>
+  new Map([
+    ['venice', cluster('venice', [], [])],
+    ['florence', cluster('florence')],
+    ['naples', cluster('naples')],
+  ])
 
 /** The live twin as the API would return it after our apply. */
 const asLive = (m: Manifest, extra: Record<string, unknown> = {}): Manifest => ({
@@ -63,7 +72,10 @@ test('empty clusters: creates the namespace, the NamespaceOffloading and the twi
 test('everything already live and ours: no action at all', () => {
   const { compiled, inv } = project({ demo: tutorial })
   const live = new Map<string, LiveCluster>([
-    ['venice', cluster('venice', [asLive(compiled.clusters.get('venice')?.[0] ?? {})], [asLive(compiled.clusters.get('venice')?.[1] ?? {}, { generation: 1 })])],
+    [
+      'venice',
+      cluster('venice', [asLive(compiled.clusters.get('venice')?.[0] ?? {})], [asLive(compiled.clusters.get('venice')?.[1] ?? {}, { generation: 1 })]),
+    ],
     ['florence', cluster('florence')],
     ['naples', cluster('naples', [asLive(compiled.clusters.get('naples')?.[0] ?? {})])],
   ])
@@ -87,7 +99,16 @@ test('an unmanaged namespace with the twin name is left alone and reported as Li
 test('a twin that Liqo itself created counts as owned: Ready, and nsoffload does not touch it', () => {
   const { compiled, inv } = project({ demo: tutorial })
   const live = empty()
-  live.set('naples', cluster('naples', [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'liqo-demo', annotations: { 'liqo.io/managed-by-namespace-map': 'liqo-tenant-venice/naples' } } }]))
+  live.set(
+    'naples',
+    cluster('naples', [
+      {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: 'liqo-demo', annotations: { 'liqo.io/managed-by-namespace-map': 'liqo-tenant-venice/naples' } },
+      },
+    ]),
+  )
   const plan = planSync(compiled, inv, live, { prune: false, allowDestructive: false })
   assert.not.ok(plan.actions.some((a) => a.cluster === 'naples'))
   assert.equal(plan.findings, [])
@@ -115,7 +136,13 @@ test('a removed policy: listed without --prune, unoffloaded with it (twins, Name
   const { compiled } = project({ demo: tutorial })
   const none = project({ other: policy('other', '{clusterSelector: ["nope=1"]}') })
   const homeNs = asLive(compiled.clusters.get('venice')?.[0] ?? {}, {
-    managedFields: [{ manager: 'nsoffload', operation: 'Apply', fieldsV1: { 'f:metadata': { 'f:labels': { 'f:app.kubernetes.io/managed-by': {}, 'f:liqo.io/scheduling-enabled': {} } } } }],
+    managedFields: [
+      {
+        manager: 'nsoffload',
+        operation: 'Apply',
+        fieldsV1: { 'f:metadata': { 'f:labels': { 'f:app.kubernetes.io/managed-by': {}, 'f:liqo.io/scheduling-enabled': {} } } },
+      },
+    ],
   })
   const live = new Map<string, LiveCluster>([
     ['venice', cluster('venice', [homeNs], [asLive(compiled.clusters.get('venice')?.[1] ?? {})])],
@@ -127,7 +154,10 @@ test('a removed policy: listed without --prune, unoffloaded with it (twins, Name
   assert.ok(listed.findings.some((f) => /policy removed: would unoffload liqo-demo .*run with --prune/.test(f.message)))
   const pruned = planSync(none.compiled, none.inv, live, { prune: true, allowDestructive: false })
   const mine = pruned.actions.filter((a) => a.namespace === 'liqo-demo')
-  assert.equal(mine.map((a) => `${a.op} ${a.cluster} ${a.step}`), ['delete naples twins', 'delete venice offloading', 'update venice namespace'])
+  assert.equal(
+    mine.map((a) => `${a.op} ${a.cluster} ${a.step}`),
+    ['delete naples twins', 'delete venice offloading', 'update venice namespace'],
+  )
   const relabel = mine[2]
   assert.ok(relabel && relabel.op === 'update')
   if (relabel?.op === 'update') assert.equal((relabel.manifest['metadata'] as { labels: object }).labels, { 'app.kubernetes.io/managed-by': 'nsoffload' })
@@ -136,11 +166,25 @@ test('a removed policy: listed without --prune, unoffloaded with it (twins, Name
 
 test('a deselected cluster: its owned twin is deleted only with --prune', () => {
   const { compiled, inv } = project({ demo: tutorial })
-  const twin = asLive({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'liqo-demo', labels: { 'app.kubernetes.io/managed-by': 'nsoffload', 'liqo.io/remote-cluster-id': 'venice' }, annotations: { 'liqo.io/original-name': 'liqo-demo' } } })
+  const twin = asLive({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name: 'liqo-demo',
+      labels: { 'app.kubernetes.io/managed-by': 'nsoffload', 'liqo.io/remote-cluster-id': 'venice' },
+      annotations: { 'liqo.io/original-name': 'liqo-demo' },
+    },
+  })
   const live = empty()
   live.set('florence', cluster('florence', [twin]))
-  assert.ok(planSync(compiled, inv, live, { prune: false, allowDestructive: false }).findings.some((f) => f.cluster === 'florence' && /--prune/.test(f.message)))
-  assert.ok(planSync(compiled, inv, live, { prune: true, allowDestructive: false }).actions.some((a) => a.op === 'delete' && a.cluster === 'florence' && a.why === 'deselected'))
+  assert.ok(
+    planSync(compiled, inv, live, { prune: false, allowDestructive: false }).findings.some((f) => f.cluster === 'florence' && /--prune/.test(f.message)),
+  )
+  assert.ok(
+    planSync(compiled, inv, live, { prune: true, allowDestructive: false }).actions.some(
+      (a) => a.op === 'delete' && a.cluster === 'florence' && a.why === 'deselected',
+    ),
+  )
 })
 
 test('compare: subset, owned fields that are no longer rendered, after-apply view', () => {
@@ -158,7 +202,10 @@ test('compare: subset, owned fields that are no longer rendered, after-apply vie
       ],
     },
   }
-  assert.equal(ownedPaths(live), [['metadata', 'labels', 'a'], ['metadata', 'labels', 'b']])
+  assert.equal(ownedPaths(live), [
+    ['metadata', 'labels', 'a'],
+    ['metadata', 'labels', 'b'],
+  ])
   const rendered = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n', labels: { a: '1' } } }
   assert.ok(needsApply(rendered, live), 'b was ours and is no longer rendered')
   assert.not.ok(needsApply({ ...rendered, metadata: { name: 'n', labels: { a: '1', b: '2' } } }, live))
@@ -167,7 +214,11 @@ test('compare: subset, owned fields that are no longer rendered, after-apply vie
 })
 
 test('the bundled example plans cleanly against empty clusters', () => {
-  const p = loadProject(nodeHost(REPO, {}), { policies: [path.join(REPO, 'policies')], inventory: path.join(REPO, 'inventory.yaml'), inventoryExplicit: true, strict: false }, true)
+  const p = loadProject(
+    nodeHost(REPO, {}),
+    { policies: [path.join(REPO, 'policies')], inventory: path.join(REPO, 'inventory.yaml'), inventoryExplicit: true, strict: false },
+    true,
+  )
   assert.ok(p.compiled && p.validated.inventory)
   if (!p.compiled || !p.validated.inventory) return
   const plan = planSync(p.compiled, p.validated.inventory, empty(), { prune: false, allowDestructive: false })

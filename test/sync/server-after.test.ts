@@ -50,11 +50,16 @@ function project() {
         remotes:
           - {clusterID: naples, labels: {topology.liqo.io/region: south}}
     `,
-    'policies/shop.yaml': 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: shop}\nspec:\n  namespaceMappingStrategy: EnforceSameName\n  workloads: [../apps/shop/]\n',
+    'policies/shop.yaml':
+      'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: shop}\nspec:\n  namespaceMappingStrategy: EnforceSameName\n  workloads: [../apps/shop/]\n',
     'apps/shop/secret.yaml': SECRET,
     'apps/shop/deploy.yaml': DEPLOY,
   }
-  const p = loadProject(memoryHost({ cwd: MEMORY_CWD, files }), { policies: ['policies'], inventory: 'inventory.yaml', inventoryExplicit: false, strict: false }, true)
+  const p = loadProject(
+    memoryHost({ cwd: MEMORY_CWD, files }),
+    { policies: ['policies'], inventory: 'inventory.yaml', inventoryExplicit: false, strict: false },
+    true,
+  )
   if (!p.compiled || !p.validated.inventory) throw new Error(JSON.stringify(p.diagnostics))
   return { compiled: p.compiled, inv: p.validated.inventory }
 }
@@ -65,7 +70,15 @@ const ours = { 'nsoffload.dev/managed-by': 'nsoffload' }
 const liveSecret = (password: string, extra: Record<string, unknown> = {}): Manifest => ({
   apiVersion: 'v1',
   kind: 'Secret',
-  metadata: { name: 'creds', namespace: 'shop', annotations: ours, uid: 'u1', resourceVersion: '7', managedFields: [{ manager: 'nsoffload', operation: 'Apply' }], ...extra },
+  metadata: {
+    name: 'creds',
+    namespace: 'shop',
+    annotations: ours,
+    uid: 'u1',
+    resourceVersion: '7',
+    managedFields: [{ manager: 'nsoffload', operation: 'Apply' }],
+    ...extra,
+  },
   type: 'Opaque',
   data: { password: b64(password), user: b64('admin') },
 })
@@ -76,7 +89,10 @@ const liveDeploy = (cpu: string): Manifest => ({
   spec: {
     replicas: 1,
     selector: { matchLabels: { app: 'web' } },
-    template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx', resources: { requests: { cpu, memory: '1Gi' } }, imagePullPolicy: 'Always' }] } },
+    template: {
+      metadata: { labels: { app: 'web' } },
+      spec: { containers: [{ name: 'web', image: 'nginx', resources: { requests: { cpu, memory: '1Gi' } }, imagePullPolicy: 'Always' }] },
+    },
   },
   status: { replicas: 1 },
 })
@@ -87,7 +103,16 @@ const DEPLOY_KEY = objectKey('apps/v1', 'Deployment', 'shop', 'web')
 function liveState(objects: [string, Manifest][], applied?: [string, Manifest][]): Map<string, LiveCluster> {
   const ns = (name: string): Manifest => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })
   return new Map<string, LiveCluster>([
-    ['venice', { clusterID: 'venice', namespaces: new Map([['shop', ns('shop')]]), offloadings: new Map(), objects: new Map(objects), ...(applied ? { applied: new Map(applied) } : {}) }],
+    [
+      'venice',
+      {
+        clusterID: 'venice',
+        namespaces: new Map([['shop', ns('shop')]]),
+        offloadings: new Map(),
+        objects: new Map(objects),
+        ...(applied ? { applied: new Map(applied) } : {}),
+      },
+    ],
     ['naples', { clusterID: 'naples', namespaces: new Map(), objects: new Map() }],
   ])
 }
@@ -97,12 +122,22 @@ const workloadActions = (live: Map<string, LiveCluster>) => {
   return planSync(compiled, inv, live, { prune: false, allowDestructive: false }).actions.filter((a) => a.step === 'workloads')
 }
 
-test('dry-run targets: the existing workloads of ours only (new ones are created as rendered, others\' left alone)', () => {
+test("dry-run targets: the existing workloads of ours only (new ones are created as rendered, others' left alone)", () => {
   const { compiled, inv } = project()
   const theirs = { ...liveDeploy('1'), metadata: { name: 'web', namespace: 'shop' } }
   assert.equal(workloadsToDryRun(compiled, inv, liveState([])), [])
-  const targets = workloadsToDryRun(compiled, inv, liveState([[SECRET_KEY, liveSecret('hunter2')], [DEPLOY_KEY, theirs]]))
-  assert.equal(targets.map((t) => t.key), [SECRET_KEY])
+  const targets = workloadsToDryRun(
+    compiled,
+    inv,
+    liveState([
+      [SECRET_KEY, liveSecret('hunter2')],
+      [DEPLOY_KEY, theirs],
+    ]),
+  )
+  assert.equal(
+    targets.map((t) => t.key),
+    [SECRET_KEY],
+  )
   // The manifest sync would apply: with its ownership annotation.
   assert.equal((targets[0]?.manifest['metadata'] as { annotations: object }).annotations, ours)
   const gone = workloadsToDryRun(compiled, inv, liveState([[SECRET_KEY, liveSecret('hunter2', { deletionTimestamp: '2026-01-01T00:00:00Z' })]]))
@@ -110,26 +145,46 @@ test('dry-run targets: the existing workloads of ours only (new ones are created
 })
 
 test('client-side alone, memory: 1024Mi (stored as 1Gi) looks changed: why the server is asked', () => {
-  const actions = workloadActions(liveState([[SECRET_KEY, liveSecret('hunter2')], [DEPLOY_KEY, liveDeploy('1')]]))
-  assert.equal(actions.map((a) => `${a.op} ${a.op !== 'delete' ? String(a.manifest['kind']) : ''}`), ['update Deployment'])
+  const actions = workloadActions(
+    liveState([
+      [SECRET_KEY, liveSecret('hunter2')],
+      [DEPLOY_KEY, liveDeploy('1')],
+    ]),
+  )
+  assert.equal(
+    actions.map((a) => `${a.op} ${a.op !== 'delete' ? String(a.manifest['kind']) : ''}`),
+    ['update Deployment'],
+  )
 })
 
-test('the server\'s dry-run answer equal to live: no action, no diff', () => {
+test("the server's dry-run answer equal to live: no action, no diff", () => {
   // What the server answers: the live object, its managedFields and resourceVersion aside.
   const live = liveState(
-    [[SECRET_KEY, liveSecret('hunter2')], [DEPLOY_KEY, liveDeploy('1')]],
-    [[SECRET_KEY, liveSecret('hunter2', { resourceVersion: '8', managedFields: [] })], [DEPLOY_KEY, { ...liveDeploy('1'), metadata: { ...(liveDeploy('1')['metadata'] as object), generation: 2 } }]],
+    [
+      [SECRET_KEY, liveSecret('hunter2')],
+      [DEPLOY_KEY, liveDeploy('1')],
+    ],
+    [
+      [SECRET_KEY, liveSecret('hunter2', { resourceVersion: '8', managedFields: [] })],
+      [DEPLOY_KEY, { ...liveDeploy('1'), metadata: { ...(liveDeploy('1')['metadata'] as object), generation: 2 } }],
+    ],
   )
   assert.equal(workloadActions(live), [])
   const { compiled, inv } = project()
-  assert.equal(diffClusters(compiled, inv, live, false).diffs.filter((d) => /^(secret|deployment)\//.test(d.object)), [])
+  assert.equal(
+    diffClusters(compiled, inv, live, false).diffs.filter((d) => /^(secret|deployment)\//.test(d.object)),
+    [],
+  )
 })
 
-test('a real change: an update whose diff is the server\'s answer, exactly the change', () => {
+test("a real change: an update whose diff is the server's answer, exactly the change", () => {
   const { compiled, inv } = project()
   const live = liveState([[DEPLOY_KEY, liveDeploy('500m')]], [[DEPLOY_KEY, liveDeploy('1')]])
   const actions = workloadActions(live)
-  assert.equal(actions.map((a) => `${a.op} ${a.op !== 'delete' ? String(a.manifest['kind']) : ''}`), ['update Deployment', 'create Secret'])
+  assert.equal(
+    actions.map((a) => `${a.op} ${a.op !== 'delete' ? String(a.manifest['kind']) : ''}`),
+    ['update Deployment', 'create Secret'],
+  )
   const d = diffClusters(compiled, inv, live, false).diffs.find((x) => x.object === 'deployment/shop/web')
   assert.ok(d)
   const changed = (d?.diff ?? '').split('\n').filter((l) => /^[-+][^-+]/.test(l))
@@ -142,8 +197,13 @@ test('sameObject ignores what the server manages, not the rest', () => {
   assert.not.ok(sameObject({ ...liveSecret('a'), type: 'kubernetes.io/tls' }, liveSecret('a')))
 })
 
-test('maskSecrets: kubectl diff\'s masking, for data and stringData', () => {
-  const s = (data: Record<string, string> | undefined, stringData?: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Secret', ...(data ? { data } : {}), ...(stringData ? { stringData } : {}) })
+test("maskSecrets: kubectl diff's masking, for data and stringData", () => {
+  const s = (data: Record<string, string> | undefined, stringData?: Record<string, string>) => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    ...(data ? { data } : {}),
+    ...(stringData ? { stringData } : {}),
+  })
   // Unchanged: masked on both sides.
   assert.equal(maskSecrets(s({ u: 'abc', p: '123' }), s({ u: 'abc', p: '123' })), [s({ u: '***', p: '***' }), s({ u: '***', p: '***' })])
   // Changed: the suffixes keep the change visible.
@@ -164,7 +224,16 @@ test('maskSecrets: kubectl diff\'s masking, for data and stringData', () => {
 /** A Secret changed in Git (new password) against the live one, as the three formats print it. */
 function secretChange(showSecrets: boolean) {
   const { compiled, inv } = project()
-  const live = liveState([[SECRET_KEY, liveSecret('old-pass')], [DEPLOY_KEY, liveDeploy('1')]], [[SECRET_KEY, liveSecret('hunter2')], [DEPLOY_KEY, liveDeploy('1')]])
+  const live = liveState(
+    [
+      [SECRET_KEY, liveSecret('old-pass')],
+      [DEPLOY_KEY, liveDeploy('1')],
+    ],
+    [
+      [SECRET_KEY, liveSecret('hunter2')],
+      [DEPLOY_KEY, liveDeploy('1')],
+    ],
+  )
   return diffClusters(compiled, inv, live, false, showSecrets)
 }
 
@@ -173,8 +242,15 @@ test('diff masks Secret values in text, JSON and Markdown; --show-secrets shows 
   const text = masked.diffs.map((d) => d.diff).join('\n')
   const json = JSON.stringify({ diffs: masked.diffs, findings: masked.findings }, null, 2)
   const md = diffMarkdown(masked)
-  for (const [format, out] of [['text', text], ['json', json], ['markdown', md]] as const) {
-    assert.not.ok(out.includes(b64('hunter2')) || out.includes(b64('old-pass')) || out.includes(b64('admin')) || out.includes('hunter2'), `${format} shows no value`)
+  for (const [format, out] of [
+    ['text', text],
+    ['json', json],
+    ['markdown', md],
+  ] as const) {
+    assert.not.ok(
+      out.includes(b64('hunter2')) || out.includes(b64('old-pass')) || out.includes(b64('admin')) || out.includes('hunter2'),
+      `${format} shows no value`,
+    )
     assert.ok(out.includes('password: "*** (before)"') || out.includes('password: \\"*** (before)\\"'), `${format}: the changed key is marked`)
     assert.ok(out.includes('*** (after)'), format)
     assert.ok(/user: "?\*\*\*"?/.test(out) || out.includes('user: \\"***\\"'), `${format}: an unchanged key is masked and still listed`)
@@ -199,21 +275,66 @@ test('applyForm: what SSA before Kubernetes 1.22 refuses, in the form the server
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'x' },
-    spec: { template: { spec: { initContainers: [{ name: 'i', resources: { limits: { cpu: 0.5 } } }], containers: [{ name: 'c', ports: [{ containerPort: 80 }, { containerPort: 53, protocol: 'UDP' }], resources: { requests: { cpu: 1, memory: '1Gi' } } }] } } },
+    spec: {
+      template: {
+        spec: {
+          initContainers: [{ name: 'i', resources: { limits: { cpu: 0.5 } } }],
+          containers: [
+            { name: 'c', ports: [{ containerPort: 80 }, { containerPort: 53, protocol: 'UDP' }], resources: { requests: { cpu: 1, memory: '1Gi' } } },
+          ],
+        },
+      },
+    },
   }
   assert.equal(applyForm(deploy), {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'x' },
-    spec: { template: { spec: { initContainers: [{ name: 'i', resources: { limits: { cpu: '0.5' } } }], containers: [{ name: 'c', ports: [{ containerPort: 80, protocol: 'TCP' }, { containerPort: 53, protocol: 'UDP' }], resources: { requests: { cpu: '1', memory: '1Gi' } } }] } } },
+    spec: {
+      template: {
+        spec: {
+          initContainers: [{ name: 'i', resources: { limits: { cpu: '0.5' } } }],
+          containers: [
+            {
+              name: 'c',
+              ports: [
+                { containerPort: 80, protocol: 'TCP' },
+                { containerPort: 53, protocol: 'UDP' },
+              ],
+              resources: { requests: { cpu: '1', memory: '1Gi' } },
+            },
+          ],
+        },
+      },
+    },
   })
-  const cron = { apiVersion: 'batch/v1beta1', kind: 'CronJob', spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: 'c', resources: { requests: { cpu: 2 } } }] } } } } } }
+  const cron = {
+    apiVersion: 'batch/v1beta1',
+    kind: 'CronJob',
+    spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: 'c', resources: { requests: { cpu: 2 } } }] } } } } },
+  }
   assert.equal(getIn(applyForm(cron), ['spec', 'jobTemplate', 'spec', 'template', 'spec', 'containers', 0, 'resources', 'requests', 'cpu']), '2')
-  assert.equal(applyForm({ apiVersion: 'v1', kind: 'Service', spec: { ports: [{ port: 80 }] } }), { apiVersion: 'v1', kind: 'Service', spec: { ports: [{ port: 80, protocol: 'TCP' }] } })
-  assert.equal(applyForm({ apiVersion: 'v1', kind: 'Secret', data: { a: b64('old'), b: b64('keep') }, stringData: { a: 'new', c: 'ü' } }), { apiVersion: 'v1', kind: 'Secret', data: { a: b64('new'), b: b64('keep'), c: b64('ü') } })
-  assert.equal(applyForm({ apiVersion: 'v1', kind: 'ResourceQuota', spec: { hard: { pods: 10 } } }), { apiVersion: 'v1', kind: 'ResourceQuota', spec: { hard: { pods: '10' } } })
+  assert.equal(applyForm({ apiVersion: 'v1', kind: 'Service', spec: { ports: [{ port: 80 }] } }), {
+    apiVersion: 'v1',
+    kind: 'Service',
+    spec: { ports: [{ port: 80, protocol: 'TCP' }] },
+  })
+  assert.equal(applyForm({ apiVersion: 'v1', kind: 'Secret', data: { a: b64('old'), b: b64('keep') }, stringData: { a: 'new', c: 'ü' } }), {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    data: { a: b64('new'), b: b64('keep'), c: b64('ü') },
+  })
+  assert.equal(applyForm({ apiVersion: 'v1', kind: 'ResourceQuota', spec: { hard: { pods: 10 } } }), {
+    apiVersion: 'v1',
+    kind: 'ResourceQuota',
+    spec: { hard: { pods: '10' } },
+  })
   // Nothing to change: the very same object.
-  const plain = { apiVersion: 'apps/v1', kind: 'Deployment', spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx', ports: [{ containerPort: 80, protocol: 'TCP' }] }] } } } }
+  const plain = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx', ports: [{ containerPort: 80, protocol: 'TCP' }] }] } } },
+  }
   assert.is(applyForm(plain), plain)
   const cm = { apiVersion: 'v1', kind: 'ConfigMap', data: { n: '1' } }
   assert.is(applyForm(cm), cm)

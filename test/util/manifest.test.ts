@@ -5,7 +5,7 @@ import { list, obj, str } from '../../src/util/plain-data.ts'
 
 const web = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop' } }
 
-test('describeObject: kubectl\'s form for diff and sync, words for messages', () => {
+test("describeObject: kubectl's form for diff and sync, words for messages", () => {
   assert.is(describeObject(web), 'deployment/shop/web')
   assert.is(describeObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } }), 'namespace/shop')
   assert.is(describeObject(web, 'prose'), 'Deployment/web in namespace shop')

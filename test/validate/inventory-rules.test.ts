@@ -82,10 +82,13 @@ spec:
 `
   const r = toInventory(doc('inventory.yaml', valid))
   assert.equal(r.diagnostics, [])
-  assert.equal(r.inventory?.remotes.map((c) => [c.clusterID, c.virtualNodes.map((n) => n.name)]), [
-    ['naples', ['naples']],
-    ['rome', ['rome-1', 'rome-2']],
-  ])
+  assert.equal(
+    r.inventory?.remotes.map((c) => [c.clusterID, c.virtualNodes.map((n) => n.name)]),
+    [
+      ['naples', ['naples']],
+      ['rome', ['rome-1', 'rome-2']],
+    ],
+  )
 })
 
 const POLICY = `apiVersion: nsoffload.dev/v1alpha1
@@ -110,7 +113,10 @@ test('workload paths: checked against the files it is told exist, nothing read',
     'NSO3018 5:48 workload path "../../elsewhere" leaves the repository (.)',
     'NSO3018 5:65 workload path "/etc" leaves the repository (.)',
   ])
-  assert.ok(asked.every((a) => a.startsWith('/')), 'only absolute paths are asked about')
+  assert.ok(
+    asked.every((a) => a.startsWith('/')),
+    'only absolute paths are asked about',
+  )
 })
 
 test.run()

@@ -49,7 +49,10 @@ for (const strategy of ['LocalAndRemote', 'Remote']) {
   test(`liqo.io/scheduling-enabled: "true" by hand is accepted with ${strategy}, and rendered once`, async () => {
     const { code, diags } = await diagnostics({ 'policies/demo.yaml': policy(strategy, 'true') })
     assert.is(code, 0)
-    assert.equal(diags.filter((d) => d.severity !== 'info'), [])
+    assert.equal(
+      diags.filter((d) => d.severity !== 'info'),
+      [],
+    )
     const build = await runMemory({ 'inventory.yaml': INVENTORY, 'policies/demo.yaml': policy(strategy, 'true') }, ['build', '--cluster', 'venice'])
     assert.is(build.code, 0, build.stderr)
     assert.is(build.stdout.split('liqo.io/scheduling-enabled: "true"').length, 2, build.stdout)
@@ -118,20 +121,29 @@ test('in an OffloadingPolicy, remoteNamespaceName without SelectedName stays an 
     'policies/demo.yaml': 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: demo\nspec:\n  remoteNamespaceName: other\n',
   })
   assert.is(code, 1)
-  assert.equal(diags.filter((d) => d.severity !== 'info').map((d) => d.code), ['NSO3002'])
+  assert.equal(
+    diags.filter((d) => d.severity !== 'info').map((d) => d.code),
+    ['NSO3002'],
+  )
 })
 
 test('a NamespaceOffloading with SelectedName keeps its remoteNamespaceName, without a warning', async () => {
   const files = { 'policies/demo.yaml': LIQOCTL.replace('STRATEGY', 'SelectedName') }
   const { code, diags } = await diagnostics(files)
   assert.is(code, 0)
-  assert.equal(diags.filter((d) => d.severity !== 'info'), [])
+  assert.equal(
+    diags.filter((d) => d.severity !== 'info'),
+    [],
+  )
   const home = await runMemory({ 'inventory.yaml': INVENTORY, ...files }, ['build', '--cluster', 'venice'])
   assert.match(home.stdout, /remoteNamespaceName: other\n/)
 })
 
 test('liqoctl --selector "k in ()" is In [""] in the rendered NamespaceOffloading, as liqoctl writes it', async () => {
-  const files = { 'policies/demo.yaml': 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: demo\nspec:\n  clusterSelector: ["k in ()", "k in (,)"]\n' }
+  const files = {
+    'policies/demo.yaml':
+      'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: demo\nspec:\n  clusterSelector: ["k in ()", "k in (,)"]\n',
+  }
   const { code } = await diagnostics(files)
   assert.is(code, 0)
   const home = await runMemory({ 'inventory.yaml': INVENTORY, ...files }, ['build', '--cluster', 'venice'])

@@ -34,21 +34,35 @@ test('podSpecPath: the seven kinds in their API groups, nothing else', () => {
   assert.is(podSpecPath('example.com/v1', 'Job'), undefined)
 })
 
-test('a workload takes the policy\'s namespace; one that already has it is fine; cluster-scoped kinds get none', () => {
-  const r = toWorkloads(policy('Remote'), docs('apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: web}\n---\napiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: fast}\n'))
+test("a workload takes the policy's namespace; one that already has it is fine; cluster-scoped kinds get none", () => {
+  const r = toWorkloads(
+    policy('Remote'),
+    docs(
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: web}\n---\napiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: fast}\n',
+    ),
+  )
   assert.equal(r.diagnostics, [])
-  assert.equal(r.workloads.map((w) => [w.kind, w.namespace ?? '-', (w.manifest['metadata'] as { namespace?: string }).namespace ?? '-']), [
-    ['Pod', 'web', 'web'],
-    ['Service', 'web', 'web'],
-    ['StorageClass', '-', '-'],
-  ])
+  assert.equal(
+    r.workloads.map((w) => [w.kind, w.namespace ?? '-', (w.manifest['metadata'] as { namespace?: string }).namespace ?? '-']),
+    [
+      ['Pod', 'web', 'web'],
+      ['Service', 'web', 'web'],
+      ['StorageClass', '-', '-'],
+    ],
+  )
 })
 
 test('NSO4006 hints: no home nodes in the inventory; a Local namespace keeps pods off virtual nodes', () => {
   const w = toWorkloads(policy('Local'), docs('apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {}\n')).workloads
   const r = compileWorkloads(policy('Local'), w, { nodes: [naples], homeNodesKnown: false })
-  assert.equal(r.diagnostics.map((d) => [d.code, d.severity, d.file, d.line, d.column]), [['NSO4006', 'warning', 'apps/w.yaml', 3, 18]])
-  assert.match(r.diagnostics[0]?.message ?? '', /^Pod\/a would stay Pending \(0\/1 nodes are available: 1 node\(s\) had untolerated taint \{virtual-node.liqo.io\/not-allowed: true\}\): untolerated taint virtual-node.liqo.io\/not-allowed=true:NoExecute excludes naples$/)
+  assert.equal(
+    r.diagnostics.map((d) => [d.code, d.severity, d.file, d.line, d.column]),
+    [['NSO4006', 'warning', 'apps/w.yaml', 3, 18]],
+  )
+  assert.match(
+    r.diagnostics[0]?.message ?? '',
+    /^Pod\/a would stay Pending \(0\/1 nodes are available: 1 node\(s\) had untolerated taint \{virtual-node.liqo.io\/not-allowed: true\}\): untolerated taint virtual-node.liqo.io\/not-allowed=true:NoExecute excludes naples$/,
+  )
   assert.match(r.diagnostics[0]?.hint ?? '', /lists no nodes of the home cluster/)
   assert.match(r.diagnostics[0]?.hint ?? '', /pods of a Local namespace do not get the virtual-node toleration/)
   assert.is(r.workloads[0]?.patched, false)
@@ -64,16 +78,30 @@ test('schedulable workloads give no diagnostic; without an inventory nothing is 
   assert.is(unplaced.workloads[0]?.patched, true)
 })
 
-test('NSO4007: a clusterSelector with matchFields and a pod without required affinity: only the toleration is written, the placement is the pods\' after Liqo\'s webhook', () => {
+test("NSO4007: a clusterSelector with matchFields and a pod without required affinity: only the toleration is written, the placement is the pods' after Liqo's webhook", () => {
   const florence = virtualNode('florence', 'florence', { region: 'center' })
   const byName = { key: 'metadata.name', operator: 'In', values: ['naples'] }
   const p = policy('Remote', [{ matchFields: [byName] }])
-  const w = toWorkloads(p, docs('apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {template: {spec: {containers: []}}}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: own}\nspec:\n  affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: region, operator: Exists}]}]}}}\n')).workloads
+  const w = toWorkloads(
+    p,
+    docs(
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {template: {spec: {containers: []}}}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: own}\nspec:\n  affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: region, operator: Exists}]}]}}}\n',
+    ),
+  ).workloads
   const r = compileWorkloads(p, w, { nodes: [home, florence, naples], homeNodesKnown: true })
-  assert.equal(r.diagnostics.map((d) => [d.code, d.severity, d.file, d.line, d.column, d.related?.[0]?.message]), [['NSO4007', 'warning', 'apps/w.yaml', 3, 18, 'the clusterSelector with matchFields']])
-  assert.match(r.diagnostics[0]?.message ?? '', /^Deployment\/d: its pod template is not given the node affinity of "web" \(its clusterSelector has matchFields\)/)
+  assert.equal(
+    r.diagnostics.map((d) => [d.code, d.severity, d.file, d.line, d.column, d.related?.[0]?.message]),
+    [['NSO4007', 'warning', 'apps/w.yaml', 3, 18, 'the clusterSelector with matchFields']],
+  )
+  assert.match(
+    r.diagnostics[0]?.message ?? '',
+    /^Deployment\/d: its pod template is not given the node affinity of "web" \(its clusterSelector has matchFields\)/,
+  )
   const d = r.workloads.find((x) => x.workload.name === 'd')
-  assert.equal((d?.manifest['spec'] as { template: { spec: unknown } }).template.spec, { containers: [], tolerations: [{ key: 'virtual-node.liqo.io/not-allowed', operator: 'Exists', effect: 'NoExecute' }] })
+  assert.equal((d?.manifest['spec'] as { template: { spec: unknown } }).template.spec, {
+    containers: [],
+    tolerations: [{ key: 'virtual-node.liqo.io/not-allowed', operator: 'Exists', effect: 'NoExecute' }],
+  })
   assert.is(d?.patched, true)
   assert.equal(d?.placement?.nodes, ['naples'], 'the webhook gives the pods the selector with its matchFields: naples only')
   // A pod with its own required terms gets Liqo's merge (which drops the matchFields, as Liqo does) and no warning.
@@ -91,10 +119,13 @@ test('duplicates: the second object is the error, pointing at the first; generat
     { manifest: { ...cm, apiVersion: 'v1' }, at: () => at(3) },
     { manifest: ns, at: () => at(4) },
   ])
-  assert.equal(ds.map((d) => [d.code, d.line, d.related?.[0]?.line, d.related?.[0]?.message]), [
-    ['NSO3025', 3, 2, 'first defined here'],
-    ['NSO3025', 4, 1, 'generated from this policy'],
-  ])
+  assert.equal(
+    ds.map((d) => [d.code, d.line, d.related?.[0]?.line, d.related?.[0]?.message]),
+    [
+      ['NSO3025', 3, 2, 'first defined here'],
+      ['NSO3025', 4, 1, 'generated from this policy'],
+    ],
+  )
 })
 
 test.run()

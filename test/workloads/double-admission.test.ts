@@ -17,7 +17,9 @@ import { mutatePod, type OffloadingSpec, patchTemplate, type PodSpec } from '../
 const W = (spec: OffloadingSpec, pod: PodSpec): PodSpec => mutatePod(spec, pod).pod
 const req = (key: string, operator: string, values?: string[]): NodeSelectorRequirement => (values ? { key, operator, values } : { key, operator })
 const byName = (operator: 'In' | 'NotIn', name: string): NodeSelectorRequirement => ({ key: 'metadata.name', operator, values: [name] })
-const required = (nodeSelectorTerms: NodeSelectorTerm[]): PodSpec => ({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms } } } })
+const required = (nodeSelectorTerms: NodeSelectorTerm[]): PodSpec => ({
+  affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms } } },
+})
 
 /** Home nodes and virtual nodes over the keys the fixtures use, names the matchFields use. */
 const NODES: SchedulingNode[] = [
@@ -82,7 +84,7 @@ for (const s of STRATEGIES) {
   }
 }
 
-test('the issue\'s case: Remote to one cluster by metadata.name, a pod without affinity. A second merge would widen placement; nsoffload leaves the affinity to the webhook and warns', () => {
+test("the issue's case: Remote to one cluster by metadata.name, a pod without affinity. A second merge would widen placement; nsoffload leaves the affinity to the webhook and warns", () => {
   const spec = { podOffloadingStrategy: 'Remote', clusterSelector: { nodeSelectorTerms: [{ matchFields: [byName('In', 'v0')] }] } }
   const once = W(spec, {})
   assert.equal(elig(once), ['v0'])
@@ -93,11 +95,18 @@ test('the issue\'s case: Remote to one cluster by metadata.name, a pod without a
 })
 
 test('LocalAndRemote, a clusterSelector term with only matchFields and a pod term with only matchFields: Liqo writes {} terms, and its output is still stable', () => {
-  const spec = { podOffloadingStrategy: 'LocalAndRemote', clusterSelector: { nodeSelectorTerms: [{ matchFields: [byName('In', 'v1')] }, { matchExpressions: [req('provider', 'In', ['AWS'])] }] } }
+  const spec = {
+    podOffloadingStrategy: 'LocalAndRemote',
+    clusterSelector: { nodeSelectorTerms: [{ matchFields: [byName('In', 'v1')] }, { matchExpressions: [req('provider', 'In', ['AWS'])] }] },
+  }
   const x = required([{ matchFields: [byName('In', 'h2')] }])
   const once = W(spec, x)
-  assert.equal(once.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms, [{}, { matchExpressions: [req('provider', 'In', ['AWS'])] }, { matchExpressions: [req('liqo.io/type', 'NotIn', ['virtual-node'])] }])
-  assert.equal(patchTemplate(spec, x).pod, once, 'the template is Liqo\'s output')
+  assert.equal(once.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms, [
+    {},
+    { matchExpressions: [req('provider', 'In', ['AWS'])] },
+    { matchExpressions: [req('liqo.io/type', 'NotIn', ['virtual-node'])] },
+  ])
+  assert.equal(patchTemplate(spec, x).pod, once, "the template is Liqo's output")
   const o = check(spec, x, 'empty term')
   assert.not.ok(o.warned)
   assert.not.ok(o.naiveWidens, 'the {} term becomes, on the second merge, terms the first already wrote')
@@ -115,7 +124,13 @@ function rng(seed: number): () => number {
   }
 }
 const KEYS = ['region', 'provider', 'storage', 'liqo.io/type', 'kubernetes.io/os']
-const VALUES: Record<string, string[]> = { region: ['A,B', 'C,D'], provider: ['AWS', 'GCP'], storage: ['ssd', 'hdd'], 'liqo.io/type': ['virtual-node'], 'kubernetes.io/os': ['linux', 'windows'] }
+const VALUES: Record<string, string[]> = {
+  region: ['A,B', 'C,D'],
+  provider: ['AWS', 'GCP'],
+  storage: ['ssd', 'hdd'],
+  'liqo.io/type': ['virtual-node'],
+  'kubernetes.io/os': ['linux', 'windows'],
+}
 
 function generated(seed: number): { spec: OffloadingSpec; pod: PodSpec } {
   const r = rng(seed)
@@ -144,8 +159,15 @@ test('5,000 generated pods and NamespaceOffloadings: the property holds; W∘W a
     const { spec, pod } = generated(seed)
     const o = check(spec, pod, `seed ${seed}`)
     const noRequired = (pod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? []).length === 0
-    const fieldsImposed = spec.podOffloadingStrategy !== 'Local' && pod.runtimeClassName !== 'liqo' && spec.clusterSelector.nodeSelectorTerms.some((t) => (t.matchFields ?? []).length > 0)
-    assert.is(o.warned, noRequired && fieldsImposed, `seed ${seed}: a warning exactly for a pod without required terms under a clusterSelector with matchFields`)
+    const fieldsImposed =
+      spec.podOffloadingStrategy !== 'Local' &&
+      pod.runtimeClassName !== 'liqo' &&
+      spec.clusterSelector.nodeSelectorTerms.some((t) => (t.matchFields ?? []).length > 0)
+    assert.is(
+      o.warned,
+      noRequired && fieldsImposed,
+      `seed ${seed}: a warning exactly for a pod without required terms under a clusterSelector with matchFields`,
+    )
     if (o.naiveWidens) {
       widened++
       assert.ok(o.warned, `seed ${seed}: every case W∘W would widen is one nsoffload does not pre-patch`)

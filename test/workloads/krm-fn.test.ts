@@ -79,13 +79,19 @@ test('patches the workloads of namespaces with a policy; other items leave byte 
   assert.is(r.code, 0, r.stderr)
   const o = out(r.stdout)
   const spec = o.items[0]?.['spec']?.template?.spec
-  assert.equal(spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms, [{ matchExpressions: [south, south] }, { matchExpressions: [south, typeNotIn] }])
+  assert.equal(spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms, [
+    { matchExpressions: [south, south] },
+    { matchExpressions: [south, typeNotIn] },
+  ])
   assert.equal(spec?.tolerations, [tol])
   assert.is(o.results, undefined, 'nothing to report')
   // Everything but the patched nodes is the input's text.
   assert.ok(r.stdout.startsWith(input.slice(0, input.indexOf('- {key: topology'))), 'text before the patch')
   assert.ok(r.stdout.endsWith(OTHERS), 'untouched items, byte for byte (comments, flow style, quoting)')
-  assert.ok(r.stdout.includes("      config.kubernetes.io/path: 'deploy.yaml'\n      internal.config.kubernetes.io/id: '1'\n"), 'annotations kept for kustomize')
+  assert.ok(
+    r.stdout.includes("      config.kubernetes.io/path: 'deploy.yaml'\n      internal.config.kubernetes.io/id: '1'\n"),
+    'annotations kept for kustomize',
+  )
   assert.ok(r.stdout.includes('        containers:\n          - name: nginx\n            image: "nginx"\n'), 'wide sequence style kept')
 })
 
@@ -99,33 +105,51 @@ test('nothing to patch: the output is the input, byte for byte', async () => {
 test('Local namespace and runtimeClassName liqo: untouched', async () => {
   const files = {
     'inventory.yaml': fs.readFileSync(path.join(REPO, 'inventory.yaml'), 'utf8'),
-    'policies/p.yaml': 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: batch}\nspec: {podOffloadingStrategy: Local}\n---\napiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: web}\nspec: {}\n',
+    'policies/p.yaml':
+      'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: batch}\nspec: {podOffloadingStrategy: Local}\n---\napiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: web}\nspec: {}\n',
   }
-  const input = list('- {apiVersion: v1, kind: Pod, metadata: {name: a, namespace: batch}, spec: {containers: []}}\n- {apiVersion: v1, kind: Pod, metadata: {name: b, namespace: web}, spec: {runtimeClassName: liqo, containers: []}}\n')
+  const input = list(
+    '- {apiVersion: v1, kind: Pod, metadata: {name: a, namespace: batch}, spec: {containers: []}}\n- {apiVersion: v1, kind: Pod, metadata: {name: b, namespace: web}, spec: {runtimeClassName: liqo, containers: []}}\n',
+  )
   const r = await runMemory(files, ['fn'], input)
   assert.is(r.code, 0, r.stderr)
   assert.is(r.stdout, input)
 })
 
 test('a flow-style (JSON-like) item is patched in flow style; an empty pod spec gets both fields', async () => {
-  const files = { 'policies/p.yaml': 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: web}\nspec: {podOffloadingStrategy: Remote}\n' }
-  const input = '{"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a", "namespace": "web"}, "spec": {}}]}\n'
+  const files = {
+    'policies/p.yaml': 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: web}\nspec: {podOffloadingStrategy: Remote}\n',
+  }
+  const input =
+    '{"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a", "namespace": "web"}, "spec": {}}]}\n'
   const r = await runMemory(files, ['fn'], input)
   assert.is(r.code, 0, r.stderr)
   assert.equal(out(r.stdout).items[0]?.['spec'], {
     tolerations: [tol],
-    affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'liqo.io/type', operator: 'In', values: ['virtual-node'] }] }] } } },
+    affinity: {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: 'liqo.io/type', operator: 'In', values: ['virtual-node'] }] }],
+        },
+      },
+    },
   })
 })
 
 test('NSO4007: under a clusterSelector with matchFields, a pod without affinity gets only the toleration (the webhook adds the affinity at creation), and a warning result', async () => {
-  const files = { 'policies/p.yaml': 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: web}\nspec:\n  podOffloadingStrategy: Remote\n  clusterSelector: {nodeSelectorTerms: [{matchFields: [{key: metadata.name, operator: In, values: [naples]}]}]}\n' }
+  const files = {
+    'policies/p.yaml':
+      'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: web}\nspec:\n  podOffloadingStrategy: Remote\n  clusterSelector: {nodeSelectorTerms: [{matchFields: [{key: metadata.name, operator: In, values: [naples]}]}]}\n',
+  }
   const input = list('- apiVersion: v1\n  kind: Pod\n  metadata: {name: a, namespace: web}\n  spec: {containers: []}\n')
   const r = await runMemory(files, ['fn'], input)
   assert.is(r.code, 0, r.stderr)
   const o = out(r.stdout)
   assert.equal(o.items[0]?.['spec'], { containers: [], tolerations: [tol] })
-  assert.equal((o.results ?? []).map((x) => [x.severity, x.tags?.['code'], x.resourceRef?.name]), [['warning', 'NSO4007', 'a']])
+  assert.equal(
+    (o.results ?? []).map((x) => [x.severity, x.tags?.['code'], x.resourceRef?.name]),
+    [['warning', 'NSO4007', 'a']],
+  )
 })
 
 test('an unschedulable workload is a warning result (exit 0), an error with --strict (exit 1)', async () => {
@@ -133,9 +157,20 @@ test('an unschedulable workload is a warning result (exit 0), an error with --st
   const r = await runCli(['fn'], REPO, list(center))
   assert.is(r.code, 0, r.stderr)
   const results = out(r.stdout).results ?? []
-  assert.equal(results.map((x) => [x.severity, x.tags?.['code'], x.resourceRef?.name, x.resourceRef?.namespace, x.field?.path, x.file?.path, x.file?.index]), [
-    ['warning', 'NSO4006', 'app-center', 'liqo-demo', 'spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution', 'deploy.yaml', 0],
-  ])
+  assert.equal(
+    results.map((x) => [x.severity, x.tags?.['code'], x.resourceRef?.name, x.resourceRef?.namespace, x.field?.path, x.file?.path, x.file?.index]),
+    [
+      [
+        'warning',
+        'NSO4006',
+        'app-center',
+        'liqo-demo',
+        'spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution',
+        'deploy.yaml',
+        0,
+      ],
+    ],
+  )
   assert.match(results[0]?.message ?? '', /^NSO4006: Deployment\/app-center would stay Pending/)
   const strict = await runCli(['fn', '--strict'], REPO, list(center))
   assert.is(strict.code, 1)
@@ -144,25 +179,42 @@ test('an unschedulable workload is a warning result (exit 0), an error with --st
 })
 
 test('a malformed pod template is an error result with the resource and the field; nothing is patched', async () => {
-  const bad = SOUTH.replace('- {key: topology.liqo.io/region, operator: In, values: [south]}', '- {key: topology.liqo.io/region, operator: Equals, values: [south]}')
+  const bad = SOUTH.replace(
+    '- {key: topology.liqo.io/region, operator: In, values: [south]}',
+    '- {key: topology.liqo.io/region, operator: Equals, values: [south]}',
+  )
   const r = await runCli(['fn'], REPO, list(bad))
   assert.is(r.code, 1)
   const o = out(r.stdout)
-  assert.equal(o.results?.map((x) => [x.severity, x.tags?.['code'], x.resourceRef?.name, x.field?.path]), [
-    ['error', 'NSO3007', 'app-south', 'spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms.0.matchExpressions.0.operator'],
-  ])
+  assert.equal(
+    o.results?.map((x) => [x.severity, x.tags?.['code'], x.resourceRef?.name, x.field?.path]),
+    [
+      [
+        'error',
+        'NSO3007',
+        'app-south',
+        'spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms.0.matchExpressions.0.operator',
+      ],
+    ],
+  )
   assert.is(o.items[0]?.['spec']?.template?.spec?.tolerations, undefined, 'not patched')
   assert.ok(r.stderr.includes('<stdin>:24:60: error NSO3007'), r.stderr)
   assert.not.match(r.stderr, /\n\s+at /)
 })
 
 test('invalid policies are error results; the items go back unpatched', async () => {
-  const files = { 'policies/p.yaml': 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: liqo-demo}\nspec: {podOffloadingStrategy: LocalAndRemot}\n' }
+  const files = {
+    'policies/p.yaml':
+      'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: liqo-demo}\nspec: {podOffloadingStrategy: LocalAndRemot}\n',
+  }
   const input = list(SOUTH)
   const r = await runMemory(files, ['fn'], input)
   assert.is(r.code, 1)
   const o = out(r.stdout)
-  assert.equal(o.results?.map((x) => [x.severity, x.tags?.['code'], x.file?.path, x.tags?.['position']]), [['error', 'NSO2004', 'policies/p.yaml', 'policies/p.yaml:4:31']])
+  assert.equal(
+    o.results?.map((x) => [x.severity, x.tags?.['code'], x.file?.path, x.tags?.['position']]),
+    [['error', 'NSO2004', 'policies/p.yaml', 'policies/p.yaml:4:31']],
+  )
   assert.ok(r.stdout.startsWith(input), 'items as they came, results appended')
   assert.ok(r.stderr.includes('policies/p.yaml:4:31: error NSO2004'))
 })
@@ -196,11 +248,13 @@ test('functionConfig: OffloadingFunction spec (kustomize) and ConfigMap data (kp
     'gitops/policies/p.yaml': fs.readFileSync(path.join(REPO, 'policies/liqo-demo.yaml'), 'utf8').replace('    - ../apps/liqo-demo/\n', '    - ../apps/\n'),
     'gitops/inventory.yaml': fs.readFileSync(path.join(REPO, 'inventory.yaml'), 'utf8'),
   }
-  const fnConfig = 'functionConfig:\n  apiVersion: nsoffload.dev/v1alpha1\n  kind: OffloadingFunction\n  metadata: {name: nsoffload}\n  spec:\n    policies: [gitops/policies]\n    inventory: gitops/inventory.yaml\n'
+  const fnConfig =
+    'functionConfig:\n  apiVersion: nsoffload.dev/v1alpha1\n  kind: OffloadingFunction\n  metadata: {name: nsoffload}\n  spec:\n    policies: [gitops/policies]\n    inventory: gitops/inventory.yaml\n'
   const a = await runMemory(files, ['fn'], list(SOUTH, fnConfig))
   assert.is(a.code, 0, a.stderr)
   assert.equal(out(a.stdout).items[0]?.['spec']?.template?.spec?.tolerations, [tol])
-  const cm = 'functionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: function-input}\n  data: {policies: "gitops/policies", inventory: gitops/inventory.yaml, strict: "true"}\n'
+  const cm =
+    'functionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: function-input}\n  data: {policies: "gitops/policies", inventory: gitops/inventory.yaml, strict: "true"}\n'
   const b = await runMemory(files, ['fn'], list(SOUTH, cm))
   assert.is(b.code, 0, b.stderr)
   assert.equal(out(b.stdout).items[0]?.['spec']?.template?.spec?.tolerations, [tol])
@@ -211,7 +265,10 @@ test('functionConfig: OffloadingFunction spec (kustomize) and ConfigMap data (kp
   // Unknown settings are errors.
   const d = await runMemory(files, ['fn'], list(SOUTH, fnConfig.replace('    inventory:', '    inventry:')))
   assert.is(d.code, 1)
-  assert.equal(out(d.stdout).results?.map((x) => [x.tags?.['code'], x.tags?.['position']]), [['NSO3027', '<stdin>:31:5']])
+  assert.equal(
+    out(d.stdout).results?.map((x) => [x.tags?.['code'], x.tags?.['position']]),
+    [['NSO3027', '<stdin>:31:5']],
+  )
 })
 
 // Real KRM function runners.
@@ -227,7 +284,8 @@ function execScript(dir: string): string {
   return file
 }
 
-const TUTORIAL = (): string => fs.readFileSync(path.join(REPO, 'apps/liqo-demo/deploy.yaml'), 'utf8').replace(/^metadata:\n/gm, 'metadata:\n  namespace: liqo-demo\n')
+const TUTORIAL = (): string =>
+  fs.readFileSync(path.join(REPO, 'apps/liqo-demo/deploy.yaml'), 'utf8').replace(/^metadata:\n/gm, 'metadata:\n  namespace: liqo-demo\n')
 
 test('kpt fn eval runs nsoffload fn as an exec KRM function', async () => {
   if (!kpt) {
@@ -236,15 +294,50 @@ test('kpt fn eval runs nsoffload fn as an exec KRM function', async () => {
   }
   const dir = tempTree({ 'pkg/deploy.yaml': TUTORIAL() })
   const fn = execScript(dir)
-  const r = spawnSync('kpt', ['fn', 'eval', 'pkg', '--exec', fn, '--truncate-output=false', '-o', 'stdout', '--', `policies=${path.join(REPO, 'policies')}`, `inventory=${path.join(REPO, 'inventory.yaml')}`], { cwd: dir, encoding: 'utf8' })
+  const r = spawnSync(
+    'kpt',
+    [
+      'fn',
+      'eval',
+      'pkg',
+      '--exec',
+      fn,
+      '--truncate-output=false',
+      '-o',
+      'stdout',
+      '--',
+      `policies=${path.join(REPO, 'policies')}`,
+      `inventory=${path.join(REPO, 'inventory.yaml')}`,
+    ],
+    { cwd: dir, encoding: 'utf8' },
+  )
   assert.is(r.status, 0, r.stderr)
   assert.ok(r.stderr.includes('[warning] apps/v1/Deployment/liqo-demo/app-center'), r.stderr)
   const docs = out(r.stdout).items
   const southSpec = docs.find((d) => d['metadata']?.name === 'app-south')?.['spec']?.template?.spec
-  assert.equal(southSpec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms, [{ matchExpressions: [south, south] }, { matchExpressions: [south, typeNotIn] }])
+  assert.equal(southSpec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms, [
+    { matchExpressions: [south, south] },
+    { matchExpressions: [south, typeNotIn] },
+  ])
   assert.equal(southSpec?.tolerations, [tol])
   // An error stops kpt, with the results and stderr shown.
-  const bad = spawnSync('kpt', ['fn', 'eval', 'pkg', '--exec', fn, '-o', 'stdout', '--', `policies=${path.join(REPO, 'policies')}`, `inventory=${path.join(REPO, 'inventory.yaml')}`, 'strict=true'], { cwd: dir, encoding: 'utf8' })
+  const bad = spawnSync(
+    'kpt',
+    [
+      'fn',
+      'eval',
+      'pkg',
+      '--exec',
+      fn,
+      '-o',
+      'stdout',
+      '--',
+      `policies=${path.join(REPO, 'policies')}`,
+      `inventory=${path.join(REPO, 'inventory.yaml')}`,
+      'strict=true',
+    ],
+    { cwd: dir, encoding: 'utf8' },
+  )
   assert.is.not(bad.status, 0)
   assert.ok(bad.stderr.includes('[error] apps/v1/Deployment/liqo-demo/app-center'), bad.stderr)
 })

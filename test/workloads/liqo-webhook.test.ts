@@ -55,7 +55,7 @@ function frozen<T>(v: T): T {
   return v
 }
 
-test('the constants are Liqo\'s, to the letter', () => {
+test("the constants are Liqo's, to the letter", () => {
   assert.equal(VIRTUAL_NODE_TOLERATION, Tol)
   assert.equal(typeIn, { key: 'liqo.io/type', operator: 'In', values: ['virtual-node'] })
   assert.equal(typeNotIn, { key: 'liqo.io/type', operator: 'NotIn', values: ['virtual-node'] })
@@ -111,7 +111,11 @@ const tableD: [name: string, pod: PodSpec, expectedRequired: NodeSelector, extra
   ['1: affinity with all parts nil', { affinity: {} }, CS()],
   ['2: affinity with only podAffinity', { affinity: { podAffinity } }, CS(), (p) => assert.equal(p.affinity?.podAffinity, podAffinity)],
   ['3: nodeAffinity with required nil', { affinity: { nodeAffinity: {} } }, CS()],
-  ['4: required with nodeSelectorTerms: []', { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } } }, CS()],
+  [
+    '4: required with nodeSelectorTerms: []',
+    { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } } },
+    CS(),
+  ],
   ['5: required = PS', { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: PS() } } }, { nodeSelectorTerms: tableC }],
 ]
 for (const [name, pod, expected, extra] of tableD) {
@@ -172,7 +176,7 @@ test('Table E: the default runtime class name is liqo', () => {
   assert.is(r.mutated, false)
   assert.equal(r.pod, basePod('liqo'))
 })
-test('Table E: an unknown strategy leaves the pod alone, with Liqo\'s error', () => {
+test("Table E: an unknown strategy leaves the pod alone, with Liqo's error", () => {
   const r = mutatePod(nsoff('Elsewhere'), basePod())
   assert.is(r.error, 'unknown PodOffloadingStrategyType "Elsewhere"')
   assert.equal(r.pod, basePod())
@@ -182,11 +186,16 @@ test('Table E: an unknown strategy leaves the pod alone, with Liqo\'s error', ()
 const empty = (podOffloadingStrategy: string) => ({ podOffloadingStrategy, clusterSelector: { nodeSelectorTerms: [] } })
 test('empty clusterSelector, Remote: the pod gets [liqo.io/type In virtual-node] and the toleration', () => {
   const r = mutatePod(empty('Remote'), {})
-  assert.equal(r.pod, { tolerations: [Tol], affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [term(typeIn)] } } } })
+  assert.equal(r.pod, {
+    tolerations: [Tol],
+    affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [term(typeIn)] } } },
+  })
 })
 test('empty clusterSelector, Remote, with pod terms: each pod term + typeIn', () => {
   const r = mutatePod(empty('Remote'), { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: PS() } } })
-  assert.equal(r.pod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution, { nodeSelectorTerms: [term(storageExists, typeIn), term(providerAWS, typeIn)] })
+  assert.equal(r.pod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution, {
+    nodeSelectorTerms: [term(storageExists, typeIn), term(providerAWS, typeIn)],
+  })
 })
 test('empty clusterSelector, LocalAndRemote: only the toleration, affinity untouched', () => {
   const pod = frozen({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: PS() } } })
@@ -196,8 +205,12 @@ test('empty clusterSelector, LocalAndRemote: only the toleration, affinity untou
 })
 test('the selector "" (one empty term): Remote gives [typeIn], LocalAndRemote gives [{}, typeNotIn]', () => {
   const cs = { nodeSelectorTerms: [{}] }
-  assert.equal(createNodeSelectorFromNamespaceOffloading({ podOffloadingStrategy: 'Remote', clusterSelector: cs }).selector, { nodeSelectorTerms: [term(typeIn)] })
-  assert.equal(createNodeSelectorFromNamespaceOffloading({ podOffloadingStrategy: 'LocalAndRemote', clusterSelector: cs }).selector, { nodeSelectorTerms: [{}, term(typeNotIn)] })
+  assert.equal(createNodeSelectorFromNamespaceOffloading({ podOffloadingStrategy: 'Remote', clusterSelector: cs }).selector, {
+    nodeSelectorTerms: [term(typeIn)],
+  })
+  assert.equal(createNodeSelectorFromNamespaceOffloading({ podOffloadingStrategy: 'LocalAndRemote', clusterSelector: cs }).selector, {
+    nodeSelectorTerms: [{}, term(typeNotIn)],
+  })
 })
 test('Local: untouched, even the tolerations', () => {
   const pod = basePod()
@@ -216,19 +229,28 @@ test('merge: matchFields of both sides are dropped; an empty pod term takes the 
 test('Remote keeps the matchFields of the cluster selector when there are no pod terms', () => {
   const byName = { key: 'metadata.name', operator: 'In', values: ['naples'] }
   const r = mutatePod({ podOffloadingStrategy: 'Remote', clusterSelector: { nodeSelectorTerms: [{ matchFields: [byName] }] } }, {} as PodSpec)
-  assert.equal(r.pod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution, { nodeSelectorTerms: [{ matchFields: [byName], matchExpressions: [typeIn] }] })
+  assert.equal(r.pod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution, {
+    nodeSelectorTerms: [{ matchFields: [byName], matchExpressions: [typeIn] }],
+  })
 })
-test('duplicates and contradictions are emitted verbatim (the tutorial\'s app-south and app-center)', () => {
+test("duplicates and contradictions are emitted verbatim (the tutorial's app-south and app-center)", () => {
   const south = req('topology.liqo.io/region', 'In', ['south'])
   const center = req('topology.liqo.io/region', 'In', ['center'])
   const cs = { nodeSelectorTerms: [term(south)] }
-  const pod = (r: NodeSelectorRequirement): PodSpec => ({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [term(r)] } } } })
-  const terms = (p: PodSpec) => mutatePod({ podOffloadingStrategy: 'LocalAndRemote', clusterSelector: cs }, p).pod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms
+  const pod = (r: NodeSelectorRequirement): PodSpec => ({
+    affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [term(r)] } } },
+  })
+  const terms = (p: PodSpec) =>
+    mutatePod({ podOffloadingStrategy: 'LocalAndRemote', clusterSelector: cs }, p).pod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
+      ?.nodeSelectorTerms
   assert.equal(terms(pod(south)), [term(south, south), term(south, typeNotIn)])
   assert.equal(terms(pod(center)), [term(center, south), term(center, typeNotIn)])
 })
 test('unknown fields of the pod spec and of the affinity are carried along', () => {
-  const r = mutatePod(nsoff('Remote'), { containers: [{ name: 'x' }], affinity: { podAntiAffinity: { a: 1 }, nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1 }] } } })
+  const r = mutatePod(nsoff('Remote'), {
+    containers: [{ name: 'x' }],
+    affinity: { podAntiAffinity: { a: 1 }, nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1 }] } },
+  })
   assert.equal(r.pod['containers'], [{ name: 'x' }])
   assert.equal(r.pod.affinity?.podAntiAffinity, { a: 1 })
   assert.equal(r.pod.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution, [{ weight: 1 }])

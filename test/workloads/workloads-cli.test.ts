@@ -64,7 +64,7 @@ test('tutorial: build --cluster venice has both Deployments with the exact merge
   ])
   assert.equal(podSpec('app-south')?.tolerations, [tol])
   assert.equal(podSpec('app-center')?.tolerations, [tol])
-  assert.is(deployment('app-south')?.['metadata']?.namespace, 'liqo-demo', 'a workload without a namespace takes the policy\'s')
+  assert.is(deployment('app-south')?.['metadata']?.namespace, 'liqo-demo', "a workload without a namespace takes the policy's")
   // The rest of the user's manifest is preserved.
   assert.equal(podSpec('app-south')?.containers, [{ image: 'nginx', name: 'nginx', ports: [{ containerPort: 80, name: 'web' }] }])
   // Remotes get no workloads.
@@ -208,30 +208,45 @@ test('every pod kind is patched at its pod template (CronJob: spec.jobTemplate.s
   const pass = (kind: string, apiVersion?: string) => unmarked(docs.find((x) => x['kind'] === kind && (!apiVersion || x['apiVersion'] === apiVersion)))
   const orig = (kind: string, apiVersion?: string) => source.find((x) => x['kind'] === kind && (!apiVersion || x['apiVersion'] === apiVersion))
   assert.equal(pass('ConfigMap'), { ...orig('ConfigMap'), metadata: { name: 'settings', namespace: 'shop' } })
-  assert.equal(pass('Deployment', 'example.com/v1'), { ...orig('Deployment', 'example.com/v1'), metadata: { name: 'not-apps', namespace: 'shop' } }, 'a custom kind named Deployment is not patched')
+  assert.equal(
+    pass('Deployment', 'example.com/v1'),
+    { ...orig('Deployment', 'example.com/v1'), metadata: { name: 'not-apps', namespace: 'shop' } },
+    'a custom kind named Deployment is not patched',
+  )
   assert.equal(pass('ClusterRole'), orig('ClusterRole'), 'cluster-scoped kinds get no namespace')
 })
 
 test('plan lists the pod kinds only, with their nodes', async () => {
-  const r = await runMemory({ 'inventory.yaml': INVENTORY, 'policies/p.yaml': policy('shop', 'Remote'), 'apps/all.yaml': ALL_KINDS }, ['plan', '--format', 'json'])
+  const r = await runMemory({ 'inventory.yaml': INVENTORY, 'policies/p.yaml': policy('shop', 'Remote'), 'apps/all.yaml': ALL_KINDS }, [
+    'plan',
+    '--format',
+    'json',
+  ])
   assert.is(r.code, 0, r.stderr)
   const ws = (JSON.parse(r.stdout) as PlanJson).namespaces[0]?.workloads ?? []
-  assert.equal(ws.map((w) => `${w.kind}/${w.name}:${w.nodes.join(',')}`), [
-    'CronJob/a-cronjob:naples',
-    'DaemonSet/a-daemonset:naples',
-    'Deployment/a-deployment:naples',
-    'Job/a-job:naples',
-    'Pod/a-pod:naples',
-    'ReplicaSet/a-replicaset:naples',
-    'StatefulSet/a-statefulset:naples',
-  ])
+  assert.equal(
+    ws.map((w) => `${w.kind}/${w.name}:${w.nodes.join(',')}`),
+    [
+      'CronJob/a-cronjob:naples',
+      'DaemonSet/a-daemonset:naples',
+      'Deployment/a-deployment:naples',
+      'Job/a-job:naples',
+      'Pod/a-pod:naples',
+      'ReplicaSet/a-replicaset:naples',
+      'StatefulSet/a-statefulset:naples',
+    ],
+  )
 })
 
 test('Local: workloads untouched, and kept off the virtual nodes by the taint', async () => {
   const docs = await venice({ 'policies/p.yaml': policy('shop', 'Local'), 'apps/all.yaml': ALL_KINDS })
   const d = docs.find((x) => x['kind'] === 'Deployment' && x['apiVersion'] === 'apps/v1')
   assert.equal(at(d, ['spec', 'template', 'spec']), { containers: [{ image: 'nginx', name: 'c' }] })
-  const r = await runMemory({ 'inventory.yaml': INVENTORY, 'policies/p.yaml': policy('shop', 'Local'), 'apps/all.yaml': ALL_KINDS }, ['plan', '--format', 'json'])
+  const r = await runMemory({ 'inventory.yaml': INVENTORY, 'policies/p.yaml': policy('shop', 'Local'), 'apps/all.yaml': ALL_KINDS }, [
+    'plan',
+    '--format',
+    'json',
+  ])
   const ws = (JSON.parse(r.stdout) as PlanJson).namespaces[0]?.workloads ?? []
   assert.ok(ws.every((w) => w.nodes.join() === 'venice-1'))
 })
@@ -242,7 +257,13 @@ test('runtimeClassName liqo: untouched by the webhook, placed on virtual nodes b
     'apps/rc.yaml': `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: rc}\nspec: {template: {spec: {runtimeClassName: liqo, ${podSpec}}}}\n`,
   }
   const docs = await venice(files)
-  assert.equal(at(docs.find((x) => x['kind'] === 'Deployment'), ['spec', 'template', 'spec']), { containers: [{ image: 'nginx', name: 'c' }], runtimeClassName: 'liqo' })
+  assert.equal(
+    at(
+      docs.find((x) => x['kind'] === 'Deployment'),
+      ['spec', 'template', 'spec'],
+    ),
+    { containers: [{ image: 'nginx', name: 'c' }], runtimeClassName: 'liqo' },
+  )
   const r = await runMemory({ 'inventory.yaml': INVENTORY, ...files }, ['plan', '--format', 'json'])
   assert.equal((JSON.parse(r.stdout) as PlanJson).namespaces[0]?.workloads[0]?.nodes, ['florence', 'naples'])
 })
@@ -250,7 +271,12 @@ test('runtimeClassName liqo: untouched by the webhook, placed on virtual nodes b
 test('moving workload documents between files changes no byte of the output', async () => {
   const docs = ALL_KINDS.split(/^---\n/m)
   const a = { 'inventory.yaml': INVENTORY, 'policies/p.yaml': policy('shop', 'Remote'), 'apps/all.yaml': docs.join('---\n') }
-  const b = { 'inventory.yaml': INVENTORY, 'policies/p.yaml': policy('shop', 'Remote'), 'apps/z.yaml': [...docs].reverse().slice(0, 4).join('---\n'), 'apps/a.yml': [...docs].reverse().slice(4).join('---\n') }
+  const b = {
+    'inventory.yaml': INVENTORY,
+    'policies/p.yaml': policy('shop', 'Remote'),
+    'apps/z.yaml': [...docs].reverse().slice(0, 4).join('---\n'),
+    'apps/a.yml': [...docs].reverse().slice(4).join('---\n'),
+  }
   for (const args of [['plan'], ['plan', '--format', 'json'], ['build', '--cluster', 'venice']]) {
     const ra = await runMemory(a, args)
     const rb = await runMemory(b, args)
@@ -268,36 +294,87 @@ interface BadCase {
 const deploy = (meta: string, spec = `{template: {spec: {${podSpec}}}}`): string => `apiVersion: apps/v1\nkind: Deployment\nmetadata: ${meta}\nspec: ${spec}\n`
 const badCases: BadCase[] = [
   { name: 'a workload in another namespace', files: { 'apps/d.yaml': deploy('\n  name: web\n  namespace: other') }, expect: ['apps/d.yaml', 5, 14, 'NSO3023'] },
-  { name: 'a missing workload path', files: { 'policies/p.yaml': policy('shop', 'Remote', '[../apps/, ../missing.yaml]') }, expect: ['policies/p.yaml', 8, 25, 'NSO3018'] },
+  {
+    name: 'a missing workload path',
+    files: { 'policies/p.yaml': policy('shop', 'Remote', '[../apps/, ../missing.yaml]') },
+    expect: ['policies/p.yaml', 8, 25, 'NSO3018'],
+  },
   { name: 'a document that is a list', files: { 'apps/d.yaml': '- apiVersion: v1\n- kind: Pod\n' }, expect: ['apps/d.yaml', 1, 1, 'NSO1006'] },
   { name: 'a scalar document', files: { 'apps/d.yaml': deploy('{name: web}') + '---\njust text\n' }, expect: ['apps/d.yaml', 6, 1, 'NSO1006'] },
-  { name: 'a YAML syntax error', files: { 'apps/d.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web\nspec: {}\n' }, expect: ['apps/d.yaml', 4, 1, 'NSO1001'] },
+  {
+    name: 'a YAML syntax error',
+    files: { 'apps/d.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web\nspec: {}\n' },
+    expect: ['apps/d.yaml', 4, 1, 'NSO1001'],
+  },
   { name: 'a duplicate key', files: { 'apps/d.yaml': deploy('{name: web, name: web2}') }, expect: ['apps/d.yaml', 3, 23, 'NSO1002'] },
   { name: 'tabs as indentation', files: { 'apps/d.yaml': 'apiVersion: v1\nkind: Pod\nmetadata:\n\tname: p\n' }, expect: ['apps/d.yaml', 4, 1, 'NSO1003'] },
   { name: 'invalid UTF-8', files: { 'apps/d.yaml': new Uint8Array([0x6b, 0x3a, 0x20, 0xc3, 0x28, 0x0a]) }, expect: ['apps/d.yaml', 1, 4, 'NSO1005'] },
   { name: 'a NUL byte', files: { 'apps/d.yaml': 'apiVersion: v1\nkind: Pod\0\n' }, expect: ['apps/d.yaml', 2, 10, 'NSO1005'] },
   { name: 'no kind', files: { 'apps/d.yaml': 'apiVersion: v1\nmetadata: {name: x}\n' }, expect: ['apps/d.yaml', 1, 1, 'NSO3024'] },
   { name: 'no metadata.name', files: { 'apps/d.yaml': deploy('{generateName: web-}') }, expect: ['apps/d.yaml', 3, 11, 'NSO3024'] },
-  { name: 'a name that is a path', files: { 'apps/d.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ../../etc}\n' }, expect: ['apps/d.yaml', 3, 18, 'NSO3024'] },
+  {
+    name: 'a name that is a path',
+    files: { 'apps/d.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ../../etc}\n' },
+    expect: ['apps/d.yaml', 3, 18, 'NSO3024'],
+  },
   { name: 'an invalid Deployment name', files: { 'apps/d.yaml': deploy('{name: Web_1}') }, expect: ['apps/d.yaml', 3, 18, 'NSO3024'] },
-  { name: 'a kustomization among the workloads', files: { 'apps/kustomization.yaml': 'resources: [d.yaml]\n' }, expect: ['apps/kustomization.yaml', 1, 1, 'NSO3024'] },
+  {
+    name: 'a kustomization among the workloads',
+    files: { 'apps/kustomization.yaml': 'resources: [d.yaml]\n' },
+    expect: ['apps/kustomization.yaml', 1, 1, 'NSO3024'],
+  },
   { name: 'a policy among the workloads', files: { 'apps/p.yaml': policy('x', 'Local') }, expect: ['apps/p.yaml', 2, 7, 'NSO3024'] },
   { name: 'a Deployment without a pod template', files: { 'apps/d.yaml': deploy('{name: web}', '{replicas: 1}') }, expect: ['apps/d.yaml', 4, 7, 'NSO3026'] },
-  { name: 'affinity that is a list', files: { 'apps/d.yaml': deploy('{name: web}', `{template: {spec: {affinity: [], ${podSpec}}}}`) }, expect: ['apps/d.yaml', 4, 36, 'NSO3026'] },
+  {
+    name: 'affinity that is a list',
+    files: { 'apps/d.yaml': deploy('{name: web}', `{template: {spec: {affinity: [], ${podSpec}}}}`) },
+    expect: ['apps/d.yaml', 4, 36, 'NSO3026'],
+  },
   {
     name: 'a boolean among affinity values (YAML 1.1 yes)',
-    files: { 'apps/d.yaml': deploy('{name: web}', '\n  template:\n    spec:\n      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            nodeSelectorTerms:\n            - matchExpressions:\n              - {key: ssd, operator: In, values: [yes]}') },
+    files: {
+      'apps/d.yaml': deploy(
+        '{name: web}',
+        '\n  template:\n    spec:\n      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            nodeSelectorTerms:\n            - matchExpressions:\n              - {key: ssd, operator: In, values: [yes]}',
+      ),
+    },
     expect: ['apps/d.yaml', 12, 51, 'NSO3026'],
   },
   {
-    name: 'an unknown operator in the pod\'s own affinity',
-    files: { 'apps/d.yaml': deploy('{name: web}', '\n  template:\n    spec:\n      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            nodeSelectorTerms:\n            - matchExpressions:\n              - {key: ssd, operator: Equals, values: ["true"]}') },
+    name: "an unknown operator in the pod's own affinity",
+    files: {
+      'apps/d.yaml': deploy(
+        '{name: web}',
+        '\n  template:\n    spec:\n      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            nodeSelectorTerms:\n            - matchExpressions:\n              - {key: ssd, operator: Equals, values: ["true"]}',
+      ),
+    },
     expect: ['apps/d.yaml', 12, 38, 'NSO3007'],
   },
-  { name: 'a toleration with no key and operator Equal', files: { 'apps/d.yaml': deploy('{name: web}', `{template: {spec: {tolerations: [{operator: Equal, value: x}], ${podSpec}}}}`) }, expect: ['apps/d.yaml', 4, 51, 'NSO3026'] },
-  { name: 'tolerationSeconds without NoExecute', files: { 'apps/d.yaml': deploy('{name: web}', `{template: {spec: {tolerations: [{key: k, operator: Exists, effect: NoSchedule, tolerationSeconds: 5}], ${podSpec}}}}`) }, expect: ['apps/d.yaml', 4, 75, 'NSO3026'] },
-  { name: 'the same Deployment twice', files: { 'apps/a.yaml': deploy('{name: web}'), 'apps/b.yaml': deploy('{name: web}') }, expect: ['apps/b.yaml', 3, 18, 'NSO3025'] },
-  { name: 'a Namespace that nsoffload generates', files: { 'apps/ns.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n' }, expect: ['apps/ns.yaml', 3, 18, 'NSO3025'] },
+  {
+    name: 'a toleration with no key and operator Equal',
+    files: { 'apps/d.yaml': deploy('{name: web}', `{template: {spec: {tolerations: [{operator: Equal, value: x}], ${podSpec}}}}`) },
+    expect: ['apps/d.yaml', 4, 51, 'NSO3026'],
+  },
+  {
+    name: 'tolerationSeconds without NoExecute',
+    files: {
+      'apps/d.yaml': deploy(
+        '{name: web}',
+        `{template: {spec: {tolerations: [{key: k, operator: Exists, effect: NoSchedule, tolerationSeconds: 5}], ${podSpec}}}}`,
+      ),
+    },
+    expect: ['apps/d.yaml', 4, 75, 'NSO3026'],
+  },
+  {
+    name: 'the same Deployment twice',
+    files: { 'apps/a.yaml': deploy('{name: web}'), 'apps/b.yaml': deploy('{name: web}') },
+    expect: ['apps/b.yaml', 3, 18, 'NSO3025'],
+  },
+  {
+    name: 'a Namespace that nsoffload generates',
+    files: { 'apps/ns.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n' },
+    expect: ['apps/ns.yaml', 3, 18, 'NSO3025'],
+  },
 ]
 for (const c of badCases) {
   test(`bad workload: ${c.name}`, async () => {
@@ -313,7 +390,10 @@ for (const c of badCases) {
     const p = await runMemory(r.files, ['plan', '--format', 'json'])
     assert.is(p.code, 1)
     const ds = (JSON.parse(p.stdout) as PlanJson).diagnostics
-    assert.ok(ds.some((d) => d.code === code && d.file === file && (line === 0 || (d.line === line && d.column === column))), JSON.stringify(ds))
+    assert.ok(
+      ds.some((d) => d.code === code && d.file === file && (line === 0 || (d.line === line && d.column === column))),
+      JSON.stringify(ds),
+    )
   })
 }
 
@@ -329,7 +409,10 @@ test('an unreadable workload folder stops the command (exit 2), without a stack 
 
 test('the tutorial source manifest is the Liqo example, unpatched', () => {
   const docs = parseAllDocuments(fs.readFileSync(path.join(REPO, 'apps/liqo-demo/deploy.yaml'), 'utf8')).map((d) => d.toJS() as Record<string, any>)
-  assert.equal(docs.map((d) => at(d, ['spec', 'template', 'spec', 'tolerations'])), [undefined, undefined])
+  assert.equal(
+    docs.map((d) => at(d, ['spec', 'template', 'spec', 'tolerations'])),
+    [undefined, undefined],
+  )
   assert.ok(parse(fs.readFileSync(path.join(REPO, 'policies/liqo-demo.yaml'), 'utf8')).spec.workloads.includes('../apps/liqo-demo/'))
 })
 

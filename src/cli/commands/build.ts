@@ -19,20 +19,35 @@ interface Args extends GlobalArgs {
 export function buildCommand(ctx: CommandContext, rawArgv: readonly string[]): CommandModule<GlobalArgs, Args> {
   return {
     command: 'build',
-    describe: 'Render every cluster\'s manifests: folders with a kustomization.yaml (-o), or one cluster on stdout (--cluster)',
+    describe: "Render every cluster's manifests: folders with a kustomization.yaml (-o), or one cluster on stdout (--cluster)",
     builder: (y: Argv<GlobalArgs>) =>
       y
-        .option('output', { alias: 'o', type: 'string', describe: 'write DIR/<clusterID>/ for the home and every remote cluster (DIR empty or holding only what nsoffload wrote)' })
-        .option('cluster', { type: 'string', describe: 'print only this cluster\'s manifests as one YAML stream' })
+        .option('output', {
+          alias: 'o',
+          type: 'string',
+          describe: 'write DIR/<clusterID>/ for the home and every remote cluster (DIR empty or holding only what nsoffload wrote)',
+        })
+        .option('cluster', { type: 'string', describe: "print only this cluster's manifests as one YAML stream" })
         .option('format', { choices: ['text', 'json'] as const, default: 'text', describe: 'summary format with -o' })
-        .option('sync-waves', { type: 'boolean', default: false, describe: 'annotate Namespaces (wave -2) and NamespaceOffloadings (wave -1) with argocd.argoproj.io/sync-wave, so they land before workloads' })
-        .option('allow-other-files', { type: 'boolean', default: false, describe: 'with -o: write into a folder that also holds files nsoffload did not write (the project folder, …); they are left alone' })
+        .option('sync-waves', {
+          type: 'boolean',
+          default: false,
+          describe: 'annotate Namespaces (wave -2) and NamespaceOffloadings (wave -1) with argocd.argoproj.io/sync-wave, so they land before workloads',
+        })
+        .option('allow-other-files', {
+          type: 'boolean',
+          default: false,
+          describe: 'with -o: write into a folder that also holds files nsoffload did not write (the project folder, …); they are left alone',
+        })
         .conflicts('output', 'cluster')
         .check((a) => {
-          if (a['output'] === undefined && a['cluster'] === undefined) throw new UsageError('build needs -o DIR (a folder per cluster) or --cluster ID (one cluster on stdout)')
+          if (a['output'] === undefined && a['cluster'] === undefined)
+            throw new UsageError('build needs -o DIR (a folder per cluster) or --cluster ID (one cluster on stdout)')
           if (Array.isArray(a['output'])) throw new UsageError('-o given more than once: give one folder')
-          if (a['output'] !== undefined && (typeof a['output'] !== 'string' || a['output'].trim() === '')) throw new UsageError('-o needs a folder: -o DIR, e.g. -o out')
-          if (a['cluster'] !== undefined && (typeof a['cluster'] !== 'string' || a['cluster'].trim() === '')) throw new UsageError('--cluster needs a cluster ID: --cluster ID')
+          if (a['output'] !== undefined && (typeof a['output'] !== 'string' || a['output'].trim() === ''))
+            throw new UsageError('-o needs a folder: -o DIR, e.g. -o out')
+          if (a['cluster'] !== undefined && (typeof a['cluster'] !== 'string' || a['cluster'].trim() === ''))
+            throw new UsageError('--cluster needs a cluster ID: --cluster ID')
           return true
         })
         .example('$0 build -o out && kubectl kustomize out/venice', 'render, then look at the home cluster')
@@ -65,7 +80,11 @@ export function buildCommand(ctx: CommandContext, rawArgv: readonly string[]): C
       const folders = new Map<string, () => OutputFile[]>([...compiled.clusters].map(([id, ms]) => [id, () => clusterFiles(waves(ms))]))
       const out = args.output ?? 'out'
       await writeClusterFolders(ctx.host, out, folders, output)
-      const summary = [...folders.keys()].map((id) => ({ clusterID: id, path: path.posix.join(out.split(path.sep).join('/'), id), objects: compiled.clusters.get(id)?.length ?? 0 }))
+      const summary = [...folders.keys()].map((id) => ({
+        clusterID: id,
+        path: path.posix.join(out.split(path.sep).join('/'), id),
+        objects: compiled.clusters.get(id)?.length ?? 0,
+      }))
       if (args.format === 'json') ctx.host.stdout(JSON.stringify({ clusters: summary }, null, 2) + '\n')
       else for (const s of summary) ctx.host.stderr(`wrote ${s.path}/ (${s.objects} object${s.objects === 1 ? '' : 's'})\n`)
       ctx.exit(ExitCode.ok)

@@ -21,7 +21,10 @@ export function diffCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
         .example('$0 diff', 'what sync would change')
         .example('$0 diff --format json | jq ".diffs[].object"', 'the objects that differ') as unknown as Argv<Args>,
     handler: async (args) => {
-      const [{ readAll, dryRunWorkloads, DEFAULT_CONCURRENCY }, { diffClusters }] = await Promise.all([import('../../sync/execute.ts'), import('../../sync/diff.ts')])
+      const [{ readAll, dryRunWorkloads, DEFAULT_CONCURRENCY }, { diffClusters }] = await Promise.all([
+        import('../../sync/execute.ts'),
+        import('../../sync/diff.ts'),
+      ])
       const result = await withClusters(ctx, args, rawArgv, async ({ compiled, inv, io }) => {
         const live = await readAll(compiled, inv, io)
         // Workloads' "after" comes from the server: the apply sync would send, with dryRun=All.
@@ -39,7 +42,9 @@ export function diffCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
         for (const d of result.diffs) ctx.host.stdout(d.diff.endsWith('\n') ? d.diff : d.diff + '\n')
         for (const f of result.findings) log(`${f.cluster}: ${f.level} ${f.code}: ${f.message}`)
         const n = (op: string): number => result.diffs.filter((d) => d.op === op).length
-        log(`${n('create')} to create, ${n('update')} to change, ${n('delete')} to delete${result.diffs.some((d) => d.needs) ? ' (deletions need --prune or --allow-destructive)' : ''}`)
+        log(
+          `${n('create')} to create, ${n('update')} to change, ${n('delete')} to delete${result.diffs.some((d) => d.needs) ? ' (deletions need --prune or --allow-destructive)' : ''}`,
+        )
       }
       ctx.exit(result.diffs.length > 0 || result.findings.some((f) => f.level === 'error') ? ExitCode.findings : ExitCode.ok)
     },

@@ -25,7 +25,7 @@ const emptyList = (results: readonly KrmResult[]): string =>
 export function fnCommand(ctx: CommandContext, rawArgv: readonly string[]): CommandModule<GlobalArgs, GlobalArgs> {
   return {
     command: 'fn',
-    describe: 'KRM function: patch the workloads of the ResourceList on stdin as Liqo\'s webhook would, write it to stdout',
+    describe: "KRM function: patch the workloads of the ResourceList on stdin as Liqo's webhook would, write it to stdout",
     builder: (y: Argv<GlobalArgs>) =>
       y
         .example('kpt fn eval - --exec "nsoffload fn -p policies" < list.yaml', 'run as a KRM function')
@@ -36,7 +36,11 @@ export function fnCommand(ctx: CommandContext, rawArgv: readonly string[]): Comm
       const texts = new Map<string, string>([[STDIN, text]])
       const finish = (out: string, ds: readonly ItemDiagnostic[], code: number, moreTexts?: ReadonlyMap<string, string>): void => {
         host.stdout(out.endsWith('\n') || out === '' ? out : out + '\n')
-        reportToStderr(host, ds.map((d) => d.diagnostic), new Map([...texts, ...(moreTexts ?? [])]))
+        reportToStderr(
+          host,
+          ds.map((d) => d.diagnostic),
+          new Map([...texts, ...(moreTexts ?? [])]),
+        )
         ctx.exit(code)
       }
       const parsed = parseResourceList(text)

@@ -19,9 +19,9 @@ export function inventoryCommand(ctx: CommandContext): CommandModule<GlobalArgs,
       clusterOptions(y)
         .positional('action', { choices: ['pull'] as const })
         .option('context', { type: 'string', demandOption: true, describe: 'kubeconfig context of the home cluster' })
-        .option('cluster-id', { type: 'string', describe: 'the home cluster ID (default: Liqo\'s, else the context name)' })
+        .option('cluster-id', { type: 'string', describe: "the home cluster ID (default: Liqo's, else the context name)" })
         .option('output', { alias: 'o', type: 'string', describe: 'write the inventory to this file instead of stdout' })
-        .example('$0 inventory pull --context venice -o inventory.yaml', 'inventory from venice\'s Liqo virtual nodes') as unknown as Argv<Args>,
+        .example('$0 inventory pull --context venice -o inventory.yaml', "inventory from venice's Liqo virtual nodes") as unknown as Argv<Args>,
     handler: async (args) => {
       const [{ connect, kubeconfigSource, KubeconfigError }, { KubeClient, KubeError }, { pullInventory }, { toYaml }] = await Promise.all([
         import('../../kube/kubeconfig.ts'),
@@ -36,7 +36,11 @@ export function inventoryCommand(ctx: CommandContext): CommandModule<GlobalArgs,
         if (!conn) throw new UsageError(`no context ${args.context}`)
         const client = new KubeClient(conn, { onRetry: (s) => ctx.host.stderr(`${s}\n`) })
         try {
-          doc = await pullInventory(client, { context: args.context, ...(args['cluster-id'] ? { clusterID: args['cluster-id'] } : {}), warn: (m) => ctx.host.stderr(`warning: ${m}\n`) })
+          doc = await pullInventory(client, {
+            context: args.context,
+            ...(args['cluster-id'] ? { clusterID: args['cluster-id'] } : {}),
+            warn: (m) => ctx.host.stderr(`warning: ${m}\n`),
+          })
         } finally {
           client.close()
         }

@@ -60,7 +60,8 @@ export function planCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
         .option('base', {
           type: 'string',
           requiresArg: true,
-          describe: 'Show what changes against this Git revision (a branch, tag or commit): per namespace and cluster, newly selected, deselected, renamed, offloaded, unoffloaded',
+          describe:
+            'Show what changes against this Git revision (a branch, tag or commit): per namespace and cluster, newly selected, deselected, renamed, offloaded, unoffloaded',
         })
         .example('$0 plan', 'preview ./policies against ./inventory.yaml')
         .example('$0 plan --format json | jq ".namespaces[].status.offloadingPhase"', 'predicted phases')

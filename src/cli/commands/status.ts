@@ -28,7 +28,12 @@ export function statusCommand(ctx: CommandContext, rawArgv: readonly string[]): 
           if (written?.offloadingPhase) {
             rows.push({ namespace: ns, remoteNamespaceName: written.remoteNamespaceName, status: written, source: 'status' })
           } else if (policy) {
-            rows.push({ namespace: ns, remoteNamespaceName: policy.remoteNamespaceName, status: namespaceStatus(policy, inv, live, nso, io.now().toISOString()), source: 'computed' })
+            rows.push({
+              namespace: ns,
+              remoteNamespaceName: policy.remoteNamespaceName,
+              status: namespaceStatus(policy, inv, live, nso, io.now().toISOString()),
+              source: 'computed',
+            })
           }
         }
         const missing = compiled.namespaces.filter((n) => !home.offloadings?.has(n.policy.namespace))

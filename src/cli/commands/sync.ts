@@ -27,8 +27,11 @@ export function parseDuration(s: string): number {
 
 export const clusterOptions = <T>(y: Argv<T>): Argv<T & ClusterArgs> =>
   y
-    .option('kubeconfig', { type: 'string', describe: 'kubeconfig file (default: the files of $KUBECONFIG, merged as kubectl merges them, else ~/.kube/config)' })
-    .option('context-map', { type: 'string', array: true, describe: 'CLUSTER=CONTEXT overrides of the inventory\'s contexts' }) as Argv<T & ClusterArgs>
+    .option('kubeconfig', {
+      type: 'string',
+      describe: 'kubeconfig file (default: the files of $KUBECONFIG, merged as kubectl merges them, else ~/.kube/config)',
+    })
+    .option('context-map', { type: 'string', array: true, describe: "CLUSTER=CONTEXT overrides of the inventory's contexts" }) as Argv<T & ClusterArgs>
 
 export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): CommandModule<GlobalArgs, Args> {
   return {
@@ -86,18 +89,37 @@ export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
       if (args.format === 'json') {
         ctx.host.stdout(
           JSON.stringify(
-            { dryRun: args['dry-run'], namespaces: result.namespaces, changes, findings: result.plan.findings, statusWrites: result.statusWrites, requests: result.counts, ...(timedOut ? { timedOut } : {}) },
+            {
+              dryRun: args['dry-run'],
+              namespaces: result.namespaces,
+              changes,
+              findings: result.plan.findings,
+              statusWrites: result.statusWrites,
+              requests: result.counts,
+              ...(timedOut ? { timedOut } : {}),
+            },
             null,
             2,
           ) + '\n',
         )
       } else if (args.format === 'markdown') {
         const { syncMarkdown } = await import('../../report/change-markdown.ts')
-        ctx.host.stdout(syncMarkdown({ dryRun: args['dry-run'], clusters, namespaces: result.namespaces, changes, findings: result.plan.findings, ...(timedOut ? { timedOut } : {}) }))
+        ctx.host.stdout(
+          syncMarkdown({
+            dryRun: args['dry-run'],
+            clusters,
+            namespaces: result.namespaces,
+            changes,
+            findings: result.plan.findings,
+            ...(timedOut ? { timedOut } : {}),
+          }),
+        )
       } else {
         ctx.host.stdout(statusTable(result.namespaces, clusters))
         const writes = Object.values(result.counts).reduce((n, c) => n + c.writes, 0)
-        log(`${args['dry-run'] ? 'dry run: ' : ''}${result.results.length} change${result.results.length === 1 ? '' : 's'}, ${failed.length} failed, ${writes} write request${writes === 1 ? '' : 's'}`)
+        log(
+          `${args['dry-run'] ? 'dry run: ' : ''}${result.results.length} change${result.results.length === 1 ? '' : 's'}, ${failed.length} failed, ${writes} write request${writes === 1 ? '' : 's'}`,
+        )
       }
       const blocked = result.plan.findings.some((f) => f.blocking || f.level === 'error')
       const bad = blocked || failed.length > 0 || !allGood(result.namespaces.filter((n) => !n.pruned)) || (args.wait && !result.settled)

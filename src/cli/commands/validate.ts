@@ -31,7 +31,11 @@ export function validateCommand(ctx: CommandContext, rawArgv: readonly string[])
       y
         .positional('files', { type: 'string', array: true, describe: 'policy files or folders (default: --policies)' })
         .option('format', { choices: VALIDATE_FORMATS, default: 'text' })
-        .option('inventory', { type: 'string', default: 'inventory.yaml', describe: 'the cluster inventory; without it a warning (NSO3046); --no-inventory checks the policies alone' })
+        .option('inventory', {
+          type: 'string',
+          default: 'inventory.yaml',
+          describe: 'the cluster inventory; without it a warning (NSO3046); --no-inventory checks the policies alone',
+        })
         .example('$0 validate', 'check ./policies and ./inventory.yaml')
         .example('$0 validate policies/web.yaml --format json', 'check one file, machine-readable')
         .example('$0 validate --no-inventory', 'check the policies alone, without cluster selection')
@@ -40,7 +44,11 @@ export function validateCommand(ctx: CommandContext, rawArgv: readonly string[])
         .example('$0 validate --format junit > nsoffload.xml', 'a test report for GitLab or Jenkins') as Argv<Args>,
     handler: (args) => {
       const opts = inputOptions(args, rawArgv)
-      const project = loadProject(ctx.host, { ...opts, policies: args.files && args.files.length > 0 ? args.files : opts.policies, warnWithoutInventory: true }, false)
+      const project = loadProject(
+        ctx.host,
+        { ...opts, policies: args.files && args.files.length > 0 ? args.files : opts.policies, warnWithoutInventory: true },
+        false,
+      )
       const ds = project.diagnostics
       const failed = hasErrors(ds)
       const counts = inputSummary(project.inputs, ds)
@@ -52,10 +60,24 @@ export function validateCommand(ctx: CommandContext, rawArgv: readonly string[])
         ctx.host.stderr(verdict)
       } else if (args.format === 'json') {
         ctx.host.stdout(
-          JSON.stringify({ valid: !failed, summary: counts, policies: project.validated.policies.map((p) => ({ namespace: p.namespace, file: p.source.file })), diagnostics: ds }, null, 2) + '\n',
+          JSON.stringify(
+            {
+              valid: !failed,
+              summary: counts,
+              policies: project.validated.policies.map((p) => ({ namespace: p.namespace, file: p.source.file })),
+              diagnostics: ds,
+            },
+            null,
+            2,
+          ) + '\n',
         )
       } else {
-        ctx.host.stdout(formatText(ds.filter((d) => d.severity !== 'info'), project.texts))
+        ctx.host.stdout(
+          formatText(
+            ds.filter((d) => d.severity !== 'info'),
+            project.texts,
+          ),
+        )
         ctx.host.stderr(verdict)
       }
       ctx.exit(failed ? ExitCode.findings : ExitCode.ok)

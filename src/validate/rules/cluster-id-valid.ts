@@ -9,7 +9,11 @@ export function clusterIDValid(inv: InventoryDraft): RuleResult {
   const check = (id: string, path: readonly (string | number)[]): void => {
     const errs = dns1123Label(id)
     if (errs.length === 0) return
-    diagnostics.push(diag('invalidClusterID', `cluster ID "${id}" is not valid: ${errs.join('; ')}`, inv.source.locate(path), { hint: `Liqo cluster IDs are DNS-1123 labels; ${suggestLabel(id)}` }))
+    diagnostics.push(
+      diag('invalidClusterID', `cluster ID "${id}" is not valid: ${errs.join('; ')}`, inv.source.locate(path), {
+        hint: `Liqo cluster IDs are DNS-1123 labels; ${suggestLabel(id)}`,
+      }),
+    )
   }
   check(inv.home.clusterID, ['spec', 'home', 'clusterID'])
   for (const r of inv.remotes) check(r.clusterID, [...r.path, 'clusterID'])

@@ -16,9 +16,19 @@ export function clusterIDsUnique(inv: InventoryDraft): RuleResult {
     if (!first) {
       seen.set(r.clusterID, { file: at.file, line: at.line, column: at.column, message: 'first defined here' })
     } else if (r.clusterID === inv.home.clusterID) {
-      diagnostics.push(diag('homeAmongRemotes', `the home cluster "${r.clusterID}" is also listed among the remotes`, at, { related: [first], hint: 'a cluster does not peer with itself: remove it from remotes' }))
+      diagnostics.push(
+        diag('homeAmongRemotes', `the home cluster "${r.clusterID}" is also listed among the remotes`, at, {
+          related: [first],
+          hint: 'a cluster does not peer with itself: remove it from remotes',
+        }),
+      )
     } else {
-      diagnostics.push(diag('duplicateClusterID', `cluster ID "${r.clusterID}" is listed twice`, at, { related: [first], hint: 'cluster IDs are unique: merge the two entries' }))
+      diagnostics.push(
+        diag('duplicateClusterID', `cluster ID "${r.clusterID}" is listed twice`, at, {
+          related: [first],
+          hint: 'cluster IDs are unique: merge the two entries',
+        }),
+      )
     }
   }
   return { diagnostics }

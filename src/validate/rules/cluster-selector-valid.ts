@@ -23,7 +23,11 @@ export function clusterSelectorValid(p: PolicyDraft): RuleResult {
         return
       }
       if (!r.term.matchExpressions) {
-        diagnostics.push(diag('emptySelectorTerm', 'an empty selector string becomes an empty term, which selects no cluster', at(), { hint: 'remove it; no clusterSelector at all selects every cluster' }))
+        diagnostics.push(
+          diag('emptySelectorTerm', 'an empty selector string becomes an empty term, which selects no cluster', at(), {
+            hint: 'remove it; no clusterSelector at all selects every cluster',
+          }),
+        )
       }
       terms.push(r.term)
     })
@@ -33,7 +37,11 @@ export function clusterSelectorValid(p: PolicyDraft): RuleResult {
   given.forEach((t, i) => {
     const base = ['spec', 'clusterSelector', 'nodeSelectorTerms', i]
     if ((t.matchExpressions?.length ?? 0) === 0 && (t.matchFields?.length ?? 0) === 0) {
-      diagnostics.push(diag('emptySelectorTerm', 'an empty term selects no cluster (Kubernetes skips it)', p.source.locate(base), { hint: 'remove it, or give it matchExpressions' }))
+      diagnostics.push(
+        diag('emptySelectorTerm', 'an empty term selects no cluster (Kubernetes skips it)', p.source.locate(base), {
+          hint: 'remove it, or give it matchExpressions',
+        }),
+      )
     }
     const check = (list: readonly NodeSelectorRequirement[] | undefined, field: boolean): void => {
       list?.forEach((r, j) => {

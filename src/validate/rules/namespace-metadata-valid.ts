@@ -22,7 +22,9 @@ export function namespaceMetadataValid(p: PolicyDraft): RuleResult {
   for (const [k, v] of Object.entries(p.labels)) {
     const why = RESERVED[k]
     if (why) {
-      diagnostics.push(diag('reservedLabel', `label ${k} cannot be set by hand: ${why}`, p.source.locate([...base, 'labels', k, KEY_MARKER]), { hint: 'remove it' }))
+      diagnostics.push(
+        diag('reservedLabel', `label ${k} cannot be set by hand: ${why}`, p.source.locate([...base, 'labels', k, KEY_MARKER]), { hint: 'remove it' }),
+      )
       continue
     }
     if (k === LABEL_SCHEDULING_ENABLED) {
@@ -37,7 +39,8 @@ export function namespaceMetadataValid(p: PolicyDraft): RuleResult {
   }
   for (const k of Object.keys(p.annotations)) {
     const ke = qualifiedName(k)
-    if (ke.length > 0) diagnostics.push(diag('invalidLabel', `annotation key "${k}": ${ke.join('; ')}`, p.source.locate([...base, 'annotations', k, KEY_MARKER])))
+    if (ke.length > 0)
+      diagnostics.push(diag('invalidLabel', `annotation key "${k}": ${ke.join('; ')}`, p.source.locate([...base, 'annotations', k, KEY_MARKER])))
   }
   return { diagnostics }
 }
@@ -49,16 +52,31 @@ function schedulingLabel(p: PolicyDraft, value: string): Diagnostic | undefined 
   const at = p.source.locate(['spec', 'namespace', 'labels', LABEL_SCHEDULING_ENABLED])
   const strategy = `podOffloadingStrategy ${p.podOffloadingStrategy}`
   if (!local) {
-    return diag('schedulingLabelConflict', `label ${LABEL_SCHEDULING_ENABLED}: "${value}" would be overwritten: with ${strategy} Liqo's controller sets it to "${SCHEDULING_ENABLED_VALUE}"`, at, {
-      hint: `write "${SCHEDULING_ENABLED_VALUE}", or leave the label out: nsoffload adds it`,
-    })
+    return diag(
+      'schedulingLabelConflict',
+      `label ${LABEL_SCHEDULING_ENABLED}: "${value}" would be overwritten: with ${strategy} Liqo's controller sets it to "${SCHEDULING_ENABLED_VALUE}"`,
+      at,
+      {
+        hint: `write "${SCHEDULING_ENABLED_VALUE}", or leave the label out: nsoffload adds it`,
+      },
+    )
   }
   if (value === SCHEDULING_ENABLED_VALUE) {
-    return diag('schedulingLabelConflict', `label ${LABEL_SCHEDULING_ENABLED}: "${value}" would be removed: with ${strategy} Liqo's controller removes it (pods are not offloaded)`, at, {
-      hint: 'remove the label, or choose podOffloadingStrategy LocalAndRemote or Remote',
-    })
+    return diag(
+      'schedulingLabelConflict',
+      `label ${LABEL_SCHEDULING_ENABLED}: "${value}" would be removed: with ${strategy} Liqo's controller removes it (pods are not offloaded)`,
+      at,
+      {
+        hint: 'remove the label, or choose podOffloadingStrategy LocalAndRemote or Remote',
+      },
+    )
   }
-  return diag('schedulingLabelConflict', `label ${LABEL_SCHEDULING_ENABLED}: "${value}" means nothing to Liqo, whose pod webhook only acts on "${SCHEDULING_ENABLED_VALUE}" (and with ${strategy} its controller keeps the namespace without it)`, at, {
-    hint: 'remove the label',
-  })
+  return diag(
+    'schedulingLabelConflict',
+    `label ${LABEL_SCHEDULING_ENABLED}: "${value}" means nothing to Liqo, whose pod webhook only acts on "${SCHEDULING_ENABLED_VALUE}" (and with ${strategy} its controller keeps the namespace without it)`,
+    at,
+    {
+      hint: 'remove the label',
+    },
+  )
 }

@@ -5,7 +5,10 @@ import type { InventoryDraft, RuleResult } from './index.ts'
 export function nodeNameValid(inv: InventoryDraft): RuleResult {
   const diagnostics: Diagnostic[] = []
   for (const n of [...inv.home.nodes, ...inv.remotes.flatMap((r) => r.virtualNodes)]) {
-    if (!subdomainish(n.name)) diagnostics.push(diag('invalidLabel', `node name "${n.name}": a node name must be a lowercase RFC 1123 subdomain`, inv.source.locate([...n.path, 'name'])))
+    if (!subdomainish(n.name))
+      diagnostics.push(
+        diag('invalidLabel', `node name "${n.name}": a node name must be a lowercase RFC 1123 subdomain`, inv.source.locate([...n.path, 'name'])),
+      )
   }
   return { diagnostics }
 }

@@ -8,7 +8,10 @@ export function remoteNamespacesValid(inv: InventoryDraft): RuleResult {
   for (const r of inv.remotes) {
     r.namespaces.forEach((ns, j) => {
       const errs = dns1123Label(ns)
-      if (errs.length > 0) diagnostics.push(diag('invalidNamespaceName', `namespace "${ns}" is not a valid namespace name: ${errs.join('; ')}`, inv.source.locate([...r.path, 'namespaces', j])))
+      if (errs.length > 0)
+        diagnostics.push(
+          diag('invalidNamespaceName', `namespace "${ns}" is not a valid namespace name: ${errs.join('; ')}`, inv.source.locate([...r.path, 'namespaces', j])),
+        )
     })
   }
   return { diagnostics }

@@ -23,9 +23,17 @@ export function workloadPathsValid(policies: readonly Policy[], files: FileFacts
       const abs = path.resolve(base, w)
       const rel = path.relative(root, abs)
       if (path.isAbsolute(w) || rel.startsWith('..') || path.isAbsolute(rel)) {
-        out.push(diag('workloadPathMissing', `workload path "${w}" leaves the repository (${displayPath(files, root)})`, at(), { hint: 'use a path relative to the policy file, inside the repository' }))
+        out.push(
+          diag('workloadPathMissing', `workload path "${w}" leaves the repository (${displayPath(files, root)})`, at(), {
+            hint: 'use a path relative to the policy file, inside the repository',
+          }),
+        )
       } else if (!files.exists(abs)) {
-        out.push(diag('workloadPathMissing', `workload path "${w}" does not exist (resolved to ${displayPath(files, abs)})`, at(), { hint: 'paths are relative to the policy file' }))
+        out.push(
+          diag('workloadPathMissing', `workload path "${w}" does not exist (resolved to ${displayPath(files, abs)})`, at(), {
+            hint: 'paths are relative to the policy file',
+          }),
+        )
       }
     })
   }

@@ -52,19 +52,15 @@ export function httpGet(url: string, headers: Record<string, string> = {}, timeo
   return new Promise((resolve, reject) => {
     const u = new URL(url)
     const mod = u.protocol === 'https:' ? https : http
-    const req = mod.request(
-      u,
-      { method: 'GET', headers, rejectUnauthorized: false, timeout: timeoutMs, agent: false },
-      (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () => {
-          const body = Buffer.concat(chunks).toString('utf8')
-          resolve({ status: res.statusCode ?? 0, body, json: () => JSON.parse(body) as unknown })
-        })
-        res.on('error', reject)
-      },
-    )
+    const req = mod.request(u, { method: 'GET', headers, rejectUnauthorized: false, timeout: timeoutMs, agent: false }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8')
+        resolve({ status: res.statusCode ?? 0, body, json: () => JSON.parse(body) as unknown })
+      })
+      res.on('error', reject)
+    })
     req.on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs} ms: GET ${url}`)))
     req.on('error', reject)
     req.end()
@@ -117,19 +113,15 @@ export function apiRequest(server: string, token: string, req: ApiRequest): Prom
   }
   const timeoutMs = req.timeoutMs ?? 30_000
   return new Promise((resolve, reject) => {
-    const r = https.request(
-      new URL(req.path, server),
-      { method, headers, rejectUnauthorized: false, timeout: timeoutMs, agent: false },
-      (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (b: Buffer) => chunks.push(b))
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8')
-          resolve({ status: res.statusCode ?? 0, body: text, json: () => JSON.parse(text) as unknown })
-        })
-        res.on('error', reject)
-      },
-    )
+    const r = https.request(new URL(req.path, server), { method, headers, rejectUnauthorized: false, timeout: timeoutMs, agent: false }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (b: Buffer) => chunks.push(b))
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8')
+        resolve({ status: res.statusCode ?? 0, body: text, json: () => JSON.parse(text) as unknown })
+      })
+      res.on('error', reject)
+    })
     r.on('timeout', () => r.destroy(new Error(`timeout after ${timeoutMs} ms: ${method} ${req.path}`)))
     r.on('error', reject)
     r.end(body)

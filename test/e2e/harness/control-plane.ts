@@ -21,7 +21,16 @@ import { type AuditEvent, auditEvents, auditFlags, auditOffset, type AuditWrite,
 import { type ClusterCredentials, kubeconfigFor, type UserSpec, writeClusterCredentials } from './credentials.ts'
 import { deleteNamespace } from './namespaces.ts'
 import { createNodes, deleteNodes, type NodeSpec } from './nodes.ts'
-import { compactEtcd, controllerManagerReady, createProcessGroup, launchControllerManager, launchScheduler, type Proc, startApiserver, startEtcd } from './processes.ts'
+import {
+  compactEtcd,
+  controllerManagerReady,
+  createProcessGroup,
+  launchControllerManager,
+  launchScheduler,
+  type Proc,
+  startApiserver,
+  startEtcd,
+} from './processes.ts'
 import { ControlPlaneUnavailableError, ensureProvisioned } from './provision.ts'
 import { sleep } from './wait.ts'
 
@@ -195,10 +204,7 @@ export async function startControlPlanes(opts: StartOptions): Promise<ControlPla
     }
     if (opts.withControllerManager) g.log(`controller-managers ready`)
 
-    g.log(
-      `${names.length} control plane(s) ready in ${((Date.now() - tProvisioned) / 1000).toFixed(1)} s ` +
-        `(kubeconfig ${kubeconfigPath})`,
-    )
+    g.log(`${names.length} control plane(s) ready in ${((Date.now() - tProvisioned) / 1000).toFixed(1)} s ` + `(kubeconfig ${kubeconfigPath})`)
     return makeEnv({ kubeconfigPath, dataDir, clusters, names, etcdUrl, stop: g.stop })
   } catch (e) {
     await g.stop().catch(() => undefined)
@@ -302,9 +308,7 @@ export async function getSharedEnv(): Promise<ControlPlaneEnv> {
     shared.catch((e: unknown) => {
       process.on('exit', () => {
         const msg = e instanceof Error ? e.message : String(e)
-        process.stderr.write(
-          `\n[k8s-env] FAILED: the shared control planes (${SHARED_CLUSTERS.join(', ')}) did not start; exit code forced to 1.\n${msg}\n`,
-        )
+        process.stderr.write(`\n[k8s-env] FAILED: the shared control planes (${SHARED_CLUSTERS.join(', ')}) did not start; exit code forced to 1.\n${msg}\n`)
         process.exitCode = 1
       })
     })

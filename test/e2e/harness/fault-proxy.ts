@@ -31,7 +31,11 @@ let certs: { key: string; cert: string } | undefined
 function selfSigned(): { key: string; cert: string } {
   if (certs) return certs
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-proxy-'))
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'k'), '-out', path.join(dir, 'c'), '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' })
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'k'), '-out', path.join(dir, 'c'), '-days', '1', '-subj', '/CN=127.0.0.1'],
+    { stdio: 'ignore' },
+  )
   certs = { key: fs.readFileSync(path.join(dir, 'k'), 'utf8'), cert: fs.readFileSync(path.join(dir, 'c'), 'utf8') }
   fs.rmSync(dir, { recursive: true, force: true })
   return certs
@@ -56,7 +60,16 @@ export async function startFaultProxy(upstream: string, schedule: FaultProxy['sc
     if (fault === '429' || fault === '503') {
       req.resume()
       res.writeHead(fault === '429' ? 429 : 503, { 'Content-Type': 'application/json', ...(fault === '429' ? { 'Retry-After': '1' } : {}) })
-      res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: fault === '429' ? 'TooManyRequests' : 'ServiceUnavailable', message: `injected ${fault}`, code: Number(fault) }))
+      res.end(
+        JSON.stringify({
+          kind: 'Status',
+          apiVersion: 'v1',
+          status: 'Failure',
+          reason: fault === '429' ? 'TooManyRequests' : 'ServiceUnavailable',
+          message: `injected ${fault}`,
+          code: Number(fault),
+        }),
+      )
       return
     }
     const forward = (): void => {

@@ -74,24 +74,28 @@ export async function createNodes(api: ClusterApi, nodes: NodeSpec[]): Promise<v
       },
     })
     // 3. drop the node.kubernetes.io/not-ready taint added at creation (nothing re-adds it)
-    await poll(`node ${n.name} without not-ready taint`, async () => {
-      const cur = (await api.mustOk({ path: nodePath })).json()
-      if (!isRecord(cur)) throw new Error('bad node')
-      const spec = isRecord(cur['spec']) ? cur['spec'] : {}
-      const curTaints = Array.isArray(spec['taints']) ? spec['taints'] : []
-      const keep = curTaints.filter((t) => !(isRecord(t) && t['key'] === 'node.kubernetes.io/not-ready'))
-      if (keep.length === curTaints.length) return true
-      const meta = isRecord(cur['metadata']) ? cur['metadata'] : {}
-      const r = await api.request({
-        method: 'PATCH',
-        path: nodePath,
-        contentType: 'application/merge-patch+json',
-        body: { metadata: { resourceVersion: meta['resourceVersion'] }, spec: { taints: keep } },
-      })
-      if (r.status === 409) return undefined // changed meanwhile: retry
-      if (r.status !== 200) throw new Error(`removing not-ready taint: HTTP ${r.status}: ${r.body.slice(0, 300)}`)
-      return undefined // verify on the next round
-    }, { timeoutMs: 15_000, intervalMs: 50 })
+    await poll(
+      `node ${n.name} without not-ready taint`,
+      async () => {
+        const cur = (await api.mustOk({ path: nodePath })).json()
+        if (!isRecord(cur)) throw new Error('bad node')
+        const spec = isRecord(cur['spec']) ? cur['spec'] : {}
+        const curTaints = Array.isArray(spec['taints']) ? spec['taints'] : []
+        const keep = curTaints.filter((t) => !(isRecord(t) && t['key'] === 'node.kubernetes.io/not-ready'))
+        if (keep.length === curTaints.length) return true
+        const meta = isRecord(cur['metadata']) ? cur['metadata'] : {}
+        const r = await api.request({
+          method: 'PATCH',
+          path: nodePath,
+          contentType: 'application/merge-patch+json',
+          body: { metadata: { resourceVersion: meta['resourceVersion'] }, spec: { taints: keep } },
+        })
+        if (r.status === 409) return undefined // changed meanwhile: retry
+        if (r.status !== 200) throw new Error(`removing not-ready taint: HTTP ${r.status}: ${r.body.slice(0, 300)}`)
+        return undefined // verify on the next round
+      },
+      { timeoutMs: 15_000, intervalMs: 50 },
+    )
   }
 }
 

@@ -139,7 +139,10 @@ export async function freePorts(n: number, avoid: Set<number>): Promise<number[]
 function tail(file: string, lines = 40): string {
   try {
     const text = fs.readFileSync(file, 'utf8')
-    return text.split('\n').slice(-lines - 1).join('\n')
+    return text
+      .split('\n')
+      .slice(-lines - 1)
+      .join('\n')
   } catch (e) {
     return `(no log: ${e instanceof Error ? e.message : String(e)})`
   }
@@ -212,8 +215,7 @@ export function createProcessGroup(t0: number, readyDeadline: number): ProcessGr
 
   const died = (p: Proc): Error =>
     new Error(
-      `${p.name} exited during start-up (code ${p.exitCode ?? 'none'}, signal ${p.exitSignal ?? 'none'}); ` +
-        `last lines of ${p.logPath}:\n${tail(p.logPath)}`,
+      `${p.name} exited during start-up (code ${p.exitCode ?? 'none'}, signal ${p.exitSignal ?? 'none'}); ` + `last lines of ${p.logPath}:\n${tail(p.logPath)}`,
     )
 
   const waitReady = async (p: Proc, what: string, check: () => Promise<boolean>): Promise<void> => {
@@ -298,16 +300,26 @@ export async function startEtcd(g: ProcessGroup, etcdBin: string): Promise<strin
     etcdUrl = `http://127.0.0.1:${clientPort}`
     const peerUrl = `http://127.0.0.1:${peerPort}`
     const p = g.launch(attempt === 0 ? 'etcd' : `etcd-${attempt}`, etcdBin, [
-      '--name', 'nsoffload',
-      '--data-dir', path.join(g.dataDir, 'etcd'),
-      '--listen-client-urls', etcdUrl,
-      '--advertise-client-urls', etcdUrl,
-      '--listen-peer-urls', peerUrl,
-      '--initial-advertise-peer-urls', peerUrl,
-      '--initial-cluster', `nsoffload=${peerUrl}`,
-      '--initial-cluster-state', 'new',
-      '--snapshot-count', '10000',
-      '--quota-backend-bytes', String(2 * 1024 * 1024 * 1024),
+      '--name',
+      'nsoffload',
+      '--data-dir',
+      path.join(g.dataDir, 'etcd'),
+      '--listen-client-urls',
+      etcdUrl,
+      '--advertise-client-urls',
+      etcdUrl,
+      '--listen-peer-urls',
+      peerUrl,
+      '--initial-advertise-peer-urls',
+      peerUrl,
+      '--initial-cluster',
+      `nsoffload=${peerUrl}`,
+      '--initial-cluster-state',
+      'new',
+      '--snapshot-count',
+      '10000',
+      '--quota-backend-bytes',
+      String(2 * 1024 * 1024 * 1024),
     ])
     try {
       await g.waitReady(p, 'etcd /health', async () => {
@@ -323,7 +335,6 @@ export async function startEtcd(g: ProcessGroup, etcdBin: string): Promise<strin
   g.log(`etcd ready at ${etcdUrl}`)
   return etcdUrl
 }
-
 
 /**
  * Compact etcd's history up to now, as kube-apiserver does every 5 minutes (through etcd's JSON

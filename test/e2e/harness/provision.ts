@@ -100,9 +100,7 @@ export function e2eSkipReason(suite: string): string | null {
   const a = controlPlaneAvailability()
   if (a.available) return null
   const line = '!'.repeat(100)
-  process.stderr.write(
-    `\n${line}\n!!! SKIPPING e2e suite "${suite}": ${a.reason}\n!!! These tests did NOT run. (In CI this is a failure.)\n${line}\n\n`,
-  )
+  process.stderr.write(`\n${line}\n!!! SKIPPING e2e suite "${suite}": ${a.reason}\n!!! These tests did NOT run. (In CI this is a failure.)\n${line}\n\n`)
   return a.reason
 }
 
@@ -128,7 +126,9 @@ export async function ensureProvisioned(): Promise<{ binDir: string; etcd: strin
       throw new ControlPlaneUnavailableError(`${PROVISION_SCRIPT} cannot provision on this machine (exit 3, see its message above)`)
     }
     if (code === 3) {
-      throw new Error(`${PROVISION_SCRIPT} cannot provision on this machine (exit 3: not root or no apt-get; see above). CI=${process.env['CI'] ?? ''}: this is a failure, not a skip`)
+      throw new Error(
+        `${PROVISION_SCRIPT} cannot provision on this machine (exit 3: not root or no apt-get; see above). CI=${process.env['CI'] ?? ''}: this is a failure, not a skip`,
+      )
     }
     if (code !== 0) throw new Error(`${PROVISION_SCRIPT} failed with exit code ${code} (see its output above)`)
     process.stderr.write(`[k8s-env] provisioned in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`)
