@@ -4,6 +4,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { REPO, runCli, tempTree } from '../helpers/cli.ts'
 import { type ControlPlaneEnv, e2eSkipReason, getSharedEnv, poll } from './harness/control-plane.ts'
+import { REQUIRED_FALSE, REQUIRED_TRUE, READY_TRUE, TERMINATING } from '../helpers/liqo-conditions.ts'
 
 /**
  * A remote cluster deselected by a policy change while its twin still exists (sync without
@@ -22,21 +23,6 @@ const KEEP = 'deselect-keep'
 
 const policy = (selector: string): string =>
   `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: ${NS}\nspec:\n  namespaceMappingStrategy: DefaultName\n  clusterSelector:\n    - "${selector}"\n`
-
-const REQUIRED_FALSE = {
-  type: 'OffloadingRequired',
-  status: 'False',
-  reason: 'ClusterNotSelected',
-  message: 'The remote cluster has not been selected through the ClusterSelector field',
-}
-const REQUIRED_TRUE = {
-  type: 'OffloadingRequired',
-  status: 'True',
-  reason: 'ClusterSelected',
-  message: 'The remote cluster has been selected through the ClusterSelector field',
-}
-const READY_TRUE = { type: 'Ready', status: 'True', reason: 'NamespaceCreated', message: 'Namespace correctly offloaded to the remote cluster' }
-const TERMINATING = { type: 'Ready', status: 'False', reason: 'Terminating', message: 'The remote namespace is being deleted' }
 
 interface Status {
   offloadingPhase: string

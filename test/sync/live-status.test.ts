@@ -9,27 +9,13 @@ import type { LiveCluster } from '../../src/sync/live-state.ts'
 import { namespaceStatus, prunedStatus } from '../../src/sync/live-status.ts'
 import { planSync } from '../../src/sync/plan-sync.ts'
 import { MEMORY_CWD, source } from '../helpers/cli.ts'
+import { REQUIRED_FALSE, REQUIRED_TRUE, READY_TRUE, TERMINATING, CREATING } from '../helpers/liqo-conditions.ts'
 
 /**
  * Liqo's status from live twins (liqotech/liqo@v1.2.0 namespaceoffloading-controller/status.go), with Liqo's exact condition
  * types, reasons and messages: above all a cluster no longer selected whose twin still exists.
  */
 
-const REQUIRED_FALSE = {
-  type: 'OffloadingRequired',
-  status: 'False',
-  reason: 'ClusterNotSelected',
-  message: 'The remote cluster has not been selected through the ClusterSelector field',
-}
-const REQUIRED_TRUE = {
-  type: 'OffloadingRequired',
-  status: 'True',
-  reason: 'ClusterSelected',
-  message: 'The remote cluster has been selected through the ClusterSelector field',
-}
-const READY_TRUE = { type: 'Ready', status: 'True', reason: 'NamespaceCreated', message: 'Namespace correctly offloaded to the remote cluster' }
-const TERMINATING = { type: 'Ready', status: 'False', reason: 'Terminating', message: 'The remote namespace is being deleted' }
-const CREATING = { type: 'Ready', status: 'False', reason: 'Creating', message: 'The remote namespace is being created' }
 const LOOP = { type: 'Ready', status: 'False', reason: 'CreationLoopBackOff', message: 'Some problems occurred during remote namespace creation' }
 
 function project(spec: string) {
