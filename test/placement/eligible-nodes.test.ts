@@ -267,15 +267,16 @@ test('RuntimeClass liqo with a conflicting nodeSelector: the pod is rejected, no
   assert.ok(v.every((x) => x.excludedBy?.kind === 'runtimeClassConflict'))
 })
 
-test('cost is linear: 2,000 nodes × 200 workloads in well under a second', () => {
+test('at scale: 2,000 nodes × 200 workloads, every node judged (speed is the benchmark\'s: npm run bench)', () => {
   const many: SchedulingNode[] = Array.from({ length: 2000 }, (_, i) =>
     i % 2 === 0 ? { name: `n${i}`, labels: { zone: `z${i % 7}` }, taints: [] } : virtualNode(`c${i}`, `c${i}`, { zone: `z${i % 7}` }),
   )
-  const start = performance.now()
-  let total = 0
-  for (let w = 0; w < 200; w++) total += eligibleNodes(required([{ key: 'zone', operator: 'In', values: [`z${w % 7}`] }]), many).length
-  assert.ok(total > 0)
-  assert.ok(performance.now() - start < 1000, `took ${performance.now() - start} ms`)
+  for (let w = 0; w < 200; w++) {
+    const zone = `z${w % 7}`
+    // The home nodes of that zone: the virtual nodes' taint is not tolerated.
+    const want = many.filter((n, i) => i % 2 === 0 && n.labels['zone'] === zone).map((n) => n.name)
+    assert.equal(eligibleNodes(required([{ key: 'zone', operator: 'In', values: [zone] }]), many), want, zone)
+  }
 })
 
 test.run()
