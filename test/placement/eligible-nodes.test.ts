@@ -267,7 +267,7 @@ test('RuntimeClass liqo with a conflicting nodeSelector: the pod is rejected, no
   assert.ok(v.every((x) => x.excludedBy?.kind === 'runtimeClassConflict'))
 })
 
-test('at scale: 2,000 nodes × 200 workloads, every node judged (speed is the benchmark\'s: npm run bench)', () => {
+test("at scale: 2,000 nodes × 200 workloads, every node judged (speed is the benchmark's: npm run bench)", () => {
   const many: SchedulingNode[] = Array.from({ length: 2000 }, (_, i) =>
     i % 2 === 0 ? { name: `n${i}`, labels: { zone: `z${i % 7}` }, taints: [] } : virtualNode(`c${i}`, `c${i}`, { zone: `z${i % 7}` }),
   )
