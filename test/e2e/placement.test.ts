@@ -57,6 +57,12 @@ ${c.rc ? '      runtimeClassName: liqo\n' : ''}      containers: [{name: c, imag
             - matchExpressions: [{key: liqo.io/type, operator: ${c.op}}]
 `
 
+/** Whether the scheduler has said it cannot place the pod (a FailedScheduling event). */
+async function failedScheduling(ns: string, pod: string): Promise<boolean> {
+  const r = await env.kubectl(CLUSTER, ['get', 'events', '-n', ns, '--field-selector', `involvedObject.name=${pod},reason=FailedScheduling`, '-o', 'json'])
+  return (JSON.parse(r.stdout) as { items: unknown[] }).items.length > 0
+}
+
 test.before(async () => {
   if (skip !== null) return
   env = await getSharedEnv()
@@ -148,21 +154,7 @@ async function boundNodes(ns: string, app: string): Promise<string[]> {
           bound.push(pod.spec.nodeName)
           continue
         }
-        const ev = JSON.parse(
-          (
-            await env.kubectl(CLUSTER, [
-              'get',
-              'events',
-              '-n',
-              ns,
-              '--field-selector',
-              `involvedObject.name=${pod.metadata.name},reason=FailedScheduling`,
-              '-o',
-              'json',
-            ])
-          ).stdout,
-        ) as { items: unknown[] }
-        if (ev.items.length === 0) return undefined
+        if (!(await failedScheduling(ns, pod.metadata.name))) return undefined
       }
       return bound.sort()
     },
@@ -282,21 +274,7 @@ e2e("Liqo's placement matrix: the real kube-scheduler, Liqo's table and nsoffloa
           const pod = pods.items[0]
           if (!pod) return undefined
           if (pod.spec.nodeName) return `bound:${pod.spec.nodeName}`
-          const ev = JSON.parse(
-            (
-              await env.kubectl(CLUSTER, [
-                'get',
-                'events',
-                '-n',
-                ns,
-                '--field-selector',
-                `involvedObject.name=${pod.metadata.name},reason=FailedScheduling`,
-                '-o',
-                'json',
-              ])
-            ).stdout,
-          ) as { items: unknown[] }
-          return ev.items.length > 0 ? 'pending' : undefined
+          return (await failedScheduling(ns, pod.metadata.name)) ? 'pending' : undefined
         },
         { timeoutMs: 90_000 },
       )
