@@ -30,6 +30,22 @@ export const codes = {
     title: 'A kustomize file (kustomization.yaml, or a Kustomization or Component document) among the policies was skipped',
   },
   ignorePattern: { code: 'NSO1013', severity: 'warning', title: 'A line of a .nsoffloadignore file is not understood (negation with ! is not supported)' },
+  collectionKey: {
+    code: 'NSO1020',
+    severity: 'error',
+    title: "A mapping key is a list or a mapping (Kubernetes' YAML reader takes only scalar keys; often a template's `{{ … }}`)",
+  },
+  workloadPathEmpty: {
+    code: 'NSO1021',
+    severity: 'warning',
+    title: 'A workload path holds no manifest (an empty folder, only empty documents, nothing rendered)',
+  },
+  helmChart: {
+    code: 'NSO1022',
+    severity: 'error',
+    title: 'A workload path is a Helm chart (a Chart.yaml), or holds Helm templates (`{{ … }}`): render the chart first (`helm template`)',
+  },
+  kustomizeFailed: { code: 'NSO1023', severity: 'error', title: 'kustomize could not build a workload kustomization' },
   // 2xxx: JSON Schema
   schemaType: { code: 'NSO2001', severity: 'error', title: 'A field has the wrong type' },
   schemaRequired: { code: 'NSO2002', severity: 'error', title: 'A required field is missing' },

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util'
 import { type Document, isCollection, isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments, parseDocument, stringify } from 'yaml'
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
-import { KEY_MARKER, MAX_ALIAS_COUNT, pointer, YAML_VERSION } from '../load/parse-yaml.ts'
+import { collectionKeys, KEY_MARKER, MAX_ALIAS_COUNT, pointer, YAML_VERSION } from '../load/parse-yaml.ts'
 import type { Location } from '../model/source.ts'
 import { isObj } from '../util/plain-data.ts'
 
@@ -39,7 +39,7 @@ export function parseResourceList(text: string): { list?: ParsedResourceList; di
     return { diagnostics: [diag('notText', `the input is not text (NUL byte at offset ${nul})`, at)] }
   }
   const lc = new LineCounter()
-  const doc = parseDocument(text, { version: YAML_VERSION, uniqueKeys: true, prettyErrors: false, lineCounter: lc, keepSourceTokens: true })
+  const doc = parseDocument(text, { version: YAML_VERSION, uniqueKeys: true, prettyErrors: false, lineCounter: lc, keepSourceTokens: true, logLevel: 'error' })
   const at = (offset: number, p = ''): Location => {
     const { line, col } = lc.linePos(Math.min(offset, text.length))
     return { file: STDIN, line, column: col, path: p }
@@ -60,7 +60,7 @@ export function parseResourceList(text: string): { list?: ParsedResourceList; di
   }
   const many = doc.errors.find((e) => e.code === 'MULTIPLE_DOCS')
   if (many) {
-    const n = parseAllDocuments(text, { version: YAML_VERSION }) as unknown[]
+    const n = parseAllDocuments(text, { version: YAML_VERSION, logLevel: 'error' }) as unknown[]
     const count = Array.isArray(n) ? n.length : 2
     return {
       diagnostics: [
@@ -80,6 +80,8 @@ export function parseResourceList(text: string): { list?: ParsedResourceList; di
       ),
     }
   }
+  const keys = collectionKeys(doc, text, at)
+  if (keys.length > 0) return { diagnostics: keys }
   let value: unknown
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
@@ -254,7 +256,7 @@ function splice(list: ParsedResourceList, edits: readonly ItemEdit[], results: r
   const items = expected['items'] as Record<string, unknown>[]
   for (const e of edits) setPath(items[e.index], e.path, e.value)
   if (results.length > 0) expected['results'] = structuredClone(results)
-  const check = parseDocument(out, { version: YAML_VERSION, uniqueKeys: true })
+  const check = parseDocument(out, { version: YAML_VERSION, uniqueKeys: true, logLevel: 'error' })
   if (check.errors.length > 0 || !isDeepStrictEqual(check.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), expected)) return undefined
   return out
 }

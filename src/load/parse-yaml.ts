@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, LineCounter, parseAllDocuments, type Document, type Node, type YAMLError } from 'yaml'
+import { isCollection, isMap, isPair, isScalar, LineCounter, parseAllDocuments, visit, type Document, type Node, type YAMLError } from 'yaml'
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
 import type { CodeId } from '../diagnostics/codes.ts'
 import type { Location, SourceRef } from '../model/source.ts'
@@ -90,7 +90,9 @@ export function decodeText(file: string, bytes: Uint8Array): { text?: string; di
  */
 export function parseYaml(file: string, text: string): ParseResult {
   const lineCounter = new LineCounter()
-  const docs = parseAllDocuments(text, { lineCounter, version: YAML_VERSION, prettyErrors: false, uniqueKeys: true })
+  // logLevel 'error': the library's own warnings (printed by Node.js) never reach the user; what
+  // they would say is a diagnostic (collectionKeys below).
+  const docs = parseAllDocuments(text, { lineCounter, version: YAML_VERSION, prettyErrors: false, uniqueKeys: true, logLevel: 'error' })
   const diagnostics: Diagnostic[] = []
   const out: ParsedDoc[] = []
   const at = (offset: number, path = ''): Location => {
@@ -106,6 +108,11 @@ export function parseYaml(file: string, text: string): ParseResult {
     for (const e of errs) diagnostics.push(yamlDiag(e, at))
     for (const w of doc.warnings) diagnostics.push(diag('yamlWarning', `${w.message} (${w.code})`, at(w.pos[0])))
     if (doc.errors.length > 0) return
+    const keys = collectionKeys(doc, text, at)
+    if (keys.length > 0) {
+      diagnostics.push(...keys)
+      return
+    }
     let value: unknown
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
@@ -133,11 +140,37 @@ function lazyReparse(text: string): () => { docs: readonly Document[]; lineCount
   return () => {
     if (!parsed) {
       const lineCounter = new LineCounter()
-      const docs = parseAllDocuments(text, { lineCounter, version: YAML_VERSION, prettyErrors: false, uniqueKeys: true })
+      const docs = parseAllDocuments(text, { lineCounter, version: YAML_VERSION, prettyErrors: false, uniqueKeys: true, logLevel: 'error' })
       parsed = { docs: Array.isArray(docs) ? docs : [], lineCounter }
     }
     return parsed
   }
+}
+
+/**
+ * Mapping keys that are lists or mappings (`[a]: b`, `{{ .Values.x }}: y`): sigs.k8s.io/yaml
+ * refuses them ("unsupported map key"); the library would turn them into strings. Only a text
+ * with a flow collection or an explicit key can hold one, so only those are visited.
+ */
+export function collectionKeys(doc: Document, text: string, at: (offset: number, path?: string) => Location): Diagnostic[] {
+  if (!/[[{?]/.test(text)) return []
+  const out: Diagnostic[] = []
+  visit(doc, {
+    Pair: (_key, pair) => {
+      if (!isCollection(pair.key)) return undefined
+      const template = text.slice(pair.key.range?.[0] ?? 0, pair.key.range?.[1] ?? 0).includes('{{')
+      out.push(
+        diag(
+          'collectionKey',
+          `a mapping key is ${isMap(pair.key) ? 'a mapping' : 'a list'}: Kubernetes reads only strings, numbers and booleans as keys`,
+          at(pair.key.range?.[0] ?? 0),
+          { hint: template ? "this is a template's {{ … }}, not YAML: render the template first (helm template …)" : 'quote the key, or write it as a string' },
+        ),
+      )
+      return visit.SKIP
+    },
+  })
+  return out
 }
 
 const DEDENT_CODES = new Set(['BLOCK_AS_IMPLICIT_KEY', 'MULTILINE_IMPLICIT_KEY', 'MISSING_CHAR'])

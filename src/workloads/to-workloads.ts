@@ -68,7 +68,7 @@ function toWorkload(policy: Policy, doc: ParsedDoc): { workload?: Workload; diag
   const src = doc.source
   if (v === undefined || v === null) return { diagnostics: [] }
   const isKustomization = /^kustomization\.ya?ml$/i.test(path.basename(doc.file))
-  const kustomizeHint = 'a kustomization is not a manifest: list the files it renders, or the output of `kubectl kustomize`'
+  const kustomizeHint = 'a kustomization is not a manifest: list the folder that holds it as kustomization.yaml, and nsoffload renders it with kustomize'
   if (!isObj(v)) {
     return {
       diagnostics: [
@@ -87,13 +87,14 @@ function toWorkload(policy: Policy, doc: ParsedDoc): { workload?: Workload; diag
     return invalid(
       `the workload has no apiVersion`,
       apiVersion === undefined ? [] : ['apiVersion'],
-      isKustomization || kind === 'Kustomization' ? kustomizeHint : 'every Kubernetes object needs apiVersion and kind',
+      isKustomization || kind === 'Kustomization' || kind === 'Component' ? kustomizeHint : 'every Kubernetes object needs apiVersion and kind',
     )
   }
   if (typeof kind !== 'string' || !KIND.test(kind)) {
     return invalid(kind === undefined ? 'the workload has no kind' : `kind ${JSON.stringify(kind)} is not a valid kind`, kind === undefined ? [] : ['kind'])
   }
-  if (kind === 'Kustomization' || apiVersion.startsWith('kustomize.config.k8s.io/')) return invalid(`a ${kind} is not a workload`, ['kind'], kustomizeHint)
+  // Flux's Kustomization (kustomize.toolkit.fluxcd.io) is an object like any other.
+  if (apiVersion.startsWith('kustomize.config.k8s.io/')) return invalid(`a ${kind} is not a workload`, ['kind'], kustomizeHint)
   if (apiVersion.startsWith('nsoffload.dev/') || apiVersion.startsWith('config.kubernetes.io/')) {
     return invalid(
       `${apiVersion} ${kind} is nsoffload's own input, not a workload`,

@@ -319,9 +319,11 @@ const badCases: BadCase[] = [
   },
   { name: 'an invalid Deployment name', files: { 'apps/d.yaml': deploy('{name: Web_1}') }, expect: ['apps/d.yaml', 3, 18, 'NSO3024'] },
   {
-    name: 'a kustomization among the workloads',
-    files: { 'apps/kustomization.yaml': 'resources: [d.yaml]\n' },
-    expect: ['apps/kustomization.yaml', 1, 1, 'NSO3024'],
+    // A folder holding a kustomization.yaml is rendered by kustomize (test/workloads/workload-folders.test.ts);
+    // a Kustomization document in a file of another name is not an object to apply.
+    name: 'a Kustomization document in a manifest file',
+    files: { 'apps/base.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [d.yaml]\n' },
+    expect: ['apps/base.yaml', 2, 7, 'NSO3024'],
   },
   { name: 'a policy among the workloads', files: { 'apps/p.yaml': policy('x', 'Local') }, expect: ['apps/p.yaml', 2, 7, 'NSO3024'] },
   { name: 'a Deployment without a pod template', files: { 'apps/d.yaml': deploy('{name: web}', '{replicas: 1}') }, expect: ['apps/d.yaml', 4, 7, 'NSO3026'] },
