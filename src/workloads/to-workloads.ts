@@ -51,16 +51,34 @@ function pathSegmentProblem(name: string): string | undefined {
   return undefined
 }
 
-/** Turns the parsed documents of one policy's workload files into Workloads. */
+/** Turns the parsed documents of one policy's workload files into Workloads; Lists become their items. */
 export function toWorkloads(policy: Policy, docs: readonly ParsedDoc[]): { workloads: Workload[]; diagnostics: Diagnostic[] } {
   const workloads: Workload[] = []
   const diagnostics: Diagnostic[] = []
-  for (const doc of docs) {
+  for (const doc of docs.flatMap(listItems)) {
     const r = toWorkload(policy, doc)
     diagnostics.push(...r.diagnostics)
     if (r.workload && !r.diagnostics.some((d) => d.severity === 'error')) workloads.push(r.workload)
   }
   return { workloads, diagnostics }
+}
+
+/**
+ * A `v1 List`, or any `*List` kind with `items` (`DeploymentList`, …), as kubectl reads it: its
+ * items, each an object of its own (nested Lists too), positions pointing inside the list. An
+ * item without apiVersion and kind in a typed list (`ConfigMapList`) is of the list's kind.
+ */
+function listItems(doc: ParsedDoc): ParsedDoc[] {
+  const v = doc.value
+  if (!isObj(v) || typeof v['kind'] !== 'string' || !v['kind'].endsWith('List') || !Array.isArray(v['items'])) return [doc]
+  const kind = v['kind']
+  const apiVersion = v['apiVersion']
+  return v['items'].flatMap((item, i) => {
+    const typed = kind !== 'List' && isObj(item) && item['apiVersion'] === undefined && item['kind'] === undefined && typeof apiVersion === 'string'
+    const value = typed ? { apiVersion, kind: kind.slice(0, -'List'.length), ...item } : item
+    const locate = (p: readonly (string | number)[]) => doc.source.locate(['items', i, ...p])
+    return listItems({ ...doc, value, source: { ...doc.source, locate } })
+  })
 }
 
 function toWorkload(policy: Policy, doc: ParsedDoc): { workload?: Workload; diagnostics: Diagnostic[] } {

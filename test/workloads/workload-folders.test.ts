@@ -162,6 +162,65 @@ test('two entries reaching the same file read it once, and neither is called emp
   )
 })
 
+// ---- point 2: Lists --------------------------------------------------------------------------
+
+test('a v1 List (as `kubectl get -o yaml` writes it) is its items: namespaced, patched, built; typed and nested lists too', async () => {
+  const list = source`
+    apiVersion: v1
+    kind: List
+    metadata:
+      resourceVersion: ""
+    items:
+      - apiVersion: v1
+        kind: Service
+        metadata: {name: web}
+        spec: {selector: {app: web}, ports: [{port: 80}]}
+      - apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web}
+        spec:
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec: {containers: [{name: web, image: nginx}]}
+      - apiVersion: v1
+        kind: List
+        items:
+          - {apiVersion: v1, kind: ConfigMap, metadata: {name: nested}, data: {a: b}}
+  `
+  const typed = 'apiVersion: v1\nkind: ConfigMapList\nitems:\n  - metadata: {name: typed}\n    data: {c: d}\n'
+  const r = await runMemory({ 'inventory.yaml': INVENTORY, 'policies/webapp.yaml': policy(['../apps/']), 'apps/list.yaml': list, 'apps/typed.yaml': typed }, [
+    'build',
+    '--cluster',
+    'venice',
+  ])
+  assert.is(r.code, 0, r.stderr)
+  const objs = objects(r.stdout)
+  assert.equal(names(r.stdout), ['Namespace/webapp', 'ConfigMap/nested', 'ConfigMap/typed', 'Service/web', 'Deployment/web', 'NamespaceOffloading/offloading'])
+  for (const o of objs.slice(1)) assert.is(o['metadata'].namespace, 'webapp', `${o['kind']}/${o['metadata'].name} is in the policy's namespace`)
+  assert.not.ok(
+    objs.some((o) => o['kind'].endsWith('List')),
+    'no List object is rendered',
+  )
+  assert.equal(objs.find((o) => o['kind'] === 'Deployment')?.['spec'].template.spec.tolerations, [toleration])
+  const plan = await runMemory(
+    { 'inventory.yaml': INVENTORY, 'policies/webapp.yaml': policy(['../apps/']), 'apps/list.yaml': list, 'apps/typed.yaml': typed },
+    ['plan', '--format', 'json'],
+  )
+  assert.equal(
+    (JSON.parse(plan.stdout) as PlanJson).namespaces[0]?.workloads.map((w) => `${w.kind}/${w.name}`),
+    ['Deployment/web'],
+  )
+})
+
+test("an item of a List in another namespace: the error points inside the list, at the item's namespace", async () => {
+  const list =
+    'apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: a}\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: b\n      namespace: default\n'
+  const r = await runMemory({ 'inventory.yaml': INVENTORY, 'policies/webapp.yaml': policy(['../apps/list.yaml']), 'apps/list.yaml': list }, ['validate'])
+  assert.is(r.code, 1)
+  assert.match(r.stdout + r.stderr, /apps\/list\.yaml:11:18: error NSO3023: ConfigMap\/b is in namespace "default"/)
+})
+
 // ---- point 4: Helm charts and templates, and no library warning ---------------------------
 
 const CHART = 'apiVersion: v2\nname: podinfo\nversion: 6.14.1\n'
