@@ -44,6 +44,12 @@ function namespaceDetails(ns: PlanNamespace): string[] {
       ),
     )
   }
+  if (ns.podsNotSeen && ns.podsNotSeen.length > 0) {
+    body.push(
+      '',
+      `Pods not previewed: ${ns.podsNotSeen.map((u) => `${code(`${u.kind}/${u.name}`, false)} (pod spec at ${u.podSpecs.map((p) => code(p, false)).join(', ')})`).join(', ')}: Liqo's webhook mutates them at their creation, where they run is not previewed.`,
+    )
+  }
   return details(`<code>${htmlText(ns.namespace)}</code>: ${htmlText(ns.status.offloadingPhase)}, clusters and why`, body)
 }
 

@@ -5,7 +5,7 @@ import type { Policy } from '../model/policy.ts'
 import type { Workload } from '../model/workload.ts'
 import { dns1123Subdomain } from '../selectors/label-syntax.ts'
 import { isObj } from '../util/plain-data.ts'
-import { checkPodSpec, getIn, podSpecPath } from './pod-template.ts'
+import { checkPodSpec, getIn, podSpecPath, podTemplatePath } from './pod-template.ts'
 
 /**
  * The workloads stage: the documents of a policy's workload files into Workloads. A workload
@@ -130,8 +130,9 @@ function toWorkload(policy: Policy, doc: ParsedDoc): { workload?: Workload; diag
       meta['generateName'] !== undefined ? 'generateName is not supported: kustomize and GitOps tools need a fixed name' : 'add metadata.name',
     )
   }
-  const specPath = podSpecPath(apiVersion, kind)
-  const nameProblem = specPath ? dns1123Subdomain(name)[0] : pathSegmentProblem(name)
+  const specPath = podTemplatePath(v)
+  // The built-in pod kinds' names are DNS-1123 subdomains; a custom resource's are its CRD's business.
+  const nameProblem = podSpecPath(apiVersion, kind) ? dns1123Subdomain(name)[0] : pathSegmentProblem(name)
   if (nameProblem !== undefined) return invalid(`${kind} name "${name}" is not valid: ${nameProblem}`, ['metadata', 'name'])
   const ns = meta['namespace']
   if (ns !== undefined && ns !== null && ns !== policy.namespace) {

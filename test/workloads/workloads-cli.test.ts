@@ -208,15 +208,14 @@ test('every pod kind is patched at its pod template (CronJob: spec.jobTemplate.s
   const pass = (kind: string, apiVersion?: string) => unmarked(docs.find((x) => x['kind'] === kind && (!apiVersion || x['apiVersion'] === apiVersion)))
   const orig = (kind: string, apiVersion?: string) => source.find((x) => x['kind'] === kind && (!apiVersion || x['apiVersion'] === apiVersion))
   assert.equal(pass('ConfigMap'), { ...orig('ConfigMap'), metadata: { name: 'settings', namespace: 'shop' } })
-  assert.equal(
-    pass('Deployment', 'example.com/v1'),
-    { ...orig('Deployment', 'example.com/v1'), metadata: { name: 'not-apps', namespace: 'shop' } },
-    'a custom kind named Deployment is not patched',
-  )
+  // A custom resource with a standard pod template (here one named Deployment) makes pods Liqo's
+  // webhook patches: it is patched too (test/workloads/pod-templates.test.ts has the others).
+  const custom = docs.find((x) => x['kind'] === 'Deployment' && x['apiVersion'] === 'example.com/v1')
+  assert.equal(at(custom, ['spec', 'template', 'spec', 'tolerations']), [tol], 'a custom resource with a standard pod template is patched')
   assert.equal(pass('ClusterRole'), orig('ClusterRole'), 'cluster-scoped kinds get no namespace')
 })
 
-test('plan lists the pod kinds only, with their nodes', async () => {
+test('plan lists the objects with a pod template only, with their nodes', async () => {
   const r = await runMemory({ 'inventory.yaml': INVENTORY, 'policies/p.yaml': policy('shop', 'Remote'), 'apps/all.yaml': ALL_KINDS }, [
     'plan',
     '--format',
@@ -230,6 +229,7 @@ test('plan lists the pod kinds only, with their nodes', async () => {
       'CronJob/a-cronjob:naples',
       'DaemonSet/a-daemonset:naples',
       'Deployment/a-deployment:naples',
+      'Deployment/not-apps:naples',
       'Job/a-job:naples',
       'Pod/a-pod:naples',
       'ReplicaSet/a-replicaset:naples',
