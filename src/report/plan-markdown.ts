@@ -83,6 +83,9 @@ export function planMarkdown(doc: PlanDocument): string {
     for (const ns of doc.namespaces) out.push('', ...namespaceDetails(ns))
   }
   const shown = doc.diagnostics.filter((d) => d.severity !== 'info')
+  const errors = shown.filter((d) => d.severity === 'error').length
+  // A plan with errors is a valid input checked with --strict: the plan stands, the check fails.
+  if (errors > 0) out.splice(3, 0, `❌ **The check fails: ${plural(errors, 'error')}** (with \`--strict\`, warnings are errors); the plan is below.`, '')
   if (shown.length > 0) out.push('', `**${plural(shown.length, 'finding')}**`, '', ...shown.map(diagnosticItem))
   return out.join('\n') + '\n'
 }

@@ -74,7 +74,9 @@ export function planCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
       const project = loadProject(ctx.host, opts, true)
       const ds = project.diagnostics
       const compiled = project.compiled
-      if (hasErrors(ds) || !compiled || !project.validated.inventory) {
+      // With --strict, warnings are errors but the input is valid: the plan is shown with its
+      // findings, and the exit says they fail the check. Invalid input has no plan.
+      if (!compiled || !project.validated.inventory) {
         if (args.format === 'json') ctx.host.stdout(JSON.stringify({ namespaces: [], diagnostics: ds }, null, 2) + '\n')
         if (args.format === 'markdown') ctx.host.stdout(planFailedMarkdown(ds))
         reportToStderr(ctx.host, ds, project.texts, project.inputs)
@@ -91,7 +93,7 @@ export function planCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
       else if (args.format === 'markdown') ctx.host.stdout(planMarkdown(doc))
       else ctx.host.stdout(planText(doc))
       reportToStderr(ctx.host, ds, project.texts, project.inputs)
-      ctx.exit(ExitCode.ok)
+      ctx.exit(hasErrors(ds) ? ExitCode.findings : ExitCode.ok)
     },
   }
 }
