@@ -182,8 +182,16 @@ export interface ItemEdit {
  */
 export function writeResourceList(list: ParsedResourceList, edits: readonly ItemEdit[], results: readonly KrmResult[]): string {
   if (edits.length === 0 && results.length === 0) return list.text
-  return splice(list, edits, results) ?? rewrite(list, edits, results)
+  return splice(list, edits, results) ?? withLineEnding(rewrite(list, edits, results), lineEnding(list.text))
 }
+
+/** The input's line ending, as its first line break has it: what every line written keeps. */
+function lineEnding(text: string): '\n' | '\r\n' {
+  const nl = text.indexOf('\n')
+  return nl > 0 && text[nl - 1] === '\r' ? '\r\n' : '\n'
+}
+
+const withLineEnding = (s: string, eol: string): string => (eol === '\n' ? s : s.replace(/\r?\n/g, eol))
 
 /** The whole document, re-serialised (comments kept, layout normalised). */
 function rewrite(list: ParsedResourceList, edits: readonly ItemEdit[], results: readonly KrmResult[]): string {
@@ -215,6 +223,7 @@ interface TextEdit {
 function splice(list: ParsedResourceList, edits: readonly ItemEdit[], results: readonly KrmResult[]): string | undefined {
   const text = list.text
   const doc = list.doc
+  const eol = lineEnding(text)
   if (results.length > 0 && (doc.has('results') || !isMap(doc.contents) || doc.contents.flow)) return undefined
   const changes: TextEdit[] = []
   for (const e of edits) {
@@ -226,7 +235,7 @@ function splice(list: ParsedResourceList, edits: readonly ItemEdit[], results: r
     if (pair && v && v.range) {
       const [start, end] = v.range
       if (isCollection(v) && !v.flow) {
-        changes.push({ at: start, end: start + text.slice(start, end).trimEnd().length, insert: block(e.value, columnOf(text, start)) })
+        changes.push({ at: start, end: start + text.slice(start, end).trimEnd().length, insert: withLineEnding(block(e.value, columnOf(text, start)), eol) })
       } else changes.push({ at: start, end, insert: flow(e.value) })
     } else if (pair) {
       return undefined
@@ -243,14 +252,15 @@ function splice(list: ParsedResourceList, edits: readonly ItemEdit[], results: r
       if (!lastEnd || keyStart === undefined) return undefined
       const contentEnd = lastEnd[0] + text.slice(lastEnd[0], lastEnd[1]).trimEnd().length
       const nl = text.indexOf('\n', contentEnd)
-      const at = nl < 0 ? text.length : nl
+      // Before the line break, `\r\n` whole: the new lines end as the others do.
+      const at = nl < 0 ? text.length : nl > contentEnd && text[nl - 1] === '\r' ? nl - 1 : nl
       const col = columnOf(text, keyStart)
-      changes.push({ at, end: at, insert: '\n' + ' '.repeat(col) + block({ [field]: e.value }, col) })
+      changes.push({ at, end: at, insert: withLineEnding('\n' + ' '.repeat(col) + block({ [field]: e.value }, col), eol) })
     }
   }
   let out = text
   for (const c of [...changes].sort((a, b) => b.at - a.at)) out = out.slice(0, c.at) + c.insert + out.slice(c.end)
-  if (results.length > 0) out = (out.endsWith('\n') ? out : out + '\n') + block({ results }, 0) + '\n'
+  if (results.length > 0) out = (out.endsWith('\n') ? out : out + eol) + withLineEnding(block({ results }, 0), eol) + eol
   // The splice must give exactly the intended data, or it is not used.
   const expected = structuredClone(list.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as Record<string, unknown>)
   const items = expected['items'] as Record<string, unknown>[]

@@ -95,6 +95,33 @@ test('patches the workloads of namespaces with a policy; other items leave byte 
   assert.ok(r.stdout.includes('        containers:\n          - name: nginx\n            image: "nginx"\n'), 'wide sequence style kept')
 })
 
+/** Every line break of a text: `\r\n` for each, or `\n` for each. */
+const breaks = (t: string): { crlf: number; lf: number } => ({ crlf: (t.match(/\r\n/g) ?? []).length, lf: (t.match(/(?<!\r)\n/g) ?? []).length })
+
+test('CRLF input: the patched list, its results and the rewritten form keep CRLF on every line; LF input stays LF', async () => {
+  const center = SOUTH.replace(/app-south/g, 'app-center').replace('values: [south]', 'values: [center]')
+  const lf = list(SOUTH + center + OTHERS)
+  const crlf = lf.replace(/\n/g, '\r\n')
+  const a = await runCli(['fn'], REPO, lf)
+  const b = await runCli(['fn'], REPO, crlf)
+  assert.is(a.code, 0, a.stderr)
+  assert.is(b.code, 0, b.stderr)
+  assert.ok(out(b.stdout).results?.length === 1, 'a warning result is written too')
+  assert.equal(breaks(a.stdout).crlf, 0)
+  assert.equal(breaks(b.stdout).lf, 0, 'no line ends in a bare LF')
+  assert.is(b.stdout, a.stdout.replace(/\n/g, '\r\n'), 'the same output, line for line')
+  assert.equal(out(b.stdout), out(a.stdout))
+  // An input that already has results is rewritten whole: still CRLF.
+  const withResults = crlf + 'results:\r\n- {message: earlier, severity: info}\r\n'
+  const c = await runCli(['fn'], REPO, withResults)
+  assert.is(c.code, 0, c.stderr)
+  assert.equal(breaks(c.stdout).lf, 0, 'the rewritten list keeps CRLF')
+  assert.equal(
+    out(c.stdout).results?.map((x) => x.message.slice(0, 20)),
+    ['earlier', 'NSO4006: Deployment/'],
+  )
+})
+
 test('nothing to patch: the output is the input, byte for byte', async () => {
   const input = list(OTHERS, 'functionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: function-input}\n  data: {}\n')
   const r = await runCli(['fn'], REPO, input)
