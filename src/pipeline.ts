@@ -24,6 +24,11 @@ export interface InputOptions {
   /** Without an inventory, say so with a warning (`validate`); other commands need one or do without. */
   readonly warnWithoutInventory?: boolean
   readonly strict: boolean
+  /**
+   * No policy at all: `false` makes it an error (NSO1008), `true` (`--allow-empty`, meant) an
+   * info; absent (a command without the flag) a warning. See `allowEmptyOption` in `cli/context.ts`.
+   */
+  readonly allowEmpty?: boolean
   /** Read the policies' workload files (default true; `fn` gets its workloads on stdin). */
   readonly workloads?: boolean
 }
@@ -134,9 +139,13 @@ function inputNotes(cwd: string, opts: InputOptions, input: Inputs, validated: V
     )
   }
   if (input.policyFiles.length === 0 || (validated.policies.length === 0 && ![...sofar, ...notes].some((d) => d.severity === 'error'))) {
+    const refused = opts.allowEmpty === false
     notes.push(
       diag('noPolicies', `no policy found in ${opts.policies.join(', ')} (working folder ${cwd})`, undefined, {
-        hint: 'policies are *.yaml files of kind OffloadingPolicy or NamespaceOffloading: run nsoffload from the repository root, or give their folder with -p DIR',
+        hint:
+          'policies are *.yaml files of kind OffloadingPolicy or NamespaceOffloading: run nsoffload from the repository root, or give their folder with -p DIR' +
+          (refused ? '; if no policy is meant, give --allow-empty (rendering nothing makes a GitOps tool that prunes delete what it had applied)' : ''),
+        severity: refused ? 'error' : opts.allowEmpty ? 'info' : 'warning',
       }),
     )
   }

@@ -20,7 +20,11 @@ export const codes = {
   notText: { code: 'NSO1005', severity: 'error', title: 'The file is not UTF-8 text' },
   notMapping: { code: 'NSO1006', severity: 'error', title: 'A document is not a mapping (object)' },
   unknownKind: { code: 'NSO1007', severity: 'error', title: 'A document has an apiVersion/kind nsoffload does not read here' },
-  noPolicies: { code: 'NSO1008', severity: 'warning', title: 'No policy was found' },
+  noPolicies: {
+    code: 'NSO1008',
+    severity: 'error',
+    title: 'No policy was found: an error for validate, build, plan and diff unless --allow-empty (then an info; a warning for the other commands)',
+  },
   emptyDocument: { code: 'NSO1009', severity: 'info', title: 'An empty YAML document was skipped' },
   yamlWarning: { code: 'NSO1010', severity: 'warning', title: 'YAML warning' },
   resourceListInvalid: { code: 'NSO1011', severity: 'error', title: '`nsoffload fn` input is not a KRM ResourceList' },
