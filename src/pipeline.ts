@@ -91,7 +91,7 @@ interface Inputs {
   /** The line where each document of the policy files starts (for the summary's counts). */
   readonly starts: ReadInputs['starts']
   /** Absent when there is no inventory file to read (or it is among the policy files). */
-  readonly inventory: { readonly file: string; readonly docs: readonly ParsedDoc[] } | undefined
+  readonly inventory: { readonly file: string; readonly docs: readonly ParsedDoc[]; readonly unparsed?: boolean } | undefined
   readonly diagnostics: readonly Diagnostic[]
 }
 
@@ -115,7 +115,8 @@ function loadInputs(host: Host, opts: InputOptions, needInventory: boolean, text
     }
     const inv = readYamlFiles(host, [invAbs], texts)
     diagnostics.push(...inv.diagnostics)
-    inventory = { file: displayPath(host, invAbs), docs: inv.docs }
+    const unparsed = inv.diagnostics.some((d) => d.severity === 'error')
+    inventory = { file: displayPath(host, invAbs), docs: inv.docs, ...(unparsed ? { unparsed } : {}) }
   }
   return { policyFiles: expanded.files, policyDocs: read.docs, starts: new Map(read.starts), inventory, diagnostics }
 }

@@ -100,8 +100,11 @@ export function compile(policies: readonly Policy[], inv: Inventory, workloads: 
             'virtualNodesDisagree',
             `the virtual nodes of ${d.clusterID} disagree (${virtualNodeMatches(p.clusterSelector, d.remote)
               .map((n) => `${n.name}: ${n.matched ? 'match' : 'no match'}`)
-              .join(', ')}); nsoffload selects the cluster, Liqo would follow the last one listed`,
+              .join(
+                ', ',
+              )}); nsoffload selects the cluster, but Liqo's result is not determined: for each VirtualNode its controller adds or removes the mapping in turn, and the one its cache lists last wins (pkg/liqo-controller-manager/offloading/namespaceoffloading-controller/clusterselector.go), an order neither the inventory nor nsoffload decides`,
             p.source.locate(['spec', 'clusterSelector']),
+            { hint: `give every virtual node of ${d.clusterID} the labels the selector reads, or select by a label they share` },
           ),
         )
       }

@@ -157,7 +157,7 @@ export const codes = {
   virtualNodesDisagree: {
     code: 'NSO4004',
     severity: 'warning',
-    title: "A cluster's virtual nodes disagree on the selector: Liqo's result would depend on list order",
+    title: "A cluster's virtual nodes disagree on the selector: Liqo's result is not determined (the order its cache lists them in decides)",
   },
   noClusterSelected: { code: 'NSO4005', severity: 'warning', title: 'The selector selects no remote cluster (phase NoClusterSelected)' },
   workloadUnschedulable: {

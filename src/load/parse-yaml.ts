@@ -66,8 +66,33 @@ function bytePosition(file: string, bytes: Uint8Array, offset: number): Location
   return { file, line, column: lenient.decode(bytes.subarray(start, offset)).length + 1, path: '' }
 }
 
+/** UTF-16 or UTF-32 text, by its byte-order mark, or by the NUL bytes of ASCII text in it: its name, if so. */
+function wideEncoding(b: Uint8Array): string | undefined {
+  const [b0, b1, b2, b3] = [b[0], b[1], b[2], b[3]]
+  if (b0 === 0xff && b1 === 0xfe) return b2 === 0 && b3 === 0 ? 'UTF-32 LE' : 'UTF-16 LE'
+  if (b0 === 0xfe && b1 === 0xff) return 'UTF-16 BE'
+  if (b0 === 0 && b1 === 0 && b2 === 0xfe && b3 === 0xff) return 'UTF-32 BE'
+  if (b.length >= 4 && b0 !== 0 && b1 === 0 && b2 !== 0 && b3 === 0) return 'UTF-16 LE'
+  if (b.length >= 4 && b0 === 0 && b1 !== 0 && b2 === 0 && b3 !== 0) return 'UTF-16 BE'
+  return undefined
+}
+
 /** Decodes bytes strictly: a NUL byte or invalid UTF-8 is not a YAML file (pointed at by line and column). */
 export function decodeText(file: string, bytes: Uint8Array): { text?: string; diagnostics: Diagnostic[] } {
+  const wide = wideEncoding(bytes)
+  if (wide)
+    return {
+      diagnostics: [
+        diag(
+          'notText',
+          `the file is ${wide} text: Kubernetes and nsoffload read YAML as UTF-8`,
+          { file, line: 1, column: 1, path: '' },
+          {
+            hint: `save it as UTF-8 (iconv -f ${wide.replace(' ', '')} -t UTF-8 ${file} > ${file}.utf8, or the editor's "save with encoding"; PowerShell's > writes UTF-16: use | Out-File -Encoding utf8)`,
+          },
+        ),
+      ],
+    }
   const nul = bytes.indexOf(0)
   const bad = firstInvalidUtf8(nul >= 0 ? bytes.subarray(0, nul) : bytes)
   if (bad >= 0)
@@ -104,7 +129,11 @@ export function parseYaml(file: string, text: string): ParseResult {
   const reparse = lazyReparse(text)
   list.forEach((doc, index) => {
     const errs = [...doc.errors]
-    diagnostics.push(...dedentedItem(errs, text, lineCounter, at))
+    // A tab in the indentation throws the parser off for the lines after it: the tab is the
+    // one thing to say (one error per tab, not the parser's cascade).
+    const tabs = errs.filter((e) => e.code === 'TAB_AS_INDENT')
+    if (tabs.length > 0) errs.splice(0, errs.length, ...tabs)
+    else diagnostics.push(...dedentedItem(errs, text, lineCounter, at))
     for (const e of errs) diagnostics.push(yamlDiag(e, at))
     for (const w of doc.warnings) diagnostics.push(diag('yamlWarning', `${w.message} (${w.code})`, at(w.pos[0])))
     if (doc.errors.length > 0) return

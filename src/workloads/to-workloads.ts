@@ -109,7 +109,15 @@ function toWorkload(policy: Policy, doc: ParsedDoc): { workload?: Workload; diag
     )
   }
   if (typeof kind !== 'string' || !KIND.test(kind)) {
-    return invalid(kind === undefined ? 'the workload has no kind' : `kind ${JSON.stringify(kind)} is not a valid kind`, kind === undefined ? [] : ['kind'])
+    return invalid(
+      kind === undefined || kind === null || kind === ''
+        ? 'the workload has no kind'
+        : typeof kind === 'string'
+          ? `kind ${JSON.stringify(kind)} is not a valid kind (a name such as Deployment)`
+          : `kind is the ${Array.isArray(kind) ? 'list' : typeof kind} ${JSON.stringify(kind)}, not a name`,
+      kind === undefined ? [] : ['kind'],
+      'every Kubernetes object needs apiVersion and kind',
+    )
   }
   // Flux's Kustomization (kustomize.toolkit.fluxcd.io) is an object like any other.
   if (apiVersion.startsWith('kustomize.config.k8s.io/')) return invalid(`a ${kind} is not a workload`, ['kind'], kustomizeHint)
