@@ -94,6 +94,8 @@ export function compile(policies: readonly Policy[], inv: Inventory, workloads: 
           ),
         )
       }
+      // Liqo's controller adds or removes the mapping for each VirtualNode in turn: the last listed wins
+      // (pkg/liqo-controller-manager/offloading/namespaceoffloading-controller/clusterselector.go, v1.2.0).
       if (d.disagree) {
         diagnostics.push(
           diag(
@@ -102,7 +104,7 @@ export function compile(policies: readonly Policy[], inv: Inventory, workloads: 
               .map((n) => `${n.name}: ${n.matched ? 'match' : 'no match'}`)
               .join(
                 ', ',
-              )}); nsoffload selects the cluster, but Liqo's result is not determined: for each VirtualNode its controller adds or removes the mapping in turn, and the one its cache lists last wins (pkg/liqo-controller-manager/offloading/namespaceoffloading-controller/clusterselector.go), an order neither the inventory nor nsoffload decides`,
+              )}); nsoffload selects the cluster, but Liqo's result is not determined: the VirtualNode its cache lists last decides, in an order neither the inventory nor nsoffload sets`,
             p.source.locate(['spec', 'clusterSelector']),
             { hint: `give every virtual node of ${d.clusterID} the labels the selector reads, or select by a label they share` },
           ),
