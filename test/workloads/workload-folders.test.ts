@@ -101,12 +101,12 @@ test('a workload folder is read recursively and sorted (podinfo-like bases in su
   assert.is(r.stderr, '')
   assert.equal(names(r.stdout), [
     'Namespace/webapp',
+    'NamespaceOffloading/offloading',
     'ConfigMap/database',
     'Service/frontend',
     'Deployment/backend',
     'Deployment/cache',
     'Deployment/frontend',
-    'NamespaceOffloading/offloading',
   ])
   for (const d of objects(r.stdout).filter((o) => o['kind'] === 'Deployment'))
     assert.equal(d['spec'].template.spec.tolerations, [toleration], d['metadata'].name)
@@ -196,7 +196,7 @@ test('a v1 List (as `kubectl get -o yaml` writes it) is its items: namespaced, p
   ])
   assert.is(r.code, 0, r.stderr)
   const objs = objects(r.stdout)
-  assert.equal(names(r.stdout), ['Namespace/webapp', 'ConfigMap/nested', 'ConfigMap/typed', 'Service/web', 'Deployment/web', 'NamespaceOffloading/offloading'])
+  assert.equal(names(r.stdout), ['Namespace/webapp', 'NamespaceOffloading/offloading', 'ConfigMap/nested', 'ConfigMap/typed', 'Service/web', 'Deployment/web'])
   for (const o of objs.slice(1)) assert.is(o['metadata'].namespace, 'webapp', `${o['kind']}/${o['metadata'].name} is in the policy's namespace`)
   assert.not.ok(
     objs.some((o) => o['kind'].endsWith('List')),
@@ -391,7 +391,7 @@ function checkCacheBase(stdout: string): void {
   assert.equal(cache?.['spec'].template.spec.tolerations, [toleration], 'the rendered Deployment is patched as Liqo would')
   assert.equal(
     names(stdout).filter((n) => !n.startsWith('ConfigMap/')),
-    ['Namespace/webapp', 'Service/cache', 'Deployment/cache', 'Deployment/frontend', 'NamespaceOffloading/offloading'],
+    ['Namespace/webapp', 'NamespaceOffloading/offloading', 'Service/cache', 'Deployment/cache', 'Deployment/frontend'],
   )
 }
 
