@@ -29,3 +29,4 @@ if ! bash "$here/k8s-env/provision.sh"; then
   fi
   echo "test-setup: WARNING: no Kubernetes control planes here: the e2e suites will say they did not run" >&2
 fi
+bash "$here/go-tools/build-oracle.sh" >/dev/null || { echo "test-setup: could not build the oracle of the differential tests (test/oracle)" >&2; [ -z "${CI:-}" ] || exit 1; }
