@@ -31,4 +31,5 @@ if ! bash "$here/k8s-env/provision.sh"; then
   fi
   echo "test-setup: WARNING: no Kubernetes control planes here: the e2e suites will say they did not run" >&2
 fi
-# (More Go tools of the tests go here, one line each.)
+# The oracle of the differential tests (test/oracle: Liqo v1.2.0 and k8s.io v0.35.2).
+bash "$here/go-tools/build-oracle.sh" >/dev/null || { echo "test-setup: could not build the oracle of the differential tests (test/oracle)" >&2; [ -z "${CI:-}" ] || exit 1; }
