@@ -1,4 +1,4 @@
-import { isCollection, isMap, isPair, isScalar, LineCounter, parseAllDocuments, visit, type Document, type Node, type YAMLError } from 'yaml'
+import { isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type YAMLError } from 'yaml'
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
 import type { CodeId } from '../diagnostics/codes.ts'
 import type { Location, SourceRef } from '../model/source.ts'
@@ -127,6 +127,8 @@ export function parseYaml(file: string, text: string): ParseResult {
   const list = Array.isArray(docs) ? docs : []
   const starts = list.map((d) => lineCounter.linePos(Math.min(d.range[0], text.length)).line)
   const reparse = lazyReparse(text)
+  // Once per file, not per document (a fleet's file holds thousands).
+  const mayHaveCollectionKeys = /[[{?]/.test(text)
   list.forEach((doc, index) => {
     const errs = [...doc.errors]
     // A tab in the indentation throws the parser off for the lines after it: the tab is the
@@ -137,7 +139,7 @@ export function parseYaml(file: string, text: string): ParseResult {
     for (const e of errs) diagnostics.push(yamlDiag(e, at))
     for (const w of doc.warnings) diagnostics.push(diag('yamlWarning', `${w.message} (${w.code})`, at(w.pos[0])))
     if (doc.errors.length > 0) return
-    const keys = collectionKeys(doc, text, at)
+    const keys = collectionKeys(doc, text, at, mayHaveCollectionKeys)
     if (keys.length > 0) {
       diagnostics.push(...keys)
       return
@@ -181,24 +183,32 @@ function lazyReparse(text: string): () => { docs: readonly Document[]; lineCount
  * refuses them ("unsupported map key"); the library would turn them into strings. Only a text
  * with a flow collection or an explicit key can hold one, so only those are visited.
  */
-export function collectionKeys(doc: Document, text: string, at: (offset: number, path?: string) => Location): Diagnostic[] {
-  if (!/[[{?]/.test(text)) return []
+export function collectionKeys(doc: Document, text: string, at: (offset: number, path?: string) => Location, possible = /[[{?]/.test(text)): Diagnostic[] {
+  if (!possible) return []
   const out: Diagnostic[] = []
-  visit(doc, {
-    Pair: (_key, pair) => {
-      if (!isCollection(pair.key)) return undefined
-      const template = text.slice(pair.key.range?.[0] ?? 0, pair.key.range?.[1] ?? 0).includes('{{')
-      out.push(
-        diag(
-          'collectionKey',
-          `a mapping key is ${isMap(pair.key) ? 'a mapping' : 'a list'}: Kubernetes reads only strings, numbers and booleans as keys`,
-          at(pair.key.range?.[0] ?? 0),
-          { hint: template ? "this is a template's {{ … }}, not YAML: render the template first (helm template …)" : 'quote the key, or write it as a string' },
-        ),
-      )
-      return visit.SKIP
-    },
-  })
+  const walk = (n: unknown): void => {
+    if (isMap(n)) {
+      for (const pair of n.items) {
+        if (isCollection(pair.key)) {
+          const range = pair.key.range ?? [0, 0]
+          const template = text.slice(range[0], range[1]).includes('{{')
+          out.push(
+            diag(
+              'collectionKey',
+              `a mapping key is ${isMap(pair.key) ? 'a mapping' : 'a list'}: Kubernetes reads only strings, numbers and booleans as keys`,
+              at(range[0]),
+              {
+                hint: template
+                  ? "this is a template's {{ … }}, not YAML: render the template first (helm template …)"
+                  : 'quote the key, or write it as a string',
+              },
+            ),
+          )
+        } else walk(pair.value)
+      }
+    } else if (isSeq(n)) for (const item of n.items) walk(item)
+  }
+  walk(doc.contents)
   return out
 }
 
