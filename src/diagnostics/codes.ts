@@ -29,7 +29,11 @@ export const codes = {
     severity: 'info',
     title: 'A kustomize file (kustomization.yaml, or a Kustomization or Component document) among the policies was skipped',
   },
-  ignorePattern: { code: 'NSO1013', severity: 'warning', title: 'A line of a .nsoffloadignore file is not understood (negation with ! is not supported)' },
+  ignorePattern: {
+    code: 'NSO1013',
+    severity: 'warning',
+    title: 'A line of a .nsoffloadignore file matches nothing (it ends in a backslash that escapes nothing)',
+  },
   // 2xxx: JSON Schema
   schemaType: { code: 'NSO2001', severity: 'error', title: 'A field has the wrong type' },
   schemaRequired: { code: 'NSO2002', severity: 'error', title: 'A required field is missing' },

@@ -1,6 +1,7 @@
 import * as path from 'node:path'
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
 import type { Host } from '../host/host.ts'
+import { IGNORE_FILE, isIgnored, type IgnoreRules, parseIgnoreFile } from './ignore-file.ts'
 import { decodeText, parseYaml, type ParsedDoc } from './parse-yaml.ts'
 
 /** Files that cannot be read at all: the command cannot run (exit 2). */
@@ -38,69 +39,15 @@ export function expandPaths(host: Host, paths: readonly string[]): string[] {
   return [...out].sort()
 }
 
-/** The file that lists what a policies folder holds besides policies (`.gitignore`-like). */
-export const IGNORE_FILE = '.nsoffloadignore'
-
 /** kustomize's own file names: a kustomization next to the policies is not a policy. */
 const KUSTOMIZATION_FILE = /^kustomization\.ya?ml$/
-
-interface IgnorePattern {
-  readonly re: RegExp
-  readonly dirOnly: boolean
-}
-
-/** A glob of a `.nsoffloadignore` line as a regular expression over `/`-separated paths. */
-function globToRegExp(glob: string, anchored: boolean): RegExp {
-  let re = ''
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i] ?? ''
-    if (c === '*' && glob[i + 1] === '*') {
-      const slash = glob[i + 2] === '/'
-      re += slash ? '(?:.*/)?' : '.*'
-      i += slash ? 2 : 1
-    } else if (c === '*') re += '[^/]*'
-    else if (c === '?') re += '[^/]'
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&')
-  }
-  return new RegExp(`^${anchored ? '' : '(?:.*/)?'}${re}$`)
-}
-
-/**
- * The patterns of one `.nsoffloadignore`: one per line, `#` comments and blank lines skipped;
- * `*`, `?` and `**` as in `.gitignore`; a pattern with a `/` (other than a trailing one) is
- * relative to the file's folder, one without matches a name at any depth; a trailing `/`
- * matches folders only. `!` (negation) is not supported: a warning.
- */
-export function parseIgnoreFile(file: string, text: string): { patterns: IgnorePattern[]; diagnostics: Diagnostic[] } {
-  const patterns: IgnorePattern[] = []
-  const diagnostics: Diagnostic[] = []
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const line = raw.trim()
-    if (line === '' || line.startsWith('#')) return
-    if (line.startsWith('!')) {
-      diagnostics.push(
-        diag(
-          'ignorePattern',
-          `"${line}": negation is not supported; the line is skipped`,
-          { file, line: i + 1, column: raw.indexOf('!') + 1, path: '' },
-          { hint: 'list only what to ignore' },
-        ),
-      )
-      return
-    }
-    const dirOnly = line.endsWith('/')
-    const body = line.replace(/\/+$/, '')
-    const anchored = body.includes('/')
-    patterns.push({ re: globToRegExp(body.replace(/^\//, ''), anchored), dirOnly })
-  })
-  return { patterns, diagnostics }
-}
 
 /**
  * The policy files a list of paths stands for, sorted so that input order never matters:
  * files as given; folders read recursively for their `*.yaml|*.yml|*.json` files, skipping
- * hidden files and folders (`.git`, …), what a `.nsoffloadignore` in the folder or a folder
- * above it (up to the one given) lists, and kustomize's `kustomization.yaml` (an info
+ * hidden files and folders (`.git`, …), what the `.nsoffloadignore` files of the folder and
+ * the folders above it (up to the one given) leave out, as git reads nested `.gitignore`
+ * files (`ignore-file.ts`), and kustomize's `kustomization.yaml` (an info
  * diagnostic names it). Symbolic links are followed; a folder reached twice (a link loop, or
  * two links to one folder) is read once.
  */
@@ -113,7 +60,7 @@ export function expandPolicyPaths(host: Host, paths: readonly string[]): { files
     diagnostics.push(diag('kustomizationSkipped', 'a kustomize file, not a policy: skipped', { file: displayPath(host, abs), line: 1, column: 1, path: '' }))
     return true
   }
-  const walk = (dir: string, shown: string, ignores: readonly { base: string; patterns: readonly IgnorePattern[] }[]): void => {
+  const walk = (dir: string, shown: string, ignores: readonly IgnoreRules[]): void => {
     let real: string
     try {
       real = host.realpath(dir)
@@ -137,21 +84,16 @@ export function expandPolicyPaths(host: Host, paths: readonly string[]): { files
       } catch (e) {
         throw new InputError(`${displayPath(host, file)}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`)
       }
-      const parsed = parseIgnoreFile(displayPath(host, file), text)
+      const parsed = parseIgnoreFile(displayPath(host, file), dir, text)
       diagnostics.push(...parsed.diagnostics)
-      here = [...ignores, { base: dir, patterns: parsed.patterns }]
+      here = [...ignores, parsed.rules]
     }
-    const ignored = (abs: string, isDir: boolean): boolean =>
-      here.some((ig) => {
-        const rel = path.relative(ig.base, abs).split(path.sep).join('/')
-        return ig.patterns.some((p) => (!p.dirOnly || isDir) && p.re.test(rel))
-      })
     for (const e of [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       if (e.name.startsWith('.')) continue
       const abs = path.join(dir, e.name)
       const st = e.link ? host.stat(abs) : { dir: e.dir, file: !e.dir }
       if (!st) continue // a dangling link
-      if (ignored(abs, st.dir)) continue
+      if (isIgnored(here, abs, st.dir)) continue
       if (st.dir) walk(abs, `${shown.replace(/\/$/, '')}/${e.name}`, here)
       else if (st.file && YAML_FILE.test(e.name) && !skipKustomization(abs)) out.add(abs)
     }
