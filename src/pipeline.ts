@@ -100,7 +100,7 @@ function loadInputs(host: Host, opts: InputOptions, needInventory: boolean, text
   const invAbs = path.resolve(host.cwd, opts.inventory)
   const alreadyRead = expanded.files.includes(invAbs)
   let inventory: Inputs['inventory']
-  if (!opts.inventoryWaived && !alreadyRead && (host.stat(invAbs)?.file || opts.inventoryExplicit || needInventory)) {
+  if (!opts.inventoryWaived && !alreadyRead && (host.stat(invAbs) !== undefined || opts.inventoryExplicit || needInventory)) {
     if (!host.stat(invAbs)) {
       throw new InputError(
         opts.inventoryExplicit

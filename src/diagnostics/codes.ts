@@ -34,6 +34,11 @@ export const codes = {
     severity: 'warning',
     title: 'A line of a .nsoffloadignore file matches nothing (it ends in a backslash that escapes nothing)',
   },
+  notRegularFile: {
+    code: 'NSO1014',
+    severity: 'error',
+    title: 'An input is not a regular file (a FIFO, a device such as /dev/zero, a socket, a folder), or a link to one: it is not read',
+  },
   // 2xxx: JSON Schema
   schemaType: { code: 'NSO2001', severity: 'error', title: 'A field has the wrong type' },
   schemaRequired: { code: 'NSO2002', severity: 'error', title: 'A required field is missing' },

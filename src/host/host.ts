@@ -9,6 +9,14 @@ export interface Host {
   readonly cwd: string
   readonly env: Readonly<Record<string, string | undefined>>
   readFile(path: string): Uint8Array
+  /**
+   * The bytes of a regular file, at most `maxBytes` of them. The file is opened without
+   * blocking (a FIFO without a writer never blocks) and looked at through its descriptor
+   * before a byte is read: anything but a regular file (a FIFO, a device such as `/dev/zero`,
+   * a socket, a folder), or a file larger than `maxBytes`, is reported, not read. Other
+   * failures (ENOENT, EACCES, …) throw, as `readFile` does.
+   */
+  readRegularFile(path: string, maxBytes: number): RegularFile
   /** Entry names of a directory, or throws; `link`: a symbolic link (`dir` is then false). */
   readDir(path: string): { name: string; dir: boolean; link?: boolean }[]
   /** The canonical path (symbolic links resolved), or throws. */
@@ -24,3 +32,6 @@ export interface Host {
   /** Whether stderr is an interactive terminal (progress, colour). */
   readonly stderrIsTTY: boolean
 }
+
+/** What `Host.readRegularFile` found: the bytes, what the path is instead (`a FIFO`, …), or the size that is too large. */
+export type RegularFile = { readonly bytes: Uint8Array } | { readonly notRegular: string } | { readonly tooLarge: number }

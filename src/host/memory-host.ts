@@ -90,6 +90,12 @@ export function memoryHost(opts: MemoryHostOptions): MemoryHost {
       if (!f) throw enoent(p)
       return f
     },
+    // Every file in memory is a regular file.
+    readRegularFile: (p, maxBytes) => {
+      const f = files.get(path.posix.resolve(opts.cwd, p))
+      if (!f) throw enoent(p)
+      return f.length > maxBytes ? { tooLarge: f.length } : { bytes: f }
+    },
     readDir: (p) => {
       const abs = path.posix.resolve(opts.cwd, p)
       if (!dirs.has(abs)) throw enoent(p)

@@ -1,6 +1,6 @@
 import * as path from 'node:path'
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
-import type { Host } from '../host/host.ts'
+import type { Host, RegularFile } from '../host/host.ts'
 import { IGNORE_FILE, isIgnored, type IgnoreRules, parseIgnoreFile } from './ignore-file.ts'
 import { decodeText, parseYaml, type ParsedDoc } from './parse-yaml.ts'
 
@@ -78,15 +78,13 @@ export function expandPolicyPaths(host: Host, paths: readonly string[]): { files
     let here = ignores
     if (entries.some((e) => e.name === IGNORE_FILE && !e.dir)) {
       const file = path.join(dir, IGNORE_FILE)
-      let text: string
-      try {
-        text = Buffer.from(host.readFile(file)).toString('utf8')
-      } catch (e) {
-        throw new InputError(`${displayPath(host, file)}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`)
+      const read = readInput(host, file)
+      if ('diagnostic' in read) diagnostics.push(read.diagnostic)
+      else {
+        const parsed = parseIgnoreFile(displayPath(host, file), dir, Buffer.from(read.bytes).toString('utf8'))
+        diagnostics.push(...parsed.diagnostics)
+        here = [...ignores, parsed.rules]
       }
-      const parsed = parseIgnoreFile(displayPath(host, file), dir, text)
-      diagnostics.push(...parsed.diagnostics)
-      here = [...ignores, parsed.rules]
     }
     for (const e of [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       if (e.name.startsWith('.')) continue
@@ -95,7 +93,8 @@ export function expandPolicyPaths(host: Host, paths: readonly string[]): { files
       if (!st) continue // a dangling link
       if (isIgnored(here, abs, st.dir)) continue
       if (st.dir) walk(abs, `${shown.replace(/\/$/, '')}/${e.name}`, here)
-      else if (st.file && YAML_FILE.test(e.name) && !skipKustomization(abs)) out.add(abs)
+      // Not a folder: a file to read, or something else the reader says is not a regular file.
+      else if (YAML_FILE.test(e.name) && !skipKustomization(abs)) out.add(abs)
     }
   }
   for (const p of paths) {
@@ -111,6 +110,32 @@ export function expandPolicyPaths(host: Host, paths: readonly string[]): { files
   return { files: [...out].sort(), diagnostics }
 }
 
+/**
+ * The bytes of an input file (a policy, the inventory, a workload file, a `.nsoffloadignore`),
+ * or the diagnostic that says why it is not read: it is not a regular file (a FIFO would block
+ * forever, `/dev/zero` never ends). A file that cannot be read at all throws InputError.
+ */
+function readInput(host: Host, abs: string): { bytes: Uint8Array } | { diagnostic: Diagnostic } {
+  const shown = displayPath(host, abs)
+  let read: RegularFile
+  try {
+    read = host.readRegularFile(abs, Number.MAX_SAFE_INTEGER)
+  } catch (e) {
+    throw new InputError(`${shown}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`)
+  }
+  if ('notRegular' in read)
+    return {
+      diagnostic: diag(
+        'notRegularFile',
+        `${read.notRegular}, not a regular file: not read`,
+        { file: shown },
+        { hint: 'inputs are read from regular files only' },
+      ),
+    }
+  if ('tooLarge' in read) throw new InputError(`${shown}: too large`)
+  return read
+}
+
 /** Reads and parses YAML files; unreadable files throw InputError, bad content is diagnostics. */
 export function readYamlFiles(
   host: Host,
@@ -122,13 +147,12 @@ export function readYamlFiles(
   const starts = new Map<string, readonly number[]>()
   for (const abs of files) {
     const shown = displayPath(host, abs)
-    let bytes: Uint8Array
-    try {
-      bytes = host.readFile(abs)
-    } catch (e) {
-      throw new InputError(`${shown}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`)
+    const read = readInput(host, abs)
+    if ('diagnostic' in read) {
+      diagnostics.push(read.diagnostic)
+      continue
     }
-    const text = decodeText(shown, bytes)
+    const text = decodeText(shown, read.bytes)
     diagnostics.push(...text.diagnostics)
     if (text.text === undefined) continue
     texts.set(shown, text.text)
