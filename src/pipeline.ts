@@ -3,7 +3,7 @@ import { compile, type Compiled } from './compile/compile.ts'
 import { dedupeDiagnostics, diag, type Diagnostic, sortDiagnostics, strictify } from './diagnostics/diagnostic.ts'
 import type { Host } from './host/host.ts'
 import type { ParsedDoc } from './load/parse-yaml.ts'
-import { displayPath, expandPolicyPaths, InputError, readYamlFiles } from './load/read-inputs.ts'
+import { confineFile, displayPath, expandPolicyPaths, InputError, readYamlFiles } from './load/read-inputs.ts'
 import type { ReadInputs } from './report/validate-report.ts'
 import { readWorkloadDocs } from './load/read-workloads.ts'
 import type { Policy } from './model/policy.ts'
@@ -108,7 +108,8 @@ function loadInputs(host: Host, opts: InputOptions, needInventory: boolean, text
           : `${opts.inventory}: no such file in ${host.cwd} (the cluster inventory): run nsoffload from the folder that holds it, or give -i FILE`,
       )
     }
-    const inv = readYamlFiles(host, [invAbs], texts)
+    const outside = confineFile(host, invAbs)
+    const inv = outside ? { docs: [], diagnostics: [outside] } : readYamlFiles(host, [invAbs], texts)
     diagnostics.push(...inv.diagnostics)
     inventory = { file: displayPath(host, invAbs), docs: inv.docs }
   }

@@ -39,6 +39,11 @@ export const codes = {
     severity: 'error',
     title: 'An input is not a regular file (a FIFO, a device such as /dev/zero, a socket, a folder), or a link to one: it is not read',
   },
+  outsideRepository: {
+    code: 'NSO1015',
+    severity: 'error',
+    title: 'An input is a symbolic link (or lies below one) that leads out of its repository: it is not read, and its content is never shown',
+  },
   // 2xxx: JSON Schema
   schemaType: { code: 'NSO2001', severity: 'error', title: 'A field has the wrong type' },
   schemaRequired: { code: 'NSO2002', severity: 'error', title: 'A required field is missing' },

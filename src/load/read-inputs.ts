@@ -3,6 +3,7 @@ import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
 import type { Host, RegularFile } from '../host/host.ts'
 import { IGNORE_FILE, isIgnored, type IgnoreRules, parseIgnoreFile } from './ignore-file.ts'
 import { decodeText, parseYaml, type ParsedDoc } from './parse-yaml.ts'
+import { type Bound, boundOf, outsideRepository, realOf, within } from './repository.ts'
 
 /** Files that cannot be read at all: the command cannot run (exit 2). */
 export class InputError extends Error {}
@@ -19,24 +20,39 @@ export function displayPath(host: Pick<Host, 'cwd'>, p: string): string {
 /**
  * The workload files a list of paths stands for: files as given, folders' `*.yaml|*.yml|*.json`
  * files (not recursive, like `kubectl apply -f DIR`), sorted so input order never matters.
+ * Every file and folder must resolve, links followed, inside `bound` (the repository of the
+ * policy that lists them): a link out is an error naming it, and is not read.
  */
-export function expandPaths(host: Host, paths: readonly string[]): string[] {
+export function expandPaths(host: Host, paths: readonly string[], bound: Bound): { files: string[]; diagnostics: Diagnostic[] } {
   const out = new Set<string>()
+  const diagnostics: Diagnostic[] = []
+  const confined = (abs: string, real: string | undefined): boolean => {
+    if (real === undefined || within(bound, real)) return true
+    diagnostics.push(outsideRepository(displayPath(host, abs), displayPath(host, bound.root)))
+    return false
+  }
   for (const p of paths) {
     const abs = path.resolve(host.cwd, p)
     const st = host.stat(abs)
     if (!st) throw new InputError(`${p}: no such file or directory`)
+    const real = realOf(host, abs)
+    if (!confined(abs, real)) continue
     if (st.dir) {
-      let entries: { name: string; dir: boolean }[]
+      let entries: { name: string; dir: boolean; link?: boolean }[]
       try {
         entries = host.readDir(abs)
       } catch (e) {
         throw new InputError(`${p}: cannot read directory (${(e as Error).message})`)
       }
-      for (const e of entries) if (!e.dir && YAML_FILE.test(e.name) && !e.name.startsWith('.')) out.add(path.join(abs, e.name))
+      for (const e of entries) {
+        if (e.dir || !YAML_FILE.test(e.name) || e.name.startsWith('.')) continue
+        const file = path.join(abs, e.name)
+        if (e.link && !confined(file, realOf(host, file))) continue
+        out.add(file)
+      }
     } else out.add(abs)
   }
-  return [...out].sort()
+  return { files: [...out].sort(), diagnostics }
 }
 
 /** kustomize's own file names: a kustomization next to the policies is not a policy. */
@@ -49,9 +65,11 @@ const KUSTOMIZATION_FILE = /^kustomization\.ya?ml$/
  * the folders above it (up to the one given) leave out, as git reads nested `.gitignore`
  * files (`ignore-file.ts`), and kustomize's `kustomization.yaml` (an info
  * diagnostic names it). Symbolic links are followed; a folder reached twice (a link loop, or
- * two links to one folder) is read once.
+ * two links to one folder) is read once. Every file and folder, links resolved, must lie in
+ * the repository of the path given (`repository.ts`), or in `opts.bound` when given: a link
+ * out is an error naming it (not its target), and nothing behind it is read.
  */
-export function expandPolicyPaths(host: Host, paths: readonly string[]): { files: string[]; diagnostics: Diagnostic[] } {
+export function expandPolicyPaths(host: Host, paths: readonly string[], opts: { readonly bound?: Bound } = {}): { files: string[]; diagnostics: Diagnostic[] } {
   const out = new Set<string>()
   const diagnostics: Diagnostic[] = []
   const visited = new Set<string>()
@@ -60,13 +78,13 @@ export function expandPolicyPaths(host: Host, paths: readonly string[]): { files
     diagnostics.push(diag('kustomizationSkipped', 'a kustomize file, not a policy: skipped', { file: displayPath(host, abs), line: 1, column: 1, path: '' }))
     return true
   }
-  const walk = (dir: string, shown: string, ignores: readonly IgnoreRules[]): void => {
-    let real: string
-    try {
-      real = host.realpath(dir)
-    } catch {
-      real = dir
-    }
+  /** Whether `abs` (canonically `real`) may be read; a link out is said once, here. */
+  const confined = (bound: Bound, abs: string, real: string): boolean => {
+    if (within(bound, real)) return true
+    diagnostics.push(outsideRepository(displayPath(host, abs), displayPath(host, bound.root)))
+    return false
+  }
+  const walk = (dir: string, real: string, shown: string, ignores: readonly IgnoreRules[], bound: Bound): void => {
     if (visited.has(real)) return
     visited.add(real)
     let entries: { name: string; dir: boolean; link?: boolean }[]
@@ -75,15 +93,21 @@ export function expandPolicyPaths(host: Host, paths: readonly string[]): { files
     } catch (e) {
       throw new InputError(`${shown}: cannot read directory (${(e as Error).message})`)
     }
+    // Where an entry leads: below this folder, unless it is a link (then resolved and checked).
+    const realOfEntry = (e: { name: string; link?: boolean }): string | undefined => (e.link ? realOf(host, path.join(dir, e.name)) : path.join(real, e.name))
     let here = ignores
-    if (entries.some((e) => e.name === IGNORE_FILE && !e.dir)) {
+    const ignoreEntry = entries.find((e) => e.name === IGNORE_FILE && !e.dir)
+    if (ignoreEntry) {
       const file = path.join(dir, IGNORE_FILE)
-      const read = readInput(host, file)
-      if ('diagnostic' in read) diagnostics.push(read.diagnostic)
-      else {
-        const parsed = parseIgnoreFile(displayPath(host, file), dir, Buffer.from(read.bytes).toString('utf8'))
-        diagnostics.push(...parsed.diagnostics)
-        here = [...ignores, parsed.rules]
+      const to = realOfEntry(ignoreEntry)
+      if (to !== undefined && confined(bound, file, to)) {
+        const read = readInput(host, file)
+        if ('diagnostic' in read) diagnostics.push(read.diagnostic)
+        else {
+          const parsed = parseIgnoreFile(displayPath(host, file), dir, Buffer.from(read.bytes).toString('utf8'))
+          diagnostics.push(...parsed.diagnostics)
+          here = [...ignores, parsed.rules]
+        }
       }
     }
     for (const e of [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
@@ -92,9 +116,12 @@ export function expandPolicyPaths(host: Host, paths: readonly string[]): { files
       const st = e.link ? host.stat(abs) : { dir: e.dir, file: !e.dir }
       if (!st) continue // a dangling link
       if (isIgnored(here, abs, st.dir)) continue
-      if (st.dir) walk(abs, `${shown.replace(/\/$/, '')}/${e.name}`, here)
       // Not a folder: a file to read, or something else the reader says is not a regular file.
-      else if (YAML_FILE.test(e.name) && !skipKustomization(abs)) out.add(abs)
+      if (!st.dir && (!YAML_FILE.test(e.name) || skipKustomization(abs))) continue
+      const to = realOfEntry(e)
+      if (to === undefined || !confined(bound, abs, to)) continue
+      if (st.dir) walk(abs, to, `${shown.replace(/\/$/, '')}/${e.name}`, here, bound)
+      else out.add(abs)
     }
   }
   for (const p of paths) {
@@ -104,10 +131,24 @@ export function expandPolicyPaths(host: Host, paths: readonly string[]): { files
       throw new InputError(
         `${p}: no such file or directory (working folder ${host.cwd}): run nsoffload from the folder that holds the policies, or give their path with -p`,
       )
-    if (st.dir) walk(abs, p, [])
-    else if (!skipKustomization(abs)) out.add(abs)
+    const bound = opts.bound ?? boundOf(host, st.dir ? abs : path.dirname(abs))
+    const real = realOf(host, abs) ?? abs
+    if (!st.dir && skipKustomization(abs)) continue
+    if (!confined(bound, abs, real)) continue
+    if (st.dir) walk(abs, real, p, [], bound)
+    else out.add(abs)
   }
   return { files: [...out].sort(), diagnostics }
+}
+
+/**
+ * The error of a file (the inventory) that resolves, links followed, outside the repository
+ * of the folder holding it, or undefined when it may be read.
+ */
+export function confineFile(host: Host, abs: string): Diagnostic | undefined {
+  const bound = boundOf(host, path.dirname(abs))
+  const real = realOf(host, abs)
+  return real === undefined || within(bound, real) ? undefined : outsideRepository(displayPath(host, abs), displayPath(host, bound.root))
 }
 
 /**

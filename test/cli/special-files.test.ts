@@ -43,7 +43,7 @@ interface Json {
   readonly diagnostics: { code: string; file?: string; line?: number; message: string }[]
 }
 
-test('a FIFO or a link to /dev/zero as a policy, a workload or .nsoffloadignore: NSO1014 naming it, nothing read from it', () => {
+test('a FIFO as a policy, a workload or .nsoffloadignore: NSO1014 naming it; a link to /dev/zero leads out of the repository: NSO1015', () => {
   const cwd = tempTree({ 'inventory.yaml': INVENTORY, 'policies/demo.yaml': POLICY, 'apps/demo/web.yaml': DEPLOY })
   mkfifo(path.join(cwd, 'policies', 'fifo.yaml'))
   mkfifo(path.join(cwd, 'policies', '.nsoffloadignore'))
@@ -58,10 +58,10 @@ test('a FIFO or a link to /dev/zero as a policy, a workload or .nsoffloadignore:
     j.diagnostics.map((d) => [d.code, d.file, d.message]),
     [
       ['NSO1014', 'apps/demo/fifo.yaml', 'a FIFO (named pipe), not a regular file: not read'],
-      ['NSO1014', 'apps/demo/zero.yml', 'a character device, not a regular file: not read'],
+      ['NSO1015', 'apps/demo/zero.yml', 'a symbolic link that leads out of the repository (the working folder): not read'],
       ['NSO1014', 'policies/.nsoffloadignore', 'a FIFO (named pipe), not a regular file: not read'],
       ['NSO1014', 'policies/fifo.yaml', 'a FIFO (named pipe), not a regular file: not read'],
-      ['NSO1014', 'policies/zero.yaml', 'a character device, not a regular file: not read'],
+      ['NSO1015', 'policies/zero.yaml', 'a symbolic link that leads out of the repository (the working folder): not read'],
     ],
   )
   // In text: one line each, no stack trace; build writes nothing.
@@ -72,19 +72,20 @@ test('a FIFO or a link to /dev/zero as a policy, a workload or .nsoffloadignore:
   assert.not.ok(fs.existsSync(path.join(cwd, 'out')))
 })
 
-test('a FIFO given as -p, as -i, or as a workload path itself: NSO1014', () => {
+test('a FIFO given as -p, as -i, or as a workload path itself, and /dev/zero given as -p: NSO1014', () => {
   const cwd = tempTree({ 'policies/demo.yaml': POLICY.replace('../apps/demo/', '../apps/pipe.yaml') })
   mkfifo(path.join(cwd, 'inventory.yaml'))
   mkfifo(path.join(cwd, 'apps-pipe.yaml'))
   fs.mkdirSync(path.join(cwd, 'apps'))
   mkfifo(path.join(cwd, 'apps', 'pipe.yaml'))
-  const r = nsoffload(['validate', '--format', 'json', '-p', 'policies', '-p', 'apps-pipe.yaml'], cwd)
+  const r = nsoffload(['validate', '--format', 'json', '-p', 'policies', '-p', 'apps-pipe.yaml', '-p', '/dev/zero'], cwd)
   assert.is(r.signal, null, 'finished before the deadline')
   assert.is(r.status, 1, r.stderr)
   assert.equal(
     (JSON.parse(r.stdout) as Json).diagnostics.filter((d) => d.code === 'NSO1014').map((d) => d.file),
-    ['apps-pipe.yaml', 'apps/pipe.yaml', 'inventory.yaml'],
+    ['/dev/zero', 'apps-pipe.yaml', 'apps/pipe.yaml', 'inventory.yaml'],
   )
+  assert.match(r.stdout, /"message": "a character device, not a regular file: not read"/)
 })
 
 test.run()
