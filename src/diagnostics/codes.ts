@@ -44,6 +44,12 @@ export const codes = {
     severity: 'error',
     title: 'An input is a symbolic link (or lies below one) that leads out of its repository: it is not read, and its content is never shown',
   },
+  fileTooLarge: { code: 'NSO1016', severity: 'error', title: 'An input file is larger than the limit per file (8 MiB, docs/inputs.md): it is not read' },
+  tooManyDocuments: {
+    code: 'NSO1017',
+    severity: 'error',
+    title: 'An input file holds more YAML documents than the limit per file (10,000, docs/inputs.md): none of them is read',
+  },
   // 2xxx: JSON Schema
   schemaType: { code: 'NSO2001', severity: 'error', title: 'A field has the wrong type' },
   schemaRequired: { code: 'NSO2002', severity: 'error', title: 'A required field is missing' },

@@ -2,8 +2,10 @@ import * as path from 'node:path'
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
 import type { Host, RegularFile } from '../host/host.ts'
 import { IGNORE_FILE, isIgnored, type IgnoreRules, parseIgnoreFile } from './ignore-file.ts'
+import { MAX_FILE_BYTES } from './limits.ts'
 import { decodeText, parseYaml, type ParsedDoc } from './parse-yaml.ts'
 import { type Bound, boundOf, outsideRepository, realOf, within } from './repository.ts'
+import { append } from '../util/append.ts'
 
 /** Files that cannot be read at all: the command cannot run (exit 2). */
 export class InputError extends Error {}
@@ -105,7 +107,7 @@ export function expandPolicyPaths(host: Host, paths: readonly string[], opts: { 
         if ('diagnostic' in read) diagnostics.push(read.diagnostic)
         else {
           const parsed = parseIgnoreFile(displayPath(host, file), dir, Buffer.from(read.bytes).toString('utf8'))
-          diagnostics.push(...parsed.diagnostics)
+          append(diagnostics, parsed.diagnostics)
           here = [...ignores, parsed.rules]
         }
       }
@@ -151,16 +153,19 @@ export function confineFile(host: Host, abs: string): Diagnostic | undefined {
   return real === undefined || within(bound, real) ? undefined : outsideRepository(displayPath(host, abs), displayPath(host, bound.root))
 }
 
+/** A size in MiB, as the limits are stated. */
+const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1).replace(/\.0$/, '')} MiB`
+
 /**
  * The bytes of an input file (a policy, the inventory, a workload file, a `.nsoffloadignore`),
  * or the diagnostic that says why it is not read: it is not a regular file (a FIFO would block
- * forever, `/dev/zero` never ends). A file that cannot be read at all throws InputError.
+ * forever, `/dev/zero` never ends), or it is larger than `MAX_FILE_BYTES` (`limits.ts`). A file that cannot be read at all throws InputError.
  */
 function readInput(host: Host, abs: string): { bytes: Uint8Array } | { diagnostic: Diagnostic } {
   const shown = displayPath(host, abs)
   let read: RegularFile
   try {
-    read = host.readRegularFile(abs, Number.MAX_SAFE_INTEGER)
+    read = host.readRegularFile(abs, MAX_FILE_BYTES)
   } catch (e) {
     throw new InputError(`${shown}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`)
   }
@@ -173,7 +178,17 @@ function readInput(host: Host, abs: string): { bytes: Uint8Array } | { diagnosti
         { hint: 'inputs are read from regular files only' },
       ),
     }
-  if ('tooLarge' in read) throw new InputError(`${shown}: too large`)
+  if ('tooLarge' in read)
+    return {
+      diagnostic: diag(
+        'fileTooLarge',
+        `${mib(read.tooLarge)}, more than the limit of ${mib(MAX_FILE_BYTES)} per file: not read`,
+        { file: shown },
+        {
+          hint: 'split the file (docs/inputs.md states the limits)',
+        },
+      ),
+    }
   return read
 }
 
@@ -194,12 +209,12 @@ export function readYamlFiles(
       continue
     }
     const text = decodeText(shown, read.bytes)
-    diagnostics.push(...text.diagnostics)
+    append(diagnostics, text.diagnostics)
     if (text.text === undefined) continue
     texts.set(shown, text.text)
     const parsed = parseYaml(shown, text.text)
-    docs.push(...parsed.docs)
-    diagnostics.push(...parsed.diagnostics)
+    append(docs, parsed.docs)
+    append(diagnostics, parsed.diagnostics)
     starts.set(shown, parsed.starts)
   }
   return { docs, diagnostics, texts, starts }

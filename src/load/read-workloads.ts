@@ -5,6 +5,7 @@ import type { Policy } from '../model/policy.ts'
 import type { ParsedDoc } from './parse-yaml.ts'
 import { expandPaths, readYamlFiles } from './read-inputs.ts'
 import { boundOf } from './repository.ts'
+import { append } from '../util/append.ts'
 
 /**
  * Reads the workload files of every policy (the I/O edge): each `spec.workloads` entry,
@@ -29,7 +30,8 @@ export function readWorkloadDocs(
     )
     const read = readYamlFiles(host, expanded.files, texts)
     docs.set(p.namespace, read.docs)
-    diagnostics.push(...expanded.diagnostics, ...read.diagnostics)
+    append(diagnostics, expanded.diagnostics)
+    append(diagnostics, read.diagnostics)
   }
   return { docs, diagnostics }
 }
