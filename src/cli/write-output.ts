@@ -25,22 +25,43 @@ export interface OutputOptions {
   readonly inputs?: readonly string[]
 }
 
+/**
+ * `p` with its symbolic links resolved, as far as it exists: the canonical form of its deepest
+ * existing folder, then the parts that do not exist yet.
+ */
+function resolveLinks(host: Host, p: string): string {
+  const rest: string[] = []
+  for (let at = p; ; ) {
+    try {
+      return path.join(host.realpath(at), ...rest)
+    } catch {
+      const up = path.dirname(at)
+      if (up === at) return p
+      rest.unshift(path.basename(at))
+      at = up
+    }
+  }
+}
+
 /** What marks a project folder: the output never goes there unless asked. */
 const PROJECT_MARKERS = ['policies', 'inventory.yaml', '.git']
 
 /**
  * What `build -o` checks before compiling: the output folder is a folder (or absent), not
- * inside a policies folder, and, unless `allowOtherFiles`, holds only what nsoffload wrote
+ * inside a policies folder (symbolic links resolved on both sides), and, unless `allowOtherFiles`, holds only what nsoffload wrote
  * (its cluster folders and temporary folders): never the project folder or the user's files.
  */
 export function checkOutputFolder(host: Host, outDir: string, opts: OutputOptions = {}): void {
   const root = path.resolve(host.cwd, outDir)
   const st = host.stat(root)
   if (st && !st.dir) throw new UsageError(`${outDir}: exists and is not a folder`)
+  // Compared with links resolved: `-o outlink/gen` with `outlink -> policies` is inside too.
+  const realRoot = resolveLinks(host, root)
   for (const input of opts.inputs ?? []) {
     const abs = path.resolve(host.cwd, input)
-    const rel = path.relative(abs, root)
-    if (host.stat(abs)?.dir && !rel.startsWith('..') && !path.isAbsolute(rel)) {
+    if (!host.stat(abs)?.dir) continue
+    const rel = path.relative(resolveLinks(host, abs), realRoot)
+    if (!rel.startsWith('..') && !path.isAbsolute(rel)) {
       throw new UsageError(`${outDir}: is inside the policies folder ${input}, whose subfolders are read as policies; give -o a folder outside it, e.g. -o out`)
     }
   }

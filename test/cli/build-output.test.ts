@@ -176,6 +176,28 @@ test('build -o refuses a folder inside the policies folder (read as policies on 
   assert.equal(listTree(cwd), before)
 })
 
+test('build -o refuses a folder inside the policies folder reached through a symbolic link', async () => {
+  const cwd = example()
+  fs.symlinkSync('policies', path.join(cwd, 'outlink'))
+  fs.symlinkSync('policies', path.join(cwd, 'plink'))
+  const before = listTree(cwd)
+  for (const [args, shown, input] of [
+    [['-o', 'outlink/gen'], 'outlink/gen', 'policies'],
+    [['-o', 'outlink'], 'outlink', 'policies'],
+    [['-p', 'plink', '-o', 'policies/gen'], 'policies/gen', 'plink'],
+  ] as const) {
+    const r = await runCli(['build', ...args], cwd)
+    assert.is(r.code, 2, r.stderr)
+    assert.is(
+      r.stderr,
+      `nsoffload: ${shown}: is inside the policies folder ${input}, whose subfolders are read as policies; give -o a folder outside it, e.g. -o out\n`,
+    )
+  }
+  assert.equal(listTree(cwd), before, 'nothing written')
+  const v = await runCli(['validate'], cwd)
+  assert.is(v.code, 0, v.stdout)
+})
+
 test('build -o into a place it cannot write says so: exit 2, no stack trace, nothing half-written', async () => {
   const cwd = example()
   fs.writeFileSync(path.join(cwd, 'out'), 'a file\n')
