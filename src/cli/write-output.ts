@@ -31,7 +31,7 @@ export interface OutputOptions {
  */
 function resolveLinks(host: Host, p: string): string {
   const rest: string[] = []
-  for (let at = p; ; ) {
+  for (let at = p; ;) {
     try {
       return path.join(host.realpath(at), ...rest)
     } catch {
