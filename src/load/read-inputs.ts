@@ -19,46 +19,19 @@ export function displayPath(host: Pick<Host, 'cwd'>, p: string): string {
   return shown.split(path.sep).join('/')
 }
 
-/**
- * The workload files a list of paths stands for: files as given, folders' `*.yaml|*.yml|*.json`
- * files (not recursive, like `kubectl apply -f DIR`), sorted so input order never matters.
- * Every file and folder must resolve, links followed, inside `bound` (the repository of the
- * policy that lists them): a link out is an error naming it, and is not read.
- */
-export function expandPaths(host: Host, paths: readonly string[], bound: Bound): { files: string[]; diagnostics: Diagnostic[] } {
-  const out = new Set<string>()
-  const diagnostics: Diagnostic[] = []
-  const confined = (abs: string, real: string | undefined): boolean => {
-    if (real === undefined || within(bound, real)) return true
-    diagnostics.push(outsideRepository(displayPath(host, abs), displayPath(host, bound.root)))
-    return false
-  }
-  for (const p of paths) {
-    const abs = path.resolve(host.cwd, p)
-    const st = host.stat(abs)
-    if (!st) throw new InputError(`${p}: no such file or directory`)
-    const real = realOf(host, abs)
-    if (!confined(abs, real)) continue
-    if (st.dir) {
-      let entries: { name: string; dir: boolean; link?: boolean }[]
-      try {
-        entries = host.readDir(abs)
-      } catch (e) {
-        throw new InputError(`${p}: cannot read directory (${(e as Error).message})`)
-      }
-      for (const e of entries) {
-        if (e.dir || !YAML_FILE.test(e.name) || e.name.startsWith('.')) continue
-        const file = path.join(abs, e.name)
-        if (e.link && !confined(file, realOf(host, file))) continue
-        out.add(file)
-      }
-    } else out.add(abs)
-  }
-  return { files: [...out].sort(), diagnostics }
-}
-
 /** kustomize's own file names: a kustomization next to the policies is not a policy. */
 const KUSTOMIZATION_FILE = /^kustomization\.ya?ml$/
+
+/** How a walk reads folders: the bound of its reads, and the folders that are a unit of their own (workload folders: a kustomization, a Helm chart). */
+export interface WalkOptions {
+  /** The folder every read must stay in, links resolved; by default the repository of each path given (`repository.ts`). */
+  readonly bound?: Bound
+  /**
+   * Given a folder's entry names, whether the folder is a package read as a whole (not walked):
+   * it is then returned in `packages` instead of its files.
+   */
+  readonly isPackage?: (names: readonly string[]) => boolean
+}
 
 /**
  * The policy files a list of paths stands for, sorted so that input order never matters:
@@ -69,10 +42,18 @@ const KUSTOMIZATION_FILE = /^kustomization\.ya?ml$/
  * diagnostic names it). Symbolic links are followed; a folder reached twice (a link loop, or
  * two links to one folder) is read once. Every file and folder, links resolved, must lie in
  * the repository of the path given (`repository.ts`), or in `opts.bound` when given: a link
- * out is an error naming it (not its target), and nothing behind it is read.
+ * out is an error naming it (not its target), and nothing behind it is read. Workload folders
+ * are read the same way (`load/read-workloads.ts`), with `opts.isPackage` naming the folders
+ * that are a unit of their own: they are returned, sorted, in `packages`, and neither their
+ * files nor their subfolders are read.
  */
-export function expandPolicyPaths(host: Host, paths: readonly string[], opts: { readonly bound?: Bound } = {}): { files: string[]; diagnostics: Diagnostic[] } {
+export function expandPolicyPaths(
+  host: Host,
+  paths: readonly string[],
+  opts: WalkOptions = {},
+): { files: string[]; packages: string[]; diagnostics: Diagnostic[] } {
   const out = new Set<string>()
+  const packages = new Set<string>()
   const diagnostics: Diagnostic[] = []
   const visited = new Set<string>()
   const skipKustomization = (abs: string): boolean => {
@@ -94,6 +75,10 @@ export function expandPolicyPaths(host: Host, paths: readonly string[], opts: { 
       entries = host.readDir(dir)
     } catch (e) {
       throw new InputError(`${shown}: cannot read directory (${(e as Error).message})`)
+    }
+    if (opts.isPackage?.(entries.map((e) => e.name))) {
+      packages.add(dir)
+      return
     }
     // Where an entry leads: below this folder, unless it is a link (then resolved and checked).
     const realOfEntry = (e: { name: string; link?: boolean }): string | undefined => (e.link ? realOf(host, path.join(dir, e.name)) : path.join(real, e.name))
@@ -140,15 +125,15 @@ export function expandPolicyPaths(host: Host, paths: readonly string[], opts: { 
     if (st.dir) walk(abs, real, p, [], bound)
     else out.add(abs)
   }
-  return { files: [...out].sort(), diagnostics }
+  return { files: [...out].sort(), packages: [...packages].sort(), diagnostics }
 }
 
 /**
- * The error of a file (the inventory) that resolves, links followed, outside the repository
- * of the folder holding it, or undefined when it may be read.
+ * The error of a file (the inventory, a workload kustomization) that resolves, links followed,
+ * outside `bound` (by default the repository of the folder holding it), or undefined when it
+ * may be read.
  */
-export function confineFile(host: Host, abs: string): Diagnostic | undefined {
-  const bound = boundOf(host, path.dirname(abs))
+export function confineFile(host: Host, abs: string, bound: Bound = boundOf(host, path.dirname(abs))): Diagnostic | undefined {
   const real = realOf(host, abs)
   return real === undefined || within(bound, real) ? undefined : outsideRepository(displayPath(host, abs), displayPath(host, bound.root))
 }

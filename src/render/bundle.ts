@@ -92,10 +92,12 @@ export function clusterFiles(manifests: readonly Manifest[]): OutputFile[] {
   const toYaml = yamlWriter()
   const paths = manifestPaths(sorted)
   const files = sorted.map((m, i) => ({ path: paths[i] ?? '', content: GENERATED_HEADER + toYaml(m) }))
+  // fifo: kustomize keeps the order of resources (order.ts), the NamespaceOffloading before the workloads.
   const kustomization = {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
     resources: files.map((f) => f.path),
+    sortOptions: { order: 'fifo' },
   }
   return [...files, { path: 'kustomization.yaml', content: GENERATED_HEADER + toYaml(kustomization) }]
 }
