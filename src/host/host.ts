@@ -44,6 +44,21 @@ export interface Host {
   stat(path: string): { dir: boolean; file: boolean } | undefined
   writeFile(path: string, data: string): void
   mkdir(path: string): void
+  /** Renames a file or a folder (atomic on one file system); a non-empty folder at `to` is an error (ENOTEMPTY), never replaced. */
+  rename(from: string, to: string): void
+  /** Removes a file or a folder tree; nothing when it does not exist. */
+  remove(path: string): void
+  /**
+   * Takes the lock file `path`: created only if it does not exist (O_EXCL), holding this
+   * process's id and machine. A lock left by a process of this machine that is gone (killed)
+   * is taken over. Otherwise says who holds it.
+   */
+  tryLock(path: string): { release(): void } | { heldBy: string }
+  /**
+   * Calls `handler` on SIGINT (Ctrl-C) and SIGTERM instead of letting them end the process,
+   * until the returned function is called.
+   */
+  onInterrupt(handler: (signal: 'SIGINT' | 'SIGTERM') => void): () => void
   /** A queue of file operations applied in order, possibly on another thread (`file-queue.ts`). */
   fileQueue(): FileQueue
   /**

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import { nodeFileQueue } from './file-queue.ts'
 import type { Host, RegularFile, RunResult } from './host.ts'
+import { tryLock } from './lock-file.ts'
 
 /** What a path is when it is not a regular file, in words. */
 function kindOf(st: fs.Stats): string {
@@ -73,6 +74,19 @@ export function nodeHost(cwd: string = process.cwd(), env: Readonly<Record<strin
     },
     writeFile: (p, d) => fs.writeFileSync(p, d),
     mkdir: (p) => fs.mkdirSync(p, { recursive: true }),
+    rename: (from, to) => fs.renameSync(from, to),
+    remove: (p) => fs.rmSync(p, { recursive: true, force: true }),
+    tryLock,
+    onInterrupt: (handler) => {
+      const int = (): void => handler('SIGINT')
+      const term = (): void => handler('SIGTERM')
+      process.on('SIGINT', int)
+      process.on('SIGTERM', term)
+      return () => {
+        process.off('SIGINT', int)
+        process.off('SIGTERM', term)
+      }
+    },
     fileQueue: () => nodeFileQueue(),
     run: (command, args, opts): RunResult => {
       const r = spawnSync(command, args, {
