@@ -166,7 +166,8 @@ export async function writeClusterFolders(
   try {
     host.mkdir(root)
   } catch (e) {
-    throw cannotWrite(host, failureOf(root, e))
+    // Said of the folder asked for (-o), whichever part of its path failed.
+    throw cannotWrite(host, { ...failureOf(root, e), path: root })
   }
   let signal: 'SIGINT' | 'SIGTERM' | undefined
   let queue: FileQueue | undefined

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
+import { makeDirs } from './file-ops.ts'
 import { nodeFileQueue } from './file-queue.ts'
 import type { Host, RegularFile, RunResult } from './host.ts'
 import { tryLock } from './lock-file.ts'
@@ -73,7 +74,7 @@ export function nodeHost(cwd: string = process.cwd(), env: Readonly<Record<strin
       }
     },
     writeFile: (p, d) => fs.writeFileSync(p, d),
-    mkdir: (p) => fs.mkdirSync(p, { recursive: true }),
+    mkdir: makeDirs,
     rename: (from, to) => fs.renameSync(from, to),
     remove: (p) => fs.rmSync(p, { recursive: true, force: true }),
     tryLock,
