@@ -120,4 +120,27 @@ test('links inside the repository are followed; without .git the working folder 
   )
 })
 
+test("workload folders, read recursively, stay inside the policy's repository: a link deep inside, a kustomize app or a kustomization linked out", async () => {
+  const { repo, outside } = layout()
+  fs.mkdirSync(path.join(repo, 'apps', 'liqo-demo', 'deep', 'er'), { recursive: true })
+  fs.symlinkSync(path.join(outside, 'secret.yaml'), path.join(repo, 'apps', 'liqo-demo', 'deep', 'er', 's.yaml'))
+  fs.mkdirSync(path.join(outside, 'kapp'))
+  fs.writeFileSync(path.join(outside, 'kapp', 'kustomization.yaml'), 'resources: [secret.yaml]\n')
+  fs.writeFileSync(path.join(outside, 'kapp', 'secret.yaml'), SECRET)
+  fs.symlinkSync(path.join(outside, 'kapp'), path.join(repo, 'apps', 'liqo-demo', 'deep', 'kapp'))
+  fs.mkdirSync(path.join(repo, 'apps', 'direct'))
+  fs.symlinkSync(path.join(outside, 'kapp', 'kustomization.yaml'), path.join(repo, 'apps', 'direct', 'kustomization.yaml'))
+  fs.writeFileSync(path.join(repo, 'policies', 'direct.yaml'), policy('direct', '../apps/direct/kustomization.yaml'))
+  const r = await runCli(['validate', '--format', 'json'], repo)
+  assert.is(r.code, 1, r.stderr)
+  assert.equal(
+    (JSON.parse(r.stdout) as Json).diagnostics.filter((d) => d.code === 'NSO1015').map((d) => d.file),
+    ['apps/direct/kustomization.yaml', 'apps/liqo-demo/deep/er/s.yaml', 'apps/liqo-demo/deep/kapp'],
+  )
+  for (const out of [r, await runCli(['build', '--cluster', 'venice'], repo)]) {
+    assert.not.ok((out.stdout + out.stderr).includes(SECRET_VALUE), out.stdout + out.stderr)
+    assert.not.ok((out.stdout + out.stderr).includes('stolen'))
+  }
+})
+
 test.run()
