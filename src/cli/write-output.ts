@@ -221,12 +221,26 @@ export async function writeClusterFolders(
       }
       for (const e of stale) move(path.join(root, e.name), scratch(e.name, 'old'))
     } catch (e) {
-      for (const [from, to] of done.reverse()) host.rename(to, from)
-      throw cannotWrite(host, failureOf(root, e))
+      const failure = failureOf(root, e)
+      for (const [from, to] of done.reverse()) {
+        try {
+          host.rename(to, from)
+        } catch {
+          // Left aside: the next run moves it back, under the lock (recover).
+        }
+      }
+      throw cannotWrite(host, failure)
     }
     tmps.length = 0
-    // The previous folders, now aside. A failure here leaves only hidden folders the next run removes.
-    for (const [, to] of done) if (to.endsWith('.nsoffload-old')) host.remove(to)
+    // The previous folders, now aside. What cannot be removed stays hidden; the next run removes it (recover).
+    for (const [, to] of done) {
+      if (!to.endsWith('.nsoffload-old')) continue
+      try {
+        host.remove(to)
+      } catch {
+        // As said.
+      }
+    }
   } finally {
     for (const tmp of tmps) {
       try {

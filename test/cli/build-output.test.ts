@@ -252,6 +252,34 @@ test('a file that cannot be written midway: exit 2 naming it, the temporary fold
   assert.equal(after, before, 'every cluster keeps its previous folder')
 })
 
+test('a rename that fails during the swap is undone: every cluster keeps its previous folder, nothing left aside', async () => {
+  const cwd = example()
+  assert.is((await runCli(['build', '-o', 'out'], cwd)).code, 0)
+  const before = listTree(path.join(cwd, 'out'))
+  const host = nodeHost(cwd)
+  const rename = host.rename
+  // naples's new folder cannot be moved in, after venice's and florence's were.
+  host.rename = (from, to) => {
+    if (to === path.join(cwd, 'out', 'naples') && from.endsWith('.nsoffload-tmp'))
+      throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES', path: to })
+    rename(from, to)
+  }
+  const file = (id: string) => () => [{ path: 'kustomization.yaml', content: `${GENERATED_HEADER}# new ${id}\nresources: []\n` }]
+  const clusters = new Map([
+    ['venice', file('venice')],
+    ['florence', file('florence')],
+    ['naples', file('naples')],
+  ])
+  const err = await writeClusterFolders(host, 'out', clusters).then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  assert.instance(err, UsageError)
+  assert.match((err as Error).message, /^cannot write out\/naples: permission denied$/)
+  assert.equal(listTree(path.join(cwd, 'out')), before, 'the previous output, whole, and no scratch folder')
+  assert.not.match(fs.readFileSync(path.join(cwd, 'out', 'venice', 'kustomization.yaml'), 'utf8'), /# new/)
+})
+
 test('the built binary writes a fleet through its writer threads as the sources do', async () => {
   bundleOnce()
   const cwd = tempTree()
