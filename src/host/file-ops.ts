@@ -17,6 +17,28 @@ export interface FileOpFailure {
 }
 
 /**
+ * `mkdir -p`, one folder at a time: Node's `mkdirSync(…, { recursive: true })` says ENOENT
+ * where the file system is read-only (EROFS) or a folder may not be written (EACCES) when the
+ * folder to create is deeper than one level. Made one by one, each folder's own error is told.
+ */
+export function makeDirs(dir: string): void {
+  const missing: string[] = []
+  let at = path.resolve(dir)
+  for (; !fs.existsSync(at) && path.dirname(at) !== at; at = path.dirname(at)) missing.unshift(at)
+  if (!fs.statSync(at).isDirectory()) {
+    throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${at}'`), { code: 'ENOTDIR', path: at })
+  }
+  for (const d of missing) {
+    try {
+      fs.mkdirSync(d)
+    } catch (e) {
+      // Made meanwhile (another writer thread): fine when it is a folder.
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !fs.statSync(d).isDirectory()) throw e
+    }
+  }
+}
+
+/**
  * Applies one operation, on the calling thread or on a writer thread (`file-writer-thread.ts`).
  * `made` remembers the folders created since the last removal.
  */
@@ -24,7 +46,7 @@ export function applyFileOp(op: FileOp, made: Set<string>): void {
   if (op.op === 'write') {
     const dir = path.dirname(op.path)
     if (!made.has(dir)) {
-      fs.mkdirSync(dir, { recursive: true })
+      makeDirs(dir)
       made.add(dir)
     }
     fs.writeFileSync(op.path, op.data)

@@ -13,6 +13,11 @@ export { type FileOp, type FileOpFailure, failureOf } from './file-ops.ts'
 export interface FileQueue {
   push(sequence: string, op: FileOp): void
   done(): Promise<void>
+  /**
+   * Stops applying operations (a signal during `build -o`): what is not applied yet never
+   * will be, writer threads are stopped, and `done()` settles once they have.
+   */
+  abort(): void
 }
 
 export class FileQueueError extends Error {
@@ -56,6 +61,7 @@ export function nodeFileQueue(threshold = 2000, threads = 2): FileQueue {
   let pending: [string, FileOp][] = []
   let writes = 0
   let lanes: Lane[] | undefined
+  let aborted = false
   const laneOf = new Map<string, Lane>()
   const send = (lane: Lane): void => {
     if (lane.batch.length > 0) {
@@ -76,6 +82,7 @@ export function nodeFileQueue(threshold = 2000, threads = 2): FileQueue {
   }
   return {
     push(sequence, op) {
+      if (aborted) return
       if (lanes) {
         route(lanes, sequence, op)
         return
@@ -107,6 +114,8 @@ export function nodeFileQueue(threshold = 2000, threads = 2): FileQueue {
           const failure = await new Promise<FileOpFailure | null>((resolve, reject) => {
             lane.worker.once('message', (m: FileOpFailure | null) => resolve(m))
             lane.worker.once('error', reject)
+            // Stopped by abort(): nothing more to hear from it.
+            lane.worker.once('exit', () => resolve(null))
             lane.worker.postMessage(null)
           })
           await lane.worker.terminate()
@@ -114,7 +123,12 @@ export function nodeFileQueue(threshold = 2000, threads = 2): FileQueue {
         }),
       )
       const failure = failures.find((f) => f !== null)
-      if (failure) throw new FileQueueError(failure)
+      if (failure && !aborted) throw new FileQueueError(failure)
+    },
+    abort() {
+      aborted = true
+      pending = []
+      for (const lane of lanes ?? []) void lane.worker.terminate()
     },
   }
 }
