@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
+import * as path from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 let cached: string | undefined
 
@@ -9,4 +12,36 @@ export function version(): string {
     cached = pkg.version
   }
   return cached
+}
+
+let identity: string | undefined
+
+/**
+ * What identifies this build of nsoffload's code, for caches of what it computed: the digest
+ * `npm run build` writes next to the bundle (`code-id.txt`, over every file of it), or, run
+ * from the sources, a digest of every file of `src/` and of the package lock (the libraries'
+ * versions). With the version of Node.js that runs it.
+ */
+export function codeIdentity(): string {
+  if (identity === undefined) {
+    let id: string
+    try {
+      id = readFileSync(new URL('./code-id.txt', import.meta.url), 'utf8').trim()
+    } catch {
+      const h = createHash('sha256')
+      const src = fileURLToPath(new URL('../', import.meta.url))
+      const walk = (dir: string): void => {
+        for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+          const p = path.join(dir, e.name)
+          if (e.isDirectory()) walk(p)
+          else h.update(`${path.relative(src, p)}\0`).update(readFileSync(p))
+        }
+      }
+      walk(src)
+      h.update(readFileSync(new URL('../../package-lock.json', import.meta.url)))
+      id = `src-${h.digest('hex')}`
+    }
+    identity = `${id} node ${process.version} ${process.arch}`
+  }
+  return identity
 }
