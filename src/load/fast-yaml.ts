@@ -27,8 +27,8 @@ const bail = (): never => {
 
 /** YAML 1.1 words that are not strings (booleans, nulls), and the exponents its float pattern takes for numbers. */
 const NOT_STRING = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|[eE][-+]?[0-9]+)$/
-/** Plain strings in block context: a letter or `/` first, then printable ASCII. */
-const PLAIN = /^[A-Za-z/][\x20-\x7e]*$/
+/** Plain strings in block context: a letter, `/` or `--` and a letter first (a flag), then printable ASCII. */
+const PLAIN = /^(?:[A-Za-z/]|--[A-Za-z])[\x20-\x7e]*$/
 /** Decimal integers without a sign or leading zero, short enough to be exact. */
 const INT = /^(?:0|[1-9][0-9]{0,14})$/
 /** Kubernetes quantities (`100m`, `128Mi`): strings to YAML 1.1. */
@@ -46,7 +46,7 @@ function plainScalar(s: string, flow: boolean): unknown {
 }
 
 function plainKey(s: string): string {
-  if (s.length > 1024 || !KEY.test(s) || NOT_STRING.test(s) || s === '__proto__') bail()
+  if (s.length > 1000 || !KEY.test(s) || NOT_STRING.test(s) || s === '__proto__') bail()
   return s
 }
 
@@ -162,7 +162,8 @@ function keyEnd(text: string, from: number): { key: string; colon: number } | un
   const c = text[from]
   if (c === '"' || c === "'") {
     const [k, j] = quoted(text, from)
-    if (text[j] !== ':' || (j + 1 < text.length && text[j + 1] !== ' ')) bail()
+    // The library refuses an implicit key whose `:` is more than 1024 characters after its start.
+    if (text[j] !== ':' || (j + 1 < text.length && text[j + 1] !== ' ') || j - from > 1000) bail()
     return { key: k === '__proto__' ? bail() : k, colon: j }
   }
   const colon = text.indexOf(':', from)
@@ -171,9 +172,20 @@ function keyEnd(text: string, from: number): { key: string; colon: number } | un
   return { key: plainKey(text.slice(from, colon)), colon }
 }
 
+/** Whether a list item's text at `j` is a mapping entry (`key: v`, `"key": v`, `key:`) rather than a scalar. */
+function isEntry(text: string, j: number): boolean {
+  const c = text[j]
+  if (c === '[' || c === '{') return false
+  if (c === '"' || c === "'") return text[quoted(text, j)[1]] === ':'
+  return keyEnd(text, j) !== undefined
+}
+
 class Reader {
   i = 0
-  constructor(readonly lines: readonly Line[]) {}
+  readonly lines: readonly Line[]
+  constructor(lines: readonly Line[]) {
+    this.lines = lines
+  }
 
   /** A block node whose first line is `this.lines[this.i]`, at that line's indentation. */
   node(): unknown {
@@ -210,8 +222,20 @@ class Reader {
         continue
       }
       const c = l.text[j]
-      if (c === '-' || c === '?' || c === '&' || c === '*' || c === '!' || c === '|' || c === '>' || c === '%' || c === '@' || c === '`') bail()
-      if (c !== '[' && c !== '{' && keyEnd(l.text, j) !== undefined) {
+      if (
+        (c === '-' && l.text[j + 1] !== '-') ||
+        c === '?' ||
+        c === '&' ||
+        c === '*' ||
+        c === '!' ||
+        c === '|' ||
+        c === '>' ||
+        c === '%' ||
+        c === '@' ||
+        c === '`'
+      )
+        bail()
+      if (isEntry(l.text, j)) {
         // A mapping that starts on the dash's line: its keys at the column of the first one.
         out.push(this.map(indent + j, indent, j))
         continue
@@ -256,7 +280,19 @@ class Reader {
         out[k.key] = this.below(indent, true)
       } else {
         const v = l.text[j]
-        if (v === '&' || v === '*' || v === '!' || v === '|' || v === '>' || v === '%' || v === '@' || v === '`' || v === '?' || v === '-') bail()
+        if (
+          v === '&' ||
+          v === '*' ||
+          v === '!' ||
+          v === '|' ||
+          v === '>' ||
+          v === '%' ||
+          v === '@' ||
+          v === '`' ||
+          v === '?' ||
+          (v === '-' && l.text[j + 1] !== '-')
+        )
+          bail()
         out[k.key] = inlineValue(l.text, j)
         this.noMoreUnder(indent)
       }
@@ -279,8 +315,6 @@ export function fastYaml(text: string): FastParse | undefined {
       if (doc.length === 0) values.push(null)
       else {
         const r = new Reader(doc)
-        const first = doc[0] as Line
-        if (first.indent !== 0 && start === 0) bail()
         const v = r.node()
         if (r.i !== doc.length) bail()
         values.push(v)
@@ -299,7 +333,6 @@ export function fastYaml(text: string): FastParse | undefined {
         start = n + 1
         continue
       }
-      if (line.endsWith(' ')) bail()
       doc.push({ indent, text: line.slice(indent), no: n + 1 })
     }
     end()
