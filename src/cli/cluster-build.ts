@@ -35,7 +35,8 @@ import { codeIdentity } from './version.ts'
  * the entry only when every answer is the same: any change to an input is a miss.
  */
 export function clusterBuild(ctx: CommandContext, opts: InputOptions, cluster: string, syncWaves: boolean, useCache: boolean): void {
-  const cfg = useCache ? cacheConfig(ctx.host.env) : undefined
+  const code = useCache ? codeIdentity() : undefined
+  const cfg = code ? cacheConfig(ctx.host.env) : undefined
   const waves = syncWaves ? withSyncWaves : <T>(ms: T): T => ms
   if (!cfg) {
     const project = loadProject(ctx.host, opts, true, { only: cluster })
@@ -44,7 +45,7 @@ export function clusterBuild(ctx: CommandContext, opts: InputOptions, cluster: s
     serve(ctx, { failed, clusters: [...(project.compiled?.clusters.keys() ?? [])] }, cluster, () => waves(project.compiled?.clusters.get(cluster) ?? []))
     return
   }
-  const key = cacheKey(ctx.host, opts)
+  const key = cacheKey(ctx.host, opts, code ?? '')
   const hit = lookup(cfg, key, ctx.host)
   if (hit) {
     const ms = hit.meta.failed || !hit.meta.clusters.includes(cluster) ? [] : hit.manifests(cluster)
@@ -105,9 +106,9 @@ interface EntryMeta extends Outcome {
 }
 
 /** The key of a build's entries: the code, the options, and how deep the working folder is (its parents are probed). */
-function cacheKey(host: Host, opts: InputOptions): string {
+function cacheKey(host: Host, opts: InputOptions, code: string): string {
   const depth = path.resolve(host.cwd).split(path.sep).filter(Boolean).length
-  return cacheDigest(JSON.stringify({ format: 1, code: codeIdentity(), opts, depth }))
+  return cacheDigest(JSON.stringify({ format: 1, code, opts, depth }))
 }
 
 function traceMeta(host: Host, trace: Trace): Pick<EntryMeta, 'calls' | 'digest' | 'cwd'> {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -369,6 +369,70 @@ test('builds side by side share the cache safely: every output right, one entry,
   }
   assert.is(entries(cache).length, 1, entries(cache).join())
   assert.ok(!entries(cache).some((e) => e.startsWith('.')), 'no temporary folder left')
+})
+
+/**
+ * A bundle of `src` as `npm run build` makes it, in a copy of the package (`change` edits the
+ * copy's sources first): the `node` arguments that run it.
+ */
+function bundleOf(change?: (src: string) => void): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-bundle-'))
+  fs.cpSync(path.join(REPO, 'src'), path.join(root, 'src'), { recursive: true })
+  fs.cpSync(path.join(REPO, 'scripts'), path.join(root, 'scripts'), { recursive: true })
+  for (const f of ['package.json', 'package-lock.json', 'tsconfig.json']) fs.copyFileSync(path.join(REPO, f), path.join(root, f))
+  fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(root, 'node_modules'))
+  fs.symlinkSync(path.join(REPO, 'schemas'), path.join(root, 'schemas'))
+  change?.(path.join(root, 'src'))
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'bundle.mjs')], { cwd: root, encoding: 'utf8' })
+  assert.is(r.status, 0, r.stderr)
+  return path.join(root, 'dist', 'cli', 'entry.js')
+}
+
+const runBundle = (entry: string, args: readonly string[], cwd: string, env: Record<string, string>) =>
+  spawnSync(process.execPath, [entry, ...args], { cwd, env: { PATH: process.env['PATH'] ?? '', ...env }, encoding: 'utf8' })
+
+test('a new build of the code never reuses the cache of another (code-id.txt of the bundle); a bundle without it caches nothing', async () => {
+  const dir = fleetDir(40, 4)
+  const cache = cacheDir()
+  const env = { NSOFFLOAD_CACHE_DIR: cache }
+  const a = bundleOf()
+  const idA = fs.readFileSync(path.join(path.dirname(a), 'code-id.txt'), 'utf8')
+  assert.match(idA, /^[0-9a-f]{64}\n$/)
+  const first = runBundle(a, ['build', '--cluster', 'edge-001'], dir, env)
+  assert.is(first.status, 0, first.stderr)
+  assert.is(entries(cache).length, 1)
+  tamper(cache)
+  assert.match(runBundle(a, ['build', '--cluster', 'edge-002'], dir, env).stdout, FROM_CACHE, 'the same build: served')
+  // The same sources bundled again: the same identity (a rebuilt image keeps its cache).
+  const again = bundleOf()
+  assert.is(fs.readFileSync(path.join(path.dirname(again), 'code-id.txt'), 'utf8'), idA)
+  assert.match(runBundle(again, ['build', '--cluster', 'edge-002'], dir, env).stdout, FROM_CACHE, 'the same code bundled again: served')
+  // One string of the code changed (nothing the build prints): another identity, a miss.
+  const b = bundleOf((src) => {
+    const f = path.join(src, 'cli', 'version.ts')
+    const text = fs.readFileSync(f, 'utf8')
+    assert.ok(text.includes("'not a code identity'"))
+    fs.writeFileSync(f, text.replace("'not a code identity'", "'not a code identity (another build)'"))
+  })
+  assert.is.not(fs.readFileSync(path.join(path.dirname(b), 'code-id.txt'), 'utf8'), idA)
+  const other = runBundle(b, ['build', '--cluster', 'edge-002'], dir, env)
+  assert.is(other.status, 0, other.stderr)
+  assert.not.match(other.stdout, FROM_CACHE, "another build of the code is not served the first one's answer")
+  assert.is(entries(cache).length, 2)
+  // Run from the sources: not the bundle's entries either.
+  const fromSources = await runCli(['build', '--cluster', 'edge-002'], dir, '', env)
+  assert.is(fromSources.code, 0, fromSources.stderr)
+  assert.not.match(fromSources.stdout, FROM_CACHE)
+  assert.is(fromSources.stdout, other.stdout)
+  // A bundle whose code-id.txt is missing or damaged: builds, caches nothing, serves nothing.
+  for (const damage of [(f: string) => fs.rmSync(f), (f: string) => fs.writeFileSync(f, 'x\n')]) {
+    damage(path.join(path.dirname(b), 'code-id.txt'))
+    const fresh = cacheDir()
+    const r = runBundle(b, ['build', '--cluster', 'edge-002'], dir, { NSOFFLOAD_CACHE_DIR: fresh })
+    assert.is(r.status, 0, r.stderr)
+    assert.is(r.stdout, other.stdout)
+    assert.equal(entries(fresh), [])
+  }
 })
 
 test.run()
