@@ -10,9 +10,12 @@
  *     against kubectl's applies of the same objects (the API servers' CPU is not counted:
  *     they share the machine's cores with the client);
  *   - a sync with nothing changed: its requests (writes must be 0; reads a handful per
- *     cluster and kind, not one per object), and kubectl's re-apply for comparison.
+ *     cluster and kind, not one per object), and kubectl's re-apply for comparison; with
+ *     `--workloads N` (issue 19.3: N ConfigMaps spread over the namespaces, listed by the
+ *     policies, applied on the home cluster), also `kubectl diff --server-side` of the same
+ *     manifests, the comparison the issue's target names.
  *
- *   npm run bench:sync -- [--namespaces N] [--rounds N] [--bin FILE] [--json]
+ *   npm run bench:sync -- [--namespaces N] [--workloads N] [--rounds N] [--bin FILE] [--json]
  *
  * Every run gets the same shapes of objects under its own names (`ns…` for nsoffload, `ks…`
  * and `kp…` for kubectl), so that each creates everything from scratch; within a round the
@@ -37,8 +40,8 @@ const CLUSTERS = [HOME, ...REMOTES]
 /** kubectl's own API server for each cluster. */
 const K = (c: string): string => `k-${c}`
 
-function parseArgs(argv: readonly string[]): { namespaces: number; rounds: number; bin: string; json: boolean } {
-  const o = { namespaces: 200, rounds: 3, bin: path.join(REPO, 'bin', 'nsoffload.js'), json: false }
+function parseArgs(argv: readonly string[]): { namespaces: number; workloads: number; rounds: number; bin: string; json: boolean } {
+  const o = { namespaces: 200, workloads: 0, rounds: 3, bin: path.join(REPO, 'bin', 'nsoffload.js'), json: false }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     const int = (): number => {
@@ -48,6 +51,7 @@ function parseArgs(argv: readonly string[]): { namespaces: number; rounds: numbe
     }
     if (a === '--namespaces') o.namespaces = int()
     else if (a === '--rounds') o.rounds = int()
+    else if (a === '--workloads') o.workloads = int()
     else if (a === '--json') o.json = true
     else if (a === '--bin') o.bin = path.resolve(argv[++i] ?? '')
     else throw new Error(`unknown option ${String(a)} (see bench/sync.ts)`)
@@ -84,8 +88,8 @@ const SELECTORS = [
 const MAPPING = ['DefaultName', 'EnforceSameName', 'SelectedName'] as const
 const POD = ['LocalAndRemote', 'Remote', 'Local'] as const
 
-/** N policies named `<prefix>-NNN`: every strategy, selectors that select both remotes. */
-function policies(prefix: string, n: number): Map<string, string> {
+/** N policies named `<prefix>-NNN`: every strategy, selectors that select both remotes; `workloads` ConfigMaps spread over them. */
+function policies(prefix: string, n: number, workloads = 0): Map<string, string> {
   const out = new Map<string, string>()
   for (let i = 0; i < n; i++) {
     const ns = `${prefix}-${String(i).padStart(3, '0')}`
@@ -101,15 +105,24 @@ function policies(prefix: string, n: number): Map<string, string> {
     if (mapping === 'SelectedName') lines.push(`  remoteNamespaceName: ${ns}-remote`)
     lines.push(`  podOffloadingStrategy: ${POD[Math.floor(i / 3) % POD.length] ?? 'LocalAndRemote'}`, ...(SELECTORS[i % SELECTORS.length] ?? []))
     if (i % 4 === 0) lines.push('  namespace:', '    labels:', `      team: t${i % 10}`)
+    const mine = Math.floor(((i + 1) * workloads) / n) - Math.floor((i * workloads) / n)
+    if (mine > 0) {
+      lines.push('  workloads:', `    - ../apps/${ns}.yaml`)
+      const docs = Array.from({ length: mine }, (_, k) =>
+        ['apiVersion: v1', 'kind: ConfigMap', 'metadata:', `  name: cm-${k}`, 'data:', `  index: "${k}"`, `  owner: ${ns}`].join('\n'),
+      )
+      out.set(`apps/${ns}.yaml`, docs.join('\n---\n') + '\n')
+    }
     out.set(`policies/${ns}.yaml`, lines.join('\n') + '\n')
   }
   return out
 }
 
-function writeProject(dir: string, prefix: string, n: number): void {
+function writeProject(dir: string, prefix: string, n: number, workloads: number): void {
   fs.mkdirSync(path.join(dir, 'policies'), { recursive: true })
+  fs.mkdirSync(path.join(dir, 'apps'), { recursive: true })
   fs.writeFileSync(path.join(dir, 'inventory.yaml'), INVENTORY)
-  for (const [rel, text] of policies(prefix, n)) fs.writeFileSync(path.join(dir, rel), text)
+  for (const [rel, text] of policies(prefix, n, workloads)) fs.writeFileSync(path.join(dir, rel), text)
 }
 
 interface Exec {
@@ -223,7 +236,7 @@ async function main(): Promise<void> {
     /** A project of its own for each run: the same shapes under the tool's own names. */
     const project = async (prefix: string, build: boolean): Promise<string> => {
       const dir = path.join(work, prefix)
-      writeProject(dir, prefix, o.namespaces)
+      writeProject(dir, prefix, o.namespaces, o.workloads)
       if (build) must(await exec(process.execPath, [BIN, 'build', '-o', 'out'], dir), 'nsoffload build')
       return dir
     }
@@ -264,6 +277,15 @@ async function main(): Promise<void> {
     const t = performance.now()
     for (const r of await Promise.all(CLUSTERS.map((c) => apply(c, dirs.parallel ?? '')))) must(r, 'kubectl apply')
     const kcAgain = { ms: performance.now() - t, req: await requests(env, since, 'kubectl') }
+    // `kubectl diff --server-side` of the same manifests (exit 1: differences; 0: none).
+    log('kubectl diff --server-side, nothing changed…')
+    since = await offsets(env)
+    const td = performance.now()
+    const diffs = await Promise.all(
+      CLUSTERS.map((c) => kubectl(K(c), ['diff', '--server-side', '--field-manager', 'bench', '-k', path.join('out', c)], dirs.parallel ?? '')),
+    )
+    for (const r of diffs) if (r.code > 1) must(r, 'kubectl diff')
+    const kcDiff = { ms: performance.now() - td, differs: diffs.filter((r) => r.code === 1).length, req: await requests(env, since, 'kubectl') }
 
     const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? 0
     const med = (tool: Tool): { ms: number; all: number[]; cpuMs: number; writes: number; reads: number } => {
@@ -299,7 +321,12 @@ async function main(): Promise<void> {
       first: { nsoffload: { ...nso, statusWrites: firstDoc?.statusWrites ?? 0, phases }, kubectlSequential: seq, kubectlParallel: par },
       speedup: { sequential: seq.ms / nso.ms, parallel: par.ms / nso.ms },
       perObject: perObject(),
-      noop: { nsoffload: { ms: again.ms, changes: againDoc.changes.length, ...againReq }, kubectl: { ms: kcAgain.ms, ...kcAgain.req } },
+      workloads: o.workloads,
+      noop: {
+        nsoffload: { ms: again.ms, changes: againDoc.changes.length, ...againReq },
+        kubectl: { ms: kcAgain.ms, ...kcAgain.req },
+        kubectlDiff: { ms: kcDiff.ms, clustersWithDifferences: kcDiff.differs, ...kcDiff.req },
+      },
     }
     if (o.json) {
       process.stdout.write(JSON.stringify(figures, null, 2) + '\n')
@@ -320,7 +347,7 @@ async function main(): Promise<void> {
     const total = objects.reduce((a, b) => a + b, 0)
     process.stdout.write(
       [
-        `nsoffload sync benchmark: ${o.namespaces} namespaces × ${CLUSTERS.length} clusters (${CLUSTERS.map((c, i) => `${c} ${objects[i]}`).join(', ')}: ${total} objects)`,
+        `nsoffload sync benchmark: ${o.namespaces} namespaces${o.workloads ? ` with ${o.workloads} workloads` : ''} × ${CLUSTERS.length} clusters (${CLUSTERS.map((c, i) => `${c} ${objects[i]}`).join(', ')}: ${total} objects)`,
         `  node ${process.version}, ${os.cpus().length} CPUs, load average ${figures.machine.loadAverage.join(' ')}; kube-apiserver ${figures.machine.kubernetes} on loopback, audit log on; ${figures.machine.kubectl}`,
         '',
         `first sync        nsoffload sync ${s(nso.ms)}${all(nso)}: ${nso.writes} writes (${total} objects + ${firstDoc?.statusWrites ?? 0} status), ${nso.reads} reads; phases ${Object.entries(
@@ -336,6 +363,7 @@ async function main(): Promise<void> {
         `no-op sync        nsoffload ${s(again.ms)}: ${againReq.writes} writes, ${againReq.reads} reads, ${againDoc.changes.length} changes`,
         perKind(againReq),
         `                  kubectl re-apply (parallel): ${s(kcAgain.ms)}: ${kcAgain.req.writes} writes, ${kcAgain.req.reads} reads`,
+        `                  kubectl diff --server-side (parallel): ${s(kcDiff.ms)}: ${kcDiff.req.writes} writes, ${kcDiff.req.reads} reads (dry runs included), differences on ${kcDiff.differs} clusters; nsoffload's no-op sync takes ${(again.ms / kcDiff.ms).toFixed(2)}× its time`,
       ].join('\n') + '\n',
     )
   } finally {
