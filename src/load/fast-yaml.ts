@@ -19,6 +19,14 @@ export interface FastParse {
   readonly starts: readonly number[]
 }
 
+/**
+ * Beyond these, a file goes to the library, whatever it holds: nesting deeper than any manifest
+ * (no recursion to the end of the stack), more documents than a fleet's file holds (the
+ * library's reading applies the limits of the inputs).
+ */
+const MAX_DEPTH = 64
+const MAX_DOCUMENTS = 1000
+
 class Bail extends Error {}
 const BAIL = new Bail()
 const bail = (): never => {
@@ -69,7 +77,8 @@ function restIsComment(line: string, i: number): void {
 }
 
 /** A one-line flow collection at `i` (`[a, "b"]`, `{k: v, l: [x]}`): its value and the index after it. */
-function flow(line: string, i: number): [unknown, number] {
+function flow(line: string, i: number, depth = 0): [unknown, number] {
+  if (depth > MAX_DEPTH) bail()
   const open = line[i]
   const close = open === '[' ? ']' : '}'
   const out: unknown = open === '[' ? [] : {}
@@ -80,7 +89,7 @@ function flow(line: string, i: number): [unknown, number] {
   const item = (): unknown => {
     const c = line[j]
     if (c === '[' || c === '{') {
-      const [v, k] = flow(line, j)
+      const [v, k] = flow(line, j, depth + 1)
       j = k
       return v
     }
@@ -182,6 +191,7 @@ function isEntry(text: string, j: number): boolean {
 
 class Reader {
   i = 0
+  depth = 0
   readonly lines: readonly Line[]
   constructor(lines: readonly Line[]) {
     this.lines = lines
@@ -209,6 +219,13 @@ class Reader {
   }
 
   seq(indent: number): unknown[] {
+    if (++this.depth > MAX_DEPTH) bail()
+    const out = this.seqItems(indent)
+    this.depth--
+    return out
+  }
+
+  private seqItems(indent: number): unknown[] {
     const out: unknown[] = []
     for (;;) {
       const l = this.lines[this.i]
@@ -251,6 +268,13 @@ class Reader {
    * then it is at `lineIndent` with the key at `first` in its text.
    */
   map(indent: number, lineIndent = indent, first = 0): Record<string, unknown> {
+    if (++this.depth > MAX_DEPTH) bail()
+    const out = this.mapEntries(indent, lineIndent, first)
+    this.depth--
+    return out
+  }
+
+  private mapEntries(indent: number, lineIndent: number, first: number): Record<string, unknown> {
     const out: Record<string, unknown> = {}
     let firstLine = true
     for (;;) {
@@ -312,6 +336,7 @@ export function fastYaml(text: string): FastParse | undefined {
     let start = 0
     const end = (): void => {
       if (start === 0 && doc.length === 0) return
+      if (values.length >= MAX_DOCUMENTS) bail()
       if (doc.length === 0) values.push(null)
       else {
         const r = new Reader(doc)
@@ -336,9 +361,9 @@ export function fastYaml(text: string): FastParse | undefined {
       doc.push({ indent, text: line.slice(indent), no: n + 1 })
     }
     end()
-  } catch (e) {
-    if (e === BAIL) return undefined
-    throw e
+  } catch {
+    // Not sure (BAIL), or anything unforeseen: the library reads the file.
+    return undefined
   }
   return { values, starts }
 }

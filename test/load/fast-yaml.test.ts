@@ -178,6 +178,18 @@ test('documents, markers, comments and blank lines: declined or the same', () =>
   assert.ok(t.answered > 100 && t.declined > 20, `answered ${t.answered}, declined ${t.declined}`)
 })
 
+test('deep nesting and many documents go to the library, and nothing makes the fast reader throw', () => {
+  const nested = (depth: number): string => Array.from({ length: depth }, (_, i) => `${'  '.repeat(i)}a:`).join('\n') + `\n${'  '.repeat(depth)}b: 1\n`
+  assert.ok(check(nested(30), 'nested 30 deep'), 'a manifest’s depth is read')
+  assert.is(fastYaml(nested(200)), undefined)
+  assert.ok(check(`k: ${'['.repeat(20)}x${']'.repeat(20)}\n`, 'flow 20 deep'))
+  assert.is(fastYaml(`k: ${'['.repeat(200_000)}${']'.repeat(200_000)}\n`), undefined, 'no recursion to the end of the stack')
+  assert.is(fastYaml(`${'- '.repeat(5000)}x\n`), undefined)
+  const docs = (n: number): string => Array.from({ length: n }, (_, i) => `i: ${i}\n`).join('---\n')
+  assert.ok(check(docs(1000), '1,000 documents'))
+  assert.is(fastYaml(docs(1001)), undefined, 'the library applies the limit on documents')
+})
+
 /** A random document as text: a tree written in a random layout, then perhaps damaged. */
 function randomText(r: Rng): string {
   const scalar = (): string => (r.chance(0.95) ? r.pick(['a', 'b-c', 'x.y', '1', '42', '100m', '"q"', "'s'", 'web', '/p', '--f', 'a b']) : r.pick(SCALARS))
