@@ -1,5 +1,5 @@
 import * as path from 'node:path'
-import { compile, type Compiled } from './compile/compile.ts'
+import { compile, type CompileOptions, type Compiled } from './compile/compile.ts'
 import { dedupeDiagnostics, diag, type Diagnostic, sortDiagnostics, strictify } from './diagnostics/diagnostic.ts'
 import type { Host } from './host/host.ts'
 import type { ParsedDoc } from './load/parse-yaml.ts'
@@ -53,7 +53,7 @@ export interface Project {
  * commands' business. Unreadable inputs throw InputError (the CLI's
  * exit 2); every mistake in their content is a diagnostic.
  */
-export function runPipeline(host: Host, opts: InputOptions, needInventory: boolean): Project {
+export function runPipeline(host: Host, opts: InputOptions, needInventory: boolean, compileOptions: CompileOptions = {}): Project {
   const texts = new Map<string, string>()
   // 1. load: the policy files and the inventory, parsed (I/O).
   const input = loadInputs(host, opts, needInventory, texts)
@@ -71,7 +71,7 @@ export function runPipeline(host: Host, opts: InputOptions, needInventory: boole
   let compiled: Compiled | undefined
   const valid = !diagnostics.some((d) => d.severity === 'error')
   if (validated.inventory) {
-    const c = compile(validated.policies, validated.inventory, w.workloads)
+    const c = compile(validated.policies, validated.inventory, w.workloads, compileOptions)
     append(diagnostics, c.diagnostics)
     if (valid) compiled = c
   }

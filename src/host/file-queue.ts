@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads'
-import { applyFileOp, type FileOp, type FileOpFailure, failureOf, target } from './file-ops.ts'
+import { applyFileOp, type FileOp, type FileOpFailure, failureOf, pack, target } from './file-ops.ts'
 
 export { type FileOp, type FileOpFailure, failureOf } from './file-ops.ts'
 
@@ -65,7 +65,8 @@ export function nodeFileQueue(threshold = 2000, threads = 2): FileQueue {
   const laneOf = new Map<string, Lane>()
   const send = (lane: Lane): void => {
     if (lane.batch.length > 0) {
-      lane.worker.postMessage(lane.batch)
+      const packed = pack(lane.batch)
+      lane.worker.postMessage(packed, [packed.buf, packed.ops.buffer as ArrayBuffer])
       lane.batch = []
     }
   }
