@@ -5,7 +5,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { nodeHost } from '../../src/host/node-host.ts'
 import { expandPolicyPaths } from '../../src/load/read-inputs.ts'
-import { REPO, runMemory, source, tempTree } from '../helpers/cli.ts'
+import { ONE_REMOTE_INVENTORY, REPO, runMemory, tempTree } from '../helpers/cli.ts'
 
 /**
  * `.nsoffloadignore` means what a `.gitignore` in the same place means: git itself is the
@@ -13,16 +13,6 @@ import { REPO, runMemory, source, tempTree } from '../helpers/cli.ts'
  * `.gitignore` files), on hand-picked trees and on generated ones.
  */
 
-const INVENTORY = source`
-  apiVersion: nsoffload.dev/v1alpha1
-  kind: ClusterInventory
-  metadata: {name: italy}
-  spec:
-    home: {clusterID: venice}
-    remotes:
-      - clusterID: naples
-        labels: {topology.liqo.io/region: south}
-`
 const policy = (name: string): string => `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: ${name}\nspec: {}\n`
 
 const FILES = [
@@ -167,7 +157,7 @@ test('generated .nsoffloadignore files (patterns, negations, nested folders) lea
 
 test('the CLI: ! re-includes, [0-9] is a range, a deeper file overrides; a lone trailing backslash is a warning', async () => {
   const files = {
-    'inventory.yaml': INVENTORY,
+    'inventory.yaml': ONE_REMOTE_INVENTORY,
     'policies/.nsoffloadignore': 'draft[0-9].yaml\n*.gen.yaml\n!keep.gen.yaml\nvalues.yaml\nodd\\\n',
     'policies/draft1.yaml': 'junk: [\n',
     'policies/draft10.yaml': policy('draft-ten'),
@@ -194,7 +184,7 @@ test('a pattern that backtracks in a regular-expression matcher is matched in li
   // Each run of `**a` was a `.*a` of a backtracking regular expression: next to a folder
   // named with 40 a's, that took minutes. A deadline far beyond the milliseconds it takes.
   const dir = tempTree({
-    'inventory.yaml': INVENTORY,
+    'inventory.yaml': ONE_REMOTE_INVENTORY,
     'policies/.nsoffloadignore': '**a**a**a**a**a**a**a**a**a**a**a**a**b\n',
     [`policies/${'a'.repeat(40)}/p.yaml`]: policy('p'),
   })

@@ -2,7 +2,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { runCli, source, tempTree } from '../helpers/cli.ts'
+import { ONE_REMOTE_INVENTORY, runCli, tempTree } from '../helpers/cli.ts'
 
 /**
  * Reads stay inside the repository, symbolic links resolved: a committed link to a file or
@@ -10,16 +10,6 @@ import { runCli, source, tempTree } from '../helpers/cli.ts'
  * so never built, synced or shown in a code frame.
  */
 
-const INVENTORY = source`
-  apiVersion: nsoffload.dev/v1alpha1
-  kind: ClusterInventory
-  metadata: {name: italy}
-  spec:
-    home: {clusterID: venice}
-    remotes:
-      - clusterID: naples
-        labels: {topology.liqo.io/region: south}
-`
 const policy = (name: string, workloads?: string): string =>
   `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: ${name}\nspec:\n${workloads ? `  workloads: [${workloads}]\n` : '  podOffloadingStrategy: LocalAndRemote\n'}`
 const CONFIGMAP = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {a: b}\n'
@@ -31,13 +21,13 @@ const CREDENTIALS = `aws_secret_access_key: ${SECRET_VALUE}\naws_access_key_id: 
 function layout(): { top: string; repo: string; outside: string } {
   const top = tempTree({
     'repo/.git/HEAD': 'ref: refs/heads/main\n',
-    'repo/inventory.yaml': INVENTORY,
+    'repo/inventory.yaml': ONE_REMOTE_INVENTORY,
     'repo/policies/demo.yaml': policy('liqo-demo', '../apps/liqo-demo/'),
     'repo/apps/liqo-demo/cm.yaml': CONFIGMAP,
     'outside/secret.yaml': SECRET,
     'outside/credentials.yaml': CREDENTIALS,
     'outside/dir/p.yaml': policy('outsider'),
-    'outside/inventory.yaml': INVENTORY,
+    'outside/inventory.yaml': ONE_REMOTE_INVENTORY,
     'outside/ignore': '*.yaml\n',
   })
   return { top, repo: path.join(top, 'repo'), outside: path.join(top, 'outside') }

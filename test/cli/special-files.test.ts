@@ -3,7 +3,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { source, tempTree } from '../helpers/cli.ts'
+import { ONE_REMOTE_INVENTORY, tempTree } from '../helpers/cli.ts'
 import { nsoffloadShim } from '../helpers/shim.ts'
 
 /**
@@ -13,16 +13,6 @@ import { nsoffloadShim } from '../helpers/shim.ts'
  * far beyond what it needs: before, the FIFOs blocked it forever.
  */
 
-const INVENTORY = source`
-  apiVersion: nsoffload.dev/v1alpha1
-  kind: ClusterInventory
-  metadata: {name: italy}
-  spec:
-    home: {clusterID: venice}
-    remotes:
-      - clusterID: naples
-        labels: {topology.liqo.io/region: south}
-`
 const POLICY = 'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: demo\nspec:\n  workloads: [../apps/demo/]\n'
 const DEPLOY =
   'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: c, image: i}]}\n'
@@ -44,7 +34,7 @@ interface Json {
 }
 
 test('a FIFO as a policy, a workload or .nsoffloadignore: NSO1014 naming it; a link to /dev/zero leads out of the repository: NSO1015', () => {
-  const cwd = tempTree({ 'inventory.yaml': INVENTORY, 'policies/demo.yaml': POLICY, 'apps/demo/web.yaml': DEPLOY })
+  const cwd = tempTree({ 'inventory.yaml': ONE_REMOTE_INVENTORY, 'policies/demo.yaml': POLICY, 'apps/demo/web.yaml': DEPLOY })
   mkfifo(path.join(cwd, 'policies', 'fifo.yaml'))
   mkfifo(path.join(cwd, 'policies', '.nsoffloadignore'))
   fs.symlinkSync('/dev/zero', path.join(cwd, 'policies', 'zero.yaml'))

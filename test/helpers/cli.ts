@@ -119,3 +119,15 @@ export function source(strings: TemplateStringsArray, ...values: unknown[]): str
   const indent = Math.min(...lines.filter((l) => l.trim() !== '').map((l) => l.match(/^ */)?.[0].length ?? 0))
   return lines.map((l) => l.slice(indent)).join('\n')
 }
+
+/** The smallest inventory the input tests need: home venice, one remote naples labelled `topology.liqo.io/region: south`. */
+export const ONE_REMOTE_INVENTORY = source`
+  apiVersion: nsoffload.dev/v1alpha1
+  kind: ClusterInventory
+  metadata: {name: italy}
+  spec:
+    home: {clusterID: venice}
+    remotes:
+      - clusterID: naples
+        labels: {topology.liqo.io/region: south}
+`
