@@ -4,4 +4,6 @@
  */
 export const CASES = {
   'liqoctl-selectors': 4000,
+  'virtual-nodes': 2000,
+  'cluster-selection': 3000,
 } as const satisfies Record<string, number>

@@ -14,8 +14,8 @@ import (
 
 	liqov1beta1 "github.com/liqotech/liqo/apis/core/v1beta1"
 	offloadingv1beta1 "github.com/liqotech/liqo/apis/offloading/v1beta1"
-	nsoffctrl "github.com/liqotech/liqo/pkg/liqo-controller-manager/offloading/namespaceoffloading-controller"
 	"github.com/liqotech/liqo/pkg/liqo-controller-manager/offloading/forge"
+	nsoffctrl "github.com/liqotech/liqo/pkg/liqo-controller-manager/offloading/namespaceoffloading-controller"
 	liqonodeprovider "github.com/liqotech/liqo/pkg/virtualKubelet/liqoNodeProvider"
 )
 
@@ -37,6 +37,8 @@ type virtualNodeSpec struct {
 	Labels map[string]string `json:"labels"`
 	// Storage: the provider lists storage classes (Liqo then labels the node storage.liqo.io/available=true).
 	Storage *bool `json:"storage"`
+	// Taints: the VirtualNode's spec.taints (set on the VirtualNode, as `liqoctl create virtualnode` or its author does).
+	Taints []corev1.Taint `json:"taints"`
 }
 
 // forgeVirtualNode builds the VirtualNode Liqo's controller manager makes for a cluster
@@ -52,6 +54,7 @@ func forgeVirtualNode(ctx context.Context, cl client.Client, clusterID string, s
 	if err := forge.MutateVirtualNode(ctx, cl, vn, liqov1beta1.ClusterID(clusterID), opts, ptr.To(true), nil, nil); err != nil {
 		return nil, nil, fmt.Errorf("MutateVirtualNode: %w", err)
 	}
+	vn.Spec.Taints = spec.Taints
 	// The provider only builds clients here (no request is sent).
 	nowhere := &rest.Config{Host: "https://127.0.0.1:9"}
 	p := liqonodeprovider.NewLiqoNodeProvider(&liqonodeprovider.InitConfig{

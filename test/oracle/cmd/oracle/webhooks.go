@@ -43,9 +43,9 @@ func verdict(resp admission.Response) admissionAnswer {
 // API server applies it (evanphx/json-patch).
 func answerPodWebhook(raw json.RawMessage) (any, error) {
 	var q struct {
-		Namespace  string                                   `json:"namespace"`
+		Namespace  string                                    `json:"namespace"`
 		Offloading offloadingv1beta1.NamespaceOffloadingSpec `json:"offloading"`
-		Pod        json.RawMessage                          `json:"pod"`
+		Pod        json.RawMessage                           `json:"pod"`
 	}
 	if err := json.Unmarshal(raw, &q); err != nil {
 		return nil, err
