@@ -3,12 +3,18 @@ import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
 import type { CodeId } from '../diagnostics/codes.ts'
 import type { Location, SourceRef } from '../model/source.ts'
 import { explainDedentedItem } from './explain-indent.ts'
+import { goYamlTags, toKubernetesKeys } from './go-yaml-scalars.ts'
 
 /**
  * Kubernetes tooling reads YAML 1.1 (sigs.k8s.io/yaml, go-yaml v2): `yes` is a boolean there.
  * Reading it the same way means a policy means to us what it means to kubectl.
  */
 export const YAML_VERSION = '1.1'
+/**
+ * The parser's options: YAML 1.1's syntax and explicit tags, with plain scalars resolved as go-yaml
+ * v2 does (`go-yaml-scalars.ts`); duplicate keys refused, as kubectl's strict validation does.
+ */
+const PARSE_OPTIONS = { version: YAML_VERSION, customTags: goYamlTags, prettyErrors: false, uniqueKeys: true, logLevel: 'error' } as const
 /** Aliases expanded per document before we call it an attack (billion laughs). */
 export const MAX_ALIAS_COUNT = 100
 
@@ -117,7 +123,7 @@ export function parseYaml(file: string, text: string): ParseResult {
   const lineCounter = new LineCounter()
   // logLevel 'error': the library's own warnings (printed by Node.js) never reach the user; what
   // they would say is a diagnostic (collectionKeys below).
-  const docs = parseAllDocuments(text, { lineCounter, version: YAML_VERSION, prettyErrors: false, uniqueKeys: true, logLevel: 'error' })
+  const docs = parseAllDocuments(text, { lineCounter, ...PARSE_OPTIONS })
   const diagnostics: Diagnostic[] = []
   const out: ParsedDoc[] = []
   const at = (offset: number, path = ''): Location => {
@@ -142,6 +148,11 @@ export function parseYaml(file: string, text: string): ParseResult {
     const keys = collectionKeys(doc, text, at, mayHaveCollectionKeys)
     if (keys.length > 0) {
       diagnostics.push(...keys)
+      return
+    }
+    const scalars = toKubernetesKeys(doc)
+    if (scalars.length > 0) {
+      for (const p of scalars) diagnostics.push(diag(p.code ?? 'yamlValue', p.message, at(p.offset), { hint: p.hint }))
       return
     }
     let value: unknown
@@ -171,7 +182,7 @@ function lazyReparse(text: string): () => { docs: readonly Document[]; lineCount
   return () => {
     if (!parsed) {
       const lineCounter = new LineCounter()
-      const docs = parseAllDocuments(text, { lineCounter, version: YAML_VERSION, prettyErrors: false, uniqueKeys: true, logLevel: 'error' })
+      const docs = parseAllDocuments(text, { lineCounter, ...PARSE_OPTIONS })
       parsed = { docs: Array.isArray(docs) ? docs : [], lineCounter }
     }
     return parsed

@@ -6,4 +6,5 @@ export const CASES = {
   'liqoctl-selectors': 4000,
   'virtual-nodes': 2000,
   'cluster-selection': 3000,
+  'yaml-scalars': 6000,
 } as const satisfies Record<string, number>
