@@ -7,4 +7,5 @@ export const CASES = {
   'virtual-nodes': 2000,
   'cluster-selection': 3000,
   'yaml-scalars': 6000,
+  placement: 4000,
 } as const satisfies Record<string, number>
