@@ -8,4 +8,5 @@ export const CASES = {
   'cluster-selection': 3000,
   'yaml-scalars': 6000,
   placement: 4000,
+  'pod-webhook': 3000,
 } as const satisfies Record<string, number>

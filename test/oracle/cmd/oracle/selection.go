@@ -41,6 +41,18 @@ type virtualNodeSpec struct {
 	Taints []corev1.Taint `json:"taints"`
 }
 
+// Fake clients live as long as the oracle: building one costs more than the question.
+// forgeClient stays empty (MutateVirtualNode is given it and finds nothing, as before the
+// ResourceSlice controller has made anything); homeClient holds one question's objects at a time.
+var forgeClient, homeClient client.WithWatch
+
+func sharedClient(c *client.WithWatch) client.WithWatch {
+	if *c == nil {
+		*c = fake.NewClientBuilder().WithScheme(scheme).Build()
+	}
+	return *c
+}
+
 // forgeVirtualNode builds the VirtualNode Liqo's controller manager makes for a cluster
 // (forge.MutateVirtualNode, as the ResourceSlice controller calls it) and the Node the virtual
 // kubelet creates for it (liqonodeprovider.NewLiqoNodeProvider, hydrated from that VirtualNode).
@@ -81,8 +93,7 @@ func answerVirtualNode(raw json.RawMessage) (any, error) {
 	if err := json.Unmarshal(raw, &q); err != nil {
 		return nil, err
 	}
-	cl := fake.NewClientBuilder().WithScheme(scheme).Build()
-	_, n, err := forgeVirtualNode(context.Background(), cl, q.ClusterID, q.Node)
+	_, n, err := forgeVirtualNode(context.Background(), sharedClient(&forgeClient), q.ClusterID, q.Node)
 	if err != nil {
 		return nil, err
 	}
@@ -106,8 +117,14 @@ func answerSelectClusters(raw json.RawMessage) (any, error) {
 		return nil, err
 	}
 	ctx := context.Background()
-	builder := fake.NewClientBuilder().WithScheme(scheme)
-	forgeClient := fake.NewClientBuilder().WithScheme(scheme).Build()
+	// The home cluster of this question: the previous question's VirtualNodes and Nodes removed.
+	cl := sharedClient(&homeClient)
+	if err := cl.DeleteAllOf(ctx, &offloadingv1beta1.VirtualNode{}); err != nil {
+		return nil, err
+	}
+	if err := cl.DeleteAllOf(ctx, &corev1.Node{}); err != nil {
+		return nil, err
+	}
 	type built struct {
 		clusterID string
 		vns       []*offloadingv1beta1.VirtualNode
@@ -116,16 +133,20 @@ func answerSelectClusters(raw json.RawMessage) (any, error) {
 	for _, r := range q.Remotes {
 		b := built{clusterID: r.ClusterID}
 		for _, spec := range r.Nodes {
-			vn, n, err := forgeVirtualNode(ctx, forgeClient, r.ClusterID, spec)
+			vn, n, err := forgeVirtualNode(ctx, sharedClient(&forgeClient), r.ClusterID, spec)
 			if err != nil {
 				return nil, err
 			}
-			builder = builder.WithObjects(vn.DeepCopy(), n)
+			if err := cl.Create(ctx, vn.DeepCopy()); err != nil {
+				return nil, err
+			}
+			if err := cl.Create(ctx, n); err != nil {
+				return nil, err
+			}
 			b.vns = append(b.vns, vn)
 		}
 		all = append(all, b)
 	}
-	cl := builder.Build()
 	type nodeAnswer struct {
 		Name    string `json:"name"`
 		Matched bool   `json:"matched"`
