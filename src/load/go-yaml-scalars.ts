@@ -150,7 +150,6 @@ function goKey(k: Scalar): string | undefined {
   return formatFloat32(v)
 }
 
-
 /** Where a converted key keeps what Go decoded it into: keys of a type each are distinct in Go's map. */
 const GO_ID = Symbol('goId')
 
@@ -215,9 +214,18 @@ export function toKubernetesKeys(doc: Document): ScalarProblem[] {
     for (const k of keysOf(m, 0, false)) {
       const was = byId.get(k.id)
       if (was !== undefined && (was || k.merged)) {
-        problems.push({ offset: at(m), message: `the key "${k.json}" is set twice in this mapping, once by a merge (<<): Kubernetes refuses it`, hint: 'remove the key from one of the two', code: 'duplicateKey' })
+        problems.push({
+          offset: at(m),
+          message: `the key "${k.json}" is set twice in this mapping, once by a merge (<<): Kubernetes refuses it`,
+          hint: 'remove the key from one of the two',
+          code: 'duplicateKey',
+        })
       } else if (was === undefined && byJson.has(k.json) && byJson.get(k.json) !== k.id) {
-        problems.push({ offset: k.offset, message: `two keys of this mapping are the key "${k.json}" to Kubernetes, which keeps one of the two at random`, hint: 'remove or rename one of the keys' })
+        problems.push({
+          offset: k.offset,
+          message: `two keys of this mapping are the key "${k.json}" to Kubernetes, which keeps one of the two at random`,
+          hint: 'remove or rename one of the keys',
+        })
       }
       byId.set(k.id, was === true || k.merged)
       byJson.set(k.json, k.id)
@@ -229,11 +237,19 @@ export function toKubernetesKeys(doc: Document): ScalarProblem[] {
       const v = n.value
       if (typeof v !== 'number') return
       if (!Number.isFinite(v)) {
-        out.push({ offset: at(n), message: `${n.source ?? String(v)} is ${Number.isNaN(v) ? 'NaN' : 'an infinity'}: JSON has none, and Kubernetes cannot read the manifest`, hint: 'quote it to make it a string' })
+        out.push({
+          offset: at(n),
+          message: `${n.source ?? String(v)} is ${Number.isNaN(v) ? 'NaN' : 'an infinity'}: JSON has none, and Kubernetes cannot read the manifest`,
+          hint: 'quote it to make it a string',
+        })
       } else {
         const exact = (n as GoNumber).exact
         if (exact !== undefined && (exact > MAX_SAFE || exact < -MAX_SAFE)) {
-          out.push({ offset: at(n), message: `the integer ${exact} is beyond 2^53: nsoffload cannot keep its digits exactly`, hint: 'quote it if it is a string; no Kubernetes field takes such a number' })
+          out.push({
+            offset: at(n),
+            message: `the integer ${exact} is beyond 2^53: nsoffload cannot keep its digits exactly`,
+            hint: 'quote it if it is a string; no Kubernetes field takes such a number',
+          })
         }
       }
     } else if (isMap(n)) {
@@ -265,7 +281,7 @@ export function toKubernetesKeys(doc: Document): ScalarProblem[] {
         value(pair.value)
       }
       if (check) out.push(...sameKeys(n))
-        } else if (isSeq(n)) for (const item of n.items) value(item)
+    } else if (isSeq(n)) for (const item of n.items) value(item)
   }
   value(doc.contents)
   return out

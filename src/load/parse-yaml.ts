@@ -120,6 +120,8 @@ export function decodeText(file: string, bytes: Uint8Array): { text?: string; di
  * Never throws on bad input: problems come back as diagnostics with positions.
  */
 export function parseYaml(file: string, text: string): ParseResult {
+  const values = jsonStream(text)
+  if (values) return parseJsonStream(file, text, values)
   const lineCounter = new LineCounter()
   // logLevel 'error': the library's own warnings (printed by Node.js) never reach the user; what
   // they would say is a diagnostic (collectionKeys below).
@@ -170,6 +172,61 @@ export function parseYaml(file: string, text: string): ParseResult {
     out.push({ file, index, value, source: { file, docIndex: index, locate: locator(file, index, reparse) } })
   })
   return { docs: out, diagnostics, starts }
+}
+
+/**
+ * JSON values back to back (`{…}{…}` or one a line): what `liqoctl … --output json` prints for
+ * several namespaces (v1.0.1+), and kubectl's JSON streams. Not a YAML stream, but each value is
+ * a YAML document: the offsets of each value when the text is two or more JSON objects or lists
+ * with only white space between them; `undefined` otherwise (YAML, or one JSON value).
+ */
+export function jsonStream(text: string): [start: number, end: number][] | undefined {
+  const ws = (c: string | undefined): boolean => c === ' ' || c === '\n' || c === '\r' || c === '\t'
+  let i = 0
+  while (ws(text[i])) i++
+  if (text[i] !== '{' && text[i] !== '[') return undefined
+  const out: [number, number][] = []
+  while (i < text.length) {
+    const c = text[i]
+    if (c !== '{' && c !== '[') return undefined
+    const start = i
+    let depth = 0
+    let inString = false
+    for (; i < text.length; i++) {
+      const x = text[i]
+      if (inString) {
+        if (x === '\\') i++
+        else if (x === '"') inString = false
+      } else if (x === '"') inString = true
+      else if (x === '{' || x === '[') depth++
+      else if (x === '}' || x === ']') {
+        depth--
+        if (depth === 0) break
+      }
+    }
+    if (depth !== 0) return undefined
+    out.push([start, ++i])
+    while (ws(text[i])) i++
+  }
+  return out.length >= 2 ? out : undefined
+}
+
+/** Each value of a JSON stream parsed as a document of its own, at its place in the file (lines and columns as written). */
+function parseJsonStream(file: string, text: string, values: readonly [number, number][]): ParseResult {
+  const lc = new LineCounter()
+  lc.addNewLine(0)
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lc.addNewLine(i + 1)
+  const docs: ParsedDoc[] = []
+  const diagnostics: Diagnostic[] = []
+  const starts: number[] = []
+  values.forEach(([s, e], index) => {
+    const { line, col } = lc.linePos(s)
+    starts.push(line)
+    const r = parseYaml(file, '\n'.repeat(line - 1) + ' '.repeat(col - 1) + text.slice(s, e))
+    diagnostics.push(...r.diagnostics)
+    for (const d of r.docs) docs.push({ ...d, index, source: { ...d.source, docIndex: index } })
+  })
+  return { docs, diagnostics, starts }
 }
 
 /**

@@ -36,7 +36,11 @@ export function virtualNodeLabels(clusterID: string, name: string, labels: Reado
  * `storage.liqo.io/available` as `strconv.FormatBool(len(storageClasses) == 0)` (the opposite of
  * what the Node says), without the virtual kubelet's defaults.
  */
-function selectionLabels(clusterID: string, labels: Readonly<Record<string, string>>, nodeLabels: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+function selectionLabels(
+  clusterID: string,
+  labels: Readonly<Record<string, string>>,
+  nodeLabels: Readonly<Record<string, string>>,
+): Readonly<Record<string, string>> {
   if (nodeLabels[LABEL_REMOTE_CLUSTER_ID] === clusterID) return nodeLabels
   const storage = nodeLabels[LABEL_STORAGE_AVAILABLE] !== 'false'
   return { ...labels, [LABEL_REMOTE_CLUSTER_ID]: clusterID, [LABEL_STORAGE_AVAILABLE]: storage ? 'false' : 'true' }

@@ -44,7 +44,12 @@ function remote(rng: Rng, clusterID: string): RemoteInput {
 }
 
 function inventory(rng: Rng): InventoryInput {
-  return { remotes: rng.subset(CLUSTER_IDS, 4).map((id) => remote(rng, id)).concat(rng.chance(0.1) ? [] : [remote(rng, 'z-last')]) }
+  return {
+    remotes: rng
+      .subset(CLUSTER_IDS, 4)
+      .map((id) => remote(rng, id))
+      .concat(rng.chance(0.1) ? [] : [remote(rng, 'z-last')]),
+  }
 }
 
 /** The labels Liqo gets for a virtual node: the cluster's, then the node's (the inventory's meaning of `virtualNodes`). */
@@ -83,8 +88,10 @@ const virtualNodes: Property<VirtualNodeCase> = {
       if (!mine) return `no virtual node ${n.name}`
       // Go leaves out an empty value.
       const mineTaints = mine.taints.map((t) => (t.value === '' ? { key: t.key, effect: t.effect } : t))
-      if (canonical(mine.labels) !== canonical(liqo.labels)) return `labels of ${n.name} differ:\n      Liqo:      ${canonical(liqo.labels)}\n      nsoffload: ${canonical(mine.labels)}`
-      if (canonical(mineTaints) !== canonical(liqoTaints)) return `taints of ${n.name} differ:\n      Liqo:      ${canonical(liqoTaints)}\n      nsoffload: ${canonical(mineTaints)}`
+      if (canonical(mine.labels) !== canonical(liqo.labels))
+        return `labels of ${n.name} differ:\n      Liqo:      ${canonical(liqo.labels)}\n      nsoffload: ${canonical(mine.labels)}`
+      if (canonical(mineTaints) !== canonical(liqoTaints))
+        return `taints of ${n.name} differ:\n      Liqo:      ${canonical(liqoTaints)}\n      nsoffload: ${canonical(mineTaints)}`
     }
     return undefined
   },
@@ -98,7 +105,9 @@ function selection(rng: Rng): SelectionCase {
   const inv = inventory(rng)
   const names = inv.remotes.flatMap((r) => (r.virtualNodes ?? [{ name: r.clusterID }]).map((n) => n.name))
   // Keys and values of the inventory make matches likely; the generic ones reach the rest.
-  const keys = [...new Set([...inv.remotes.flatMap((r) => [...Object.keys(r.labels), ...(r.virtualNodes ?? []).flatMap((n) => Object.keys(n.labels))]), ...NODE_KEYS])]
+  const keys = [
+    ...new Set([...inv.remotes.flatMap((r) => [...Object.keys(r.labels), ...(r.virtualNodes ?? []).flatMap((n) => Object.keys(n.labels))]), ...NODE_KEYS]),
+  ]
   return { inventory: inv, selectors: rng.list(1, 4, () => nodeSelector(rng, names, keys)) }
 }
 
@@ -129,7 +138,8 @@ const clusterSelection: Property<SelectionCase> = {
         }
         if (errors.length > 0) {
           const kept = errors.filter((d) => !allowed.has(d.code))
-          if (kept.length > 0) problems.push(`selector ${i}: Liqo selects with it; nsoffload refuses it: ${kept.map((d) => `${d.code} ${d.message}`).join('; ')}`)
+          if (kept.length > 0)
+            problems.push(`selector ${i}: Liqo selects with it; nsoffload refuses it: ${kept.map((d) => `${d.code} ${d.message}`).join('; ')}`)
           return
         }
         const ns = r.compiled?.namespaces.find((n) => n.policy.namespace === `ns-${i}`)
@@ -144,9 +154,12 @@ const clusterSelection: Property<SelectionCase> = {
           tally.add(matched === 0 ? 'clusters not selected' : matched < rm.nodes.length ? 'clusters whose nodes disagree' : 'clusters selected')
           if (matched > 0 && matched < rm.nodes.length) {
             // Liqo's result then depends on the order it lists virtual nodes in; nsoffload selects and warns.
-            if (!ours.selected || !ours.disagree) problems.push(`selector ${i}: the virtual nodes of ${rm.clusterID} disagree; nsoffload says selected=${ours.selected}, disagree=${ours.disagree}`)
-          } else if (ours.selected !== (matched > 0) || ours.disagree) {
-            problems.push(`selector ${i}: ${rm.clusterID}: Liqo ${matched > 0 ? 'selects' : 'does not select'} it; nsoffload ${ours.selected ? 'does' : 'does not'}`)
+            if (!ours.selected || !ours.disagree)
+              problems.push(`selector ${i}: the virtual nodes of ${rm.clusterID} disagree; nsoffload says selected=${ours.selected}, disagree=${ours.disagree}`)
+          } else if (ours.selected !== matched > 0 || ours.disagree) {
+            problems.push(
+              `selector ${i}: ${rm.clusterID}: Liqo ${matched > 0 ? 'selects' : 'does not select'} it; nsoffload ${ours.selected ? 'does' : 'does not'}`,
+            )
           }
         }
         return undefined

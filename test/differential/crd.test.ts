@@ -55,7 +55,8 @@ function compare(ours: Schema, liqo: Schema | undefined, at: string, out: string
   for (const k of ['type', 'format', 'default', 'enum'] as const) {
     if (!same(ours[k], liqo[k])) out.push(`${at}: ${k} ${JSON.stringify(ours[k])} here, ${JSON.stringify(liqo[k])} in Liqo's`)
   }
-  if (!same(sorted(ours.required), sorted(liqo.required))) out.push(`${at}: required ${JSON.stringify(ours.required)} here, ${JSON.stringify(liqo.required)} in Liqo's`)
+  if (!same(sorted(ours.required), sorted(liqo.required)))
+    out.push(`${at}: required ${JSON.stringify(ours.required)} here, ${JSON.stringify(liqo.required)} in Liqo's`)
   for (const [name, s] of Object.entries(ours.properties ?? {})) compare(s, liqo.properties?.[name], `${at}.${name}`, out)
   // Liqo's enums and defaults are ours too, in the fields ours has.
   if (ours.items) compare(ours.items, liqo.items, `${at}[]`, out)

@@ -18,7 +18,13 @@ import type { Rng } from './random.ts'
 
 type PlacementCase = { readonly pod: PodSchedulingSpec; readonly nodes: readonly SchedulingNode[] }
 
-const TAINT_KEYS = ['virtual-node.liqo.io/not-allowed', 'dedicated', 'example.com/gpu', 'node.kubernetes.io/unschedulable', 'node-role.kubernetes.io/control-plane']
+const TAINT_KEYS = [
+  'virtual-node.liqo.io/not-allowed',
+  'dedicated',
+  'example.com/gpu',
+  'node.kubernetes.io/unschedulable',
+  'node-role.kubernetes.io/control-plane',
+]
 const EFFECTS = ['NoSchedule', 'NoExecute', 'PreferNoSchedule']
 
 function taint(rng: Rng): Taint {
@@ -43,7 +49,12 @@ function node(rng: Rng, i: number): SchedulingNode {
     const v = virtualNode(rng.pick(['florence', 'naples', 'milan']), name, nodeLabels(rng, 4), rng.chance(0.3) ? rng.list(1, 2, () => taint(rng)) : [])
     return { name: v.name, labels: v.labels, taints: v.taints }
   }
-  return { name, labels: nodeLabels(rng, 5), taints: rng.chance(0.5) ? [] : rng.list(1, 2, () => taint(rng)), ...(rng.chance(0.1) ? { unschedulable: true } : {}) }
+  return {
+    name,
+    labels: nodeLabels(rng, 5),
+    taints: rng.chance(0.5) ? [] : rng.list(1, 2, () => taint(rng)),
+    ...(rng.chance(0.1) ? { unschedulable: true } : {}),
+  }
 }
 
 function pod(rng: Rng, names: readonly string[]): PodSchedulingSpec {
@@ -72,7 +83,13 @@ const placement: Property<PlacementCase> = {
   cases: CASES['placement'],
   generate(rng) {
     const nodes = rng.list(1, 4, (i) => node(rng, i))
-    return { pod: pod(rng, nodes.map((n) => n.name)), nodes }
+    return {
+      pod: pod(
+        rng,
+        nodes.map((n) => n.name),
+      ),
+      nodes,
+    }
   },
   async check(c, oracle, tally) {
     const k8s = await oracle.ask<PlacementAnswer>('placement', { pod: c.pod, nodes: c.nodes })

@@ -51,7 +51,9 @@ function pod(rng: Rng): PodSpec {
     ])
   }
   if (rng.chance(0.4)) {
-    spec['tolerations'] = rng.list(0, 2, (): Toleration => rng.pick([{ key: 'virtual-node.liqo.io/not-allowed', operator: 'Exists', effect: 'NoExecute' }, { operator: 'Exists' }, { key: 'x', value: 'y' }]))
+    spec['tolerations'] = rng.list(0, 2, (): Toleration =>
+      rng.pick([{ key: 'virtual-node.liqo.io/not-allowed', operator: 'Exists', effect: 'NoExecute' }, { operator: 'Exists' }, { key: 'x', value: 'y' }]),
+    )
   }
   if (rng.chance(0.15)) spec['runtimeClassName'] = rng.pick(['liqo', 'gvisor'])
   if (rng.chance(0.2)) spec['nodeSelector'] = nodeLabels(rng, 1)
@@ -85,7 +87,8 @@ const podWebhook: Property<WebhookCase> = {
     }
     if (ours.error !== undefined) return `Liqo's webhook admits the pod; nsoffload says: ${ours.error}`
     const [canon] = (await oracle.ask<{ specs: Record<string, unknown>[] }>('canonPodSpec', { specs: [ours.pod] })).specs
-    if (canonical(canon) !== canonical(liqo.spec)) return `the mutated specs differ:\n      Liqo:      ${canonical(liqo.spec)}\n      nsoffload: ${canonical(canon)}`
+    if (canonical(canon) !== canonical(liqo.spec))
+      return `the mutated specs differ:\n      Liqo:      ${canonical(liqo.spec)}\n      nsoffload: ${canonical(canon)}`
     // (2) The template nsoffload writes, admitted by Liqo's webhook, against the original admitted.
     const template = patchTemplate(c.offloading, c.pod)
     tally.add(template.affinityLeftToWebhook ? 'affinity left to the webhook (NSO4007)' : ours.mutated ? 'mutated' : 'unchanged')
@@ -97,7 +100,9 @@ const podWebhook: Property<WebhookCase> = {
         .filter((n) => n.affinity && !n.untoleratedTaint && !n.unschedulable)
         .map((n) => n.name)
         .join(',')
-    return where(a) === where(b) ? undefined : `pods of the template nsoffload writes go to [${where(b)}]; the user's template's pods to [${where(a)}]\n      template: ${canonical(template.pod)}`
+    return where(a) === where(b)
+      ? undefined
+      : `pods of the template nsoffload writes go to [${where(b)}]; the user's template's pods to [${where(a)}]\n      template: ${canonical(template.pod)}`
   },
 }
 

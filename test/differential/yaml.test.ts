@@ -95,7 +95,29 @@ const SCALARS = [
   'é',
 ]
 
-const KEYS = ['a', 'name', 'value', 'yes', 'no', 'on', 'y', 'n', 'true', '1', '01', '0x10', '1.0', '1.5', '2024-01-15', '4:30', '~', 'null', '1e3', '.inf', 'key with space']
+const KEYS = [
+  'a',
+  'name',
+  'value',
+  'yes',
+  'no',
+  'on',
+  'y',
+  'n',
+  'true',
+  '1',
+  '01',
+  '0x10',
+  '1.0',
+  '1.5',
+  '2024-01-15',
+  '4:30',
+  '~',
+  'null',
+  '1e3',
+  '.inf',
+  'key with space',
+]
 
 /** What Kubernetes refuses as a value (JSON has no infinity or NaN): rare, or every document would be refused. */
 const NOT_JSON = ['.inf', '-.Inf', '+.INF', '.NaN', '.nan']
@@ -120,10 +142,7 @@ function value(rng: Rng, indent: number, depth: number, anchors: string[]): stri
     [depth > 0 ? 1 : 0, () => `\n${rng.list(1, 3, () => `${pad}-${value(rng, indent + 2, depth - 1, anchors).replace(/^\n {1,}/, ' ')}`).join('\n')}`],
     [1, () => ` [${rng.list(0, 3, () => scalar(rng)).join(', ')}]`],
     [1, () => ` {${rng.list(0, 2, () => `${scalar(rng, true)}: ${scalar(rng)}`).join(', ')}}`],
-    [
-      anchors.length > 0 ? 1 : 0,
-      () => ` *${rng.pick(anchors)}`,
-    ],
+    [anchors.length > 0 ? 1 : 0, () => ` *${rng.pick(anchors)}`],
     [
       1,
       () => {
@@ -175,7 +194,9 @@ const yamlScalars: Property<YamlCase> = {
     const back = await oracle.ask<YamlAnswer>('yaml', { yaml: written })
     tally.add('compared')
     if (back.json === undefined) return `Kubernetes cannot read what nsoffload writes (${back.strictError ?? back.error}):\n${written}`
-    return back.json === liqo.json ? undefined : `what nsoffload writes means another thing:\n      written:   ${liqo.json}\n      nsoffload: ${back.json}\n      yaml: ${JSON.stringify(written)}`
+    return back.json === liqo.json
+      ? undefined
+      : `what nsoffload writes means another thing:\n      written:   ${liqo.json}\n      nsoffload: ${back.json}\n      yaml: ${JSON.stringify(written)}`
   },
 }
 

@@ -114,7 +114,12 @@ test("the inventory's labels override Liqo's defaults, as the VirtualNode's labe
   assert.is(arm.labels['liqo.io/type'], 'other')
   assert.is(arm.labels['liqo.io/remote-cluster-id'], 'x')
   // Liqo's cluster selection then finds no Node of cluster turin and matches the VirtualNode's own labels.
-  assert.equal(arm.selectionLabels, { 'kubernetes.io/arch': 'arm64', 'storage.liqo.io/available': 'true', 'liqo.io/type': 'other', 'liqo.io/remote-cluster-id': 'turin' })
+  assert.equal(arm.selectionLabels, {
+    'kubernetes.io/arch': 'arm64',
+    'storage.liqo.io/available': 'true',
+    'liqo.io/type': 'other',
+    'liqo.io/remote-cluster-id': 'turin',
+  })
   assert.is(virtualNode('turin', 'turin-b', {}).labels['liqo.io/type'], 'virtual-node')
 })
 
