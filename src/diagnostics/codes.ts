@@ -33,7 +33,27 @@ export const codes = {
     severity: 'info',
     title: 'A kustomize file (kustomization.yaml, or a Kustomization or Component document) among the policies was skipped',
   },
-  ignorePattern: { code: 'NSO1013', severity: 'warning', title: 'A line of a .nsoffloadignore file is not understood (negation with ! is not supported)' },
+  ignorePattern: {
+    code: 'NSO1013',
+    severity: 'warning',
+    title: 'A line of a .nsoffloadignore file matches nothing (it ends in a backslash that escapes nothing)',
+  },
+  notRegularFile: {
+    code: 'NSO1014',
+    severity: 'error',
+    title: 'An input is not a regular file (a FIFO, a device such as /dev/zero, a socket, a folder), or a link to one: it is not read',
+  },
+  outsideRepository: {
+    code: 'NSO1015',
+    severity: 'error',
+    title: 'An input is a symbolic link (or lies below one) that leads out of its repository: it is not read, and its content is never shown',
+  },
+  fileTooLarge: { code: 'NSO1016', severity: 'error', title: 'An input file is larger than the limit per file (8 MiB, docs/inputs.md): it is not read' },
+  tooManyDocuments: {
+    code: 'NSO1017',
+    severity: 'error',
+    title: 'An input file holds more YAML documents than the limit per file (10,000, docs/inputs.md): none of them is read',
+  },
   collectionKey: {
     code: 'NSO1020',
     severity: 'error',
