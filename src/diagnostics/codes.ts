@@ -70,6 +70,11 @@ export const codes = {
     title: 'A workload path is a Helm chart (a Chart.yaml), or holds Helm templates (`{{ … }}`): render the chart first (`helm template`)',
   },
   kustomizeFailed: { code: 'NSO1023', severity: 'error', title: 'kustomize could not build a workload kustomization' },
+  yamlValue: {
+    code: 'NSO1024',
+    severity: 'error',
+    title: 'A YAML value or key Kubernetes cannot read (.inf, .nan, a null key), or an integer beyond 2^53 nsoffload cannot keep exactly',
+  },
   // 2xxx: JSON Schema
   schemaType: { code: 'NSO2001', severity: 'error', title: 'A field has the wrong type' },
   schemaRequired: { code: 'NSO2002', severity: 'error', title: 'A required field is missing' },

@@ -5,6 +5,7 @@ import type { CodeId } from '../diagnostics/codes.ts'
 import type { Location, SourceRef } from '../model/source.ts'
 import { explainDedentedItem } from './explain-indent.ts'
 import { type FastParse, fastYaml } from './fast-yaml.ts'
+import { goYamlTags, toKubernetesKeys } from './go-yaml-scalars.ts'
 
 /**
  * Kubernetes tooling reads YAML 1.1 (sigs.k8s.io/yaml, go-yaml v2): `yes` is a boolean there.
@@ -115,7 +116,9 @@ export function decodeText(file: string, bytes: Uint8Array): { text?: string; di
  * How documents are composed. Keys are checked for uniqueness by `duplicateKeys` (linear):
  * the library's own check compares each key with every earlier one of its mapping.
  */
-const OPTIONS = { version: YAML_VERSION, uniqueKeys: false, logLevel: 'error' } as const
+// Plain scalars resolved as go-yaml v2 does (`go-yaml-scalars.ts`); logLevel 'error': the
+// library's own warnings never reach the user, what they would say is a diagnostic.
+const OPTIONS = { version: YAML_VERSION, customTags: goYamlTags, uniqueKeys: false, logLevel: 'error' } as const
 
 /**
  * The documents of `text`, at most `max` (and whether there were more): composed one by one,
@@ -142,6 +145,8 @@ function composeDocuments(text: string, lineCounter: LineCounter, max = Infinity
 export function parseYaml(file: string, text: string, full = false): ParseResult {
   const fast = full ? undefined : fastYaml(text)
   if (fast) return fastResult(file, text, fast)
+  const values = jsonStream(text)
+  if (values) return parseJsonStream(file, text, values)
   const lineCounter = new LineCounter()
   const { docs: list, more } = composeDocuments(text, lineCounter, MAX_DOCUMENTS)
   const diagnostics: Diagnostic[] = []
@@ -182,6 +187,11 @@ export function parseYaml(file: string, text: string, full = false): ParseResult
       diagnostics.push(...keys)
       return
     }
+    const scalars = toKubernetesKeys(doc)
+    if (scalars.length > 0) {
+      for (const p of scalars) diagnostics.push(diag(p.code ?? 'yamlValue', p.message, at(p.offset), { hint: p.hint }))
+      return
+    }
     let value: unknown
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
@@ -204,6 +214,61 @@ function fastResult(file: string, text: string, fast: FastParse): ParseResult {
   const reparse = lazyReparse(text)
   const docs = fast.values.map((value, index) => ({ file, index, value, source: { file, docIndex: index, locate: locator(file, index, reparse) } }))
   return { docs, diagnostics: [], starts: fast.starts }
+}
+
+/**
+ * JSON values back to back (`{…}{…}` or one a line): what `liqoctl … --output json` prints for
+ * several namespaces (v1.0.1+), and kubectl's JSON streams. Not a YAML stream, but each value is
+ * a YAML document: the offsets of each value when the text is two or more JSON objects or lists
+ * with only white space between them; `undefined` otherwise (YAML, or one JSON value).
+ */
+export function jsonStream(text: string): [start: number, end: number][] | undefined {
+  const ws = (c: string | undefined): boolean => c === ' ' || c === '\n' || c === '\r' || c === '\t'
+  let i = 0
+  while (ws(text[i])) i++
+  if (text[i] !== '{' && text[i] !== '[') return undefined
+  const out: [number, number][] = []
+  while (i < text.length) {
+    const c = text[i]
+    if (c !== '{' && c !== '[') return undefined
+    const start = i
+    let depth = 0
+    let inString = false
+    for (; i < text.length; i++) {
+      const x = text[i]
+      if (inString) {
+        if (x === '\\') i++
+        else if (x === '"') inString = false
+      } else if (x === '"') inString = true
+      else if (x === '{' || x === '[') depth++
+      else if (x === '}' || x === ']') {
+        depth--
+        if (depth === 0) break
+      }
+    }
+    if (depth !== 0) return undefined
+    out.push([start, ++i])
+    while (ws(text[i])) i++
+  }
+  return out.length >= 2 ? out : undefined
+}
+
+/** Each value of a JSON stream parsed as a document of its own, at its place in the file (lines and columns as written). */
+function parseJsonStream(file: string, text: string, values: readonly [number, number][]): ParseResult {
+  const lc = new LineCounter()
+  lc.addNewLine(0)
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lc.addNewLine(i + 1)
+  const docs: ParsedDoc[] = []
+  const diagnostics: Diagnostic[] = []
+  const starts: number[] = []
+  values.forEach(([s, e], index) => {
+    const { line, col } = lc.linePos(s)
+    starts.push(line)
+    const r = parseYaml(file, '\n'.repeat(line - 1) + ' '.repeat(col - 1) + text.slice(s, e))
+    diagnostics.push(...r.diagnostics)
+    for (const d of r.docs) docs.push({ ...d, index, source: { ...d.source, docIndex: index } })
+  })
+  return { docs, diagnostics, starts }
 }
 
 /**

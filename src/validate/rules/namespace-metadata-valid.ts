@@ -73,7 +73,7 @@ function schedulingLabel(p: PolicyDraft, value: string): Diagnostic | undefined 
   }
   return diag(
     'schedulingLabelConflict',
-    `label ${LABEL_SCHEDULING_ENABLED}: "${value}" means nothing to Liqo, whose pod webhook only acts on "${SCHEDULING_ENABLED_VALUE}" (and with ${strategy} its controller keeps the namespace without it)`,
+    `label ${LABEL_SCHEDULING_ENABLED}: "${value}" means nothing to Liqo, whose pod webhook only acts on "${SCHEDULING_ENABLED_VALUE}"; with ${strategy} its controller removes the label only when it is "${SCHEDULING_ENABLED_VALUE}", so this one stays`,
     at,
     {
       hint: 'remove the label',
