@@ -171,6 +171,27 @@ export const codes = {
   },
   applyConflict: { code: 'NSO5006', severity: 'error', title: 'Server-side apply conflict with another field manager: taken over only with --force-conflicts' },
   applyFailed: { code: 'NSO5007', severity: 'error', title: 'The API server refused a change' },
+  // 5020-5039: the ApplySet, discovery and the inventory drift guard (docs/sync.md)
+  applySetParent: {
+    code: 'NSO5020',
+    severity: 'error',
+    title: "The set's ApplySet parent on a cluster is not this set's (another tool's, another ID, another home cluster's): nothing is written",
+  },
+  objectInOtherSet: {
+    code: 'NSO5021',
+    severity: 'warning',
+    title: 'An object belongs to another ApplySet (applyset.kubernetes.io/part-of): sync leaves it alone',
+  },
+  legacyNotPruned: {
+    code: 'NSO5022',
+    severity: 'warning',
+    title: "An object carries nsoffload's old marker and belongs to no ApplySet: never pruned, adopted only when a policy of this set renders it",
+  },
+  pruneOutsideInputs: {
+    code: 'NSO5023',
+    severity: 'warning',
+    title: 'A namespace of the set has no policy among the files this run read (-p), and its policy file was not read: not pruned',
+  },
   // 9xxx: internal
   internal: { code: 'NSO9001', severity: 'error', title: 'Internal error: please report it' },
 } as const satisfies Record<string, CodeInfo>

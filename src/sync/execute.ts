@@ -11,7 +11,8 @@ import { describeObject, metaOf, namespaceOf, typeOf } from '../util/manifest.ts
 import { FIELD_MANAGER, type LiveObject } from './compare.ts'
 import { CRD_PATH, type LiveCluster, objectKey, readCluster } from './live-state.ts'
 import { namespaceStatus, prunedStatus, sameStatus } from './live-status.ts'
-import { type Action, isOurs, planSync, STEPS, type SyncPlan, workloadsToDryRun } from './plan-sync.ts'
+import { type ApplySet, PARENT_FIELD_MANAGER } from './applyset.ts'
+import { type Action, defaultSet, isOurs, type PolicyScope, planSync, STEPS, type SyncPlan, workloadsToDryRun } from './plan-sync.ts'
 
 export interface SyncOptions {
   readonly dryRun: boolean
@@ -22,6 +23,10 @@ export interface SyncOptions {
   readonly wait: boolean
   readonly timeoutMs: number
   readonly concurrency: number
+  /** The ApplySet this run syncs (docs/sync.md, "Sets"). */
+  readonly set: ApplySet
+  /** What this run read of the set's policies (a `-p` subset prunes nothing of the rest). */
+  readonly scope?: PolicyScope
 }
 
 /** A sync that cannot run (exit 2): missing CRD, unreachable cluster. */
@@ -95,10 +100,10 @@ function pathOf(m: Manifest): string {
   return objectPath(rt, metaOf(m).name ?? '', namespaceOf(m))
 }
 
-/** Server-side apply (PATCH application/apply-patch+yaml) with field manager `nsoffload`. */
-export async function apply(client: KubeClient, m: Manifest, opts: { dryRun: boolean; force: boolean }): Promise<LiveObject> {
+/** Server-side apply (PATCH application/apply-patch+yaml) with field manager `nsoffload` (the set's parent: `nsoffload-applyset`). */
+export async function apply(client: KubeClient, m: Manifest, opts: { dryRun: boolean; force: boolean; fieldManager?: string }): Promise<LiveObject> {
   return client.request<LiveObject>('PATCH', pathOf(m), {
-    query: { fieldManager: FIELD_MANAGER, ...(opts.force ? { force: 'true' } : {}), ...(opts.dryRun ? { dryRun: 'All' } : {}) },
+    query: { fieldManager: opts.fieldManager ?? FIELD_MANAGER, ...(opts.force ? { force: 'true' } : {}), ...(opts.dryRun ? { dryRun: 'All' } : {}) },
     body: JSON.stringify(m),
     contentType: 'application/apply-patch+yaml',
   })
@@ -130,7 +135,7 @@ const toldPerNamespace = new WeakSet<KubeClient>()
  * Reads every cluster of the inventory (in parallel). Clusters that cannot be reached fail it
  * together, one line each, not on the first.
  */
-export async function readAll(compiled: Compiled, inv: Inventory, io: SyncIO): Promise<Map<string, LiveCluster>> {
+export async function readAll(compiled: Compiled, inv: Inventory, io: SyncIO, set: ApplySet = defaultSet(inv)): Promise<Map<string, LiveCluster>> {
   const homeID = inv.home.clusterID
   const kinds = new Map<string, { apiVersion: string; kind: string; namespaces: Set<string> }>()
   for (const m of compiled.clusters.get(homeID) ?? []) {
@@ -152,11 +157,15 @@ export async function readAll(compiled: Compiled, inv: Inventory, io: SyncIO): P
         toldPerNamespace.add(c)
         io.log(line)
       }
-      return readCluster(c, id === homeID, id === homeID ? homeKinds : [], log)
+      return readCluster(c, id === homeID, id === homeID ? homeKinds : [], log, parentPath(set))
     }),
   )
   return new Map(read.map((l) => [l.clusterID, l]))
 }
+
+/** Where the set's parent lives (the same on every cluster). */
+const parentPath = (set: ApplySet): string =>
+  objectPath(knownType('v1', set.kind) ?? { apiVersion: 'v1', kind: set.kind, plural: `${set.kind.toLowerCase()}s`, namespaced: true }, set.name, set.namespace)
 
 /** Requests in flight at once where no `--concurrency` says otherwise (`diff`). */
 export const DEFAULT_CONCURRENCY = 8
@@ -174,13 +183,13 @@ export async function dryRunWorkloads(
   inv: Inventory,
   live: Map<string, LiveCluster>,
   io: SyncIO,
-  opts: { force: boolean; concurrency: number },
+  opts: { force: boolean; concurrency: number; set?: ApplySet },
 ): Promise<number> {
   const homeID = inv.home.clusterID
   const home = live.get(homeID)
   const client = io.clients.get(homeID)
   if (!home || !client) return 0
-  const todo = workloadsToDryRun(compiled, inv, live)
+  const todo = workloadsToDryRun(compiled, inv, live, opts.set)
   if (todo.length === 0) return 0
   const answers = await pool(todo, opts.concurrency, async (w): Promise<LiveObject | undefined> => {
     try {
@@ -246,18 +255,18 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
   const crd = ensureCrd(homeClient, opts, io)
   // Awaited after the reads: when clusters cannot be reached, the reads' failure names them all.
   void crd.catch(() => undefined)
-  const live = await readAll(compiled, inv, io)
+  const live = await readAll(compiled, inv, io, opts.set)
   const crdReady = await crd
   const home = live.get(homeID)
   // A CRD this sync installed may have been missing when its objects were listed: it has none.
   if (crdReady && home && !home.offloadings) live.set(homeID, { ...home, offloadings: new Map() })
   const existing = new Map([...live].map(([id, l]) => [id, new Set(l.namespaces.keys())]))
-  const planOpts = { prune: opts.prune, allowDestructive: opts.allowDestructive }
+  const planOpts = { prune: opts.prune, allowDestructive: opts.allowDestructive, set: opts.set, ...(opts.scope ? { scope: opts.scope } : {}) }
   let plan = planSync(compiled, inv, live, planOpts)
   // A refused sync sends nothing at all; otherwise the workloads are planned on the server's answers.
   if (
     !plan.findings.some((f) => f.blocking) &&
-    (await dryRunWorkloads(compiled, inv, live, io, { force: opts.forceConflicts, concurrency: opts.concurrency })) > 0
+    (await dryRunWorkloads(compiled, inv, live, io, { force: opts.forceConflicts, concurrency: opts.concurrency, set: opts.set })) > 0
   ) {
     plan = planSync(compiled, inv, live, planOpts)
   }
@@ -267,6 +276,8 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
     return { plan, results, namespaces: [], statusWrites, settled: false, counts: counts(io) }
   }
   const verb = (a: Action): string => (opts.dryRun ? `would ${a.op}` : a.op === 'create' ? 'created' : a.op === 'update' ? 'updated' : 'deleted')
+  // The set's parents first, recording what the set will hold before any member is written.
+  const parentsBefore = await writeParents('before')
   for (const step of STEPS) {
     const todo: Action[] = plan.actions.filter((a) => a.step === step)
     // Deletions go before applies of the same step (a destructive re-create needs the old object gone).
@@ -274,6 +285,8 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
     for (const batch of batches) {
       const done = await pool(batch, opts.concurrency, async (a): Promise<ActionResult> => {
         const client = io.clients.get(a.cluster)
+        if (!parentsBefore.has(a.cluster))
+          return { action: a, ok: false, error: `the set's parent on ${a.cluster} could not be written`, code: codes.applyFailed.code }
         if (!client) return { action: a, ok: false, error: `no connection for ${a.cluster}` }
         if (step === 'offloading' && !crdReady && opts.dryRun) {
           io.log(`${a.cluster}: would ${a.op} ${a.op === 'delete' ? describeObject(a.live) : describeObject(a.manifest)} (after installing the CRD)`)
@@ -302,7 +315,7 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
           } else {
             const r = await apply(client, a.manifest, { dryRun: opts.dryRun, force: opts.forceConflicts })
             remember(live, a.cluster, r, a.manifest, false)
-            io.log(`${a.cluster}: ${verb(a)} ${describeObject(a.manifest)}`)
+            io.log(`${a.cluster}: ${verb(a)} ${describeObject(a.manifest)}${a.op === 'update' && a.adopt ? ` (adopted into ApplySet ${opts.set.name})` : ''}`)
           }
           return { action: a, ok: true }
         } catch (e) {
@@ -319,13 +332,15 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
     }
     if (step === 'twins') statusWrites += await writeStatuses()
   }
+  // Every change went through: the parents record what the set holds now (else they keep the superset).
+  if (results.every((r) => r.ok)) await writeParents('after')
   let namespaces = reports()
   let settled = isSettled(namespaces)
   if (opts.wait && !opts.dryRun) {
     const deadline = io.now().getTime() + opts.timeoutMs
     while (!settled && io.now().getTime() < deadline) {
       await io.sleep(500)
-      const fresh = await readAll(compiled, inv, io)
+      const fresh = await readAll(compiled, inv, io, opts.set)
       for (const [k, v] of fresh) live.set(k, v)
       statusWrites += await writeStatuses()
       namespaces = reports()
@@ -333,6 +348,36 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
     }
   }
   return { plan, results, namespaces, statusWrites, settled, counts: counts(io) }
+
+  /**
+   * Applies the set's parent on every cluster that needs it (`before` or `after` the
+   * members), as kubectl does: its own field manager, conflicts forced (the parent was
+   * checked to be this set's). Returns the clusters whose parent is as it must be; a failure
+   * is a result of its own, and nothing is written to that cluster afterwards.
+   */
+  async function writeParents(when: 'before' | 'after'): Promise<Set<string>> {
+    const ok = new Set(live.keys())
+    await Promise.all(
+      plan.parents.map(async (p) => {
+        const m = p[when]
+        const client = io.clients.get(p.cluster)
+        if (!m || !client) return
+        const op = p.live || when === 'after' ? 'update' : 'create'
+        const action: Action = { op, cluster: p.cluster, namespace: '', step: 'namespace', manifest: m, ...(p.live ? { live: p.live } : {}) }
+        try {
+          await apply(client, m, { dryRun: opts.dryRun, force: true, fieldManager: PARENT_FIELD_MANAGER })
+          results.push({ action, ok: true })
+          io.log(`${p.cluster}: ${opts.dryRun ? `would ${op}` : op === 'create' ? 'created' : 'updated'} ${describeObject(m)} (the ApplySet's parent)`)
+        } catch (e) {
+          ok.delete(p.cluster)
+          const msg = (e as Error).message
+          io.log(`${p.cluster}: error ${codes.applyFailed.code}: failed to ${op} ${describeObject(m)} (the ApplySet's parent): ${msg}`)
+          results.push({ action, ok: false, error: msg, code: codes.applyFailed.code })
+        }
+      }),
+    )
+    return ok
+  }
 
   function liqoManaged(nso: LiveObject | undefined): boolean {
     const f = nso?.metadata?.finalizers
@@ -347,8 +392,8 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
     const todo: { namespace: string; body: unknown }[] = []
     for (const ns of compiled.namespaces) {
       const nso = home?.offloadings?.get(ns.policy.namespace)
-      if (!nso || !isOurs(nso) || liqoManaged(nso)) continue
-      const status = namespaceStatus(ns, inv, live, nso, io.now().toISOString())
+      if (!nso || !isOurs(nso, opts.set) || liqoManaged(nso)) continue
+      const status = namespaceStatus(ns, inv, live, nso, io.now().toISOString(), false, opts.set)
       const previous = nso.status
       if (sameStatus(previous, status)) continue
       const removed = Object.keys(previous?.remoteNamespacesConditions ?? {}).filter((k) => !(k in (status.remoteNamespacesConditions ?? {})))
@@ -384,12 +429,12 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
     for (const ns of compiled.namespaces) {
       const nso = home?.offloadings?.get(ns.policy.namespace)
       const managed = liqoManaged(nso)
-      const status = managed && nso?.status ? nso.status : namespaceStatus(ns, inv, live, nso, io.now().toISOString())
+      const status = managed && nso?.status ? nso.status : namespaceStatus(ns, inv, live, nso, io.now().toISOString(), false, opts.set)
       out.push({ namespace: ns.policy.namespace, remoteNamespaceName: ns.remoteNamespaceName, status, liqoManaged: managed, pruned: false })
     }
     for (const name of plan.pruned) {
       const remoteNamespaceName = plan.prunedRemoteNames[name] ?? ''
-      const status = prunedStatus(remoteNamespaceName, inv, live, home?.offloadings?.get(name), io.now().toISOString())
+      const status = prunedStatus(remoteNamespaceName, inv, live, home?.offloadings?.get(name), io.now().toISOString(), opts.set)
       if (status) out.push({ namespace: name, remoteNamespaceName, status, liqoManaged: false, pruned: true })
     }
     return out.sort((a, b) => (a.namespace < b.namespace ? -1 : 1))

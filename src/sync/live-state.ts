@@ -20,6 +20,10 @@ export interface LiveCluster {
    * an invalid object) is compared client-side.
    */
   readonly applied?: ReadonlyMap<string, LiveObject>
+  /** The set's ApplySet parent on this cluster, when it exists. */
+  readonly parent?: LiveObject
+  /** The group-kinds whose every object was listed (`contains-group-kinds` form): the parent's record of others is kept. */
+  readonly listedGroupKinds?: readonly string[]
 }
 
 /** A kind of object nsoffload writes on the home cluster, and the namespaces it writes them in. */
@@ -40,6 +44,8 @@ async function list<T extends LiveObject = LiveObject>(client: KubeClient, t: Re
   return items?.map((o) => ({ apiVersion: t.apiVersion, kind: t.kind, ...o }))
 }
 
+const groupKindOf = (t: ResourceType): string => (t.apiVersion.includes('/') ? `${t.kind}.${t.apiVersion.split('/')[0]}` : t.kind)
+
 const forbidden = (e: unknown): boolean => e instanceof KubeError && e.status === 403
 
 export const CRD_PATH = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/namespaceoffloadings.offloading.liqo.io'
@@ -54,6 +60,7 @@ export async function readCluster(
   home: boolean,
   kinds: readonly WorkloadKind[] = [],
   log: (line: string) => void = () => {},
+  parentPath?: string,
 ): Promise<LiveCluster> {
   const nsType = knownType('v1', 'Namespace')
   const nsoType = home ? knownType(NSO_API_VERSION, NSO_KIND) : undefined
@@ -68,9 +75,10 @@ export async function readCluster(
     return lists.flatMap((l) => l ?? [])
   }
   // The LISTs of a cluster go out together.
-  const [nsList, nsoList, ...kindLists] = await Promise.all([
+  const [nsList, nsoList, parent, ...kindLists] = await Promise.all([
     nsRead,
     nsoType ? list<NamespaceOffloadingObject>(client, nsoType) : undefined,
+    parentPath ? client.get<LiveObject>(parentPath) : undefined,
     ...kindTypes.map((t) => list(client, t).catch((e: unknown) => (forbidden(e) ? perNamespace(t, namespacesOf(t)) : Promise.reject(e)))),
   ])
   if (perNamespaceKinds.length > 0) {
@@ -82,5 +90,6 @@ export async function readCluster(
   kindTypes.forEach((t, i) => {
     for (const o of kindLists[i] ?? []) objects.set(objectKey(t.apiVersion, t.kind, namespaceOf(o), name(o)), o)
   })
-  return { clusterID: client.name, namespaces, ...(offloadings ? { offloadings } : {}), objects }
+  const listedGroupKinds = ['Namespace', ...(offloadings ? [`${NSO_KIND}.${NSO_API_VERSION.split('/')[0]}`] : []), ...kindTypes.map(groupKindOf)]
+  return { clusterID: client.name, namespaces, ...(offloadings ? { offloadings } : {}), objects, ...(parent ? { parent } : {}), listedGroupKinds }
 }

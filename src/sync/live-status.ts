@@ -4,7 +4,8 @@ import type { Inventory } from '../model/inventory.ts'
 import type { NamespaceOffloadingObject, NamespaceOffloadingStatus, RemoteNamespaceCondition } from '../model/liqo.ts'
 import { canonical } from '../render/to-yaml.ts'
 import type { LiveCluster } from './live-state.ts'
-import { twinOwner } from './plan-sync.ts'
+import type { ApplySet } from './applyset.ts'
+import { defaultSet, twinOwner } from './plan-sync.ts'
 import { metaOf } from '../util/manifest.ts'
 
 /**
@@ -21,13 +22,14 @@ export function liveOutcomes(
   invalidName: boolean,
   inv: Inventory,
   live: ReadonlyMap<string, LiveCluster>,
+  set: ApplySet = defaultSet(inv),
 ): ClusterOutcome[] {
   return inv.remotes.map((r) => {
     const requested = selected.get(r.clusterID) ?? false
     const twin = live.get(r.clusterID)?.namespaces.get(remoteName)
     let phase: ClusterOutcome['phase'] = ''
     if (twin) {
-      const owner = twinOwner(twin, inv.home.clusterID, r.clusterID)
+      const owner = twinOwner(twin, inv.home.clusterID, r.clusterID, set)
       if (owner) phase = requested && !metaOf(twin).deletionTimestamp ? 'Accepted' : 'Terminating'
       else if (requested) phase = 'CreationLoopBackOff'
     } else if (requested && invalidName) phase = 'CreationLoopBackOff'
@@ -48,10 +50,11 @@ export function namespaceStatus(
   nso: NamespaceOffloadingObject | undefined,
   now: string,
   deleting = false,
+  set: ApplySet = defaultSet(inv),
 ): NamespaceOffloadingStatus {
   const selected = new Map(ns.clusters.map((c) => [c.clusterID, c.selected]))
   const invalid = ns.clusters.some((c) => c.failure === 'nameTooLong' || c.failure === 'nameInvalid')
-  const outcomes = liveOutcomes(ns.remoteNamespaceName, selected, invalid, inv, live)
+  const outcomes = liveOutcomes(ns.remoteNamespaceName, selected, invalid, inv, live, set)
   const previous = nso?.status
   return reconcileStatus(previous, ns.remoteNamespaceName, outcomes, { ...generationOf(nso), deleting, now })
 }
@@ -68,8 +71,9 @@ export function prunedStatus(
   live: ReadonlyMap<string, LiveCluster>,
   nso: NamespaceOffloadingObject | undefined,
   now: string,
+  set: ApplySet = defaultSet(inv),
 ): NamespaceOffloadingStatus | undefined {
-  const outcomes = liveOutcomes(remoteName, new Map(), false, inv, live)
+  const outcomes = liveOutcomes(remoteName, new Map(), false, inv, live, set)
   if (!outcomes.some((o) => o.phase !== '')) return undefined
   const previous = nso?.status
   return reconcileStatus(previous, remoteName, outcomes, { ...generationOf(nso), deleting: true, now })

@@ -25,11 +25,11 @@ export function diffCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
         import('../../sync/execute.ts'),
         import('../../sync/diff.ts'),
       ])
-      const result = await withClusters(ctx, args, rawArgv, async ({ compiled, inv, io }) => {
-        const live = await readAll(compiled, inv, io)
+      const result = await withClusters(ctx, args, rawArgv, async ({ compiled, inv, io, set, scope }) => {
+        const live = await readAll(compiled, inv, io, set)
         // Workloads' "after" comes from the server: the apply sync would send, with dryRun=All.
-        await dryRunWorkloads(compiled, inv, live, io, { force: false, concurrency: DEFAULT_CONCURRENCY })
-        return diffClusters(compiled, inv, live, args['allow-destructive'], args['show-secrets'])
+        await dryRunWorkloads(compiled, inv, live, io, { force: false, concurrency: DEFAULT_CONCURRENCY, set })
+        return diffClusters(compiled, inv, live, args['allow-destructive'], args['show-secrets'], { set, scope })
       })
       if (!result) return
       const log = (s: string): void => ctx.host.stderr(`${s}\n`)

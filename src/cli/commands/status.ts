@@ -16,8 +16,8 @@ export function statusCommand(ctx: CommandContext, rawArgv: readonly string[]): 
         .example('$0 status --format json', 'NamespaceOffloading.status per namespace') as unknown as Argv<GlobalArgs & ClusterArgs>,
     handler: async (args) => {
       const [{ readAll }, { namespaceStatus }] = await Promise.all([import('../../sync/execute.ts'), import('../../sync/live-status.ts')])
-      const session = await withClusters(ctx, args, rawArgv, async ({ compiled, inv, io, log }) => {
-        const live = await readAll(compiled, inv, io)
+      const session = await withClusters(ctx, args, rawArgv, async ({ compiled, inv, io, log, set }) => {
+        const live = await readAll(compiled, inv, io, set)
         const home = live.get(inv.home.clusterID)
         if (!home?.offloadings) throw new UsageError(`the NamespaceOffloading CRD is not installed on ${inv.home.clusterID}`)
         const policies = new Map(compiled.namespaces.map((n) => [n.policy.namespace, n]))
@@ -31,7 +31,7 @@ export function statusCommand(ctx: CommandContext, rawArgv: readonly string[]): 
             rows.push({
               namespace: ns,
               remoteNamespaceName: policy.remoteNamespaceName,
-              status: namespaceStatus(policy, inv, live, nso, io.now().toISOString()),
+              status: namespaceStatus(policy, inv, live, nso, io.now().toISOString(), false, set),
               source: 'computed',
             })
           }

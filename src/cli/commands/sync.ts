@@ -31,7 +31,11 @@ export const clusterOptions = <T>(y: Argv<T>): Argv<T & ClusterArgs> =>
       type: 'string',
       describe: 'kubeconfig file (default: the files of $KUBECONFIG, merged as kubectl merges them, else ~/.kube/config)',
     })
-    .option('context-map', { type: 'string', array: true, describe: "CLUSTER=CONTEXT overrides of the inventory's contexts" }) as Argv<T & ClusterArgs>
+    .option('context-map', { type: 'string', array: true, describe: "CLUSTER=CONTEXT overrides of the inventory's contexts" })
+    .option('applyset', {
+      type: 'string',
+      describe: "the ApplySet's parent, [secrets/|configmaps/]NAME, on every cluster in namespace default (default: secrets/nsoffload-<inventory name>)",
+    }) as Argv<T & ClusterArgs>
 
 export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): CommandModule<GlobalArgs, Args> {
   return {
@@ -53,7 +57,7 @@ export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
     handler: async (args) => {
       const timeoutMs = parseDuration(args.timeout)
       const { sync } = await import('../../sync/execute.ts')
-      const session = await withClusters(ctx, args, rawArgv, async ({ compiled, inv, io }) => ({
+      const session = await withClusters(ctx, args, rawArgv, async ({ compiled, inv, io, set, scope }) => ({
         inv,
         result: await sync(
           compiled,
@@ -67,6 +71,8 @@ export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
             wait: args.wait,
             timeoutMs,
             concurrency: Math.max(1, Math.floor(args.concurrency)),
+            set,
+            scope,
           },
           io,
         ),
