@@ -209,6 +209,43 @@ test('a deselected cluster: its owned twin is deleted only with --prune', () => 
   )
 })
 
+test("a second home cluster: a twin whose markers name another home is someone else's, never written, never pruned, CreationLoopBackOff", () => {
+  const { compiled, inv } = project({ demo: tutorial })
+  // rome's twin on naples, as nsoffload (or Liqo) synced from home rome made it: marked as nsoffload's, another home.
+  const romes = asLive(
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: 'liqo-demo',
+        labels: { 'app.kubernetes.io/managed-by': 'nsoffload', 'liqo.io/remote-cluster-id': 'rome' },
+        annotations: { 'liqo.io/managed-by-namespace-map': 'liqo-tenant-rome/naples', 'liqo.io/original-name': 'liqo-demo' },
+      },
+    },
+    {},
+    SET,
+  )
+  const live = empty()
+  live.set('naples', cluster('naples', [romes]))
+  const plan = planSync(compiled, inv, live, { prune: true, allowDestructive: false })
+  assert.not.ok(
+    plan.actions.some((a) => a.cluster === 'naples'),
+    'never written',
+  )
+  assert.match(
+    plan.findings.find((f) => f.cluster === 'naples')?.message ?? '',
+    /not managed by NamespaceMap "liqo-tenant-venice\/naples": left alone \(CreationLoopBackOff\)/,
+  )
+  const status = namespaceStatus(compiled.namespaces[0]!, inv, live, undefined, 'now')
+  assert.is(status.remoteNamespacesConditions?.['naples']?.[1]?.reason, 'CreationLoopBackOff')
+  assert.is(status.offloadingPhase, 'AllFailed')
+  // Its policy gone from venice, or naples deselected: rome's twin is never pruned by venice.
+  const none = project({ other: policy('other', '{clusterSelector: ["nope=1"]}') })
+  assert.not.ok(planSync(none.compiled, none.inv, live, { prune: true, allowDestructive: false }).actions.some((a) => a.cluster === 'naples'))
+  const elsewhere = project({ demo: policy('liqo-demo', '{namespaceMappingStrategy: EnforceSameName, clusterSelector: ["topology.liqo.io/region=center"]}') })
+  assert.not.ok(planSync(elsewhere.compiled, elsewhere.inv, live, { prune: true, allowDestructive: false }).actions.some((a) => a.cluster === 'naples'))
+})
+
 test('compare: subset, owned fields that are no longer rendered, after-apply view', () => {
   assert.ok(isSubset({ a: 1, b: { c: [1, { d: 2 }] } }, { a: 1, x: 0, b: { c: [1, { d: 2, e: 3 }] } }))
   assert.not.ok(isSubset({ b: { c: [1] } }, { b: { c: [1, 2] } }))
