@@ -233,4 +233,23 @@ e2e("kubectl refuses to prune with nsoffload's parent, and nsoffload refuses kub
   assert.equal(await writes(since), [], 'nothing written, not even on naples')
 })
 
+e2e('sync --prune with an empty policies folder is refused (exit 1, nothing sent); --allow-empty unoffloads the whole set', async () => {
+  fs.rmSync(path.join(repoB, 'policies', `${GAMMA}.yaml`))
+  const since = await offsets()
+  const r = await nsoffload(repoB, ['sync', '--prune'])
+  assert.is(r.code, 1, r.stderr + r.stdout)
+  assert.match(r.stderr, /error NSO1008: no policy found in policies .*: sync --prune would unoffload every namespace of the set/)
+  for (const c of CLUSTERS)
+    assert.equal(
+      (await env.auditEvents(c, since[c])).filter((e) => e.userAgent.startsWith('nsoffload')),
+      [],
+      `${c}: not even a read`,
+    )
+  assert.ok(await exists('venice', ['nso', 'offloading', '-n', GAMMA]))
+  const meant = await nsoffload(repoB, ['sync', '--prune', '--allow-empty', '--wait', '--timeout', '60s'])
+  assert.is(meant.code, 0, meant.stderr + meant.stdout)
+  assert.not.ok(await exists('venice', ['nso', 'offloading', '-n', GAMMA]))
+  assert.ok(await exists('venice', ['nso', 'offloading', '-n', ALPHA]), "the other set's namespaces are not this set's")
+})
+
 test.run()

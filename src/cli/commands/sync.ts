@@ -14,6 +14,7 @@ interface Args extends GlobalArgs, ClusterArgs {
   readonly wait: boolean
   readonly timeout: string
   readonly concurrency: number
+  readonly 'allow-empty': boolean
 }
 
 /** `30s`, `2m`, `1h`, `90` (seconds) → milliseconds. */
@@ -47,6 +48,11 @@ export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
         .option('dry-run', { type: 'boolean', default: false, describe: 'send everything with dryRun=All: change nothing' })
         .option('force-conflicts', { type: 'boolean', default: false, describe: 'take over fields other managers own' })
         .option('prune', { type: 'boolean', default: false, describe: 'unoffload namespaces whose policy is gone; delete deselected twins' })
+        .option('allow-empty', {
+          type: 'boolean',
+          default: false,
+          describe: 'with --prune, no policy at all is not an error (then every namespace of the set is unoffloaded)',
+        })
         .option('allow-destructive', { type: 'boolean', default: false, describe: 'allow a new mapping strategy or remote name (unoffload and offload again)' })
         .option('install-crds', { type: 'boolean', default: false, describe: 'install the NamespaceOffloading CRD if the home cluster lacks it' })
         .option('wait', { type: 'boolean', default: false, describe: 'wait until every namespace settles' })
@@ -57,7 +63,8 @@ export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
     handler: async (args) => {
       const timeoutMs = parseDuration(args.timeout)
       const { sync } = await import('../../sync/execute.ts')
-      const session = await withClusters(ctx, args, rawArgv, async ({ compiled, inv, io, set, scope }) => ({
+      const refuse = args.prune && !args['allow-empty']
+      const session = await withClusters(ctx, { ...args, refuseEmpty: refuse }, rawArgv, async ({ compiled, inv, io, set, scope }) => ({
         inv,
         result: await sync(
           compiled,
