@@ -12,6 +12,7 @@ import { noProxyMatches, proxyFromEnv } from '../../src/kube/proxy.ts'
 import { tempTree } from '../helpers/cli.ts'
 import { startConnectProxy } from '../helpers/connect-proxy.ts'
 import { writeTokenPlugin } from '../helpers/token-plugin.ts'
+import { kubectlPath } from '../helpers/tools.ts'
 
 /**
  * nsoffload reads kubeconfigs of static credentials itself and leaves credential plugins to
@@ -133,7 +134,7 @@ contexts: [{name: a, context: {cluster: a, user: plugin}}]
 
 // ---- several files (KUBECONFIG) -----------------------------------------------------------
 
-const kubectlBin = ['/usr/bin/kubectl', '/usr/local/bin/kubectl'].find((p) => fs.existsSync(p))
+const kubectlBin = kubectlPath()
 /** kubectl itself (asynchronously: some tests serve its requests from this process). */
 const kubectl = (args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> =>
   new Promise((resolve) => {
@@ -233,7 +234,7 @@ test('--kubeconfig names one file, which must exist; KUBECONFIG files that all m
   assert.match(await msg(connect(kubeconfigSource(mf('missing'), {}), [{ cluster: 'x', context: 'x' }])), /^cannot read kubeconfig .*missing: ENOENT/)
   assert.match(
     await msg(connect(kubeconfigSource(undefined, { KUBECONFIG: mf('missing') }), [{ cluster: 'x', context: 'x' }])),
-    /^context "x" \(cluster x\) is not in .*missing; contexts there: none$/,
+    /^context "x" \(cluster x\): no kubeconfig file at .*missing \(KUBECONFIG, else ~\/\.kube\/config, as kubectl reads it\): give --kubeconfig FILE or set KUBECONFIG$/,
   )
   // An invalid file among several is an error naming that file.
   const bad = mf('bad.yaml')
