@@ -1,7 +1,6 @@
 import * as path from 'node:path'
 import type { Compiled } from '../compile/compile.ts'
-import { codes } from '../diagnostics/codes.ts'
-import { type Diagnostic, hasErrors } from '../diagnostics/diagnostic.ts'
+import { hasErrors } from '../diagnostics/diagnostic.ts'
 import type { Host } from '../host/host.ts'
 import type { Inventory } from '../model/inventory.ts'
 import type { KubeClient } from '../kube/kube-client.ts'
@@ -22,25 +21,6 @@ export interface ClusterArgs {
   readonly concurrency?: number
   /** The ApplySet's name (`[secrets/|configmaps/]NAME`), default `nsoffload-<inventory name>`. */
   readonly applyset?: string
-  /** `sync --prune` without `--allow-empty`: no policy at all is an error (NSO1008), no cluster contacted. */
-  readonly refuseEmpty?: boolean
-}
-
-/**
- * No policy read, and a run that would prune: rendering nothing would unoffload every
- * namespace of the set, so NSO1008 becomes an error unless `--allow-empty` says it is meant.
- */
-export function refuseEmpty(ds: readonly Diagnostic[]): Diagnostic[] {
-  return ds.map((d) =>
-    d.code === codes.noPolicies.code
-      ? {
-          ...d,
-          severity: 'error',
-          message: `${d.message}: sync --prune would unoffload every namespace of the set`,
-          hint: `${d.hint ?? ''}; if no policy is meant, give --allow-empty`,
-        }
-      : d,
-  )
 }
 
 /** `--context-map venice=ctx-a,naples=ctx-b` (repeatable) → cluster ID → context. */
@@ -125,10 +105,9 @@ export async function withClusters<T>(
   fn: (s: ClusterSession) => Promise<T>,
 ): Promise<T | undefined> {
   const project = loadProject(ctx.host, inputOptions(args, rawArgv), true)
-  const diagnostics = args.refuseEmpty ? refuseEmpty(project.diagnostics) : project.diagnostics
-  reportToStderr(ctx.host, diagnostics, project.texts, project.inputs)
+  reportToStderr(ctx.host, project.diagnostics, project.texts, project.inputs)
   const inv = project.validated.inventory
-  if (hasErrors(diagnostics) || !project.compiled || !inv) {
+  if (hasErrors(project.diagnostics) || !project.compiled || !inv) {
     ctx.exit(ExitCode.findings)
     return undefined
   }

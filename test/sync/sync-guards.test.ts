@@ -27,8 +27,8 @@ test('sync --prune with no policy at all is refused (NSO1008, exit 1) unless --a
   const files = { 'inventory.yaml': INVENTORY, 'kubeconfig.yaml': KUBECONFIG, 'policies/README.md': 'no policies here\n' }
   const r = await runMemory(files, ['sync', '--prune', '--kubeconfig', 'kubeconfig.yaml'])
   assert.is(r.code, 1, r.stderr)
-  assert.match(r.stderr, /error NSO1008: no policy found in policies .*: sync --prune would unoffload every namespace of the set/)
-  assert.match(r.stderr, /if no policy is meant, give --allow-empty/)
+  assert.match(r.stderr, /error NSO1008: no policy found in policies \(working folder [^)]*\)\n/)
+  assert.match(r.stderr, /if no policy is meant, give --allow-empty \(rendering nothing makes a GitOps tool that prunes delete what it had applied\)/)
   // Without --prune nothing is deleted anyway; with --allow-empty it is meant: both go on to the clusters (here unreachable: exit 2).
   for (const args of [['sync'], ['sync', '--prune', '--allow-empty']]) {
     const go = await runMemory(files, [...args, '--kubeconfig', 'kubeconfig.yaml', '--timeout', '1s'])

@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs'
 import { allGood, statusTable } from '../../report/sync-report.ts'
 import { ExitCode, UsageError } from '../exit-codes.ts'
-import type { CommandContext, GlobalArgs } from '../context.ts'
+import { allowEmptyOption, type CommandContext, type GlobalArgs } from '../context.ts'
 import { type ClusterArgs, withClusters } from '../clusters.ts'
 import { describeObject } from '../../util/manifest.ts'
 
@@ -43,16 +43,12 @@ export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
     command: 'sync',
     describe: 'Apply the difference to every cluster (server-side apply) and report the offloading phases',
     builder: (y: Argv<GlobalArgs>) =>
-      clusterOptions(y)
+      allowEmptyOption(clusterOptions(y))
         .option('format', { choices: ['text', 'json', 'markdown'] as const, default: 'text' })
         .option('dry-run', { type: 'boolean', default: false, describe: 'send everything with dryRun=All: change nothing' })
         .option('force-conflicts', { type: 'boolean', default: false, describe: 'take over fields other managers own' })
         .option('prune', { type: 'boolean', default: false, describe: 'unoffload namespaces whose policy is gone; delete deselected twins' })
-        .option('allow-empty', {
-          type: 'boolean',
-          default: false,
-          describe: 'with --prune, no policy at all is not an error (then every namespace of the set is unoffloaded)',
-        })
+
         .option('allow-destructive', { type: 'boolean', default: false, describe: 'allow a new mapping strategy or remote name (unoffload and offload again)' })
         .option('install-crds', { type: 'boolean', default: false, describe: 'install the NamespaceOffloading CRD if the home cluster lacks it' })
         .option('wait', { type: 'boolean', default: false, describe: 'wait until every namespace settles' })
@@ -63,8 +59,9 @@ export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
     handler: async (args) => {
       const timeoutMs = parseDuration(args.timeout)
       const { sync } = await import('../../sync/execute.ts')
-      const refuse = args.prune && !args['allow-empty']
-      const session = await withClusters(ctx, { ...args, refuseEmpty: refuse }, rawArgv, async ({ compiled, inv, io, set, scope }) => ({
+      // No policy read is an error only where it would prune: rendering nothing would unoffload the whole set.
+      const { 'allow-empty': _allowEmpty, ...rest } = args
+      const session = await withClusters(ctx, args.prune ? args : rest, rawArgv, async ({ compiled, inv, io, set, scope }) => ({
         inv,
         result: await sync(
           compiled,
