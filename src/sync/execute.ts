@@ -12,7 +12,7 @@ import { FIELD_MANAGER, type LiveObject } from './compare.ts'
 import { CRD_PATH, type LiveCluster, objectKey, readCluster } from './live-state.ts'
 import { namespaceStatus, prunedStatus, sameStatus } from './live-status.ts'
 import { type ApplySet, PARENT_FIELD_MANAGER } from './applyset.ts'
-import { type Action, defaultSet, isOurs, type PolicyScope, planSync, STEPS, type SyncPlan, workloadsToDryRun } from './plan-sync.ts'
+import { type Action, defaultSet, gateOf, isOurs, PHASES, type PolicyScope, planSync, type SyncPlan, workloadsToDryRun } from './plan-sync.ts'
 
 export interface SyncOptions {
   readonly dryRun: boolean
@@ -278,59 +278,16 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
   const verb = (a: Action): string => (opts.dryRun ? `would ${a.op}` : a.op === 'create' ? 'created' : a.op === 'update' ? 'updated' : 'deleted')
   // The set's parents first, recording what the set will hold before any member is written.
   const parentsBefore = await writeParents('before')
-  for (const step of STEPS) {
-    const todo: Action[] = plan.actions.filter((a) => a.step === step)
-    // Deletions go before applies of the same step (a destructive re-create needs the old object gone).
-    const batches: Action[][] = [todo.filter((a) => a.op === 'delete'), todo.filter((a) => a.op !== 'delete')]
-    for (const batch of batches) {
-      const done = await pool(batch, opts.concurrency, async (a): Promise<ActionResult> => {
-        const client = io.clients.get(a.cluster)
-        if (!parentsBefore.has(a.cluster))
-          return { action: a, ok: false, error: `the set's parent on ${a.cluster} could not be written`, code: codes.applyFailed.code }
-        if (!client) return { action: a, ok: false, error: `no connection for ${a.cluster}` }
-        if (step === 'offloading' && !crdReady && opts.dryRun) {
-          io.log(`${a.cluster}: would ${a.op} ${a.op === 'delete' ? describeObject(a.live) : describeObject(a.manifest)} (after installing the CRD)`)
-          return { action: a, ok: true }
-        }
-        // A dry run cannot create inside a namespace that only this sync would create (the server answers 404).
-        if (opts.dryRun && a.op !== 'delete') {
-          const inNamespace = namespaceOf(a.manifest)
-          if (inNamespace !== undefined && !existing.get(a.cluster)?.has(inNamespace)) {
-            io.log(`${a.cluster}: would ${a.op} ${describeObject(a.manifest)} (in namespace ${inNamespace}, which this sync creates)`)
-            return { action: a, ok: true }
-          }
-        }
-        try {
-          if (a.op === 'delete') {
-            const r = await client.request<LiveObject>('DELETE', pathOf(a.live), { query: opts.dryRun ? { dryRun: 'All' } : {} }).catch((e: unknown) => {
-              if (e instanceof KubeError && e.status === 404) return undefined
-              throw e
-            })
-            if (!opts.dryRun) remember(live, a.cluster, r, a.live, true)
-            io.log(`${a.cluster}: ${verb(a)} ${describeObject(a.live)} (${a.why})`)
-          } else if (opts.dryRun && a.after) {
-            // The server already answered this very dry run while planning.
-            remember(live, a.cluster, a.after, a.manifest, false)
-            io.log(`${a.cluster}: ${verb(a)} ${describeObject(a.manifest)}`)
-          } else {
-            const r = await apply(client, a.manifest, { dryRun: opts.dryRun, force: opts.forceConflicts })
-            remember(live, a.cluster, r, a.manifest, false)
-            io.log(`${a.cluster}: ${verb(a)} ${describeObject(a.manifest)}${a.op === 'update' && a.adopt ? ` (adopted into ApplySet ${opts.set.name})` : ''}`)
-          }
-          return { action: a, ok: true }
-        } catch (e) {
-          const conflict = e instanceof KubeError && e.status === 409 && a.op !== 'delete'
-          const msg = conflict
-            ? `conflict: ${e.message.replace(/^PATCH \S+: 409 Conflict: /, '')} (take the fields over with --force-conflicts)`
-            : (e as Error).message
-          const code = conflict ? codes.applyConflict.code : codes.applyFailed.code
-          io.log(`${a.cluster}: error ${code}: failed to ${a.op} ${a.op === 'delete' ? describeObject(a.live) : describeObject(a.manifest)}: ${msg}`)
-          return { action: a, ok: false, error: msg, code }
-        }
-      })
-      results.push(...done)
-    }
-    if (step === 'twins') statusWrites += await writeStatuses()
+  // Gates closed by a failed or skipped action: what the later actions of its namespace need (PHASES).
+  const closed = new Set<string>()
+  for (const phase of PHASES) {
+    const done = await pool(plan.actions.filter(phase.takes), opts.concurrency, async (a): Promise<ActionResult> => {
+      const r = await run(a)
+      if (!r.ok) closed.add(gateOf(a))
+      return r
+    })
+    results.push(...done)
+    if (phase.thenStatus) statusWrites += await writeStatuses()
   }
   // Every change went through: the parents record what the set holds now (else they keep the superset).
   if (results.every((r) => r.ok)) await writeParents('after')
@@ -348,6 +305,61 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
     }
   }
   return { plan, results, namespaces, statusWrites, settled, counts: counts(io) }
+
+  /** One action, unless what it needs of its namespace did not go through. */
+  async function run(a: Action): Promise<ActionResult> {
+    const phase = PHASES.find((p) => p.takes(a))
+    const blocked = phase?.needs(a).find((g) => closed.has(g))
+    const what = a.op === 'delete' ? describeObject(a.live) : describeObject(a.manifest)
+    if (blocked !== undefined) {
+      const msg = `not sent: ${blocked.replace(/:.*$/, '').replace('twin-deletes', 'the twin deletions')} of namespace ${a.namespace} did not go through`
+      io.log(`${a.cluster}: ${a.op} ${what} ${msg}`)
+      return { action: a, ok: false, error: msg, code: codes.applyFailed.code }
+    }
+    const client = io.clients.get(a.cluster)
+    if (!parentsBefore.has(a.cluster))
+      return { action: a, ok: false, error: `the set's parent on ${a.cluster} could not be written`, code: codes.applyFailed.code }
+    if (!client) return { action: a, ok: false, error: `no connection for ${a.cluster}` }
+    if (a.step === 'offloading' && !crdReady && opts.dryRun) {
+      io.log(`${a.cluster}: would ${a.op} ${a.op === 'delete' ? describeObject(a.live) : describeObject(a.manifest)} (after installing the CRD)`)
+      return { action: a, ok: true }
+    }
+    // A dry run cannot create inside a namespace that only this sync would create (the server answers 404).
+    if (opts.dryRun && a.op !== 'delete') {
+      const inNamespace = namespaceOf(a.manifest)
+      if (inNamespace !== undefined && !existing.get(a.cluster)?.has(inNamespace)) {
+        io.log(`${a.cluster}: would ${a.op} ${describeObject(a.manifest)} (in namespace ${inNamespace}, which this sync creates)`)
+        return { action: a, ok: true }
+      }
+    }
+    try {
+      if (a.op === 'delete') {
+        const r = await client.request<LiveObject>('DELETE', pathOf(a.live), { query: opts.dryRun ? { dryRun: 'All' } : {} }).catch((e: unknown) => {
+          if (e instanceof KubeError && e.status === 404) return undefined
+          throw e
+        })
+        if (!opts.dryRun) remember(live, a.cluster, r, a.live, true)
+        io.log(`${a.cluster}: ${verb(a)} ${describeObject(a.live)} (${a.why})`)
+      } else if (opts.dryRun && a.after) {
+        // The server already answered this very dry run while planning.
+        remember(live, a.cluster, a.after, a.manifest, false)
+        io.log(`${a.cluster}: ${verb(a)} ${describeObject(a.manifest)}`)
+      } else {
+        const r = await apply(client, a.manifest, { dryRun: opts.dryRun, force: opts.forceConflicts })
+        remember(live, a.cluster, r, a.manifest, false)
+        io.log(`${a.cluster}: ${verb(a)} ${describeObject(a.manifest)}${a.op === 'update' && a.adopt ? ` (adopted into ApplySet ${opts.set.name})` : ''}`)
+      }
+      return { action: a, ok: true }
+    } catch (e) {
+      const conflict = e instanceof KubeError && e.status === 409 && a.op !== 'delete'
+      const msg = conflict
+        ? `conflict: ${e.message.replace(/^PATCH \S+: 409 Conflict: /, '')} (take the fields over with --force-conflicts)`
+        : (e as Error).message
+      const code = conflict ? codes.applyConflict.code : codes.applyFailed.code
+      io.log(`${a.cluster}: error ${code}: failed to ${a.op} ${a.op === 'delete' ? describeObject(a.live) : describeObject(a.manifest)}: ${msg}`)
+      return { action: a, ok: false, error: msg, code }
+    }
+  }
 
   /**
    * Applies the set's parent on every cluster that needs it (`before` or `after` the

@@ -59,9 +59,41 @@ export type Action =
       readonly why: 'prune' | 'deselected' | 'destructive'
     }
 
-/** The order of docs/sync.md: home Namespace → NamespaceOffloading → twins → (status) → workloads. Deletions first within a step. */
+/** What an action is part of, per namespace: its home Namespace, its NamespaceOffloading, its twins, its workloads. */
 export type Step = 'namespace' | 'offloading' | 'twins' | 'workloads'
-export const STEPS: readonly Step[] = ['namespace', 'offloading', 'twins', 'workloads']
+
+/**
+ * The order of docs/sync.md, per namespace, whatever runs concurrently: a phase runs after the
+ * one before it, its actions `concurrency` at a time across namespaces, and an action runs only
+ * when what it needs of its own namespace went through (`needs`: the gates of earlier actions
+ * of that namespace; a failed or skipped action closes its gate). So a twin is never written
+ * before its NamespaceOffloading, nor a NamespaceOffloading deleted before its twins: a sync
+ * cut off anywhere (an API server killed midway) leaves no twin without its
+ * NamespaceOffloading. Pure data; the executor follows it.
+ */
+export interface Phase {
+  readonly takes: (a: Action) => boolean
+  readonly needs: (a: Action) => readonly string[]
+  /** The status of the NamespaceOffloadings is written after this phase. */
+  readonly thenStatus?: boolean
+}
+
+/** The gate an action's failure closes for the later actions of its namespace. */
+export function gateOf(a: Action): string {
+  const what = a.step === 'twins' && a.op === 'delete' ? 'twin-deletes' : a.step
+  return `${what}:${a.namespace}`
+}
+
+export const PHASES: readonly Phase[] = [
+  // Twins go before their NamespaceOffloading goes (unoffloading, a deselected cluster, a destructive change).
+  { takes: (a) => a.step === 'twins' && a.op === 'delete', needs: () => [] },
+  { takes: (a) => a.step === 'namespace', needs: () => [] },
+  { takes: (a) => a.step === 'offloading' && a.op === 'delete', needs: (a) => [`twin-deletes:${a.namespace}`] },
+  { takes: (a) => a.step === 'offloading' && a.op !== 'delete', needs: (a) => [`namespace:${a.namespace}`, `offloading:${a.namespace}`] },
+  // A twin only once its NamespaceOffloading is in place.
+  { takes: (a) => a.step === 'twins' && a.op !== 'delete', needs: (a) => [`offloading:${a.namespace}`], thenStatus: true },
+  { takes: (a) => a.step === 'workloads', needs: (a) => [`namespace:${a.namespace}`, `offloading:${a.namespace}`] },
+]
 
 export interface Finding {
   /** Stable code from the diagnostics registry (NSO5xxx). */
