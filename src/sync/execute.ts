@@ -6,11 +6,11 @@ import { type KubeClient, KubeError } from '../kube/kube-client.ts'
 import { knownType, objectPath } from '../kube/resources.ts'
 import type { Inventory } from '../model/inventory.ts'
 import type { Manifest } from '../model/k8s.ts'
-import { NSO_API_VERSION, NSO_FINALIZER, NSO_KIND, type NamespaceOffloadingStatus } from '../model/liqo.ts'
+import { NSO_API_VERSION, NSO_KIND, type NamespaceOffloadingStatus } from '../model/liqo.ts'
 import { describeObject, metaOf, namespaceOf, typeOf } from '../util/manifest.ts'
 import { FIELD_MANAGER, type LiveObject } from './compare.ts'
 import { CRD_PATH, type LiveCluster, objectKey, readCluster } from './live-state.ts'
-import { namespaceStatus, prunedStatus, sameStatus } from './live-status.ts'
+import { liqoManaged, namespaceStatus, prunedStatus, sameStatus } from './live-status.ts'
 import { type ApplySet, PARENT_FIELD_MANAGER } from './applyset.ts'
 import { type Action, defaultSet, gateOf, isOurs, PHASES, type PolicyScope, planSync, type SyncPlan, workloadsToDryRun } from './plan-sync.ts'
 
@@ -389,11 +389,6 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
       }),
     )
     return ok
-  }
-
-  function liqoManaged(nso: LiveObject | undefined): boolean {
-    const f = nso?.metadata?.finalizers
-    return Array.isArray(f) && f.includes(NSO_FINALIZER)
   }
 
   /** Writes the status of every NamespaceOffloading of ours whose status changed (`concurrency` at a time). */

@@ -1,7 +1,13 @@
 import type { CompiledNamespace } from '../compile/compile.ts'
 import { type ClusterOutcome, reconcileStatus } from '../compile/predict-status.ts'
 import type { Inventory } from '../model/inventory.ts'
-import type { NamespaceOffloadingObject, NamespaceOffloadingStatus, RemoteNamespaceCondition } from '../model/liqo.ts'
+import {
+  CONDITION_OFFLOADING_REQUIRED,
+  type NamespaceOffloadingObject,
+  type NamespaceOffloadingStatus,
+  NSO_FINALIZER,
+  type RemoteNamespaceCondition,
+} from '../model/liqo.ts'
 import { canonical } from '../render/to-yaml.ts'
 import type { LiveCluster } from './live-state.ts'
 import type { ApplySet } from './applyset.ts'
@@ -57,6 +63,36 @@ export function namespaceStatus(
   const outcomes = liveOutcomes(ns.remoteNamespaceName, selected, invalid, inv, live, set)
   const previous = nso?.status
   return reconcileStatus(previous, ns.remoteNamespaceName, outcomes, { ...generationOf(nso), deleting, now })
+}
+
+/** Liqo's own controller manages this NamespaceOffloading (its finalizer is there): the status written on it is Liqo's, and live. */
+export function liqoManaged(nso: NamespaceOffloadingObject | undefined): boolean {
+  const f = nso?.metadata?.finalizers
+  return Array.isArray(f) && f.includes(NSO_FINALIZER)
+}
+
+/**
+ * The status of a NamespaceOffloading of the set whose policy this run did not read (`status
+ * -p` on part of the policies), from what is live: the clusters its written status says are
+ * required, its twins as they are now. `undefined` when it has no written status to start from.
+ */
+export function statusWithoutPolicy(
+  nso: NamespaceOffloadingObject,
+  inv: Inventory,
+  live: ReadonlyMap<string, LiveCluster>,
+  now: string,
+  set: ApplySet = defaultSet(inv),
+): NamespaceOffloadingStatus | undefined {
+  const written = nso.status
+  if (!written?.remoteNamespaceName) return undefined
+  const selected = new Map(
+    Object.entries(written.remoteNamespacesConditions ?? {}).map(([c, conds]) => [
+      c,
+      conds.some((x) => x.type === CONDITION_OFFLOADING_REQUIRED && x.status === 'True'),
+    ]),
+  )
+  const outcomes = liveOutcomes(written.remoteNamespaceName, selected, false, inv, live, set)
+  return reconcileStatus(written, written.remoteNamespaceName, outcomes, { ...generationOf(nso), now })
 }
 
 /**

@@ -15,25 +15,37 @@ export function statusCommand(ctx: CommandContext, rawArgv: readonly string[]): 
         .example('$0 status', 'phases of every offloaded namespace')
         .example('$0 status --format json', 'NamespaceOffloading.status per namespace') as unknown as Argv<GlobalArgs & ClusterArgs>,
     handler: async (args) => {
-      const [{ readAll }, { namespaceStatus }] = await Promise.all([import('../../sync/execute.ts'), import('../../sync/live-status.ts')])
+      const [{ readAll }, { liqoManaged, namespaceStatus, statusWithoutPolicy }, { membership }] = await Promise.all([
+        import('../../sync/execute.ts'),
+        import('../../sync/live-status.ts'),
+        import('../../sync/applyset.ts'),
+      ])
       const session = await withClusters(ctx, args, rawArgv, async ({ compiled, inv, io, log, set }) => {
         const live = await readAll(compiled, inv, io, set)
         const home = live.get(inv.home.clusterID)
         if (!home?.offloadings) throw new UsageError(`the NamespaceOffloading CRD is not installed on ${inv.home.clusterID}`)
         const policies = new Map(compiled.namespaces.map((n) => [n.policy.namespace, n]))
-        const rows: (NamespaceRow & { source: 'status' | 'computed' })[] = []
+        const now = io.now().toISOString()
+        // What is live: Liqo's own status where Liqo's controller keeps it, else computed from the live twins
+        // (a status nsoffload wrote earlier says what was, not what is: a twin deleted since is not Ready).
+        const rows: (NamespaceRow & { source: 'liqo' | 'computed' })[] = []
         for (const [ns, nso] of [...home.offloadings].sort(([a], [b]) => (a < b ? -1 : 1))) {
-          const written = nso.status
           const policy = policies.get(ns)
-          if (written?.offloadingPhase) {
-            rows.push({ namespace: ns, remoteNamespaceName: written.remoteNamespaceName, status: written, source: 'status' })
+          // The namespaces of this run: those it has a policy for, and the set's others.
+          if (!policy && membership(nso, set) !== 'member') continue
+          const written = nso.status
+          if (liqoManaged(nso) && written?.offloadingPhase) {
+            rows.push({ namespace: ns, remoteNamespaceName: written.remoteNamespaceName, status: written, source: 'liqo' })
           } else if (policy) {
             rows.push({
               namespace: ns,
               remoteNamespaceName: policy.remoteNamespaceName,
-              status: namespaceStatus(policy, inv, live, nso, io.now().toISOString(), false, set),
+              status: namespaceStatus(policy, inv, live, nso, now, false, set),
               source: 'computed',
             })
+          } else {
+            const status = statusWithoutPolicy(nso, inv, live, now, set)
+            if (status) rows.push({ namespace: ns, remoteNamespaceName: status.remoteNamespaceName, status, source: 'computed' })
           }
         }
         const missing = compiled.namespaces.filter((n) => !home.offloadings?.has(n.policy.namespace))
