@@ -138,6 +138,11 @@ export const codes = {
     severity: 'warning',
     title: '`validate` ran without an inventory: cluster selection, remote names and placement were not checked (`--no-inventory` waives it)',
   },
+  workloadIsNamespace: {
+    code: 'NSO3060',
+    severity: 'error',
+    title: "A workload file holds a Namespace: the policy owns its namespace (labels and annotations go under the policy's spec.namespace)",
+  },
   // 4xxx: compile predictions
   remoteNameTooLong: {
     code: 'NSO4001',

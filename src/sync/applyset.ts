@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { LABEL_APPLYSET_ID, LABEL_PART_OF } from '../model/applyset.ts'
 import type { Manifest } from '../model/k8s.ts'
 import { ANNOTATION_MANAGED_BY, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from '../model/liqo.ts'
 import { dns1123Subdomain } from '../selectors/label-syntax.ts'
@@ -14,8 +15,6 @@ import { metaOf, typeOf } from '../util/manifest.ts'
  * cluster, hence one ID across the fleet. Pure functions of data, but for the hash.
  */
 
-export const LABEL_APPLYSET_ID = 'applyset.kubernetes.io/id'
-export const LABEL_PART_OF = 'applyset.kubernetes.io/part-of'
 export const ANNOTATION_TOOLING = 'applyset.kubernetes.io/tooling'
 export const ANNOTATION_GROUP_KINDS = 'applyset.kubernetes.io/contains-group-kinds'
 export const ANNOTATION_ADDITIONAL_NAMESPACES = 'applyset.kubernetes.io/additional-namespaces'

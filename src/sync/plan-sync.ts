@@ -23,7 +23,6 @@ import {
   applySetFor,
   asMember,
   contentsOf,
-  LABEL_PART_OF,
   membership,
   parentManifest,
   parentProblem,
@@ -33,6 +32,7 @@ import {
   recordedContents,
   unionContents,
 } from './applyset.ts'
+import { LABEL_PART_OF } from '../model/applyset.ts'
 import { type LiveObject, needsApply, ownedPaths, sameObject } from './compare.ts'
 import { type LiveCluster, objectKey } from './live-state.ts'
 

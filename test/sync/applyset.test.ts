@@ -12,9 +12,8 @@ import {
   applySetFor,
   applySetID,
   asMember,
-  LABEL_APPLYSET_ID,
-  LABEL_PART_OF,
 } from '../../src/sync/applyset.ts'
+import { LABEL_APPLYSET_ID, LABEL_PART_OF } from '../../src/model/applyset.ts'
 import type { LiveCluster } from '../../src/sync/live-state.ts'
 import { planSync, type PolicyScope } from '../../src/sync/plan-sync.ts'
 import { MEMORY_CWD, source } from '../helpers/cli.ts'

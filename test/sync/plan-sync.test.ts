@@ -9,7 +9,8 @@ import { afterApply, isSubset, needsApply, ownedPaths } from '../../src/sync/com
 import { diffClusters } from '../../src/sync/diff.ts'
 import type { LiveCluster } from '../../src/sync/live-state.ts'
 import { namespaceStatus } from '../../src/sync/live-status.ts'
-import { type ApplySet, applySetFor, asMember, LABEL_PART_OF } from '../../src/sync/applyset.ts'
+import { type ApplySet, applySetFor, asMember } from '../../src/sync/applyset.ts'
+import { LABEL_PART_OF } from '../../src/model/applyset.ts'
 import { planSync, type SyncPlan } from '../../src/sync/plan-sync.ts'
 import { MEMORY_CWD, REPO, source } from '../helpers/cli.ts'
 
