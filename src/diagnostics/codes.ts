@@ -217,6 +217,11 @@ export const codes = {
     severity: 'warning',
     title: 'A namespace of the set has no policy among the files this run read (-p), and its policy file was not read: not pruned',
   },
+  kindNotServed: {
+    code: 'NSO5024',
+    severity: 'error',
+    title: "A workload's kind is neither served by the home cluster (API discovery) nor defined by a CRD of the same sync: nothing is written",
+  },
   // 9xxx: internal
   internal: { code: 'NSO9001', severity: 'error', title: 'Internal error: please report it' },
 } as const satisfies Record<string, CodeInfo>

@@ -3,6 +3,7 @@ import { collectionPath, knownType, type ResourceType } from '../kube/resources.
 import { NSO_API_VERSION, NSO_KIND, type NamespaceOffloadingObject } from '../model/liqo.ts'
 import { metaOf, namespaceOf } from '../util/manifest.ts'
 import type { LiveObject } from './compare.ts'
+import type { ResolvedKinds } from './kinds.ts'
 
 /** What nsoffload reads from one cluster: a handful of paged LISTs, never one GET per object. */
 export interface LiveCluster {
@@ -24,12 +25,13 @@ export interface LiveCluster {
   readonly parent?: LiveObject
   /** The group-kinds whose every object was listed (`contains-group-kinds` form): the parent's record of others is kept. */
   readonly listedGroupKinds?: readonly string[]
+  /** Home only: the kinds of the workloads, as the server maps them (API discovery) or a CRD of this sync will. */
+  readonly kinds?: ResolvedKinds
 }
 
-/** A kind of object nsoffload writes on the home cluster, and the namespaces it writes them in. */
+/** A kind of object nsoffload writes on the home cluster (where the server keeps it), and the namespaces it writes them in. */
 export interface WorkloadKind {
-  readonly apiVersion: string
-  readonly kind: string
+  readonly type: ResourceType
   readonly namespaces: readonly string[]
 }
 
@@ -64,8 +66,8 @@ export async function readCluster(
 ): Promise<LiveCluster> {
   const nsType = knownType('v1', 'Namespace')
   const nsoType = home ? knownType(NSO_API_VERSION, NSO_KIND) : undefined
-  const kindTypes = home ? kinds.flatMap((k) => knownType(k.apiVersion, k.kind) ?? []) : []
-  const namespacesOf = (t: ResourceType): readonly string[] => kinds.find((k) => k.apiVersion === t.apiVersion && k.kind === t.kind)?.namespaces ?? []
+  const kindTypes = home ? kinds.map((k) => k.type) : []
+  const namespacesOf = (t: ResourceType): readonly string[] => kinds.find((k) => k.type === t)?.namespaces ?? []
   const nsRead = nsType ? list(client, nsType) : Promise.resolve(undefined)
   const perNamespaceKinds: string[] = []
   const perNamespace = async (t: ResourceType, namespaces: readonly string[]): Promise<LiveObject[]> => {

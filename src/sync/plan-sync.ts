@@ -34,6 +34,7 @@ import {
 } from './applyset.ts'
 import { LABEL_PART_OF } from '../model/applyset.ts'
 import { type LiveObject, needsApply, ownedPaths, sameObject } from './compare.ts'
+import { inScope, isCrd, kindKey } from './kinds.ts'
 import { type LiveCluster, objectKey } from './live-state.ts'
 
 /** One change to one object of one cluster. */
@@ -49,6 +50,8 @@ export type Action =
       readonly after?: LiveObject
       /** The live object carries nsoffload's old marker and no ApplySet: this apply adopts it into the set. */
       readonly adopt?: boolean
+      /** A custom resource of a kind the CRD of this name (in this sync) defines: sent once that CRD is Established. */
+      readonly definedBy?: string
     }
   | {
       readonly op: 'delete'
@@ -76,13 +79,20 @@ export interface Phase {
   readonly needs: (a: Action) => readonly string[]
   /** The status of the NamespaceOffloadings is written after this phase. */
   readonly thenStatus?: boolean
+  /** The CRDs this phase applied are waited for until Established (a failure closes their gate). */
+  readonly thenEstablished?: boolean
 }
 
-/** The gate an action's failure closes for the later actions of its namespace. */
+/** The gate an action's failure closes for the later actions of its namespace (a CRD's: for its custom resources). */
 export function gateOf(a: Action): string {
+  if (a.op !== 'delete' && isCrd(a.manifest)) return crdGate(metaOf(a.manifest).name ?? '')
   const what = a.step === 'twins' && a.op === 'delete' ? 'twin-deletes' : a.step
   return `${what}:${a.namespace}`
 }
+
+/** The gate of a CRD of this sync: applied, and Established. */
+export const crdGate = (name: string): string => `crd:${name}`
+const isCrdAction = (a: Action): boolean => a.step === 'workloads' && a.op !== 'delete' && isCrd(a.manifest)
 
 export const PHASES: readonly Phase[] = [
   // Twins go before their NamespaceOffloading goes (unoffloading, a deselected cluster, a destructive change).
@@ -92,7 +102,12 @@ export const PHASES: readonly Phase[] = [
   { takes: (a) => a.step === 'offloading' && a.op !== 'delete', needs: (a) => [`namespace:${a.namespace}`, `offloading:${a.namespace}`] },
   // A twin only once its NamespaceOffloading is in place.
   { takes: (a) => a.step === 'twins' && a.op !== 'delete', needs: (a) => [`offloading:${a.namespace}`], thenStatus: true },
-  { takes: (a) => a.step === 'workloads', needs: (a) => [`namespace:${a.namespace}`, `offloading:${a.namespace}`] },
+  // Workloads: the CRDs first, their custom resources once they are Established (as kustomize-controller applies them).
+  { takes: isCrdAction, needs: (a) => [`namespace:${a.namespace}`, `offloading:${a.namespace}`], thenEstablished: true },
+  {
+    takes: (a) => a.step === 'workloads' && !isCrdAction(a),
+    needs: (a) => [`namespace:${a.namespace}`, `offloading:${a.namespace}`, ...(a.op !== 'delete' && a.definedBy ? [crdGate(a.definedBy)] : [])],
+  },
 ]
 
 export interface Finding {
@@ -192,6 +207,28 @@ export function twinOwner(twin: LiveObject, homeID: string, remoteID: string, se
   return m === 'member' || m === 'legacy' ? m : 'liqo'
 }
 
+/** The workloads of the home cluster: its manifests but the namespaces and NamespaceOffloadings nsoffload renders itself. */
+export function homeWorkloads(compiled: Compiled, homeID: string): Manifest[] {
+  return (compiled.clusters.get(homeID) ?? []).filter((m) => !isOwnKind(m))
+}
+const isOwnKind = (m: Manifest): boolean => {
+  const t = typeOf(m)
+  return (t.apiVersion === 'v1' && t.kind === 'Namespace') || t.kind === NSO_KIND
+}
+
+/** A workload of namespace `ns` as sync applies it, in the scope the home cluster gives its kind, and its key among the live objects. */
+function homeWorkload(m: Manifest, ns: string, home: LiveCluster, set: ApplySet): { key: string; manifest: Manifest; definedBy?: string } {
+  const t = typeOf(m)
+  const kk = kindKey(t.apiVersion, t.kind)
+  const scoped = inScope(m, home.kinds?.types.get(kk), ns)
+  const definedBy = home.kinds?.definedBy.get(kk)
+  return {
+    key: objectKey(t.apiVersion, t.kind, namespaceOf(scoped), metaOf(scoped).name ?? ''),
+    manifest: workloadApply(scoped, set),
+    ...(definedBy !== undefined ? { definedBy } : {}),
+  }
+}
+
 /** A workload to dry-run on the home cluster: the manifest sync would apply, and its key in `LiveCluster.objects`. */
 export interface WorkloadApply {
   readonly key: string
@@ -219,11 +256,10 @@ export function workloadsToDryRun(
   const out: WorkloadApply[] = []
   for (const ns of compiled.namespaces) {
     for (const m of ns.manifests.get(inv.home.clusterID) ?? []) {
-      const t = typeOf(m)
-      if (t.kind === 'Namespace' || t.kind === NSO_KIND) continue
-      const key = objectKey(t.apiVersion, t.kind, namespaceOf(m), metaOf(m).name ?? '')
-      const liveObj = home.objects.get(key)
-      if (liveObj && isOurs(liveObj, set) && !deleting(liveObj)) out.push({ key, manifest: workloadApply(m, set) })
+      if (isOwnKind(m)) continue
+      const w = homeWorkload(m, ns.policy.namespace, home, set)
+      const liveObj = home.objects.get(w.key)
+      if (liveObj && isOurs(liveObj, set) && !deleting(liveObj)) out.push({ key: w.key, manifest: w.manifest })
     }
   }
   return out
@@ -249,7 +285,15 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
     else rendered.set(cluster, [m])
   }
   if (!home) return { actions, findings, parents: [], pruned: [], prunedRemoteNames: {} }
-  const upsert = (cluster: string, namespace: string, step: Step, m: Manifest, liveObj: LiveObject | undefined, after?: LiveObject): void => {
+  const upsert = (
+    cluster: string,
+    namespace: string,
+    step: Step,
+    m: Manifest,
+    liveObj: LiveObject | undefined,
+    after?: LiveObject,
+    definedBy?: string,
+  ): void => {
     const owner = liveObj ? membership(liveObj, set) : 'member'
     if (owner === 'foreign' || owner === 'other-set') {
       const partOf = liveObj ? metaOf(liveObj).labels?.[LABEL_PART_OF] : undefined
@@ -269,7 +313,7 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
     keep(cluster, m)
     const adopt = owner === 'legacy'
     if (!liveObj) {
-      actions.push({ op: 'create', cluster, namespace, step, manifest: m })
+      actions.push({ op: 'create', cluster, namespace, step, manifest: m, ...(definedBy !== undefined ? { definedBy } : {}) })
     } else if (after) {
       // The server said what applying would make of it: changed only if that is not the live object.
       if (!sameObject(after, liveObj)) actions.push({ op: 'update', cluster, namespace, step, manifest: m, live: liveObj, after, ...(adopt ? { adopt } : {}) })
@@ -337,10 +381,10 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
           keep(homeID, nso)
           actions.push({ op: 'create', cluster: homeID, namespace: name, step: 'offloading', manifest: nso })
         } else upsert(homeID, name, 'offloading', nso, liveNso)
-      } else {
+      } else if (home) {
         // Workloads are the application's manifests: sync applies them with its ownership annotation and the set's label.
-        const key = objectKey(t.apiVersion, t.kind, namespaceOf(m), mdName)
-        upsert(homeID, name, 'workloads', workloadApply(m, set), home?.objects.get(key), home?.applied?.get(key))
+        const w = homeWorkload(m, name, home, set)
+        upsert(homeID, name, 'workloads', w.manifest, home.objects.get(w.key), home.applied?.get(w.key), w.definedBy)
       }
     }
     for (const d of ns.clusters) {

@@ -55,6 +55,8 @@ test.after(async () => {
     ['naples', TWIN],
   ] as const)
     await env.deleteNamespace(c, ns, 30_000).catch(() => false)
+  for (const c of ['venice', 'florence', 'naples'])
+    await env.kubectl(c, ['delete', 'secret', 'nsoffload-italy', '-n', 'default', '--ignore-not-found']).catch(() => undefined)
 })
 
 const nsoffload = (args: string[]) => runCli([...args, '--kubeconfig', env.kubeconfigPath], work)

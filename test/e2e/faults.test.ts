@@ -40,6 +40,8 @@ test.after(async () => {
       ...['florence', 'naples'].map((c) => env.deleteNamespace(c, `${ns}-venice`, 30_000)),
     ]).map((p) => p.catch(() => false)),
   )
+  for (const c of ['venice', 'florence', 'naples'])
+    await env.kubectl(c, ['delete', 'secret', 'nsoffload-italy', '-n', 'default', '--ignore-not-found']).catch(() => undefined)
 })
 
 async function proxied(schedule: FaultProxy['schedule']): Promise<string> {

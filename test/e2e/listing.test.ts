@@ -30,6 +30,8 @@ test.after(async () => {
   for (const p of proxies) await p.close()
   if (skip !== null || (env as ControlPlaneEnv | undefined) === undefined) return
   await env.kubectl('venice', ['delete', 'clusterrolebinding,clusterrole', 'nsoffload-tenant', '--ignore-not-found'])
+  await env.kubectl('venice', ['delete', 'rolebinding,role', 'nsoffload-applyset', '-n', 'default', '--ignore-not-found'])
+  for (const c of ['venice', 'florence', 'naples']) await env.kubectl(c, ['delete', 'secret', 'nsoffload-italy', '-n', 'default', '--ignore-not-found'])
   await Promise.all(
     [...ALL, 'rbac-tenant']
       .flatMap((ns) => [env.deleteNamespace('venice', ns, 30_000), ...['florence', 'naples'].map((c) => env.deleteNamespace(c, `${ns}-venice`, 30_000))])
@@ -64,6 +66,17 @@ async function tenantToken(): Promise<string> {
       '  resources: [customresourcedefinitions]',
       rules('get'),
     ].join('\n'),
+    // The set's parent (docs/sync.md, "Sets"): the Secret nsoffload-italy in default.
+    [
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'kind: Role',
+      'metadata: {name: nsoffload-applyset, namespace: default}',
+      'rules:',
+      '- apiGroups: [""]',
+      '  resources: [secrets]',
+      rules('get, create, patch'),
+    ].join('\n'),
+    'apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: nsoffload-applyset, namespace: default}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: nsoffload-applyset}\nsubjects: [{kind: ServiceAccount, name: tenant, namespace: rbac-tenant}]',
     'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: nsoffload-tenant}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: nsoffload-tenant}\nsubjects: [{kind: ServiceAccount, name: tenant, namespace: rbac-tenant}]',
     ...OFFLOADED.flatMap((ns) => [
       // Made ready for the tenant (its Role is there), with nsoffload's marker: the tenant's to offload.

@@ -21,12 +21,13 @@ export function diffCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
         .example('$0 diff', 'what sync would change')
         .example('$0 diff --format json | jq ".diffs[].object"', 'the objects that differ') as unknown as Argv<Args>,
     handler: async (args) => {
-      const [{ readAll, dryRunWorkloads, DEFAULT_CONCURRENCY }, { diffClusters }] = await Promise.all([
+      const [{ readAll, checkServed, dryRunWorkloads, DEFAULT_CONCURRENCY }, { diffClusters }] = await Promise.all([
         import('../../sync/execute.ts'),
         import('../../sync/diff.ts'),
       ])
       const result = await withClusters(ctx, args, rawArgv, async ({ compiled, inv, io, set, scope }) => {
         const live = await readAll(compiled, inv, io, set)
+        checkServed(inv, live)
         // Workloads' "after" comes from the server: the apply sync would send, with dryRun=All.
         await dryRunWorkloads(compiled, inv, live, io, { force: false, concurrency: DEFAULT_CONCURRENCY, set })
         return diffClusters(compiled, inv, live, args['allow-destructive'], args['show-secrets'], { set, scope })
