@@ -222,6 +222,22 @@ export const codes = {
     severity: 'error',
     title: "A workload's kind is neither served by the home cluster (API discovery) nor defined by a CRD of the same sync: nothing is written",
   },
+  inventoryDrift: {
+    code: 'NSO5025',
+    severity: 'error',
+    title:
+      "The live home cluster's Liqo virtual nodes differ from the inventory in a way that changes what a policy selects or where a workload can run: sync writes nothing unless --allow-inventory-drift",
+  },
+  inventoryDriftHarmless: {
+    code: 'NSO5026',
+    severity: 'warning',
+    title: "The live home cluster's nodes differ from the inventory, changing no selection and no placement",
+  },
+  nodesUnreadable: {
+    code: 'NSO5027',
+    severity: 'error',
+    title: "The home cluster's nodes cannot be listed, so the inventory cannot be checked against them: sync refuses unless --allow-inventory-drift",
+  },
   // 9xxx: internal
   internal: { code: 'NSO9001', severity: 'error', title: 'Internal error: please report it' },
 } as const satisfies Record<string, CodeInfo>

@@ -4,6 +4,7 @@ import { NSO_API_VERSION, NSO_KIND, type NamespaceOffloadingObject } from '../mo
 import { metaOf, namespaceOf } from '../util/manifest.ts'
 import type { LiveObject } from './compare.ts'
 import type { ResolvedKinds } from './kinds.ts'
+import type { LiveNode } from './inventory-drift.ts'
 
 /** What nsoffload reads from one cluster: a handful of paged LISTs, never one GET per object. */
 export interface LiveCluster {
@@ -27,6 +28,9 @@ export interface LiveCluster {
   readonly listedGroupKinds?: readonly string[]
   /** Home only: the kinds of the workloads, as the server maps them (API discovery) or a CRD of this sync will. */
   readonly kinds?: ResolvedKinds
+  /** Home only: its nodes (virtual ones included), when read; `nodesForbidden` when RBAC forbids listing them. */
+  readonly nodes?: readonly LiveNode[]
+  readonly nodesForbidden?: boolean
 }
 
 /** A kind of object nsoffload writes on the home cluster (where the server keeps it), and the namespaces it writes them in. */
@@ -48,6 +52,22 @@ async function list<T extends LiveObject = LiveObject>(client: KubeClient, t: Re
 
 const groupKindOf = (t: ResourceType): string => (t.apiVersion.includes('/') ? `${t.kind}.${t.apiVersion.split('/')[0]}` : t.kind)
 
+interface NodeItem {
+  metadata?: { name?: string; labels?: Record<string, string> }
+  spec?: { taints?: { key: string; value?: string; effect: string }[] }
+}
+
+/** The cluster's nodes as selection and scheduling read them; `forbidden` when RBAC does not let this user list them. */
+export async function listNodes(client: KubeClient): Promise<LiveNode[] | 'forbidden'> {
+  try {
+    const items = (await client.list<NodeItem>('/api/v1/nodes')) ?? []
+    return items.map((n) => ({ name: n.metadata?.name ?? '', labels: n.metadata?.labels ?? {}, taints: n.spec?.taints ?? [] }))
+  } catch (e) {
+    if (e instanceof KubeError && e.status === 403) return 'forbidden'
+    throw e
+  }
+}
+
 const forbidden = (e: unknown): boolean => e instanceof KubeError && e.status === 403
 
 export const CRD_PATH = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/namespaceoffloadings.offloading.liqo.io'
@@ -63,6 +83,7 @@ export async function readCluster(
   kinds: readonly WorkloadKind[] = [],
   log: (line: string) => void = () => {},
   parentPath?: string,
+  readNodes = false,
 ): Promise<LiveCluster> {
   const nsType = knownType('v1', 'Namespace')
   const nsoType = home ? knownType(NSO_API_VERSION, NSO_KIND) : undefined
@@ -77,10 +98,12 @@ export async function readCluster(
     return lists.flatMap((l) => l ?? [])
   }
   // The LISTs of a cluster go out together.
-  const [nsList, nsoList, parent, ...kindLists] = await Promise.all([
+  const nodesRead = readNodes ? listNodes(client) : Promise.resolve(undefined)
+  const [nsList, nsoList, parent, nodes, ...kindLists] = await Promise.all([
     nsRead,
     nsoType ? list<NamespaceOffloadingObject>(client, nsoType) : undefined,
     parentPath ? client.get<LiveObject>(parentPath) : undefined,
+    nodesRead,
     ...kindTypes.map((t) => list(client, t).catch((e: unknown) => (forbidden(e) ? perNamespace(t, namespacesOf(t)) : Promise.reject(e)))),
   ])
   if (perNamespaceKinds.length > 0) {
@@ -93,5 +116,13 @@ export async function readCluster(
     for (const o of kindLists[i] ?? []) objects.set(objectKey(t.apiVersion, t.kind, namespaceOf(o), name(o)), o)
   })
   const listedGroupKinds = ['Namespace', ...(offloadings ? [`${NSO_KIND}.${NSO_API_VERSION.split('/')[0]}`] : []), ...kindTypes.map(groupKindOf)]
-  return { clusterID: client.name, namespaces, ...(offloadings ? { offloadings } : {}), objects, ...(parent ? { parent } : {}), listedGroupKinds }
+  return {
+    clusterID: client.name,
+    namespaces,
+    ...(offloadings ? { offloadings } : {}),
+    objects,
+    ...(parent ? { parent } : {}),
+    listedGroupKinds,
+    ...(nodes === 'forbidden' ? { nodesForbidden: true } : nodes ? { nodes } : {}),
+  }
 }
