@@ -38,7 +38,7 @@ export function diffClusters(
   live: ReadonlyMap<string, LiveCluster>,
   allowDestructive: boolean,
   showSecrets = false,
-  set: Pick<PlanOptions, 'set' | 'scope'> = {},
+  set: Pick<PlanOptions, 'set' | 'scope' | 'allowInventoryDrift'> = {},
 ): DiffResult {
   // Plan as if pruning, so deletions are shown; they are marked with the flag sync needs.
   const plan = planSync(compiled, inv, live, { prune: true, allowDestructive, ...set })

@@ -29,6 +29,8 @@ export interface SyncOptions {
   readonly set: ApplySet
   /** What this run read of the set's policies (a `-p` subset prunes nothing of the rest). */
   readonly scope?: PolicyScope
+  /** `--allow-inventory-drift`: sync what the inventory says even where the live virtual nodes say otherwise. */
+  readonly allowInventoryDrift?: boolean
 }
 
 /** A sync that cannot run (exit 2): missing CRD, unreachable cluster. */
@@ -154,7 +156,13 @@ const toldPerNamespace = new WeakSet<KubeClient>()
  * Reads every cluster of the inventory (in parallel). Clusters that cannot be reached fail it
  * together, one line each, not on the first.
  */
-export async function readAll(compiled: Compiled, inv: Inventory, io: SyncIO, set: ApplySet = defaultSet(inv)): Promise<Map<string, LiveCluster>> {
+export async function readAll(
+  compiled: Compiled,
+  inv: Inventory,
+  io: SyncIO,
+  set: ApplySet = defaultSet(inv),
+  opts: { nodes?: boolean } = {},
+): Promise<Map<string, LiveCluster>> {
   const homeID = inv.home.clusterID
   const workloads = homeWorkloads(compiled, homeID)
   const ids = [homeID, ...inv.remotes.map((r) => r.clusterID)]
@@ -186,7 +194,8 @@ export async function readAll(compiled: Compiled, inv: Inventory, io: SyncIO, se
             ? [...new Set(workloads.flatMap((m): string[] => (kindKey(typeOf(m).apiVersion, typeOf(m).kind) === key ? [namespaceOf(m) ?? ''] : [])))].sort()
             : [],
         }))
-      return { ...(await readCluster(c, true, homeKinds, log, parentPath(set))), kinds }
+      // The home cluster's nodes too (unless told not to): the inventory is checked against its Liqo virtual nodes.
+      return { ...(await readCluster(c, true, homeKinds, log, parentPath(set), opts.nodes ?? true)), kinds }
     }),
   )
   return new Map(read.map((l) => [l.clusterID, l]))
@@ -310,7 +319,13 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
   // A CRD this sync installs is missing while its objects are listed: there are none.
   if (!present && home && !home.offloadings) live.set(homeID, { ...home, offloadings: new Map() })
   const existing = new Map([...live].map(([id, l]) => [id, new Set(l.namespaces.keys())]))
-  const planOpts = { prune: opts.prune, allowDestructive: opts.allowDestructive, set: opts.set, ...(opts.scope ? { scope: opts.scope } : {}) }
+  const planOpts = {
+    prune: opts.prune,
+    allowDestructive: opts.allowDestructive,
+    set: opts.set,
+    ...(opts.scope ? { scope: opts.scope } : {}),
+    ...(opts.allowInventoryDrift ? { allowInventoryDrift: true } : {}),
+  }
   let plan = planSync(compiled, inv, live, planOpts)
   // A refused sync sends nothing at all; otherwise the workloads are planned on the server's answers.
   if (
@@ -349,7 +364,7 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
     const deadline = io.now().getTime() + opts.timeoutMs
     while (!settled && io.now().getTime() < deadline) {
       await io.sleep(500)
-      const fresh = await readAll(compiled, inv, io, opts.set)
+      const fresh = await readAll(compiled, inv, io, opts.set, { nodes: false })
       for (const [k, v] of fresh) live.set(k, v)
       statusWrites += await writeStatuses()
       namespaces = reports()

@@ -52,7 +52,13 @@ export function liveInventory(inv: Inventory, nodes: readonly LiveNode[]): Inven
   const git = new Map(inv.remotes.map((r) => [r.clusterID, r]))
   const remotes: RemoteCluster[] = [...byCluster.keys()].sort().map((id) => {
     const r = git.get(id)
-    return { clusterID: id, ...(r?.context !== undefined ? { context: r.context } : {}), labels: {}, namespaces: r?.namespaces ?? [], virtualNodes: byCluster.get(id) ?? [] }
+    return {
+      clusterID: id,
+      ...(r?.context !== undefined ? { context: r.context } : {}),
+      labels: {},
+      namespaces: r?.namespaces ?? [],
+      virtualNodes: byCluster.get(id) ?? [],
+    }
   })
   return {
     ...inv,
@@ -109,7 +115,8 @@ export function inventoryDifferences(inv: Inventory, nodes: readonly LiveNode[])
     else out.push(...pairNodes(`cluster ${r.clusterID}`, r.virtualNodes, l.virtualNodes))
   }
   for (const l of live.remotes) {
-    if (!gitRemotes.has(l.clusterID)) out.push(`cluster ${l.clusterID}: live (virtual node ${l.virtualNodes.map((n) => n.name).join(', ')}), not in the inventory`)
+    if (!gitRemotes.has(l.clusterID))
+      out.push(`cluster ${l.clusterID}: live (virtual node ${l.virtualNodes.map((n) => n.name).join(', ')}), not in the inventory`)
   }
   if (inv.home.nodes.length > 0) out.push(...pairNodes(`home cluster ${inv.home.clusterID}`, inv.home.nodes, live.home.nodes))
   return out
@@ -145,7 +152,8 @@ export function inventoryDrift(compiled: Compiled, inv: Inventory, nodes: readon
     if (!other) continue
     const want = ns.clusters.filter((c) => c.selected).map((c) => c.clusterID)
     const have = other.clusters.filter((c) => c.selected).map((c) => c.clusterID)
-    if (want.join() !== have.join()) effects.push({ namespace: name, message: `${name} selects ${list(want)} by the inventory, ${list(have)} by the live virtual nodes` })
+    if (want.join() !== have.join())
+      effects.push({ namespace: name, message: `${name} selects ${list(want)} by the inventory, ${list(have)} by the live virtual nodes` })
     other.workloads.forEach((w, i) => {
       const before = ns.workloads[i]?.placement
       const after = w.placement
@@ -161,29 +169,70 @@ export function inventoryDrift(compiled: Compiled, inv: Inventory, nodes: readon
   return { differences, effects }
 }
 
+/** The differences in one line: the first few, and how many more. */
+function showDifferences(differences: readonly string[]): string {
+  const shown = differences.slice(0, MAX_SHOWN)
+  const more = differences.length - shown.length
+  return `${shown.join('; ')}${more > 0 ? `; and ${more} more (nsoffload inventory pull --check lists them all)` : ''}`
+}
+const MAX_SHOWN = 5
+
+/** What the home cluster's nodes are, as read: the nodes, or forbidden to this user; neither when not read. */
+export interface NodesRead {
+  readonly nodes?: readonly LiveNode[]
+  readonly nodesForbidden?: boolean
+}
+
+/**
+ * How a command takes a drift: `refuse` (sync, diff: an error that stops sync before any
+ * write), `allow` (`--allow-inventory-drift`: a warning, and sync applies what the inventory
+ * says), `report` (status: an error that writes nothing anyway; nodes it cannot list a warning).
+ */
+export type DriftHandling = 'refuse' | 'allow' | 'report'
+
 /**
  * The drift as findings of `diff`, `sync` and `status`: a drift that changes a selection or a
- * placement is an error that stops `sync` before any write (NSO5025, blocking) unless
- * `allow` (`--allow-inventory-drift`: a warning then); one that changes neither is a warning
- * (NSO5026). `undefined` nodes (not read): no finding.
+ * placement is NSO5025 (an error, blocking when refused); one that changes neither a warning
+ * (NSO5026). Nodes this user may not list (NSO5027) leave the inventory unchecked: refused
+ * likewise, unless allowed. Nodes not read: no finding.
  */
-export function driftFindings(compiled: Compiled, inv: Inventory, nodes: readonly LiveNode[] | undefined, allow: boolean): Finding[] {
-  if (!nodes) return []
+export function driftFindings(compiled: Compiled, inv: Inventory, read: NodesRead, how: DriftHandling): Finding[] {
   const homeID = inv.home.clusterID
-  const d = inventoryDrift(compiled, inv, nodes)
-  const why = d.differences.join('; ')
+  const blocking = how === 'refuse' ? { blocking: true } : {}
+  if (read.nodesForbidden) {
+    return [
+      {
+        code: codes.nodesUnreadable.code,
+        level: how === 'refuse' ? 'error' : 'warning',
+        cluster: homeID,
+        namespace: '',
+        object: 'inventory',
+        message: `the nodes of ${homeID} cannot be listed (forbidden), so the inventory cannot be checked against its Liqo virtual nodes${how === 'refuse' ? ': sync writes nothing; grant list on nodes, or run with --allow-inventory-drift' : ': not checked'}`,
+        ...blocking,
+      },
+    ]
+  }
+  if (!read.nodes) return []
+  const d = inventoryDrift(compiled, inv, read.nodes)
+  if (d.differences.length === 0) return []
+  const why = showDifferences(d.differences)
+  const then =
+    how === 'refuse'
+      ? '; sync writes nothing: review the inventory (nsoffload inventory pull), or run with --allow-inventory-drift'
+      : how === 'allow'
+        ? '; synced as the inventory says (--allow-inventory-drift)'
+        : '; sync refuses this unless --allow-inventory-drift'
   if (d.effects.length > 0) {
     return d.effects.map((e) => ({
       code: codes.inventoryDrift.code,
-      level: allow ? ('warning' as const) : ('error' as const),
+      level: how === 'allow' ? 'warning' : 'error',
       cluster: homeID,
       namespace: e.namespace,
       object: `namespace/${e.namespace}`,
-      message: `the inventory differs from the live nodes: ${e.message} (${why})${allow ? '; synced by the live nodes (--allow-inventory-drift)' : '; nothing written: review the inventory (nsoffload inventory pull), or run with --allow-inventory-drift'}`,
-      ...(allow ? {} : { blocking: true }),
+      message: `the inventory differs from the live nodes of ${homeID}: ${e.message} (${why})${then}`,
+      ...blocking,
     }))
   }
-  if (d.differences.length === 0) return []
   return [
     {
       code: codes.inventoryDriftHarmless.code,
@@ -191,7 +240,7 @@ export function driftFindings(compiled: Compiled, inv: Inventory, nodes: readonl
       cluster: homeID,
       namespace: '',
       object: 'inventory',
-      message: `the inventory differs from the live nodes, changing no selection and no placement: ${why}`,
+      message: `the inventory differs from the live nodes of ${homeID}, changing no selection and no placement: ${why}`,
     },
   ]
 }

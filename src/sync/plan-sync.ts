@@ -35,6 +35,7 @@ import {
 import { LABEL_PART_OF } from '../model/applyset.ts'
 import { type LiveObject, needsApply, ownedPaths, sameObject } from './compare.ts'
 import { inScope, isCrd, kindKey } from './kinds.ts'
+import { driftFindings } from './inventory-drift.ts'
 import { type LiveCluster, objectKey } from './live-state.ts'
 
 /** One change to one object of one cluster. */
@@ -171,6 +172,8 @@ export interface PlanOptions {
   readonly set?: ApplySet
   /** Default: every policy file is within the inputs. */
   readonly scope?: PolicyScope
+  /** `--allow-inventory-drift`: a drift of the inventory from the live nodes is a warning, not a refusal. */
+  readonly allowInventoryDrift?: boolean
 }
 
 /** The set of an inventory when none is given (tests, and callers that do not write the parent). */
@@ -285,6 +288,8 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
     else rendered.set(cluster, [m])
   }
   if (!home) return { actions, findings, parents: [], pruned: [], prunedRemoteNames: {} }
+  // The inventory against the live virtual nodes: a selection nobody reviewed is refused before anything else.
+  findings.push(...driftFindings(compiled, inv, home, opts.allowInventoryDrift ? 'allow' : 'refuse'))
   const upsert = (
     cluster: string,
     namespace: string,

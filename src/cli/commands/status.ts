@@ -15,10 +15,11 @@ export function statusCommand(ctx: CommandContext, rawArgv: readonly string[]): 
         .example('$0 status', 'phases of every offloaded namespace')
         .example('$0 status --format json', 'NamespaceOffloading.status per namespace') as unknown as Argv<GlobalArgs & ClusterArgs>,
     handler: async (args) => {
-      const [{ readAll }, { liqoManaged, namespaceStatus, statusWithoutPolicy }, { membership }] = await Promise.all([
+      const [{ readAll }, { liqoManaged, namespaceStatus, statusWithoutPolicy }, { membership }, { driftFindings }] = await Promise.all([
         import('../../sync/execute.ts'),
         import('../../sync/live-status.ts'),
         import('../../sync/applyset.ts'),
+        import('../../sync/inventory-drift.ts'),
       ])
       const session = await withClusters(ctx, args, rawArgv, async ({ compiled, inv, io, log, set }) => {
         const live = await readAll(compiled, inv, io, set)
@@ -50,13 +51,17 @@ export function statusCommand(ctx: CommandContext, rawArgv: readonly string[]): 
         }
         const missing = compiled.namespaces.filter((n) => !home.offloadings?.has(n.policy.namespace))
         for (const n of missing) log(`${n.policy.namespace}: not offloaded yet (no NamespaceOffloading on ${inv.home.clusterID}): run nsoffload sync`)
-        return { rows, clusters: inv.remotes.map((r) => r.clusterID), missing: missing.length > 0 }
+        // The inventory against the live virtual nodes, as sync checks it.
+        const findings = driftFindings(compiled, inv, home, 'report')
+        for (const f of findings) log(`${f.cluster}: ${f.level} ${f.code}: ${f.message}`)
+        return { rows, clusters: inv.remotes.map((r) => r.clusterID), missing: missing.length > 0, findings }
       })
       if (!session) return
-      const { rows, clusters, missing } = session
-      if (args.format === 'json') ctx.host.stdout(JSON.stringify({ namespaces: rows }, null, 2) + '\n')
+      const { rows, clusters, missing, findings } = session
+      if (args.format === 'json') ctx.host.stdout(JSON.stringify({ namespaces: rows, ...(findings.length > 0 ? { findings } : {}) }, null, 2) + '\n')
       else ctx.host.stdout(statusTable(rows, clusters))
-      ctx.exit(allGood(rows) && !missing ? ExitCode.ok : ExitCode.findings)
+      const drifted = findings.some((f) => f.level === 'error')
+      ctx.exit(allGood(rows) && !missing && !drifted ? ExitCode.ok : ExitCode.findings)
     },
   }
 }

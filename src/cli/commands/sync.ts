@@ -15,6 +15,7 @@ interface Args extends GlobalArgs, ClusterArgs {
   readonly timeout: string
   readonly concurrency: number
   readonly 'allow-empty': boolean
+  readonly 'allow-inventory-drift': boolean
 }
 
 /** `30s`, `2m`, `1h`, `90` (seconds) → milliseconds. */
@@ -50,6 +51,11 @@ export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
         .option('prune', { type: 'boolean', default: false, describe: 'unoffload namespaces whose policy is gone; delete deselected twins' })
 
         .option('allow-destructive', { type: 'boolean', default: false, describe: 'allow a new mapping strategy or remote name (unoffload and offload again)' })
+        .option('allow-inventory-drift', {
+          type: 'boolean',
+          default: false,
+          describe: "sync what the inventory says even where the home cluster's live virtual nodes would select other clusters or place workloads elsewhere",
+        })
         .option('install-crds', { type: 'boolean', default: false, describe: 'install the NamespaceOffloading CRD if the home cluster lacks it' })
         .option('wait', { type: 'boolean', default: false, describe: 'wait until every namespace settles' })
         .option('timeout', { type: 'string', default: '2m', describe: 'how long --wait waits' })
@@ -77,6 +83,7 @@ export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
             concurrency: Math.max(1, Math.floor(args.concurrency)),
             set,
             scope,
+            allowInventoryDrift: args['allow-inventory-drift'],
           },
           io,
         ),
