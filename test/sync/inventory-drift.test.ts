@@ -8,7 +8,7 @@ import { virtualNode } from '../../src/placement/inventory-nodes.ts'
 import { driftFindings, inventoryDifferences, type LiveNode } from '../../src/sync/inventory-drift.ts'
 import type { LiveCluster } from '../../src/sync/live-state.ts'
 import { planSync } from '../../src/sync/plan-sync.ts'
-import { REPO } from '../helpers/cli.ts'
+import { REPO, runCli, tempTree } from '../helpers/cli.ts'
 
 /**
  * The inventory drift guard is pure: the repository's own project (venice offloading liqo-demo
@@ -78,7 +78,10 @@ test('planSync refuses the drift before any action is run, and takes it as a war
   )
   const allowed = planSync(compiled, inv, live, { prune: false, allowDestructive: false, allowInventoryDrift: true })
   assert.not.ok(allowed.findings.some((f) => f.blocking))
-  assert.ok(allowed.actions.some((a) => a.cluster === 'naples'), 'the twin the inventory selects is planned')
+  assert.ok(
+    allowed.actions.some((a) => a.cluster === 'naples'),
+    'the twin the inventory selects is planned',
+  )
   assert.not.ok(
     allowed.actions.some((a) => a.cluster === 'florence'),
     'nothing goes where only the live nodes point: sync applies what was reviewed',
@@ -109,9 +112,7 @@ test('a taint added live where a workload runs changes its placement, not the se
 
 test('a cluster gone, a cluster added: both named, and the selections they change', () => {
   const gone = replace(asInventory(inv), 'naples', () => undefined)
-  assert.equal(inventoryDifferences(inv, gone), [
-    'cluster naples: in the inventory, but no Liqo virtual node of it is live (liqo.io/remote-cluster-id=naples)',
-  ])
+  assert.equal(inventoryDifferences(inv, gone), ['cluster naples: in the inventory, but no Liqo virtual node of it is live (liqo.io/remote-cluster-id=naples)'])
   assert.match(driftFindings(compiled, inv, { nodes: gone }, 'refuse')[0]?.message ?? '', /selects naples by the inventory, nothing by the live/)
   const rome = virtualNode('rome', 'rome', { 'topology.liqo.io/region': 'south' })
   const added = [...asInventory(inv), { name: rome.name, labels: rome.labels, taints: rome.taints }]
@@ -141,6 +142,17 @@ test('many differences: the first five in the finding, and how many more', () =>
   }))
   const [f] = driftFindings(compiled, inv, { nodes }, 'refuse')
   assert.match(f?.message ?? '', /; and 3 more \(nsoffload inventory pull --check lists them all\)/)
+})
+
+test('inventory pull --check: no -o; an invalid inventory is its diagnostics (exit 1) before any cluster is contacted', async () => {
+  const o = await runCli(['inventory', 'pull', '--check', '-o', 'x.yaml'], tempTree({}))
+  assert.is(o.code, 2)
+  assert.match(o.stderr, /inventory pull --check writes nothing: it takes no -o/)
+  const bad = tempTree({ 'inventory.yaml': 'apiVersion: nsoffload.dev/v1alpha1\nkind: ClusterInventory\nmetadata: {name: x}\nspec: {home: {}}\n' })
+  // No kubeconfig at all: were a cluster contacted, it would be exit 2.
+  const r = await runCli(['inventory', 'pull', '--check', '--kubeconfig', '/nonexistent/kubeconfig'], bad)
+  assert.is(r.code, 1, r.stderr)
+  assert.match(r.stderr, /inventory\.yaml:\d+:\d+: error NSO/)
 })
 
 test.run()
