@@ -1,9 +1,14 @@
+import * as path from 'node:path'
 import type { Compiled } from '../compile/compile.ts'
 import { hasErrors } from '../diagnostics/diagnostic.ts'
 import type { Host } from '../host/host.ts'
 import type { Inventory } from '../model/inventory.ts'
 import type { KubeClient } from '../kube/kube-client.ts'
 import type { SyncIO } from '../sync/execute.ts'
+import { type ApplySet, applySetFor } from '../sync/applyset.ts'
+import type { PolicyScope } from '../sync/plan-sync.ts'
+import type { Project } from '../pipeline.ts'
+import { version } from './version.ts'
 import { type CommandContext, type GlobalArgs, inputOptions, reportToStderr } from './context.ts'
 import { ExitCode, UsageError } from './exit-codes.ts'
 import { loadProject } from './project.ts'
@@ -14,6 +19,8 @@ export interface ClusterArgs {
   readonly 'context-map'?: string[]
   /** `sync --concurrency`: the connections each cluster gets are as many. */
   readonly concurrency?: number
+  /** The ApplySet's name (`[secrets/|configmaps/]NAME`), default `nsoffload-<inventory name>`. */
+  readonly applyset?: string
 }
 
 /** `--context-map venice=ctx-a,naples=ctx-b` (repeatable) → cluster ID → context. */
@@ -63,6 +70,27 @@ export interface ClusterSession {
   readonly inv: Inventory
   readonly io: SyncIO
   readonly log: (line: string) => void
+  /** The set this run syncs, and what it read of the set's policies. */
+  readonly set: ApplySet
+  readonly scope: PolicyScope
+}
+
+/** posix path of `abs` relative to `root` (the inventory's folder). */
+const relativeTo = (root: string, abs: string): string => path.relative(root, abs).split(path.sep).join('/')
+
+/**
+ * What this run read of the set's policies, relative to the inventory's folder (stable
+ * wherever the command runs): each namespace's policy file, and the `-p` inputs (files, or
+ * folders and all below them).
+ */
+export function policyScope(host: Host, project: Project, policies: readonly string[]): PolicyScope {
+  const root = path.dirname(path.resolve(host.cwd, project.inputs.inventoryFile ?? 'inventory.yaml'))
+  const files = new Map((project.compiled?.namespaces ?? []).map((n) => [n.policy.namespace, relativeTo(root, path.resolve(host.cwd, n.policy.source.file))]))
+  const inputs = policies.map((p) => {
+    const abs = path.resolve(host.cwd, p)
+    return { path: relativeTo(root, abs), folder: host.stat(abs)?.file !== true }
+  })
+  return { files, inputs }
 }
 
 /**
@@ -84,10 +112,17 @@ export async function withClusters<T>(
     return undefined
   }
   const log = (s: string): void => ctx.host.stderr(`${s}\n`)
+  let set: ApplySet
+  try {
+    set = applySetFor(inv.name, version(), args.applyset)
+  } catch (e) {
+    throw new UsageError((e as Error).message)
+  }
+  const scope = policyScope(ctx.host, project, inputOptions(args, rawArgv).policies)
   const clients = await openClusters(ctx.host, inv, args, log)
   const io: SyncIO = { clients, log, now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)), readFile: (p) => ctx.host.readFile(p) }
   try {
-    return await fn({ compiled: project.compiled, inv, io, log })
+    return await fn({ compiled: project.compiled, inv, io, log, set, scope })
   } catch (e) {
     const [{ KubeError }, { SyncError, UnreachableError }] = await Promise.all([import('../kube/kube-client.ts'), import('../sync/execute.ts')])
     // One line per unreachable cluster, each as nsoffload's errors read.

@@ -56,7 +56,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     command: 'inventory <action>',
     describe: 'Work with the cluster inventory: `inventory pull` writes one from a live home cluster',
-    load: async (c) => (await import('./commands/inventory.ts')).inventoryCommand(c) as Command,
+    load: async (c, r) => (await import('./commands/inventory.ts')).inventoryCommand(c, r) as Command,
   },
   {
     command: 'fn',

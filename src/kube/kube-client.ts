@@ -45,6 +45,8 @@ export interface RequestOptions {
   readonly query?: Readonly<Record<string, string | undefined>>
   readonly body?: unknown
   readonly contentType?: string
+  /** The Accept header (default `application/json`): API discovery asks for its aggregated form with it. */
+  readonly accept?: string
 }
 
 /** Counts per cluster, for reports and the benchmark: a no-op sync must show 0 writes (dry-run requests are reads). */
@@ -196,7 +198,12 @@ export class KubeClient {
     const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body)
     const auth = this.conn.auth ? await this.conn.auth.headers() : {}
     if (auth['Authorization'] !== undefined) sent.authorization = auth['Authorization']
-    const headers: Record<string, string | readonly string[]> = { ...this.conn.headers, ...auth, Accept: 'application/json', 'User-Agent': 'nsoffload' }
+    const headers: Record<string, string | readonly string[]> = {
+      ...this.conn.headers,
+      ...auth,
+      Accept: opts.accept ?? 'application/json',
+      'User-Agent': 'nsoffload',
+    }
     if (body !== undefined) {
       headers['Content-Type'] = opts.contentType ?? 'application/json'
       headers['Content-Length'] = String(Buffer.byteLength(body))

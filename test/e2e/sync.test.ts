@@ -48,6 +48,8 @@ test.after(async () => {
   for (const c of CLUSTERS)
     for (const ns of ['liqo-demo', 'liqo-demo-venice', 'legacy-app', 'shop', 'keep']) await env.deleteNamespace(c, ns, 30_000).catch(() => false)
   await env.deleteNodes('venice', ['venice-control-plane', 'florence', 'naples']).catch(() => undefined)
+  for (const c of ['venice', 'florence', 'naples'])
+    await env.kubectl(c, ['delete', 'secret', 'nsoffload-italy', '-n', 'default', '--ignore-not-found']).catch(() => undefined)
 })
 
 const nsoffload = (args: string[]) => runCli([...args, '--kubeconfig', env.kubeconfigPath], work)

@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs'
 import { allGood, statusTable } from '../../report/sync-report.ts'
 import { ExitCode, UsageError } from '../exit-codes.ts'
-import type { CommandContext, GlobalArgs } from '../context.ts'
+import { allowEmptyOption, type CommandContext, type GlobalArgs } from '../context.ts'
 import { type ClusterArgs, withClusters } from '../clusters.ts'
 import { describeObject } from '../../util/manifest.ts'
 
@@ -14,6 +14,8 @@ interface Args extends GlobalArgs, ClusterArgs {
   readonly wait: boolean
   readonly timeout: string
   readonly concurrency: number
+  readonly 'allow-empty': boolean
+  readonly 'allow-inventory-drift': boolean
 }
 
 /** `30s`, `2m`, `1h`, `90` (seconds) → milliseconds. */
@@ -31,19 +33,29 @@ export const clusterOptions = <T>(y: Argv<T>): Argv<T & ClusterArgs> =>
       type: 'string',
       describe: 'kubeconfig file (default: the files of $KUBECONFIG, merged as kubectl merges them, else ~/.kube/config)',
     })
-    .option('context-map', { type: 'string', array: true, describe: "CLUSTER=CONTEXT overrides of the inventory's contexts" }) as Argv<T & ClusterArgs>
+    .option('context-map', { type: 'string', array: true, describe: "CLUSTER=CONTEXT overrides of the inventory's contexts" })
+    .option('applyset', {
+      type: 'string',
+      describe: "the ApplySet's parent, [secrets/|configmaps/]NAME, on every cluster in namespace default (default: secrets/nsoffload-<inventory name>)",
+    }) as Argv<T & ClusterArgs>
 
 export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): CommandModule<GlobalArgs, Args> {
   return {
     command: 'sync',
     describe: 'Apply the difference to every cluster (server-side apply) and report the offloading phases',
     builder: (y: Argv<GlobalArgs>) =>
-      clusterOptions(y)
+      allowEmptyOption(clusterOptions(y))
         .option('format', { choices: ['text', 'json', 'markdown'] as const, default: 'text' })
         .option('dry-run', { type: 'boolean', default: false, describe: 'send everything with dryRun=All: change nothing' })
         .option('force-conflicts', { type: 'boolean', default: false, describe: 'take over fields other managers own' })
         .option('prune', { type: 'boolean', default: false, describe: 'unoffload namespaces whose policy is gone; delete deselected twins' })
+
         .option('allow-destructive', { type: 'boolean', default: false, describe: 'allow a new mapping strategy or remote name (unoffload and offload again)' })
+        .option('allow-inventory-drift', {
+          type: 'boolean',
+          default: false,
+          describe: "sync what the inventory says even where the home cluster's live virtual nodes would select other clusters or place workloads elsewhere",
+        })
         .option('install-crds', { type: 'boolean', default: false, describe: 'install the NamespaceOffloading CRD if the home cluster lacks it' })
         .option('wait', { type: 'boolean', default: false, describe: 'wait until every namespace settles' })
         .option('timeout', { type: 'string', default: '2m', describe: 'how long --wait waits' })
@@ -53,7 +65,9 @@ export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
     handler: async (args) => {
       const timeoutMs = parseDuration(args.timeout)
       const { sync } = await import('../../sync/execute.ts')
-      const session = await withClusters(ctx, args, rawArgv, async ({ compiled, inv, io }) => ({
+      // No policy read is an error only where it would prune: rendering nothing would unoffload the whole set.
+      const { 'allow-empty': _allowEmpty, ...rest } = args
+      const session = await withClusters(ctx, args.prune ? args : rest, rawArgv, async ({ compiled, inv, io, set, scope }) => ({
         inv,
         result: await sync(
           compiled,
@@ -67,6 +81,9 @@ export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
             wait: args.wait,
             timeoutMs,
             concurrency: Math.max(1, Math.floor(args.concurrency)),
+            set,
+            scope,
+            allowInventoryDrift: args['allow-inventory-drift'],
           },
           io,
         ),

@@ -23,6 +23,8 @@ export interface FaultProxy {
   schedule: (n: number, method: string, url: string) => Fault
   /** Something to do before the n-th request is forwarded (e.g. compact etcd); `undefined`: nothing. */
   hold: (n: number, method: string, url: string) => Promise<unknown> | undefined
+  /** The headers sent upstream (e.g. an Accept the server is not to see); default: as received. */
+  headers: (h: Record<string, string | string[]>) => Record<string, string | string[]>
   close(): Promise<void>
 }
 
@@ -46,7 +48,7 @@ export async function startFaultProxy(upstream: string, schedule: FaultProxy['sc
   const agent = new https.Agent({ keepAlive: true, rejectUnauthorized: false })
   const state = { total: 0, writes: 0, connections: 0 }
   const injected: Fault[] = []
-  const proxy: FaultProxy = { url: '', seen: state, injected, schedule, hold: () => undefined, close: async () => {} }
+  const proxy: FaultProxy = { url: '', seen: state, injected, schedule, hold: () => undefined, headers: (h) => h, close: async () => {} }
   const sockets = new Set<Socket>()
   const server = https.createServer({ ...selfSigned() }, (req, res) => {
     state.total++
@@ -74,7 +76,14 @@ export async function startFaultProxy(upstream: string, schedule: FaultProxy['sc
     }
     const forward = (): void => {
       const up = https.request(
-        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...hopByHop(req.headers), host: target.host }, agent },
+        {
+          host: target.hostname,
+          port: target.port,
+          path: req.url,
+          method: req.method,
+          headers: { ...proxy.headers(hopByHop(req.headers)), host: target.host },
+          agent,
+        },
         (ur) => {
           res.writeHead(ur.statusCode ?? 502, hopByHop(ur.headers))
           ur.pipe(res)
