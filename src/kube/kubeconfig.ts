@@ -11,6 +11,7 @@ import {
   type ExecClusterInfo,
   type ExecConfig,
   type ExecCredential,
+  type ExecLimit,
   ExecTokenSource,
   FileTokenSource,
   type KubeFiles,
@@ -75,6 +76,8 @@ export interface ConnectOptions {
    * the `Host` (default: the process's file system).
    */
   readonly host?: KubeFiles
+  /** How long an exec plugin may run (default 30 s), never past the command's deadline. */
+  readonly execLimit?: ExecLimit
 }
 
 /** What a connection is made of, whoever read the kubeconfig. */
@@ -126,7 +129,7 @@ export async function connect(source: string | KubeconfigSource, wanted: Wanted,
         const exec = user?.exec
         let plugin: { first: ExecCredential; source: ExecTokenSource } | undefined
         if (user !== undefined && exec !== undefined) {
-          const run = (): Promise<ExecCredential> => runExecPlugin(user.name, exec, clusterInfo(cluster, exec, files), env)
+          const run = (): Promise<ExecCredential> => runExecPlugin(user.name, exec, clusterInfo(cluster, exec, files), env, options.execLimit)
           let p = plugins.get(user.name)
           if (!p) {
             p = run().then((first) => ({ first, source: new ExecTokenSource(first, run) }))

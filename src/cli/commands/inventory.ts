@@ -2,7 +2,7 @@ import * as path from 'node:path'
 import type { Argv, CommandModule } from 'yargs'
 import { ExitCode, UsageError } from '../exit-codes.ts'
 import type { CommandContext, GlobalArgs } from '../context.ts'
-import type { ClusterArgs } from '../clusters.ts'
+import { type ClusterArgs, clientTimes, clusterFailure } from '../clusters.ts'
 import { clusterOptions } from './sync.ts'
 
 interface Args extends GlobalArgs, ClusterArgs {
@@ -23,30 +23,42 @@ export function inventoryCommand(ctx: CommandContext): CommandModule<GlobalArgs,
         .option('output', { alias: 'o', type: 'string', describe: 'write the inventory to this file instead of stdout' })
         .example('$0 inventory pull --context venice -o inventory.yaml', "inventory from venice's Liqo virtual nodes") as unknown as Argv<Args>,
     handler: async (args) => {
-      const [{ connect, kubeconfigSource, KubeconfigError }, { KubeClient, KubeError }, { pullInventory }, { toYaml }] = await Promise.all([
-        import('../../kube/kubeconfig.ts'),
-        import('../../kube/kube-client.ts'),
-        import('../../sync/pull-inventory.ts'),
-        import('../../render/to-yaml.ts'),
-      ])
+      const { deadline, requestTimeoutMs } = clientTimes(args, Date.now())
+      const [{ connect, kubeconfigSource, KubeconfigError }, { KubeClient, DEFAULT_RETRY }, { EXEC_TIMEOUT_MS }, { pullInventory }, { toYaml }] =
+        await Promise.all([
+          import('../../kube/kubeconfig.ts'),
+          import('../../kube/kube-client.ts'),
+          import('../../kube/credentials.ts'),
+          import('../../sync/pull-inventory.ts'),
+          import('../../render/to-yaml.ts'),
+        ])
       const file = kubeconfigSource(args.kubeconfig, ctx.host.env)
       let doc
       try {
-        const [conn] = await connect(file, [{ cluster: args.context, context: args.context }], { env: ctx.host.env, host: ctx.host })
+        const [conn] = await connect(file, [{ cluster: args.context, context: args.context }], {
+          env: ctx.host.env,
+          host: ctx.host,
+          execLimit: { ms: EXEC_TIMEOUT_MS, ...(deadline ? { deadline } : {}) },
+        })
         if (!conn) throw new UsageError(`no context ${args.context}`)
-        const client = new KubeClient(conn, { onRetry: (s) => ctx.host.stderr(`${s}\n`) })
+        const client = new KubeClient(conn, {
+          onRetry: (s) => ctx.host.stderr(`${s}\n`),
+          ...(deadline ? { deadline } : {}),
+          ...(requestTimeoutMs !== undefined ? { retry: { ...DEFAULT_RETRY, requestTimeoutMs } } : {}),
+        })
         try {
           doc = await pullInventory(client, {
             context: args.context,
             ...(args['cluster-id'] ? { clusterID: args['cluster-id'] } : {}),
             warn: (m) => ctx.host.stderr(`warning: ${m}\n`),
           })
+        } catch (e) {
+          throw await clusterFailure(e, [client])
         } finally {
           client.close()
         }
       } catch (e) {
         if (e instanceof KubeconfigError) throw new UsageError(e.message)
-        if (e instanceof KubeError) throw new UsageError(e.unreachable ? e.message : `cannot reach ${args.context}: ${e.message}`)
         throw e
       }
       const text = `# Pulled by nsoffload from context ${args.context}. Review it, then commit it.\n${toYaml(doc)}`

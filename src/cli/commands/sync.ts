@@ -1,8 +1,8 @@
 import type { Argv, CommandModule } from 'yargs'
 import { allGood, statusTable } from '../../report/sync-report.ts'
-import { ExitCode, UsageError } from '../exit-codes.ts'
+import { ExitCode } from '../exit-codes.ts'
 import type { CommandContext, GlobalArgs } from '../context.ts'
-import { type ClusterArgs, withClusters } from '../clusters.ts'
+import { type ClusterArgs, WAIT_TIMEOUT, withClusters } from '../clusters.ts'
 import { describeObject } from '../../util/manifest.ts'
 
 interface Args extends GlobalArgs, ClusterArgs {
@@ -12,17 +12,7 @@ interface Args extends GlobalArgs, ClusterArgs {
   readonly 'allow-destructive': boolean
   readonly 'install-crds': boolean
   readonly wait: boolean
-  readonly timeout: string
   readonly concurrency: number
-}
-
-/** `30s`, `2m`, `1h`, `90` (seconds) → milliseconds. */
-export function parseDuration(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim())
-  if (!m) throw new UsageError(`--timeout takes a duration such as 30s, 2m or 1h, not "${s}"`)
-  const n = Number(m[1])
-  const unit = m[2] ?? 's'
-  return n * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60000 : 3600000)
 }
 
 export const clusterOptions = <T>(y: Argv<T>): Argv<T & ClusterArgs> =>
@@ -31,7 +21,16 @@ export const clusterOptions = <T>(y: Argv<T>): Argv<T & ClusterArgs> =>
       type: 'string',
       describe: 'kubeconfig file (default: the files of $KUBECONFIG, merged as kubectl merges them, else ~/.kube/config)',
     })
-    .option('context-map', { type: 'string', array: true, describe: "CLUSTER=CONTEXT overrides of the inventory's contexts" }) as Argv<T & ClusterArgs>
+    .option('context-map', { type: 'string', array: true, describe: "CLUSTER=CONTEXT overrides of the inventory's contexts" })
+    .option('timeout', {
+      type: 'string',
+      describe: `bound on the whole command, from its start: reads, writes and, with sync --wait, the wait (default: none; sync --wait: ${WAIT_TIMEOUT})`,
+    })
+    .option('request-timeout', {
+      type: 'string',
+      default: '30s',
+      describe: "bound on one request to a cluster, its whole exchange (kubectl's --request-timeout); a request cut off is retried",
+    }) as Argv<T & ClusterArgs>
 
 export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): CommandModule<GlobalArgs, Args> {
   return {
@@ -45,15 +44,15 @@ export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
         .option('prune', { type: 'boolean', default: false, describe: 'unoffload namespaces whose policy is gone; delete deselected twins' })
         .option('allow-destructive', { type: 'boolean', default: false, describe: 'allow a new mapping strategy or remote name (unoffload and offload again)' })
         .option('install-crds', { type: 'boolean', default: false, describe: 'install the NamespaceOffloading CRD if the home cluster lacks it' })
-        .option('wait', { type: 'boolean', default: false, describe: 'wait until every namespace settles' })
-        .option('timeout', { type: 'string', default: '2m', describe: 'how long --wait waits' })
+        .option('wait', { type: 'boolean', default: false, describe: `wait until every namespace settles, within --timeout (${WAIT_TIMEOUT} if not given)` })
         .option('concurrency', { type: 'number', default: 8, describe: 'requests in flight per step' })
         .example('$0 sync --dry-run', 'what would change, changing nothing')
         .example('$0 sync --wait --timeout 2m', 'apply and wait for Ready') as unknown as Argv<Args>,
     handler: async (args) => {
-      const timeoutMs = parseDuration(args.timeout)
       const { sync } = await import('../../sync/execute.ts')
-      const session = await withClusters(ctx, args, rawArgv, async ({ compiled, inv, io }) => ({
+      // `--wait` without `--timeout`: the whole sync, waiting included, within 2m.
+      const timeout = args.timeout ?? (args.wait ? WAIT_TIMEOUT : undefined)
+      const session = await withClusters(ctx, { ...args, ...(timeout !== undefined ? { timeout } : {}) }, rawArgv, async ({ compiled, inv, io, deadline }) => ({
         inv,
         result: await sync(
           compiled,
@@ -65,7 +64,7 @@ export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
             allowDestructive: args['allow-destructive'],
             installCrds: args['install-crds'],
             wait: args.wait,
-            timeoutMs,
+            ...(deadline !== undefined ? { deadline } : {}),
             concurrency: Math.max(1, Math.floor(args.concurrency)),
           },
           io,
