@@ -1,6 +1,6 @@
 /**
  * `npm run bench:sync`: `nsoffload sync` on real API servers (the e2e harness: Kubernetes
- * v1.20.2 on loopback, audit logs on), printed as figures, never a timed test:
+ * 1.35 or 1.37, NSOFFLOAD_K8S_RELEASE, on loopback, audit logs on), printed as figures, never a timed test:
  *   - first sync of N namespaces (default 200) × 3 clusters (a home, two remotes): wall time
  *     and API requests, against `kubectl apply --server-side -k` of the same build output,
  *     one cluster after the other (as a deploy script does) and the three in parallel, on the
@@ -180,7 +180,7 @@ async function main(): Promise<void> {
   const env = await startControlPlanes({ clusters: [...CLUSTERS, ...CLUSTERS.map(K)] })
   try {
     const kubectl = (cluster: string, args: readonly string[], cwd = work): Promise<Exec> =>
-      exec('kubectl', ['--kubeconfig', env.kubeconfigPath, '--context', cluster, ...args], cwd)
+      exec(env.kubectlPath, ['--kubeconfig', env.kubeconfigPath, '--context', cluster, ...args], cwd)
     // Untimed: the CRD, Established; kubectl's discovery cache warm on every cluster.
     for (const home of [HOME, K(HOME)]) {
       must(await kubectl(home, ['apply', '--server-side', '-f', path.join(REPO, 'schemas', 'namespaceoffloading-crd.yaml')]), 'kubectl apply CRD')
@@ -249,8 +249,8 @@ async function main(): Promise<void> {
         node: process.version,
         cpus: os.cpus().length,
         loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
-        kubernetes: '1.20.2',
-        kubectl: spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '',
+        kubernetes: env.release,
+        kubectl: spawnSync(env.kubectlPath, ['version', '--client'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '',
       },
       namespaces: o.namespaces,
       rounds: o.rounds,
@@ -279,7 +279,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       [
         `nsoffload sync benchmark: ${o.namespaces} namespaces × ${CLUSTERS.length} clusters (${CLUSTERS.map((c, i) => `${c} ${objects[i]}`).join(', ')}: ${total} objects)`,
-        `  node ${process.version}, ${os.cpus().length} CPUs, load average ${figures.machine.loadAverage.join(' ')}; kube-apiserver v1.20.2 on loopback, audit log on; ${figures.machine.kubectl}`,
+        `  node ${process.version}, ${os.cpus().length} CPUs, load average ${figures.machine.loadAverage.join(' ')}; kube-apiserver ${figures.machine.kubernetes} on loopback, audit log on; ${figures.machine.kubectl}`,
         '',
         `first sync        nsoffload sync ${s(nso.ms)}${all(nso)}: ${nso.writes} writes (${total} objects + ${firstDoc?.statusWrites ?? 0} status), ${nso.reads} reads; phases ${Object.entries(
           phases,

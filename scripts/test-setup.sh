@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Runs before `npm test` (npm's pretest): makes sure what the suites need is on this machine.
-# A quick no-op when everything is there; on a fresh machine (CI) it installs, as root:
-#   - lua5.1 (Debian), for the Argo CD health-check tests;
-#   - the Kubernetes v1.20.2 control-plane binaries and etcd (scripts/k8s-env/provision.sh,
-#     cached outside the repo), for the end-to-end tests against real API servers.
+# A quick no-op when everything is there; on a fresh machine (CI) it installs:
+#   - lua5.1 and openssl (Debian; as root), for the Argo CD health-check tests and credentials;
+#   - the Go tools of the tests (below), built from Go modules and cached outside the repo.
 # Without root, outside CI, it warns and the suites that need a missing piece say so loudly.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,10 +21,15 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "test-setup: WARNING: missing ${missing[*]}; some tests will fail or say they did not run" >&2
   fi
 fi
+
+# ---- Go tools of the tests (each a quick no-op when its cache is complete) -------------------
+# Kubernetes v1.35.4 and v1.37.2 (control planes + kubectl), etcd, kustomize: scripts/k8s-env/.
 if ! bash "$here/k8s-env/provision.sh"; then
   if [ -n "${CI:-}" ]; then
-    echo "test-setup: could not provision the Kubernetes control planes" >&2
+    echo "test-setup: could not build the Kubernetes control planes, etcd or kustomize" >&2
     exit 1
   fi
   echo "test-setup: WARNING: no Kubernetes control planes here: the e2e suites will say they did not run" >&2
 fi
+# The oracle of the differential tests (test/oracle: Liqo v1.2.0 and k8s.io v0.35.2).
+bash "$here/go-tools/build-oracle.sh" >/dev/null || { echo "test-setup: could not build the oracle of the differential tests (test/oracle)" >&2; [ -z "${CI:-}" ] || exit 1; }

@@ -6,6 +6,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { listTree, REPO, runCli } from './helpers/cli.ts'
 import { checkGolden } from './helpers/golden.ts'
+import { kubectlPath } from './helpers/tools.ts'
 
 /**
  * Golden cases under fixtures/golden/<case>/: inputs (policies/, inventory.yaml, or a
@@ -26,7 +27,9 @@ function caseCwd(dir: string): string {
   return path.resolve(dir, c.cwd ?? '.')
 }
 
-const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0
+/** kubectl of the release under test (test/helpers/tools.ts), the machine's if none is built. */
+const kubectl = kubectlPath()
+const hasKubectl = kubectl !== undefined
 
 for (const name of cases) {
   const dir = path.join(ROOT, name)
@@ -65,10 +68,10 @@ for (const name of cases) {
     for (const cluster of fs.readdirSync(out)) {
       const one = await runCli(['build', '--cluster', cluster], cwd)
       assert.is(one.code, 0, one.stderr)
-      if (!hasKubectl) continue
-      const k = spawnSync('kubectl', ['kustomize', path.join(out, cluster)], { encoding: 'utf8' })
+      if (kubectl === undefined) continue
+      const k = spawnSync(kubectl, ['kustomize', path.join(out, cluster)], { encoding: 'utf8' })
       assert.is(k.status, 0, k.stderr)
-      assert.is(one.stdout, k.stdout, `kubectl kustomize ${cluster} differs from build --cluster ${cluster}`)
+      assert.is(one.stdout, k.stdout, `${kubectl} kustomize ${cluster} differs from build --cluster ${cluster}`)
     }
     fs.rmSync(out, { recursive: true, force: true })
   })

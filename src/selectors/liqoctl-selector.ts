@@ -14,41 +14,65 @@ export type SelectorParse =
  * A port of apimachinery's label selector lexer and parser (`pkg/labels/selector.go`: Lexer,
  * Parser.parse, parseRequirement, parseValues, parseIdentifiersList, parseExactValue,
  * NewRequirement), with its quirks and its error texts: `k in ()` and `k in (,)` are `In [""]`
- * (not errors), `k in (a,,)` fails, values are a sorted set.
+ * (not errors), and so are `k in (a,,)` and `k in (,,)` (`["", a]`, `[""]`), values are a sorted set.
  */
 type Tok = { readonly t: 'id'; readonly v: string } | { readonly t: 'in' | 'notin' | '=' | '==' | '!=' | '!' | '(' | ')' | ',' | '>' | '<' | 'end' }
 
 const SPECIAL = new Set(['=', '!', '(', ')', ',', '>', '<'])
 const WS = new Set([' ', '\t', '\r', '\n'])
+const TOKENS = new Set(['in', 'notin', '=', '==', '!=', '!', '(', ')', ',', '>', '<'])
 
+/**
+ * apimachinery's Lexer, step for step. It reads bytes and takes a NUL for the end of the string
+ * where a token would start; a NUL inside an identifier or an operator only ends that token (it
+ * is consumed, and lexing goes on after it). Characters beyond ASCII are neither blanks nor
+ * symbols: reading UTF-16 units instead of bytes changes nothing.
+ */
 function lex(s: string): Tok[] {
+  let pos = 0
+  const read = (): string => (pos < s.length ? (s[pos++] ?? '\u0000') : '\u0000')
+  const unread = (): void => {
+    pos--
+  }
   const out: Tok[] = []
-  // The Go lexer reads bytes and takes a NUL for the end of the string.
-  const nul = s.indexOf('\u0000')
-  const text = nul >= 0 ? s.slice(0, nul) : s
-  let i = 0
-  while (i < text.length) {
-    const c = text[i] ?? ''
-    if (WS.has(c)) {
-      i++
-      continue
-    }
-    if (SPECIAL.has(c)) {
-      const two = text.slice(i, i + 2)
-      if (two === '==' || two === '!=') {
-        out.push({ t: two })
-        i += 2
-      } else {
-        out.push({ t: c as '=' | '!' | '(' | ')' | ',' | '>' | '<' })
-        i++
+  for (;;) {
+    let ch = read()
+    while (WS.has(ch)) ch = read()
+    if (ch === '\u0000') break
+    unread()
+    if (SPECIAL.has(ch)) {
+      // scanSpecialSymbol: the longest run of symbols that is still a token.
+      let buffer = ''
+      let last = ''
+      for (;;) {
+        const c = read()
+        if (c === '\u0000') break
+        if (!SPECIAL.has(c)) {
+          unread()
+          break
+        }
+        buffer += c
+        if (TOKENS.has(buffer)) last = buffer
+        else if (last !== '') {
+          unread()
+          break
+        }
       }
+      out.push({ t: last as '=' | '==' | '!=' | '!' | '(' | ')' | ',' | '>' | '<' })
       continue
     }
-    let j = i
-    while (j < text.length && !WS.has(text[j] ?? '') && !SPECIAL.has(text[j] ?? '')) j++
-    const word = text.slice(i, j)
+    // scanIDOrKeyword
+    let word = ''
+    for (;;) {
+      const c = read()
+      if (c === '\u0000') break
+      if (SPECIAL.has(c) || WS.has(c)) {
+        unread()
+        break
+      }
+      word += c
+    }
     out.push(word === 'in' || word === 'notin' ? { t: word } : { t: 'id', v: word })
-    i = j
   }
   out.push({ t: 'end' })
   return out
@@ -180,10 +204,7 @@ function parseRequirements(s: string): Req[] {
           vals.push('') // ",)"
           return vals
         }
-        if (n.t === ',') {
-          consume()
-          vals.push('') // ",,"
-        }
+        if (n.t === ',') vals.push('') // ",,": the second comma is read on the next turn
       } else {
         throw new ParseError(`found '${lit(t)}', expected: ',', or identifier`)
       }

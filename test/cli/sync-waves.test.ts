@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert'
 import { parseAllDocuments } from 'yaml'
 import { SYNC_WAVE_ANNOTATION, withSyncWaves } from '../../src/render/sync-waves.ts'
 import { exampleFiles, REPO, runCli, runMemory, tempTree } from '../helpers/cli.ts'
+import { kubectlPath } from '../helpers/tools.ts'
 
 /** A copy of the bundled example (policies, inventory, the tutorial's workloads) on the disk, for kubectl. */
 function example(): string {
@@ -80,10 +81,11 @@ test('withSyncWaves is pure: the input manifests are not modified', () => {
   assert.equal(out[0], { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a', annotations: { [SYNC_WAVE_ANNOTATION]: '-2' } } })
 })
 
-const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0
+/** kubectl of the release under test (test/helpers/tools.ts), the machine's if none is built. */
+const kubectl = kubectlPath()
 
 test('build -o --sync-waves: kubectl kustomize of each folder is byte-identical to build --cluster --sync-waves', async () => {
-  if (!hasKubectl) {
+  if (kubectl === undefined) {
     if (process.env['CI']) assert.unreachable('kubectl is missing')
     return
   }
@@ -92,9 +94,9 @@ test('build -o --sync-waves: kubectl kustomize of each folder is byte-identical 
   assert.is(b.code, 0, b.stderr)
   for (const cluster of ['venice', 'florence', 'naples']) {
     const one = await runCli(['build', '--cluster', cluster, '--sync-waves'], cwd)
-    const k = spawnSync('kubectl', ['kustomize', path.join(cwd, 'out', cluster)], { encoding: 'utf8' })
+    const k = spawnSync(kubectl, ['kustomize', path.join(cwd, 'out', cluster)], { encoding: 'utf8' })
     assert.is(k.status, 0, k.stderr)
-    assert.is(one.stdout, k.stdout, cluster)
+    assert.is(one.stdout, k.stdout, `${kubectl} kustomize ${cluster}`)
   }
 })
 

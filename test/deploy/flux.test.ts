@@ -6,6 +6,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parse, parseAllDocuments } from 'yaml'
 import { REPO, runCli, tempTree } from '../helpers/cli.ts'
+import { kubectlPath } from '../helpers/tools.ts'
 
 /**
  * The Flux setup of deploy/flux/: one Kustomization per inventory cluster over the build
@@ -116,7 +117,7 @@ test('one Kustomization per inventory cluster, over the folder build -o writes f
   for (const d of ['policies', 'apps']) fs.cpSync(path.join(REPO, d), path.join(cwd, d), { recursive: true })
   const b = await runCli(['build', '-o', 'rendered'], cwd)
   assert.is(b.code, 0, b.stderr)
-  const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0
+  const kubectl = kubectlPath()
   for (const k of nsoffloadKs) {
     const id = k.metadata.name.slice('nsoffload-'.length)
     assert.is(k.spec.path, `./rendered/${id}`)
@@ -124,10 +125,10 @@ test('one Kustomization per inventory cluster, over the folder build -o writes f
     assert.is(k.spec.prune, true, 'prune: objects of a deleted policy go away')
     assert.is(k.spec.wait, true)
     assert.is(k.spec.kubeConfig === undefined, id === inv.spec.home.clusterID, `${id}: remotes through a kubeconfig Secret, the home cluster directly`)
-    if (hasKubectl) {
-      const out = spawnSync('kubectl', ['kustomize', path.join(cwd, k.spec.path)], { encoding: 'utf8' })
+    if (kubectl !== undefined) {
+      const out = spawnSync(kubectl, ['kustomize', path.join(cwd, k.spec.path)], { encoding: 'utf8' })
       assert.is(out.status, 0, out.stderr)
-      assert.is(out.stdout, (await runCli(['build', '--cluster', id], cwd)).stdout)
+      assert.is(out.stdout, (await runCli(['build', '--cluster', id], cwd)).stdout, `${kubectl} kustomize`)
     }
   }
   const home = nsoffloadKs.find((k) => k.spec.kubeConfig === undefined && k.metadata.name === `nsoffload-${inv.spec.home.clusterID}`)

@@ -54,7 +54,10 @@ e2e('every context of the one kubeconfig answers `kubectl get ns default`', asyn
   assert.equal(contexts.trim().split('\n').sort(), ['florence', 'naples', 'venice'])
   const version = await env.request('naples', { path: '/version' })
   assert.is(version.status, 200)
-  assert.match(version.body, /"gitVersion":\s*"v1\.20\.2/)
+  // The release under test (NSOFFLOAD_K8S_RELEASE), and kubectl of the same release.
+  assert.match(version.body, new RegExp(`"gitVersion":\\s*"v${env.release.replace('.', '\\.')}\\.\\d+"`))
+  const client = JSON.parse(await ok('naples', ['version', '--client', '-o', 'json'])) as { clientVersion: { gitVersion: string } }
+  assert.match(client.clientVersion.gitVersion, new RegExp(`^v${env.release.replace('.', '\\.')}\\.\\d+$`), env.kubectlPath)
 })
 
 e2e('clusters are separate: a namespace created in venice is not in naples or florence', async () => {

@@ -12,6 +12,7 @@ import { noProxyMatches, proxyFromEnv } from '../../src/kube/proxy.ts'
 import { tempTree } from '../helpers/cli.ts'
 import { startConnectProxy } from '../helpers/connect-proxy.ts'
 import { writeTokenPlugin } from '../helpers/token-plugin.ts'
+import { kubectlPath } from '../helpers/tools.ts'
 
 /**
  * nsoffload reads kubeconfigs of static credentials itself and leaves credential plugins to
@@ -133,7 +134,7 @@ contexts: [{name: a, context: {cluster: a, user: plugin}}]
 
 // ---- several files (KUBECONFIG) -----------------------------------------------------------
 
-const kubectlBin = ['/usr/bin/kubectl', '/usr/local/bin/kubectl'].find((p) => fs.existsSync(p))
+const kubectlBin = kubectlPath()
 /** kubectl itself (asynchronously: some tests serve its requests from this process). */
 const kubectl = (args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> =>
   new Promise((resolve) => {

@@ -56,6 +56,9 @@ const ok: [string, unknown][] = [
   ['k in (b,,a)', { matchExpressions: [{ key: 'k', operator: 'In', values: ['', 'a', 'b'] }] }],
   ['k in (,,a)', { matchExpressions: [{ key: 'k', operator: 'In', values: ['', 'a'] }] }],
   ['k in (a,,,)', { matchExpressions: [{ key: 'k', operator: 'In', values: ['', 'a'] }] }],
+  // Two commas before ")": the second is read on the next turn (liqoctl v1.2.0 accepts them; the differential test found it).
+  ['k in (,,)', { matchExpressions: [{ key: 'k', operator: 'In', values: [''] }] }],
+  ['k in (a,,)', { matchExpressions: [{ key: 'k', operator: 'In', values: ['', 'a'] }] }],
   // In value position `in` and `notin` are plain values, in key position plain keys.
   ['k in (in,notin)', { matchExpressions: [{ key: 'k', operator: 'In', values: ['in', 'notin'] }] }],
   ['in=notin', { matchExpressions: [{ key: 'in', operator: 'In', values: ['notin'] }] }],
@@ -76,8 +79,6 @@ const bad: [string, 'syntax' | 'operator', RegExp][] = [
   ['k>a', 'syntax', /^couldn't parse the selector string "k>a"/],
   ['k in (a', 'syntax', /^couldn't parse the selector string "k in \(a": unable to parse requirement: found '', expected: ',' or '\)'$/],
   // Go's parseIdentifiersList consumes ",," and then meets ")" where it wants an identifier.
-  ['k in (,,)', 'syntax', /^couldn't parse the selector string "k in \(,,\)": unable to parse requirement: found '\)', expected: ',', or identifier$/],
-  ['k in (a,,)', 'syntax', /: unable to parse requirement: found '\)', expected: ',', or identifier$/],
   ['k in (,', 'syntax', /: unable to parse requirement: found '', expected: ',', or identifier$/],
   ['k in a', 'syntax', /: unable to parse requirement: found 'a' expected: '\('$/],
   ['k in (=)', 'syntax', /: unable to parse requirement: found '=', expected: ',', '\)' or identifier$/],
@@ -96,7 +97,7 @@ const bad: [string, 'syntax' | 'operator', RegExp][] = [
   ['k=,', 'syntax', /^couldn't parse the selector string/],
   ['!k=v', 'syntax', /^couldn't parse the selector string "!k=v": found '=', expected: ',' or 'end of string'$/],
   ['-bad=v', 'syntax', /^couldn't parse the selector string/],
-  ['k=' + 'x'.repeat(64), 'syntax', /no more than 63 characters/],
+  ['k=' + 'x'.repeat(64), 'syntax', /no more than 63 bytes/],
 ]
 
 for (const [input, kind, message] of bad) {

@@ -5,13 +5,15 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parse, parseAllDocuments } from 'yaml'
 import { listTree, REPO, runCli, runMemory, source, tempTree } from '../helpers/cli.ts'
+import { kubectlPath } from '../helpers/tools.ts'
 
 /**
  * Workloads through the CLI: the Liqo tutorial end to end (plan, build, kubectl kustomize),
  * every patched kind, pass-through, Local and `runtimeClassName: liqo`, and bad inputs.
  */
 
-const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0
+/** kubectl of the release under test (test/helpers/tools.ts), the machine's if none is built. */
+const kubectl = kubectlPath()
 
 interface PlanJson {
   namespaces: { namespace: string; workloads: { kind: string; name: string; schedulable: boolean; nodes: string[]; reasons?: string[] }[] }[]
@@ -81,10 +83,10 @@ test('tutorial: build -o, kubectl kustomize out/venice yields the patched Deploy
   assert.ok(listTree(out).includes('venice/liqo-demo/deployment-app-south.yaml'))
   assert.ok(listTree(out).includes('venice/liqo-demo/deployment-app-center.yaml'))
   const one = await runCli(['build', '--cluster', 'venice'], REPO)
-  if (!hasKubectl) return
-  const k = spawnSync('kubectl', ['kustomize', path.join(out, 'venice')], { encoding: 'utf8' })
+  if (kubectl === undefined) return
+  const k = spawnSync(kubectl, ['kustomize', path.join(out, 'venice')], { encoding: 'utf8' })
   assert.is(k.status, 0, k.stderr)
-  assert.is(k.stdout, one.stdout)
+  assert.is(k.stdout, one.stdout, `${kubectl} kustomize`)
   assert.ok(k.stdout.includes('name: app-south') && k.stdout.includes('virtual-node.liqo.io/not-allowed'))
 })
 

@@ -6,9 +6,6 @@ import { spawn } from 'node:child_process'
 import * as http from 'node:http'
 import * as https from 'node:https'
 
-/** The kubectl tests run (env NSOFFLOAD_KUBECTL). */
-export const KUBECTL = process.env['NSOFFLOAD_KUBECTL'] ?? '/usr/bin/kubectl'
-
 export interface ExecResult {
   code: number
   stdout: string
@@ -67,9 +64,9 @@ export function httpGet(url: string, headers: Record<string, string> = {}, timeo
   })
 }
 
-/** /usr/bin/kubectl --kubeconfig <kubeconfig> --context <context> --cache-dir <cacheDir> [--token <token>] ...args. */
+/** <kubectl> --kubeconfig <kubeconfig> --context <context> --cache-dir <cacheDir> [--token <token>] ...args. */
 export function runKubectl(
-  target: { kubeconfigPath: string; context: string; cacheDir: string; token?: string },
+  target: { kubectl: string; kubeconfigPath: string; context: string; cacheDir: string; token?: string },
   args: string[],
   stdin: string | undefined,
   timeoutMs: number,
@@ -78,7 +75,7 @@ export function runKubectl(
   if (target.token !== undefined) full.push('--token', target.token)
   full.push(...args)
   return new Promise((resolve, reject) => {
-    const child = spawn(KUBECTL, full, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: target.kubeconfigPath } })
+    const child = spawn(target.kubectl, full, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: target.kubeconfigPath } })
     const out: Buffer[] = []
     const err: Buffer[] = []
     child.stdout.on('data', (b: Buffer) => out.push(b))

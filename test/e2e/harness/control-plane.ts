@@ -5,8 +5,9 @@
  * plus, on request, a kube-controller-manager and a kube-scheduler per cluster. No fake API
  * server. This module composes the others:
  *
- * - `provision.ts`: the binaries (Kubernetes v1.20.2 from Debian's source package, etcd,
- *   kubectl), whether this machine can run e2e tests, provisioning;
+ * - `provision.ts`: the binaries (Kubernetes 1.35 or 1.37, `NSOFFLOAD_K8S_RELEASE`, and etcd,
+ *   built from Go modules by scripts/k8s-env/; kubectl of the same release), whether this
+ *   machine can run e2e tests, provisioning;
  * - `processes.ts`: starting, waiting for and stopping etcd and the components (their flags,
  *   ports, logs, cleanup even when the test process is killed);
  * - `credentials.ts`: service-account keys, token users, kubeconfig files;
@@ -16,7 +17,17 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { apiRequest, type ApiRequest, type ApiResponse, type ClusterApi, clusterApi, type ExecResult, type KubectlOptions, runKubectl } from './api.ts'
+import {
+  apiRequest,
+  type ApiRequest,
+  type ApiResponse,
+  type ClusterApi,
+  clusterApi,
+  type ExecResult,
+  isRecord,
+  type KubectlOptions,
+  runKubectl,
+} from './api.ts'
 import { type AuditEvent, auditEvents, auditFlags, auditOffset, type AuditWrite, auditWrites, writeAuditPolicy } from './audit.ts'
 import { type ClusterCredentials, kubeconfigFor, type UserSpec, writeClusterCredentials } from './credentials.ts'
 import { deleteNamespace } from './namespaces.ts'
@@ -32,7 +43,7 @@ import {
   startEtcd,
 } from './processes.ts'
 import { ControlPlaneUnavailableError, ensureProvisioned } from './provision.ts'
-import { sleep } from './wait.ts'
+import { poll, sleep } from './wait.ts'
 
 export type { ApiRequest, ApiResponse, ExecResult, KubectlOptions } from './api.ts'
 export type { AuditEvent, AuditWrite } from './audit.ts'
@@ -72,15 +83,28 @@ export interface ClusterInfo {
   auditLogPath: string
   /** Token per user name: `admin`, `system:kube-controller-manager`, `system:kube-scheduler` and StartOptions.users. */
   tokens: Record<string, string>
+  /** The API server's self-signed serving certificate (PEM), for clients that verify TLS. */
+  caCertPath: string
+  /** Its service-account signing key pair (PEM): for a process that mints or checks tokens. */
+  serviceAccountKeyPath: string
+  serviceAccountPubPath: string
 }
 
 export interface ControlPlaneEnv {
+  /** The Kubernetes release of the control planes and of `kubectl`: `1.35`, `1.37` (NSOFFLOAD_K8S_RELEASE). */
+  release: string
+  /** The kubectl `kubectl()` runs (test/helpers/tools.ts: same release as the control planes unless NSOFFLOAD_KUBECTL says otherwise). */
+  kubectlPath: string
+  /** The dir of kube-apiserver, kube-controller-manager, kube-scheduler (and kubectl) of `release`. */
+  binDir: string
+  /** etcd's client URL (`http://127.0.0.1:<port>`); each cluster's keys are under `/<name>`. */
+  etcdUrl: string
   kubeconfigPath: string
   /** Temp dir holding etcd data, certs, tokens, audit logs and process logs (removed by stop()). */
   dataDir: string
   clusters: Record<string, ClusterInfo>
   clusterNames: string[]
-  /** Run /usr/bin/kubectl --kubeconfig <kubeconfigPath> --context <cluster> ...args. */
+  /** Run <kubectlPath> --kubeconfig <kubeconfigPath> --context <cluster> ...args. */
   kubectl(cluster: string, args: string[], stdin?: string, opts?: KubectlOptions): Promise<ExecResult>
   /** Direct HTTPS request to a cluster's API server (as `admin` unless `user` is given). */
   request(cluster: string, req: ApiRequest): Promise<ApiResponse>
@@ -100,7 +124,8 @@ export interface ControlPlaneEnv {
    */
   deleteNamespace(cluster: string, name: string, timeoutMs?: number): Promise<boolean>
   /**
-   * Compact etcd's history up to now, as kube-apiserver does every 5 minutes: continue tokens
+   * Compact etcd's history up to now, as kube-apiserver does every 5 minutes, and wait until
+   * every API server has seen it (its watch cache learns of it within ~15 s): continue tokens
    * and resource versions given out before are then answered 410 Expired. Returns the revision.
    */
   compactEtcd(): Promise<number>
@@ -126,7 +151,7 @@ export async function startControlPlanes(opts: StartOptions): Promise<ControlPla
 
   const t0 = Date.now()
   const startTimeoutMs = opts.startTimeoutMs ?? Number(process.env['NSOFFLOAD_K8S_START_TIMEOUT_MS'] ?? 180_000)
-  const { binDir, etcd } = await ensureProvisioned()
+  const { binDir, etcd, kubectl, release } = await ensureProvisioned()
   const tProvisioned = Date.now()
 
   const g = createProcessGroup(t0, tProvisioned + startTimeoutMs)
@@ -149,6 +174,9 @@ export async function startControlPlanes(opts: StartOptions): Promise<ControlPla
         context: name,
         auditLogPath: path.join(dataDir, `${name}-audit.log`),
         tokens: c.tokens,
+        caCertPath: c.servingCert,
+        serviceAccountKeyPath: c.saKey,
+        serviceAccountPubPath: c.saPub,
       }
     }
 
@@ -204,8 +232,11 @@ export async function startControlPlanes(opts: StartOptions): Promise<ControlPla
     }
     if (opts.withControllerManager) g.log(`controller-managers ready`)
 
-    g.log(`${names.length} control plane(s) ready in ${((Date.now() - tProvisioned) / 1000).toFixed(1)} s ` + `(kubeconfig ${kubeconfigPath})`)
-    return makeEnv({ kubeconfigPath, dataDir, clusters, names, etcdUrl, stop: g.stop })
+    g.log(
+      `${names.length} control plane(s) of Kubernetes ${release} ready in ${((Date.now() - tProvisioned) / 1000).toFixed(1)} s ` +
+        `(kubeconfig ${kubeconfigPath})`,
+    )
+    return makeEnv({ release, kubectl, binDir, kubeconfigPath, dataDir, clusters, names, etcdUrl, stop: g.stop })
   } catch (e) {
     await g.stop().catch(() => undefined)
     throw e
@@ -216,7 +247,13 @@ export async function startControlPlanes(opts: StartOptions): Promise<ControlPla
 // The env object: every helper bound to a cluster by name
 // ---------------------------------------------------------------------------------------
 
+/** The user agent of the harness' own probes (not `nsoffload…`: tests pick nsoffload's requests by it). */
+const PROBE_AGENT = 'e2e-harness-probe'
+
 function makeEnv(x: {
+  release: string
+  kubectl: string
+  binDir: string
   kubeconfigPath: string
   dataDir: string
   clusters: Record<string, ClusterInfo>
@@ -246,10 +283,14 @@ function makeEnv(x: {
   }
   const kubectl = (name: string, args: string[], stdin?: string, opts: KubectlOptions = {}): Promise<ExecResult> => {
     const c = cluster(name)
-    const target = { kubeconfigPath: x.kubeconfigPath, context: c.context, cacheDir: kubectlCacheDir }
+    const target = { kubectl: x.kubectl, kubeconfigPath: x.kubeconfigPath, context: c.context, cacheDir: kubectlCacheDir }
     return runKubectl(opts.user !== undefined ? { ...target, token: tokenOf(c, opts.user) } : target, args, stdin, opts.timeoutMs ?? 60_000)
   }
   return {
+    release: x.release,
+    kubectlPath: x.kubectl,
+    binDir: x.binDir,
+    etcdUrl: x.etcdUrl,
     kubeconfigPath: x.kubeconfigPath,
     dataDir: x.dataDir,
     clusters: x.clusters,
@@ -262,7 +303,33 @@ function makeEnv(x: {
     createNodes: async (name, nodes) => createNodes(api(name), nodes),
     deleteNodes: async (name, names) => deleteNodes(api(name), names),
     deleteNamespace: async (name, ns, timeoutMs) => deleteNamespace(api(name), ns, timeoutMs),
-    compactEtcd: () => compactEtcd(x.etcdUrl),
+    compactEtcd: async () => {
+      // A continue token of each cluster from before, asked again until it is expired: then
+      // the API server's watch cache has dropped the compacted history too (lists of every
+      // resource are served from it).
+      const probe = async (name: string): Promise<string> => {
+        const r = await api(name).mustOk({ path: '/api/v1/namespaces?limit=1', userAgent: PROBE_AGENT })
+        const body = r.json()
+        const token = isRecord(body) && isRecord(body['metadata']) ? body['metadata']['continue'] : undefined
+        if (typeof token !== 'string' || token === '') throw new Error(`${name}: no continue token for namespaces?limit=1`)
+        return token
+      }
+      const tokens = await Promise.all(x.names.map(async (n) => [n, await probe(n)] as const))
+      const revision = await compactEtcd(x.etcdUrl)
+      await Promise.all(
+        tokens.map(([n, token]) =>
+          poll(
+            `${n}: the compaction of etcd seen by the API server (410 for a continue token from before)`,
+            async () =>
+              (await request(n, { path: `/api/v1/namespaces?limit=1&continue=${encodeURIComponent(token)}`, userAgent: PROBE_AGENT })).status === 410
+                ? true
+                : undefined,
+            { timeoutMs: 120_000, intervalMs: 500 },
+          ),
+        ),
+      )
+      return revision
+    },
     stop: x.stop,
   }
 }

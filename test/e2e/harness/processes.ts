@@ -337,9 +337,10 @@ export async function startEtcd(g: ProcessGroup, etcdBin: string): Promise<strin
 }
 
 /**
- * Compact etcd's history up to now, as kube-apiserver does every 5 minutes (through etcd's JSON
- * gateway, v3.4): continue tokens and resource versions given out before are then answered
- * 410 Expired. Returns the revision.
+ * Compact etcd's history up to now as kube-apiserver's own compactor does every 5 minutes
+ * (through etcd's JSON gateway, /v3/kv/…): the revision goes into `compact_rev_key`, which
+ * every API server watches (and its watch cache drops what is older, within ~15 s), then etcd
+ * compacts. Returns the revision.
  */
 export async function compactEtcd(etcdUrl: string): Promise<number> {
   const post = async (p: string, body: unknown): Promise<Record<string, unknown>> => {
@@ -350,6 +351,7 @@ export async function compactEtcd(etcdUrl: string): Promise<number> {
   // A write of its own first: every resource version given out so far is then in the past.
   const b64 = (t: string): string => Buffer.from(t).toString('base64')
   const { revision } = (await post('/v3/kv/put', { key: b64('/nsoffload-e2e/compaction'), value: b64(String(Date.now())) }))['header'] as { revision: string }
+  await post('/v3/kv/put', { key: b64('compact_rev_key'), value: b64(revision) })
   await post('/v3/kv/compaction', { revision, physical: true })
   return Number(revision)
 }
@@ -371,7 +373,6 @@ export async function startApiserver(
       `--etcd-servers=${o.etcdUrl}`,
       `--etcd-prefix=/${name}`,
       `--secure-port=${port}`,
-      '--insecure-port=0',
       '--bind-address=127.0.0.1',
       `--cert-dir=${creds.certDir}`,
       `--token-auth-file=${creds.tokenFile}`,
@@ -416,7 +417,6 @@ export function launchControllerManager(g: ProcessGroup, binDir: string, o: { na
     '--leader-elect=false',
     '--bind-address=127.0.0.1',
     '--secure-port=0',
-    '--port=0',
     '--kube-api-qps=100',
     '--kube-api-burst=200',
     '--concurrent-namespace-syncs=5',
@@ -424,17 +424,18 @@ export function launchControllerManager(g: ProcessGroup, binDir: string, o: { na
 }
 
 /**
- * The controller-manager works once it has created the `default` ServiceAccount (and its token
- * Secret) in `default`: before that, pods cannot be created.
+ * The controller-manager works once it has created the `default` ServiceAccount in `default`:
+ * before that, pods cannot be created there ("serviceaccount default not found"). (Since 1.24
+ * no token Secret comes with it: pods get a projected token volume instead.)
  */
 export async function controllerManagerReady(g: ProcessGroup, p: Proc, o: { name: string; server: string; token: string }): Promise<void> {
-  await g.waitReady(p, `${o.name} serviceaccount default/default with token`, async () => {
+  await g.waitReady(p, `${o.name} serviceaccount default/default`, async () => {
     const r = await httpGet(`${o.server}/api/v1/namespaces/default/serviceaccounts/default`, {
       Authorization: `Bearer ${o.token}`,
     })
     if (r.status !== 200) return false
     const sa = r.json()
-    return isRecord(sa) && Array.isArray(sa['secrets']) && sa['secrets'].length > 0
+    return isRecord(sa) && isRecord(sa['metadata'])
   })
 }
 
@@ -445,6 +446,5 @@ export function launchScheduler(g: ProcessGroup, binDir: string, o: { name: stri
     '--leader-elect=false',
     '--bind-address=127.0.0.1',
     '--secure-port=0',
-    '--port=0',
   ])
 }

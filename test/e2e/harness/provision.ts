@@ -1,18 +1,16 @@
 /**
- * The binaries the control planes run: Kubernetes v1.20.2 built from Debian's source package by
- * scripts/k8s-env/provision.sh and cached outside the repo (see scripts/k8s-env/README.md),
- * etcd from PATH, kubectl. Whether this machine can run the e2e tests, and provisioning when
- * the binaries are missing.
+ * The binaries the control planes run: kube-apiserver, kube-controller-manager, kube-scheduler
+ * and kubectl of the release under test (`NSOFFLOAD_K8S_RELEASE`, 1.35 or 1.37) and etcd, built
+ * from Go modules by scripts/k8s-env/provision.sh and cached outside the repo (see
+ * scripts/k8s-env/README.md; paths in test/helpers/tools.ts). Whether this machine can run the
+ * e2e tests, and provisioning when the binaries are missing.
  */
 import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { KUBECTL } from './api.ts'
+import { etcdPath, k8sBinDir, k8sRelease, kubectlPath, which } from '../../helpers/tools.ts'
 import { installExitHandlers, trackProvisioning } from './processes.ts'
-
-export const K8S_VERSION = '1.20.2'
 
 /** Thrown (outside CI only) when this machine cannot provide control planes. */
 export class ControlPlaneUnavailableError extends Error {
@@ -32,13 +30,6 @@ const REPO = path.resolve(HERE, '..', '..', '..')
 export const PROVISION_SCRIPT = path.join(REPO, 'scripts', 'k8s-env', 'provision.sh')
 const K8S_BINARIES = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const
 
-export function k8sCacheDir(): string {
-  const explicit = process.env['NSOFFLOAD_K8S_CACHE']
-  if (explicit) return explicit
-  const xdg = process.env['XDG_CACHE_HOME'] ?? path.join(os.homedir(), '.cache')
-  return path.join(xdg, 'nsoffload', `k8s-v${K8S_VERSION}`)
-}
-
 const isCI = (): boolean => {
   const ci = process.env['CI']
   return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false'
@@ -53,22 +44,13 @@ function isExecutable(p: string): boolean {
   }
 }
 
-function which(cmd: string): string | undefined {
-  for (const dir of (process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
-    if (dir === '') continue
-    const p = path.join(dir, cmd)
-    if (isExecutable(p)) return p
-  }
-  for (const dir of ['/usr/bin', '/usr/sbin', '/bin', '/sbin']) {
-    const p = path.join(dir, cmd)
-    if (isExecutable(p)) return p
-  }
-  return undefined
-}
-
-function binariesPresent(): boolean {
-  const dir = k8sCacheDir()
-  return K8S_BINARIES.every((b) => isExecutable(path.join(dir, b))) && which('etcd') !== undefined
+/** What is missing for the release under test ([] when nothing). */
+function missingBinaries(): string[] {
+  const dir = k8sBinDir()
+  const missing: string[] = K8S_BINARIES.filter((b) => !isExecutable(path.join(dir, b))).map((b) => path.join(dir, b))
+  if (kubectlPath() === undefined) missing.push('kubectl')
+  if (etcdPath() === undefined) missing.push('etcd')
+  return missing
 }
 
 /**
@@ -77,17 +59,10 @@ function binariesPresent(): boolean {
  */
 export function controlPlaneAvailability(): Availability {
   if (isCI()) return { available: true }
-  if (!isExecutable(KUBECTL)) return { available: false, reason: `kubectl not found at ${KUBECTL}` }
-  if (binariesPresent()) return { available: true }
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
-  if (!isRoot) {
-    return {
-      available: false,
-      reason: `binaries missing in ${k8sCacheDir()} and not root (run: sudo bash ${path.relative(process.cwd(), PROVISION_SCRIPT)})`,
-    }
-  }
-  if (which('apt-get') === undefined) {
-    return { available: false, reason: `binaries missing in ${k8sCacheDir()} and no apt-get to provision them` }
+  const missing = missingBinaries()
+  if (missing.length === 0) return { available: true }
+  if (which('go') === undefined) {
+    return { available: false, reason: `missing ${missing.join(', ')} and no \`go\` to build them (${path.relative(process.cwd(), PROVISION_SCRIPT)})` }
   }
   return { available: true }
 }
@@ -104,17 +79,28 @@ export function e2eSkipReason(suite: string): string | null {
   return a.reason
 }
 
-/** Run provision.sh when the binaries are missing. Throws ControlPlaneUnavailableError (not in CI). */
-export async function ensureProvisioned(): Promise<{ binDir: string; etcd: string }> {
-  const binDir = k8sCacheDir()
-  if (!binariesPresent()) {
+/** The components provision.sh builds for the release under test. */
+const components = (): string[] => [`k8s-${k8sRelease()}`, 'etcd']
+
+/**
+ * Run provision.sh (the release under test and etcd) when binaries are missing. Throws
+ * ControlPlaneUnavailableError (not in CI).
+ */
+export async function ensureProvisioned(): Promise<{ binDir: string; etcd: string; kubectl: string; release: string }> {
+  const release = k8sRelease()
+  if (missingBinaries().length > 0) {
     const a = controlPlaneAvailability()
     if (!a.available) throw new ControlPlaneUnavailableError(a.reason)
-    process.stderr.write(`[k8s-env] provisioning Kubernetes v${K8S_VERSION} binaries into ${binDir} (several minutes, once)\n`)
+    if (process.env['NSOFFLOAD_K8S_CACHE']) {
+      throw new Error(
+        `NSOFFLOAD_K8S_CACHE=${process.env['NSOFFLOAD_K8S_CACHE']} lacks ${missingBinaries().join(', ')} (nothing is built into a dir of your choice)`,
+      )
+    }
+    process.stderr.write(`[k8s-env] building Kubernetes ${release} and etcd into ${k8sBinDir()} and beside it (10-20 min, once)\n`)
     const t0 = Date.now()
     installExitHandlers()
     const code = await new Promise<number>((resolve, reject) => {
-      const child = spawn('bash', [PROVISION_SCRIPT], { stdio: ['ignore', 'inherit', 'inherit'] })
+      const child = spawn('bash', [PROVISION_SCRIPT, ...components()], { stdio: ['ignore', 'inherit', 'inherit'] })
       trackProvisioning(child)
       child.on('error', reject)
       child.on('exit', (c, sig) => {
@@ -123,19 +109,19 @@ export async function ensureProvisioned(): Promise<{ binDir: string; etcd: strin
       })
     })
     if (code === 3 && !isCI()) {
-      throw new ControlPlaneUnavailableError(`${PROVISION_SCRIPT} cannot provision on this machine (exit 3, see its message above)`)
+      throw new ControlPlaneUnavailableError(`${PROVISION_SCRIPT} cannot build here (exit 3, see its message above)`)
     }
     if (code === 3) {
-      throw new Error(
-        `${PROVISION_SCRIPT} cannot provision on this machine (exit 3: not root or no apt-get; see above). CI=${process.env['CI'] ?? ''}: this is a failure, not a skip`,
-      )
+      throw new Error(`${PROVISION_SCRIPT} cannot build here (exit 3: no go; see above). CI=${process.env['CI'] ?? ''}: this is a failure, not a skip`)
     }
     if (code !== 0) throw new Error(`${PROVISION_SCRIPT} failed with exit code ${code} (see its output above)`)
-    process.stderr.write(`[k8s-env] provisioned in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`)
+    process.stderr.write(`[k8s-env] built in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`)
   }
-  const etcd = which('etcd')
-  if (etcd === undefined || !K8S_BINARIES.every((b) => isExecutable(path.join(binDir, b)))) {
-    throw new Error(`provisioning finished but binaries are still missing (etcd: ${etcd ?? 'none'}, dir: ${binDir})`)
+  const etcd = etcdPath()
+  const kubectl = kubectlPath()
+  const missing = missingBinaries()
+  if (etcd === undefined || kubectl === undefined || missing.length > 0) {
+    throw new Error(`provisioning finished but binaries are still missing: ${missing.join(', ')}`)
   }
-  return { binDir, etcd }
+  return { binDir: k8sBinDir(), etcd, kubectl, release }
 }
