@@ -165,7 +165,11 @@ export async function clusterFailure(e: unknown, clients: readonly KubeClient[])
   // One line per cluster that cannot be used, each as nsoffload's errors read.
   if (e instanceof UnreachableError) return lines([...givenUp, ...e.lines])
   if (e instanceof KubeError && e.unreachable) return lines([...givenUp, e.message])
-  if (e instanceof KubeError && e.outOfTime) return lines([...clients.flatMap((c) => (c.cutOff ? [c.cutOff.message] : [])), e.message])
+  // One line per cluster a request of which the deadline cut off.
+  if (e instanceof KubeError && e.outOfTime) {
+    const cut = clients.flatMap((c) => (c.cutOff ? [c.cutOff.message] : []))
+    return lines(cut.length > 0 ? cut : [e.message])
+  }
   if (e instanceof SyncError) return new UsageError(e.message)
   if (e instanceof KubeError) return new UsageError(describeFailure(e))
   return e

@@ -6,6 +6,13 @@
  * (no query) and the API server's own message.
  */
 
+/** `30 s`, `1.5 s`, `250 ms`: a duration in messages. */
+export function seconds(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`
+  const s = ms / 1000
+  return `${Number.isInteger(s) || s >= 10 ? Math.round(s) : s.toFixed(1)} s`
+}
+
 /** The parts of a request RBAC judges. */
 export interface RequestInfo {
   /** `get`, `list`, `create`, `update`, `patch`, `delete`, `deletecollection`; `get` for discovery. */
@@ -75,12 +82,14 @@ export interface FailureParts {
   readonly where: string
   /** The API server's message. */
   readonly detail: string
+  /** How long it was retried (ms). */
+  readonly retriedMs: number
 }
 
 /** What an HTTP answer means, for a request: `forbidden (403): cannot list namespaces at the cluster scope (GET /api/v1/namespaces)`. */
 export function sayAnswer(e: FailureParts): string {
   const request = `${e.method} ${e.path}`
-  const server = e.detail ? `: ${e.detail}` : ''
+  const server = (e.detail ? `: ${e.detail}` : '') + (e.retriedMs > 0 ? ` (retried for ${seconds(e.retriedMs)})` : '')
   if (e.status === 401) return `unauthorized (401): the API server does not accept the credentials of this context (${request})`
   if (e.status === 403) return `forbidden (403): cannot ${sayRequest(e.method, e.path)} (${request})${server}`
   if (e.status >= 500) return `server error ${e.status}${e.reason ? ` ${e.reason}` : ''} while trying to ${sayRequest(e.method, e.path)} (${request})${server}`

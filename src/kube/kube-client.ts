@@ -1,7 +1,7 @@
 import * as http from 'node:http'
 import * as https from 'node:https'
 import type { AuthSource } from './credentials.ts'
-import { sayAnswer } from './describe-failure.ts'
+import { sayAnswer, seconds } from './describe-failure.ts'
 import * as tls from 'node:tls'
 
 /**
@@ -42,6 +42,7 @@ export interface KubeErrorInit {
   readonly path?: string
   readonly where?: string
   readonly detail?: string
+  readonly retriedMs?: number
 }
 
 export class KubeError extends Error {
@@ -65,6 +66,8 @@ export class KubeError extends Error {
   readonly where: string
   /** The API server's own words (the `message` of its Status answer), when it answered. */
   readonly detail: string
+  /** How long the request was retried before this was its answer (0: not retried, or not transient). */
+  readonly retriedMs: number
   constructor(message: string, init: KubeErrorInit = {}) {
     super(message)
     this.status = init.status ?? 0
@@ -77,6 +80,7 @@ export class KubeError extends Error {
     this.path = init.path ?? ''
     this.where = init.where ?? ''
     this.detail = init.detail ?? ''
+    this.retriedMs = init.retriedMs ?? 0
   }
 }
 
@@ -145,13 +149,6 @@ export interface ClientOptions {
 }
 
 const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH'])
-
-/** `30 s`, `1.5 s`, `250 ms`: a duration in messages. */
-export function seconds(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`
-  const s = ms / 1000
-  return `${Number.isInteger(s) || s >= 10 ? Math.round(s) : s.toFixed(1)} s`
-}
 
 /** A failure of the transport with its own code, as Node's errors carry one. */
 const timeoutError = (message: string): Error => Object.assign(new Error(message), { code: 'ETIMEDOUT', ours: true })
@@ -332,7 +329,12 @@ export class KubeClient {
           // Nothing of the cluster succeeded since this request first failed: the cluster is given up.
           const last = telling ?? err
           if (clusterEnd <= requestEnd) throw this.giveUp(last, t - this.outageSince)
-          throw new KubeError(`${last.message} (retried for ${seconds(t - firstFailure)})`, { ...last, transient: false, detail: last.detail })
+          throw new KubeError(`${last.message} (retried for ${seconds(t - firstFailure)})`, {
+            ...last,
+            transient: false,
+            detail: last.detail,
+            retriedMs: t - firstFailure,
+          })
         }
         this.counts.retries++
         if (this.answered && t - this.toldAt >= 1000) {
