@@ -24,6 +24,11 @@ export interface InputOptions {
   /** Without an inventory, say so with a warning (`validate`); other commands need one or do without. */
   readonly warnWithoutInventory?: boolean
   readonly strict: boolean
+  /**
+   * No policy at all: `false` makes it an error (NSO1008), `true` (`--allow-empty`, meant) an
+   * info; absent (a command without the flag) a warning. See `allowEmptyOption` in `cli/context.ts`.
+   */
+  readonly allowEmpty?: boolean
   /** Read the policies' workload files (default true; `fn` gets its workloads on stdin). */
   readonly workloads?: boolean
 }
@@ -86,7 +91,7 @@ interface Inputs {
   /** The line where each document of the policy files starts (for the summary's counts). */
   readonly starts: ReadInputs['starts']
   /** Absent when there is no inventory file to read (or it is among the policy files). */
-  readonly inventory: { readonly file: string; readonly docs: readonly ParsedDoc[] } | undefined
+  readonly inventory: { readonly file: string; readonly docs: readonly ParsedDoc[]; readonly unparsed?: boolean } | undefined
   readonly diagnostics: readonly Diagnostic[]
 }
 
@@ -110,7 +115,8 @@ function loadInputs(host: Host, opts: InputOptions, needInventory: boolean, text
     }
     const inv = readYamlFiles(host, [invAbs], texts)
     diagnostics.push(...inv.diagnostics)
-    inventory = { file: displayPath(host, invAbs), docs: inv.docs }
+    const unparsed = inv.diagnostics.some((d) => d.severity === 'error')
+    inventory = { file: displayPath(host, invAbs), docs: inv.docs, ...(unparsed ? { unparsed } : {}) }
   }
   return { policyFiles: expanded.files, policyDocs: read.docs, starts: new Map(read.starts), inventory, diagnostics }
 }
@@ -134,9 +140,13 @@ function inputNotes(cwd: string, opts: InputOptions, input: Inputs, validated: V
     )
   }
   if (input.policyFiles.length === 0 || (validated.policies.length === 0 && ![...sofar, ...notes].some((d) => d.severity === 'error'))) {
+    const refused = opts.allowEmpty === false
     notes.push(
       diag('noPolicies', `no policy found in ${opts.policies.join(', ')} (working folder ${cwd})`, undefined, {
-        hint: 'policies are *.yaml files of kind OffloadingPolicy or NamespaceOffloading: run nsoffload from the repository root, or give their folder with -p DIR',
+        hint:
+          'policies are *.yaml files of kind OffloadingPolicy or NamespaceOffloading: run nsoffload from the repository root, or give their folder with -p DIR' +
+          (refused ? '; if no policy is meant, give --allow-empty (rendering nothing makes a GitOps tool that prunes delete what it had applied)' : ''),
+        severity: refused ? 'error' : opts.allowEmpty ? 'info' : 'warning',
       }),
     )
   }

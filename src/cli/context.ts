@@ -1,3 +1,4 @@
+import type { Argv } from 'yargs'
 import { type Diagnostic, hasErrors } from '../diagnostics/diagnostic.ts'
 import { formatText, summary } from '../diagnostics/format.ts'
 import type { Host } from '../host/host.ts'
@@ -17,6 +18,24 @@ export interface GlobalArgs {
   readonly inventory: string
   readonly strict: boolean
   readonly format: string
+  /** Present on the commands that take `--allow-empty` (`allowEmptyOption`). */
+  readonly 'allow-empty'?: boolean
+}
+
+/**
+ * `--allow-empty`, the one definition: on the commands that render (validate, build, plan,
+ * diff; sync --prune adds it too), no policy at all is an error (NSO1008) unless it is given,
+ * since an empty policy set renders nothing and a GitOps tool that prunes to it (an Argo CD
+ * plugin running `build --cluster`) would delete every offloaded namespace's objects. A command
+ * guards by adding this option: `inputOptions()` then passes its value to the pipeline, which
+ * says NSO1008 as an error, or with the flag as an info.
+ */
+export function allowEmptyOption<T>(y: Argv<T>): Argv<T & { 'allow-empty': boolean }> {
+  return y.option('allow-empty', {
+    type: 'boolean',
+    default: false,
+    describe: 'no policy at all is not an error (an empty policy set renders nothing: a GitOps tool pruning to it deletes what it had applied)',
+  })
 }
 
 export function inputOptions(args: GlobalArgs, rawArgv: readonly string[]): InputOptions {
@@ -31,6 +50,7 @@ export function inputOptions(args: GlobalArgs, rawArgv: readonly string[]): Inpu
     inventoryExplicit: explicit,
     ...(waived ? { inventoryWaived: true } : {}),
     strict: args.strict,
+    ...(typeof args['allow-empty'] === 'boolean' ? { allowEmpty: args['allow-empty'] } : {}),
   }
 }
 

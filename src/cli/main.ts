@@ -1,4 +1,4 @@
-import yargs, { type CommandModule } from 'yargs'
+import yargs, { type Argv, type CommandModule } from 'yargs'
 import type { Host } from '../host/host.ts'
 import { COMPLETION_HOOK } from './commands/completion.ts'
 import type { CommandContext, GlobalArgs } from './context.ts'
@@ -77,6 +77,27 @@ export const COMMANDS: readonly CommandEntry[] = [
 
 const commandName = (e: CommandEntry): string => e.command.split(' ')[0] ?? e.command
 
+const HELP_WIDTH = Math.min(100, process.stdout.columns || 100)
+
+/**
+ * Examples as a shell reads them, never wrapped inside a command (yargs wraps a two-column
+ * example at half the width): each on one line, `COMMAND  # what it does`, or the comment on a
+ * line of its own above a command too long for both.
+ */
+function oneLineExamples(y: Argv, width: number): Argv {
+  const example = (y.example as (cmd: string, desc: string) => Argv).bind(y)
+  ;(y as { example: (cmd: string, desc?: string) => Argv }).example = (cmd: string, desc?: string) => {
+    const line = desc ? `${cmd}  # ${desc}` : cmd
+    if (!desc || line.replace('$0', 'nsoffload').length + 2 <= width) example(line, '')
+    else {
+      example(`# ${desc}`, '')
+      example(cmd, '')
+    }
+    return y
+  }
+  return y
+}
+
 const NO_COMMAND = 'give a command'
 
 /** A command name among the values after `-p`/`--policies` (an array option reads on until a flag). */
@@ -110,7 +131,7 @@ export async function main(argv: readonly string[], host: Host): Promise<number>
       all || raw.includes(commandName(e)) ? e.load(ctx, raw) : Promise.resolve<Command>({ command: e.command, describe: e.describe, handler: () => {} }),
     ),
   )
-  const parser = yargs(raw)
+  const parser = oneLineExamples(yargs(raw), HELP_WIDTH)
     .scriptName('nsoffload')
     .usage('$0 <command> [options]\n\nCompile Liqo namespace-offloading policies into per-cluster manifests, preview and sync them.')
     .option('policies', {
@@ -132,7 +153,7 @@ export async function main(argv: readonly string[], host: Host): Promise<number>
     .version(version())
     .help()
     .alias('h', 'help')
-    .wrap(Math.min(100, process.stdout.columns || 100))
+    .wrap(HELP_WIDTH)
     .exitProcess(false)
     .fail((msg, err) => {
       if (err && !(err instanceof UsageError)) throw err
@@ -168,6 +189,8 @@ export async function main(argv: readonly string[], host: Host): Promise<number>
     ).parseAsync(raw, {}, (_err, _args, output) => {
       printed = output
     })
+    // yargs completes a one-letter alias after `--` as `--p`, a flag that does not exist.
+    if (all) printed = printed.replace(/^--[A-Za-z](?::[^\n]*)?\n/gm, '')
     if (printed) host.stdout(printed.endsWith('\n') ? printed : printed + '\n')
   } catch (e) {
     if (e instanceof UsageError) {

@@ -94,14 +94,19 @@ export function compile(policies: readonly Policy[], inv: Inventory, workloads: 
           ),
         )
       }
+      // Liqo's controller adds or removes the mapping for each VirtualNode in turn: the last listed wins
+      // (pkg/liqo-controller-manager/offloading/namespaceoffloading-controller/clusterselector.go, v1.2.0).
       if (d.disagree) {
         diagnostics.push(
           diag(
             'virtualNodesDisagree',
             `the virtual nodes of ${d.clusterID} disagree (${virtualNodeMatches(p.clusterSelector, d.remote)
               .map((n) => `${n.name}: ${n.matched ? 'match' : 'no match'}`)
-              .join(', ')}); nsoffload selects the cluster, Liqo would follow the last one listed`,
+              .join(
+                ', ',
+              )}); nsoffload selects the cluster, but Liqo's result is not determined: the VirtualNode its cache lists last decides, in an order neither the inventory nor nsoffload sets`,
             p.source.locate(['spec', 'clusterSelector']),
+            { hint: `give every virtual node of ${d.clusterID} the labels the selector reads, or select by a label they share` },
           ),
         )
       }

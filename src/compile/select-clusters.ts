@@ -19,7 +19,7 @@ export interface ClusterSelection {
   /** The remote cluster the selector was matched against (its virtual nodes explain the result). */
   readonly remote: RemoteCluster
   readonly selected: boolean
-  /** The cluster's virtual nodes disagree: Liqo's own result would depend on list order. */
+  /** The cluster's virtual nodes disagree: Liqo's own result is not determined (its cache's list order decides). */
   readonly disagree: boolean
 }
 

@@ -20,7 +20,11 @@ export const codes = {
   notText: { code: 'NSO1005', severity: 'error', title: 'The file is not UTF-8 text' },
   notMapping: { code: 'NSO1006', severity: 'error', title: 'A document is not a mapping (object)' },
   unknownKind: { code: 'NSO1007', severity: 'error', title: 'A document has an apiVersion/kind nsoffload does not read here' },
-  noPolicies: { code: 'NSO1008', severity: 'warning', title: 'No policy was found' },
+  noPolicies: {
+    code: 'NSO1008',
+    severity: 'error',
+    title: 'No policy was found: an error for validate, build, plan and diff unless --allow-empty (then an info; a warning for the other commands)',
+  },
   emptyDocument: { code: 'NSO1009', severity: 'info', title: 'An empty YAML document was skipped' },
   yamlWarning: { code: 'NSO1010', severity: 'warning', title: 'YAML warning' },
   resourceListInvalid: { code: 'NSO1011', severity: 'error', title: '`nsoffload fn` input is not a KRM ResourceList' },
@@ -30,6 +34,22 @@ export const codes = {
     title: 'A kustomize file (kustomization.yaml, or a Kustomization or Component document) among the policies was skipped',
   },
   ignorePattern: { code: 'NSO1013', severity: 'warning', title: 'A line of a .nsoffloadignore file is not understood (negation with ! is not supported)' },
+  collectionKey: {
+    code: 'NSO1020',
+    severity: 'error',
+    title: "A mapping key is a list or a mapping (Kubernetes' YAML reader takes only scalar keys; often a template's `{{ … }}`)",
+  },
+  workloadPathEmpty: {
+    code: 'NSO1021',
+    severity: 'warning',
+    title: 'A workload path holds no manifest (an empty folder, only empty documents, nothing rendered)',
+  },
+  helmChart: {
+    code: 'NSO1022',
+    severity: 'error',
+    title: 'A workload path is a Helm chart (a Chart.yaml), or holds Helm templates (`{{ … }}`): render the chart first (`helm template`)',
+  },
+  kustomizeFailed: { code: 'NSO1023', severity: 'error', title: 'kustomize could not build a workload kustomization' },
   // 2xxx: JSON Schema
   schemaType: { code: 'NSO2001', severity: 'error', title: 'A field has the wrong type' },
   schemaRequired: { code: 'NSO2002', severity: 'error', title: 'A required field is missing' },
@@ -137,7 +157,7 @@ export const codes = {
   virtualNodesDisagree: {
     code: 'NSO4004',
     severity: 'warning',
-    title: "A cluster's virtual nodes disagree on the selector: Liqo's result would depend on list order",
+    title: "A cluster's virtual nodes disagree on the selector: Liqo's result is not determined (the order its cache lists them in decides)",
   },
   noClusterSelected: { code: 'NSO4005', severity: 'warning', title: 'The selector selects no remote cluster (phase NoClusterSelected)' },
   workloadUnschedulable: {

@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
 import * as path from 'node:path'
-import type { Host } from './host.ts'
+import type { Host, RunOptions, RunResult } from './host.ts'
 import { memoryHost } from './memory-host.ts'
 
 /** A failure to read a revision (no Git, not a repository, unknown ref): a usage error. */
@@ -71,5 +73,43 @@ export function readRevision(host: Host, ref: string, from: string = host.cwd): 
   // The repository's root keeps a `.git` folder, so that workload paths are checked against
   // the same root as in the working tree. The working folder may not exist in the revision.
   const top = path.posix.resolve(from, path.posix.relative(prefix, '.'))
-  return { ref, commit, host: memoryHost({ cwd: host.cwd, files, dirs: [path.posix.join(top, '.git')], env: host.env }) }
+  const run = revisionRun(host, root, commit, top)
+  return { ref, commit, host: memoryHost({ cwd: host.cwd, files, dirs: [path.posix.join(top, '.git')], env: host.env, run }) }
+}
+
+/**
+ * How the revision's host runs a program (kustomize, for a workload kustomization of the base):
+ * in a checkout of the revision's whole tree (every file: a configMapGenerator reads any kind),
+ * made on the first run in a temporary folder by `git read-tree` and `checkout-index` with an
+ * index of its own, and removed when the process exits. Paths under the repository are
+ * translated there and back.
+ */
+function revisionRun(host: Host, root: string, commit: string, top: string): Host['run'] {
+  let tree: string | undefined
+  const checkout = (): string => {
+    if (tree) return tree
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-base-'))
+    process.once('exit', () => fs.rmSync(tmp, { recursive: true, force: true }))
+    const dir = path.join(tmp, 'tree')
+    fs.mkdirSync(dir)
+    const env = { ...process.env, GIT_INDEX_FILE: path.join(tmp, 'index'), GIT_TERMINAL_PROMPT: '0' }
+    for (const args of [
+      ['read-tree', commit],
+      ['--work-tree', dir, 'checkout-index', '--all'],
+    ]) {
+      const r = spawnSync('git', args, { cwd: root, env, encoding: 'utf8' })
+      if (r.status !== 0) throw new GitError(`cannot check out ${commit} for kustomize: ${(r.stderr || '').trim().split('\n')[0] ?? ''}`)
+    }
+    tree = dir
+    return dir
+  }
+  const inside = (p: string): boolean => p === top || p.startsWith(top + '/')
+  return (command: string, args: readonly string[], opts: RunOptions): RunResult => {
+    const dir = checkout()
+    const there = (p: string): string => (path.isAbsolute(p) && inside(p) ? path.join(dir, path.posix.relative(top, p)) : p)
+    const cwd = there(opts.cwd)
+    const r = host.run(command, args.map(there), { ...opts, cwd: fs.existsSync(cwd) ? cwd : dir })
+    const back = (s: string): string => s.replaceAll(dir, top)
+    return { ...r, stdout: r.stdout, stderr: back(r.stderr) }
+  }
 }

@@ -1,5 +1,25 @@
 import type { FileQueue } from './file-queue.ts'
 
+/** How `Host.run` bounds a program: its folder, a deadline, and how much output it may write. */
+export interface RunOptions {
+  readonly cwd: string
+  readonly timeoutMs: number
+  readonly maxOutputBytes: number
+}
+
+/** What a program run by `Host.run` did; `failure` when it did not run to completion. */
+export interface RunResult {
+  /** Its exit status (`undefined` when it did not exit by itself). */
+  readonly status?: number
+  readonly stdout: string
+  readonly stderr: string
+  /**
+   * `notFound`: no such program on the PATH; `timeout`: killed at the deadline; `tooLarge`: killed
+   * for writing more than `maxOutputBytes`; `unavailable`: this host runs no programs (a memory host).
+   */
+  readonly failure?: 'notFound' | 'timeout' | 'tooLarge' | 'unavailable' | string
+}
+
 /**
  * Everything nsoffload needs from the outside world, passed into `main()`.
  * Only `node-host.ts` implements it with `node:fs` and `process`: the pipeline stays pure.
@@ -18,6 +38,11 @@ export interface Host {
   mkdir(path: string): void
   /** A queue of file operations applied in order, possibly on another thread (`file-queue.ts`). */
   fileQueue(): FileQueue
+  /**
+   * Runs a program (never through a shell) to completion, with this host's environment, and
+   * returns what it wrote: how kustomize renders a workload kustomization (`load/kustomize.ts`).
+   */
+  run(command: string, args: readonly string[], opts: RunOptions): RunResult
   readStdin(): Promise<string>
   stdout(s: string): void
   stderr(s: string): void

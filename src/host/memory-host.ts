@@ -11,6 +11,8 @@ export interface MemoryHostOptions {
   readonly dirs?: readonly string[]
   readonly env?: Readonly<Record<string, string | undefined>>
   readonly stdin?: string
+  /** How the host runs programs; by default it runs none (`failure: 'unavailable'`). */
+  readonly run?: Host['run']
 }
 
 /** A host whose files live in memory; what the command printed is kept for the caller to read. */
@@ -133,6 +135,7 @@ export function memoryHost(opts: MemoryHostOptions): MemoryHost {
         },
       }
     },
+    run: opts.run ?? (() => ({ stdout: '', stderr: '', failure: 'unavailable' })),
     readStdin: async () => opts.stdin ?? '',
     stdout: (s) => {
       out.stdout += s

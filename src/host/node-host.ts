@@ -1,6 +1,7 @@
+import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import { nodeFileQueue } from './file-queue.ts'
-import type { Host } from './host.ts'
+import type { Host, RunResult } from './host.ts'
 
 /** The real host: the process's file system, environment and streams. */
 export function nodeHost(cwd: string = process.cwd(), env: Readonly<Record<string, string | undefined>> = process.env): Host {
@@ -24,6 +25,22 @@ export function nodeHost(cwd: string = process.cwd(), env: Readonly<Record<strin
     writeFile: (p, d) => fs.writeFileSync(p, d),
     mkdir: (p) => fs.mkdirSync(p, { recursive: true }),
     fileQueue: () => nodeFileQueue(),
+    run: (command, args, opts): RunResult => {
+      const r = spawnSync(command, args, {
+        cwd: opts.cwd,
+        env: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
+        encoding: 'utf8',
+        timeout: opts.timeoutMs,
+        killSignal: 'SIGKILL',
+        maxBuffer: opts.maxOutputBytes,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        windowsHide: true,
+      })
+      const code = (r.error as NodeJS.ErrnoException | undefined)?.code
+      const failure =
+        code === 'ENOENT' ? 'notFound' : code === 'ETIMEDOUT' ? 'timeout' : code === 'ENOBUFS' ? 'tooLarge' : r.error ? r.error.message : undefined
+      return { ...(r.status !== null ? { status: r.status } : {}), stdout: r.stdout ?? '', stderr: r.stderr ?? '', ...(failure ? { failure } : {}) }
+    },
     readStdin: async () => {
       const chunks: Buffer[] = []
       for await (const c of process.stdin) chunks.push(c as Buffer)

@@ -2,7 +2,7 @@ import type { Diagnostic } from '../diagnostics/diagnostic.ts'
 import type { Policy } from '../model/policy.ts'
 import { type CompiledWorkload, compileWorkloads, type PlacementContext } from '../workloads/compile-workloads.ts'
 import { isObj, str } from '../util/plain-data.ts'
-import { getIn, podSpecPath } from '../workloads/pod-template.ts'
+import { getIn, podTemplatePath } from '../workloads/pod-template.ts'
 import { toWorkloads } from '../workloads/to-workloads.ts'
 import type { ItemEdit, KrmResult, ParsedResourceList, ResourceListItem } from './resource-list.ts'
 import { STDIN } from './resource-list.ts'
@@ -23,9 +23,7 @@ export function offloadItems(
   const workloads: CompiledWorkload[] = []
   for (const item of list.items) {
     const v = item.value
-    const apiVersion = typeof v['apiVersion'] === 'string' ? v['apiVersion'] : ''
-    const kind = typeof v['kind'] === 'string' ? v['kind'] : ''
-    const path = podSpecPath(apiVersion, kind)
+    const path = podTemplatePath(v)
     const ns = getIn(v, ['metadata', 'namespace'])
     const policy = typeof ns === 'string' ? policies.get(ns) : undefined
     if (!path || !policy) continue

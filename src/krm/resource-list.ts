@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util'
 import { type Document, isCollection, isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments, parseDocument, stringify } from 'yaml'
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
-import { KEY_MARKER, MAX_ALIAS_COUNT, pointer, YAML_VERSION } from '../load/parse-yaml.ts'
+import { collectionKeys, KEY_MARKER, MAX_ALIAS_COUNT, pointer, YAML_VERSION } from '../load/parse-yaml.ts'
 import type { Location } from '../model/source.ts'
 import { isObj } from '../util/plain-data.ts'
 
@@ -39,7 +39,7 @@ export function parseResourceList(text: string): { list?: ParsedResourceList; di
     return { diagnostics: [diag('notText', `the input is not text (NUL byte at offset ${nul})`, at)] }
   }
   const lc = new LineCounter()
-  const doc = parseDocument(text, { version: YAML_VERSION, uniqueKeys: true, prettyErrors: false, lineCounter: lc, keepSourceTokens: true })
+  const doc = parseDocument(text, { version: YAML_VERSION, uniqueKeys: true, prettyErrors: false, lineCounter: lc, keepSourceTokens: true, logLevel: 'error' })
   const at = (offset: number, p = ''): Location => {
     const { line, col } = lc.linePos(Math.min(offset, text.length))
     return { file: STDIN, line, column: col, path: p }
@@ -60,7 +60,7 @@ export function parseResourceList(text: string): { list?: ParsedResourceList; di
   }
   const many = doc.errors.find((e) => e.code === 'MULTIPLE_DOCS')
   if (many) {
-    const n = parseAllDocuments(text, { version: YAML_VERSION }) as unknown[]
+    const n = parseAllDocuments(text, { version: YAML_VERSION, logLevel: 'error' }) as unknown[]
     const count = Array.isArray(n) ? n.length : 2
     return {
       diagnostics: [
@@ -80,6 +80,8 @@ export function parseResourceList(text: string): { list?: ParsedResourceList; di
       ),
     }
   }
+  const keys = collectionKeys(doc, text, at)
+  if (keys.length > 0) return { diagnostics: keys }
   let value: unknown
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
@@ -180,8 +182,16 @@ export interface ItemEdit {
  */
 export function writeResourceList(list: ParsedResourceList, edits: readonly ItemEdit[], results: readonly KrmResult[]): string {
   if (edits.length === 0 && results.length === 0) return list.text
-  return splice(list, edits, results) ?? rewrite(list, edits, results)
+  return splice(list, edits, results) ?? withLineEnding(rewrite(list, edits, results), lineEnding(list.text))
 }
+
+/** The input's line ending, as its first line break has it: what every line written keeps. */
+function lineEnding(text: string): '\n' | '\r\n' {
+  const nl = text.indexOf('\n')
+  return nl > 0 && text[nl - 1] === '\r' ? '\r\n' : '\n'
+}
+
+const withLineEnding = (s: string, eol: string): string => (eol === '\n' ? s : s.replace(/\r?\n/g, eol))
 
 /** The whole document, re-serialised (comments kept, layout normalised). */
 function rewrite(list: ParsedResourceList, edits: readonly ItemEdit[], results: readonly KrmResult[]): string {
@@ -213,6 +223,7 @@ interface TextEdit {
 function splice(list: ParsedResourceList, edits: readonly ItemEdit[], results: readonly KrmResult[]): string | undefined {
   const text = list.text
   const doc = list.doc
+  const eol = lineEnding(text)
   if (results.length > 0 && (doc.has('results') || !isMap(doc.contents) || doc.contents.flow)) return undefined
   const changes: TextEdit[] = []
   for (const e of edits) {
@@ -224,7 +235,7 @@ function splice(list: ParsedResourceList, edits: readonly ItemEdit[], results: r
     if (pair && v && v.range) {
       const [start, end] = v.range
       if (isCollection(v) && !v.flow) {
-        changes.push({ at: start, end: start + text.slice(start, end).trimEnd().length, insert: block(e.value, columnOf(text, start)) })
+        changes.push({ at: start, end: start + text.slice(start, end).trimEnd().length, insert: withLineEnding(block(e.value, columnOf(text, start)), eol) })
       } else changes.push({ at: start, end, insert: flow(e.value) })
     } else if (pair) {
       return undefined
@@ -241,20 +252,21 @@ function splice(list: ParsedResourceList, edits: readonly ItemEdit[], results: r
       if (!lastEnd || keyStart === undefined) return undefined
       const contentEnd = lastEnd[0] + text.slice(lastEnd[0], lastEnd[1]).trimEnd().length
       const nl = text.indexOf('\n', contentEnd)
-      const at = nl < 0 ? text.length : nl
+      // Before the line break, `\r\n` whole: the new lines end as the others do.
+      const at = nl < 0 ? text.length : nl > contentEnd && text[nl - 1] === '\r' ? nl - 1 : nl
       const col = columnOf(text, keyStart)
-      changes.push({ at, end: at, insert: '\n' + ' '.repeat(col) + block({ [field]: e.value }, col) })
+      changes.push({ at, end: at, insert: withLineEnding('\n' + ' '.repeat(col) + block({ [field]: e.value }, col), eol) })
     }
   }
   let out = text
   for (const c of [...changes].sort((a, b) => b.at - a.at)) out = out.slice(0, c.at) + c.insert + out.slice(c.end)
-  if (results.length > 0) out = (out.endsWith('\n') ? out : out + '\n') + block({ results }, 0) + '\n'
+  if (results.length > 0) out = (out.endsWith('\n') ? out : out + eol) + withLineEnding(block({ results }, 0), eol) + eol
   // The splice must give exactly the intended data, or it is not used.
   const expected = structuredClone(list.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as Record<string, unknown>)
   const items = expected['items'] as Record<string, unknown>[]
   for (const e of edits) setPath(items[e.index], e.path, e.value)
   if (results.length > 0) expected['results'] = structuredClone(results)
-  const check = parseDocument(out, { version: YAML_VERSION, uniqueKeys: true })
+  const check = parseDocument(out, { version: YAML_VERSION, uniqueKeys: true, logLevel: 'error' })
   if (check.errors.length > 0 || !isDeepStrictEqual(check.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), expected)) return undefined
   return out
 }

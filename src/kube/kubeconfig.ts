@@ -62,6 +62,17 @@ export function kubeconfigSource(flag: string | undefined, env: Env): Kubeconfig
   return { files: [path.join(env['HOME'] ?? os.homedir(), '.kube', 'config')], explicit: false }
 }
 
+/**
+ * Why a context is not there: no kubeconfig file at all (kubectl's lookup said), or the
+ * contexts the files have.
+ */
+function missingContext(w: { cluster: string; context: string }, src: KubeconfigSource, contexts: readonly string[], files: KubeFiles): string {
+  const want = `context "${w.context}" (cluster ${w.cluster})`
+  if (!src.files.some((f) => files.stat(f)?.file))
+    return `${want}: no kubeconfig file at ${describe(src)} (${src.explicit ? 'given with --kubeconfig' : 'KUBECONFIG, else ~/.kube/config, as kubectl reads it'}): give --kubeconfig FILE or set KUBECONFIG`
+  return `${want} is not in ${describe(src)}; ${contexts.length > 0 ? `contexts there: ${contexts.join(', ')}` : 'it defines no context'}`
+}
+
 /** The files, for messages: `a` or `a:b`. */
 const describe = (s: KubeconfigSource): string => s.files.join(path.delimiter)
 const asSource = (s: string | KubeconfigSource): KubeconfigSource => (typeof s === 'string' ? { files: [s], explicit: true } : s)
@@ -108,11 +119,7 @@ export async function connect(source: string | KubeconfigSource, wanted: Wanted,
   }
   const resolved = wanted.map((w) => {
     const ctx = kc.contexts.get(w.context)
-    if (!ctx) {
-      throw new KubeconfigError(
-        `context "${w.context}" (cluster ${w.cluster}) is not in ${describe(src)}; contexts there: ${[...kc.contexts.keys()].join(', ') || 'none'}`,
-      )
-    }
+    if (!ctx) throw new KubeconfigError(missingContext(w, src, [...kc.contexts.keys()], files))
     const cluster = kc.clusters.get(ctx.cluster)
     if (!cluster) throw new KubeconfigError(`context "${w.context}" names no cluster`)
     return { w, cluster, user: ctx.user === undefined ? undefined : kc.users.get(ctx.user) }

@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, LineCounter, parseAllDocuments, type Document, type Node, type YAMLError } from 'yaml'
+import { isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type YAMLError } from 'yaml'
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
 import type { CodeId } from '../diagnostics/codes.ts'
 import type { Location, SourceRef } from '../model/source.ts'
@@ -66,8 +66,33 @@ function bytePosition(file: string, bytes: Uint8Array, offset: number): Location
   return { file, line, column: lenient.decode(bytes.subarray(start, offset)).length + 1, path: '' }
 }
 
+/** UTF-16 or UTF-32 text, by its byte-order mark, or by the NUL bytes of ASCII text in it: its name, if so. */
+function wideEncoding(b: Uint8Array): string | undefined {
+  const [b0, b1, b2, b3] = [b[0], b[1], b[2], b[3]]
+  if (b0 === 0xff && b1 === 0xfe) return b2 === 0 && b3 === 0 ? 'UTF-32 LE' : 'UTF-16 LE'
+  if (b0 === 0xfe && b1 === 0xff) return 'UTF-16 BE'
+  if (b0 === 0 && b1 === 0 && b2 === 0xfe && b3 === 0xff) return 'UTF-32 BE'
+  if (b.length >= 4 && b0 !== 0 && b1 === 0 && b2 !== 0 && b3 === 0) return 'UTF-16 LE'
+  if (b.length >= 4 && b0 === 0 && b1 !== 0 && b2 === 0 && b3 !== 0) return 'UTF-16 BE'
+  return undefined
+}
+
 /** Decodes bytes strictly: a NUL byte or invalid UTF-8 is not a YAML file (pointed at by line and column). */
 export function decodeText(file: string, bytes: Uint8Array): { text?: string; diagnostics: Diagnostic[] } {
+  const wide = wideEncoding(bytes)
+  if (wide)
+    return {
+      diagnostics: [
+        diag(
+          'notText',
+          `the file is ${wide} text: Kubernetes and nsoffload read YAML as UTF-8`,
+          { file, line: 1, column: 1, path: '' },
+          {
+            hint: `save it as UTF-8 (iconv -f ${wide.replace(' ', '')} -t UTF-8 ${file} > ${file}.utf8, or the editor's "save with encoding"; PowerShell's > writes UTF-16: use | Out-File -Encoding utf8)`,
+          },
+        ),
+      ],
+    }
   const nul = bytes.indexOf(0)
   const bad = firstInvalidUtf8(nul >= 0 ? bytes.subarray(0, nul) : bytes)
   if (bad >= 0)
@@ -90,7 +115,9 @@ export function decodeText(file: string, bytes: Uint8Array): { text?: string; di
  */
 export function parseYaml(file: string, text: string): ParseResult {
   const lineCounter = new LineCounter()
-  const docs = parseAllDocuments(text, { lineCounter, version: YAML_VERSION, prettyErrors: false, uniqueKeys: true })
+  // logLevel 'error': the library's own warnings (printed by Node.js) never reach the user; what
+  // they would say is a diagnostic (collectionKeys below).
+  const docs = parseAllDocuments(text, { lineCounter, version: YAML_VERSION, prettyErrors: false, uniqueKeys: true, logLevel: 'error' })
   const diagnostics: Diagnostic[] = []
   const out: ParsedDoc[] = []
   const at = (offset: number, path = ''): Location => {
@@ -100,12 +127,23 @@ export function parseYaml(file: string, text: string): ParseResult {
   const list = Array.isArray(docs) ? docs : []
   const starts = list.map((d) => lineCounter.linePos(Math.min(d.range[0], text.length)).line)
   const reparse = lazyReparse(text)
+  // Once per file, not per document (a fleet's file holds thousands).
+  const mayHaveCollectionKeys = /[[{?]/.test(text)
   list.forEach((doc, index) => {
     const errs = [...doc.errors]
-    diagnostics.push(...dedentedItem(errs, text, lineCounter, at))
+    // A tab in the indentation throws the parser off for the lines after it: the tab is the
+    // one thing to say (one error per tab, not the parser's cascade).
+    const tabs = errs.filter((e) => e.code === 'TAB_AS_INDENT')
+    if (tabs.length > 0) errs.splice(0, errs.length, ...tabs)
+    else diagnostics.push(...dedentedItem(errs, text, lineCounter, at))
     for (const e of errs) diagnostics.push(yamlDiag(e, at))
     for (const w of doc.warnings) diagnostics.push(diag('yamlWarning', `${w.message} (${w.code})`, at(w.pos[0])))
     if (doc.errors.length > 0) return
+    const keys = collectionKeys(doc, text, at, mayHaveCollectionKeys)
+    if (keys.length > 0) {
+      diagnostics.push(...keys)
+      return
+    }
     let value: unknown
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
@@ -133,11 +171,45 @@ function lazyReparse(text: string): () => { docs: readonly Document[]; lineCount
   return () => {
     if (!parsed) {
       const lineCounter = new LineCounter()
-      const docs = parseAllDocuments(text, { lineCounter, version: YAML_VERSION, prettyErrors: false, uniqueKeys: true })
+      const docs = parseAllDocuments(text, { lineCounter, version: YAML_VERSION, prettyErrors: false, uniqueKeys: true, logLevel: 'error' })
       parsed = { docs: Array.isArray(docs) ? docs : [], lineCounter }
     }
     return parsed
   }
+}
+
+/**
+ * Mapping keys that are lists or mappings (`[a]: b`, `{{ .Values.x }}: y`): sigs.k8s.io/yaml
+ * refuses them ("unsupported map key"); the library would turn them into strings. Only a text
+ * with a flow collection or an explicit key can hold one, so only those are visited.
+ */
+export function collectionKeys(doc: Document, text: string, at: (offset: number, path?: string) => Location, possible = /[[{?]/.test(text)): Diagnostic[] {
+  if (!possible) return []
+  const out: Diagnostic[] = []
+  const walk = (n: unknown): void => {
+    if (isMap(n)) {
+      for (const pair of n.items) {
+        if (isCollection(pair.key)) {
+          const range = pair.key.range ?? [0, 0]
+          const template = text.slice(range[0], range[1]).includes('{{')
+          out.push(
+            diag(
+              'collectionKey',
+              `a mapping key is ${isMap(pair.key) ? 'a mapping' : 'a list'}: Kubernetes reads only strings, numbers and booleans as keys`,
+              at(range[0]),
+              {
+                hint: template
+                  ? "this is a template's {{ … }}, not YAML: render the template first (helm template …)"
+                  : 'quote the key, or write it as a string',
+              },
+            ),
+          )
+        } else walk(pair.value)
+      }
+    } else if (isSeq(n)) for (const item of n.items) walk(item)
+  }
+  walk(doc.contents)
+  return out
 }
 
 const DEDENT_CODES = new Set(['BLOCK_AS_IMPLICIT_KEY', 'MULTILINE_IMPLICIT_KEY', 'MISSING_CHAR'])

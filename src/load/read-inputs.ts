@@ -15,29 +15,6 @@ export function displayPath(host: Pick<Host, 'cwd'>, p: string): string {
   return shown.split(path.sep).join('/')
 }
 
-/**
- * The workload files a list of paths stands for: files as given, folders' `*.yaml|*.yml|*.json`
- * files (not recursive, like `kubectl apply -f DIR`), sorted so input order never matters.
- */
-export function expandPaths(host: Host, paths: readonly string[]): string[] {
-  const out = new Set<string>()
-  for (const p of paths) {
-    const abs = path.resolve(host.cwd, p)
-    const st = host.stat(abs)
-    if (!st) throw new InputError(`${p}: no such file or directory`)
-    if (st.dir) {
-      let entries: { name: string; dir: boolean }[]
-      try {
-        entries = host.readDir(abs)
-      } catch (e) {
-        throw new InputError(`${p}: cannot read directory (${(e as Error).message})`)
-      }
-      for (const e of entries) if (!e.dir && YAML_FILE.test(e.name) && !e.name.startsWith('.')) out.add(path.join(abs, e.name))
-    } else out.add(abs)
-  }
-  return [...out].sort()
-}
-
 /** The file that lists what a policies folder holds besides policies (`.gitignore`-like). */
 export const IGNORE_FILE = '.nsoffloadignore'
 
@@ -96,16 +73,32 @@ export function parseIgnoreFile(file: string, text: string): { patterns: IgnoreP
   return { patterns, diagnostics }
 }
 
+/** How a walk treats folders that are a unit of their own (workload folders: a kustomization, a Helm chart). */
+export interface WalkOptions {
+  /**
+   * Given a folder's entry names, whether the folder is a package read as a whole (not walked):
+   * it is then returned in `packages` instead of its files.
+   */
+  readonly isPackage?: (names: readonly string[]) => boolean
+}
+
 /**
  * The policy files a list of paths stands for, sorted so that input order never matters:
  * files as given; folders read recursively for their `*.yaml|*.yml|*.json` files, skipping
  * hidden files and folders (`.git`, …), what a `.nsoffloadignore` in the folder or a folder
  * above it (up to the one given) lists, and kustomize's `kustomization.yaml` (an info
  * diagnostic names it). Symbolic links are followed; a folder reached twice (a link loop, or
- * two links to one folder) is read once.
+ * two links to one folder) is read once. Workload folders are read the same way
+ * (`load/read-workloads.ts`), with `opts.isPackage` naming the folders that are a unit of their
+ * own: they are returned, sorted, in `packages`, and neither their files nor their subfolders are read.
  */
-export function expandPolicyPaths(host: Host, paths: readonly string[]): { files: string[]; diagnostics: Diagnostic[] } {
+export function expandPolicyPaths(
+  host: Host,
+  paths: readonly string[],
+  opts: WalkOptions = {},
+): { files: string[]; packages: string[]; diagnostics: Diagnostic[] } {
   const out = new Set<string>()
+  const packages = new Set<string>()
   const diagnostics: Diagnostic[] = []
   const visited = new Set<string>()
   const skipKustomization = (abs: string): boolean => {
@@ -127,6 +120,10 @@ export function expandPolicyPaths(host: Host, paths: readonly string[]): { files
       entries = host.readDir(dir)
     } catch (e) {
       throw new InputError(`${shown}: cannot read directory (${(e as Error).message})`)
+    }
+    if (opts.isPackage?.(entries.map((e) => e.name))) {
+      packages.add(dir)
+      return
     }
     let here = ignores
     if (entries.some((e) => e.name === IGNORE_FILE && !e.dir)) {
@@ -166,7 +163,7 @@ export function expandPolicyPaths(host: Host, paths: readonly string[]): { files
     if (st.dir) walk(abs, p, [])
     else if (!skipKustomization(abs)) out.add(abs)
   }
-  return { files: [...out].sort(), diagnostics }
+  return { files: [...out].sort(), packages: [...packages].sort(), diagnostics }
 }
 
 /** Reads and parses YAML files; unreadable files throw InputError, bad content is diagnostics. */

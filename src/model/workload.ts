@@ -6,8 +6,11 @@ import type { SourceRef } from './source.ts'
  * in `model/`.
  */
 
-/** The kinds whose pod template nsoffload patches as Liqo's pod webhook would patch their pods. */
-export const WORKLOAD_KINDS = ['Pod', 'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'] as const
+/**
+ * The built-in kinds whose pod template nsoffload patches as Liqo's pod webhook would patch
+ * their pods (custom resources are patched by the shape of their template: `workloads/pod-template.ts`).
+ */
+export const WORKLOAD_KINDS = ['Pod', 'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicationController'] as const
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number]
 
 /** The scheduling fields of a core/v1 PodSpec: what the webhook writes and the scheduler reads. */
@@ -41,7 +44,8 @@ export interface Workload {
   readonly manifest: Manifest
   /**
    * Path of the pod spec inside the manifest (e.g. `['spec', 'template', 'spec']`) for the kinds
-   * nsoffload patches; absent for every other kind, which passes through unchanged.
+   * nsoffload patches (the built-in ones, and custom resources with a standard pod template);
+   * absent for every other object, which passes through unchanged.
    */
   readonly podSpecPath?: readonly string[]
   readonly source: SourceRef

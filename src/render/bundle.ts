@@ -31,10 +31,12 @@ export function clusterFiles(manifests: readonly Manifest[]): OutputFile[] {
   const sorted = sortResources(manifests)
   const toYaml = yamlWriter()
   const files = sorted.map((m) => ({ path: manifestPath(m), content: GENERATED_HEADER + toYaml(m) }))
+  // fifo: kustomize keeps the order of resources (order.ts), the NamespaceOffloading before the workloads.
   const kustomization = {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
     resources: files.map((f) => f.path),
+    sortOptions: { order: 'fifo' },
   }
   return [...files, { path: 'kustomization.yaml', content: GENERATED_HEADER + toYaml(kustomization) }]
 }

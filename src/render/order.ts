@@ -3,12 +3,19 @@ import { metaOf } from '../util/manifest.ts'
 import { str } from '../util/plain-data.ts'
 
 /**
- * kustomize's legacy resource order (api/resid/gvk.go `orderFirst`/`orderLast`), so that
- * `nsoffload build --cluster X` and `kubectl kustomize out/X` list objects in the same order,
- * and namespaces land before what lives in them.
+ * kustomize's legacy resource order (api/resid/gvk.go `orderFirst`/`orderLast`), namespaces
+ * before what lives in them, with one change: a namespace's NamespaceOffloading right after the
+ * Namespaces, before any workload. Liqo's pod webhook (v1.2.0 pkg/webhooks/pod/pod.go, on every
+ * pod of a namespace labelled liqo.io/scheduling-enabled, failurePolicy Fail) refuses a pod
+ * while the namespace has no NamespaceOffloading ("failed retrieving NamespaceOffloading"), and
+ * the Namespace nsoffload renders carries that label: applied in kustomize's own order (unknown
+ * kinds after Deployments), the NamespaceOffloading came last and the first pods were refused.
+ * The cluster folders' kustomization.yaml says `sortOptions: {order: fifo}`, so kustomize keeps
+ * this order, and `nsoffload build --cluster X` and `kubectl kustomize out/X` list objects alike.
  */
 const FIRST = [
   'Namespace',
+  'NamespaceOffloading',
   'ResourceQuota',
   'StorageClass',
   'CustomResourceDefinition',

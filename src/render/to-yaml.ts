@@ -1,4 +1,4 @@
-import { stringify } from 'yaml'
+import { Document, isMap, isScalar, isSeq, parseDocument } from 'yaml'
 import { YAML_VERSION } from '../load/parse-yaml.ts'
 import { isObj, type Obj } from '../util/plain-data.ts'
 
@@ -20,11 +20,48 @@ export function canonical(v: unknown): unknown {
 const OPTIONS = { version: YAML_VERSION, lineWidth: 0, indentSeq: false, aliasDuplicateObjects: false } as const
 
 /**
+ * A one-line string that YAML 1.1 reads as a string but YAML 1.2 (go-yaml v3, which kustomize
+ * and so Flux and Argo CD read with) as a number, a boolean or null: `0o17`. Written plain, it
+ * would reach the cluster as 15 through `kubectl kustomize`.
+ */
+/** What can start a YAML 1.2 core-schema number, boolean or null (the parser decides the rest). */
+const MAYBE_NOT_STRING_12 = /^(?:[-+]?[0-9.]|~$|[nN]ull$|NULL$|[tT]rue$|TRUE$|[fF]alse$|FALSE$)/
+
+function otherThanStringIn12(s: string): boolean {
+  if (s.includes('\n') || !MAYBE_NOT_STRING_12.test(s)) return false
+  const doc = parseDocument(s, { version: '1.2', logLevel: 'silent' })
+  return doc.errors.length === 0 && isScalar(doc.contents) && typeof doc.contents.value !== 'string'
+}
+
+/**
+ * The library's YAML of `v` (canonical order, OPTIONS), with the strings YAML 1.2 would read
+ * otherwise double-quoted: what Kubernetes' YAML 1.1 readers and kustomize's YAML 1.2 reader
+ * both read as the same data. The reference for every byte `toYaml` writes.
+ */
+export function libraryYaml(v: unknown): string {
+  const doc = new Document(canonical(v), OPTIONS)
+  // A walk of its own (keys and values): the library's visit() is several times slower.
+  const walk = (n: unknown): void => {
+    if (isScalar(n)) {
+      if (typeof n.value === 'string' && otherThanStringIn12(n.value)) n.type = 'QUOTE_DOUBLE'
+    } else if (isMap(n)) {
+      for (const p of n.items) {
+        walk(p.key)
+        walk(p.value)
+      }
+    } else if (isSeq(n)) for (const item of n.items) walk(item)
+  }
+  walk(doc.contents)
+  return doc.toString(OPTIONS)
+}
+
+/**
  * Serialises one manifest the way kubectl and kustomize write YAML: canonical key order, block
  * style, sequences not indented under their key, no line folding. Written as YAML 1.1 so that
- * strings such as "yes" or "0777" stay quoted for Kubernetes' YAML 1.1 readers.
+ * strings such as "yes" or "0777" stay quoted for Kubernetes' YAML 1.1 readers, and strings
+ * YAML 1.2 reads otherwise (`0o17`) quoted for kustomize's.
  *
- * The output is exactly `stringify(canonical(m), OPTIONS)` of the `yaml` library. Manifests are
+ * The output is exactly `libraryYaml(m)`, the `yaml` library's. Manifests are
  * plain data (maps, lists, short strings, integers, booleans), for which a direct writer is
  * some twenty times faster than building the library's document tree; anything else (a
  * multi-line string, a float, a Date, a list in a list…) is left to the library, for the
@@ -41,7 +78,7 @@ export function toYaml(m: Obj): string {
 export function yamlWriter(): (m: Obj) => string {
   const quotedCache = new Map<string, string | undefined>()
   const w = new DirectWriter(quotedCache)
-  return (m) => (isEmpty(m) ? '{}\n' : w.blockMap(m, '')) ?? stringify(canonical(m), OPTIONS)
+  return (m) => (isEmpty(m) ? '{}\n' : w.blockMap(m, '')) ?? libraryYaml(m)
 }
 
 const isPlainObject = (v: object): boolean => {
@@ -160,7 +197,7 @@ class DirectWriter {
   /** The library's rendering of a string as a nested map value, when it is one line (quoted or plain). */
   quoted(s: string): string | undefined {
     if (this.#quoted.has(s)) return this.#quoted.get(s)
-    const text = stringify({ a: { k: s } }, OPTIONS)
+    const text = libraryYaml({ a: { k: s } })
     const prefix = 'a:\n  k: '
     const r = text.startsWith(prefix) && text.indexOf('\n', prefix.length) === text.length - 1 ? text.slice(prefix.length, -1) : undefined
     if (this.#quoted.size < 100_000) this.#quoted.set(s, r)

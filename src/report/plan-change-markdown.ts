@@ -37,6 +37,6 @@ export function planChangeMarkdown(doc: PlanChange): string {
     if (ns.warning) out.push('', `⚠️ Liqo's webhook warns: _${text(ns.warning)}_.`)
   }
   const shown = doc.diagnostics.filter((d) => d.severity !== 'info')
-  if (shown.length > 0) out.push('', `**${plural(shown.length, 'finding')}**`, '', ...shown.map(diagnosticItem))
+  if (shown.length > 0) out.push('', `**${plural(shown.length, 'finding')}**`, '', ...shown.map((d) => diagnosticItem(d)))
   return out.join('\n') + '\n'
 }

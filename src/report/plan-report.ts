@@ -3,6 +3,7 @@ import { selectionWhy } from '../compile/select-clusters.ts'
 import type { Diagnostic } from '../diagnostics/diagnostic.ts'
 import type { NamespaceOffloadingStatus } from '../model/liqo.ts'
 import { type CompiledWorkload, placementReasons } from '../workloads/compile-workloads.ts'
+import { podSpecsElsewhere } from '../workloads/pod-template.ts'
 
 /** One namespace of `plan --format json` (README.md, docs/ARCHITECTURE.md: namespace, remoteNamespaceName, status, workloads). */
 export interface PlanNamespace {
@@ -14,6 +15,29 @@ export interface PlanNamespace {
   readonly clusters: readonly { readonly clusterID: string; readonly selected: boolean; readonly why: string; readonly predictedFailure?: string }[]
   readonly status: NamespaceOffloadingStatus
   readonly workloads: readonly PlanWorkload[]
+  /**
+   * Objects that carry pod specs where no pod template is (a custom resource's own layout): Liqo's
+   * webhook mutates the pods they make at creation, but nsoffload neither patches nor places
+   * them. Absent when there are none.
+   */
+  readonly podsNotSeen?: readonly PodsNotSeen[]
+}
+
+export interface PodsNotSeen {
+  readonly apiVersion: string
+  readonly kind: string
+  readonly name: string
+  /** Where its pod specs are, dotted: `spec.jobTargetRef.template.spec`. */
+  readonly podSpecs: readonly string[]
+}
+
+/** The objects of a namespace whose pods nsoffload cannot see (computed here, for `plan` only). */
+function podsNotSeen(ws: readonly CompiledWorkload[]): PodsNotSeen[] {
+  return ws.flatMap((w) => {
+    if (w.workload.podSpecPath) return []
+    const podSpecs = podSpecsElsewhere(w.manifest)
+    return podSpecs.length === 0 ? [] : [{ apiVersion: w.workload.apiVersion, kind: w.workload.kind, name: w.workload.name, podSpecs }]
+  })
 }
 
 export interface PlanWorkload {
@@ -66,6 +90,7 @@ function clusterWhy(ns: CompiledNamespace, c: ClusterDecision): string {
 }
 
 export function planNamespace(ns: CompiledNamespace, workloads: readonly PlanWorkload[] = ns.workloads.flatMap((w) => planWorkload(w) ?? [])): PlanNamespace {
+  const unseen = podsNotSeen(ns.workloads)
   return {
     namespace: ns.policy.namespace,
     source: ns.policy.source.file,
@@ -80,6 +105,7 @@ export function planNamespace(ns: CompiledNamespace, workloads: readonly PlanWor
     })),
     status: predictedStatus(ns),
     workloads,
+    ...(unseen.length > 0 ? { podsNotSeen: unseen } : {}),
   }
 }
 
@@ -97,6 +123,10 @@ export function planDocument(
     diagnostics,
   }
 }
+
+/** How `plan` heads the objects of `podsNotSeen`. */
+export const POD_NOT_SEEN_TITLE =
+  "pods not previewed (where they run is up to Liqo's webhook at their creation: their pod specs are not where a pod template is)"
 
 /** Pads the columns of a table of strings. */
 export function table(rows: readonly (readonly string[])[], indent = ''): string[] {
@@ -144,6 +174,15 @@ export function planText(doc: PlanDocument): string {
       )
       // An unschedulable workload gets one line per node saying what excludes it.
       ns.workloads.forEach((w, i) => out.push(rows[i] ?? '', ...(w.schedulable ? [] : (w.reasons ?? []).map((r) => `      ${r}`))))
+    }
+    if (ns.podsNotSeen && ns.podsNotSeen.length > 0) {
+      out.push(`  ${POD_NOT_SEEN_TITLE}:`)
+      out.push(
+        ...table(
+          ns.podsNotSeen.map((u) => [`${u.kind}/${u.name}`, `pod spec at ${u.podSpecs.join(', ')}`]),
+          '    ',
+        ),
+      )
     }
     out.push('')
   }

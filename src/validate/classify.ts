@@ -54,15 +54,19 @@ export function classify(docs: readonly ParsedDoc[], accept: readonly InputKind[
     if (typeof kind !== 'string' || !(kind in KINDS) || !accept.includes(kind as InputKind)) {
       const guess = typeof kind === 'string' ? closest(kind, accept) : undefined
       const ignore = amongPolicies ? `; if ${doc.file} is not a policy, list it in a ${IGNORE_FILE} file of its folder` : ''
+      // A missing kind, or one YAML read as something else (`kind: ` with nothing, `kind: yes`), is said so.
+      const said =
+        kind === undefined
+          ? `the document has no kind (expected ${wanted})`
+          : kind === null || kind === ''
+            ? `kind is empty (expected ${wanted})`
+            : typeof kind !== 'string'
+              ? `kind is ${Array.isArray(kind) ? 'a list' : typeof kind === 'object' ? 'a mapping' : `the ${typeof kind} ${JSON.stringify(kind)}`}, not a name (expected ${wanted})`
+              : `kind ${JSON.stringify(kind)} is not read here (expected ${wanted})`
       diagnostics.push(
-        diag(
-          'unknownKind',
-          `kind ${JSON.stringify(kind ?? null)} is not read here (expected ${wanted})`,
-          doc.source.locate(kind === undefined ? [] : ['kind']),
-          {
-            hint: (guess ? `did you mean "${guess}"?` : `nsoffload reads ${wanted}`) + ignore,
-          },
-        ),
+        diag('unknownKind', said, doc.source.locate(kind === undefined ? [] : ['kind']), {
+          hint: (guess ? `did you mean "${guess}"?` : `nsoffload reads ${wanted}`) + ignore,
+        }),
       )
       continue
     }

@@ -20,7 +20,14 @@ export interface Validated {
  */
 export function validate(
   policyDocs: readonly ParsedDoc[],
-  inventoryInput: { readonly file: string; readonly docs: readonly ParsedDoc[] } | undefined,
+  inventoryInput:
+    | {
+        readonly file: string
+        readonly docs: readonly ParsedDoc[]
+        /** Some document of the file did not parse: its YAML errors say what is wrong, not a missing inventory. */
+        readonly unparsed?: boolean
+      }
+    | undefined,
 ): Validated {
   const diagnostics: Diagnostic[] = []
   const cp = classify(policyDocs, ['OffloadingPolicy', 'NamespaceOffloading', 'ClusterInventory'])
@@ -59,7 +66,7 @@ export function validate(
     const r = toInventory(inventoryCandidates[0])
     diagnostics.push(...r.diagnostics)
     inventory = r.inventory
-  } else if (inventoryInput !== undefined && inventoryClassified) {
+  } else if (inventoryInput !== undefined && inventoryClassified && !inventoryInput.unparsed) {
     diagnostics.push(
       diag(
         'inventoryMissing',

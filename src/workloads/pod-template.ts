@@ -20,6 +20,7 @@ const GROUPS: Readonly<Record<WorkloadKind, readonly string[]>> = {
   DaemonSet: ['apps', 'extensions'],
   Job: ['batch'],
   CronJob: ['batch'],
+  ReplicationController: [''],
 }
 
 const POD_SPEC_PATHS: Readonly<Record<WorkloadKind, readonly string[]>> = {
@@ -30,6 +31,7 @@ const POD_SPEC_PATHS: Readonly<Record<WorkloadKind, readonly string[]>> = {
   DaemonSet: ['spec', 'template', 'spec'],
   Job: ['spec', 'template', 'spec'],
   CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
+  ReplicationController: ['spec', 'template', 'spec'],
 }
 
 /** The API group of an apiVersion: `apps/v1` → `apps`, `v1` → `''`. */
@@ -44,6 +46,60 @@ export function podSpecPath(apiVersion: string, kind: string): readonly string[]
   if (!Object.prototype.hasOwnProperty.call(GROUPS, kind)) return undefined
   const k = kind as WorkloadKind
   return GROUPS[k].includes(apiGroup(apiVersion)) ? POD_SPEC_PATHS[k] : undefined
+}
+
+/** Kubernetes' own API groups: core, the unqualified ones, and `*.k8s.io`. Their kinds are known by name, never by shape. */
+function builtinGroup(group: string): boolean {
+  return group === '' || !group.includes('.') || group === 'k8s.io' || group.endsWith('.k8s.io')
+}
+
+/** Where a pod template is in the built-in kinds: what a custom resource's template is recognised by. */
+const TEMPLATE_PATHS: readonly (readonly string[])[] = [
+  ['spec', 'template', 'spec'],
+  ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
+]
+
+/** A pod spec by its shape: a mapping whose `containers` is a non-empty list of containers with an image. */
+function isPodSpecShape(v: unknown): boolean {
+  if (!isObj(v)) return false
+  const cs = v['containers']
+  return Array.isArray(cs) && cs.length > 0 && cs.every((c) => isObj(c) && typeof c['image'] === 'string')
+}
+
+/**
+ * The path of the pod spec nsoffload patches in an object: the built-in kinds' (`podSpecPath`),
+ * or, in a custom resource, a standard pod template where the built-in kinds keep theirs
+ * (`spec.template.spec`, as Argo Rollouts do, or `spec.jobTemplate.spec.template.spec`) with
+ * `containers`. Liqo's webhook mutates every pod such an object makes.
+ */
+export function podTemplatePath(m: Readonly<Record<string, unknown>>): readonly string[] | undefined {
+  const apiVersion = typeof m['apiVersion'] === 'string' ? m['apiVersion'] : ''
+  const kind = typeof m['kind'] === 'string' ? m['kind'] : ''
+  const builtin = podSpecPath(apiVersion, kind)
+  if (builtin || builtinGroup(apiGroup(apiVersion))) return builtin
+  return TEMPLATE_PATHS.find((p) => isPodSpecShape(getIn(m, p)))
+}
+
+/**
+ * The pod specs a custom resource carries where no pod template is (`spec.jobTargetRef.template.spec`
+ * of a KEDA ScaledJob, …), as dotted paths: the pods it makes are mutated by Liqo's webhook at
+ * creation, but nsoffload cannot patch or place them. Built-in kinds carry none. Bounded depth.
+ */
+export function podSpecsElsewhere(m: Readonly<Record<string, unknown>>): string[] {
+  const apiVersion = typeof m['apiVersion'] === 'string' ? m['apiVersion'] : ''
+  if (builtinGroup(apiGroup(apiVersion)) || podTemplatePath(m)) return []
+  const out: string[] = []
+  const walk = (v: unknown, at: readonly (string | number)[]): void => {
+    if (at.length > 12) return
+    if (isPodSpecShape(v)) {
+      out.push(at.join('.'))
+      return
+    }
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...at, i]))
+    else if (isObj(v)) for (const [k, x] of Object.entries(v)) if (k !== 'metadata' && k !== 'status') walk(x, [...at, k])
+  }
+  walk(m['spec'], ['spec'])
+  return out
 }
 
 /** The value at a path of plain data, or `undefined`. */

@@ -5,7 +5,7 @@ import type { Policy } from '../model/policy.ts'
 import type { Workload } from '../model/workload.ts'
 import { dns1123Subdomain } from '../selectors/label-syntax.ts'
 import { isObj } from '../util/plain-data.ts'
-import { checkPodSpec, getIn, podSpecPath } from './pod-template.ts'
+import { checkPodSpec, getIn, podSpecPath, podTemplatePath } from './pod-template.ts'
 
 /**
  * The workloads stage: the documents of a policy's workload files into Workloads. A workload
@@ -51,11 +51,11 @@ function pathSegmentProblem(name: string): string | undefined {
   return undefined
 }
 
-/** Turns the parsed documents of one policy's workload files into Workloads. */
+/** Turns the parsed documents of one policy's workload files into Workloads; Lists become their items. */
 export function toWorkloads(policy: Policy, docs: readonly ParsedDoc[]): { workloads: Workload[]; diagnostics: Diagnostic[] } {
   const workloads: Workload[] = []
   const diagnostics: Diagnostic[] = []
-  for (const doc of docs) {
+  for (const doc of docs.flatMap(listItems)) {
     const r = toWorkload(policy, doc)
     diagnostics.push(...r.diagnostics)
     if (r.workload && !r.diagnostics.some((d) => d.severity === 'error')) workloads.push(r.workload)
@@ -63,12 +63,30 @@ export function toWorkloads(policy: Policy, docs: readonly ParsedDoc[]): { workl
   return { workloads, diagnostics }
 }
 
+/**
+ * A `v1 List`, or any `*List` kind with `items` (`DeploymentList`, …), as kubectl reads it: its
+ * items, each an object of its own (nested Lists too), positions pointing inside the list. An
+ * item without apiVersion and kind in a typed list (`ConfigMapList`) is of the list's kind.
+ */
+function listItems(doc: ParsedDoc): ParsedDoc[] {
+  const v = doc.value
+  if (!isObj(v) || typeof v['kind'] !== 'string' || !v['kind'].endsWith('List') || !Array.isArray(v['items'])) return [doc]
+  const kind = v['kind']
+  const apiVersion = v['apiVersion']
+  return v['items'].flatMap((item, i) => {
+    const typed = kind !== 'List' && isObj(item) && item['apiVersion'] === undefined && item['kind'] === undefined && typeof apiVersion === 'string'
+    const value = typed ? { apiVersion, kind: kind.slice(0, -'List'.length), ...item } : item
+    const locate = (p: readonly (string | number)[]) => doc.source.locate(['items', i, ...p])
+    return listItems({ ...doc, value, source: { ...doc.source, locate } })
+  })
+}
+
 function toWorkload(policy: Policy, doc: ParsedDoc): { workload?: Workload; diagnostics: Diagnostic[] } {
   const v = doc.value
   const src = doc.source
   if (v === undefined || v === null) return { diagnostics: [] }
   const isKustomization = /^kustomization\.ya?ml$/i.test(path.basename(doc.file))
-  const kustomizeHint = 'a kustomization is not a manifest: list the files it renders, or the output of `kubectl kustomize`'
+  const kustomizeHint = 'a kustomization is not a manifest: list the folder that holds it as kustomization.yaml, and nsoffload renders it with kustomize'
   if (!isObj(v)) {
     return {
       diagnostics: [
@@ -87,13 +105,22 @@ function toWorkload(policy: Policy, doc: ParsedDoc): { workload?: Workload; diag
     return invalid(
       `the workload has no apiVersion`,
       apiVersion === undefined ? [] : ['apiVersion'],
-      isKustomization || kind === 'Kustomization' ? kustomizeHint : 'every Kubernetes object needs apiVersion and kind',
+      isKustomization || kind === 'Kustomization' || kind === 'Component' ? kustomizeHint : 'every Kubernetes object needs apiVersion and kind',
     )
   }
   if (typeof kind !== 'string' || !KIND.test(kind)) {
-    return invalid(kind === undefined ? 'the workload has no kind' : `kind ${JSON.stringify(kind)} is not a valid kind`, kind === undefined ? [] : ['kind'])
+    return invalid(
+      kind === undefined || kind === null || kind === ''
+        ? 'the workload has no kind'
+        : typeof kind === 'string'
+          ? `kind ${JSON.stringify(kind)} is not a valid kind (a name such as Deployment)`
+          : `kind is the ${Array.isArray(kind) ? 'list' : typeof kind} ${JSON.stringify(kind)}, not a name`,
+      kind === undefined ? [] : ['kind'],
+      'every Kubernetes object needs apiVersion and kind',
+    )
   }
-  if (kind === 'Kustomization' || apiVersion.startsWith('kustomize.config.k8s.io/')) return invalid(`a ${kind} is not a workload`, ['kind'], kustomizeHint)
+  // Flux's Kustomization (kustomize.toolkit.fluxcd.io) is an object like any other.
+  if (apiVersion.startsWith('kustomize.config.k8s.io/')) return invalid(`a ${kind} is not a workload`, ['kind'], kustomizeHint)
   if (apiVersion.startsWith('nsoffload.dev/') || apiVersion.startsWith('config.kubernetes.io/')) {
     return invalid(
       `${apiVersion} ${kind} is nsoffload's own input, not a workload`,
@@ -111,8 +138,9 @@ function toWorkload(policy: Policy, doc: ParsedDoc): { workload?: Workload; diag
       meta['generateName'] !== undefined ? 'generateName is not supported: kustomize and GitOps tools need a fixed name' : 'add metadata.name',
     )
   }
-  const specPath = podSpecPath(apiVersion, kind)
-  const nameProblem = specPath ? dns1123Subdomain(name)[0] : pathSegmentProblem(name)
+  const specPath = podTemplatePath(v)
+  // The built-in pod kinds' names are DNS-1123 subdomains; a custom resource's are its CRD's business.
+  const nameProblem = podSpecPath(apiVersion, kind) ? dns1123Subdomain(name)[0] : pathSegmentProblem(name)
   if (nameProblem !== undefined) return invalid(`${kind} name "${name}" is not valid: ${nameProblem}`, ['metadata', 'name'])
   const ns = meta['namespace']
   if (ns !== undefined && ns !== null && ns !== policy.namespace) {

@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert'
 import { NSOFF_WEBHOOK } from '../../src/model/liqo.ts'
 import type { PlanChange } from '../../src/report/plan-change.ts'
 import { runCli, tempTree } from '../helpers/cli.ts'
+import { kustomizePath } from '../helpers/tools.ts'
 
 // `plan --base REF`: the policies and inventory of a Git revision against the working tree.
 
@@ -158,6 +159,46 @@ test('a base that does not validate is said so, and its namespaces count as new'
   assert.not.ok(doc.base.valid)
   assert.match(doc.base.note ?? '', /^main does not validate \(1 error\)/)
   assert.ok(doc.namespaces.every((n) => n.change === 'offloaded'))
+})
+
+test("a kustomize app in the base is rendered from the base's own files (a checkout of the revision): the change is its placement, the working tree's edits do not leak in", async () => {
+  const kustomize = kustomizePath()
+  if (!kustomize) {
+    if (process.env['CI']) throw new Error('no standalone kustomize (NSOFFLOAD_KUSTOMIZE, or kustomize on PATH)')
+    return
+  }
+  const deploy = (name: string) =>
+    `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ${name}}\nspec:\n  selector: {matchLabels: {app: ${name}}}\n  template:\n    metadata: {labels: {app: ${name}}}\n    spec: {containers: [{name: c, image: nginx}]}\n`
+  const app = {
+    'apps/web/kustomization.yaml': 'resources: [web.yaml]\nconfigMapGenerator:\n- name: settings\n  files: [settings.conf]\n',
+    'apps/web/web.yaml': deploy('web'),
+    'apps/web/settings.conf': 'color=blue\n',
+  }
+  const dir = repo(
+    {
+      'inventory.yaml': INVENTORY,
+      'policies/web.yaml': policy('web', '  podOffloadingStrategy: Remote\n  clusterSelector: [region=north]\n  workloads: [../apps/web/]\n'),
+      ...app,
+    },
+    {
+      'policies/web.yaml': policy('web', '  podOffloadingStrategy: Remote\n  clusterSelector: [region=south]\n  workloads: [../apps/web/]\n'),
+      // A Deployment added in the working tree only: new in the change, absent from the base.
+      'apps/web/kustomization.yaml': 'resources: [web.yaml, api.yaml]\nconfigMapGenerator:\n- name: settings\n  files: [settings.conf]\n',
+      'apps/web/api.yaml': deploy('api'),
+    },
+  )
+  const r = await runCli(['plan', '--base', 'main', '--format', 'json'], dir, '', { NSOFFLOAD_KUSTOMIZE: kustomize, PATH: process.env['PATH'] ?? '' })
+  assert.is(r.code, 0, r.stderr)
+  const doc = JSON.parse(r.stdout) as PlanChange
+  assert.is(doc.base.note, undefined, 'the base has a plan')
+  const web = doc.namespaces.find((n) => n.namespace === 'web')
+  assert.equal(
+    web?.workloads.map((w) => [w.kind, w.name, w.change]),
+    [
+      ['Deployment', 'api', 'added'],
+      ['Deployment', 'web', 'placement'],
+    ],
+  )
 })
 
 test('a base without an inventory has no plan: a note, not a failure', async () => {

@@ -242,11 +242,11 @@ test('run from the wrong folder: the messages name the working folder and -p', a
     `nsoffload: policies: no such file or directory (working folder ${r.cwd}): run nsoffload from the folder that holds the policies, or give their path with -p\n`,
   )
   const empty = await runMemory(new Map<string, string | Uint8Array>([...r.files, ['policies/README.md', 'not yaml\n']]), ['validate'])
-  assert.is(empty.code, 0)
+  assert.is(empty.code, 1, 'no policy is an error unless --allow-empty (test/cli/allow-empty.test.ts)')
   assert.match(
     empty.stdout,
     new RegExp(
-      `^nsoffload: warning NSO1008: no policy found in policies \\(working folder ${r.cwd.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)\n  hint: .*run nsoffload from the repository root, or give their folder with -p DIR\n$`,
+      `^nsoffload: error NSO1008: no policy found in policies \\(working folder ${r.cwd.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)\n  hint: .*run nsoffload from the repository root, or give their folder with -p DIR; if no policy is meant, give --allow-empty`,
     ),
   )
 })

@@ -330,6 +330,15 @@ e2e(
     assert.is(((await json('venice', ['get', 'secret', 'creds', '-n', 'shop']))['data'] as Record<string, string>)['password'], b64('correct-horse'))
     const after = await nsoffload(['diff'])
     assert.is(after.code, 0, after.stdout)
+
+    // A key removed from the Secret's stringData in Git is removed from the Secret: nsoffload
+    // applies stringData as the `data` the server stores, so it owns `data.user` and the apply
+    // without it drops it (applied as stringData, it would own a field the server never keeps).
+    fs.writeFileSync(path.join(work, 'apps/shop/secret.yaml'), SHOP['apps/shop/secret.yaml'].replace('hunter2', 'correct-horse').replace('  user: admin\n', ''))
+    const removed = await nsoffload(['sync'])
+    assert.is(removed.code, 0, removed.stderr)
+    assert.equal((await json('venice', ['get', 'secret', 'creds', '-n', 'shop']))['data'], { password: b64('correct-horse') })
+    assert.is((await nsoffload(['diff'])).code, 0)
   },
 )
 

@@ -41,6 +41,29 @@ const npmCache = ((): string => {
 })()
 const userConfig = path.join(os.homedir(), '.npmrc')
 
+/**
+ * What a new login on this machine inherits from the system (`/etc/environment`, the proxy and
+ * CA setup of a managed machine): the TLS trust (Node's extra CAs, OpenSSL's certificate file
+ * and folder, npm's own CA file) and the proxies. Without them npm cannot reach the registry
+ * where the machine needs them, and hangs until its time-out instead of failing.
+ */
+export const SYSTEM_ENV = [
+  'NODE_EXTRA_CA_CERTS',
+  'NODE_USE_SYSTEM_CA',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'npm_config_cafile',
+  'NPM_CONFIG_CAFILE',
+  'npm_config_strict_ssl',
+  'NPM_CONFIG_STRICT_SSL',
+  'HTTPS_PROXY',
+  'https_proxy',
+  'HTTP_PROXY',
+  'http_proxy',
+  'NO_PROXY',
+  'no_proxy',
+] as const
+
 export interface CleanShell {
   readonly env: Record<string, string>
   /** npm's global prefix of this shell: `npm install --global` and `npm link` write there. */
@@ -52,7 +75,8 @@ export interface CleanShell {
  * The environment of a new login on a machine with Node.js and npm only: an empty HOME, an npm
  * global prefix of its own (its bin/ first on PATH, as after a usual Node.js install), PATH
  * holding node's folder and the system's, and neither the checkout's node_modules/.bin nor any
- * nsoffload. npm keeps the machine's cache and user config (registry, CA) and prefers the cache.
+ * nsoffload. It keeps what the system gives every login (`SYSTEM_ENV`: CA certificates,
+ * proxies). npm keeps the machine's cache and user config (registry, CA) and prefers the cache.
  */
 export function cleanShell(): CleanShell {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-shell-'))
@@ -71,6 +95,10 @@ export function cleanShell(): CleanShell {
     npm_config_audit: 'false',
     npm_config_fund: 'false',
     npm_config_update_notifier: 'false',
+  }
+  for (const k of SYSTEM_ENV) {
+    const v = process.env[k]
+    if (v !== undefined && v !== '') env[k] = v
   }
   if (fs.existsSync(userConfig)) env['npm_config_userconfig'] = userConfig
   return { env, prefix, home }

@@ -38,12 +38,12 @@ export function listTree(dir: string): string[] {
   return out.sort()
 }
 
-/** Runs the CLI in-process in `cwd` and captures what it prints. */
-export async function runCli(args: readonly string[], cwd: string, stdin = ''): Promise<CliResult> {
+/** Runs the CLI in-process in `cwd` and captures what it prints; `env` is the whole environment it sees. */
+export async function runCli(args: readonly string[], cwd: string, stdin = '', env: Readonly<Record<string, string>> = {}): Promise<CliResult> {
   let stdout = ''
   let stderr = ''
   const host = {
-    ...nodeHost(cwd, {}),
+    ...nodeHost(cwd, env),
     stdout: (s: string) => {
       stdout += s
     },
@@ -57,8 +57,13 @@ export async function runCli(args: readonly string[], cwd: string, stdin = ''): 
 }
 
 /** Runs the CLI in a temporary tree made of `files`. */
-export async function runIn(files: Readonly<Record<string, string | Uint8Array>>, args: readonly string[], stdin = ''): Promise<CliResult> {
-  return runCli(args, tempTree(files), stdin)
+export async function runIn(
+  files: Readonly<Record<string, string | Uint8Array>>,
+  args: readonly string[],
+  stdin = '',
+  env: Readonly<Record<string, string>> = {},
+): Promise<CliResult> {
+  return runCli(args, tempTree(files), stdin, env)
 }
 
 /** Input files by path (relative to the working folder, or absolute); a Uint8Array is taken as is. */

@@ -234,7 +234,7 @@ test('--kubeconfig names one file, which must exist; KUBECONFIG files that all m
   assert.match(await msg(connect(kubeconfigSource(mf('missing'), {}), [{ cluster: 'x', context: 'x' }])), /^cannot read kubeconfig .*missing: ENOENT/)
   assert.match(
     await msg(connect(kubeconfigSource(undefined, { KUBECONFIG: mf('missing') }), [{ cluster: 'x', context: 'x' }])),
-    /^context "x" \(cluster x\) is not in .*missing; contexts there: none$/,
+    /^context "x" \(cluster x\): no kubeconfig file at .*missing \(KUBECONFIG, else ~\/\.kube\/config, as kubectl reads it\): give --kubeconfig FILE or set KUBECONFIG$/,
   )
   // An invalid file among several is an error naming that file.
   const bad = mf('bad.yaml')

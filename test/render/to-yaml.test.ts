@@ -4,7 +4,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parse, stringify } from 'yaml'
 import { generateFleet } from '../../bench/fleet.ts'
-import { canonical, toYaml, yamlWriter } from '../../src/render/to-yaml.ts'
+import { canonical, libraryYaml, toYaml, yamlWriter } from '../../src/render/to-yaml.ts'
 import { REPO, runCli, tempTree } from '../helpers/cli.ts'
 
 /**
@@ -12,7 +12,56 @@ import { REPO, runCli, tempTree } from '../helpers/cli.ts'
  * must give the same bytes for every input. The reference is the library.
  */
 const OPTIONS = { version: '1.1', lineWidth: 0, indentSeq: false, aliasDuplicateObjects: false } as const
-const reference = (v: unknown): string => stringify(canonical(v), OPTIONS)
+/** The library's bytes, but for the one-line strings YAML 1.2 reads otherwise, double-quoted (libraryYaml). */
+const reference = (v: unknown): string => libraryYaml(v)
+
+test('the reference is the library, strings YAML 1.2 reads otherwise (0o17) aside', () => {
+  const v = { a: 'yes', b: '0777', c: 'plain', d: 'two\nlines\n', e: [1, null, true], f: 'a: b' }
+  assert.is(libraryYaml(v), stringify(canonical(v), OPTIONS))
+  assert.is(libraryYaml({ octal: '0o17', num: 15 }), 'num: 15\noctal: "0o17"\n')
+  assert.is(toYaml({ octal: '0o17' }), 'octal: "0o17"\n')
+})
+
+test('every string reads back as itself in YAML 1.1 (kubectl, sigs.k8s.io/yaml) and in YAML 1.2 (kustomize, go-yaml v3)', () => {
+  const strings = [
+    '0o17',
+    '0o7',
+    '0x1F',
+    '0b101',
+    '1_000',
+    '012',
+    '.inf',
+    '-.Inf',
+    '.NaN',
+    '1e3',
+    '+12',
+    '1.0',
+    '~',
+    'null',
+    'Null',
+    'True',
+    'yes',
+    'on',
+    'y',
+    'n',
+    '2001-12-14',
+    '12:30',
+    '1:20:30',
+    '#34577c',
+    '*/10 * * * *',
+    '',
+    ' lead',
+    'x: y',
+  ]
+  for (const s of strings) {
+    const text = toYaml({ k: s, l: [s], [`k-${s}`]: 1 })
+    for (const version of ['1.1', '1.2'] as const) {
+      const back = parse(text, { version }) as Record<string, unknown>
+      assert.is(back['k'], s, `${JSON.stringify(s)} as a value, YAML ${version}: ${text}`)
+      assert.equal(back['l'], [s], `${JSON.stringify(s)} in a list, YAML ${version}`)
+    }
+  }
+})
 
 function same(v: Record<string, unknown>, what: string): void {
   const want = reference(v)

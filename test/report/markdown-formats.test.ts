@@ -7,7 +7,7 @@ import type { NamespaceOffloadingStatus } from '../../src/model/liqo.ts'
 import { DIFF_MARKER, diffMarkdown, SYNC_MARKER, syncMarkdown } from '../../src/report/change-markdown.ts'
 import type { DiffReport, ObjectChange, SyncReport } from '../../src/report/change-report.ts'
 import { code, text } from '../../src/report/markdown.ts'
-import { PLAN_MARKER } from '../../src/report/plan-markdown.ts'
+import { PLAN_MARKER, planFailedMarkdown } from '../../src/report/plan-markdown.ts'
 import { REPO, runCli, runMemory, source } from '../helpers/cli.ts'
 import { gfmProblems } from '../helpers/gfm.ts'
 
@@ -120,6 +120,91 @@ test('plan --format markdown on invalid input: exit 1 and a comment listing the 
   noProblems(r.stdout)
   assert.match(r.stdout, /No plan: the input is invalid/)
   assert.match(r.stdout, /`policies\/web\.yaml:6:26` \*\*NSO2004\*\*/)
+})
+
+/** A fleet: `n` namespaces of `w` workloads each, every third one unschedulable for the same reason, over four remotes. */
+function fleet(n: number, w: number): Map<string, string> {
+  const files = new Map<string, string>([
+    [
+      'inventory.yaml',
+      'apiVersion: nsoffload.dev/v1alpha1\nkind: ClusterInventory\nmetadata: {name: eu}\nspec:\n  home:\n    clusterID: home\n    nodes: [{name: home-1, labels: {topology.liqo.io/region: north}}]\n  remotes:\n' +
+        ['east', 'west', 'south', 'center'].map((r) => `    - clusterID: ${r}\n      labels: {topology.liqo.io/region: ${r}}\n`).join(''),
+    ],
+  ])
+  for (let i = 0; i < n; i++) {
+    const ns = `team-${String(i).padStart(3, '0')}`
+    files.set(
+      `policies/${ns}.yaml`,
+      `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: ${ns}}\nspec:\n  podOffloadingStrategy: Remote\n  clusterSelector: [topology.liqo.io/region=south]\n  workloads: [../apps/${ns}/]\n`,
+    )
+    const docs = Array.from({ length: w }, (_, j) => {
+      const affinity =
+        j % 3 === 0
+          ? ', affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: topology.liqo.io/region, operator: In, values: [east]}]}]}}}'
+          : ''
+      return `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: service-${String(j).padStart(3, '0')}-with-a-longer-name}\nspec:\n  selector: {matchLabels: {app: s${j}}}\n  template:\n    metadata: {labels: {app: s${j}}}\n    spec: {containers: [{name: app, image: nginx}]${affinity}}\n`
+    })
+    files.set(`apps/${ns}/deploy.yaml`, docs.join('---\n'))
+  }
+  return files
+}
+
+test('plan markdown: one line per workload, the reason a workload fits nowhere said once per namespace', async () => {
+  const r = await runMemory(fleet(2, 9), ['plan', '--format', 'markdown'])
+  assert.is(r.code, 0, r.stderr)
+  noProblems(r.stdout)
+  const lines = r.stdout.split('\n')
+  for (const ns of ['team-000', 'team-001'])
+    for (let j = 0; j < 9; j++)
+      assert.ok(
+        lines.some((l) => l.startsWith(`- \`Deployment/service-00${j}-with-a-longer-name\``)),
+        `${ns} service ${j}`,
+      )
+  assert.is(lines.filter((l) => l.endsWith('❌ **unschedulable** (reason 1)')).length, 6, 'three per namespace')
+  assert.is(lines.filter((l) => l.startsWith('Reason 1: ')).length, 2, 'the reason said once per namespace')
+  assert.not.match(r.stdout, /Left out/)
+})
+
+for (const [n, w] of [
+  [10, 92],
+  [60, 120],
+] as const) {
+  test(`plan markdown stays under GitHub's limit at any size (${n} namespaces × ${w} workloads), saying what it left out and where the whole is`, async () => {
+    const files = fleet(n, w)
+    const r = await runMemory(files, ['plan', '--format', 'markdown'])
+    assert.is(r.code, 0, r.stderr)
+    noProblems(r.stdout)
+    assert.ok(r.stdout.length <= 65536, `${r.stdout.length} characters`)
+    const json = JSON.parse((await runMemory(files, ['plan', '--format', 'json'])).stdout) as { namespaces: { namespace: string }[]; diagnostics: unknown[] }
+    for (const ns of json.namespaces) assert.ok(r.stdout.includes(`| ${code(ns.namespace)} |`), `a row for ${ns.namespace}`)
+    const sections = r.stdout.split('\n').filter((l) => l === '<details>').length
+    const note = /_Left out to stay under GitHub's comment limit: (.*)\. `nsoffload plan --format json` has the whole plan/.exec(r.stdout)
+    if (sections < n) {
+      assert.ok(note, 'a note says what was left out')
+      assert.match(note?.[1] ?? '', new RegExp(`the details of ${n - sections} namespaces`))
+    } else assert.not.ok(note)
+    const items = r.stdout.split('\n').filter((l) => l.startsWith('- ⚠️ ')).length
+    if (items < json.diagnostics.length) assert.match(note?.[1] ?? '', new RegExp(`${json.diagnostics.length - items} findings`))
+  })
+}
+
+test('plan markdown on invalid input stays under the limit too, counting the findings left out', () => {
+  const ds = Array.from({ length: 3000 }, (_, i) => ({
+    code: 'NSO2004',
+    severity: 'error' as const,
+    message: `spec.podOffloadingStrategy must be one of Local, Remote, LocalAndRemote (policy ${i})`,
+    file: `policies/p-${i}.yaml`,
+    line: 6,
+    column: 26,
+    hint: 'did you mean "Remote"?',
+  }))
+  const md = planFailedMarkdown(ds)
+  noProblems(md)
+  assert.ok(md.length <= 65536, `${md.length} characters`)
+  const items = md.split('\n').filter((l) => l.startsWith('- ❌ ')).length
+  assert.ok(items > 100 && items < 3000, `${items} shown`)
+  assert.ok(md.includes(`_${3000 - items} more findings left out`), 'counted')
+  assert.is(md.split('did you mean').length - 1, 1, 'a repeated hint is said once')
 })
 
 // ---------------------------------------------------------------- diff

@@ -280,12 +280,12 @@ test('sarif, junit, github: a diagnostic without a file (no policy found) is sti
   assert.is(log.runs?.[0]?.results?.length, 0)
   const note = log.runs?.[0]?.invocations?.[0]?.toolExecutionNotifications?.[0]
   assert.is(note?.descriptor?.id, 'NSO1008')
-  assert.is(note?.level, 'warning')
-  assert.is(log.runs?.[0]?.invocations?.[0]?.executionSuccessful, true)
+  // No policy is an error unless --allow-empty (test/cli/allow-empty.test.ts).
+  assert.is(note?.level, 'error')
   const junit = parseXml((await run('junit', files)).stdout)
   assert.ok(childrenNamed(junit, 'testsuite').some((s) => s.attrs['name'] === 'nsoffload' && s.children[0]?.attrs['name']?.startsWith('NSO1008')))
   const gh = (await run('github', files)).stdout
-  assert.match(gh, /^::warning title=nsoffload NSO1008::no policy found in policies/)
+  assert.match(gh, /^::error title=nsoffload NSO1008::no policy found in policies/)
 })
 
 // ---------------------------------------------------------------- GitHub workflow commands

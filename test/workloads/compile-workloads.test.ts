@@ -25,12 +25,13 @@ const docs = (text: string) => parseYaml('apps/w.yaml', text).docs
 const naples = virtualNode('naples', 'naples', { region: 'south' })
 const home = { name: 'home-1', labels: { region: 'north' }, taints: [] }
 
-test('podSpecPath: the seven kinds in their API groups, nothing else', () => {
+test('podSpecPath: the eight built-in kinds in their API groups, nothing else', () => {
   assert.equal(podSpecPath('v1', 'Pod'), ['spec'])
   assert.equal(podSpecPath('batch/v1', 'CronJob'), ['spec', 'jobTemplate', 'spec', 'template', 'spec'])
   assert.equal(podSpecPath('extensions/v1beta1', 'Deployment'), ['spec', 'template', 'spec'])
   assert.is(podSpecPath('apps/v1', 'Pod'), undefined)
-  assert.is(podSpecPath('v1', 'ReplicationController'), undefined)
+  assert.equal(podSpecPath('v1', 'ReplicationController'), ['spec', 'template', 'spec'])
+  assert.is(podSpecPath('apps/v1', 'ReplicationController'), undefined)
   assert.is(podSpecPath('example.com/v1', 'Job'), undefined)
 })
 

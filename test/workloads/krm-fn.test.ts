@@ -4,9 +4,9 @@ import * as path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { parse } from 'yaml'
+import { parse, parseAllDocuments } from 'yaml'
 import { REPO, runCli, runMemory, source, tempTree } from '../helpers/cli.ts'
-import { kubectlPath } from '../helpers/tools.ts'
+import { kubectlPath, kustomizePath } from '../helpers/tools.ts'
 
 /**
  * `nsoffload fn`, the KRM function: ResourceList in and out, untouched items byte for byte,
@@ -94,6 +94,33 @@ test('patches the workloads of namespaces with a policy; other items leave byte 
     'annotations kept for kustomize',
   )
   assert.ok(r.stdout.includes('        containers:\n          - name: nginx\n            image: "nginx"\n'), 'wide sequence style kept')
+})
+
+/** Every line break of a text: `\r\n` for each, or `\n` for each. */
+const breaks = (t: string): { crlf: number; lf: number } => ({ crlf: (t.match(/\r\n/g) ?? []).length, lf: (t.match(/(?<!\r)\n/g) ?? []).length })
+
+test('CRLF input: the patched list, its results and the rewritten form keep CRLF on every line; LF input stays LF', async () => {
+  const center = SOUTH.replace(/app-south/g, 'app-center').replace('values: [south]', 'values: [center]')
+  const lf = list(SOUTH + center + OTHERS)
+  const crlf = lf.replace(/\n/g, '\r\n')
+  const a = await runCli(['fn'], REPO, lf)
+  const b = await runCli(['fn'], REPO, crlf)
+  assert.is(a.code, 0, a.stderr)
+  assert.is(b.code, 0, b.stderr)
+  assert.ok(out(b.stdout).results?.length === 1, 'a warning result is written too')
+  assert.equal(breaks(a.stdout).crlf, 0)
+  assert.equal(breaks(b.stdout).lf, 0, 'no line ends in a bare LF')
+  assert.is(b.stdout, a.stdout.replace(/\n/g, '\r\n'), 'the same output, line for line')
+  assert.equal(out(b.stdout), out(a.stdout))
+  // An input that already has results is rewritten whole: still CRLF.
+  const withResults = crlf + 'results:\r\n- {message: earlier, severity: info}\r\n'
+  const c = await runCli(['fn'], REPO, withResults)
+  assert.is(c.code, 0, c.stderr)
+  assert.equal(breaks(c.stdout).lf, 0, 'the rewritten list keeps CRLF')
+  assert.equal(
+    out(c.stdout).results?.map((x) => x.message.slice(0, 20)),
+    ['earlier', 'NSO4006: Deployment/'],
+  )
 })
 
 test('nothing to patch: the output is the input, byte for byte', async () => {
@@ -342,6 +369,49 @@ test('kpt fn eval runs nsoffload fn as an exec KRM function', async () => {
   )
   assert.is.not(bad.status, 0)
   assert.ok(bad.stderr.includes('[error] apps/v1/Deployment/liqo-demo/app-center'), bad.stderr)
+})
+
+test('kpt passes arguments to an exec function: --exec "nsoffload fn -p … -i …" (docs/krm-function.md)', async () => {
+  if (!kpt) {
+    if (process.env['CI']) console.warn('kpt is not installed: the real KRM run was skipped')
+    return
+  }
+  const dir = tempTree({ 'pkg/deploy.yaml': TUTORIAL() })
+  fs.cpSync(path.join(REPO, 'policies'), path.join(dir, 'policies'), { recursive: true })
+  fs.copyFileSync(path.join(REPO, 'inventory.yaml'), path.join(dir, 'inventory.yaml'))
+  const fn = execScript(dir)
+  const r = spawnSync('kpt', ['fn', 'eval', 'pkg', '--exec', `${fn} -p policies -i inventory.yaml`, '--truncate-output=false', '-o', 'stdout'], {
+    cwd: dir,
+    encoding: 'utf8',
+  })
+  assert.is(r.status, 0, r.stderr)
+  const south = out(r.stdout).items.find((d) => d['metadata']?.name === 'app-south')?.['spec']?.template?.spec
+  assert.equal(south?.tolerations, [tol], 'patched with the policies the arguments name')
+})
+
+test('the standalone kustomize runs nsoffload fn as an exec transformer, with --enable-alpha-plugins --enable-exec (docs/krm-function.md)', async () => {
+  const kustomize = kustomizePath()
+  if (!kustomize) {
+    if (process.env['CI']) assert.unreachable('no standalone kustomize (NSOFFLOAD_KUSTOMIZE, or kustomize on PATH)')
+    return
+  }
+  const dir = tempTree({
+    'apps/liqo-demo/deploy.yaml': fs.readFileSync(path.join(REPO, 'apps/liqo-demo/deploy.yaml'), 'utf8'),
+    'apps/liqo-demo/kustomization.yaml': 'resources: [deploy.yaml]\n',
+    'overlays/venice/kustomization.yaml': 'resources:\n- ../../apps/liqo-demo/\nnamespace: liqo-demo\ntransformers:\n- nsoffload.yaml\n',
+    'overlays/venice/nsoffload.yaml':
+      'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingFunction\nmetadata:\n  name: nsoffload\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: ./nsoffload-fn\nspec:\n  policies: [../../policies]\n  inventory: ../../inventory.yaml\n',
+  })
+  fs.cpSync(path.join(REPO, 'policies'), path.join(dir, 'policies'), { recursive: true })
+  fs.copyFileSync(path.join(REPO, 'inventory.yaml'), path.join(dir, 'inventory.yaml'))
+  execScript(path.join(dir, 'overlays', 'venice'))
+  const r = spawnSync(kustomize, ['build', '--enable-alpha-plugins', '--enable-exec', 'overlays/venice'], { cwd: dir, encoding: 'utf8' })
+  assert.is(r.status, 0, r.stderr)
+  const docs = parseAllDocuments(r.stdout).map((d) => d.toJS() as Record<string, any>)
+  assert.equal(docs.find((d) => d['metadata']?.name === 'app-south')?.['spec']?.template?.spec?.tolerations, [tol])
+  const off = spawnSync(kustomize, ['build', 'overlays/venice'], { cwd: dir, encoding: 'utf8' })
+  assert.is.not(off.status, 0)
+  assert.match(off.stderr, /external plugins disabled/)
 })
 
 test('kubectl kustomize --enable-alpha-plugins does not run exec functions (it says nothing): docs/krm-function.md', async () => {

@@ -210,15 +210,14 @@ test('every pod kind is patched at its pod template (CronJob: spec.jobTemplate.s
   const pass = (kind: string, apiVersion?: string) => unmarked(docs.find((x) => x['kind'] === kind && (!apiVersion || x['apiVersion'] === apiVersion)))
   const orig = (kind: string, apiVersion?: string) => source.find((x) => x['kind'] === kind && (!apiVersion || x['apiVersion'] === apiVersion))
   assert.equal(pass('ConfigMap'), { ...orig('ConfigMap'), metadata: { name: 'settings', namespace: 'shop' } })
-  assert.equal(
-    pass('Deployment', 'example.com/v1'),
-    { ...orig('Deployment', 'example.com/v1'), metadata: { name: 'not-apps', namespace: 'shop' } },
-    'a custom kind named Deployment is not patched',
-  )
+  // A custom resource with a standard pod template (here one named Deployment) makes pods Liqo's
+  // webhook patches: it is patched too (test/workloads/pod-templates.test.ts has the others).
+  const custom = docs.find((x) => x['kind'] === 'Deployment' && x['apiVersion'] === 'example.com/v1')
+  assert.equal(at(custom, ['spec', 'template', 'spec', 'tolerations']), [tol], 'a custom resource with a standard pod template is patched')
   assert.equal(pass('ClusterRole'), orig('ClusterRole'), 'cluster-scoped kinds get no namespace')
 })
 
-test('plan lists the pod kinds only, with their nodes', async () => {
+test('plan lists the objects with a pod template only, with their nodes', async () => {
   const r = await runMemory({ 'inventory.yaml': INVENTORY, 'policies/p.yaml': policy('shop', 'Remote'), 'apps/all.yaml': ALL_KINDS }, [
     'plan',
     '--format',
@@ -232,6 +231,7 @@ test('plan lists the pod kinds only, with their nodes', async () => {
       'CronJob/a-cronjob:naples',
       'DaemonSet/a-daemonset:naples',
       'Deployment/a-deployment:naples',
+      'Deployment/not-apps:naples',
       'Job/a-job:naples',
       'Pod/a-pod:naples',
       'ReplicaSet/a-replicaset:naples',
@@ -321,9 +321,11 @@ const badCases: BadCase[] = [
   },
   { name: 'an invalid Deployment name', files: { 'apps/d.yaml': deploy('{name: Web_1}') }, expect: ['apps/d.yaml', 3, 18, 'NSO3024'] },
   {
-    name: 'a kustomization among the workloads',
-    files: { 'apps/kustomization.yaml': 'resources: [d.yaml]\n' },
-    expect: ['apps/kustomization.yaml', 1, 1, 'NSO3024'],
+    // A folder holding a kustomization.yaml is rendered by kustomize (test/workloads/workload-folders.test.ts);
+    // a Kustomization document in a file of another name is not an object to apply.
+    name: 'a Kustomization document in a manifest file',
+    files: { 'apps/base.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [d.yaml]\n' },
+    expect: ['apps/base.yaml', 2, 7, 'NSO3024'],
   },
   { name: 'a policy among the workloads', files: { 'apps/p.yaml': policy('x', 'Local') }, expect: ['apps/p.yaml', 2, 7, 'NSO3024'] },
   { name: 'a Deployment without a pod template', files: { 'apps/d.yaml': deploy('{name: web}', '{replicas: 1}') }, expect: ['apps/d.yaml', 4, 7, 'NSO3026'] },

@@ -5,7 +5,7 @@ import { clusterFiles, clusterStream, type OutputFile } from '../../render/bundl
 import { withSyncWaves } from '../../render/sync-waves.ts'
 import { closest } from '../../validate/suggest.ts'
 import { ExitCode, UsageError } from '../exit-codes.ts'
-import { type CommandContext, type GlobalArgs, inputOptions, reportToStderr } from '../context.ts'
+import { allowEmptyOption, type CommandContext, type GlobalArgs, inputOptions, reportToStderr } from '../context.ts'
 import { loadProject } from '../project.ts'
 import { checkOutputFolder, writeClusterFolders } from '../write-output.ts'
 
@@ -21,7 +21,7 @@ export function buildCommand(ctx: CommandContext, rawArgv: readonly string[]): C
     command: 'build',
     describe: "Render every cluster's manifests: folders with a kustomization.yaml (-o), or one cluster on stdout (--cluster)",
     builder: (y: Argv<GlobalArgs>) =>
-      y
+      allowEmptyOption(y)
         .option('output', {
           alias: 'o',
           type: 'string',

@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs'
 import { ExitCode } from '../exit-codes.ts'
-import type { CommandContext, GlobalArgs } from '../context.ts'
+import { allowEmptyOption, type CommandContext, type GlobalArgs } from '../context.ts'
 import { type ClusterArgs, withClusters } from '../clusters.ts'
 import { clusterOptions } from './sync.ts'
 
@@ -14,7 +14,7 @@ export function diffCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
     command: 'diff',
     describe: 'Live vs rendered for every cluster of the inventory, as unified diffs (exit 0 none, 1 differences, 2 error)',
     builder: (y: Argv<GlobalArgs>) =>
-      clusterOptions(y)
+      allowEmptyOption(clusterOptions(y))
         .option('format', { choices: ['text', 'json', 'markdown'] as const, default: 'text' })
         .option('allow-destructive', { type: 'boolean', default: false, describe: 'show a mapping change as the delete and re-create sync would do' })
         .option('show-secrets', { type: 'boolean', default: false, describe: 'show the values of Secrets (masked as *** by default, as kubectl diff does)' })

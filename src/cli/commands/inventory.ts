@@ -17,8 +17,16 @@ export function inventoryCommand(ctx: CommandContext): CommandModule<GlobalArgs,
     describe: 'Work with the cluster inventory: `inventory pull` writes one from a live home cluster',
     builder: (y: Argv<GlobalArgs>) =>
       clusterOptions(y)
-        .positional('action', { choices: ['pull'] as const })
-        .option('context', { type: 'string', demandOption: true, describe: 'kubeconfig context of the home cluster' })
+        .positional('action', { type: 'string', describe: 'pull (the one action)' })
+        .option('context', { type: 'string', describe: 'kubeconfig context of the home cluster (required)' })
+        // The action first: `inventory push` is an unknown action, whatever flags it lacks.
+        .check((a) => {
+          if (a['action'] !== 'pull')
+            throw new UsageError(`unknown action "${String(a['action'])}" of inventory: the one action is pull (nsoffload inventory pull --context CTX)`)
+          if (typeof a['context'] !== 'string' || a['context'] === '')
+            throw new UsageError('inventory pull needs --context CTX: the kubeconfig context of the home cluster')
+          return true
+        })
         .option('cluster-id', { type: 'string', describe: "the home cluster ID (default: Liqo's, else the context name)" })
         .option('output', { alias: 'o', type: 'string', describe: 'write the inventory to this file instead of stdout' })
         .example('$0 inventory pull --context venice -o inventory.yaml', "inventory from venice's Liqo virtual nodes") as unknown as Argv<Args>,

@@ -8,7 +8,7 @@ import { planChangeMarkdown } from '../../report/plan-change-markdown.ts'
 import { planFailedMarkdown, planMarkdown } from '../../report/plan-markdown.ts'
 import { planDocument, planText } from '../../report/plan-report.ts'
 import { ExitCode, UsageError } from '../exit-codes.ts'
-import { type CommandContext, type GlobalArgs, inputOptions, reportToStderr } from '../context.ts'
+import { allowEmptyOption, type CommandContext, type GlobalArgs, inputOptions, reportToStderr } from '../context.ts'
 import type { InputOptions } from '../../pipeline.ts'
 import { loadProject } from '../project.ts'
 
@@ -25,7 +25,7 @@ function basePlan(rev: GitRevision, opts: InputOptions): BaseState {
   const ref = rev.ref
   const at = { ref, commit: rev.commit }
   try {
-    const project = loadProject(rev.host, { ...opts, strict: false }, true)
+    const project = loadProject(rev.host, { ...opts, strict: false, allowEmpty: true }, true)
     if (!project.compiled || !project.validated.inventory || hasErrors(project.diagnostics)) {
       const errors = project.diagnostics.filter((d) => d.severity === 'error').length
       return { ...at, note: `${ref} does not validate (${errors} error${errors === 1 ? '' : 's'}): every namespace is compared against nothing` }
@@ -55,7 +55,7 @@ export function planCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
     command: 'plan',
     describe: 'Show per namespace the selected clusters and why, the predicted status, and where pods could run',
     builder: (y: Argv<GlobalArgs>) =>
-      y
+      allowEmptyOption(y)
         .option('format', { choices: PLAN_FORMATS, default: 'text' as const })
         .option('base', {
           type: 'string',
@@ -74,7 +74,9 @@ export function planCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
       const project = loadProject(ctx.host, opts, true)
       const ds = project.diagnostics
       const compiled = project.compiled
-      if (hasErrors(ds) || !compiled || !project.validated.inventory) {
+      // With --strict, warnings are errors but the input is valid: the plan is shown with its
+      // findings, and the exit says they fail the check. Invalid input has no plan.
+      if (!compiled || !project.validated.inventory) {
         if (args.format === 'json') ctx.host.stdout(JSON.stringify({ namespaces: [], diagnostics: ds }, null, 2) + '\n')
         if (args.format === 'markdown') ctx.host.stdout(planFailedMarkdown(ds))
         reportToStderr(ctx.host, ds, project.texts, project.inputs)
@@ -91,7 +93,7 @@ export function planCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
       else if (args.format === 'markdown') ctx.host.stdout(planMarkdown(doc))
       else ctx.host.stdout(planText(doc))
       reportToStderr(ctx.host, ds, project.texts, project.inputs)
-      ctx.exit(ExitCode.ok)
+      ctx.exit(hasErrors(ds) ? ExitCode.findings : ExitCode.ok)
     },
   }
 }

@@ -6,7 +6,7 @@ import { validateJunit } from '../../report/validate-junit.ts'
 import { inputSummary, summaryLine, type ValidateReport } from '../../report/validate-report.ts'
 import { validateSarif } from '../../report/validate-sarif.ts'
 import { ExitCode } from '../exit-codes.ts'
-import { type CommandContext, type GlobalArgs, inputOptions } from '../context.ts'
+import { allowEmptyOption, type CommandContext, type GlobalArgs, inputOptions } from '../context.ts'
 import { loadProject } from '../project.ts'
 import { version } from '../version.ts'
 
@@ -28,7 +28,7 @@ export function validateCommand(ctx: CommandContext, rawArgv: readonly string[])
     command: 'validate [files..]',
     describe: 'Check policies and inventory (schema and semantic rules); no cluster needed',
     builder: (y: Argv<GlobalArgs>) =>
-      y
+      allowEmptyOption(y)
         .positional('files', { type: 'string', array: true, describe: 'policy files or folders (default: --policies)' })
         .option('format', { choices: VALIDATE_FORMATS, default: 'text' })
         .option('inventory', {

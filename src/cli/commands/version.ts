@@ -7,7 +7,11 @@ export function versionCommand(ctx: CommandContext): CommandModule<GlobalArgs, G
   return {
     command: 'version',
     describe: 'Print the version of nsoffload (the same as --version)',
-    builder: (y: Argv<GlobalArgs>) => y.example('$0 version', 'the version, as in a bug report'),
-    handler: () => ctx.host.stdout(`${version()}\n`),
+    builder: (y: Argv<GlobalArgs>) =>
+      y
+        .option('format', { choices: ['text', 'json'] as const, default: 'text' })
+        .example('$0 version', 'the version, as in a bug report')
+        .example('$0 version --format json', '{"version": "…"}, for scripts') as Argv<GlobalArgs>,
+    handler: (args) => ctx.host.stdout(args.format === 'json' ? `${JSON.stringify({ version: version() }, null, 2)}\n` : `${version()}\n`),
   }
 }
