@@ -92,12 +92,7 @@ export function runExecPlugin(
   for (const e of exec.env) env[e.name] = e.value
   env['KUBERNETES_EXEC_INFO'] = JSON.stringify(info)
   const what = `exec plugin of user "${user}" (${exec.command})`
-  const left = limit.deadline ? limit.deadline.at - Date.now() : Infinity
-  const ms = Math.max(1, Math.min(limit.ms, left))
-  const late =
-    left < limit.ms && limit.deadline
-      ? `${what} was still running when ${limit.deadline.flag} passed: stopped`
-      : `${what} did not finish within ${ms / 1000} s: stopped (kubectl would wait for ever; a plugin that asks for a login cannot get one here: log in first, then run nsoffload again)`
+  const { ms, late } = pluginDeadline(what, limit)
   // The plugin's own message (a login prompt, an expired session), never its output.
   const said = (err: Buffer[]): string => Buffer.concat(err).toString('utf8').trim().split('\n').slice(-3).join(' ')
   return new Promise((resolve, reject) => {
@@ -107,7 +102,7 @@ export function runExecPlugin(
     let over = false
     const timer = setTimeout(() => {
       over = true
-      stop(child)
+      stopPlugin(child)
       const msg = said(err)
       reject(new CredentialError(`${late}${msg ? `; it said: ${msg}` : ''}`))
     }, ms)
@@ -135,8 +130,19 @@ export function runExecPlugin(
   })
 }
 
+/** How long a plugin run may take from now, and what is said when it takes longer (`what`: `exec plugin of user "bot" (cmd)`). */
+export function pluginDeadline(what: string, limit: ExecLimit): { ms: number; late: string } {
+  const left = limit.deadline ? limit.deadline.at - Date.now() : Infinity
+  const ms = Math.max(1, Math.min(limit.ms, left))
+  const late =
+    left < limit.ms && limit.deadline
+      ? `${what} was still running when ${limit.deadline.flag} passed: stopped`
+      : `${what} did not finish within ${ms / 1000} s: stopped (kubectl would wait for ever; a plugin that asks for a login cannot get one here: log in first, then run nsoffload again)`
+  return { ms, late }
+}
+
 /** Kills a plugin and lets go of its pipes. */
-function stop(child: ChildProcess): void {
+export function stopPlugin(child: ChildProcess): void {
   child.kill('SIGKILL')
   child.stdout?.destroy()
   child.stderr?.destroy()

@@ -1,15 +1,17 @@
 import * as fs from 'node:fs'
+import * as os from 'node:os'
 import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { type CliResult, REPO, runCli, tempTree } from '../helpers/cli.ts'
+import { writeTokenPlugin } from '../helpers/token-plugin.ts'
 import { type ControlPlaneEnv, e2eSkipReason, getSharedEnv } from './harness/control-plane.ts'
 import { type FaultProxy, kubeconfigFor, startFaultProxy } from './harness/fault-proxy.ts'
 
 /**
  * Bounded time against real API servers, behind a fault-injecting proxy (docs/sync.md, "Time
  * limits"): a server that trickles its answers, one that never answers, one lost in the middle
- * of a sync, `--timeout` bounding the whole command.
+ * of a sync, `--timeout` bounding the whole command, an exec credential plugin that never ends.
  * No timing is asserted: each case says what ended it, and a guard fails a command that hangs.
  */
 const skip = e2eSkipReason('time-limits')
@@ -77,6 +79,36 @@ async function bounded(args: string[], ms = 180_000, cwd = work): Promise<CliRes
     clearTimeout(timer)
   }
 }
+
+/** The harness kubeconfig, florence's context with a user whose credentials come from `exec`. */
+function withPlugin(name: string, exec: Record<string, unknown>): string {
+  const doc = JSON.parse(fs.readFileSync(env.kubeconfigPath, 'utf8')) as {
+    users: { name: string; user: Record<string, unknown> }[]
+    contexts: { name: string; context: { user: string } }[]
+  }
+  doc.users.push({ name: 'florence-sso', user: { exec } })
+  for (const c of doc.contexts) if (c.name === 'florence') c.context.user = 'florence-sso'
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-kc-')), name)
+  fs.writeFileSync(file, JSON.stringify(doc), { mode: 0o600 })
+  return file
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Waits (generously) for every process of `pids` to be gone; the ones still there. */
+async function gone(pids: readonly number[]): Promise<number[]> {
+  for (let i = 0; i < 600 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 100))
+  return pids.filter(alive)
+}
+
+const STOPPED = 'stopped (kubectl would wait for ever; a plugin that asks for a login cannot get one here: log in first, then run nsoffload again)'
 
 const origin = (p: FaultProxy | undefined): string => (p?.url ?? '').replace(/[.]/g, '\\.')
 const lines = (s: string): string[] => s.split('\n').filter(Boolean)
@@ -191,5 +223,37 @@ e2e(
     for (const ns of NAMESPACES) assert.is((await env.kubectl('naples', ['get', 'ns', `${ns}-venice`, '-o', 'name'])).code, 0)
   },
 )
+
+e2e(
+  'an exec credential plugin that never ends (a login that cannot come): killed after 30 s, the command ends naming the context, the user and the plugin',
+  async () => {
+    const plugin = writeTokenPlugin(path.join(work, 'plugin'), 'sso-login', [{ hang: 'open https://sso.example/device and enter the code' }])
+    const r = await bounded(['status', '--kubeconfig', withPlugin('login.yaml', plugin.exec)])
+    assert.is(r.code, 2, r.stderr)
+    assert.is(
+      r.stderr,
+      `nsoffload: context "florence": exec plugin of user "florence-sso" (${process.execPath}) did not finish within 30 s: ${STOPPED}; it said: open https://sso.example/device and enter the code\n`,
+    )
+    assert.is(plugin.hung().length, 1)
+    assert.equal(await gone(plugin.hung()), [], 'the plugin was killed')
+  },
+)
+
+e2e('an exec plugin that hangs when run again after a 401: the request fails naming the cluster and the plugin; no token printed', async () => {
+  // Its first token is one the API server does not know: the 401 runs it again, and that run never ends.
+  const plugin = writeTokenPlugin(path.join(work, 'plugin'), 'sso-refresh', [{ token: 'revoked-sso-token-4f1e' }, { hang: 'refreshing the session…' }])
+  const r = await bounded(['status', '--kubeconfig', withPlugin('refresh.yaml', plugin.exec)])
+  assert.is(r.code, 2, r.stderr)
+  const server = (env.clusters['florence']?.server ?? '').replace(/[.]/g, '\\.')
+  assert.match(
+    r.stderr,
+    new RegExp(
+      `^nsoffload: cluster "florence" \\(context florence, ${server}\\): GET /\\S+: exec plugin of user "florence-sso" \\(${process.execPath.replace(/[.]/g, '\\.')}\\) did not finish within 30 s: stopped \\(kubectl would wait for ever; [^)]*\\); it said: refreshing the session…\n$`,
+    ),
+  )
+  assert.not.ok(r.stderr.includes('revoked-sso-token-4f1e'), 'the token is never printed')
+  assert.is(plugin.runs(), 2)
+  assert.equal(await gone(plugin.hung()), [], 'the plugin was killed')
+})
 
 test.run()

@@ -698,4 +698,38 @@ contexts: [{name: p, context: {cluster: a, user: provider}}, {name: i, context: 
   assert.equal(i?.headers, { Authorization: 'Bearer from-interactive' })
 })
 
+test('an interactive exec plugin (client-node runs it) that never exits: killed at the deadline of our own runs, naming the user and the plugin', async () => {
+  const f = path.join(dir, 'delegated-hang')
+  const pidFile = path.join(dir, 'delegated-hang.pid')
+  fs.writeFileSync(
+    f,
+    `clusters: [{name: a, cluster: {server: "https://a.example"}}]
+users:
+  - {name: interactive, user: {exec: {apiVersion: client.authentication.k8s.io/v1, interactiveMode: Always, command: sh, args: ["-c", ${JSON.stringify(`echo $$ > ${pidFile}; exec sleep 600`)}]}}}
+contexts: [{name: i, context: {cluster: a, user: interactive}}]
+`,
+  )
+  // 5 s: time for the shell to start, on a slow machine too.
+  const e = await connect(f, [{ cluster: 'i', context: 'i' }], { execLimit: { ms: 5000 } }).then(
+    () => undefined,
+    (x: unknown) => x as Error,
+  )
+  assert.instance(e, KubeconfigError)
+  assert.is(
+    e?.message,
+    'context "i": exec plugin of user "interactive" (sh) did not finish within 5 s: stopped (kubectl would wait for ever; a plugin that asks for a login cannot get one here: log in first, then run nsoffload again)',
+  )
+  const pid = Number(fs.readFileSync(pidFile, 'utf8'))
+  const alive = (): boolean => {
+    try {
+      process.kill(pid, 0)
+      return true
+    } catch {
+      return false
+    }
+  }
+  for (let i = 0; i < 200 && alive(); i++) await new Promise((r) => setTimeout(r, 50))
+  assert.not.ok(alive(), 'the plugin was killed')
+})
+
 test.run()

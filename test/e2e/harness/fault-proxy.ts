@@ -53,12 +53,18 @@ export async function startFaultProxy(upstream: string, schedule: FaultProxy['sc
   const proxy: FaultProxy = { url: '', seen: state, injected, schedule, hold: () => undefined, goDown: async () => {}, close: async () => {} }
   const sockets = new Set<Socket>()
   const timers = new Set<NodeJS.Timeout>()
+  /** Gone (`goDown`, `close`): a connection still being set up then is broken too, and no request is served. */
+  let down = false
   const server = https.createServer({ ...selfSigned() }, (req, res) => {
+    if (down) {
+      req.socket.destroy()
+      return
+    }
     state.total++
     if (req.method !== 'GET') state.writes++
     const fault = proxy.schedule(state.total, req.method ?? 'GET', req.url ?? '')
     if (fault !== 'none') injected.push(fault)
-    if (fault === 'reset') {
+    if (fault === 'reset' || down) {
       req.socket.destroy()
       return
     }
@@ -123,7 +129,20 @@ export async function startFaultProxy(upstream: string, schedule: FaultProxy['sc
     else if (fault === 'slow') setTimeout(forward, 300)
     else forward()
   })
+  // Every TCP connection, its TLS handshake done or not: a connection accepted just before the server goes down goes down with it.
+  server.on('connection', (x: Socket) => {
+    if (down) {
+      x.destroy()
+      return
+    }
+    sockets.add(x)
+    x.on('close', () => sockets.delete(x))
+  })
   server.on('secureConnection', (x: Socket) => {
+    if (down) {
+      x.destroy()
+      return
+    }
     state.connections++
     sockets.add(x)
     x.on('close', () => sockets.delete(x))
@@ -133,6 +152,7 @@ export async function startFaultProxy(upstream: string, schedule: FaultProxy['sc
   let closing: Promise<void> | undefined
   const close = (): Promise<void> =>
     (closing ??= new Promise<void>((r) => {
+      down = true
       for (const t of timers) clearInterval(t)
       for (const x of sockets) x.destroy()
       server.close(() => r())
