@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process'
 import * as http from 'node:http'
 import * as https from 'node:https'
 import * as os from 'node:os'
@@ -11,11 +12,15 @@ import {
   type ExecClusterInfo,
   type ExecConfig,
   type ExecCredential,
+  type ExecLimit,
+  EXEC_TIMEOUT_MS,
   ExecTokenSource,
   FileTokenSource,
   type KubeFiles,
   processFiles,
+  pluginDeadline,
   runExecPlugin,
+  stopPlugin,
   utf8,
 } from './credentials.ts'
 import type { Connection } from './kube-client.ts'
@@ -86,6 +91,8 @@ export interface ConnectOptions {
    * the `Host` (default: the process's file system).
    */
   readonly host?: KubeFiles
+  /** How long an exec plugin may run (default 30 s), never past the command's deadline. */
+  readonly execLimit?: ExecLimit
 }
 
 /** What a connection is made of, whoever read the kubeconfig. */
@@ -128,12 +135,12 @@ export async function connect(source: string | KubeconfigSource, wanted: Wanted,
   for (const { w, cluster, user } of resolved) {
     try {
       let creds: Credentials
-      if (user !== undefined && delegated(user) && client) creds = await clientNodeCredentials(client, w.context, user)
+      if (user !== undefined && delegated(user) && client) creds = await clientNodeCredentials(client, w.context, user, options.execLimit)
       else {
         const exec = user?.exec
         let plugin: { first: ExecCredential; source: ExecTokenSource } | undefined
         if (user !== undefined && exec !== undefined) {
-          const run = (): Promise<ExecCredential> => runExecPlugin(user.name, exec, clusterInfo(cluster, exec, files), env)
+          const run = (): Promise<ExecCredential> => runExecPlugin(user.name, exec, clusterInfo(cluster, exec, files), env, options.execLimit)
           let p = plugins.get(user.name)
           if (!p) {
             p = run().then((first) => ({ first, source: new ExecTokenSource(first, run) }))
@@ -153,6 +160,39 @@ export async function connect(source: string | KubeconfigSource, wanted: Wanted,
     }
   }
   return out
+}
+
+/**
+ * client-node's `applyToHTTPSOptions` for an exec plugin it runs (`interactiveMode: Always`),
+ * with the deadline of nsoffload's own runs: client-node waits for ever, so the processes it
+ * spawns are watched (its `ExecAuth`'s `execFn`) and killed when the time is up.
+ */
+async function applyWithin(kc: ClientKubeConfig, opts: https.RequestOptions, what: string, limit: ExecLimit): Promise<void> {
+  type Spawn = (...a: unknown[]) => ChildProcess
+  const execAuth = (kc as unknown as { authenticators?: { execFn?: Spawn }[] }).authenticators?.find((a) => typeof a.execFn === 'function')
+  const children: ChildProcess[] = []
+  const spawnFn = execAuth?.execFn
+  if (execAuth && spawnFn) {
+    execAuth.execFn = (...a: unknown[]): ChildProcess => {
+      const child = spawnFn(...a)
+      children.push(child)
+      return child
+    }
+  }
+  const { ms, late } = pluginDeadline(what, limit)
+  let timer: NodeJS.Timeout | undefined
+  const over = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      for (const c of children) stopPlugin(c)
+      reject(new CredentialError(late))
+    }, ms)
+  })
+  try {
+    await Promise.race([kc.applyToHTTPSOptions(opts), over])
+  } finally {
+    clearTimeout(timer)
+    if (execAuth && spawnFn) execAuth.execFn = spawnFn
+  }
 }
 
 /** Users this reader does not model completely: their credentials come from `@kubernetes/client-node`. */
@@ -465,12 +505,17 @@ async function clientNodeConfig(src: KubeconfigSource, files: KubeFiles): Promis
 }
 
 /** The connection client-node makes for a context; with kubectl's impersonation headers when we know the user. */
-async function clientNodeCredentials(kc: ClientKubeConfig, context: string, user: KubeconfigUser | undefined): Promise<Credentials> {
+async function clientNodeCredentials(
+  kc: ClientKubeConfig,
+  context: string,
+  user: KubeconfigUser | undefined,
+  limit: ExecLimit = { ms: EXEC_TIMEOUT_MS },
+): Promise<Credentials> {
   kc.setCurrentContext(context)
   const cluster = kc.getCurrentCluster()
   if (!cluster) throw new KubeconfigError(`context "${context}" names no cluster`)
   const opts: https.RequestOptions = {}
-  await kc.applyToHTTPSOptions(opts)
+  await (user?.exec ? applyWithin(kc, opts, `exec plugin of user "${user.name}" (${user.exec.command})`, limit) : kc.applyToHTTPSOptions(opts))
   const headers: Record<string, string | string[]> = user ? impersonationHeaders(user.impersonate) : {}
   for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k] = v
   if (opts.auth) headers['Authorization'] = `Basic ${Buffer.from(opts.auth).toString('base64')}`

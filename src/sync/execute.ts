@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
 import type { Compiled } from '../compile/compile.ts'
 import { codes } from '../diagnostics/codes.ts'
-import { type KubeClient, KubeError } from '../kube/kube-client.ts'
+import { endsCommand, type KubeClient, KubeError } from '../kube/kube-client.ts'
 import { knownType, objectPath } from '../kube/resources.ts'
 import type { Inventory } from '../model/inventory.ts'
 import type { Manifest } from '../model/k8s.ts'
@@ -23,7 +23,8 @@ export interface SyncOptions {
   readonly allowDestructive: boolean
   readonly installCrds: boolean
   readonly wait: boolean
-  readonly timeoutMs: number
+  /** The command's deadline (`--timeout`, ms since the epoch): `--wait` stops waiting then. */
+  readonly deadline?: number
   readonly concurrency: number
   /** The ApplySet this run syncs (docs/sync.md, "Sets"). */
   readonly set: ApplySet
@@ -83,17 +84,25 @@ export interface SyncIO {
 /** The CRD shipped with nsoffload (schemas/), next to the sources and to the bundle alike. */
 export const CRD_FILE = fileURLToPath(new URL('../../schemas/namespaceoffloading-crd.yaml', import.meta.url))
 
-/** Runs `limit` tasks at a time, keeping results in order. */
+/**
+ * Runs `limit` tasks at a time, keeping results in order. When one throws, no task starts
+ * after it; the ones under way end, then it is thrown.
+ */
 async function pool<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array<R>(items.length)
   let next = 0
+  let failed = false
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
+    while (next < items.length && !failed) {
       const i = next++
-      out[i] = await fn(items[i] as T)
+      out[i] = await fn(items[i] as T).catch((e: unknown) => {
+        failed = true
+        throw e
+      })
     }
   }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker))
+  for (const s of settled) if (s.status === 'rejected') throw s.reason
   return out
 }
 
@@ -250,7 +259,8 @@ export async function dryRunWorkloads(
   const answers = await pool(todo, opts.concurrency, async (w): Promise<LiveObject | undefined> => {
     try {
       return await apply(client, w.manifest, { dryRun: true, force: opts.force, kinds: home.kinds })
-    } catch {
+    } catch (e) {
+      if (endsCommand(e)) throw e
       return undefined
     }
   })
@@ -361,12 +371,16 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
   let namespaces = reports()
   let settled = isSettled(namespaces)
   if (opts.wait && !opts.dryRun) {
-    const deadline = io.now().getTime() + opts.timeoutMs
+    const deadline = opts.deadline ?? Infinity
     while (!settled && io.now().getTime() < deadline) {
-      await io.sleep(500)
-      const fresh = await readAll(compiled, inv, io, opts.set, { nodes: false })
+      await io.sleep(Math.min(500, deadline - io.now().getTime()))
+      // The deadline passing during a read or a status write: not settled in time (exit 1), not a failure.
+      const fresh = await readAll(compiled, inv, io, opts.set, { nodes: false }).catch(outOfTime)
+      if (!fresh) break
       for (const [k, v] of fresh) live.set(k, v)
-      statusWrites += await writeStatuses()
+      const written = await writeStatuses().catch(outOfTime)
+      if (written === undefined) break
+      statusWrites += written
       namespaces = reports()
       settled = isSettled(namespaces)
     }
@@ -441,6 +455,8 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
       }
       return { action: a, ok: true }
     } catch (e) {
+      // A cluster given up, or --timeout passed: the sync stops here (run again, it converges).
+      if (endsCommand(e)) throw e
       const conflict = e instanceof KubeError && e.status === 409 && a.op !== 'delete'
       const msg = conflict
         ? `conflict: ${e.message.replace(/^PATCH \S+: 409 Conflict: /, '')} (take the fields over with --force-conflicts)`
@@ -471,6 +487,7 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
           results.push({ action, ok: true })
           io.log(`${p.cluster}: ${opts.dryRun ? `would ${op}` : op === 'create' ? 'created' : 'updated'} ${describeObject(m)} (the ApplySet's parent)`)
         } catch (e) {
+          if (endsCommand(e)) throw e
           ok.delete(p.cluster)
           const msg = (e as Error).message
           io.log(`${p.cluster}: error ${codes.applyFailed.code}: failed to ${op} ${describeObject(m)} (the ApplySet's parent): ${msg}`)
@@ -513,6 +530,7 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
         if (r) remember(live, homeID, r, r, false)
         return 1
       } catch (e) {
+        if (endsCommand(e)) throw e
         io.log(`${homeID}: failed to write the status of ${namespace}/offloading: ${(e as Error).message}`)
         return 0
       }
@@ -536,6 +554,12 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
     }
     return out.sort((a, b) => (a.namespace < b.namespace ? -1 : 1))
   }
+}
+
+/** `undefined` for the command's deadline passing; any other failure thrown on. */
+function outOfTime(e: unknown): undefined {
+  if (e instanceof KubeError && e.outOfTime) return undefined
+  throw e
 }
 
 /** Every namespace has reached a phase that will not change by itself. */

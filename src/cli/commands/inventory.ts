@@ -4,7 +4,7 @@ import { hasErrors } from '../../diagnostics/diagnostic.ts'
 import type { Inventory } from '../../model/inventory.ts'
 import { ExitCode, UsageError } from '../exit-codes.ts'
 import { type CommandContext, type GlobalArgs, inputOptions, reportToStderr } from '../context.ts'
-import type { ClusterArgs } from '../clusters.ts'
+import { type ClusterArgs, clientTimes, clusterFailure } from '../clusters.ts'
 import { loadProject } from '../project.ts'
 import { clusterOptions } from './sync.ts'
 
@@ -54,9 +54,11 @@ export function inventoryCommand(ctx: CommandContext, rawArgv: readonly string[]
         }
       }
       const context = args.context ?? inv?.home.context ?? inv?.home.clusterID ?? ''
+      const { deadline, requestTimeoutMs } = clientTimes(args, Date.now())
       const [
         { connect, kubeconfigSource, KubeconfigError },
-        { KubeClient, KubeError },
+        { KubeClient, DEFAULT_RETRY },
+        { EXEC_TIMEOUT_MS },
         { pullInventory },
         { toYaml },
         { listNodes },
@@ -64,6 +66,7 @@ export function inventoryCommand(ctx: CommandContext, rawArgv: readonly string[]
       ] = await Promise.all([
         import('../../kube/kubeconfig.ts'),
         import('../../kube/kube-client.ts'),
+        import('../../kube/credentials.ts'),
         import('../../sync/pull-inventory.ts'),
         import('../../render/to-yaml.ts'),
         import('../../sync/live-state.ts'),
@@ -73,9 +76,17 @@ export function inventoryCommand(ctx: CommandContext, rawArgv: readonly string[]
       let doc: Record<string, unknown> | undefined
       let differences: string[] | undefined
       try {
-        const [conn] = await connect(file, [{ cluster: inv?.home.clusterID ?? context, context }], { env: ctx.host.env, host: ctx.host })
+        const [conn] = await connect(file, [{ cluster: inv?.home.clusterID ?? context, context }], {
+          env: ctx.host.env,
+          host: ctx.host,
+          execLimit: { ms: EXEC_TIMEOUT_MS, ...(deadline ? { deadline } : {}) },
+        })
         if (!conn) throw new UsageError(`no context ${context}`)
-        const client = new KubeClient(conn, { onRetry: (s) => ctx.host.stderr(`${s}\n`) })
+        const client = new KubeClient(conn, {
+          onRetry: (s) => ctx.host.stderr(`${s}\n`),
+          ...(deadline ? { deadline } : {}),
+          ...(requestTimeoutMs !== undefined ? { retry: { ...DEFAULT_RETRY, requestTimeoutMs } } : {}),
+        })
         try {
           if (inv) {
             const nodes = await listNodes(client)
@@ -88,12 +99,13 @@ export function inventoryCommand(ctx: CommandContext, rawArgv: readonly string[]
               warn: (m) => ctx.host.stderr(`warning: ${m}\n`),
             })
           }
+        } catch (e) {
+          throw await clusterFailure(e, [client])
         } finally {
           client.close()
         }
       } catch (e) {
         if (e instanceof KubeconfigError) throw new UsageError(e.message)
-        if (e instanceof KubeError) throw new UsageError(e.unreachable ? e.message : `cannot reach ${context}: ${e.message}`)
         throw e
       }
       if (differences) {

@@ -1,8 +1,8 @@
 import type { Argv, CommandModule } from 'yargs'
 import { allGood, statusTable } from '../../report/sync-report.ts'
-import { ExitCode, UsageError } from '../exit-codes.ts'
+import { ExitCode } from '../exit-codes.ts'
 import { allowEmptyOption, type CommandContext, type GlobalArgs } from '../context.ts'
-import { type ClusterArgs, withClusters } from '../clusters.ts'
+import { type ClusterArgs, WAIT_TIMEOUT, withClusters } from '../clusters.ts'
 import { describeObject } from '../../util/manifest.ts'
 
 interface Args extends GlobalArgs, ClusterArgs {
@@ -12,19 +12,9 @@ interface Args extends GlobalArgs, ClusterArgs {
   readonly 'allow-destructive': boolean
   readonly 'install-crds': boolean
   readonly wait: boolean
-  readonly timeout: string
   readonly concurrency: number
   readonly 'allow-empty': boolean
   readonly 'allow-inventory-drift': boolean
-}
-
-/** `30s`, `2m`, `1h`, `90` (seconds) → milliseconds. */
-export function parseDuration(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim())
-  if (!m) throw new UsageError(`--timeout takes a duration such as 30s, 2m or 1h, not "${s}"`)
-  const n = Number(m[1])
-  const unit = m[2] ?? 's'
-  return n * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60000 : 3600000)
 }
 
 export const clusterOptions = <T>(y: Argv<T>): Argv<T & ClusterArgs> =>
@@ -37,6 +27,15 @@ export const clusterOptions = <T>(y: Argv<T>): Argv<T & ClusterArgs> =>
     .option('applyset', {
       type: 'string',
       describe: "the ApplySet's parent, [secrets/|configmaps/]NAME, on every cluster in namespace default (default: secrets/nsoffload-<inventory name>)",
+    })
+    .option('timeout', {
+      type: 'string',
+      describe: `bound on the whole command, from its start: reads, writes and, with sync --wait, the wait (default: none; sync --wait: ${WAIT_TIMEOUT})`,
+    })
+    .option('request-timeout', {
+      type: 'string',
+      default: '30s',
+      describe: "bound on one request to a cluster, its whole exchange (kubectl's --request-timeout); a request cut off is retried",
     }) as Argv<T & ClusterArgs>
 
 export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): CommandModule<GlobalArgs, Args> {
@@ -57,37 +56,43 @@ export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
           describe: "sync what the inventory says even where the home cluster's live virtual nodes would select other clusters or place workloads elsewhere",
         })
         .option('install-crds', { type: 'boolean', default: false, describe: 'install the NamespaceOffloading CRD if the home cluster lacks it' })
-        .option('wait', { type: 'boolean', default: false, describe: 'wait until every namespace settles' })
-        .option('timeout', { type: 'string', default: '2m', describe: 'how long --wait waits' })
+        .option('wait', { type: 'boolean', default: false, describe: `wait until every namespace settles, within --timeout (${WAIT_TIMEOUT} if not given)` })
         .option('concurrency', { type: 'number', default: 8, describe: 'requests in flight per step' })
         .example('$0 sync --dry-run', 'what would change, changing nothing')
         .example('$0 sync --wait --timeout 2m', 'apply and wait for Ready') as unknown as Argv<Args>,
     handler: async (args) => {
-      const timeoutMs = parseDuration(args.timeout)
       const { sync } = await import('../../sync/execute.ts')
       // No policy read is an error only where it would prune: rendering nothing would unoffload the whole set.
       const { 'allow-empty': _allowEmpty, ...rest } = args
-      const session = await withClusters(ctx, args.prune ? args : rest, rawArgv, async ({ compiled, inv, io, set, scope }) => ({
-        inv,
-        result: await sync(
-          compiled,
+      // `--wait` without `--timeout`: the whole sync, waiting included, within 2m.
+      const timeout = args.timeout ?? (args.wait ? WAIT_TIMEOUT : undefined)
+      const withTimeout = timeout !== undefined ? { timeout } : {}
+      const session = await withClusters(
+        ctx,
+        { ...(args.prune ? args : rest), ...withTimeout },
+        rawArgv,
+        async ({ compiled, inv, io, set, scope, deadline }) => ({
           inv,
-          {
-            dryRun: args['dry-run'],
-            forceConflicts: args['force-conflicts'],
-            prune: args.prune,
-            allowDestructive: args['allow-destructive'],
-            installCrds: args['install-crds'],
-            wait: args.wait,
-            timeoutMs,
-            concurrency: Math.max(1, Math.floor(args.concurrency)),
-            set,
-            scope,
-            allowInventoryDrift: args['allow-inventory-drift'],
-          },
-          io,
-        ),
-      }))
+          result: await sync(
+            compiled,
+            inv,
+            {
+              dryRun: args['dry-run'],
+              forceConflicts: args['force-conflicts'],
+              prune: args.prune,
+              allowDestructive: args['allow-destructive'],
+              installCrds: args['install-crds'],
+              wait: args.wait,
+              ...(deadline !== undefined ? { deadline } : {}),
+              concurrency: Math.max(1, Math.floor(args.concurrency)),
+              set,
+              scope,
+              allowInventoryDrift: args['allow-inventory-drift'],
+            },
+            io,
+          ),
+        }),
+      )
       if (!session) return
       const { inv, result } = session
       const log = (s: string): void => ctx.host.stderr(`${s}\n`)
