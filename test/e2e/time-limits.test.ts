@@ -7,6 +7,7 @@ import { type CliResult, REPO, runCli, tempTree } from '../helpers/cli.ts'
 import { writeTokenPlugin } from '../helpers/token-plugin.ts'
 import { type ControlPlaneEnv, e2eSkipReason, getSharedEnv } from './harness/control-plane.ts'
 import { type FaultProxy, kubeconfigFor, startFaultProxy } from './harness/fault-proxy.ts'
+import { inventoryNodes } from './harness/inventory-nodes.ts'
 
 /**
  * Bounded time against real API servers, behind a fault-injecting proxy (docs/sync.md, "Time
@@ -27,9 +28,12 @@ const policy = (ns: string): string => `apiVersion: nsoffload.dev/v1alpha1\nkind
 test.before(async () => {
   if (skip !== null) return
   env = await getSharedEnv()
-  const files: Record<string, string> = { 'inventory.yaml': fs.readFileSync(path.join(REPO, 'inventory.yaml'), 'utf8') }
+  const inventory = fs.readFileSync(path.join(REPO, 'inventory.yaml'), 'utf8')
+  const files: Record<string, string> = { 'inventory.yaml': inventory }
   for (const ns of NAMESPACES) files[`policies/${ns}.yaml`] = policy(ns)
   work = tempTree(files)
+  // venice's nodes as the inventory says them: the drift guard finds nothing to refuse.
+  await env.createNodes('venice', inventoryNodes(inventory))
 })
 
 test.after(async () => {
@@ -45,6 +49,14 @@ test.after(async () => {
       ...['florence', 'naples'].map((c) => env.deleteNamespace(c, `${ns}-venice`, 30_000)),
     ]).map((p) => p.catch(() => false)),
   )
+  for (const c of ['venice', 'florence', 'naples'])
+    await env.kubectl(c, ['delete', 'secret', 'nsoffload-italy', '-n', 'default', '--ignore-not-found']).catch(() => undefined)
+  await env
+    .deleteNodes(
+      'venice',
+      inventoryNodes(fs.readFileSync(path.join(REPO, 'inventory.yaml'), 'utf8')).map((n) => n.name),
+    )
+    .catch(() => undefined)
 })
 
 /** A kubeconfig whose clusters go through a fault proxy each (`schedules` by cluster; the others direct). */
