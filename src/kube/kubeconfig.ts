@@ -78,8 +78,8 @@ function missingContext(w: { cluster: string; context: string }, src: Kubeconfig
 }
 
 /** The files, for messages: `a` or `a:b`. */
-const describe = (s: KubeconfigSource): string => s.files.join(path.delimiter)
-const asSource = (s: string | KubeconfigSource): KubeconfigSource => (typeof s === 'string' ? { files: [s], explicit: true } : s)
+export const describe = (s: KubeconfigSource): string => s.files.join(path.delimiter)
+export const asSource = (s: string | KubeconfigSource): KubeconfigSource => (typeof s === 'string' ? { files: [s], explicit: true } : s)
 
 export class KubeconfigError extends Error {}
 
@@ -108,7 +108,7 @@ interface Credentials {
   readonly proxyUrl: string | undefined
 }
 
-type Wanted = readonly { cluster: string; context: string }[]
+export type Wanted = readonly { cluster: string; context: string }[]
 
 /** Opens connections for the given contexts (see the rules above). */
 export async function connect(source: string | KubeconfigSource, wanted: Wanted, options: ConnectOptions = {}): Promise<Connection[]> {
@@ -473,7 +473,7 @@ function credentials(
 type ClientKubeConfig = import('@kubernetes/client-node').KubeConfig
 
 /** A client-node KubeConfig of the same files, merged with kubectl's rules (client-node's own merge throws on a name defined twice). */
-async function clientNodeConfig(src: KubeconfigSource, files: KubeFiles): Promise<ClientKubeConfig> {
+export async function clientNodeConfig(src: KubeconfigSource, files: KubeFiles): Promise<ClientKubeConfig> {
   const k8s = await import('@kubernetes/client-node')
   const merged = new k8s.KubeConfig()
   const clusters = new Map<string, ReturnType<ClientKubeConfig['getClusters']>[number]>()
@@ -505,7 +505,7 @@ async function clientNodeConfig(src: KubeconfigSource, files: KubeFiles): Promis
 }
 
 /** The connection client-node makes for a context; with kubectl's impersonation headers when we know the user. */
-async function clientNodeCredentials(
+export async function clientNodeCredentials(
   kc: ClientKubeConfig,
   context: string,
   user: KubeconfigUser | undefined,
@@ -533,29 +533,8 @@ async function clientNodeCredentials(
   }
 }
 
-/** Through `@kubernetes/client-node` alone: the reference of `connect` in tests (same files, same merge). */
-export async function connectWithClient(source: string | KubeconfigSource, wanted: Wanted, options: ConnectOptions = {}): Promise<Connection[]> {
-  const src = asSource(source)
-  const kc = await clientNodeConfig(src, options.host ?? processFiles())
-  const out: Connection[] = []
-  for (const w of wanted) {
-    const ctx = kc.getContextObject(w.context)
-    if (!ctx) {
-      throw new KubeconfigError(
-        `context "${w.context}" (cluster ${w.cluster}) is not in ${describe(src)}; contexts there: ${
-          kc
-            .getContexts()
-            .map((c) => c.name)
-            .join(', ') || 'none'
-        }`,
-      )
-    }
-    out.push(toConnection(w, await clientNodeCredentials(kc, w.context, undefined), options.env ?? process.env))
-  }
-  return out
-}
-
-function toConnection(w: { cluster: string; context: string }, c: Credentials, env: Env): Connection {
+/** The connection of a context, from its credentials (whoever read them) and the proxy rules. */
+export function toConnection(w: { cluster: string; context: string }, c: Credentials, env: Env): Connection {
   const tlsOptions = {
     ...(c.ca !== undefined ? { ca: c.ca } : {}),
     ...(c.cert !== undefined ? { cert: c.cert } : {}),
