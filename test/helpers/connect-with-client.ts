@@ -1,16 +1,7 @@
 import { processFiles } from '../../src/kube/credentials.ts'
 import type { Connection } from '../../src/kube/kube-client.ts'
-import {
-  asSource,
-  clientNodeConfig,
-  clientNodeCredentials,
-  type ConnectOptions,
-  describe,
-  KubeconfigError,
-  type KubeconfigSource,
-  toConnection,
-  type Wanted,
-} from '../../src/kube/kubeconfig.ts'
+import { clientNodeConfig, clientNodeCredentials } from '../../src/kube/client-node-fallback.ts'
+import { asSource, type ConnectOptions, describe, KubeconfigError, type KubeconfigSource, toConnection, type Wanted } from '../../src/kube/kubeconfig.ts'
 
 /** Through `@kubernetes/client-node` alone: the reference of `connect` in tests (same files, same merge). */
 export async function connectWithClient(source: string | KubeconfigSource, wanted: Wanted, options: ConnectOptions = {}): Promise<Connection[]> {
@@ -29,7 +20,7 @@ export async function connectWithClient(source: string | KubeconfigSource, wante
         }`,
       )
     }
-    out.push(toConnection(w, await clientNodeCredentials(kc, w.context, undefined), options.env ?? process.env))
+    out.push(toConnection(w, await clientNodeCredentials(kc, w.context, undefined, {}), options.env ?? process.env))
   }
   return out
 }
