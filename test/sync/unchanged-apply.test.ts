@@ -24,7 +24,7 @@ const entry = (manager: string, fields: Record<string, unknown>, extra: Record<s
 
 const OURS = { 'f:data': { 'f:a': {} }, 'f:metadata': { 'f:labels': { 'f:app': {} } } }
 
-const live = (managedFields: unknown[], over: Record<string, unknown> = {}): Manifest => ({
+const live = (managedFields: Record<string, unknown>[], over: Record<string, unknown> = {}): Manifest => ({
   apiVersion: 'v1',
   kind: 'ConfigMap',
   metadata: { name: 'cfg', namespace: 'shop', labels: { app: 'shop' }, resourceVersion: '7', managedFields },
