@@ -268,3 +268,6 @@ export const codes = {
 } as const satisfies Record<string, CodeInfo>
 
 export type CodeId = keyof typeof codes
+
+/** Every code of the registry ('NSO1001' | …): what `Diagnostic.code` can be. */
+export type Code = (typeof codes)[CodeId]['code']

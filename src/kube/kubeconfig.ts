@@ -1,4 +1,3 @@
-import type { ChildProcess } from 'node:child_process'
 import * as http from 'node:http'
 import * as https from 'node:https'
 import * as os from 'node:os'
@@ -13,17 +12,16 @@ import {
   type ExecConfig,
   type ExecCredential,
   type ExecLimit,
-  EXEC_TIMEOUT_MS,
   ExecTokenSource,
   FileTokenSource,
   type KubeFiles,
   processFiles,
-  pluginDeadline,
   runExecPlugin,
-  stopPlugin,
   utf8,
 } from './credentials.ts'
 import type { Connection } from './kube-client.ts'
+import { clientNodeConfig, clientNodeCredentials, type Credentials } from './client-node-fallback.ts'
+import { KubeconfigError } from './kubeconfig-error.ts'
 import { type Env, HttpTunnelAgent, HttpsTunnelAgent, proxyFor, redact } from './proxy.ts'
 
 /**
@@ -78,10 +76,10 @@ function missingContext(w: { cluster: string; context: string }, src: Kubeconfig
 }
 
 /** The files, for messages: `a` or `a:b`. */
-const describe = (s: KubeconfigSource): string => s.files.join(path.delimiter)
-const asSource = (s: string | KubeconfigSource): KubeconfigSource => (typeof s === 'string' ? { files: [s], explicit: true } : s)
+export const describe = (s: KubeconfigSource): string => s.files.join(path.delimiter)
+export const asSource = (s: string | KubeconfigSource): KubeconfigSource => (typeof s === 'string' ? { files: [s], explicit: true } : s)
 
-export class KubeconfigError extends Error {}
+export { KubeconfigError }
 
 export interface ConnectOptions {
   /** For the proxy variables and the environment of exec plugins (default `process.env`). */
@@ -95,20 +93,7 @@ export interface ConnectOptions {
   readonly execLimit?: ExecLimit
 }
 
-/** What a connection is made of, whoever read the kubeconfig. */
-interface Credentials {
-  readonly server: string
-  readonly headers: Record<string, string | string[]>
-  readonly auth: AuthSource | undefined
-  readonly ca: Buffer | undefined
-  readonly cert: Buffer | undefined
-  readonly key: Buffer | undefined
-  readonly skipTLSVerify: boolean
-  readonly tlsServerName: string | undefined
-  readonly proxyUrl: string | undefined
-}
-
-type Wanted = readonly { cluster: string; context: string }[]
+export type Wanted = readonly { cluster: string; context: string }[]
 
 /** Opens connections for the given contexts (see the rules above). */
 export async function connect(source: string | KubeconfigSource, wanted: Wanted, options: ConnectOptions = {}): Promise<Connection[]> {
@@ -135,7 +120,8 @@ export async function connect(source: string | KubeconfigSource, wanted: Wanted,
   for (const { w, cluster, user } of resolved) {
     try {
       let creds: Credentials
-      if (user !== undefined && delegated(user) && client) creds = await clientNodeCredentials(client, w.context, user, options.execLimit)
+      if (user !== undefined && delegated(user) && client)
+        creds = await clientNodeCredentials(client, w.context, user, impersonationHeaders(user.impersonate), options.execLimit)
       else {
         const exec = user?.exec
         let plugin: { first: ExecCredential; source: ExecTokenSource } | undefined
@@ -160,39 +146,6 @@ export async function connect(source: string | KubeconfigSource, wanted: Wanted,
     }
   }
   return out
-}
-
-/**
- * client-node's `applyToHTTPSOptions` for an exec plugin it runs (`interactiveMode: Always`),
- * with the deadline of nsoffload's own runs: client-node waits for ever, so the processes it
- * spawns are watched (its `ExecAuth`'s `execFn`) and killed when the time is up.
- */
-async function applyWithin(kc: ClientKubeConfig, opts: https.RequestOptions, what: string, limit: ExecLimit): Promise<void> {
-  type Spawn = (...a: unknown[]) => ChildProcess
-  const execAuth = (kc as unknown as { authenticators?: { execFn?: Spawn }[] }).authenticators?.find((a) => typeof a.execFn === 'function')
-  const children: ChildProcess[] = []
-  const spawnFn = execAuth?.execFn
-  if (execAuth && spawnFn) {
-    execAuth.execFn = (...a: unknown[]): ChildProcess => {
-      const child = spawnFn(...a)
-      children.push(child)
-      return child
-    }
-  }
-  const { ms, late } = pluginDeadline(what, limit)
-  let timer: NodeJS.Timeout | undefined
-  const over = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      for (const c of children) stopPlugin(c)
-      reject(new CredentialError(late))
-    }, ms)
-  })
-  try {
-    await Promise.race([kc.applyToHTTPSOptions(opts), over])
-  } finally {
-    clearTimeout(timer)
-    if (execAuth && spawnFn) execAuth.execFn = spawnFn
-  }
 }
 
 /** Users this reader does not model completely: their credentials come from `@kubernetes/client-node`. */
@@ -470,92 +423,8 @@ function credentials(
   }
 }
 
-type ClientKubeConfig = import('@kubernetes/client-node').KubeConfig
-
-/** A client-node KubeConfig of the same files, merged with kubectl's rules (client-node's own merge throws on a name defined twice). */
-async function clientNodeConfig(src: KubeconfigSource, files: KubeFiles): Promise<ClientKubeConfig> {
-  const k8s = await import('@kubernetes/client-node')
-  const merged = new k8s.KubeConfig()
-  const clusters = new Map<string, ReturnType<ClientKubeConfig['getClusters']>[number]>()
-  const users = new Map<string, ReturnType<ClientKubeConfig['getUsers']>[number]>()
-  const contexts = new Map<string, ReturnType<ClientKubeConfig['getContexts']>[number]>()
-  let currentContext: string | undefined
-  for (const file of src.files) {
-    if (!src.explicit && files.stat(file) === undefined) continue
-    const kc = new k8s.KubeConfig()
-    try {
-      // `loadFromFile`, its read through the host.
-      kc.loadFromString(utf8(files.readFile(file)))
-      kc.makePathsAbsolute(path.dirname(file))
-    } catch (e) {
-      throw new KubeconfigError(`cannot read kubeconfig ${file}: ${(e as Error).message.split('\n')[0] ?? ''}`)
-    }
-    for (const c of kc.getClusters()) if (!clusters.has(c.name)) clusters.set(c.name, c)
-    for (const u of kc.getUsers()) if (!users.has(u.name)) users.set(u.name, u)
-    for (const c of kc.getContexts()) if (!contexts.has(c.name)) contexts.set(c.name, c)
-    currentContext ||= kc.getCurrentContext() || undefined
-  }
-  merged.loadFromOptions({
-    clusters: [...clusters.values()],
-    users: [...users.values()],
-    contexts: [...contexts.values()],
-    currentContext: currentContext ?? '',
-  })
-  return merged
-}
-
-/** The connection client-node makes for a context; with kubectl's impersonation headers when we know the user. */
-async function clientNodeCredentials(
-  kc: ClientKubeConfig,
-  context: string,
-  user: KubeconfigUser | undefined,
-  limit: ExecLimit = { ms: EXEC_TIMEOUT_MS },
-): Promise<Credentials> {
-  kc.setCurrentContext(context)
-  const cluster = kc.getCurrentCluster()
-  if (!cluster) throw new KubeconfigError(`context "${context}" names no cluster`)
-  const opts: https.RequestOptions = {}
-  await (user?.exec ? applyWithin(kc, opts, `exec plugin of user "${user.name}" (${user.exec.command})`, limit) : kc.applyToHTTPSOptions(opts))
-  const headers: Record<string, string | string[]> = user ? impersonationHeaders(user.impersonate) : {}
-  for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k] = v
-  if (opts.auth) headers['Authorization'] = `Basic ${Buffer.from(opts.auth).toString('base64')}`
-  const bytes = (b: unknown): Buffer | undefined => (Buffer.isBuffer(b) ? b : typeof b === 'string' ? Buffer.from(b) : undefined)
-  return {
-    server: cluster.server,
-    headers,
-    auth: undefined,
-    ca: bytes(opts.ca),
-    cert: bytes(opts.cert),
-    key: bytes(opts.key),
-    skipTLSVerify: cluster.skipTLSVerify,
-    tlsServerName: cluster.tlsServerName || undefined,
-    proxyUrl: cluster.proxyUrl || undefined,
-  }
-}
-
-/** Through `@kubernetes/client-node` alone: the reference of `connect` in tests (same files, same merge). */
-export async function connectWithClient(source: string | KubeconfigSource, wanted: Wanted, options: ConnectOptions = {}): Promise<Connection[]> {
-  const src = asSource(source)
-  const kc = await clientNodeConfig(src, options.host ?? processFiles())
-  const out: Connection[] = []
-  for (const w of wanted) {
-    const ctx = kc.getContextObject(w.context)
-    if (!ctx) {
-      throw new KubeconfigError(
-        `context "${w.context}" (cluster ${w.cluster}) is not in ${describe(src)}; contexts there: ${
-          kc
-            .getContexts()
-            .map((c) => c.name)
-            .join(', ') || 'none'
-        }`,
-      )
-    }
-    out.push(toConnection(w, await clientNodeCredentials(kc, w.context, undefined), options.env ?? process.env))
-  }
-  return out
-}
-
-function toConnection(w: { cluster: string; context: string }, c: Credentials, env: Env): Connection {
+/** The connection of a context, from its credentials (whoever read them) and the proxy rules. */
+export function toConnection(w: { cluster: string; context: string }, c: Credentials, env: Env): Connection {
   const tlsOptions = {
     ...(c.ca !== undefined ? { ca: c.ca } : {}),
     ...(c.cert !== undefined ? { cert: c.cert } : {}),

@@ -14,6 +14,7 @@ import { isCrd, kindKey, type ResolvedKinds, resolveKinds } from './kinds.ts'
 import { CRD_PATH, type LiveCluster, objectKey, readCluster } from './live-state.ts'
 import { liqoManaged, namespaceStatus, prunedStatus, sameStatus } from './live-status.ts'
 import { type ApplySet, PARENT_FIELD_MANAGER } from './applyset.ts'
+import { unchangedApply } from './unchanged-apply.ts'
 import { type Action, defaultSet, gateOf, homeWorkloads, isOurs, PHASES, type PolicyScope, planSync, type SyncPlan, workloadsToDryRun } from './plan-sync.ts'
 
 export interface SyncOptions {
@@ -254,7 +255,8 @@ export async function dryRunWorkloads(
   const home = live.get(homeID)
   const client = io.clients.get(homeID)
   if (!home || !client) return 0
-  const todo = workloadsToDryRun(compiled, inv, live, opts.set)
+  // Issue 19.3: a workload that applying is known to leave as it is needs no dry run (the planner's own comparison agrees).
+  const todo = workloadsToDryRun(compiled, inv, live, opts.set).filter((w) => !unchangedApply(w.manifest, home.objects.get(w.key) ?? {}))
   if (todo.length === 0) return 0
   const answers = await pool(todo, opts.concurrency, async (w): Promise<LiveObject | undefined> => {
     try {

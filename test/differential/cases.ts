@@ -9,4 +9,5 @@ export const CASES = {
   'yaml-scalars': 6000,
   placement: 4000,
   'pod-webhook': 3000,
+  'nsoff-webhook': 2000,
 } as const satisfies Record<string, number>

@@ -339,7 +339,7 @@ test('github: one workflow command per line, parsed back by the runner to the sa
 test('the formatters are pure functions of the report (same input, same bytes)', () => {
   const report = {
     files: ['b.yaml', 'a.yaml'],
-    diagnostics: [{ code: 'NSO2004', severity: 'error' as const, message: 'm', file: 'a.yaml', line: 1, column: 2 }],
+    diagnostics: [{ code: 'NSO2004' as const, severity: 'error' as const, message: 'm', file: 'a.yaml', line: 1, column: 2 }],
     version: '1.2.3',
   }
   for (const f of [validateJunit, validateSarif, validateGithub]) assert.is(f(report), f(structuredClone(report)))
