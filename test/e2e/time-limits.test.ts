@@ -160,7 +160,7 @@ e2e('--timeout bounds the whole command: reads cut off when it passes, each clus
 })
 
 e2e('--timeout while applying: the sync stops there (exit 2, the cluster named); run again, it converges', async () => {
-  // florence answers its reads, then trickles every write.
+  // florence answers its reads, then trickles every write (the set's parent Secret is its first).
   const { kubeconfig, proxy } = await through({ florence: (_n, method) => (method === 'GET' ? 'none' : 'trickle') })
   const r = await bounded(['sync', '--install-crds', '--timeout', '20s', '--kubeconfig', kubeconfig])
   assert.is(r.code, 2, r.stderr)
@@ -168,7 +168,7 @@ e2e('--timeout while applying: the sync stops there (exit 2, the cluster named);
   assert.match(
     last,
     new RegExp(
-      `^nsoffload: --timeout 20s passed while waiting for cluster "florence" \\(context florence, ${origin(proxy['florence'])}\\): PATCH /api/v1/namespaces/tl-[a-f]-venice$`,
+      `^nsoffload: --timeout 20s passed while waiting for cluster "florence" \\(context florence, ${origin(proxy['florence'])}\\): PATCH /api/v1/namespaces/(tl-[a-f]-venice|default/secrets/nsoffload-italy)$`,
     ),
   )
   assert.not.match(r.stderr, /error NSO5007/, 'no action reported failed: the sync was cut off')
