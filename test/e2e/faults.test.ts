@@ -5,8 +5,8 @@ import * as path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { REPO, runCli, tempTree } from '../helpers/cli.ts'
-import { inventoryNodes } from './harness/inventory-nodes.ts'
+import { REPO, runCli } from '../helpers/cli.ts'
+import { type SyncFixture, syncFixture } from './harness/sync-fixture.ts'
 import { type ControlPlaneEnv, e2eSkipReason, getSharedEnv, poll } from './harness/control-plane.ts'
 import { type FaultProxy, kubeconfigFor, startFaultProxy } from './harness/fault-proxy.ts'
 
@@ -20,37 +20,22 @@ const CLUSTERS = ['venice', 'florence', 'naples'] as const
 const NAMESPACES = ['fault-a', 'fault-b', 'fault-c', 'fault-d', 'fault-e', 'fault-f']
 let env: ControlPlaneEnv
 let work: string
+let fixture: SyncFixture | undefined
 const proxies: FaultProxy[] = []
 
 test.before(async () => {
   if (skip !== null) return
   env = await getSharedEnv()
-  const inventory = fs.readFileSync(path.join(REPO, 'inventory.yaml'), 'utf8')
-  const files: Record<string, string> = { 'inventory.yaml': inventory }
+  const files: Record<string, string> = { 'inventory.yaml': fs.readFileSync(path.join(REPO, 'inventory.yaml'), 'utf8') }
   for (const ns of NAMESPACES) files[`policies/${ns}.yaml`] = `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: ${ns}\nspec: {}\n`
-  work = tempTree(files)
-  // venice's nodes as the inventory says them: the drift guard finds nothing to refuse.
-  await env.createNodes('venice', inventoryNodes(inventory))
   // The CRD may or may not be there (another suite may have installed it): --install-crds below.
+  fixture = await syncFixture(env, files, NAMESPACES)
+  work = fixture.work
 })
 
 test.after(async () => {
   for (const p of proxies) await p.close()
-  if (skip !== null || (env as ControlPlaneEnv | undefined) === undefined) return
-  await Promise.all(
-    NAMESPACES.flatMap((ns) => [
-      env.deleteNamespace('venice', ns, 30_000),
-      ...['florence', 'naples'].map((c) => env.deleteNamespace(c, `${ns}-venice`, 30_000)),
-    ]).map((p) => p.catch(() => false)),
-  )
-  for (const c of ['venice', 'florence', 'naples'])
-    await env.kubectl(c, ['delete', 'secret', 'nsoffload-italy', '-n', 'default', '--ignore-not-found']).catch(() => undefined)
-  await env
-    .deleteNodes(
-      'venice',
-      inventoryNodes(fs.readFileSync(path.join(REPO, 'inventory.yaml'), 'utf8')).map((n) => n.name),
-    )
-    .catch(() => undefined)
+  await fixture?.cleanUp()
 })
 
 async function proxied(schedule: FaultProxy['schedule']): Promise<string> {

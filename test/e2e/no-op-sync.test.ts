@@ -1,7 +1,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { runCli, tempTree } from '../helpers/cli.ts'
+import { runCli } from '../helpers/cli.ts'
 import { type ControlPlaneEnv, e2eSkipReason, getSharedEnv } from './harness/control-plane.ts'
+import { type SyncFixture, syncFixture } from './harness/sync-fixture.ts'
 
 /**
  * A no-op sync (issue 19.3), against real API servers: once nsoffload's managedFields show it
@@ -14,9 +15,9 @@ const skip = e2eSkipReason('no-op-sync')
 const e2e = skip === null ? test : test.skip
 let env: ControlPlaneEnv
 let work: string
+let fixture: SyncFixture | undefined
 const NS = 'noop-shop'
 const VN = 'noop-naples'
-const CLUSTERS = ['venice', 'naples'] as const
 
 const INVENTORY = `apiVersion: nsoffload.dev/v1alpha1
 kind: ClusterInventory
@@ -36,23 +37,12 @@ const CONFIG = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  label
 test.before(async () => {
   if (skip !== null) return
   env = await getSharedEnv()
-  work = tempTree({ 'inventory.yaml': INVENTORY, [`policies/${NS}.yaml`]: POLICY, 'apps/shop/config.yaml': CONFIG })
-  await env.createNodes('venice', [
-    {
-      name: VN,
-      labels: { 'liqo.io/type': 'virtual-node', 'liqo.io/remote-cluster-id': 'naples', 'topology.liqo.io/region': 'south' },
-      taints: [{ key: 'virtual-node.liqo.io/not-allowed', value: 'true', effect: 'NoExecute' }],
-    },
-  ])
+  fixture = await syncFixture(env, { 'inventory.yaml': INVENTORY, [`policies/${NS}.yaml`]: POLICY, 'apps/shop/config.yaml': CONFIG }, [NS])
+  work = fixture.work
 })
 
 test.after(async () => {
-  if (skip !== null || (env as ControlPlaneEnv | undefined) === undefined) return
-  for (const c of CLUSTERS) {
-    await env.deleteNamespace(c, NS, 30_000).catch(() => false)
-    await env.kubectl(c, ['delete', 'secret', 'nsoffload-no-op-sync', '-n', 'default', '--ignore-not-found']).catch(() => undefined)
-  }
-  await env.deleteNodes('venice', [VN]).catch(() => undefined)
+  await fixture?.cleanUp()
 })
 
 const nsoffload = (args: string[]) => runCli([...args, '--kubeconfig', env.kubeconfigPath], work)

@@ -1,7 +1,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { runCli, tempTree } from '../helpers/cli.ts'
+import { runCli } from '../helpers/cli.ts'
 import { type ControlPlaneEnv, e2eSkipReason, getSharedEnv } from './harness/control-plane.ts'
+import { type SyncFixture, syncFixture } from './harness/sync-fixture.ts'
 
 /**
  * `status` reads what is live, against real API servers: a twin deleted by hand after a sync
@@ -12,6 +13,7 @@ const skip = e2eSkipReason('status-live')
 const e2e = skip === null ? test : test.skip
 let env: ControlPlaneEnv
 let work: string
+let fixture: SyncFixture | undefined
 const NS = 'sl-demo'
 const OTHER = 'sl-other'
 const VN = 'sl-naples'
@@ -34,23 +36,12 @@ const policy = (ns: string): string =>
 test.before(async () => {
   if (skip !== null) return
   env = await getSharedEnv()
-  work = tempTree({ 'inventory.yaml': INVENTORY, [`policies/${NS}.yaml`]: policy(NS), [`policies/${OTHER}.yaml`]: policy(OTHER) })
-  await env.createNodes('venice', [
-    {
-      name: VN,
-      labels: { 'liqo.io/type': 'virtual-node', 'liqo.io/remote-cluster-id': 'naples', 'topology.liqo.io/region': 'south' },
-      taints: [{ key: 'virtual-node.liqo.io/not-allowed', value: 'true', effect: 'NoExecute' }],
-    },
-  ])
+  fixture = await syncFixture(env, { 'inventory.yaml': INVENTORY, [`policies/${NS}.yaml`]: policy(NS), [`policies/${OTHER}.yaml`]: policy(OTHER) }, [NS, OTHER])
+  work = fixture.work
 })
 
 test.after(async () => {
-  if (skip !== null || (env as ControlPlaneEnv | undefined) === undefined) return
-  for (const c of ['venice', 'naples']) {
-    for (const ns of [NS, OTHER]) await env.deleteNamespace(c, ns, 30_000).catch(() => false)
-    await env.kubectl(c, ['delete', 'secret', 'nsoffload-status-live', '-n', 'default', '--ignore-not-found']).catch(() => undefined)
-  }
-  await env.deleteNodes('venice', [VN]).catch(() => undefined)
+  await fixture?.cleanUp()
 })
 
 const nsoffload = (args: string[]) => runCli([...args, '--kubeconfig', env.kubeconfigPath], work)

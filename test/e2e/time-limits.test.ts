@@ -3,11 +3,11 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { type CliResult, REPO, runCli, tempTree } from '../helpers/cli.ts'
+import { type CliResult, REPO, runCli } from '../helpers/cli.ts'
 import { writeTokenPlugin } from '../helpers/token-plugin.ts'
 import { type ControlPlaneEnv, e2eSkipReason, getSharedEnv } from './harness/control-plane.ts'
 import { type FaultProxy, kubeconfigFor, startFaultProxy } from './harness/fault-proxy.ts'
-import { inventoryNodes } from './harness/inventory-nodes.ts'
+import { type SyncFixture, syncFixture } from './harness/sync-fixture.ts'
 
 /**
  * Bounded time against real API servers, behind a fault-injecting proxy (docs/sync.md, "Time
@@ -21,6 +21,7 @@ const CLUSTERS = ['venice', 'florence', 'naples'] as const
 const NAMESPACES = ['tl-a', 'tl-b', 'tl-c', 'tl-d', 'tl-e', 'tl-f']
 let env: ControlPlaneEnv
 let work: string
+let fixture: SyncFixture | undefined
 const proxies: FaultProxy[] = []
 
 const policy = (ns: string): string => `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: ${ns}\nspec: {}\n`
@@ -28,35 +29,15 @@ const policy = (ns: string): string => `apiVersion: nsoffload.dev/v1alpha1\nkind
 test.before(async () => {
   if (skip !== null) return
   env = await getSharedEnv()
-  const inventory = fs.readFileSync(path.join(REPO, 'inventory.yaml'), 'utf8')
-  const files: Record<string, string> = { 'inventory.yaml': inventory }
+  const files: Record<string, string> = { 'inventory.yaml': fs.readFileSync(path.join(REPO, 'inventory.yaml'), 'utf8') }
   for (const ns of NAMESPACES) files[`policies/${ns}.yaml`] = policy(ns)
-  work = tempTree(files)
-  // venice's nodes as the inventory says them: the drift guard finds nothing to refuse.
-  await env.createNodes('venice', inventoryNodes(inventory))
+  fixture = await syncFixture(env, files, NAMESPACES)
+  work = fixture.work
 })
 
 test.after(async () => {
   for (const p of proxies) await p.close()
-  if (skip !== null || (env as ControlPlaneEnv | undefined) === undefined) return
-  for (const c of ['florence', 'naples']) {
-    for (const ns of NAMESPACES)
-      await env.kubectl(c, ['patch', 'ns', `${ns}-venice`, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']).catch(() => undefined)
-  }
-  await Promise.all(
-    NAMESPACES.flatMap((ns) => [
-      env.deleteNamespace('venice', ns, 30_000),
-      ...['florence', 'naples'].map((c) => env.deleteNamespace(c, `${ns}-venice`, 30_000)),
-    ]).map((p) => p.catch(() => false)),
-  )
-  for (const c of ['venice', 'florence', 'naples'])
-    await env.kubectl(c, ['delete', 'secret', 'nsoffload-italy', '-n', 'default', '--ignore-not-found']).catch(() => undefined)
-  await env
-    .deleteNodes(
-      'venice',
-      inventoryNodes(fs.readFileSync(path.join(REPO, 'inventory.yaml'), 'utf8')).map((n) => n.name),
-    )
-    .catch(() => undefined)
+  await fixture?.cleanUp()
 })
 
 /** A kubeconfig whose clusters go through a fault proxy each (`schedules` by cluster; the others direct). */
