@@ -177,10 +177,35 @@ function showDifferences(differences: readonly string[]): string {
 }
 const MAX_SHOWN = 5
 
+/** Nodes this user may not list: the API server's own words (`nodes is forbidden: User "ci" cannot list resource "nodes" …`; empty without them). */
+export interface NodesForbidden {
+  readonly forbidden: string
+}
+
 /** What the home cluster's nodes are, as read: the nodes, or forbidden to this user; neither when not read. */
 export interface NodesRead {
   readonly nodes?: readonly LiveNode[]
-  readonly nodesForbidden?: boolean
+  readonly nodesForbidden?: NodesForbidden
+}
+
+const shellWord = (s: string): string => (/^[A-Za-z0-9:@._=/-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`)
+
+/**
+ * What to do when the nodes of `home` may not be listed, in words a kubectl user can act on:
+ * the server's refusal (naming the user), and the kubectl commands that grant `list` on nodes to
+ * that user (`--serviceaccount` for a service account), run as an administrator of `home`.
+ */
+export function nodesForbiddenMessage(home: string, refused: NodesForbidden): string {
+  const user = /User "([^"]*)"/.exec(refused.forbidden)?.[1]
+  const sa = user !== undefined ? /^system:serviceaccount:([^:]+):([^:]+)$/.exec(user) : null
+  const subject = sa ? `--serviceaccount=${shellWord(`${sa[1]}:${sa[2]}`)}` : `--user=${user !== undefined ? shellWord(user) : '<user>'}`
+  const said = refused.forbidden !== '' ? refused.forbidden : 'forbidden (403)'
+  return (
+    `the nodes of ${home} cannot be listed (${said}), so the inventory cannot be checked against its Liqo virtual nodes. ` +
+    `To check it, an administrator of ${home} grants list on nodes: ` +
+    `kubectl create clusterrole nsoffload-list-nodes --verb=list --resource=nodes && ` +
+    `kubectl create clusterrolebinding nsoffload-list-nodes --clusterrole=nsoffload-list-nodes ${subject}`
+  )
 }
 
 /**
@@ -207,7 +232,10 @@ export function driftFindings(compiled: Compiled, inv: Inventory, read: NodesRea
         cluster: homeID,
         namespace: '',
         object: 'inventory',
-        message: `the nodes of ${homeID} cannot be listed (forbidden), so the inventory cannot be checked against its Liqo virtual nodes${how === 'refuse' ? ': sync writes nothing; grant list on nodes, or run with --allow-inventory-drift' : ': not checked'}`,
+        message:
+          how === 'refuse'
+            ? `${nodesForbiddenMessage(homeID, read.nodesForbidden)}; or, to sync without checking it, run with --allow-inventory-drift (and check the inventory where nodes can be listed: nsoffload inventory pull --check). sync writes nothing`
+            : `${nodesForbiddenMessage(homeID, read.nodesForbidden)}. Not checked${how === 'allow' ? ': synced as the inventory says (--allow-inventory-drift)' : ''}`,
         ...blocking,
       },
     ]

@@ -4,7 +4,7 @@ import { NSO_API_VERSION, NSO_KIND, type NamespaceOffloadingObject } from '../mo
 import { metaOf, namespaceOf } from '../util/manifest.ts'
 import type { LiveObject } from './compare.ts'
 import type { ResolvedKinds } from './kinds.ts'
-import type { LiveNode } from './inventory-drift.ts'
+import type { LiveNode, NodesForbidden } from './inventory-drift.ts'
 
 /** What nsoffload reads from one cluster: a handful of paged LISTs, never one GET per object. */
 export interface LiveCluster {
@@ -30,7 +30,7 @@ export interface LiveCluster {
   readonly kinds?: ResolvedKinds
   /** Home only: its nodes (virtual ones included), when read; `nodesForbidden` when RBAC forbids listing them. */
   readonly nodes?: readonly LiveNode[]
-  readonly nodesForbidden?: boolean
+  readonly nodesForbidden?: NodesForbidden
 }
 
 /** A kind of object nsoffload writes on the home cluster (where the server keeps it), and the namespaces it writes them in. */
@@ -57,13 +57,16 @@ interface NodeItem {
   spec?: { taints?: { key: string; value?: string; effect: string }[] }
 }
 
-/** The cluster's nodes as selection and scheduling read them; `forbidden` when RBAC does not let this user list them. */
-export async function listNodes(client: KubeClient): Promise<LiveNode[] | 'forbidden'> {
+/**
+ * The cluster's nodes as selection and scheduling read them; `{ forbidden }` when RBAC does not
+ * let this user list them, with the API server's own words (they name the user).
+ */
+export async function listNodes(client: KubeClient): Promise<LiveNode[] | NodesForbidden> {
   try {
     const items = (await client.list<NodeItem>('/api/v1/nodes')) ?? []
     return items.map((n) => ({ name: n.metadata?.name ?? '', labels: n.metadata?.labels ?? {}, taints: n.spec?.taints ?? [] }))
   } catch (e) {
-    if (e instanceof KubeError && e.status === 403) return 'forbidden'
+    if (e instanceof KubeError && e.status === 403) return { forbidden: e.detail }
     throw e
   }
 }
@@ -123,6 +126,6 @@ export async function readCluster(
     objects,
     ...(parent ? { parent } : {}),
     listedGroupKinds,
-    ...(nodes === 'forbidden' ? { nodesForbidden: true } : nodes ? { nodes } : {}),
+    ...(nodes === undefined ? {} : Array.isArray(nodes) ? { nodes } : { nodesForbidden: nodes }),
   }
 }

@@ -4,7 +4,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { VIRTUAL_NODE_TAINT, virtualNodeLabels } from '../../src/placement/inventory-nodes.ts'
 import { runCli, tempTree } from '../helpers/cli.ts'
-import { type ControlPlaneEnv, e2eSkipReason, getSharedEnv } from './harness/control-plane.ts'
+import { type ControlPlaneEnv, e2eSkipReason, getSharedEnv, poll } from './harness/control-plane.ts'
 
 /**
  * The inventory drift guard against real API servers: an inventory pulled from venice checks
@@ -22,6 +22,8 @@ const VN_FLORENCE = 'id-florence'
 const VN_NAPLES = 'id-naples'
 const NS = 'id-demo'
 const NEW = 'id-new'
+const RBAC_NS = 'id-rbac'
+const NO_NODES = 'id-no-nodes'
 const policy = (ns: string): string =>
   `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: ${ns}\nspec:\n  namespaceMappingStrategy: EnforceSameName\n  clusterSelector: ["topology.liqo.io/region=south"]\n`
 
@@ -46,10 +48,12 @@ test.before(async () => {
 test.after(async () => {
   if (skip !== null || (env as ControlPlaneEnv | undefined) === undefined) return
   for (const c of CLUSTERS) {
-    for (const ns of [NS, NEW]) await env.deleteNamespace(c, ns, 30_000).catch(() => false)
+    for (const ns of [NS, NEW, RBAC_NS]) await env.deleteNamespace(c, ns, 30_000).catch(() => false)
     await env.kubectl(c, ['delete', 'secret', 'nsoffload-venice', '-n', 'default', '--ignore-not-found']).catch(() => undefined)
   }
   await env.deleteNodes('venice', [HOME, VN_FLORENCE, VN_NAPLES]).catch(() => undefined)
+  await env.kubectl('venice', ['delete', 'clusterrolebinding,clusterrole', NO_NODES, 'nsoffload-list-nodes', '--ignore-not-found']).catch(() => undefined)
+  await env.kubectl('venice', ['delete', 'rolebinding,role', NO_NODES, '-n', 'default', '--ignore-not-found']).catch(() => undefined)
 })
 
 const nsoffload = (args: string[]) => runCli([...args, '--kubeconfig', env.kubeconfigPath], work)
@@ -136,5 +140,93 @@ e2e('--allow-inventory-drift syncs what the inventory says; the label back, the 
   assert.not.match(again.stderr, /NSO502[567]/)
   assert.equal(await writes(since), [], 'nothing left to write')
 })
+
+/** What sync needs on venice for these policies (no workloads), less nodes: namespaces, NamespaceOffloadings, the CRD, the set's parent Secret. */
+const NO_NODES_RBAC = `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: ${NO_NODES}}
+rules:
+  - {apiGroups: [""], resources: [namespaces], verbs: [get, list, create, patch, update]}
+  - {apiGroups: [offloading.liqo.io], resources: [namespaceoffloadings, namespaceoffloadings/status], verbs: [get, list, create, patch, update]}
+  - {apiGroups: [apiextensions.k8s.io], resources: [customresourcedefinitions], verbs: [get]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: ${NO_NODES}}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: ${NO_NODES}}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: ${NO_NODES}}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: ${NO_NODES}, namespace: default}
+rules:
+  - {apiGroups: [""], resources: [secrets], verbs: [get, create, patch]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: ${NO_NODES}, namespace: default}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: ${NO_NODES}}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: ${NO_NODES}}]
+`
+
+/** The harness kubeconfig with venice's context acting as the user `id-no-nodes` (impersonated by the admin); the remotes as admin. */
+function noNodesKubeconfig(): string {
+  const doc = JSON.parse(fs.readFileSync(env.kubeconfigPath, 'utf8')) as {
+    users: { name: string; user: Record<string, unknown> }[]
+    contexts: { name: string; context: { user: string } }[]
+  }
+  const ctx = doc.contexts.find((c) => c.name === 'venice')
+  const admin = doc.users.find((u) => u.name === ctx?.context.user)
+  assert.ok(ctx && admin, 'the harness kubeconfig has venice')
+  doc.users.push({ name: NO_NODES, user: { ...admin.user, as: NO_NODES } })
+  ctx.context.user = NO_NODES
+  const file = path.join(tempTree({}), 'kubeconfig.json')
+  fs.writeFileSync(file, JSON.stringify(doc), { mode: 0o600 })
+  return file
+}
+
+const canI = async (verb: string, resource: string): Promise<boolean> =>
+  (await env.kubectl('venice', ['auth', 'can-i', verb, resource, `--as=${NO_NODES}`])).stdout.trim() === 'yes'
+
+e2e(
+  'a user who may not list nodes: sync writes nothing (exit 1, NSO5027 with the kubectl commands that grant it); --allow-inventory-drift syncs unchecked; granted, it checks',
+  async () => {
+    const applied = await env.kubectl('venice', ['apply', '-f', '-'], NO_NODES_RBAC)
+    assert.is(applied.code, 0, applied.stderr)
+    await poll('the user may list namespaces', async () => ((await canI('list', 'namespaces')) ? true : undefined), { timeoutMs: 60_000, intervalMs: 200 })
+    assert.not.ok(await canI('list', 'nodes'))
+    fs.writeFileSync(path.join(work, 'policies', `${RBAC_NS}.yaml`), policy(RBAC_NS))
+    const kubeconfig = noNodesKubeconfig()
+    const run = (args: string[]) => runCli([...args, '--kubeconfig', kubeconfig], work)
+
+    const since = await offsets()
+    const refused = await run(['sync'])
+    assert.is(refused.code, 1, refused.stderr + refused.stdout)
+    const line = refused.stderr.split('\n').find((l) => l.startsWith('venice: error NSO5027: ')) ?? ''
+    assert.ok(line.includes(`(nodes is forbidden: User "${NO_NODES}" cannot list resource "nodes" in API group "" at the cluster scope)`), refused.stderr)
+    assert.match(line, /run with --allow-inventory-drift .*sync writes nothing$/)
+    assert.equal(await writes(since), [], 'no write request at all, dry runs included')
+    assert.not.ok(await exists('naples', ['namespace', RBAC_NS]))
+
+    const allowed = await run(['sync', '--allow-inventory-drift'])
+    assert.is(allowed.code, 0, allowed.stderr + allowed.stdout)
+    assert.match(allowed.stderr, /venice: warning NSO5027: .*Not checked: synced as the inventory says \(--allow-inventory-drift\)/)
+    assert.ok(await exists('naples', ['namespace', RBAC_NS]), 'synced as the inventory says')
+
+    // The commands the message gives, run as they are written (an administrator of venice: the harness' admin).
+    const commands = /grants list on nodes: (.*?);/.exec(line)?.[1]?.split(' && ') ?? []
+    assert.is(commands.length, 2, line)
+    for (const c of commands) {
+      const [kubectl, ...args] = c.split(' ')
+      assert.is(kubectl, 'kubectl', c)
+      const r = await env.kubectl('venice', args)
+      assert.is(r.code, 0, `${c}: ${r.stderr}`)
+    }
+    await poll('the user may list nodes', async () => ((await canI('list', 'nodes')) ? true : undefined), { timeoutMs: 60_000, intervalMs: 200 })
+    const checked = await run(['sync'])
+    assert.is(checked.code, 0, checked.stderr + checked.stdout)
+    assert.not.match(checked.stderr, /NSO502[567]/, 'checked, and clean')
+  },
+)
 
 test.run()

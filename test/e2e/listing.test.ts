@@ -139,7 +139,7 @@ e2e('a user allowed workloads only in the offloaded namespaces: read namespace b
   assert.is(refused.code, 1, refused.stderr + refused.stdout)
   assert.match(
     refused.stderr,
-    /venice: error NSO5027: the nodes of venice cannot be listed \(forbidden\).*grant list on nodes, or run with --allow-inventory-drift/,
+    /venice: error NSO5027: the nodes of venice cannot be listed \(nodes is forbidden: User "system:serviceaccount:rbac-tenant:tenant" cannot list resource "nodes".*grants list on nodes: .* --serviceaccount=rbac-tenant:tenant; or, to sync without checking it, run with --allow-inventory-drift/,
   )
   assert.equal(
     (await env.auditWrites('venice', before)).filter((w) => w.userAgent.startsWith('nsoffload')),

@@ -125,14 +125,35 @@ test("the home cluster's nodes are compared when the inventory lists them", () =
   assert.equal(inventoryDifferences(inv, nodes), ['home cluster venice: node venice-worker is live, not in the inventory'])
 })
 
+const forbidden = (user: string) => ({
+  nodesForbidden: { forbidden: `nodes is forbidden: User "${user}" cannot list resource "nodes" in API group "" at the cluster scope` },
+})
+
 test('nodes this user may not list: NSO5027, blocking unless allowed; a warning for status', () => {
-  const [refused] = driftFindings(compiled, inv, { nodesForbidden: true }, 'refuse')
+  const [refused] = driftFindings(compiled, inv, forbidden('ci'), 'refuse')
   assert.equal([refused?.code, refused?.level, refused?.blocking], ['NSO5027', 'error', true])
-  const [allowed] = driftFindings(compiled, inv, { nodesForbidden: true }, 'allow')
+  const [allowed] = driftFindings(compiled, inv, forbidden('ci'), 'allow')
   assert.equal([allowed?.code, allowed?.level, allowed?.blocking], ['NSO5027', 'warning', undefined])
-  const [reported] = driftFindings(compiled, inv, { nodesForbidden: true }, 'report')
+  const [reported] = driftFindings(compiled, inv, forbidden('ci'), 'report')
   assert.equal([reported?.code, reported?.level], ['NSO5027', 'warning'])
   assert.equal(driftFindings(compiled, inv, {}, 'refuse'), [], 'nodes not read: nothing said')
+})
+
+test("NSO5027 says what to do: the server's words, the kubectl commands that grant list on nodes to that user, the flag that skips the check", () => {
+  const grant =
+    'kubectl create clusterrole nsoffload-list-nodes --verb=list --resource=nodes && kubectl create clusterrolebinding nsoffload-list-nodes --clusterrole=nsoffload-list-nodes'
+  const [user] = driftFindings(compiled, inv, forbidden('ci'), 'refuse')
+  assert.ok(user?.message.includes('User "ci" cannot list resource "nodes"'), user?.message)
+  assert.ok(user?.message.includes(`${grant} --user=ci;`), user?.message)
+  assert.match(user?.message ?? '', /run with --allow-inventory-drift .*sync writes nothing$/)
+  const [sa] = driftFindings(compiled, inv, forbidden('system:serviceaccount:ci:deployer'), 'refuse')
+  assert.ok(sa?.message.includes(`${grant} --serviceaccount=ci:deployer;`), sa?.message)
+  const [odd] = driftFindings(compiled, inv, forbidden("o'brien smith"), 'refuse')
+  assert.ok(odd?.message.includes(`--user='o'\\''brien smith';`), odd?.message)
+  const [unknown] = driftFindings(compiled, inv, { nodesForbidden: { forbidden: '' } }, 'refuse')
+  assert.ok(unknown?.message.includes('cannot be listed (forbidden (403))') && unknown.message.includes('--user=<user>'), unknown?.message)
+  const [allowed] = driftFindings(compiled, inv, forbidden('ci'), 'allow')
+  assert.match(allowed?.message ?? '', /Not checked: synced as the inventory says \(--allow-inventory-drift\)$/)
 })
 
 test('many differences: the first five in the finding, and how many more', () => {

@@ -62,7 +62,7 @@ export function inventoryCommand(ctx: CommandContext, rawArgv: readonly string[]
         { pullInventory },
         { toYaml },
         { listNodes },
-        { inventoryDifferences },
+        { inventoryDifferences, nodesForbiddenMessage },
       ] = await Promise.all([
         import('../../kube/kubeconfig.ts'),
         import('../../kube/kube-client.ts'),
@@ -90,7 +90,7 @@ export function inventoryCommand(ctx: CommandContext, rawArgv: readonly string[]
         try {
           if (inv) {
             const nodes = await listNodes(client)
-            if (nodes === 'forbidden') throw new UsageError(`the nodes of ${context} cannot be listed (forbidden): the inventory cannot be checked`)
+            if (!Array.isArray(nodes)) throw new UsageError(nodesForbiddenMessage(context, nodes))
             differences = inventoryDifferences(inv, nodes)
           } else {
             doc = await pullInventory(client, {
