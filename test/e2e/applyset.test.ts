@@ -22,6 +22,8 @@ let repoB: string
 const ALPHA = 'as-alpha'
 const BETA = 'as-beta'
 const GAMMA = 'as-gamma'
+const OLD_A = 'as-old-a'
+const OLD_B = 'as-old-b'
 const VN = 'as-naples'
 const KUBECTL_PARENT = 'as-kubectl-owned'
 const CLUSTERS = ['venice', 'naples'] as const
@@ -64,8 +66,8 @@ test.after(async () => {
   else process.env['KUBECTL_APPLYSET'] = saved
   if (skip !== null || (env as ControlPlaneEnv | undefined) === undefined) return
   for (const c of CLUSTERS) {
-    for (const ns of [ALPHA, BETA, GAMMA]) await env.deleteNamespace(c, ns, 30_000).catch(() => false)
-    for (const s of ['nsoffload-fleet-a', 'nsoffload-fleet-b', KUBECTL_PARENT])
+    for (const ns of [ALPHA, BETA, GAMMA, OLD_A, OLD_B]) await env.deleteNamespace(c, ns, 30_000).catch(() => false)
+    for (const s of ['nsoffload-fleet-a', 'nsoffload-fleet-b', 'nsoffload-fleet-old', KUBECTL_PARENT])
       await env.kubectl(c, ['delete', 'secret', s, '-n', 'default', '--ignore-not-found']).catch(() => undefined)
     await env.kubectl(c, ['delete', 'configmap', 'as-k-three', 'intruder', '-n', 'default', '--ignore-not-found']).catch(() => undefined)
   }
@@ -250,6 +252,54 @@ e2e('sync --prune with an empty policies folder is refused (exit 1, nothing sent
   assert.is(meant.code, 0, meant.stderr + meant.stdout)
   assert.not.ok(await exists('venice', ['nso', 'offloading', '-n', GAMMA]))
   assert.ok(await exists('venice', ['nso', 'offloading', '-n', ALPHA]), "the other set's namespaces are not this set's")
+})
+
+e2e("nsoffload's old marker without a set: adopted when this set renders it (said so), never pruned when it does not", async () => {
+  const repo = tempTree({ 'inventory.yaml': inventory('fleet-old'), [`policies/${OLD_A}.yaml`]: policy(OLD_A), [`policies/${OLD_B}.yaml`]: policy(OLD_B) })
+  const first = await nsoffload(repo, ['sync'])
+  assert.is(first.code, 0, first.stderr + first.stdout)
+  // As nsoffload wrote them before sets: the old marker only, no part-of label, no policy file, no parent.
+  const unset = ['applyset.kubernetes.io/part-of-']
+  for (const ns of [OLD_A, OLD_B]) {
+    for (const [c, what] of [
+      ['venice', ['namespace', ns]],
+      ['venice', ['nso', 'offloading', '-n', ns]],
+      ['naples', ['namespace', ns]],
+    ] as const) {
+      const l = await env.kubectl(c, ['label', ...what, ...unset])
+      assert.is(l.code, 0, l.stderr)
+      const a = await env.kubectl(c, ['annotate', ...what, 'nsoffload.dev/policy-file-'])
+      assert.is(a.code, 0, a.stderr)
+      const o = meta(await json(c, ['get', ...what]))
+      assert.is(o.labels?.['applyset.kubernetes.io/part-of'], undefined)
+      if (c === 'venice') assert.is(o.labels?.['app.kubernetes.io/managed-by'], 'nsoffload', `${c} ${what.join(' ')}: the old marker`)
+    }
+  }
+  for (const c of CLUSTERS) assert.is((await env.kubectl(c, ['delete', 'secret', 'nsoffload-fleet-old', '-n', 'default'])).code, 0)
+  // old-b's policy is gone from Git: --prune would unoffload it, were it a member; it is not (yet).
+  fs.rmSync(path.join(repo, 'policies', `${OLD_B}.yaml`))
+  const since = await offsets()
+  const r = await nsoffload(repo, ['sync', '--prune'])
+  assert.is(r.code, 0, r.stderr + r.stdout)
+  assert.match(r.stderr, new RegExp(`venice: .*namespace/${OLD_A}.* \\(adopted into ApplySet nsoffload-fleet-old\\)`))
+  assert.match(r.stderr, new RegExp(`naples: .*namespace/${OLD_A}.* \\(adopted into ApplySet nsoffload-fleet-old\\)`))
+  assert.match(r.stderr, /NSO5022/)
+  const ws = await writes(since)
+  assert.equal(touching(ws, [OLD_B]), [], 'nothing of old-b written, nothing deleted')
+  assert.equal(
+    ws.filter((w) => w.includes(' delete ')),
+    [],
+  )
+  const id = applySetID('nsoffload-fleet-old', 'default', 'Secret', '')
+  for (const [c, what] of [
+    ['venice', ['namespace', OLD_A]],
+    ['venice', ['nso', 'offloading', '-n', OLD_A]],
+    ['naples', ['namespace', OLD_A]],
+  ] as const)
+    assert.is(meta(await json(c, ['get', ...what])).labels?.['applyset.kubernetes.io/part-of'], id, `${c} ${what.join(' ')} adopted`)
+  assert.ok(await exists('venice', ['nso', 'offloading', '-n', OLD_B]), "old-b's NamespaceOffloading stays")
+  assert.ok(await exists('naples', ['namespace', OLD_B]), "old-b's twin stays")
+  assert.is(meta(await json('venice', ['get', 'namespace', OLD_B])).labels?.['applyset.kubernetes.io/part-of'], undefined, 'not adopted: not rendered')
 })
 
 test.run()
