@@ -24,6 +24,7 @@ const NS = 'id-demo'
 const NEW = 'id-new'
 const RBAC_NS = 'id-rbac'
 const NO_NODES = 'id-no-nodes'
+const PLACE = 'id-place'
 const policy = (ns: string): string =>
   `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: ${ns}\nspec:\n  namespaceMappingStrategy: EnforceSameName\n  clusterSelector: ["topology.liqo.io/region=south"]\n`
 
@@ -48,7 +49,7 @@ test.before(async () => {
 test.after(async () => {
   if (skip !== null || (env as ControlPlaneEnv | undefined) === undefined) return
   for (const c of CLUSTERS) {
-    for (const ns of [NS, NEW, RBAC_NS]) await env.deleteNamespace(c, ns, 30_000).catch(() => false)
+    for (const ns of [NS, NEW, RBAC_NS, PLACE]) await env.deleteNamespace(c, ns, 30_000).catch(() => false)
     await env.kubectl(c, ['delete', 'secret', 'nsoffload-venice', '-n', 'default', '--ignore-not-found']).catch(() => undefined)
   }
   await env.deleteNodes('venice', [HOME, VN_FLORENCE, VN_NAPLES]).catch(() => undefined)
@@ -226,6 +227,37 @@ e2e(
     const checked = await run(['sync'])
     assert.is(checked.code, 0, checked.stderr + checked.stdout)
     assert.not.match(checked.stderr, /NSO502[567]/, 'checked, and clean')
+  },
+)
+
+e2e(
+  'a virtual node relabelled live so that a workload could run elsewhere (selection unchanged): sync writes nothing (NSO5025 naming the workload)',
+  async () => {
+    // Every cluster selected; the Deployment runs where region is center: florence, by the inventory.
+    fs.writeFileSync(
+      path.join(work, 'policies', `${PLACE}.yaml`),
+      `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: ${PLACE}\nspec:\n  namespaceMappingStrategy: EnforceSameName\n  workloads: [../apps/${PLACE}/]\n`,
+    )
+    fs.mkdirSync(path.join(work, 'apps', PLACE), { recursive: true })
+    fs.writeFileSync(
+      path.join(work, 'apps', PLACE, 'web.yaml'),
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 0\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      nodeSelector: {topology.liqo.io/region: center}\n      containers: [{name: web, image: nginx}]\n',
+    )
+    await relabel('north')
+    try {
+      const since = await offsets()
+      const s = await nsoffload(['sync'])
+      assert.is(s.code, 1, s.stderr + s.stdout)
+      assert.match(
+        s.stderr,
+        /venice: error NSO5025: the inventory differs from the live nodes of venice: deployment\/id-place\/web can run on cluster florence by the inventory, on nothing by the live nodes \(cluster florence \(node id-florence\): label topology\.liqo\.io\/region: "center" in the inventory, "north" live\); sync writes nothing/,
+      )
+      assert.not.match(s.stderr, /id-place selects/, 'the selection is the same')
+      assert.equal(await writes(since), [], 'no write request at all, dry runs included')
+      assert.not.ok(await exists('venice', ['namespace', PLACE]))
+    } finally {
+      await relabel('center')
+    }
   },
 )
 

@@ -250,4 +250,35 @@ e2e('a kind the server does not serve: one error naming kind and cluster, exit 2
   for (const f of ['old-ingress.yaml', 'thing.yaml', 'cm.yaml']) fs.rmSync(path.join(work, 'apps', NS, f))
 })
 
+e2e("a Namespace among a policy's workloads: refused before any request (NSO3060, exit 1), nothing created unmarked", async () => {
+  const file = path.join(work, 'apps', NS, 'namespace.yaml')
+  fs.writeFileSync(
+    file,
+    `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${NS}\n  labels: {team: shop}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: kinds-extra}\n`,
+  )
+  const since = await offsets()
+  try {
+    for (const args of [['sync'], ['diff']]) {
+      const r = await nsoffload(args)
+      assert.is(r.code, 1, `${args.join(' ')}: ${r.stderr}${r.stdout}`)
+      assert.match(r.stderr, new RegExp(`apps/${NS}/namespace\\.yaml:2:7: error NSO3060: `))
+      assert.match(r.stderr, new RegExp(`apps/${NS}/namespace\\.yaml:8:7: error NSO3060: `))
+    }
+    for (const c of ['venice', 'naples'])
+      assert.equal(
+        (await env.auditEvents(c, since[c])).filter((e) => e.userAgent.startsWith('nsoffload')),
+        [],
+        `${c}: not even a read`,
+      )
+    assert.not.ok(await exists(['namespace', 'kinds-extra']))
+    assert.is(
+      (await env.kubectl('venice', ['get', 'namespace', NS, '-o', 'jsonpath={.metadata.labels.team}'])).stdout,
+      '',
+      "the policy's namespace keeps the policy's labels",
+    )
+  } finally {
+    fs.rmSync(file)
+  }
+})
+
 test.run()
