@@ -52,9 +52,11 @@ export function fnCommand(ctx: CommandContext, rawArgv: readonly string[]): Comm
         finish(emptyList(ds.map(toResult)), ds, ExitCode.findings)
         return
       }
+      // Warnings of the input's YAML (its errors leave no list).
+      const listDs = parsed.diagnostics.map(inputDiagnostic)
       const fc = readFunctionConfig(list.functionConfig, list.locate)
       if (fc.diagnostics.length > 0) {
-        const ds = fc.diagnostics.map(inputDiagnostic)
+        const ds = [...listDs, ...fc.diagnostics.map(inputDiagnostic)]
         finish(writeResourceList(list, [], ds.map(toResult)), ds, ExitCode.findings)
         return
       }
@@ -81,7 +83,7 @@ export function fnCommand(ctx: CommandContext, rawArgv: readonly string[]): Comm
         return
       }
       const shown = (ds: readonly Diagnostic[]): Diagnostic[] => ds.filter((d) => d.severity !== 'info')
-      const projectDs = shown(project.diagnostics).map(inputDiagnostic)
+      const projectDs = [...listDs, ...shown(project.diagnostics).map(inputDiagnostic)]
       if (hasErrors(project.diagnostics)) {
         finish(writeResourceList(list, [], projectDs.map(toResult)), projectDs, ExitCode.findings, project.texts)
         return
