@@ -42,6 +42,8 @@ export function inventoryCommand(ctx: CommandContext, rawArgv: readonly string[]
         .example('$0 inventory pull --context venice -o inventory.yaml', "inventory from venice's Liqo virtual nodes")
         .example('$0 inventory pull --check', 'does inventory.yaml still say what the live virtual nodes say? (exit 1 if not)') as unknown as Argv<Args>,
     handler: async (args) => {
+      // The flags first: a bad --timeout or --request-timeout is said before any file is read.
+      const { deadline, requestTimeoutMs } = clientTimes(args, Date.now())
       // --check: the inventory in Git, read and validated as every command reads it (no policy needed).
       let inv: Inventory | undefined
       if (args.check) {
@@ -54,7 +56,6 @@ export function inventoryCommand(ctx: CommandContext, rawArgv: readonly string[]
         }
       }
       const context = args.context ?? inv?.home.context ?? inv?.home.clusterID ?? ''
-      const { deadline, requestTimeoutMs } = clientTimes(args, Date.now())
       const [
         { connect, kubeconfigSource, KubeconfigError },
         { KubeClient, DEFAULT_RETRY },
@@ -89,9 +90,7 @@ export function inventoryCommand(ctx: CommandContext, rawArgv: readonly string[]
         })
         try {
           if (inv) {
-            const nodes = await listNodes(client)
-            if (nodes === 'forbidden') throw new UsageError(`the nodes of ${context} cannot be listed (forbidden): the inventory cannot be checked`)
-            differences = inventoryDifferences(inv, nodes)
+            differences = inventoryDifferences(inv, await listNodes(client))
           } else {
             doc = await pullInventory(client, {
               context,
