@@ -5,7 +5,8 @@ import { readFunctionConfig } from '../../krm/function-config.ts'
 import { type ItemDiagnostic, inputDiagnostic, offloadItems, toResult } from '../../krm/offload-items.ts'
 import { type KrmResult, parseResourceList, RESOURCE_LIST_KIND, RESOURCE_LIST_VERSIONS, STDIN, writeResourceList } from '../../krm/resource-list.ts'
 import { inventoryNodes } from '../../placement/inventory-nodes.ts'
-import { ExitCode, UsageError } from '../exit-codes.ts'
+import { CannotRun } from '../../diagnostics/cannot-run.ts'
+import { ExitCode } from '../exit-codes.ts'
 import { type CommandContext, type GlobalArgs, inputOptions, reportToStderr } from '../context.ts'
 import type { Project } from '../../pipeline.ts'
 import { loadProject } from '../project.ts'
@@ -77,7 +78,7 @@ export function fnCommand(ctx: CommandContext, rawArgv: readonly string[]): Comm
           false,
         )
       } catch (e) {
-        if (!(e instanceof UsageError)) throw e
+        if (!(e instanceof CannotRun)) throw e
         finish(writeResourceList(list, [], [{ message: `cannot run: ${e.message}`, severity: 'error' }]), [], ExitCode.cannotRun)
         host.stderr(`nsoffload: ${e.message}\n`)
         return

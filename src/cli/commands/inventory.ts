@@ -57,7 +57,7 @@ export function inventoryCommand(ctx: CommandContext, rawArgv: readonly string[]
       }
       const context = args.context ?? inv?.home.context ?? inv?.home.clusterID ?? ''
       const [
-        { connect, kubeconfigSource, KubeconfigError },
+        { connect, kubeconfigSource },
         { KubeClient, DEFAULT_RETRY },
         { EXEC_TIMEOUT_MS },
         { pullInventory },
@@ -76,36 +76,31 @@ export function inventoryCommand(ctx: CommandContext, rawArgv: readonly string[]
       const file = kubeconfigSource(args.kubeconfig, ctx.host.env)
       let doc: Record<string, unknown> | undefined
       let differences: string[] | undefined
+      const [conn] = await connect(file, [{ cluster: inv?.home.clusterID ?? context, context }], {
+        env: ctx.host.env,
+        host: ctx.host,
+        execLimit: { ms: EXEC_TIMEOUT_MS, ...(deadline ? { deadline } : {}) },
+      })
+      if (!conn) throw new UsageError(`no context ${context}`)
+      const client = new KubeClient(conn, {
+        onRetry: (s) => ctx.host.stderr(`${s}\n`),
+        ...(deadline ? { deadline } : {}),
+        ...(requestTimeoutMs !== undefined ? { retry: { ...DEFAULT_RETRY, requestTimeoutMs } } : {}),
+      })
       try {
-        const [conn] = await connect(file, [{ cluster: inv?.home.clusterID ?? context, context }], {
-          env: ctx.host.env,
-          host: ctx.host,
-          execLimit: { ms: EXEC_TIMEOUT_MS, ...(deadline ? { deadline } : {}) },
-        })
-        if (!conn) throw new UsageError(`no context ${context}`)
-        const client = new KubeClient(conn, {
-          onRetry: (s) => ctx.host.stderr(`${s}\n`),
-          ...(deadline ? { deadline } : {}),
-          ...(requestTimeoutMs !== undefined ? { retry: { ...DEFAULT_RETRY, requestTimeoutMs } } : {}),
-        })
-        try {
-          if (inv) {
-            differences = inventoryDifferences(inv, await listNodes(client))
-          } else {
-            doc = await pullInventory(client, {
-              context,
-              ...(args['cluster-id'] ? { clusterID: args['cluster-id'] } : {}),
-              warn: (m) => ctx.host.stderr(`warning: ${m}\n`),
-            })
-          }
-        } catch (e) {
-          throw await clusterFailure(e, [client])
-        } finally {
-          client.close()
+        if (inv) {
+          differences = inventoryDifferences(inv, await listNodes(client))
+        } else {
+          doc = await pullInventory(client, {
+            context,
+            ...(args['cluster-id'] ? { clusterID: args['cluster-id'] } : {}),
+            warn: (m) => ctx.host.stderr(`warning: ${m}\n`),
+          })
         }
       } catch (e) {
-        if (e instanceof KubeconfigError) throw new UsageError(e.message)
-        throw e
+        throw await clusterFailure(e, [client])
+      } finally {
+        client.close()
       }
       if (differences) {
         const where = path.relative(ctx.host.cwd, path.resolve(ctx.host.cwd, args.inventory)) || args.inventory
