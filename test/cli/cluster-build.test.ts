@@ -1,6 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import * as v8 from 'node:v8'
 import { createHash } from 'node:crypto'
@@ -12,6 +11,7 @@ import { GENERATED_HEADER } from '../../src/render/bundle.ts'
 import { type CliResult, REPO, runCli, tempTree } from '../helpers/cli.ts'
 import { nsoffloadShim } from '../helpers/shim.ts'
 import { kustomizePath } from '../helpers/tools.ts'
+import { tempDir } from '../helpers/temp.ts'
 
 /**
  * `build --cluster X` (issue 19 point 1) prints exactly what `build -o` writes in out/X (the
@@ -47,12 +47,12 @@ function goldenCases(): Case[] {
 }
 
 function fleetDir(policies = 160, clusters = 12): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-fleet-'))
+  const dir = tempDir('nsoffload-fleet-')
   writeFleet(generateFleet({ policies, clusters }), dir)
   return dir
 }
 
-const cacheDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-cache-'))
+const cacheDir = (): string => tempDir('nsoffload-cache-')
 const entries = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [])
 
 /** What `build -o` wrote for a cluster, as the one stream `build --cluster` prints. */
@@ -76,7 +76,7 @@ const diagnosticsOf = (r: CliResult): string =>
     .join('\n')
 
 async function checkCase(c: Case): Promise<void> {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-out-'))
+  const out = tempDir('nsoffload-out-')
   const all = await runCli(['build', '-o', out, ...c.args], c.cwd, '', c.env)
   const clusters = all.code === 0 ? fs.readdirSync(out).sort() : []
   const cache = cacheDir()
@@ -169,7 +169,7 @@ test('the cache serves the builds of the other clusters, also from another check
   const other = await runCli(['build', '--cluster', 'edge-002'], b, '', env)
   assert.match(other.stdout, FROM_CACHE, 'another checkout of the same files')
   // An inventory given by its path outside the working folder: that entry holds only here.
-  const inv = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-inv-')), 'inventory.yaml')
+  const inv = path.join(tempDir('nsoffload-inv-'), 'inventory.yaml')
   fs.copyFileSync(path.join(a, 'inventory.yaml'), inv)
   const outside = await runCli(['build', '--cluster', 'edge-002', '-i', inv], a, '', env)
   assert.not.match(outside.stdout, FROM_CACHE)
@@ -262,7 +262,7 @@ test('any input change misses the cache: a file of a kustomize base (read by kus
     if (process.env['CI']) assert.unreachable('kustomize is missing')
     return
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-apps-'))
+  const dir = tempDir('nsoffload-apps-')
   fs.cpSync(path.join(REPO, 'fixtures', 'public-apps'), dir, { recursive: true })
   const cache = cacheDir()
   const env = { NSOFFLOAD_KUSTOMIZE: KUSTOMIZE, PATH: process.env['PATH'] ?? '', NSOFFLOAD_CACHE_DIR: cache }
@@ -376,7 +376,7 @@ test('builds side by side share the cache safely: every output right, one entry,
  * copy's sources first): the `node` arguments that run it.
  */
 function bundleOf(change?: (src: string) => void): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-bundle-'))
+  const root = tempDir('nsoffload-bundle-')
   fs.cpSync(path.join(REPO, 'src'), path.join(root, 'src'), { recursive: true })
   fs.cpSync(path.join(REPO, 'scripts'), path.join(root, 'scripts'), { recursive: true })
   for (const f of ['package.json', 'package-lock.json', 'tsconfig.json']) fs.copyFileSync(path.join(REPO, f), path.join(root, f))
