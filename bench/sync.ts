@@ -76,6 +76,9 @@ spec:
       labels: {topology.liqo.io/region: south, provider: gcp, tier: silver}
 `
 
+const VIRTUAL = (id: string): Record<string, string> => ({ 'liqo.io/type': 'virtual-node', 'liqo.io/remote-cluster-id': id })
+const TAINT = { key: 'virtual-node.liqo.io/not-allowed', value: 'true', effect: 'NoExecute' as const }
+
 /** Selectors that take both remotes, in each form. */
 const SELECTORS = [
   [],
@@ -229,6 +232,11 @@ async function main(): Promise<void> {
       must(await kubectl(home, ['wait', '--for=condition=Established', 'crd/namespaceoffloadings.offloading.liqo.io', '--timeout=60s']), 'kubectl wait CRD')
     }
     for (const c of CLUSTERS) must(await kubectl(K(c), ['api-resources']), 'kubectl api-resources')
+    // The remotes' Liqo virtual nodes on the home cluster, labelled as the inventory says (sync's drift guard reads them).
+    await env.createNodes(HOME, [
+      { name: 'liqo-edge-a', labels: { ...VIRTUAL('edge-a'), 'topology.liqo.io/region': 'north', provider: 'aws', tier: 'gold' }, taints: [TAINT] },
+      { name: 'liqo-edge-b', labels: { ...VIRTUAL('edge-b'), 'topology.liqo.io/region': 'south', provider: 'gcp', tier: 'silver' }, taints: [TAINT] },
+    ])
 
     const apply = (c: string, dir: string): Promise<Exec> =>
       kubectl(K(c), ['apply', '--server-side', '--field-manager', 'bench', '-k', path.join('out', c)], dir)
