@@ -49,8 +49,8 @@ export function clusterBuild(ctx: CommandContext, opts: InputOptions, cluster: s
   const key = cacheKey(ctx.host, opts, code ?? '')
   let hit = lookup(cfg, key, ctx.host)
   let locked = false
-  if (!hit) {
-    // Builds of the same revision side by side: one compiles, the others wait for its entry.
+  if (!hit && cfg.maxBytes > 0) {
+    // Builds of the same revision side by side: one compiles, the others wait for its entry (none is kept at NSOFFLOAD_CACHE_MAX_MB=0).
     const lock = cacheLock(cfg, key, LOCK_WAIT_MS)
     if (lock === 'waited') hit = lookup(cfg, key, ctx.host)
     locked = lock === 'mine'
