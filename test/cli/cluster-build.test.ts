@@ -371,6 +371,57 @@ test('builds side by side share the cache safely: every output right, one entry,
   assert.ok(!entries(cache).some((e) => e.startsWith('.')), 'no temporary folder left')
 })
 
+test('a miss is computed once: a build waits for the one holding the lock and serves its entry; a lock whose build died is taken over', async () => {
+  const dir = fleetDir(30, 4)
+  const bin = nsoffloadShim()
+  const first = cacheDir()
+  const ref = await spawnCli(bin, ['build', '--cluster', 'edge-001'], dir, { PATH: process.env['PATH'] ?? '', NSOFFLOAD_CACHE_DIR: first })
+  assert.is(ref.code, 0, ref.stderr)
+  const [entry = ''] = entries(first)
+  const key = entry.slice(0, 32)
+  assert.match(key, /^[0-9a-f]{32}$/)
+  // Held by a live build (this process): the build waits, then serves what the holder stored.
+  const cache = cacheDir()
+  const lock = path.join(cache, `.lock-${key}`)
+  fs.writeFileSync(lock, `${process.pid}\n`)
+  const waiting = spawnCli(bin, ['build', '--cluster', 'edge-001'], dir, { PATH: process.env['PATH'] ?? '', NSOFFLOAD_CACHE_DIR: cache })
+  let exited = false
+  void waiting.then(() => (exited = true))
+  await new Promise((r) => setTimeout(r, 1500))
+  assert.not.ok(exited, 'it waits while the lock is held')
+  fs.cpSync(path.join(first, entry), path.join(cache, entry), { recursive: true })
+  const file = path.join(cache, entry, 'entry.json')
+  const e = JSON.parse(fs.readFileSync(file, 'utf8')) as { meta: { stderr: string } }
+  e.meta.stderr = 'the entry of the build it waited for\n'
+  fs.writeFileSync(file, JSON.stringify(e))
+  fs.rmSync(lock)
+  const w = await waiting
+  assert.is(w.code, 0, w.stderr)
+  assert.is(w.stdout, ref.stdout)
+  assert.is(w.stderr, 'the entry of the build it waited for\n', 'served from the holder, not compiled again')
+  // Held by a build that died: taken over, computed, stored, let go.
+  const dead = spawnSync('true').pid ?? 0
+  const other = cacheDir()
+  fs.writeFileSync(path.join(other, `.lock-${key}`), `${dead}\n`)
+  const t = await spawnCli(bin, ['build', '--cluster', 'edge-001'], dir, { PATH: process.env['PATH'] ?? '', NSOFFLOAD_CACHE_DIR: other })
+  assert.is(t.stdout, ref.stdout)
+  assert.equal(entries(other), [entry])
+})
+
+test('a folder in the cache that is not an entry is removed, and does not count against the entries', async () => {
+  const dir = fleetDir(20, 3)
+  const cache = cacheDir()
+  const env = { NSOFFLOAD_CACHE_DIR: cache }
+  await runCli(['build', '--cluster', 'milan'], dir, '', env)
+  fs.mkdirSync(path.join(cache, 'not-an-entry'))
+  const f = path.join(dir, 'policies', 'team-00001.yaml')
+  fs.appendFileSync(f, '# changed\n')
+  await runCli(['build', '--cluster', 'milan'], dir, '', env)
+  const left = entries(cache)
+  assert.is(left.length, 2, left.join())
+  assert.not.ok(left.includes('not-an-entry'))
+})
+
 /**
  * A bundle of `src` as `npm run build` makes it, in a copy of the package (`change` edits the
  * copy's sources first): the `node` arguments that run it.
