@@ -46,8 +46,11 @@ type virtualNodeSpec struct {
 // Fake clients live as long as the oracle: building one costs more than the question. They keep
 // objects in client-go's plain ObjectTracker: the default one also computes managed fields and
 // builds a REST mapper on every write, which nothing asked here reads (a List returns the same
-// objects either way) and which took most of the oracle's time. forgeClient stays empty (MutateVirtualNode is given it and finds nothing, as before the
-// ResourceSlice controller has made anything); homeClient holds one question's objects at a time.
+// objects either way: the answers to the 25,000 questions of cluster-selection and pod-webhook
+// were byte-identical with both) and which took most of the oracle's time (45 s → 18 s for
+// cluster-selection's questions). forgeClient stays empty (MutateVirtualNode is given it and
+// finds nothing, as before the ResourceSlice controller has made anything); homeClient holds one
+// question's objects at a time.
 var forgeClient, homeClient client.WithWatch
 
 func sharedClient(c *client.WithWatch) client.WithWatch {
