@@ -9,5 +9,6 @@ export const CASES = {
   'yaml-scalars': 6000,
   placement: 4000,
   'pod-webhook': 3000,
+  'pod-webhook-build': 2000,
   'nsoff-webhook': 2000,
 } as const satisfies Record<string, number>

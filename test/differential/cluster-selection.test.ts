@@ -6,7 +6,7 @@ import { CASES } from './cases.ts'
 import { deviationCodes } from './deviations.ts'
 import { nodeLabels, nodeSelector, NODE_KEYS } from './gen-labels.ts'
 import { type Oracle, startOracle } from './oracle.ts'
-import { compileProject, errorsOf, type InventoryInput, inventoryDocument, policyDocument, type RemoteInput } from './project.ts'
+import { compileProject, errorsOf, type InventoryInput, inventoryDocument, oracleNodes, policyDocument, type RemoteInput } from './project.ts'
 import { type Property, runProperty } from './property.ts'
 import type { Rng } from './random.ts'
 
@@ -16,7 +16,6 @@ import type { Rng } from './random.ts'
 // clusters `build` selects, policies and inventory run through nsoffload's own stages.
 
 const CLUSTER_IDS = ['florence', 'naples', 'milan', 'rome', 'a', 'b-1']
-const STORAGE = 'storage.liqo.io/available'
 
 function taints(rng: Rng): Taint[] {
   return rng.list(0, 2, () => {
@@ -50,18 +49,6 @@ function inventory(rng: Rng): InventoryInput {
       .map((id) => remote(rng, id))
       .concat(rng.chance(0.1) ? [] : [remote(rng, 'z-last')]),
   }
-}
-
-/** The labels Liqo gets for a virtual node: the cluster's, then the node's (the inventory's meaning of `virtualNodes`). */
-const clusterLabelsOf = (r: RemoteInput, n?: { labels: Readonly<Record<string, string>> }): Record<string, string> => ({ ...r.labels, ...(n?.labels ?? {}) })
-
-/** The oracle's virtual node: the cluster's labels, and storage classes unless the labels say `storage.liqo.io/available: "false"`. */
-function oracleNodes(r: RemoteInput): { name: string; labels: Record<string, string>; storage: boolean; taints: readonly Taint[] }[] {
-  const nodes = r.virtualNodes ?? [{ name: r.clusterID, labels: {} }]
-  return nodes.map((n) => {
-    const labels = clusterLabelsOf(r, n)
-    return { name: n.name, labels, storage: labels[STORAGE] !== 'false', taints: ('taints' in n ? n.taints : undefined) ?? [] }
-  })
 }
 
 // 1. The virtual nodes themselves.

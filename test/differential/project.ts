@@ -3,7 +3,9 @@ import type { Diagnostic } from '../../src/diagnostics/diagnostic.ts'
 import { parseYaml } from '../../src/load/parse-yaml.ts'
 import type { Inventory } from '../../src/model/inventory.ts'
 import type { Taint } from '../../src/model/k8s.ts'
+import type { Workload } from '../../src/model/workload.ts'
 import { validate } from '../../src/validate/validate.ts'
+import { toWorkloads } from '../../src/workloads/to-workloads.ts'
 
 /**
  * Inventories and policies as a user writes them (JSON is YAML), run through nsoffload's own
@@ -50,15 +52,29 @@ export interface ProjectResult {
   readonly diagnostics: ReadonlyMap<string, readonly Diagnostic[]>
 }
 
-/** Policies (documents, one file each) against an inventory, compiled as `nsoffload build` does. */
-export function compileProject(policies: readonly Record<string, unknown>[], inventory: Record<string, unknown>): ProjectResult {
+/**
+ * Policies (documents, one file each) against an inventory, compiled as `nsoffload build` does;
+ * `workloads` are the manifests of each namespace's workloads (read as `spec.workloads`' files are).
+ */
+export function compileProject(
+  policies: readonly Record<string, unknown>[],
+  inventory: Record<string, unknown>,
+  workloads: ReadonlyMap<string, readonly Record<string, unknown>[]> = new Map(),
+): ProjectResult {
   const policyDocs = policies.flatMap((p, i) => parseYaml(`policies/p${i}.yaml`, JSON.stringify(p)).docs)
   const inv = parseYaml('inventory.yaml', JSON.stringify(inventory))
   const validated = validate(policyDocs, { file: 'inventory.yaml', docs: inv.docs })
   const all: Diagnostic[] = [...validated.diagnostics]
   let compiled: Compiled | undefined
+  const byNamespace = new Map<string, Workload[]>()
+  for (const p of validated.policies) {
+    const docs = (workloads.get(p.namespace) ?? []).flatMap((w, i) => parseYaml(`workloads/${p.namespace}/w${i}.yaml`, JSON.stringify(w)).docs)
+    const w = toWorkloads(p, docs)
+    all.push(...w.diagnostics)
+    byNamespace.set(p.namespace, w.workloads)
+  }
   if (validated.inventory) {
-    compiled = compile(validated.policies, validated.inventory)
+    compiled = compile(validated.policies, validated.inventory, byNamespace)
     all.push(...compiled.diagnostics)
   }
   const diagnostics = new Map<string, Diagnostic[]>()
@@ -77,3 +93,20 @@ export const policyDocument = (namespace: string, spec: Record<string, unknown>)
   metadata: { name: namespace },
   spec,
 })
+
+/** The labels Liqo gets for a virtual node: the cluster's, then the node's (the inventory's meaning of `virtualNodes`). */
+const clusterLabelsOf = (r: RemoteInput, n?: { labels: Readonly<Record<string, string>> }): Record<string, string> => ({ ...r.labels, ...(n?.labels ?? {}) })
+
+const STORAGE = 'storage.liqo.io/available'
+
+/**
+ * The virtual nodes of a remote as the oracle's `virtualNode` and `selectClusters` take them: the
+ * cluster's labels, and storage classes unless the labels say `storage.liqo.io/available: "false"`.
+ */
+export function oracleNodes(r: RemoteInput): { name: string; labels: Record<string, string>; storage: boolean; taints: readonly Taint[] }[] {
+  const nodes = r.virtualNodes ?? [{ name: r.clusterID, labels: {} }]
+  return nodes.map((n) => {
+    const labels = clusterLabelsOf(r, n)
+    return { name: n.name, labels, storage: labels[STORAGE] !== 'false', taints: ('taints' in n ? n.taints : undefined) ?? [] }
+  })
+}

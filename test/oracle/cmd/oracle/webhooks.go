@@ -12,7 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	offloadingv1beta1 "github.com/liqotech/liqo/apis/offloading/v1beta1"
@@ -59,10 +58,7 @@ func answerPodWebhook(raw json.RawMessage) (any, error) {
 	}
 	// One fake client for every question (building one costs more than the webhook): the
 	// previous question's NamespaceOffloading is replaced by this one's.
-	if podWebhookClient == nil {
-		podWebhookClient = fake.NewClientBuilder().WithScheme(scheme).Build()
-	}
-	cl := podWebhookClient
+	cl := sharedClient(&podWebhookClient)
 	if err := cl.DeleteAllOf(context.Background(), &offloadingv1beta1.NamespaceOffloading{}, client.InNamespace(q.Namespace)); err != nil {
 		return nil, err
 	}
