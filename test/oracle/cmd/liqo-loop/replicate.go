@@ -111,7 +111,7 @@ func setupStatusReplication(mgr manager.Manager, provider, home *cluster) error 
 		return err
 	}
 	r := &statusReplicator{remote: mgr.GetClient(), provider: provider, home: home}
-	return ctrl.NewControllerManagedBy(mgr).Named("liqo-loop-namespacemap-status-" + provider.id).
+	return ctrl.NewControllerManagedBy(mgr).Named("liqo-loop-namespacemap-status-"+provider.id).
 		For(&offloadingv1beta1.NamespaceMap{}, builder.WithPredicates(filter)).
 		Complete(r)
 }
