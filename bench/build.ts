@@ -6,10 +6,17 @@
  *   - the floor: the same documents parsed and serialised by the same YAML library with
  *     nothing else (floor.mjs), and the ratio build / floor; and what writing the same files
  *     alone costs;
+ *   - the parse floor: reading and parsing the same inputs with the same library, nothing
+ *     else; the I/O floor: writing the same files, already in memory (floor.mjs);
+ *   - per-cluster renders, as Argo CD's plugin runs them: one cold `build --cluster` of a
+ *     remote and of the home (an empty cache folder: it compiles, then stores), and with
+ *     `--no-cache` (compiling that cluster only); then every cluster's `build --cluster` of
+ *     one revision as separate processes, at most --concurrency (4) at once, with a fresh
+ *     cache folder: wall time and the CPU time of all of them, against one `build -o`;
  *   - start-up: `--version` and `validate` of one policy against bare `node -e 0`;
  *   - growth: the same with twice the policies.
  *
- *   npm run bench -- [--policies N] [--clusters N] [--runs N] [--startup-runs N] [--dir DIR] [--bin FILE] [--json]
+ *   npm run bench -- [--policies N] [--clusters N] [--runs N] [--startup-runs N] [--concurrency N] [--dir DIR] [--bin FILE] [--json]
  *
  * It runs bin/nsoffload.js over dist/, compiling dist/ first when it is older than src/. The
  * builds and the floor run in interleaved rounds (the machine is shared: its speed changes).
@@ -19,7 +26,7 @@
  * sources instead (for the test that checks the benchmark itself; its figures mean nothing);
  * `--bin FILE` runs another build of nsoffload (a checkout of an older commit, to compare).
  */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -37,10 +44,11 @@ interface Options {
   entry: 'dist' | 'src'
   bin?: string
   json: boolean
+  concurrency: number
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { policies: 5000, clusters: 100, runs: 3, startupRuns: 20, dir: defaultDir(), entry: 'dist', json: false }
+  const o: Options = { policies: 5000, clusters: 100, runs: 3, startupRuns: 20, dir: defaultDir(), entry: 'dist', json: false, concurrency: 4 }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? ''
     const next = (): string => {
@@ -57,6 +65,7 @@ function parseArgs(argv: readonly string[]): Options {
     else if (a === '--clusters') o.clusters = int()
     else if (a === '--runs') o.runs = int()
     else if (a === '--startup-runs') o.startupRuns = int()
+    else if (a === '--concurrency') o.concurrency = int()
     else if (a === '--dir') o.dir = next()
     else if (a === '--json') o.json = true
     else if (a === '--bin') o.bin = path.resolve(next())
@@ -126,21 +135,60 @@ interface Run {
 }
 
 /** One process, timed from spawn to exit, with its CPU time and peak memory. */
-function timed(args: readonly string[], cwd: string): Run {
+function timed(args: readonly string[], cwd: string, env: Readonly<Record<string, string>> = {}): Run {
   const usage = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-rusage-')), 'rusage.json')
   const hook = pathToFileURL(path.join(REPO, 'bench', 'rusage.mjs')).href
   const t = performance.now()
   const r = spawnSync(process.execPath, ['--import', hook, ...args], {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, NSOFFLOAD_BENCH_RUSAGE: usage },
-    maxBuffer: 64 << 20,
+    env: { ...process.env, ...env, NSOFFLOAD_BENCH_RUSAGE: usage },
+    maxBuffer: 256 << 20,
   })
   const wallMs = performance.now() - t
   if (r.status !== 0) throw new Error(`nsoffload ${args.slice(-3).join(' ')} exited ${String(r.status)}:\n${r.stderr.slice(0, 2000)}`)
-  const u = JSON.parse(fs.readFileSync(usage, 'utf8')) as { maxRSSKiB: number; userMs: number; systemMs: number }
-  fs.rmSync(path.dirname(usage), { recursive: true, force: true })
-  return { wallMs, cpuMs: u.userMs + u.systemMs, maxRSSMiB: u.maxRSSKiB / 1024, stderr: r.stderr }
+  const u = readUsage(usage)
+  return { wallMs, cpuMs: u.cpuMs, maxRSSMiB: u.maxRSSMiB, stderr: r.stderr }
+}
+
+function readUsage(file: string): { cpuMs: number; maxRSSMiB: number } {
+  const u = JSON.parse(fs.readFileSync(file, 'utf8')) as { maxRSSKiB: number; userMs: number; systemMs: number }
+  fs.rmSync(path.dirname(file), { recursive: true, force: true })
+  return { cpuMs: u.userMs + u.systemMs, maxRSSMiB: u.maxRSSKiB / 1024 }
+}
+
+/**
+ * `build --cluster ID` for every cluster, as Argo CD renders the Applications of one revision:
+ * a process each, at most `concurrency` at once. The wall time of all, and their CPU time summed.
+ */
+async function renders(o: Options, ids: readonly string[], cwd: string, env: Readonly<Record<string, string>>): Promise<{ wallMs: number; cpuMs: number }> {
+  const hook = pathToFileURL(path.join(REPO, 'bench', 'rusage.mjs')).href
+  let next = 0
+  let cpuMs = 0
+  const one = (id: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const usage = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-rusage-')), 'rusage.json')
+      const p = spawn(process.execPath, ['--import', hook, ...cli(o.entry, o.bin), 'build', '--cluster', id], {
+        cwd,
+        env: { ...process.env, ...env, NSOFFLOAD_BENCH_RUSAGE: usage },
+        stdio: ['ignore', 'ignore', 'ignore'],
+      })
+      p.on('error', reject)
+      p.on('close', (code) => {
+        if (code !== 0) reject(new Error(`build --cluster ${id} exited ${String(code)}`))
+        else {
+          cpuMs += readUsage(usage).cpuMs
+          resolve()
+        }
+      })
+    })
+  const t = performance.now()
+  await Promise.all(
+    Array.from({ length: Math.min(o.concurrency, ids.length) }, async () => {
+      while (next < ids.length) await one(ids[next++] ?? '')
+    }),
+  )
+  return { wallMs: performance.now() - t, cpuMs }
 }
 
 const median = (xs: readonly number[]): number => {
@@ -160,6 +208,7 @@ interface BuildFigures {
 
 interface FloorFigures {
   readonly ms: number
+  readonly readMs: number
   readonly parseMs: number
   readonly serialiseMs: number
   readonly writeMs: number
@@ -167,6 +216,20 @@ interface FloorFigures {
   readonly docsOut: number
   readonly bytesIn: number
   readonly bytesOut: number
+}
+
+/** One cluster's build, cold: with an empty cache folder (compile all, store), and with --no-cache (compile that cluster). */
+interface ClusterFigures {
+  readonly cluster: string
+  readonly cold: { readonly wallMs: number; readonly cpuMs: number }
+  readonly noCache?: { readonly wallMs: number; readonly cpuMs: number }
+}
+
+interface RenderFigures {
+  readonly processes: number
+  readonly concurrency: number
+  readonly wallMs: number
+  readonly cpuMs: number
 }
 
 type FloorRun = Omit<FloorFigures, 'ms'>
@@ -177,12 +240,30 @@ function countFiles(d: string): number {
   return files
 }
 
+/** Whether the CLI under test knows `--no-cache` (older builds have no cache). */
+function knowsNoCache(o: Options): boolean {
+  const r = spawnSync(process.execPath, [...cli(o.entry, o.bin), 'build', '--help'], { encoding: 'utf8' })
+  return r.stdout.includes('--no-cache') || r.stdout.includes('--cache')
+}
+
+interface Rounds {
+  build: BuildFigures
+  floor: FloorFigures
+  doubled: BuildFigures
+  files: number
+  objects: number
+  clusters: ClusterFigures[]
+  renders: RenderFigures
+}
+
 /**
- * `--runs` rounds of: `build -o` of the fleet, the floor on what it wrote, `build -o` of the
- * fleet with twice the policies. Interleaved, so that a change in the speed of the machine
- * (it is shared) weighs on all the figures alike; each build writes into a fresh folder.
+ * `--runs` rounds of: `build -o` of the fleet, the floors on what it wrote, a cold `build
+ * --cluster` of a remote and of the home (and with --no-cache), every cluster's `build
+ * --cluster` side by side, `build -o` of the fleet with twice the policies. Interleaved, so
+ * that a change in the speed of the machine (it is shared) weighs on all the figures alike;
+ * each build writes into a fresh folder, each round's renders start from an empty cache.
  */
-function benchRounds(o: Options, work: string): { build: BuildFigures; floor: FloorFigures; doubled: BuildFigures; files: number; objects: number } {
+async function benchRounds(o: Options, work: string, log: (s: string) => void): Promise<Rounds> {
   const fleet = (policies: number): string => {
     const dir = path.join(work, `fleet-${policies}x${o.clusters}`)
     writeFleet(generateFleet({ policies, clusters: o.clusters }), dir)
@@ -190,18 +271,25 @@ function benchRounds(o: Options, work: string): { build: BuildFigures; floor: Fl
   }
   const single = fleet(o.policies)
   const double = fleet(o.policies * 2)
+  const noCache = knowsNoCache(o)
   const runs: Run[] = []
   const doubledRuns: Run[] = []
   const floors: FloorRun[] = []
+  const remote = `edge-${String(Math.floor(o.clusters / 2)).padStart(3, '0')}`
+  const one = new Map<string, { cold: Run[]; noCache: Run[] }>([remote, 'milan'].map((id) => [id, { cold: [], noCache: [] }]))
+  const renderRuns: { wallMs: number; cpuMs: number }[] = []
+  let ids: string[] = []
   let files = 0
   let objects = 0
   for (let i = 0; i < o.runs; i++) {
+    log(`  round ${i + 1}: build -o, floors, build --cluster, ${o.clusters + 1} renders, build -o of ${o.policies * 2}…`)
     const out = path.join(work, `out-${i}`)
     const r = timed([...cli(o.entry, o.bin), 'build', '-o', out], single)
     runs.push(r)
     if (i === 0) {
       files = countFiles(out)
       objects = [...r.stderr.matchAll(/^wrote .* \((\d+) objects?\)$/gm)].reduce((n, m) => n + Number(m[1]), 0)
+      ids = fs.readdirSync(out).sort()
     }
     const writeDir = path.join(work, `floor-${i}`)
     const f = spawnSync(process.execPath, [path.join(REPO, 'bench', 'floor.mjs'), single, out, writeDir], { cwd: REPO, encoding: 'utf8', maxBuffer: 16 << 20 })
@@ -209,6 +297,15 @@ function benchRounds(o: Options, work: string): { build: BuildFigures; floor: Fl
     floors.push(JSON.parse(f.stdout) as FloorRun)
     fs.rmSync(writeDir, { recursive: true, force: true })
     fs.rmSync(out, { recursive: true, force: true })
+    for (const [id, figs] of one) {
+      const cache = fs.mkdtempSync(path.join(work, 'cache-'))
+      figs.cold.push(timed([...cli(o.entry, o.bin), 'build', '--cluster', id], single, { NSOFFLOAD_CACHE_DIR: cache }))
+      fs.rmSync(cache, { recursive: true, force: true })
+      if (noCache) figs.noCache.push(timed([...cli(o.entry, o.bin), 'build', '--cluster', id, '--no-cache'], single))
+    }
+    const cache = fs.mkdtempSync(path.join(work, 'cache-'))
+    renderRuns.push(await renders(o, ids, single, { NSOFFLOAD_CACHE_DIR: cache }))
+    fs.rmSync(cache, { recursive: true, force: true })
     const out2 = path.join(work, `out2-${i}`)
     doubledRuns.push(timed([...cli(o.entry, o.bin), 'build', '-o', out2], double))
     fs.rmSync(out2, { recursive: true, force: true })
@@ -221,15 +318,22 @@ function benchRounds(o: Options, work: string): { build: BuildFigures; floor: Fl
     cpuMs: median(rs.map((r) => r.cpuMs)),
     maxRSSMiB: Math.max(...rs.map((r) => r.maxRSSMiB)),
   })
+  const readMs = median(floors.map((r) => r.readMs))
   const parseMs = median(floors.map((r) => r.parseMs))
   const serialiseMs = median(floors.map((r) => r.serialiseMs))
   const first = floors[0] as FloorRun
+  const med = (rs: readonly { wallMs: number; cpuMs: number }[]): { wallMs: number; cpuMs: number } => ({
+    wallMs: median(rs.map((r) => r.wallMs)),
+    cpuMs: median(rs.map((r) => r.cpuMs)),
+  })
   return {
     build: figures(o.policies, runs),
-    floor: { ...first, parseMs, serialiseMs, writeMs: median(floors.map((r) => r.writeMs)), ms: parseMs + serialiseMs },
+    floor: { ...first, readMs, parseMs, serialiseMs, writeMs: median(floors.map((r) => r.writeMs)), ms: parseMs + serialiseMs },
     doubled: figures(o.policies * 2, doubledRuns),
     files,
     objects,
+    clusters: [...one].map(([cluster, f]) => ({ cluster, cold: med(f.cold), ...(f.noCache.length > 0 ? { noCache: med(f.noCache) } : {}) })),
+    renders: { processes: ids.length, concurrency: o.concurrency, ...med(renderRuns) },
   }
 }
 
@@ -260,7 +364,7 @@ function benchStartup(o: Options, work: string): StartupFigures {
 const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
 const n = (x: number): string => x.toLocaleString('en-US')
 
-function main(): void {
+async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2))
   const log = (line: string): void => {
     process.stderr.write(`${line}\n`)
@@ -269,23 +373,33 @@ function main(): void {
   const work = fs.mkdtempSync(path.join(o.dir, 'nsoffload-bench-'))
   try {
     const where = `${o.dir} (${fsType(o.dir)})`
+    const loadBefore = os.loadavg().map((l) => Number(l.toFixed(2)))
     log(`fleet: ${n(o.policies)} policies × ${n(o.clusters)} remote clusters, in ${where}`)
-    log(`${o.runs} round${o.runs === 1 ? '' : 's'} of build -o, the floor, build -o of twice the policies…`)
-    const { build, floor, doubled, files, objects } = benchRounds(o, work)
+    log(`${o.runs} round${o.runs === 1 ? '' : 's'}:`)
+    const { build, floor, doubled, files, objects, clusters, renders } = await benchRounds(o, work, log)
     log(`start-up ×${o.startupRuns}…`)
     const startup = benchStartup(o, work)
+    const parseFloorMs = floor.readMs + floor.parseMs
     const figures = {
       machine: {
         node: process.version,
         cpus: os.cpus().length,
-        loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
+        loadAverage: loadBefore,
+        loadAverageAfter: os.loadavg().map((l) => Number(l.toFixed(2))),
         dir: o.dir,
         fs: fsType(o.dir),
         entry: o.bin ?? o.entry,
       },
       build: { ...build, files, objects },
-      floor,
+      floor: { ...floor, parseFloorMs },
       ratio: build.wallMs / floor.ms,
+      ioRatio: build.wallMs / floor.writeMs,
+      clusters: clusters.map((c) => ({
+        ...c,
+        coldRatio: c.cold.wallMs / parseFloorMs,
+        ...(c.noCache ? { noCacheRatio: c.noCache.wallMs / parseFloorMs } : {}),
+      })),
+      renders: { ...renders, ratio: renders.wallMs / build.wallMs, cpuRatio: renders.cpuMs / build.cpuMs },
       startup: { ...startup, versionOverNodeMs: startup.versionMs - startup.nodeMs, validateOverNodeMs: startup.validateMs - startup.nodeMs },
       growth: {
         policies: doubled.policies,
@@ -302,13 +416,23 @@ function main(): void {
     }
     const lines = [
       `nsoffload build benchmark: ${n(o.policies)} policies × ${n(o.clusters)} remote clusters`,
-      `  node ${process.version}, ${os.cpus().length} CPUs, load average ${figures.machine.loadAverage.join(' ')}, output in ${where}${o.bin ? `, CLI ${o.bin}` : o.entry === 'src' ? ', CLI from src/ (tsx)' : ''}`,
+      `  node ${process.version}, ${os.cpus().length} CPUs, load average ${loadBefore.join(' ')} (after: ${figures.machine.loadAverageAfter.join(' ')}), output in ${where}${o.bin ? `, CLI ${o.bin}` : o.entry === 'src' ? ', CLI from src/ (tsx)' : ''}`,
       '',
       `build -o          ${s(build.wallMs)} wall (median of ${o.runs}, best ${s(build.minWallMs)}), ${s(build.cpuMs)} CPU, peak memory ${build.maxRSSMiB.toFixed(0)} MiB`,
       `                  ${n(objects)} objects in ${n(files)} files`,
       `floor             ${s(floor.ms)}: yaml parses ${n(floor.docsIn)} documents (${(floor.bytesIn / 1e6).toFixed(1)} MB) in ${s(floor.parseMs)}, serialises ${n(floor.docsOut)} (${(floor.bytesOut / 1e6).toFixed(1)} MB) in ${s(floor.serialiseMs)}`,
       `build / floor     ${figures.ratio.toFixed(2)}×`,
       `files alone       ${s(floor.writeMs)} to write the same ${n(files)} files (mkdir + writeFile)`,
+      `build / I/O floor ${figures.ioRatio.toFixed(2)}×`,
+      `parse floor       ${s(parseFloorMs)}: reading the inputs ${s(floor.readMs)}, parsing them ${s(floor.parseMs)}`,
+      ...figures.clusters.map(
+        (c) =>
+          `--cluster ${`${c.cluster} `.padEnd(9)}cold ${s(c.cold.wallMs)} wall, ${s(c.cold.cpuMs)} CPU: ${c.coldRatio.toFixed(2)}× the parse floor` +
+          (c.noCache && c.noCacheRatio !== undefined
+            ? `; --no-cache ${s(c.noCache.wallMs)} wall, ${s(c.noCache.cpuMs)} CPU: ${c.noCacheRatio.toFixed(2)}×`
+            : ''),
+      ),
+      `renders           ${renders.processes} × build --cluster, ${renders.concurrency} at once, one cache: ${s(renders.wallMs)} wall, ${s(renders.cpuMs)} CPU: ${figures.renders.ratio.toFixed(2)}× the time of build -o (${figures.renders.cpuRatio.toFixed(2)}× its CPU)`,
       `start-up          node -e 0 ${startup.nodeMs.toFixed(0)} ms; --version ${startup.versionMs.toFixed(0)} ms (+${figures.startup.versionOverNodeMs.toFixed(0)}); validate of one policy ${startup.validateMs.toFixed(0)} ms (+${figures.startup.validateOverNodeMs.toFixed(0)}) (medians of ${o.startupRuns})`,
       `growth            ${n(doubled.policies)} policies: ${s(doubled.wallMs)} wall, ${s(doubled.cpuMs)} CPU, peak ${doubled.maxRSSMiB.toFixed(0)} MiB: ${figures.growth.ratio.toFixed(2)}× the time (${figures.growth.cpuRatio.toFixed(2)}× the CPU) for 2× the input`,
     ]
@@ -318,4 +442,4 @@ function main(): void {
   }
 }
 
-main()
+await main()

@@ -5,10 +5,17 @@
  *     and API requests, against `kubectl apply --server-side -k` of the same build output,
  *     one cluster after the other (as a deploy script does) and the three in parallel, on the
  *     same servers in the same run; --rounds times each (default 3), medians;
+ *   - what the client controls (issue 19.4): requests sent and client CPU (user + system, of
+ *     the process and its children, from bash's `times`) per object, nsoffload's first sync
+ *     against kubectl's applies of the same objects (the API servers' CPU is not counted:
+ *     they share the machine's cores with the client);
  *   - a sync with nothing changed: its requests (writes must be 0; reads a handful per
- *     cluster and kind, not one per object), and kubectl's re-apply for comparison.
+ *     cluster and kind, not one per object), and kubectl's re-apply for comparison; with
+ *     `--workloads N` (issue 19.3: N ConfigMaps spread over the namespaces, listed by the
+ *     policies, applied on the home cluster), also `kubectl diff --server-side` of the same
+ *     manifests, the comparison the issue's target names.
  *
- *   npm run bench:sync -- [--namespaces N] [--rounds N] [--bin FILE] [--json]
+ *   npm run bench:sync -- [--namespaces N] [--workloads N] [--rounds N] [--bin FILE] [--json]
  *
  * Every run gets the same shapes of objects under its own names (`ns…` for nsoffload, `ks…`
  * and `kp…` for kubectl), so that each creates everything from scratch; within a round the
@@ -33,8 +40,8 @@ const CLUSTERS = [HOME, ...REMOTES]
 /** kubectl's own API server for each cluster. */
 const K = (c: string): string => `k-${c}`
 
-function parseArgs(argv: readonly string[]): { namespaces: number; rounds: number; bin: string; json: boolean } {
-  const o = { namespaces: 200, rounds: 3, bin: path.join(REPO, 'bin', 'nsoffload.js'), json: false }
+function parseArgs(argv: readonly string[]): { namespaces: number; workloads: number; rounds: number; bin: string; json: boolean } {
+  const o = { namespaces: 200, workloads: 0, rounds: 3, bin: path.join(REPO, 'bin', 'nsoffload.js'), json: false }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     const int = (): number => {
@@ -44,6 +51,7 @@ function parseArgs(argv: readonly string[]): { namespaces: number; rounds: numbe
     }
     if (a === '--namespaces') o.namespaces = int()
     else if (a === '--rounds') o.rounds = int()
+    else if (a === '--workloads') o.workloads = int()
     else if (a === '--json') o.json = true
     else if (a === '--bin') o.bin = path.resolve(argv[++i] ?? '')
     else throw new Error(`unknown option ${String(a)} (see bench/sync.ts)`)
@@ -80,8 +88,8 @@ const SELECTORS = [
 const MAPPING = ['DefaultName', 'EnforceSameName', 'SelectedName'] as const
 const POD = ['LocalAndRemote', 'Remote', 'Local'] as const
 
-/** N policies named `<prefix>-NNN`: every strategy, selectors that select both remotes. */
-function policies(prefix: string, n: number): Map<string, string> {
+/** N policies named `<prefix>-NNN`: every strategy, selectors that select both remotes; `workloads` ConfigMaps spread over them. */
+function policies(prefix: string, n: number, workloads = 0): Map<string, string> {
   const out = new Map<string, string>()
   for (let i = 0; i < n; i++) {
     const ns = `${prefix}-${String(i).padStart(3, '0')}`
@@ -97,15 +105,24 @@ function policies(prefix: string, n: number): Map<string, string> {
     if (mapping === 'SelectedName') lines.push(`  remoteNamespaceName: ${ns}-remote`)
     lines.push(`  podOffloadingStrategy: ${POD[Math.floor(i / 3) % POD.length] ?? 'LocalAndRemote'}`, ...(SELECTORS[i % SELECTORS.length] ?? []))
     if (i % 4 === 0) lines.push('  namespace:', '    labels:', `      team: t${i % 10}`)
+    const mine = Math.floor(((i + 1) * workloads) / n) - Math.floor((i * workloads) / n)
+    if (mine > 0) {
+      lines.push('  workloads:', `    - ../apps/${ns}.yaml`)
+      const docs = Array.from({ length: mine }, (_, k) =>
+        ['apiVersion: v1', 'kind: ConfigMap', 'metadata:', `  name: cm-${k}`, 'data:', `  index: "${k}"`, `  owner: ${ns}`].join('\n'),
+      )
+      out.set(`apps/${ns}.yaml`, docs.join('\n---\n') + '\n')
+    }
     out.set(`policies/${ns}.yaml`, lines.join('\n') + '\n')
   }
   return out
 }
 
-function writeProject(dir: string, prefix: string, n: number): void {
+function writeProject(dir: string, prefix: string, n: number, workloads: number): void {
   fs.mkdirSync(path.join(dir, 'policies'), { recursive: true })
+  fs.mkdirSync(path.join(dir, 'apps'), { recursive: true })
   fs.writeFileSync(path.join(dir, 'inventory.yaml'), INVENTORY)
-  for (const [rel, text] of policies(prefix, n)) fs.writeFileSync(path.join(dir, rel), text)
+  for (const [rel, text] of policies(prefix, n, workloads)) fs.writeFileSync(path.join(dir, rel), text)
 }
 
 interface Exec {
@@ -113,18 +130,43 @@ interface Exec {
   readonly stdout: string
   readonly stderr: string
   readonly ms: number
+  /** CPU time (user + system) of the command and every process it waited for. */
+  readonly cpuMs: number
+}
+
+/** bash's `times`, second line (the children's): `0m1.234s 0m0.056s`. */
+function childrenCpuMs(times: string): number {
+  const line = times.trim().split('\n')[1] ?? ''
+  const ms = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => (Number(m[1]) * 60 + Number(m[2])) * 1000)
+  return ms.length === 2 ? (ms[0] ?? 0) + (ms[1] ?? 0) : NaN
 }
 
 function exec(cmd: string, args: readonly string[], cwd: string): Promise<Exec> {
   return new Promise((resolve, reject) => {
     const t = performance.now()
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    const timesFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-times-')), 'times')
+    // Run by bash, which reports its children's CPU time once the command has exited.
+    const script = '"$@"; rc=$?; times > "$NSOFFLOAD_BENCH_TIMES"; exit $rc'
+    const child = spawn('bash', ['-c', script, 'bash', cmd, ...args], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NSOFFLOAD_BENCH_TIMES: timesFile },
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
     child.on('error', reject)
-    child.on('close', (code) => resolve({ code: code ?? 128, stdout, stderr, ms: performance.now() - t }))
+    child.on('close', (code) => {
+      let cpuMs = NaN
+      try {
+        cpuMs = childrenCpuMs(fs.readFileSync(timesFile, 'utf8'))
+      } catch {
+        // The command did not get to its end: no figure.
+      }
+      fs.rmSync(path.dirname(timesFile), { recursive: true, force: true })
+      resolve({ code: code ?? 128, stdout, stderr, ms: performance.now() - t, cpuMs })
+    })
   })
 }
 
@@ -194,12 +236,12 @@ async function main(): Promise<void> {
     /** A project of its own for each run: the same shapes under the tool's own names. */
     const project = async (prefix: string, build: boolean): Promise<string> => {
       const dir = path.join(work, prefix)
-      writeProject(dir, prefix, o.namespaces)
+      writeProject(dir, prefix, o.namespaces, o.workloads)
       if (build) must(await exec(process.execPath, [BIN, 'build', '-o', 'out'], dir), 'nsoffload build')
       return dir
     }
     type Tool = 'nsoffload' | 'sequential' | 'parallel'
-    const runs: Record<Tool, { ms: number; req: Requests; doc?: SyncDoc }[]> = { nsoffload: [], sequential: [], parallel: [] }
+    const runs: Record<Tool, { ms: number; cpuMs: number; req: Requests; doc?: SyncDoc }[]> = { nsoffload: [], sequential: [], parallel: [] }
     const dirs: Partial<Record<Tool, string>> = {}
     const tools: Tool[] = ['nsoffload', 'sequential', 'parallel']
     for (let round = 0; round < o.rounds; round++) {
@@ -213,11 +255,15 @@ async function main(): Promise<void> {
         const since = await offsets(env)
         const t = performance.now()
         let doc: SyncDoc | undefined
-        if (tool === 'nsoffload') doc = JSON.parse(must(await sync(dir), 'nsoffload sync').stdout) as SyncDoc
-        else if (tool === 'sequential') for (const c of CLUSTERS) must(await apply(c, dir), 'kubectl apply')
-        else for (const r of await Promise.all(CLUSTERS.map((c) => apply(c, dir)))) must(r, 'kubectl apply')
+        let cpuMs = 0
+        if (tool === 'nsoffload') {
+          const r = must(await sync(dir), 'nsoffload sync')
+          cpuMs = r.cpuMs
+          doc = JSON.parse(r.stdout) as SyncDoc
+        } else if (tool === 'sequential') for (const c of CLUSTERS) cpuMs += must(await apply(c, dir), 'kubectl apply').cpuMs
+        else for (const r of await Promise.all(CLUSTERS.map((c) => apply(c, dir)))) cpuMs += must(r, 'kubectl apply').cpuMs
         const ms = performance.now() - t
-        runs[tool].push({ ms, req: await requests(env, since, tool === 'nsoffload' ? 'nsoffload' : 'kubectl'), ...(doc ? { doc } : {}) })
+        runs[tool].push({ ms, cpuMs, req: await requests(env, since, tool === 'nsoffload' ? 'nsoffload' : 'kubectl'), ...(doc ? { doc } : {}) })
       }
     }
     const objects = CLUSTERS.map((c) => (fs.readFileSync(path.join(dirs.parallel ?? '', 'out', c, 'kustomization.yaml'), 'utf8').match(/^- /gm) ?? []).length)
@@ -231,17 +277,34 @@ async function main(): Promise<void> {
     const t = performance.now()
     for (const r of await Promise.all(CLUSTERS.map((c) => apply(c, dirs.parallel ?? '')))) must(r, 'kubectl apply')
     const kcAgain = { ms: performance.now() - t, req: await requests(env, since, 'kubectl') }
+    // `kubectl diff --server-side` of the same manifests (exit 1: differences; 0: none).
+    log('kubectl diff --server-side, nothing changed…')
+    since = await offsets(env)
+    const td = performance.now()
+    const diffs = await Promise.all(
+      CLUSTERS.map((c) => kubectl(K(c), ['diff', '--server-side', '--field-manager', 'bench', '-k', path.join('out', c)], dirs.parallel ?? '')),
+    )
+    for (const r of diffs) if (r.code > 1) must(r, 'kubectl diff')
+    const kcDiff = { ms: performance.now() - td, differs: diffs.filter((r) => r.code === 1).length, req: await requests(env, since, 'kubectl') }
 
-    const med = (tool: Tool): { ms: number; all: number[]; writes: number; reads: number } => {
+    const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? 0
+    const med = (tool: Tool): { ms: number; all: number[]; cpuMs: number; writes: number; reads: number } => {
       const all = runs[tool].map((r) => r.ms)
-      const sorted = [...all].sort((a, b) => a - b)
       const last = runs[tool][runs[tool].length - 1]
-      return { ms: sorted[Math.floor((sorted.length - 1) / 2)] ?? 0, all, writes: last?.req.writes ?? 0, reads: last?.req.reads ?? 0 }
+      return { ms: median(all), all, cpuMs: median(runs[tool].map((r) => r.cpuMs)), writes: last?.req.writes ?? 0, reads: last?.req.reads ?? 0 }
     }
     const nso = med('nsoffload')
     const seq = med('sequential')
     const par = med('parallel')
     const firstDoc = runs.nsoffload[runs.nsoffload.length - 1]?.doc
+    /** Issue 19.4: what the client spends per object it applies (the same objects for both tools). */
+    const perObject = () => {
+      const total = objects.reduce((a, b) => a + b, 0)
+      const of = (x: { cpuMs: number; writes: number; reads: number }) => ({ requests: (x.writes + x.reads) / total, cpuMs: x.cpuMs / total })
+      const n = of(nso)
+      const k = of(seq)
+      return { objects: total, nsoffload: n, kubectl: k, kubectlParallel: of(par), requestRatio: n.requests / k.requests, cpuRatio: n.cpuMs / k.cpuMs }
+    }
     const phases: Record<string, number> = {}
     for (const n of firstDoc?.namespaces ?? []) phases[n.status.offloadingPhase] = (phases[n.status.offloadingPhase] ?? 0) + 1
     const figures = {
@@ -257,7 +320,13 @@ async function main(): Promise<void> {
       objects: Object.fromEntries(CLUSTERS.map((c, i) => [c, objects[i]])),
       first: { nsoffload: { ...nso, statusWrites: firstDoc?.statusWrites ?? 0, phases }, kubectlSequential: seq, kubectlParallel: par },
       speedup: { sequential: seq.ms / nso.ms, parallel: par.ms / nso.ms },
-      noop: { nsoffload: { ms: again.ms, changes: againDoc.changes.length, ...againReq }, kubectl: { ms: kcAgain.ms, ...kcAgain.req } },
+      perObject: perObject(),
+      workloads: o.workloads,
+      noop: {
+        nsoffload: { ms: again.ms, changes: againDoc.changes.length, ...againReq },
+        kubectl: { ms: kcAgain.ms, ...kcAgain.req },
+        kubectlDiff: { ms: kcDiff.ms, clustersWithDifferences: kcDiff.differs, ...kcDiff.req },
+      },
     }
     if (o.json) {
       process.stdout.write(JSON.stringify(figures, null, 2) + '\n')
@@ -278,7 +347,7 @@ async function main(): Promise<void> {
     const total = objects.reduce((a, b) => a + b, 0)
     process.stdout.write(
       [
-        `nsoffload sync benchmark: ${o.namespaces} namespaces × ${CLUSTERS.length} clusters (${CLUSTERS.map((c, i) => `${c} ${objects[i]}`).join(', ')}: ${total} objects)`,
+        `nsoffload sync benchmark: ${o.namespaces} namespaces${o.workloads ? ` with ${o.workloads} workloads` : ''} × ${CLUSTERS.length} clusters (${CLUSTERS.map((c, i) => `${c} ${objects[i]}`).join(', ')}: ${total} objects)`,
         `  node ${process.version}, ${os.cpus().length} CPUs, load average ${figures.machine.loadAverage.join(' ')}; kube-apiserver ${figures.machine.kubernetes} on loopback, audit log on; ${figures.machine.kubectl}`,
         '',
         `first sync        nsoffload sync ${s(nso.ms)}${all(nso)}: ${nso.writes} writes (${total} objects + ${firstDoc?.statusWrites ?? 0} status), ${nso.reads} reads; phases ${Object.entries(
@@ -289,9 +358,12 @@ async function main(): Promise<void> {
         `                  kubectl apply --server-side -k, one cluster after the other: ${s(seq.ms)}${all(seq)}: ${seq.writes} writes, ${seq.reads} reads`,
         `                  kubectl apply --server-side -k, clusters in parallel: ${s(par.ms)}${all(par)}: ${par.writes} writes, ${par.reads} reads`,
         `                  nsoffload is ${figures.speedup.sequential.toFixed(2)}× as fast as kubectl one cluster after the other, ${figures.speedup.parallel.toFixed(2)}× as fast as kubectl in parallel (medians of ${o.rounds})`,
+        `per object        nsoffload ${figures.perObject.nsoffload.requests.toFixed(3)} requests, ${figures.perObject.nsoffload.cpuMs.toFixed(2)} ms client CPU (${s(nso.cpuMs)} in all); kubectl ${figures.perObject.kubectl.requests.toFixed(3)} requests, ${figures.perObject.kubectl.cpuMs.toFixed(2)} ms (${s(seq.cpuMs)}; in parallel ${figures.perObject.kubectlParallel.cpuMs.toFixed(2)} ms)`,
+        `                  nsoffload / kubectl: ${figures.perObject.requestRatio.toFixed(2)}× the requests, ${figures.perObject.cpuRatio.toFixed(2)}× the client CPU per object (medians of ${o.rounds}; the API servers' CPU not counted)`,
         `no-op sync        nsoffload ${s(again.ms)}: ${againReq.writes} writes, ${againReq.reads} reads, ${againDoc.changes.length} changes`,
         perKind(againReq),
         `                  kubectl re-apply (parallel): ${s(kcAgain.ms)}: ${kcAgain.req.writes} writes, ${kcAgain.req.reads} reads`,
+        `                  kubectl diff --server-side (parallel): ${s(kcDiff.ms)}: ${kcDiff.req.writes} writes, ${kcDiff.req.reads} reads (dry runs included), differences on ${kcDiff.differs} clusters; nsoffload's no-op sync takes ${(again.ms / kcDiff.ms).toFixed(2)}× its time`,
       ].join('\n') + '\n',
     )
   } finally {

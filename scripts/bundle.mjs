@@ -11,6 +11,7 @@
 // The output sits in dist/cli/, two folders below the package root like src/cli/, so that the
 // sources' `new URL('../../package.json', import.meta.url)` (and schemas/) resolve the same.
 import * as esbuild from 'esbuild'
+import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -67,3 +68,14 @@ const result = await esbuild.build({
   logLevel: 'warning',
 })
 if (result.errors.length > 0) process.exit(1)
+
+// The identity of this build of the code (src/cli/version.ts `codeIdentity`): a digest of every
+// file of the bundle, so that `build --cluster`'s cache never serves what another build computed.
+const cliDir = path.join(OUT, 'cli')
+const hash = createHash('sha256')
+for (const f of fs
+  .readdirSync(cliDir)
+  .filter((n) => n.endsWith('.js'))
+  .sort())
+  hash.update(`${f}\0`).update(fs.readFileSync(path.join(cliDir, f)))
+fs.writeFileSync(path.join(cliDir, 'code-id.txt'), `${hash.digest('hex')}\n`)

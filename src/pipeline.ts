@@ -1,9 +1,9 @@
 import * as path from 'node:path'
-import { compile, type Compiled } from './compile/compile.ts'
+import { compile, type CompileOptions, type Compiled } from './compile/compile.ts'
 import { dedupeDiagnostics, diag, type Diagnostic, sortDiagnostics, strictify } from './diagnostics/diagnostic.ts'
 import type { Host } from './host/host.ts'
 import type { ParsedDoc } from './load/parse-yaml.ts'
-import { displayPath, expandPolicyPaths, InputError, readYamlFiles } from './load/read-inputs.ts'
+import { confineFile, displayPath, expandPolicyPaths, InputError, readYamlFiles } from './load/read-inputs.ts'
 import type { ReadInputs } from './report/validate-report.ts'
 import { readWorkloadDocs } from './load/read-workloads.ts'
 import type { Policy } from './model/policy.ts'
@@ -12,6 +12,7 @@ import type { FileFacts } from './validate/rules/index.ts'
 import { workloadPathsValid } from './validate/rules/workload-paths-valid.ts'
 import { validate, type Validated } from './validate/validate.ts'
 import { toWorkloads } from './workloads/to-workloads.ts'
+import { append } from './util/append.ts'
 
 /** The inputs every command shares (`-p`, `-i`, `--strict`). */
 export interface InputOptions {
@@ -52,26 +53,26 @@ export interface Project {
  * commands' business. Unreadable inputs throw InputError (the CLI's
  * exit 2); every mistake in their content is a diagnostic.
  */
-export function runPipeline(host: Host, opts: InputOptions, needInventory: boolean): Project {
+export function runPipeline(host: Host, opts: InputOptions, needInventory: boolean, compileOptions: CompileOptions = {}): Project {
   const texts = new Map<string, string>()
   // 1. load: the policy files and the inventory, parsed (I/O).
   const input = loadInputs(host, opts, needInventory, texts)
   const diagnostics: Diagnostic[] = [...input.diagnostics]
   // 2. validate: schema and rules, typed policies and inventory (pure).
   const validated = validate(input.policyDocs, input.inventory)
-  diagnostics.push(...validated.diagnostics)
-  diagnostics.push(...inputNotes(host.cwd, opts, input, validated, diagnostics))
+  append(diagnostics, validated.diagnostics)
+  append(diagnostics, inputNotes(host.cwd, opts, input, validated, diagnostics))
   // 3. workloads: their paths checked by a rule, their files read (I/O), typed (pure).
   const w = opts.workloads === false ? { workloads: new Map<string, Workload[]>(), diagnostics: [] } : loadWorkloads(host, validated.policies, texts)
-  diagnostics.push(...w.diagnostics)
+  append(diagnostics, w.diagnostics)
   // 4. compile (pure). The valid policies are compiled even when others have errors, so that an
   // error in one file does not hide the warnings of the others; the result is kept only when
   // all is valid.
   let compiled: Compiled | undefined
   const valid = !diagnostics.some((d) => d.severity === 'error')
   if (validated.inventory) {
-    const c = compile(validated.policies, validated.inventory, w.workloads)
-    diagnostics.push(...c.diagnostics)
+    const c = compile(validated.policies, validated.inventory, w.workloads, compileOptions)
+    append(diagnostics, c.diagnostics)
     if (valid) compiled = c
   }
   const all = sortDiagnostics(dedupeDiagnostics(opts.strict ? strictify(diagnostics) : diagnostics))
@@ -105,7 +106,7 @@ function loadInputs(host: Host, opts: InputOptions, needInventory: boolean, text
   const invAbs = path.resolve(host.cwd, opts.inventory)
   const alreadyRead = expanded.files.includes(invAbs)
   let inventory: Inputs['inventory']
-  if (!opts.inventoryWaived && !alreadyRead && (host.stat(invAbs)?.file || opts.inventoryExplicit || needInventory)) {
+  if (!opts.inventoryWaived && !alreadyRead && (host.stat(invAbs) !== undefined || opts.inventoryExplicit || needInventory)) {
     if (!host.stat(invAbs)) {
       throw new InputError(
         opts.inventoryExplicit
@@ -113,8 +114,9 @@ function loadInputs(host: Host, opts: InputOptions, needInventory: boolean, text
           : `${opts.inventory}: no such file in ${host.cwd} (the cluster inventory): run nsoffload from the folder that holds it, or give -i FILE`,
       )
     }
-    const inv = readYamlFiles(host, [invAbs], texts)
-    diagnostics.push(...inv.diagnostics)
+    const outside = confineFile(host, invAbs)
+    const inv = outside ? { docs: [], diagnostics: [outside] } : readYamlFiles(host, [invAbs], texts)
+    append(diagnostics, inv.diagnostics)
     const unparsed = inv.diagnostics.some((d) => d.severity === 'error')
     inventory = { file: displayPath(host, invAbs), docs: inv.docs, ...(unparsed ? { unparsed } : {}) }
   }
@@ -164,11 +166,11 @@ function loadWorkloads(host: Host, policies: readonly Policy[], texts: Map<strin
   const badPaths = new Set(diagnostics.filter((d) => d.severity === 'error').map((d) => d.file))
   const readable = policies.filter((p) => !badPaths.has(p.source.file))
   const read = readWorkloadDocs(host, readable, texts)
-  diagnostics.push(...read.diagnostics)
+  append(diagnostics, read.diagnostics)
   const workloads = new Map<string, Workload[]>()
   for (const p of readable) {
     const w = toWorkloads(p, read.docs.get(p.namespace) ?? [])
-    diagnostics.push(...w.diagnostics)
+    append(diagnostics, w.diagnostics)
     workloads.set(p.namespace, w.workloads)
   }
   return { workloads, diagnostics }

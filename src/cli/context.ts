@@ -54,14 +54,25 @@ export function inputOptions(args: GlobalArgs, rawArgv: readonly string[]): Inpu
   }
 }
 
+/** Where a command without a JSON listing of its findings sends the reader for all of them. */
+export const LISTED_BY_VALIDATE = '`nsoffload validate --format json`'
+
 /**
  * Diagnostics on stderr (commands whose stdout is data): text with code frames and a summary;
- * with errors in the input, the summary counts the invalid policies as `validate` does.
+ * with errors in the input, the summary counts the invalid policies as `validate` does. Repeats
+ * of one code are counted after the first few (`formatText`); `listedBy` says what lists them
+ * all (by default `nsoffload validate --format json`).
  */
-export function reportToStderr(host: Host, ds: readonly Diagnostic[], texts: ReadonlyMap<string, string>, inputs?: ReadInputs): void {
+export function reportToStderr(
+  host: Host,
+  ds: readonly Diagnostic[],
+  texts: ReadonlyMap<string, string>,
+  inputs?: ReadInputs,
+  listedBy: string = LISTED_BY_VALIDATE,
+): void {
   const shown = ds.filter((d) => d.severity !== 'info' || host.env['NSOFFLOAD_VERBOSE'])
   if (shown.length === 0) return
-  host.stderr(formatText(shown, texts))
+  host.stderr(formatText(shown, texts, { listedBy }))
   const s = inputs && hasErrors(shown) ? summaryLine(inputSummary(inputs, shown)) : summary(shown)
   if (s) host.stderr(`${s}\n`)
 }

@@ -11,3 +11,15 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 
 /** A problem that stops a command before it can do its job (exit 2), shown without a stack trace. */
 export class UsageError extends Error {}
+
+/** A command stopped by SIGINT or SIGTERM (`build -o`): exit 130 or 143, as a shell reports a process ended by them. */
+export class Interrupted extends Error {
+  readonly signal: 'SIGINT' | 'SIGTERM'
+  constructor(signal: 'SIGINT' | 'SIGTERM', outDir: string) {
+    super(`interrupted (${signal}): ${outDir} is left as it was, and no temporary folder behind`)
+    this.signal = signal
+  }
+  get exitCode(): number {
+    return this.signal === 'SIGINT' ? 130 : 143
+  }
+}

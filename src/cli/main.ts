@@ -2,7 +2,7 @@ import yargs, { type Argv, type CommandModule } from 'yargs'
 import type { Host } from '../host/host.ts'
 import { COMPLETION_HOOK } from './commands/completion.ts'
 import type { CommandContext, GlobalArgs } from './context.ts'
-import { ExitCode, UsageError } from './exit-codes.ts'
+import { ExitCode, Interrupted, UsageError } from './exit-codes.ts'
 import { type KnownOptions, unknownArguments } from './unknown-arguments.ts'
 import { version } from './version.ts'
 
@@ -56,7 +56,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     command: 'inventory <action>',
     describe: 'Work with the cluster inventory: `inventory pull` writes one from a live home cluster',
-    load: async (c) => (await import('./commands/inventory.ts')).inventoryCommand(c) as Command,
+    load: async (c, r) => (await import('./commands/inventory.ts')).inventoryCommand(c, r) as Command,
   },
   {
     command: 'fn',
@@ -196,6 +196,10 @@ export async function main(argv: readonly string[], host: Host): Promise<number>
     if (e instanceof UsageError) {
       host.stderr(`nsoffload: ${e.message}\n`)
       return ExitCode.cannotRun
+    }
+    if (e instanceof Interrupted) {
+      host.stderr(`nsoffload: ${e.message}\n`)
+      return e.exitCode
     }
     host.stderr(`nsoffload: internal error NSO9001: ${(e as Error).message}\nThis is a bug: please report it with the command you ran.\n`)
     if (host.env['NSOFFLOAD_DEBUG']) host.stderr(`${(e as Error).stack ?? ''}\n`)

@@ -39,32 +39,55 @@ export interface Compiled {
   readonly diagnostics: readonly Diagnostic[]
 }
 
+export interface CompileOptions {
+  /**
+   * Make the manifests of this cluster only (`build --cluster`): the other clusters' lists in
+   * `clusters` and `manifests` stay empty. Everything else (every selection, every diagnostic)
+   * is the same as without it, so the build fails or passes alike.
+   */
+  readonly only?: string
+}
+
 /**
  * The compile stage: validated policies against the inventory, into per-cluster manifests and
  * the predicted NamespaceOffloading status; each policy's workloads (by namespace) are patched
  * into the home cluster's manifests and previewed on the inventory's nodes. Pure; cost is
- * linear in policies × clusters + workloads × nodes.
+ * linear in policies × clusters + workloads × nodes (policies with the same cluster selector
+ * share one selection).
  */
-export function compile(policies: readonly Policy[], inv: Inventory, workloads: ReadonlyMap<string, readonly Workload[]> = new Map()): Compiled {
+export function compile(
+  policies: readonly Policy[],
+  inv: Inventory,
+  workloads: ReadonlyMap<string, readonly Workload[]> = new Map(),
+  opts: CompileOptions = {},
+): Compiled {
   const diagnostics: Diagnostic[] = []
   const homeID = inv.home.clusterID
   const placement = { nodes: inventoryNodes(inv), homeNodesKnown: inv.home.nodes.length > 0 }
   const homeObjects: PlacedObject[] = []
-  const unmanaged = new Map(inv.remotes.map((r) => [r.clusterID, new Set(r.namespaces)]))
+  const unmanaged = new Map(inv.remotes.filter((r) => r.namespaces.length > 0).map((r) => [r.clusterID, new Set(r.namespaces)]))
+  const renders = (id: string): boolean => opts.only === undefined || opts.only === id
+  const select = selectionsBySelector(inv)
   const namespaces: CompiledNamespace[] = []
+  const selectedOf: (readonly ClusterDecision[])[] = []
   for (const p of policies) {
     const remoteName = remoteNamespaceName(p, homeID)
     // Positions are looked up only for a diagnostic (it parses the file again).
     const nameAt = (): Location => p.source.locate(p.namespaceMappingStrategy === 'SelectedName' ? ['spec', 'remoteNamespaceName'] : ['metadata', 'name'])
     const nameProblem: PredictedFailure | undefined =
       remoteName.length > DNS1123_LABEL_MAX ? 'nameTooLong' : dns1123Label(remoteName).length > 0 ? 'nameInvalid' : undefined
-    const selection = selectClusters(p.clusterSelector, inv.remotes)
-    const decisions: ClusterDecision[] = selection.map((s) => {
-      if (!s.selected) return s
-      const failure = nameProblem ?? (unmanaged.get(s.clusterID)?.has(remoteName) ? 'existsUnmanaged' : undefined)
-      return failure ? { ...s, failure } : s
-    })
-    const selected = decisions.filter((d) => d.selected)
+    const sel = select(p)
+    // Shared by the policies of the same selector, unless a twin would fail on some cluster.
+    const fails = nameProblem !== undefined || sel.selected.some((d) => unmanaged.get(d.clusterID)?.has(remoteName))
+    const decisions: readonly ClusterDecision[] = fails
+      ? sel.selection.map((s) => {
+          if (!s.selected) return s
+          const failure = nameProblem ?? (unmanaged.get(s.clusterID)?.has(remoteName) ? 'existsUnmanaged' : undefined)
+          return failure ? { ...s, failure } : s
+        })
+      : sel.selection
+    const selected: readonly ClusterDecision[] = fails ? decisions.filter((d) => d.selected) : sel.selected
+    selectedOf.push(selected)
     if (nameProblem && selected.length > 0) {
       const detail = nameProblem === 'nameTooLong' ? `is ${remoteName.length} characters long (at most ${DNS1123_LABEL_MAX})` : 'is not a DNS-1123 label'
       diagnostics.push(
@@ -81,7 +104,8 @@ export function compile(policies: readonly Policy[], inv: Inventory, workloads: 
         ),
       )
     }
-    for (const d of decisions) {
+    // Only a failing twin or virtual nodes that disagree have something to say per cluster.
+    for (const d of fails || sel.disagree ? decisions : []) {
       if (d.failure === 'existsUnmanaged') {
         diagnostics.push(
           diag(
@@ -128,14 +152,15 @@ export function compile(policies: readonly Policy[], inv: Inventory, workloads: 
     }
     const cw = compileWorkloads(p, workloads.get(p.namespace) ?? [], placement)
     diagnostics.push(...cw.diagnostics)
+    // The home's objects are made even for another cluster's build: the duplicate check needs them.
     const generated = [homeNamespace(p), namespaceOffloading(p)]
     const policyAt = (): Location => p.source.locate(['metadata', 'name'])
     homeObjects.push(...generated.map((m) => ({ manifest: m, at: policyAt, generated: true })))
     homeObjects.push(...cw.workloads.map((w) => ({ manifest: w.manifest, at: () => w.workload.source.locate(['metadata', 'name']) })))
-    const manifests = new Map<string, Manifest[]>([[homeID, [...generated, ...cw.workloads.map((w) => w.manifest)]]])
-    for (const d of decisions) {
+    const manifests = new Map<string, Manifest[]>(renders(homeID) ? [[homeID, [...generated, ...cw.workloads.map((w) => w.manifest)]]] : [])
+    for (const d of selected) {
       // A twin Liqo could not create is not rendered: it would be invalid or take over someone else's namespace.
-      if (d.selected && !d.failure) manifests.set(d.clusterID, [twinNamespace(p, remoteName, homeID, d.clusterID)])
+      if (!d.failure && renders(d.clusterID)) manifests.set(d.clusterID, [twinNamespace(p, remoteName, homeID, d.clusterID)])
     }
     namespaces.push({
       policy: p,
@@ -145,11 +170,38 @@ export function compile(policies: readonly Policy[], inv: Inventory, workloads: 
       workloads: cw.workloads,
     })
   }
-  diagnostics.push(...twinCollisions(namespaces))
+  diagnostics.push(...twinCollisions(namespaces, selectedOf))
   diagnostics.push(...duplicateObjects(homeObjects))
   const clusters = new Map<string, Manifest[]>([[homeID, []], ...inv.remotes.map((r): [string, Manifest[]] => [r.clusterID, []])])
   for (const ns of namespaces) for (const [id, ms] of ns.manifests) clusters.get(id)?.push(...ms)
   return { namespaces, clusters, diagnostics }
+}
+
+/** A policy's selection: every remote's, in the order of the inventory, and the selected ones. */
+interface Selection {
+  readonly selection: readonly ClusterSelection[]
+  readonly selected: readonly ClusterSelection[]
+  /** Some cluster's virtual nodes disagree. */
+  readonly disagree: boolean
+}
+
+/**
+ * `selectClusters` once per distinct cluster selector: at fleet scale thousands of policies
+ * share a few selectors ("region=eu"), and selecting costs clusters × virtual nodes each time.
+ * Policies with the same selector get the same read-only lists.
+ */
+function selectionsBySelector(inv: Inventory): (p: Policy) => Selection {
+  const memo = new Map<string, Selection>()
+  return (p) => {
+    const key = JSON.stringify(p.clusterSelector.nodeSelectorTerms)
+    let s = memo.get(key)
+    if (!s) {
+      const selection = selectClusters(p.clusterSelector, inv.remotes)
+      s = { selection, selected: selection.filter((c) => c.selected), disagree: selection.some((c) => c.disagree) }
+      memo.set(key, s)
+    }
+    return s
+  }
 }
 
 /**
@@ -168,13 +220,12 @@ const outcome = (d: ClusterDecision): ClusterOutcome => ({
   phase: d.selected ? (d.failure ? 'CreationLoopBackOff' : 'Accepted') : '',
 })
 
-/** Two policies whose twins land on the same namespace of the same cluster: Liqo would merge them silently. */
-function twinCollisions(namespaces: readonly CompiledNamespace[]): Diagnostic[] {
+/** Two policies whose twins land on the same namespace of the same cluster: Liqo would merge them silently. `selectedOf[i]`: the clusters namespace i selects. */
+function twinCollisions(namespaces: readonly CompiledNamespace[], selectedOf: readonly (readonly ClusterDecision[])[]): Diagnostic[] {
   const out: Diagnostic[] = []
   const owner = new Map<string, CompiledNamespace>()
-  for (const ns of namespaces) {
-    for (const c of ns.clusters) {
-      if (!c.selected) continue
+  for (const [i, ns] of namespaces.entries()) {
+    for (const c of selectedOf[i] ?? []) {
       const key = `${c.clusterID}/${ns.remoteNamespaceName}`
       const first = owner.get(key)
       if (!first) {

@@ -1,6 +1,9 @@
-import type { NodeSelector } from '../model/k8s.ts'
+import type { NodeSelector, NodeView } from '../model/k8s.ts'
 import type { RemoteCluster } from '../model/inventory.ts'
 import { explainMiss, matchTerms, showRequirement } from '../selectors/node-selector.ts'
+
+/** The node as cluster selection reads it: its `selectionLabels` when Liqo does not read the Node's own. */
+const asSelected = (n: NodeView): Pick<NodeView, 'name' | 'labels'> => (n.selectionLabels ? { name: n.name, labels: n.selectionLabels } : n)
 
 export interface VirtualNodeMatch {
   readonly name: string
@@ -33,7 +36,7 @@ export function selectClusters(selector: NodeSelector, remotes: readonly RemoteC
   const terms = selector.nodeSelectorTerms
   return remotes.map((r) => {
     let matched = 0
-    if (terms.length > 0) for (const n of r.virtualNodes) if (matchTerms(terms, n)) matched++
+    if (terms.length > 0) for (const n of r.virtualNodes) if (matchTerms(terms, asSelected(n))) matched++
     return {
       clusterID: r.clusterID,
       remote: r,
@@ -46,19 +49,19 @@ export function selectClusters(selector: NodeSelector, remotes: readonly RemoteC
 /** Whether each of the remote's virtual nodes matches the selector, in the remote's order. */
 export function virtualNodeMatches(selector: NodeSelector, remote: RemoteCluster): VirtualNodeMatch[] {
   const terms = selector.nodeSelectorTerms
-  return remote.virtualNodes.map((n) => ({ name: n.name, matched: terms.length === 0 || matchTerms(terms, n) }))
+  return remote.virtualNodes.map((n) => ({ name: n.name, matched: terms.length === 0 || matchTerms(terms, asSelected(n)) }))
 }
 
 /** Why the selector selects the remote or not, in words: the matching term, or each term's first failing requirement. */
 export function selectionWhy(selector: NodeSelector, remote: RemoteCluster): string {
   const terms = selector.nodeSelectorTerms
   if (terms.length === 0) return 'no clusterSelector: every remote cluster is selected'
-  const node = remote.virtualNodes.find((n) => matchTerms(terms, n))
+  const node = remote.virtualNodes.map(asSelected).find((n) => matchTerms(terms, n))
   if (node) {
     const i = terms.findIndex((t) => matchTerms([t], node))
     const term = terms[i]
     return `matches term ${i + 1}: ${(term?.matchExpressions ?? []).map(showRequirement).join(', ') || (term?.matchFields ?? []).map(showRequirement).join(', ')}`
   }
   const first = remote.virtualNodes[0]
-  return first ? terms.map((t, i) => `term ${i + 1}: ${explainMiss(t, first)}`).join('; ') : 'the cluster has no virtual node'
+  return first ? terms.map((t, i) => `term ${i + 1}: ${explainMiss(t, asSelected(first))}`).join('; ') : 'the cluster has no virtual node'
 }

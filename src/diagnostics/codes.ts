@@ -33,7 +33,27 @@ export const codes = {
     severity: 'info',
     title: 'A kustomize file (kustomization.yaml, or a Kustomization or Component document) among the policies was skipped',
   },
-  ignorePattern: { code: 'NSO1013', severity: 'warning', title: 'A line of a .nsoffloadignore file is not understood (negation with ! is not supported)' },
+  ignorePattern: {
+    code: 'NSO1013',
+    severity: 'warning',
+    title: 'A line of a .nsoffloadignore file matches nothing (it ends in a backslash that escapes nothing)',
+  },
+  notRegularFile: {
+    code: 'NSO1014',
+    severity: 'error',
+    title: 'An input is not a regular file (a FIFO, a device such as /dev/zero, a socket, a folder), or a link to one: it is not read',
+  },
+  outsideRepository: {
+    code: 'NSO1015',
+    severity: 'error',
+    title: 'An input is a symbolic link (or lies below one) that leads out of its repository: it is not read, and its content is never shown',
+  },
+  fileTooLarge: { code: 'NSO1016', severity: 'error', title: 'An input file is larger than the limit per file (8 MiB, docs/inputs.md): it is not read' },
+  tooManyDocuments: {
+    code: 'NSO1017',
+    severity: 'error',
+    title: 'An input file holds more YAML documents than the limit per file (10,000, docs/inputs.md): none of them is read',
+  },
   collectionKey: {
     code: 'NSO1020',
     severity: 'error',
@@ -50,6 +70,11 @@ export const codes = {
     title: 'A workload path is a Helm chart (a Chart.yaml), or holds Helm templates (`{{ … }}`): render the chart first (`helm template`)',
   },
   kustomizeFailed: { code: 'NSO1023', severity: 'error', title: 'kustomize could not build a workload kustomization' },
+  yamlValue: {
+    code: 'NSO1024',
+    severity: 'error',
+    title: 'A YAML value or key Kubernetes cannot read (.inf, .nan, a null key), or an integer beyond 2^53 nsoffload cannot keep exactly',
+  },
   // 2xxx: JSON Schema
   schemaType: { code: 'NSO2001', severity: 'error', title: 'A field has the wrong type' },
   schemaRequired: { code: 'NSO2002', severity: 'error', title: 'A required field is missing' },
@@ -138,6 +163,11 @@ export const codes = {
     severity: 'warning',
     title: '`validate` ran without an inventory: cluster selection, remote names and placement were not checked (`--no-inventory` waives it)',
   },
+  workloadIsNamespace: {
+    code: 'NSO3060',
+    severity: 'error',
+    title: "A workload file holds a Namespace: the policy owns its namespace (labels and annotations go under the policy's spec.namespace)",
+  },
   // 4xxx: compile predictions
   remoteNameTooLong: {
     code: 'NSO4001',
@@ -191,8 +221,53 @@ export const codes = {
   },
   applyConflict: { code: 'NSO5006', severity: 'error', title: 'Server-side apply conflict with another field manager: taken over only with --force-conflicts' },
   applyFailed: { code: 'NSO5007', severity: 'error', title: 'The API server refused a change' },
+  // 5020-5039: the ApplySet, discovery and the inventory drift guard (docs/sync.md)
+  applySetParent: {
+    code: 'NSO5020',
+    severity: 'error',
+    title: "The set's ApplySet parent on a cluster is not this set's (another tool's, another ID, another home cluster's): nothing is written",
+  },
+  objectInOtherSet: {
+    code: 'NSO5021',
+    severity: 'warning',
+    title: 'An object belongs to another ApplySet (applyset.kubernetes.io/part-of): sync leaves it alone',
+  },
+  legacyNotPruned: {
+    code: 'NSO5022',
+    severity: 'warning',
+    title: "An object carries nsoffload's old marker and belongs to no ApplySet: never pruned, adopted only when a policy of this set renders it",
+  },
+  pruneOutsideInputs: {
+    code: 'NSO5023',
+    severity: 'warning',
+    title: 'A namespace of the set has no policy among the files this run read (-p), and its policy file was not read: not pruned',
+  },
+  kindNotServed: {
+    code: 'NSO5024',
+    severity: 'error',
+    title: "A workload's kind is neither served by the home cluster (API discovery) nor defined by a CRD of the same sync: nothing is written",
+  },
+  inventoryDrift: {
+    code: 'NSO5025',
+    severity: 'error',
+    title:
+      "The live home cluster's Liqo virtual nodes differ from the inventory in a way that changes what a policy selects or where a workload can run: sync writes nothing unless --allow-inventory-drift",
+  },
+  inventoryDriftHarmless: {
+    code: 'NSO5026',
+    severity: 'warning',
+    title: "The live home cluster's nodes differ from the inventory, changing no selection and no placement",
+  },
+  nodesUnreadable: {
+    code: 'NSO5027',
+    severity: 'error',
+    title: "The home cluster's nodes cannot be listed, so the inventory cannot be checked against them: sync refuses unless --allow-inventory-drift",
+  },
   // 9xxx: internal
   internal: { code: 'NSO9001', severity: 'error', title: 'Internal error: please report it' },
 } as const satisfies Record<string, CodeInfo>
 
 export type CodeId = keyof typeof codes
+
+/** Every code of the registry ('NSO1001' | …): what `Diagnostic.code` can be. */
+export type Code = (typeof codes)[CodeId]['code']

@@ -1,5 +1,5 @@
 import type { Location } from '../model/source.ts'
-import { codes, type CodeId } from './codes.ts'
+import { codes, type Code, type CodeId } from './codes.ts'
 
 export type Severity = 'error' | 'warning' | 'info'
 
@@ -12,7 +12,7 @@ export interface Related {
 
 /** A problem found in the input: data, never an exception. Positions are 1-based. */
 export interface Diagnostic {
-  readonly code: string
+  readonly code: Code
   readonly severity: Severity
   readonly message: string
   readonly file?: string

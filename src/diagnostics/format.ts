@@ -9,11 +9,9 @@ export function headline(d: Diagnostic): string {
 const MAX_WIDTH = 100
 
 /** A two-line code frame under the headline, with a caret at the column. */
-function frame(d: Diagnostic, texts: ReadonlyMap<string, string>): string[] {
+function frame(d: Diagnostic, lines: (file: string) => readonly string[] | undefined): string[] {
   if (d.file === undefined || d.line === undefined) return []
-  const text = texts.get(d.file)
-  if (text === undefined) return []
-  const line = text.split(/\r?\n/)[d.line - 1]
+  const line = lines(d.file)?.[d.line - 1]
   if (line === undefined) return []
   const col = Math.max(1, d.column ?? 1)
   // Show the part of a long line around the column, like yaml's prettifyError.
@@ -23,16 +21,58 @@ function frame(d: Diagnostic, texts: ReadonlyMap<string, string>): string[] {
   return [`${gutter} | ${shown}`, `${' '.repeat(5)} | ${' '.repeat(col - 1 - start)}^`]
 }
 
-/** Human-readable diagnostics: headline, code frame, hint and related places. */
-export function formatText(ds: readonly Diagnostic[], texts: ReadonlyMap<string, string> = new Map()): string {
+/** How many findings of one code (and severity) text output prints in full; the rest are counted in one line. */
+export const SHOWN_PER_CODE = 5
+
+export interface TextOptions {
+  /**
+   * What lists every finding, for the line that counts those not printed: `--format json` by
+   * default (validate, plan); build and the cluster commands name `nsoffload validate --format json`.
+   */
+  readonly listedBy?: string
+}
+
+/**
+ * Human-readable diagnostics: headline, code frame, hint and related places. At fleet scale one
+ * mistake repeats (a thousand policies selecting no cluster): of each code, the first
+ * `SHOWN_PER_CODE` are printed in full, then one line says how many more there are and where
+ * they are all listed. The machine formats (JSON, SARIF, JUnit, GitHub) keep every finding.
+ */
+export function formatText(ds: readonly Diagnostic[], texts: ReadonlyMap<string, string> = new Map(), opts: TextOptions = {}): string {
   const out: string[] = []
+  const seen = new Map<string, number>()
+  const lines = lineIndex(texts)
   for (const d of ds) {
-    out.push(headline(d), ...frame(d, texts))
+    const group = `${d.severity} ${d.code}`
+    const n = (seen.get(group) ?? 0) + 1
+    seen.set(group, n)
+    if (n > SHOWN_PER_CODE) continue
+    out.push(headline(d), ...frame(d, lines))
     // A hint of several lines (a YAML example) stays aligned under its first line.
     if (d.hint) out.push(`  hint: ${d.hint.replace(/\n/g, '\n        ')}`)
     for (const r of d.related ?? []) out.push(`  ${r.file}:${r.line}:${r.column}: note: ${r.message}`)
   }
+  for (const [group, n] of seen) {
+    if (n <= SHOWN_PER_CODE) continue
+    const code = group.slice(group.indexOf(' ') + 1)
+    out.push(`… and ${(n - SHOWN_PER_CODE).toLocaleString('en-US')} more ${code}, ${opts.listedBy ?? '`--format json`'} lists all`)
+  }
   return out.length > 0 ? out.join('\n') + '\n' : ''
+}
+
+/** The lines of each text, split on first use (a file of a thousand policies is split once, not once per finding). */
+function lineIndex(texts: ReadonlyMap<string, string>): (file: string) => readonly string[] | undefined {
+  const split = new Map<string, readonly string[]>()
+  return (file) => {
+    let lines = split.get(file)
+    if (lines === undefined) {
+      const text = texts.get(file)
+      if (text === undefined) return undefined
+      lines = text.split(/\r?\n/)
+      split.set(file, lines)
+    }
+    return lines
+  }
 }
 
 /** `2 errors, 1 warning` (empty when there is nothing). */

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads'
-import { applyFileOp, type FileOp, type FileOpFailure, failureOf, target } from './file-ops.ts'
+import { applyFileOp, type FileOp, type FileOpFailure, failureOf, pack, target } from './file-ops.ts'
 
 export { type FileOp, type FileOpFailure, failureOf } from './file-ops.ts'
 
@@ -13,6 +13,11 @@ export { type FileOp, type FileOpFailure, failureOf } from './file-ops.ts'
 export interface FileQueue {
   push(sequence: string, op: FileOp): void
   done(): Promise<void>
+  /**
+   * Stops applying operations (a signal during `build -o`): what is not applied yet never
+   * will be, writer threads are stopped, and `done()` settles once they have.
+   */
+  abort(): void
 }
 
 export class FileQueueError extends Error {
@@ -56,10 +61,12 @@ export function nodeFileQueue(threshold = 2000, threads = 2): FileQueue {
   let pending: [string, FileOp][] = []
   let writes = 0
   let lanes: Lane[] | undefined
+  let aborted = false
   const laneOf = new Map<string, Lane>()
   const send = (lane: Lane): void => {
     if (lane.batch.length > 0) {
-      lane.worker.postMessage(lane.batch)
+      const packed = pack(lane.batch)
+      lane.worker.postMessage(packed, [packed.buf, packed.ops.buffer as ArrayBuffer])
       lane.batch = []
     }
   }
@@ -76,6 +83,7 @@ export function nodeFileQueue(threshold = 2000, threads = 2): FileQueue {
   }
   return {
     push(sequence, op) {
+      if (aborted) return
       if (lanes) {
         route(lanes, sequence, op)
         return
@@ -107,6 +115,8 @@ export function nodeFileQueue(threshold = 2000, threads = 2): FileQueue {
           const failure = await new Promise<FileOpFailure | null>((resolve, reject) => {
             lane.worker.once('message', (m: FileOpFailure | null) => resolve(m))
             lane.worker.once('error', reject)
+            // Stopped by abort(): nothing more to hear from it.
+            lane.worker.once('exit', () => resolve(null))
             lane.worker.postMessage(null)
           })
           await lane.worker.terminate()
@@ -114,7 +124,12 @@ export function nodeFileQueue(threshold = 2000, threads = 2): FileQueue {
         }),
       )
       const failure = failures.find((f) => f !== null)
-      if (failure) throw new FileQueueError(failure)
+      if (failure && !aborted) throw new FileQueueError(failure)
+    },
+    abort() {
+      aborted = true
+      pending = []
+      for (const lane of lanes ?? []) void lane.worker.terminate()
     },
   }
 }

@@ -29,6 +29,14 @@ export interface Host {
   readonly cwd: string
   readonly env: Readonly<Record<string, string | undefined>>
   readFile(path: string): Uint8Array
+  /**
+   * The bytes of a regular file, at most `maxBytes` of them. The file is opened without
+   * blocking (a FIFO without a writer never blocks) and looked at through its descriptor
+   * before a byte is read: anything but a regular file (a FIFO, a device such as `/dev/zero`,
+   * a socket, a folder), or a file larger than `maxBytes`, is reported, not read. Other
+   * failures (ENOENT, EACCES, …) throw, as `readFile` does.
+   */
+  readRegularFile(path: string, maxBytes: number): RegularFile
   /** Entry names of a directory, or throws; `link`: a symbolic link (`dir` is then false). */
   readDir(path: string): { name: string; dir: boolean; link?: boolean }[]
   /** The canonical path (symbolic links resolved), or throws. */
@@ -36,6 +44,21 @@ export interface Host {
   stat(path: string): { dir: boolean; file: boolean } | undefined
   writeFile(path: string, data: string): void
   mkdir(path: string): void
+  /** Renames a file or a folder (atomic on one file system); a non-empty folder at `to` is an error (ENOTEMPTY), never replaced. */
+  rename(from: string, to: string): void
+  /** Removes a file or a folder tree; nothing when it does not exist. */
+  remove(path: string): void
+  /**
+   * Takes the lock file `path`: created only if it does not exist (O_EXCL), holding this
+   * process's id and machine. A lock left by a process of this machine that is gone (killed)
+   * is taken over. Otherwise says who holds it.
+   */
+  tryLock(path: string): { release(): void } | { heldBy: string }
+  /**
+   * Calls `handler` on SIGINT (Ctrl-C) and SIGTERM instead of letting them end the process,
+   * until the returned function is called.
+   */
+  onInterrupt(handler: (signal: 'SIGINT' | 'SIGTERM') => void): () => void
   /** A queue of file operations applied in order, possibly on another thread (`file-queue.ts`). */
   fileQueue(): FileQueue
   /**
@@ -49,3 +72,6 @@ export interface Host {
   /** Whether stderr is an interactive terminal (progress, colour). */
   readonly stderrIsTTY: boolean
 }
+
+/** What `Host.readRegularFile` found: the bytes, what the path is instead (`a FIFO`, …), or the size that is too large. */
+export type RegularFile = { readonly bytes: Uint8Array } | { readonly notRegular: string } | { readonly tooLarge: number }

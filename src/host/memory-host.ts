@@ -92,6 +92,12 @@ export function memoryHost(opts: MemoryHostOptions): MemoryHost {
       if (!f) throw enoent(p)
       return f
     },
+    // Every file in memory is a regular file.
+    readRegularFile: (p, maxBytes) => {
+      const f = files.get(path.posix.resolve(opts.cwd, p))
+      if (!f) throw enoent(p)
+      return f.length > maxBytes ? { tooLarge: f.length } : { bytes: f }
+    },
     readDir: (p) => {
       const abs = path.posix.resolve(opts.cwd, p)
       if (!dirs.has(abs)) throw enoent(p)
@@ -119,10 +125,33 @@ export function memoryHost(opts: MemoryHostOptions): MemoryHost {
       files.set(abs, bytes(d))
     },
     mkdir: (p) => addDir(path.posix.resolve(opts.cwd, p)),
+    rename: (from, to) => {
+      const abs = path.posix.resolve(opts.cwd, to)
+      if (files.has(abs) || [...files.keys(), ...dirs].some((f) => f.startsWith(abs + '/'))) {
+        throw Object.assign(new Error(`ENOTEMPTY: directory not empty, '${to}'`), { code: 'ENOTEMPTY', path: to })
+      }
+      rename(path.posix.resolve(opts.cwd, from), abs)
+    },
+    remove: (p) => remove(path.posix.resolve(opts.cwd, p)),
+    tryLock: (p) => {
+      const abs = path.posix.resolve(opts.cwd, p)
+      if (files.has(abs))
+        return {
+          heldBy:
+            Buffer.from(files.get(abs) ?? new Uint8Array())
+              .toString('utf8')
+              .trim() || 'another process',
+        }
+      put(abs, 'memory host\n')
+      return { release: () => void files.delete(abs) }
+    },
+    // Nothing signals a host in memory.
+    onInterrupt: () => () => {},
     fileQueue: (): FileQueue => {
       const ops: FileOp[] = []
       return {
         push: (_sequence, op) => void ops.push(op),
+        abort: () => void ops.splice(0),
         done: async () => {
           for (const op of ops.splice(0)) {
             try {

@@ -1,7 +1,57 @@
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
+import { makeDirs } from './file-ops.ts'
 import { nodeFileQueue } from './file-queue.ts'
-import type { Host, RunResult } from './host.ts'
+import type { Host, RegularFile, RunResult } from './host.ts'
+import { tryLock } from './lock-file.ts'
+
+/** What a path is when it is not a regular file, in words. */
+function kindOf(st: fs.Stats): string {
+  if (st.isFIFO()) return 'a FIFO (named pipe)'
+  if (st.isCharacterDevice()) return 'a character device'
+  if (st.isBlockDevice()) return 'a block device'
+  if (st.isSocket()) return 'a socket'
+  if (st.isDirectory()) return 'a folder'
+  return 'not a regular file'
+}
+
+/** `O_NONBLOCK` where the platform has it: opening a FIFO then returns at once. */
+const NONBLOCK = fs.constants.O_NONBLOCK ?? 0
+
+/** `Host.readRegularFile` on the real file system: one descriptor, checked with fstat, read up to the limit. */
+function readRegularFile(p: string, maxBytes: number): RegularFile {
+  let fd: number
+  try {
+    fd = fs.openSync(p, fs.constants.O_RDONLY | NONBLOCK)
+  } catch (e) {
+    // A socket cannot be opened at all (ENXIO).
+    if ((e as NodeJS.ErrnoException).code === 'ENXIO' && fs.statSync(p).isSocket()) return { notRegular: 'a socket' }
+    throw e
+  }
+  try {
+    const st = fs.fstatSync(fd)
+    if (!st.isFile()) return { notRegular: kindOf(st) }
+    if (st.size > maxBytes) return { tooLarge: st.size }
+    // The size said is not trusted (a file growing while read, /proc files saying 0): read to
+    // the end, never beyond the limit.
+    let buf = Buffer.allocUnsafe(st.size + 1)
+    let n = 0
+    for (;;) {
+      if (n === buf.length) {
+        if (n > maxBytes) return { tooLarge: n }
+        const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, maxBytes + 1))
+        buf.copy(bigger, 0, 0, n)
+        buf = bigger
+      }
+      const r = fs.readSync(fd, buf, n, buf.length - n, null)
+      if (r === 0) break
+      n += r
+    }
+    return { bytes: buf.subarray(0, n) }
+  } finally {
+    fs.closeSync(fd)
+  }
+}
 
 /** The real host: the process's file system, environment and streams. */
 export function nodeHost(cwd: string = process.cwd(), env: Readonly<Record<string, string | undefined>> = process.env): Host {
@@ -9,6 +59,7 @@ export function nodeHost(cwd: string = process.cwd(), env: Readonly<Record<strin
     cwd,
     env,
     readFile: (p) => fs.readFileSync(p),
+    readRegularFile,
     readDir: (p) =>
       fs
         .readdirSync(p, { withFileTypes: true })
@@ -23,7 +74,20 @@ export function nodeHost(cwd: string = process.cwd(), env: Readonly<Record<strin
       }
     },
     writeFile: (p, d) => fs.writeFileSync(p, d),
-    mkdir: (p) => fs.mkdirSync(p, { recursive: true }),
+    mkdir: makeDirs,
+    rename: (from, to) => fs.renameSync(from, to),
+    remove: (p) => fs.rmSync(p, { recursive: true, force: true }),
+    tryLock,
+    onInterrupt: (handler) => {
+      const int = (): void => handler('SIGINT')
+      const term = (): void => handler('SIGTERM')
+      process.on('SIGINT', int)
+      process.on('SIGTERM', term)
+      return () => {
+        process.off('SIGINT', int)
+        process.off('SIGTERM', term)
+      }
+    },
     fileQueue: () => nodeFileQueue(),
     run: (command, args, opts): RunResult => {
       const r = spawnSync(command, args, {

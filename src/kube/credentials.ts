@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import type { Host } from '../host/host.ts'
 import { nodeHost } from '../host/node-host.ts'
 
@@ -60,12 +60,27 @@ export interface ExecCredential {
 
 export class CredentialError extends Error {}
 
-/** Runs the plugin once (stdin closed: nsoffload is not interactive) and reads its ExecCredential. */
+/** How long an exec plugin may run (kubectl waits for ever; a plugin waiting for a login that cannot come would hang nsoffload). */
+export const EXEC_TIMEOUT_MS = 30_000
+
+/** When a plugin run must end: `ms` from its start, never past `deadline` (the command's `--timeout`). */
+export interface ExecLimit {
+  readonly ms: number
+  /** ms since the epoch, and the flag that set it, for the message. */
+  readonly deadline?: { readonly at: number; readonly flag: string }
+}
+
+/**
+ * Runs the plugin once (stdin closed: nsoffload is not interactive) and reads its
+ * ExecCredential. A plugin still running when `limit` passes is killed, its pipes let go (a
+ * child it started may still hold them), and the run fails with a message naming it.
+ */
 export function runExecPlugin(
   user: string,
   exec: ExecConfig,
   cluster: ExecClusterInfo | undefined,
   baseEnv: Readonly<Record<string, string | undefined>>,
+  limit: ExecLimit = { ms: EXEC_TIMEOUT_MS },
 ): Promise<ExecCredential> {
   const info = {
     apiVersion: exec.apiVersion,
@@ -77,20 +92,32 @@ export function runExecPlugin(
   for (const e of exec.env) env[e.name] = e.value
   env['KUBERNETES_EXEC_INFO'] = JSON.stringify(info)
   const what = `exec plugin of user "${user}" (${exec.command})`
+  const { ms, late } = pluginDeadline(what, limit)
+  // The plugin's own message (a login prompt, an expired session), never its output.
+  const said = (err: Buffer[]): string => Buffer.concat(err).toString('utf8').trim().split('\n').slice(-3).join(' ')
   return new Promise((resolve, reject) => {
     const child = spawn(exec.command, [...exec.args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
     const out: Buffer[] = []
     const err: Buffer[] = []
+    let over = false
+    const timer = setTimeout(() => {
+      over = true
+      stopPlugin(child)
+      const msg = said(err)
+      reject(new CredentialError(`${late}${msg ? `; it said: ${msg}` : ''}`))
+    }, ms)
     child.stdout.on('data', (c: Buffer) => out.push(c))
     child.stderr.on('data', (c: Buffer) => err.push(c))
     child.once('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer)
       const hint = e.code === 'ENOENT' && exec.installHint ? `; ${exec.installHint.trim()}` : ''
       reject(new CredentialError(`${what} cannot run: ${e.code ?? e.message}${hint}`))
     })
     child.once('close', (code) => {
+      clearTimeout(timer)
+      if (over) return
       if (code !== 0) {
-        // The plugin's own message (a login prompt, an expired session), never its output.
-        const msg = Buffer.concat(err).toString('utf8').trim().split('\n').slice(-3).join(' ')
+        const msg = said(err)
         reject(new CredentialError(`${what} exited with ${String(code)}${msg ? `: ${msg}` : ''}`))
         return
       }
@@ -101,6 +128,25 @@ export function runExecPlugin(
       }
     })
   })
+}
+
+/** How long a plugin run may take from now, and what is said when it takes longer (`what`: `exec plugin of user "bot" (cmd)`). */
+export function pluginDeadline(what: string, limit: ExecLimit): { ms: number; late: string } {
+  const left = limit.deadline ? limit.deadline.at - Date.now() : Infinity
+  const ms = Math.max(1, Math.min(limit.ms, left))
+  const late =
+    left < limit.ms && limit.deadline
+      ? `${what} was still running when ${limit.deadline.flag} passed: stopped`
+      : `${what} did not finish within ${ms / 1000} s: stopped (kubectl would wait for ever; a plugin that asks for a login cannot get one here: log in first, then run nsoffload again)`
+  return { ms, late }
+}
+
+/** Kills a plugin and lets go of its pipes. */
+export function stopPlugin(child: ChildProcess): void {
+  child.kill('SIGKILL')
+  child.stdout?.destroy()
+  child.stderr?.destroy()
+  child.unref()
 }
 
 /** client-go's checks of a plugin's answer. */

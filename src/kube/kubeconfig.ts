@@ -11,6 +11,7 @@ import {
   type ExecClusterInfo,
   type ExecConfig,
   type ExecCredential,
+  type ExecLimit,
   ExecTokenSource,
   FileTokenSource,
   type KubeFiles,
@@ -19,6 +20,8 @@ import {
   utf8,
 } from './credentials.ts'
 import type { Connection } from './kube-client.ts'
+import { clientNodeConfig, clientNodeCredentials, type Credentials } from './client-node-fallback.ts'
+import { KubeconfigError } from './kubeconfig-error.ts'
 import { type Env, HttpTunnelAgent, HttpsTunnelAgent, proxyFor, redact } from './proxy.ts'
 
 /**
@@ -73,10 +76,10 @@ function missingContext(w: { cluster: string; context: string }, src: Kubeconfig
 }
 
 /** The files, for messages: `a` or `a:b`. */
-const describe = (s: KubeconfigSource): string => s.files.join(path.delimiter)
-const asSource = (s: string | KubeconfigSource): KubeconfigSource => (typeof s === 'string' ? { files: [s], explicit: true } : s)
+export const describe = (s: KubeconfigSource): string => s.files.join(path.delimiter)
+export const asSource = (s: string | KubeconfigSource): KubeconfigSource => (typeof s === 'string' ? { files: [s], explicit: true } : s)
 
-export class KubeconfigError extends Error {}
+export { KubeconfigError }
 
 export interface ConnectOptions {
   /** For the proxy variables and the environment of exec plugins (default `process.env`). */
@@ -86,22 +89,11 @@ export interface ConnectOptions {
    * the `Host` (default: the process's file system).
    */
   readonly host?: KubeFiles
+  /** How long an exec plugin may run (default 30 s), never past the command's deadline. */
+  readonly execLimit?: ExecLimit
 }
 
-/** What a connection is made of, whoever read the kubeconfig. */
-interface Credentials {
-  readonly server: string
-  readonly headers: Record<string, string | string[]>
-  readonly auth: AuthSource | undefined
-  readonly ca: Buffer | undefined
-  readonly cert: Buffer | undefined
-  readonly key: Buffer | undefined
-  readonly skipTLSVerify: boolean
-  readonly tlsServerName: string | undefined
-  readonly proxyUrl: string | undefined
-}
-
-type Wanted = readonly { cluster: string; context: string }[]
+export type Wanted = readonly { cluster: string; context: string }[]
 
 /** Opens connections for the given contexts (see the rules above). */
 export async function connect(source: string | KubeconfigSource, wanted: Wanted, options: ConnectOptions = {}): Promise<Connection[]> {
@@ -128,12 +120,13 @@ export async function connect(source: string | KubeconfigSource, wanted: Wanted,
   for (const { w, cluster, user } of resolved) {
     try {
       let creds: Credentials
-      if (user !== undefined && delegated(user) && client) creds = await clientNodeCredentials(client, w.context, user)
+      if (user !== undefined && delegated(user) && client)
+        creds = await clientNodeCredentials(client, w.context, user, impersonationHeaders(user.impersonate), options.execLimit)
       else {
         const exec = user?.exec
         let plugin: { first: ExecCredential; source: ExecTokenSource } | undefined
         if (user !== undefined && exec !== undefined) {
-          const run = (): Promise<ExecCredential> => runExecPlugin(user.name, exec, clusterInfo(cluster, exec, files), env)
+          const run = (): Promise<ExecCredential> => runExecPlugin(user.name, exec, clusterInfo(cluster, exec, files), env, options.execLimit)
           let p = plugins.get(user.name)
           if (!p) {
             p = run().then((first) => ({ first, source: new ExecTokenSource(first, run) }))
@@ -430,87 +423,8 @@ function credentials(
   }
 }
 
-type ClientKubeConfig = import('@kubernetes/client-node').KubeConfig
-
-/** A client-node KubeConfig of the same files, merged with kubectl's rules (client-node's own merge throws on a name defined twice). */
-async function clientNodeConfig(src: KubeconfigSource, files: KubeFiles): Promise<ClientKubeConfig> {
-  const k8s = await import('@kubernetes/client-node')
-  const merged = new k8s.KubeConfig()
-  const clusters = new Map<string, ReturnType<ClientKubeConfig['getClusters']>[number]>()
-  const users = new Map<string, ReturnType<ClientKubeConfig['getUsers']>[number]>()
-  const contexts = new Map<string, ReturnType<ClientKubeConfig['getContexts']>[number]>()
-  let currentContext: string | undefined
-  for (const file of src.files) {
-    if (!src.explicit && files.stat(file) === undefined) continue
-    const kc = new k8s.KubeConfig()
-    try {
-      // `loadFromFile`, its read through the host.
-      kc.loadFromString(utf8(files.readFile(file)))
-      kc.makePathsAbsolute(path.dirname(file))
-    } catch (e) {
-      throw new KubeconfigError(`cannot read kubeconfig ${file}: ${(e as Error).message.split('\n')[0] ?? ''}`)
-    }
-    for (const c of kc.getClusters()) if (!clusters.has(c.name)) clusters.set(c.name, c)
-    for (const u of kc.getUsers()) if (!users.has(u.name)) users.set(u.name, u)
-    for (const c of kc.getContexts()) if (!contexts.has(c.name)) contexts.set(c.name, c)
-    currentContext ||= kc.getCurrentContext() || undefined
-  }
-  merged.loadFromOptions({
-    clusters: [...clusters.values()],
-    users: [...users.values()],
-    contexts: [...contexts.values()],
-    currentContext: currentContext ?? '',
-  })
-  return merged
-}
-
-/** The connection client-node makes for a context; with kubectl's impersonation headers when we know the user. */
-async function clientNodeCredentials(kc: ClientKubeConfig, context: string, user: KubeconfigUser | undefined): Promise<Credentials> {
-  kc.setCurrentContext(context)
-  const cluster = kc.getCurrentCluster()
-  if (!cluster) throw new KubeconfigError(`context "${context}" names no cluster`)
-  const opts: https.RequestOptions = {}
-  await kc.applyToHTTPSOptions(opts)
-  const headers: Record<string, string | string[]> = user ? impersonationHeaders(user.impersonate) : {}
-  for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k] = v
-  if (opts.auth) headers['Authorization'] = `Basic ${Buffer.from(opts.auth).toString('base64')}`
-  const bytes = (b: unknown): Buffer | undefined => (Buffer.isBuffer(b) ? b : typeof b === 'string' ? Buffer.from(b) : undefined)
-  return {
-    server: cluster.server,
-    headers,
-    auth: undefined,
-    ca: bytes(opts.ca),
-    cert: bytes(opts.cert),
-    key: bytes(opts.key),
-    skipTLSVerify: cluster.skipTLSVerify,
-    tlsServerName: cluster.tlsServerName || undefined,
-    proxyUrl: cluster.proxyUrl || undefined,
-  }
-}
-
-/** Through `@kubernetes/client-node` alone: the reference of `connect` in tests (same files, same merge). */
-export async function connectWithClient(source: string | KubeconfigSource, wanted: Wanted, options: ConnectOptions = {}): Promise<Connection[]> {
-  const src = asSource(source)
-  const kc = await clientNodeConfig(src, options.host ?? processFiles())
-  const out: Connection[] = []
-  for (const w of wanted) {
-    const ctx = kc.getContextObject(w.context)
-    if (!ctx) {
-      throw new KubeconfigError(
-        `context "${w.context}" (cluster ${w.cluster}) is not in ${describe(src)}; contexts there: ${
-          kc
-            .getContexts()
-            .map((c) => c.name)
-            .join(', ') || 'none'
-        }`,
-      )
-    }
-    out.push(toConnection(w, await clientNodeCredentials(kc, w.context, undefined), options.env ?? process.env))
-  }
-  return out
-}
-
-function toConnection(w: { cluster: string; context: string }, c: Credentials, env: Env): Connection {
+/** The connection of a context, from its credentials (whoever read them) and the proxy rules. */
+export function toConnection(w: { cluster: string; context: string }, c: Credentials, env: Env): Connection {
   const tlsOptions = {
     ...(c.ca !== undefined ? { ca: c.ca } : {}),
     ...(c.cert !== undefined ? { cert: c.cert } : {}),

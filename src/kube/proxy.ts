@@ -157,23 +157,33 @@ function tunnel(proxy: URL, options: http.ClientRequestArgs & tls.ConnectionOpti
     path: target,
     headers,
     agent: false,
-    ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
   })
   let done = false
   const fail = (e: Error): void => {
     if (done) return
     done = true
+    clearTimeout(timer)
     cb(e, undefined as unknown as Duplex)
   }
-  req.once('timeout', () => req.destroy(Object.assign(new Error('proxy CONNECT timed out'), { code: 'ETIMEDOUT' })))
+  // The client's connect deadline (kube-client.ts passes it with the request's options): the whole CONNECT, not an idle time.
+  const ms = (options as { connectTimeoutMs?: number }).connectTimeoutMs ?? options.timeout
+  const timer =
+    ms === undefined
+      ? undefined
+      : setTimeout(() => {
+          fail(Object.assign(new Error(`proxy ${redact(proxy.origin)}: CONNECT ETIMEDOUT: no tunnel within ${ms / 1000} s`), { code: 'ETIMEDOUT', ours: true }))
+          req.destroy()
+        }, ms)
   req.once('error', fail)
   req.once('connect', (res, socket: Socket, head: Buffer) => {
+    clearTimeout(timer)
     if (res.statusCode !== 200) {
       socket.destroy()
       // Not transient: a proxy that refuses the tunnel refuses it again.
       fail(
         Object.assign(new Error(`proxy ${redact(proxy.origin)} refused CONNECT ${target}: ${res.statusCode ?? 0} ${res.statusMessage ?? ''}`.trim()), {
           code: 'EPROXY',
+          ours: true,
         }),
       )
       return

@@ -6,22 +6,15 @@ export interface ResourceType {
   readonly namespaced: boolean
 }
 
-/** The kinds nsoffload writes or patches. Others are found through API discovery. */
+/**
+ * The kinds nsoffload writes itself: namespaces, the set's parents, NamespaceOffloadings, the
+ * CRD of `--install-crds`. Every workload's kind is mapped through the server's API discovery
+ * (`discovery.ts`).
+ */
 const KNOWN: readonly ResourceType[] = [
   { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false },
-  { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true },
-  { apiVersion: 'v1', kind: 'Service', plural: 'services', namespaced: true },
   { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true },
   { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true },
-  { apiVersion: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true },
-  { apiVersion: 'v1', kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', namespaced: true },
-  { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespaced: true },
-  { apiVersion: 'apps/v1', kind: 'ReplicaSet', plural: 'replicasets', namespaced: true },
-  { apiVersion: 'apps/v1', kind: 'StatefulSet', plural: 'statefulsets', namespaced: true },
-  { apiVersion: 'apps/v1', kind: 'DaemonSet', plural: 'daemonsets', namespaced: true },
-  { apiVersion: 'batch/v1', kind: 'Job', plural: 'jobs', namespaced: true },
-  { apiVersion: 'batch/v1', kind: 'CronJob', plural: 'cronjobs', namespaced: true },
-  { apiVersion: 'batch/v1beta1', kind: 'CronJob', plural: 'cronjobs', namespaced: true },
   { apiVersion: 'offloading.liqo.io/v1beta1', kind: 'NamespaceOffloading', plural: 'namespaceoffloadings', namespaced: true },
   { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', namespaced: false },
 ]

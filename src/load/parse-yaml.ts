@@ -1,8 +1,11 @@
-import { isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type YAMLError } from 'yaml'
+import { Composer, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, Parser, type Document, type Node, type YAMLError } from 'yaml'
+import { MAX_DOCUMENTS } from './limits.ts'
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
 import type { CodeId } from '../diagnostics/codes.ts'
 import type { Location, SourceRef } from '../model/source.ts'
 import { explainDedentedItem } from './explain-indent.ts'
+import { type FastParse, fastYaml } from './fast-yaml.ts'
+import { goYamlTags, toKubernetesKeys } from './go-yaml-scalars.ts'
 
 /**
  * Kubernetes tooling reads YAML 1.1 (sigs.k8s.io/yaml, go-yaml v2): `yes` is a boolean there.
@@ -110,21 +113,57 @@ export function decodeText(file: string, bytes: Uint8Array): { text?: string; di
 }
 
 /**
- * Parses every document of a YAML stream strictly (unique keys, YAML 1.1, alias limit).
- * Never throws on bad input: problems come back as diagnostics with positions.
+ * How documents are composed. Keys are checked for uniqueness by `duplicateKeys` (linear):
+ * the library's own check compares each key with every earlier one of its mapping.
  */
-export function parseYaml(file: string, text: string): ParseResult {
+// Plain scalars resolved as go-yaml v2 does (`go-yaml-scalars.ts`); logLevel 'error': the
+// library's own warnings never reach the user, what they would say is a diagnostic.
+const OPTIONS = { version: YAML_VERSION, customTags: goYamlTags, uniqueKeys: false, logLevel: 'error' } as const
+
+/**
+ * The documents of `text`, at most `max` (and whether there were more): composed one by one,
+ * so that a stream of a million documents stops at the limit instead of being built whole.
+ */
+function composeDocuments(text: string, lineCounter: LineCounter, max = Infinity): { docs: Document.Parsed[]; more: boolean } {
+  const parser = new Parser(lineCounter.addNewLine)
+  const docs: Document.Parsed[] = []
+  for (const doc of new Composer(OPTIONS).compose(parser.parse(text))) {
+    if (docs.length === max) return { docs, more: true }
+    docs.push(doc)
+  }
+  return { docs, more: false }
+}
+
+/**
+ * Parses every document of a YAML stream strictly (unique keys, YAML 1.1, alias limit), up to
+ * `MAX_DOCUMENTS` documents (`limits.ts`): a file with more is one error and none of its
+ * documents is used. Never throws on bad input: problems come back as diagnostics with
+ * positions.
+ * A file that `fast-yaml.ts` reads for sure is read by it (the same answer, several times
+ * faster); any other file, or every file with `full`, by the `yaml` library.
+ */
+export function parseYaml(file: string, text: string, full = false): ParseResult {
+  const fast = full ? undefined : fastYaml(text)
+  if (fast) return fastResult(file, text, fast)
+  const values = jsonStream(text)
+  if (values) return parseJsonStream(file, text, values)
   const lineCounter = new LineCounter()
-  // logLevel 'error': the library's own warnings (printed by Node.js) never reach the user; what
-  // they would say is a diagnostic (collectionKeys below).
-  const docs = parseAllDocuments(text, { lineCounter, version: YAML_VERSION, prettyErrors: false, uniqueKeys: true, logLevel: 'error' })
+  const { docs: list, more } = composeDocuments(text, lineCounter, MAX_DOCUMENTS)
   const diagnostics: Diagnostic[] = []
   const out: ParsedDoc[] = []
   const at = (offset: number, path = ''): Location => {
     const { line, col } = lineCounter.linePos(Math.min(offset, text.length))
     return { file, line, column: col, path }
   }
-  const list = Array.isArray(docs) ? docs : []
+  if (more) {
+    const next = at(list[list.length - 1]?.range[2] ?? 0)
+    diagnostics.push(
+      diag('tooManyDocuments', `more than ${MAX_DOCUMENTS} YAML documents in one file: none of them is read`, next, {
+        hint: `split the file: at most ${MAX_DOCUMENTS} documents a file (docs/inputs.md)`,
+      }),
+    )
+    return { docs: [], diagnostics, starts: [] }
+  }
   const starts = list.map((d) => lineCounter.linePos(Math.min(d.range[0], text.length)).line)
   const reparse = lazyReparse(text)
   // Once per file, not per document (a fleet's file holds thousands).
@@ -139,9 +178,18 @@ export function parseYaml(file: string, text: string): ParseResult {
     for (const e of errs) diagnostics.push(yamlDiag(e, at))
     for (const w of doc.warnings) diagnostics.push(diag('yamlWarning', `${w.message} (${w.code})`, at(w.pos[0])))
     if (doc.errors.length > 0) return
+    const dups = duplicateKeys(doc)
+    for (const offset of dups)
+      diagnostics.push(diag('duplicateKey', 'Map keys must be unique (DUPLICATE_KEY)', at(offset), { hint: 'remove or rename one of the keys' }))
+    if (dups.length > 0) return
     const keys = collectionKeys(doc, text, at, mayHaveCollectionKeys)
     if (keys.length > 0) {
       diagnostics.push(...keys)
+      return
+    }
+    const scalars = toKubernetesKeys(doc)
+    if (scalars.length > 0) {
+      for (const p of scalars) diagnostics.push(diag(p.code ?? 'yamlValue', p.message, at(p.offset), { hint: p.hint }))
       return
     }
     let value: unknown
@@ -161,6 +209,68 @@ export function parseYaml(file: string, text: string): ParseResult {
   return { docs: out, diagnostics, starts }
 }
 
+/** What `fast-yaml.ts` read, as the library's reading would be: no diagnostics, positions from the library when asked. */
+function fastResult(file: string, text: string, fast: FastParse): ParseResult {
+  const reparse = lazyReparse(text)
+  const docs = fast.values.map((value, index) => ({ file, index, value, source: { file, docIndex: index, locate: locator(file, index, reparse) } }))
+  return { docs, diagnostics: [], starts: fast.starts }
+}
+
+/**
+ * JSON values back to back (`{…}{…}` or one a line): what `liqoctl … --output json` prints for
+ * several namespaces (v1.0.1+), and kubectl's JSON streams. Not a YAML stream, but each value is
+ * a YAML document: the offsets of each value when the text is two or more JSON objects or lists
+ * with only white space between them; `undefined` otherwise (YAML, or one JSON value).
+ */
+export function jsonStream(text: string): [start: number, end: number][] | undefined {
+  const ws = (c: string | undefined): boolean => c === ' ' || c === '\n' || c === '\r' || c === '\t'
+  let i = 0
+  while (ws(text[i])) i++
+  if (text[i] !== '{' && text[i] !== '[') return undefined
+  const out: [number, number][] = []
+  while (i < text.length) {
+    const c = text[i]
+    if (c !== '{' && c !== '[') return undefined
+    const start = i
+    let depth = 0
+    let inString = false
+    for (; i < text.length; i++) {
+      const x = text[i]
+      if (inString) {
+        if (x === '\\') i++
+        else if (x === '"') inString = false
+      } else if (x === '"') inString = true
+      else if (x === '{' || x === '[') depth++
+      else if (x === '}' || x === ']') {
+        depth--
+        if (depth === 0) break
+      }
+    }
+    if (depth !== 0) return undefined
+    out.push([start, ++i])
+    while (ws(text[i])) i++
+  }
+  return out.length >= 2 ? out : undefined
+}
+
+/** Each value of a JSON stream parsed as a document of its own, at its place in the file (lines and columns as written). */
+function parseJsonStream(file: string, text: string, values: readonly [number, number][]): ParseResult {
+  const lc = new LineCounter()
+  lc.addNewLine(0)
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lc.addNewLine(i + 1)
+  const docs: ParsedDoc[] = []
+  const diagnostics: Diagnostic[] = []
+  const starts: number[] = []
+  values.forEach(([s, e], index) => {
+    const { line, col } = lc.linePos(s)
+    starts.push(line)
+    const r = parseYaml(file, '\n'.repeat(line - 1) + ' '.repeat(col - 1) + text.slice(s, e))
+    diagnostics.push(...r.diagnostics)
+    for (const d of r.docs) docs.push({ ...d, index, source: { ...d.source, docIndex: index } })
+  })
+  return { docs, diagnostics, starts }
+}
+
 /**
  * The documents of `text` again, parsed on the first call. Positions are asked for only to
  * report a diagnostic: keeping every parsed document tree of a fleet instead (several times
@@ -171,11 +281,43 @@ function lazyReparse(text: string): () => { docs: readonly Document[]; lineCount
   return () => {
     if (!parsed) {
       const lineCounter = new LineCounter()
-      const docs = parseAllDocuments(text, { lineCounter, version: YAML_VERSION, prettyErrors: false, uniqueKeys: true, logLevel: 'error' })
-      parsed = { docs: Array.isArray(docs) ? docs : [], lineCounter }
+      parsed = { docs: composeDocuments(text, lineCounter).docs, lineCounter }
     }
     return parsed
   }
+}
+
+/**
+ * The offsets of the keys that repeat an earlier key of their mapping, as the yaml library's
+ * `uniqueKeys` sees them (`compose/util-map-includes.js`: two scalar keys are the same when
+ * their values are `===`; other keys are never the same), in one pass over the document and
+ * one set per mapping: linear where the library's check is quadratic in the keys of a
+ * mapping. Iterative, so a deeply nested document cannot overflow the stack.
+ */
+export function duplicateKeys(doc: Document.Parsed): number[] {
+  const found: number[] = []
+  const stack: unknown[] = [doc.contents]
+  while (stack.length > 0) {
+    const node = stack.pop()
+    if (isMap(node)) {
+      const seen = new Set<unknown>()
+      for (const pair of node.items) {
+        const key = pair.key
+        if (isScalar(key)) {
+          const v = key.value
+          // As ===: NaN equals nothing, an object (a date, binary data) nothing but itself.
+          if ((typeof v !== 'object' || v === null) && !Number.isNaN(v)) {
+            if (seen.has(v)) found.push(key.range?.[0] ?? 0)
+            else seen.add(v)
+          }
+        } else stack.push(key)
+        stack.push(pair.value)
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push(item)
+    }
+  }
+  return found.sort((a, b) => a - b)
 }
 
 /**
@@ -232,7 +374,7 @@ function dedentedItem(errs: YAMLError[], text: string, lc: LineCounter, at: (off
 function yamlDiag(e: YAMLError, at: (offset: number) => Location): Diagnostic {
   const id = yamlCodes[e.code] ?? 'yamlSyntax'
   const msg = e.message.split('\n')[0] ?? e.message
-  const hint = e.code === 'TAB_AS_INDENT' ? 'indent with spaces' : e.code === 'DUPLICATE_KEY' ? 'remove or rename one of the keys' : undefined
+  const hint = e.code === 'TAB_AS_INDENT' ? 'indent with spaces' : undefined
   return diag(id, `${msg} (${e.code})`, at(e.pos[0]), hint === undefined ? {} : { hint })
 }
 

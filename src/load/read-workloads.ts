@@ -5,7 +5,8 @@ import type { Policy } from '../model/policy.ts'
 import type { Location } from '../model/source.ts'
 import { kustomizationFile, renderKustomization } from './kustomize.ts'
 import { type ParsedDoc, parseYaml, pointer } from './parse-yaml.ts'
-import { displayPath, expandPolicyPaths, readYamlFiles } from './read-inputs.ts'
+import { confineFile, displayPath, expandPolicyPaths, readYamlFiles } from './read-inputs.ts'
+import { type Bound, boundOf } from './repository.ts'
 
 /**
  * Reads the workload files of every policy (the I/O edge). Each `spec.workloads` entry,
@@ -15,7 +16,8 @@ import { displayPath, expandPolicyPaths, readYamlFiles } from './read-inputs.ts'
  * what `kustomize build` renders of it (`kustomize.ts`), its files not read one by one; a
  * folder holding a `Chart.yaml`, or files with Helm's `{{ … }}` that are not YAML, is one
  * diagnostic saying to render the chart first. An entry that holds no manifest is a warning.
- * Paths must have been checked to exist; unreadable files throw InputError.
+ * Every file and folder, links resolved, lies inside the policy's repository (`repository.ts`):
+ * a link out is an error naming it, and is not read. Paths must have been checked to exist; unreadable files throw InputError.
  */
 export function readWorkloadDocs(
   host: Host,
@@ -27,10 +29,11 @@ export function readWorkloadDocs(
   for (const p of policies) {
     if (p.workloads.length === 0) continue
     const base = path.dirname(path.resolve(host.cwd, p.source.file))
+    const bound = boundOf(host, base)
     const read = new Set<string>()
     const out: ParsedDoc[] = []
     p.workloads.forEach((w, i) => {
-      const entry = readEntry(host, path.resolve(base, w), read, texts)
+      const entry = readEntry(host, path.resolve(base, w), bound, read, texts)
       out.push(...entry.docs)
       diagnostics.push(...entry.diagnostics)
       if (entry.docs.length === 0 && entry.empty !== undefined && !entry.diagnostics.some((d) => d.severity === 'error')) {
@@ -57,7 +60,7 @@ interface Entry {
 }
 
 /** One workload entry: a file, a kustomization, a chart, or a folder of any of them. */
-function readEntry(host: Host, abs: string, read: Set<string>, texts: Map<string, string>): Entry {
+function readEntry(host: Host, abs: string, bound: Bound, read: Set<string>, texts: Map<string, string>): Entry {
   const chart = chartAbove(host, abs)
   if (chart) return { docs: [], diagnostics: [helmChart(host, chart)] }
   const st = host.stat(abs)
@@ -65,11 +68,13 @@ function readEntry(host: Host, abs: string, read: Set<string>, texts: Map<string
   let packages: string[]
   const diagnostics: Diagnostic[] = []
   if (st?.file && kustomizationFile([path.basename(abs)])) {
+    const out = confineFile(host, abs, bound)
+    if (out) return { docs: [], diagnostics: [out] }
     files = []
     packages = [path.dirname(abs)]
   } else {
     const isPackage = (names: readonly string[]): boolean => kustomizationFile(names) !== undefined || names.includes(CHART_FILE)
-    const e = expandPolicyPaths(host, [abs], { isPackage })
+    const e = expandPolicyPaths(host, [abs], { bound, isPackage })
     files = e.files
     packages = e.packages
     diagnostics.push(...e.diagnostics)

@@ -45,6 +45,11 @@ export interface NodeView {
   /** The cluster the node stands for: the home cluster's ID for real nodes, the remote's for virtual nodes. */
   readonly clusterID: string
   readonly virtual: boolean
+  /**
+   * A virtual node whose labels Liqo's cluster selection does not read from its Node: the labels
+   * it matches instead (see `placement/inventory-nodes.ts`). Absent: `labels`.
+   */
+  readonly selectionLabels?: Readonly<Record<string, string>>
 }
 
 /**

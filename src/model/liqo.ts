@@ -67,7 +67,7 @@ const LABEL_OS = 'kubernetes.io/os'
 const LABEL_ARCH = 'kubernetes.io/arch'
 const LABEL_EXCLUDE_BALANCERS = 'node.kubernetes.io/exclude-from-external-load-balancers'
 const LABEL_EXCLUDE_BALANCERS_ALPHA = 'alpha.service-controller.kubernetes.io/exclude-balancer'
-const LABEL_STORAGE_AVAILABLE = 'storage.liqo.io/available'
+export const LABEL_STORAGE_AVAILABLE = 'storage.liqo.io/available'
 /** The labels every virtual node gets whatever its name; `kubernetes.io/hostname` is its name. */
 export const VIRTUAL_NODE_LABELS = {
   [LABEL_ROLE]: 'agent',

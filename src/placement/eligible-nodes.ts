@@ -111,10 +111,17 @@ function judge(pod: AdmittedPod, node: SchedulingNode): Exclusion | undefined {
     if (actual !== value)
       return { kind: 'nodeSelector', key, value, ...(actual !== undefined ? { actual } : {}), fromRuntimeClass: pod.runtimeClassKeys.has(key) }
   }
-  const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? []
-  // No required affinity, or `nodeSelectorTerms: []`: unconstrained (scheduling-semantics.md).
-  if (terms.length > 0 && !matchTerms(terms, node)) {
-    return { kind: 'nodeAffinity', misses: terms.map((t, i) => `term ${i + 1}: ${explainMiss(t, node)}`) }
+  // A required node affinity matches a node when one of its terms does (component-helpers
+  // `GetRequiredNodeAffinity`): with no term (`nodeSelectorTerms: []`), no node.
+  const required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
+  if (required !== undefined && required !== null) {
+    const terms = required.nodeSelectorTerms ?? []
+    if (!matchTerms(terms, node)) {
+      return {
+        kind: 'nodeAffinity',
+        misses: terms.length === 0 ? ['nodeSelectorTerms is empty: no node matches'] : terms.map((t, i) => `term ${i + 1}: ${explainMiss(t, node)}`),
+      }
+    }
   }
   return undefined
 }

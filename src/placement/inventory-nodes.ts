@@ -1,6 +1,14 @@
 import type { Inventory } from '../model/inventory.ts'
 import type { NodeView, Taint } from '../model/k8s.ts'
-import { LABEL_HOSTNAME, LABEL_REMOTE_CLUSTER_ID, LABEL_TYPE, TYPE_VIRTUAL_NODE, VIRTUAL_NODE_LABELS, VIRTUAL_NODE_TAINT_KEY } from '../model/liqo.ts'
+import {
+  LABEL_HOSTNAME,
+  LABEL_REMOTE_CLUSTER_ID,
+  LABEL_STORAGE_AVAILABLE,
+  LABEL_TYPE,
+  TYPE_VIRTUAL_NODE,
+  VIRTUAL_NODE_LABELS,
+  VIRTUAL_NODE_TAINT_KEY,
+} from '../model/liqo.ts'
 import type { SchedulingNode } from './eligible-nodes.ts'
 
 /** Liqo's taint on every virtual node (liqotech/liqo@v1.2.0 pkg/consts/webhook.go). */
@@ -8,19 +16,48 @@ export const VIRTUAL_NODE_TAINT: Taint = { key: VIRTUAL_NODE_TAINT_KEY, value: '
 
 /**
  * The labels of Liqo's virtual Node `name` of cluster `clusterID`, as the virtual kubelet writes
- * them (model/liqo.ts has the sources): Liqo's defaults, then the given labels over them (Liqo
- * merges the VirtualNode's labels over its own, the later map winning), then `liqo.io/type` and
- * `liqo.io/remote-cluster-id`, which say what the node is and whose, and are not the
- * inventory's to change. The one function behind cluster selection, the placement preview,
- * `inventory pull` and the end-to-end tests' Node objects.
+ * them (model/liqo.ts has the sources): Liqo's defaults, `liqo.io/type` and
+ * `liqo.io/remote-cluster-id` among them, then the cluster's labels over them, which win, those
+ * two included (liqotech/liqo@v1.2.0 pkg/virtualKubelet/liqoNodeProvider/utils.go, `maps.Merge`;
+ * held equal to Liqo's code by test/differential/cluster-selection.test.ts). The one function
+ * behind cluster selection, the placement preview, `inventory pull` and the end-to-end tests'
+ * Node objects.
  */
 export function virtualNodeLabels(clusterID: string, name: string, labels: Readonly<Record<string, string>> = {}): Record<string, string> {
-  return { [LABEL_HOSTNAME]: name, ...VIRTUAL_NODE_LABELS, ...labels, [LABEL_TYPE]: TYPE_VIRTUAL_NODE, [LABEL_REMOTE_CLUSTER_ID]: clusterID }
+  return { [LABEL_HOSTNAME]: name, ...VIRTUAL_NODE_LABELS, [LABEL_TYPE]: TYPE_VIRTUAL_NODE, [LABEL_REMOTE_CLUSTER_ID]: clusterID, ...labels }
 }
 
-/** A remote cluster's virtual node: its labels over Liqo's, and Liqo's taint first (docs/ARCHITECTURE.md). */
+/**
+ * The labels Liqo's cluster selection matches for a virtual node. It reads the Node of the
+ * VirtualNode, found among the Nodes labelled `liqo.io/remote-cluster-id: <clusterID>`
+ * (`virtualnode.GetLabelSelectors`, `getters.GetNodeFromVirtualNode`); when the cluster's labels
+ * give that label another value, the Node is not found and Liqo matches the VirtualNode's own
+ * labels instead: the cluster's, `liqo.io/remote-cluster-id: <clusterID>`, and
+ * `storage.liqo.io/available` as `strconv.FormatBool(len(storageClasses) == 0)` (the opposite of
+ * what the Node says), without the virtual kubelet's defaults.
+ */
+function selectionLabels(
+  clusterID: string,
+  labels: Readonly<Record<string, string>>,
+  nodeLabels: Readonly<Record<string, string>>,
+): Readonly<Record<string, string>> {
+  if (nodeLabels[LABEL_REMOTE_CLUSTER_ID] === clusterID) return nodeLabels
+  const storage = nodeLabels[LABEL_STORAGE_AVAILABLE] !== 'false'
+  return { ...labels, [LABEL_REMOTE_CLUSTER_ID]: clusterID, [LABEL_STORAGE_AVAILABLE]: storage ? 'false' : 'true' }
+}
+
+const sameTaint = (a: Taint, b: Taint): boolean => a.key === b.key && (a.value ?? '') === (b.value ?? '') && a.effect === b.effect
+
+/**
+ * A remote cluster's virtual node: its labels over Liqo's, and Liqo's taint first, then the
+ * VirtualNode's own taints less those already there (Liqo's `slice.Merge`).
+ */
 export function virtualNode(clusterID: string, name: string, labels: Readonly<Record<string, string>>, taints: readonly Taint[] = []): NodeView {
-  return { name, labels: virtualNodeLabels(clusterID, name, labels), taints: [VIRTUAL_NODE_TAINT, ...taints], clusterID, virtual: true }
+  const all: Taint[] = [VIRTUAL_NODE_TAINT]
+  for (const t of taints) if (!all.some((x) => sameTaint(x, t))) all.push(t)
+  const nodeLabels = virtualNodeLabels(clusterID, name, labels)
+  const selection = selectionLabels(clusterID, labels, nodeLabels)
+  return { name, labels: nodeLabels, taints: all, clusterID, virtual: true, ...(selection !== nodeLabels ? { selectionLabels: selection } : {}) }
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Manifest } from '../model/k8s.ts'
-import { metaOf } from '../util/manifest.ts'
+import { createHash } from 'node:crypto'
+import { groupOf, identityOf, metaOf } from '../util/manifest.ts'
 import { str } from '../util/plain-data.ts'
 import { sortResources } from './order.ts'
 import { yamlWriter } from './to-yaml.ts'
@@ -13,14 +14,73 @@ export interface OutputFile {
   readonly content: string
 }
 
-/** File name of a manifest inside its cluster folder: `<namespace>/<kind>-<name>.yaml`. */
-export function manifestPath(m: Manifest): string {
+/** The longest file name file systems take (bytes of one path component: ext4, XFS, APFS, NTFS). */
+const MAX_NAME_BYTES = 255
+/** How many hex digits of the identity's SHA-256 a shortened or disambiguated name carries. */
+const HASH_DIGITS = 12
+
+/** The readable place of a manifest: `<namespace>/<kind>-<name>.yaml`, `<name>/namespace.yaml`. */
+function readablePath(m: Manifest): { dir: string; stem: string } {
   const md = metaOf(m)
   const kind = str(m.kind).toLowerCase()
   const name = str(md.name)
-  const ns = str(md.namespace)
-  if (kind === 'namespace') return `${name}/namespace.yaml`
-  return `${ns || '_cluster'}/${kind}-${name}.yaml`
+  if (kind === 'namespace' && groupOf(m) === '') return { dir: name, stem: 'namespace' }
+  return { dir: str(md.namespace) || '_cluster', stem: `${kind}-${name}` }
+}
+
+/** The longest prefix of `s` of at most `bytes` UTF-8 bytes, cut between characters. */
+function truncateBytes(s: string, bytes: number): string {
+  if (Buffer.byteLength(s) <= bytes) return s
+  let out = ''
+  let used = 0
+  for (const ch of s) {
+    const n = Buffer.byteLength(ch)
+    if (used + n > bytes) break
+    out += ch
+    used += n
+  }
+  return out
+}
+
+/**
+ * The file of each manifest inside its cluster folder (in the same order), one file per object
+ * whatever the objects: `<namespace>/<kind>-<name>.yaml` (`_cluster/` for cluster-scoped
+ * objects, `<name>/namespace.yaml` for a core Namespace). When that name is longer than a file
+ * system takes (a valid name has up to 253 characters) or another object of the folder has it
+ * too, case aside (a core and an `example.com` ConfigMap of one name; a case-insensitive disk),
+ * the name is cut to fit and ends with the first digits of the SHA-256 of the object's
+ * identity (`identityOf`): deterministic, the same for the same objects on every run.
+ */
+export function manifestPaths(ms: readonly Manifest[]): string[] {
+  const readable = ms.map(readablePath)
+  const key = (dir: string, file: string): string => `${dir}/${file}`.toLowerCase()
+  const count = new Map<string, number>()
+  for (const r of readable) count.set(key(r.dir, `${r.stem}.yaml`), (count.get(key(r.dir, `${r.stem}.yaml`)) ?? 0) + 1)
+  const hashed = (i: number, stem: string, salt: number): string => {
+    // Salted with the place in the (sorted) list too: two objects never get the same salted name.
+    const digest = createHash('sha256')
+      .update(identityOf(ms[i] as Manifest) + (salt > 0 ? `#${salt}:${i}` : ''))
+      .digest('hex')
+      .slice(0, HASH_DIGITS)
+    return `${truncateBytes(stem, MAX_NAME_BYTES - '.yaml'.length - 1 - HASH_DIGITS)}-${digest}.yaml`
+  }
+  const files = readable.map((r, i) => {
+    const file = `${r.stem}.yaml`
+    const fits = Buffer.byteLength(file) <= MAX_NAME_BYTES && count.get(key(r.dir, file)) === 1
+    return fits ? file : hashed(i, r.stem, 0)
+  })
+  // A name made to look like another's shortened name would still collide: salt the hash of
+  // the ones that do until none does (in practice never needed).
+  for (let salt = 1; ; salt++) {
+    const seen = new Map<string, number>()
+    readable.forEach((r, i) => seen.set(key(r.dir, files[i] ?? ''), (seen.get(key(r.dir, files[i] ?? '')) ?? 0) + 1))
+    const clashing = readable.map((r, i) => (seen.get(key(r.dir, files[i] ?? '')) ?? 0) > 1)
+    if (!clashing.includes(true)) break
+    readable.forEach((r, i) => {
+      if (clashing[i]) files[i] = hashed(i, r.stem, salt)
+    })
+  }
+  return readable.map((r, i) => `${r.dir}/${files[i] ?? ''}`)
 }
 
 /**
@@ -30,7 +90,8 @@ export function manifestPath(m: Manifest): string {
 export function clusterFiles(manifests: readonly Manifest[]): OutputFile[] {
   const sorted = sortResources(manifests)
   const toYaml = yamlWriter()
-  const files = sorted.map((m) => ({ path: manifestPath(m), content: GENERATED_HEADER + toYaml(m) }))
+  const paths = manifestPaths(sorted)
+  const files = sorted.map((m, i) => ({ path: paths[i] ?? '', content: GENERATED_HEADER + toYaml(m) }))
   // fifo: kustomize keeps the order of resources (order.ts), the NamespaceOffloading before the workloads.
   const kustomization = {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',

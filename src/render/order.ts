@@ -59,8 +59,12 @@ export function sortResources(ms: readonly Manifest[]): Manifest[] {
   return keyed.map((k) => k.m)
 }
 
+/** kustomize's `Gvk.legacySortString()` (api/resid/gvk.go): `~G` for the core group, so core sorts after the groups. */
 function gvkString(m: Manifest): string {
   const av = str(m.apiVersion)
-  const [group, version] = av.includes('/') ? av.split('/') : ['', av]
-  return `${group ?? ''}_${version ?? ''}_${str(m.kind)}`
+  const slash = av.indexOf('/')
+  const group = slash < 0 ? '' : av.slice(0, slash)
+  const version = slash < 0 ? av : av.slice(slash + 1)
+  const kind = str(m.kind)
+  return `${group || '~G'}_${version || '~V'}_${kind || '~K'}`
 }

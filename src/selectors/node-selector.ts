@@ -18,8 +18,26 @@ export interface RequirementProblem {
 }
 
 const INT = /^[+-]?\d+$/
+const INT64_MIN = -(2n ** 63n)
+const INT64_MAX = 2n ** 63n - 1n
 
-/** Checks a NodeSelectorRequirement the way Kubernetes validates and evaluates it. */
+/** Go's `strconv.ParseInt(v, 10, 64)`: an optional sign and decimal digits within the signed 64-bit range; `undefined` otherwise. */
+export function parseInt64(v: string): bigint | undefined {
+  if (!INT.test(v)) return undefined
+  const n = BigInt(v)
+  return n >= INT64_MIN && n <= INT64_MAX ? n : undefined
+}
+
+/**
+ * Checks a NodeSelectorRequirement the way Kubernetes does when it matches one: for
+ * matchExpressions, apimachinery's `labels.NewRequirement` (a label key; In/NotIn with values,
+ * Exists/DoesNotExist without; Gt/Lt with one value that `ParseInt` reads as a signed 64-bit
+ * integer; every value a label value), called by component-helpers
+ * `nodeSelectorRequirementsAsSelector` for the six operators it knows. For matchFields,
+ * `nodeSelectorRequirementsAsFieldSelector` wants In/NotIn and one value, and checks no key:
+ * nsoffload also wants the key `metadata.name`, the only field a Node has there (a deviation,
+ * docs/deviations.md).
+ */
 export function checkRequirement(r: NodeSelectorRequirement, field: boolean): RequirementProblem[] {
   const values = r.values ?? []
   if (field) {
@@ -45,6 +63,25 @@ export function checkRequirement(r: NodeSelectorRequirement, field: boolean): Re
     return out
   }
   const out: RequirementProblem[] = []
+  switch (r.operator) {
+    case 'In':
+    case 'NotIn':
+    case 'Exists':
+    case 'DoesNotExist':
+    case 'Gt':
+    case 'Lt':
+      break
+    default:
+      // An unknown operator is reported alone: Kubernetes checks nothing else of the requirement.
+      return [
+        {
+          id: 'requirementOperator',
+          message: `"${r.operator}" is not a valid node selector operator`,
+          at: ['operator'],
+          hint: `use one of ${NODE_SELECTOR_OPERATORS.join(', ')}`,
+        },
+      ]
+  }
   const keyErrs = qualifiedName(r.key)
   if (keyErrs.length > 0) out.push({ id: 'requirementKey', message: `key "${r.key}": ${keyErrs.join('; ')}`, at: ['key'] })
   switch (r.operator) {
@@ -58,10 +95,6 @@ export function checkRequirement(r: NodeSelectorRequirement, field: boolean): Re
           hint: `give at least one value, or use Exists/DoesNotExist`,
         })
       }
-      values.forEach((v, i) => {
-        const errs = labelValue(v)
-        if (errs.length > 0) out.push({ id: 'requirementKey', message: `value "${v}": ${errs.join('; ')}`, at: ['values', i] })
-      })
       break
     case 'Exists':
     case 'DoesNotExist':
@@ -69,28 +102,49 @@ export function checkRequirement(r: NodeSelectorRequirement, field: boolean): Re
         out.push({ id: 'requirementValues', message: 'values set must be empty for exists and does not exist', at: ['values'], hint: 'remove values' })
       }
       break
-    case 'Gt':
-    case 'Lt':
-      if (values.length !== 1) {
-        out.push({ id: 'requirementValues', message: "for 'Gt', 'Lt' operators, exactly one value is required", at: ['values'] })
-      } else if (!INT.test(values[0] ?? '')) {
-        out.push({ id: 'requirementValues', message: "for 'Gt', 'Lt' operators, the value must be an integer", at: ['values', 0] })
-      }
-      break
     default:
-      out.push({
-        id: 'requirementOperator',
-        message: `"${r.operator}" is not a valid node selector operator`,
-        at: ['operator'],
-        hint: `use one of ${NODE_SELECTOR_OPERATORS.join(', ')}`,
+      if (values.length !== 1) out.push({ id: 'requirementValues', message: "for 'Gt', 'Lt' operators, exactly one value is required", at: ['values'] })
+      values.forEach((v, i) => {
+        if (parseInt64(v) === undefined) {
+          out.push({
+            id: 'requirementValues',
+            message: `for 'Gt', 'Lt' operators, the value must be an integer ("${v}" is not a signed 64-bit integer)`,
+            at: ['values', i],
+          })
+        }
       })
   }
+  values.forEach((v, i) => {
+    const errs = labelValue(v)
+    if (errs.length > 0) out.push({ id: 'requirementKey', message: `value "${v}": ${errs.join('; ')}`, at: ['values', i] })
+  })
   return out
 }
 
 const isEmptyTerm = (t: NodeSelectorTerm): boolean => (t.matchExpressions?.length ?? 0) === 0 && (t.matchFields?.length ?? 0) === 0
 
-/** Whether one requirement holds for a node's labels (absent keys match NotIn/DoesNotExist). */
+/**
+ * Whether Kubernetes can parse the term (every requirement passes {@link checkRequirement}, the
+ * matchFields key aside, which it does not check). A term it cannot parse matches no node; the
+ * answer is kept per term, as the same terms are matched against every node.
+ */
+const parsable = new WeakMap<NodeSelectorTerm, boolean>()
+function termParses(t: NodeSelectorTerm): boolean {
+  let ok = parsable.get(t)
+  if (ok === undefined) {
+    ok =
+      (t.matchExpressions ?? []).every((r) => checkRequirement(r, false).length === 0) &&
+      (t.matchFields ?? []).every((r) => checkRequirement(r, true).every((p) => p.at[0] === 'key'))
+    parsable.set(t, ok)
+  }
+  return ok
+}
+
+/**
+ * Whether one requirement holds for a node's labels (apimachinery `Requirement.Matches`): absent
+ * keys match NotIn and DoesNotExist; Gt and Lt read both sides with `ParseInt` and match nothing
+ * that does not parse. The requirement is taken as valid: see {@link checkRequirement}.
+ */
 export function matchRequirement(r: NodeSelectorRequirement, labels: Readonly<Record<string, string>>): boolean {
   const has = Object.prototype.hasOwnProperty.call(labels, r.key)
   const v = has ? labels[r.key] : undefined
@@ -106,9 +160,10 @@ export function matchRequirement(r: NodeSelectorRequirement, labels: Readonly<Re
       return !has
     case 'Gt':
     case 'Lt': {
-      if (!has || values.length !== 1 || !INT.test(v ?? '') || !INT.test(values[0] ?? '')) return false
-      const a = BigInt(v ?? '0')
-      const b = BigInt(values[0] ?? '0')
+      if (!has || values.length !== 1) return false
+      const a = parseInt64(v ?? '')
+      const b = parseInt64(values[0] ?? '')
+      if (a === undefined || b === undefined) return false
       return r.operator === 'Gt' ? a > b : a < b
     }
     default:
@@ -116,20 +171,27 @@ export function matchRequirement(r: NodeSelectorRequirement, labels: Readonly<Re
   }
 }
 
+/**
+ * A field requirement against the fields Kubernetes gives a named Node: `metadata.name` only
+ * (`extractNodeFields`); a fields.Set reads any other key as "".
+ */
 function matchField(r: NodeSelectorRequirement, nodeName: string): boolean {
-  if (r.key !== 'metadata.name' || (r.values?.length ?? 0) !== 1) return false
   const v = r.values?.[0]
-  if (r.operator === 'In') return v === nodeName
-  if (r.operator === 'NotIn') return v !== nodeName
+  const actual = r.key === 'metadata.name' ? nodeName : ''
+  if (r.operator === 'In') return actual === v
+  if (r.operator === 'NotIn') return actual !== v
   return false
 }
 
-/** One term: every expression and field requirement holds. Empty terms match nothing. */
+/**
+ * One term (component-helpers `nodeSelectorTerm.match`): every expression and field requirement
+ * holds. Empty terms, and terms Kubernetes cannot parse, match nothing.
+ */
 export function matchTerm(t: NodeSelectorTerm, node: Pick<NodeView, 'name' | 'labels'>): boolean {
-  if (isEmptyTerm(t)) return false
+  if (isEmptyTerm(t) || !termParses(t)) return false
   // Loops, not every(): selection runs for every policy × cluster of a fleet.
   for (const r of t.matchExpressions ?? []) if (!matchRequirement(r, node.labels)) return false
-  for (const r of t.matchFields ?? []) if (!matchField(r, node.name)) return false
+  if (node.name !== '') for (const r of t.matchFields ?? []) if (!matchField(r, node.name)) return false
   return true
 }
 
@@ -148,6 +210,7 @@ export function showRequirement(r: NodeSelectorRequirement): string {
 /** Why a node fails a term: the first requirement that does not hold, with the node's value. */
 export function explainMiss(t: NodeSelectorTerm, node: Pick<NodeView, 'name' | 'labels'>): string {
   if (isEmptyTerm(t)) return 'empty term matches nothing'
+  if (!termParses(t)) return 'Kubernetes cannot parse the term: it matches nothing'
   for (const r of t.matchExpressions ?? []) {
     if (!matchRequirement(r, node.labels)) {
       const v = node.labels[r.key]

@@ -6,7 +6,8 @@ import { toYaml } from '../render/to-yaml.ts'
 import { describeObject } from '../util/manifest.ts'
 import { afterApply, maskSecrets, stripServerFields } from './compare.ts'
 import type { LiveCluster } from './live-state.ts'
-import { type Finding, planSync } from './plan-sync.ts'
+import type { Manifest } from '../model/k8s.ts'
+import { type Finding, planSync, type PlanOptions } from './plan-sync.ts'
 
 export interface ObjectDiff {
   readonly cluster: string
@@ -37,14 +38,21 @@ export function diffClusters(
   live: ReadonlyMap<string, LiveCluster>,
   allowDestructive: boolean,
   showSecrets = false,
+  set: Pick<PlanOptions, 'set' | 'scope' | 'allowInventoryDrift'> = {},
 ): DiffResult {
   // Plan as if pruning, so deletions are shown; they are marked with the flag sync needs.
-  const plan = planSync(compiled, inv, live, { prune: true, allowDestructive })
-  const diffs = plan.actions.map((a): ObjectDiff => {
+  const plan = planSync(compiled, inv, live, { prune: true, allowDestructive, ...set })
+  // The set's parents: what each will record once sync is done.
+  const parents = plan.parents.flatMap((p) => {
+    const manifest: Manifest | undefined = p.after ?? p.before
+    if (!manifest) return []
+    return [{ op: p.live ? ('update' as const) : ('create' as const), cluster: p.cluster, namespace: '', manifest, ...(p.live ? { live: p.live } : {}) }]
+  })
+  const diffs = [...parents, ...plan.actions].map((a): ObjectDiff => {
     const object = describeObject(a.op === 'delete' ? a.live : a.manifest)
     const path = `${a.cluster}/${object}`
     const beforeObj = a.op === 'create' ? undefined : stripServerFields(a.op === 'delete' ? a.live : (a.live ?? {}))
-    const afterObj = a.op === 'delete' ? undefined : a.after ? stripServerFields(a.after) : afterApply(a.manifest, a.live)
+    const afterObj = a.op === 'delete' ? undefined : 'after' in a && a.after ? stripServerFields(a.after) : afterApply(a.manifest, a.live)
     const [b, af] = showSecrets ? [beforeObj, afterObj] : maskSecrets(beforeObj, afterObj)
     const before = b ? toYaml(b) : ''
     const after = af ? toYaml(af) : ''

@@ -2,16 +2,20 @@ import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
 import type { Compiled } from '../compile/compile.ts'
 import { codes } from '../diagnostics/codes.ts'
-import { type KubeClient, KubeError } from '../kube/kube-client.ts'
+import { endsCommand, type KubeClient, KubeError } from '../kube/kube-client.ts'
 import { knownType, objectPath } from '../kube/resources.ts'
 import type { Inventory } from '../model/inventory.ts'
 import type { Manifest } from '../model/k8s.ts'
-import { NSO_API_VERSION, NSO_FINALIZER, NSO_KIND, type NamespaceOffloadingStatus } from '../model/liqo.ts'
+import { NSO_API_VERSION, NSO_KIND, type NamespaceOffloadingStatus } from '../model/liqo.ts'
 import { describeObject, metaOf, namespaceOf, typeOf } from '../util/manifest.ts'
 import { FIELD_MANAGER, type LiveObject } from './compare.ts'
+import { discover } from '../kube/discovery.ts'
+import { isCrd, kindKey, type ResolvedKinds, resolveKinds } from './kinds.ts'
 import { CRD_PATH, type LiveCluster, objectKey, readCluster } from './live-state.ts'
-import { namespaceStatus, prunedStatus, sameStatus } from './live-status.ts'
-import { type Action, isOurs, planSync, STEPS, type SyncPlan, workloadsToDryRun } from './plan-sync.ts'
+import { liqoManaged, namespaceStatus, prunedStatus, sameStatus } from './live-status.ts'
+import { type ApplySet, PARENT_FIELD_MANAGER } from './applyset.ts'
+import { unchangedApply } from './unchanged-apply.ts'
+import { type Action, defaultSet, gateOf, homeWorkloads, isOurs, PHASES, type PolicyScope, planSync, type SyncPlan, workloadsToDryRun } from './plan-sync.ts'
 
 export interface SyncOptions {
   readonly dryRun: boolean
@@ -20,8 +24,15 @@ export interface SyncOptions {
   readonly allowDestructive: boolean
   readonly installCrds: boolean
   readonly wait: boolean
-  readonly timeoutMs: number
+  /** The command's deadline (`--timeout`, ms since the epoch): `--wait` stops waiting then. */
+  readonly deadline?: number
   readonly concurrency: number
+  /** The ApplySet this run syncs (docs/sync.md, "Sets"). */
+  readonly set: ApplySet
+  /** What this run read of the set's policies (a `-p` subset prunes nothing of the rest). */
+  readonly scope?: PolicyScope
+  /** `--allow-inventory-drift`: sync what the inventory says even where the live virtual nodes say otherwise. */
+  readonly allowInventoryDrift?: boolean
 }
 
 /** A sync that cannot run (exit 2): missing CRD, unreachable cluster. */
@@ -74,53 +85,78 @@ export interface SyncIO {
 /** The CRD shipped with nsoffload (schemas/), next to the sources and to the bundle alike. */
 export const CRD_FILE = fileURLToPath(new URL('../../schemas/namespaceoffloading-crd.yaml', import.meta.url))
 
-/** Runs `limit` tasks at a time, keeping results in order. */
+/**
+ * Runs `limit` tasks at a time, keeping results in order. When one throws, no task starts
+ * after it; the ones under way end, then it is thrown.
+ */
 async function pool<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array<R>(items.length)
   let next = 0
+  let failed = false
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
+    while (next < items.length && !failed) {
       const i = next++
-      out[i] = await fn(items[i] as T)
+      out[i] = await fn(items[i] as T).catch((e: unknown) => {
+        failed = true
+        throw e
+      })
     }
   }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker))
+  for (const s of settled) if (s.status === 'rejected') throw s.reason
   return out
 }
 
-function pathOf(m: Manifest): string {
+/** Where an object lives: its kind as the server maps it (`kinds`), or one nsoffload writes itself. */
+function pathOf(m: Manifest, kinds?: ResolvedKinds): string {
   const t = typeOf(m)
-  const rt = knownType(t.apiVersion, t.kind)
+  const rt = kinds?.types.get(kindKey(t.apiVersion, t.kind)) ?? knownType(t.apiVersion, t.kind)
   if (!rt) throw new SyncError(`nsoffload does not know where ${t.apiVersion} ${t.kind} lives`)
   return objectPath(rt, metaOf(m).name ?? '', namespaceOf(m))
 }
 
-/** Server-side apply (PATCH application/apply-patch+yaml) with field manager `nsoffload`. */
-export async function apply(client: KubeClient, m: Manifest, opts: { dryRun: boolean; force: boolean }): Promise<LiveObject> {
-  return client.request<LiveObject>('PATCH', pathOf(m), {
-    query: { fieldManager: FIELD_MANAGER, ...(opts.force ? { force: 'true' } : {}), ...(opts.dryRun ? { dryRun: 'All' } : {}) },
+/** Server-side apply (PATCH application/apply-patch+yaml) with field manager `nsoffload` (the set's parent: `nsoffload-applyset`). */
+export async function apply(
+  client: KubeClient,
+  m: Manifest,
+  opts: { dryRun: boolean; force: boolean; fieldManager?: string; kinds?: ResolvedKinds | undefined },
+): Promise<LiveObject> {
+  return client.request<LiveObject>('PATCH', pathOf(m, opts.kinds), {
+    query: { fieldManager: opts.fieldManager ?? FIELD_MANAGER, ...(opts.force ? { force: 'true' } : {}), ...(opts.dryRun ? { dryRun: 'All' } : {}) },
     body: JSON.stringify(m),
     contentType: 'application/apply-patch+yaml',
   })
 }
 
-async function ensureCrd(client: KubeClient, opts: SyncOptions, io: SyncIO): Promise<boolean> {
+/** Whether the home cluster has the NamespaceOffloading CRD; without it and without `--install-crds`, exit 2. */
+async function crdPresent(client: KubeClient, opts: SyncOptions): Promise<boolean> {
   if (await client.get(CRD_PATH)) return true
   if (!opts.installCrds) {
     throw new SyncError(
       `the NamespaceOffloading CRD (namespaceoffloadings.offloading.liqo.io) is not installed on ${client.name}: install Liqo, or run with --install-crds`,
     )
   }
+  return false
+}
+
+/** `--install-crds`: the project's copy of the CRD applied, then waited for until Established. `false` on a dry run. */
+async function installCrd(client: KubeClient, opts: SyncOptions, io: SyncIO): Promise<boolean> {
   const crd: Manifest = parse(new TextDecoder().decode(io.readFile(CRD_FILE)))
   io.log(`${client.name}: ${opts.dryRun ? 'would install' : 'installing'} the NamespaceOffloading CRD`)
   await apply(client, crd, { dryRun: opts.dryRun, force: false })
   if (opts.dryRun) return false
+  if (await established(client, CRD_PATH, io)) return true
+  throw new SyncError(`${client.name}: the NamespaceOffloading CRD did not become Established`)
+}
+
+/** Waits (about 20 s at most) until the CRD at `path` is Established, as kustomize-controller waits before its custom resources. */
+async function established(client: KubeClient, path: string, io: SyncIO): Promise<boolean> {
   for (let i = 0; i < 100; i++) {
-    const c = await client.get<{ status?: { conditions?: { type: string; status: string }[] } }>(CRD_PATH)
+    const c = await client.get<{ status?: { conditions?: { type: string; status: string }[] } }>(path)
     if (c?.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True')) return true
     await io.sleep(200)
   }
-  throw new SyncError(`${client.name}: the NamespaceOffloading CRD did not become Established`)
+  return false
 }
 
 /** Clients whose per-namespace reads were told already (a `--wait` reads again and again). */
@@ -130,18 +166,15 @@ const toldPerNamespace = new WeakSet<KubeClient>()
  * Reads every cluster of the inventory (in parallel). Clusters that cannot be reached fail it
  * together, one line each, not on the first.
  */
-export async function readAll(compiled: Compiled, inv: Inventory, io: SyncIO): Promise<Map<string, LiveCluster>> {
+export async function readAll(
+  compiled: Compiled,
+  inv: Inventory,
+  io: SyncIO,
+  set: ApplySet = defaultSet(inv),
+  opts: { nodes?: boolean } = {},
+): Promise<Map<string, LiveCluster>> {
   const homeID = inv.home.clusterID
-  const kinds = new Map<string, { apiVersion: string; kind: string; namespaces: Set<string> }>()
-  for (const m of compiled.clusters.get(homeID) ?? []) {
-    const t = typeOf(m)
-    if (t.kind === 'Namespace' || t.kind === NSO_KIND) continue
-    const k = kinds.get(`${t.apiVersion}/${t.kind}`) ?? { ...t, namespaces: new Set<string>() }
-    kinds.set(`${t.apiVersion}/${t.kind}`, k)
-    const ns = namespaceOf(m)
-    if (ns !== undefined) k.namespaces.add(ns)
-  }
-  const homeKinds = [...kinds.values()].sort((a, b) => (a.kind < b.kind ? -1 : 1)).map((k) => ({ ...k, namespaces: [...k.namespaces].sort() }))
+  const workloads = homeWorkloads(compiled, homeID)
   const ids = [homeID, ...inv.remotes.map((r) => r.clusterID)]
   const read = await settleAll(
     ids.map(async (id) => {
@@ -152,11 +185,53 @@ export async function readAll(compiled: Compiled, inv: Inventory, io: SyncIO): P
         toldPerNamespace.add(c)
         io.log(line)
       }
-      return readCluster(c, id === homeID, id === homeID ? homeKinds : [], log)
+      if (id !== homeID) return readCluster(c, false, [], log, parentPath(set))
+      // The workloads' kinds as this server maps them (once per run), then their LISTs.
+      const found =
+        workloads.length > 0
+          ? await discover(
+              c,
+              workloads.map((m) => typeOf(m).apiVersion),
+            )
+          : undefined
+      const kinds = resolveKinds(workloads, found?.lookup ?? (() => undefined))
+      const homeKinds = [...kinds.types]
+        .filter(([key]) => !kinds.definedBy.has(key))
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([key, type]) => ({
+          type,
+          namespaces: type.namespaced
+            ? [...new Set(workloads.flatMap((m): string[] => (kindKey(typeOf(m).apiVersion, typeOf(m).kind) === key ? [namespaceOf(m) ?? ''] : [])))].sort()
+            : [],
+        }))
+      // The home cluster's nodes too (unless told not to): the inventory is checked against its Liqo virtual nodes.
+      return { ...(await readCluster(c, true, homeKinds, log, parentPath(set), opts.nodes ?? true)), kinds }
     }),
   )
   return new Map(read.map((l) => [l.clusterID, l]))
 }
+
+/**
+ * The kinds of the workloads that the home cluster neither serves nor a CRD of this sync
+ * defines: one error before anything is written (exit 2), one line per kind, naming the cluster.
+ */
+export function checkServed(inv: Inventory, live: ReadonlyMap<string, LiveCluster>): void {
+  const homeID = inv.home.clusterID
+  const unserved = live.get(homeID)?.kinds?.unserved ?? []
+  if (unserved.length === 0) return
+  throw new SyncError(
+    unserved
+      .map(
+        (u) =>
+          `error ${codes.kindNotServed.code}: ${homeID} does not serve ${u.apiVersion} ${u.kind} (${u.object}), and no CustomResourceDefinition of this sync defines it: nothing written`,
+      )
+      .join('\n'),
+  )
+}
+
+/** Where the set's parent lives (the same on every cluster). */
+const parentPath = (set: ApplySet): string =>
+  objectPath(knownType('v1', set.kind) ?? { apiVersion: 'v1', kind: set.kind, plural: `${set.kind.toLowerCase()}s`, namespaced: true }, set.name, set.namespace)
 
 /** Requests in flight at once where no `--concurrency` says otherwise (`diff`). */
 export const DEFAULT_CONCURRENCY = 8
@@ -174,18 +249,20 @@ export async function dryRunWorkloads(
   inv: Inventory,
   live: Map<string, LiveCluster>,
   io: SyncIO,
-  opts: { force: boolean; concurrency: number },
+  opts: { force: boolean; concurrency: number; set?: ApplySet },
 ): Promise<number> {
   const homeID = inv.home.clusterID
   const home = live.get(homeID)
   const client = io.clients.get(homeID)
   if (!home || !client) return 0
-  const todo = workloadsToDryRun(compiled, inv, live)
+  // Issue 19.3: a workload that applying is known to leave as it is needs no dry run (the planner's own comparison agrees).
+  const todo = workloadsToDryRun(compiled, inv, live, opts.set).filter((w) => !unchangedApply(w.manifest, home.objects.get(w.key) ?? {}))
   if (todo.length === 0) return 0
   const answers = await pool(todo, opts.concurrency, async (w): Promise<LiveObject | undefined> => {
     try {
-      return await apply(client, w.manifest, { dryRun: true, force: opts.force })
-    } catch {
+      return await apply(client, w.manifest, { dryRun: true, force: opts.force, kinds: home.kinds })
+    } catch (e) {
+      if (endsCommand(e)) throw e
       return undefined
     }
   })
@@ -243,21 +320,29 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
   if (!homeClient) throw new SyncError(`no connection for the home cluster ${homeID}`)
   // The CRD check and the LISTs of every cluster go out together: a sync waits for the
   // slowest of them, not for their sum.
-  const crd = ensureCrd(homeClient, opts, io)
+  const crd = crdPresent(homeClient, opts)
   // Awaited after the reads: when clusters cannot be reached, the reads' failure names them all.
   void crd.catch(() => undefined)
-  const live = await readAll(compiled, inv, io)
-  const crdReady = await crd
+  const live = await readAll(compiled, inv, io, opts.set)
+  const present = await crd
+  // Everything that can stop a sync is known before its first write.
+  checkServed(inv, live)
   const home = live.get(homeID)
-  // A CRD this sync installed may have been missing when its objects were listed: it has none.
-  if (crdReady && home && !home.offloadings) live.set(homeID, { ...home, offloadings: new Map() })
+  // A CRD this sync installs is missing while its objects are listed: there are none.
+  if (!present && home && !home.offloadings) live.set(homeID, { ...home, offloadings: new Map() })
   const existing = new Map([...live].map(([id, l]) => [id, new Set(l.namespaces.keys())]))
-  const planOpts = { prune: opts.prune, allowDestructive: opts.allowDestructive }
+  const planOpts = {
+    prune: opts.prune,
+    allowDestructive: opts.allowDestructive,
+    set: opts.set,
+    ...(opts.scope ? { scope: opts.scope } : {}),
+    ...(opts.allowInventoryDrift ? { allowInventoryDrift: true } : {}),
+  }
   let plan = planSync(compiled, inv, live, planOpts)
   // A refused sync sends nothing at all; otherwise the workloads are planned on the server's answers.
   if (
     !plan.findings.some((f) => f.blocking) &&
-    (await dryRunWorkloads(compiled, inv, live, io, { force: opts.forceConflicts, concurrency: opts.concurrency })) > 0
+    (await dryRunWorkloads(compiled, inv, live, io, { force: opts.forceConflicts, concurrency: opts.concurrency, set: opts.set })) > 0
   ) {
     plan = planSync(compiled, inv, live, planOpts)
   }
@@ -266,77 +351,153 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
   if (plan.findings.some((f) => f.blocking)) {
     return { plan, results, namespaces: [], statusWrites, settled: false, counts: counts(io) }
   }
+  // The first write: the CRD, when this sync installs it.
+  const crdReady = present || (await installCrd(homeClient, opts, io))
   const verb = (a: Action): string => (opts.dryRun ? `would ${a.op}` : a.op === 'create' ? 'created' : a.op === 'update' ? 'updated' : 'deleted')
-  for (const step of STEPS) {
-    const todo: Action[] = plan.actions.filter((a) => a.step === step)
-    // Deletions go before applies of the same step (a destructive re-create needs the old object gone).
-    const batches: Action[][] = [todo.filter((a) => a.op === 'delete'), todo.filter((a) => a.op !== 'delete')]
-    for (const batch of batches) {
-      const done = await pool(batch, opts.concurrency, async (a): Promise<ActionResult> => {
-        const client = io.clients.get(a.cluster)
-        if (!client) return { action: a, ok: false, error: `no connection for ${a.cluster}` }
-        if (step === 'offloading' && !crdReady && opts.dryRun) {
-          io.log(`${a.cluster}: would ${a.op} ${a.op === 'delete' ? describeObject(a.live) : describeObject(a.manifest)} (after installing the CRD)`)
-          return { action: a, ok: true }
-        }
-        // A dry run cannot create inside a namespace that only this sync would create (the server answers 404).
-        if (opts.dryRun && a.op !== 'delete') {
-          const inNamespace = namespaceOf(a.manifest)
-          if (inNamespace !== undefined && !existing.get(a.cluster)?.has(inNamespace)) {
-            io.log(`${a.cluster}: would ${a.op} ${describeObject(a.manifest)} (in namespace ${inNamespace}, which this sync creates)`)
-            return { action: a, ok: true }
-          }
-        }
-        try {
-          if (a.op === 'delete') {
-            const r = await client.request<LiveObject>('DELETE', pathOf(a.live), { query: opts.dryRun ? { dryRun: 'All' } : {} }).catch((e: unknown) => {
-              if (e instanceof KubeError && e.status === 404) return undefined
-              throw e
-            })
-            if (!opts.dryRun) remember(live, a.cluster, r, a.live, true)
-            io.log(`${a.cluster}: ${verb(a)} ${describeObject(a.live)} (${a.why})`)
-          } else if (opts.dryRun && a.after) {
-            // The server already answered this very dry run while planning.
-            remember(live, a.cluster, a.after, a.manifest, false)
-            io.log(`${a.cluster}: ${verb(a)} ${describeObject(a.manifest)}`)
-          } else {
-            const r = await apply(client, a.manifest, { dryRun: opts.dryRun, force: opts.forceConflicts })
-            remember(live, a.cluster, r, a.manifest, false)
-            io.log(`${a.cluster}: ${verb(a)} ${describeObject(a.manifest)}`)
-          }
-          return { action: a, ok: true }
-        } catch (e) {
-          const conflict = e instanceof KubeError && e.status === 409 && a.op !== 'delete'
-          const msg = conflict
-            ? `conflict: ${e.message.replace(/^PATCH \S+: 409 Conflict: /, '')} (take the fields over with --force-conflicts)`
-            : (e as Error).message
-          const code = conflict ? codes.applyConflict.code : codes.applyFailed.code
-          io.log(`${a.cluster}: error ${code}: failed to ${a.op} ${a.op === 'delete' ? describeObject(a.live) : describeObject(a.manifest)}: ${msg}`)
-          return { action: a, ok: false, error: msg, code }
-        }
-      })
-      results.push(...done)
-    }
-    if (step === 'twins') statusWrites += await writeStatuses()
+  // The set's parents first, recording what the set will hold before any member is written.
+  const parentsBefore = await writeParents('before')
+  // Gates closed by a failed or skipped action: what the later actions of its namespace need (PHASES).
+  const closed = new Set<string>()
+  for (const phase of PHASES) {
+    const done = await pool(plan.actions.filter(phase.takes), opts.concurrency, async (a): Promise<ActionResult> => {
+      const r = await run(a)
+      if (!r.ok) closed.add(gateOf(a))
+      return r
+    })
+    results.push(...done)
+    if (phase.thenStatus) statusWrites += await writeStatuses()
+    if (phase.thenEstablished && !opts.dryRun) await waitEstablished(done)
   }
+  // Every change went through: the parents record what the set holds now (else they keep the superset).
+  if (results.every((r) => r.ok)) await writeParents('after')
   let namespaces = reports()
   let settled = isSettled(namespaces)
   if (opts.wait && !opts.dryRun) {
-    const deadline = io.now().getTime() + opts.timeoutMs
+    const deadline = opts.deadline ?? Infinity
     while (!settled && io.now().getTime() < deadline) {
-      await io.sleep(500)
-      const fresh = await readAll(compiled, inv, io)
+      await io.sleep(Math.min(500, deadline - io.now().getTime()))
+      // The deadline passing during a read or a status write: not settled in time (exit 1), not a failure.
+      const fresh = await readAll(compiled, inv, io, opts.set, { nodes: false }).catch(outOfTime)
+      if (!fresh) break
       for (const [k, v] of fresh) live.set(k, v)
-      statusWrites += await writeStatuses()
+      const written = await writeStatuses().catch(outOfTime)
+      if (written === undefined) break
+      statusWrites += written
       namespaces = reports()
       settled = isSettled(namespaces)
     }
   }
   return { plan, results, namespaces, statusWrites, settled, counts: counts(io) }
 
-  function liqoManaged(nso: LiveObject | undefined): boolean {
-    const f = nso?.metadata?.finalizers
-    return Array.isArray(f) && f.includes(NSO_FINALIZER)
+  /** The CRDs just applied, each waited for until Established; one that is not closes its gate (its custom resources are not sent). */
+  async function waitEstablished(done: readonly ActionResult[]): Promise<void> {
+    await Promise.all(
+      done.map(async (r) => {
+        const a = r.action
+        const client = io.clients.get(a.cluster)
+        if (!r.ok || a.op === 'delete' || !isCrd(a.manifest) || !client) return
+        const name = metaOf(a.manifest).name ?? ''
+        if (await established(client, `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(name)}`, io)) return
+        closed.add(gateOf(a))
+        io.log(
+          `${a.cluster}: error ${codes.applyFailed.code}: the CustomResourceDefinition ${name} did not become Established: its custom resources are not sent`,
+        )
+      }),
+    )
+  }
+
+  /** One action, unless what it needs of its namespace did not go through. */
+  async function run(a: Action): Promise<ActionResult> {
+    const phase = PHASES.find((p) => p.takes(a))
+    const blocked = phase?.needs(a).find((g) => closed.has(g))
+    const what = a.op === 'delete' ? describeObject(a.live) : describeObject(a.manifest)
+    if (blocked !== undefined) {
+      const msg = `not sent: ${blocked.replace(/:.*$/, '').replace('twin-deletes', 'the twin deletions')} of namespace ${a.namespace} did not go through`
+      io.log(`${a.cluster}: ${a.op} ${what} ${msg}`)
+      return { action: a, ok: false, error: msg, code: codes.applyFailed.code }
+    }
+    const client = io.clients.get(a.cluster)
+    if (!parentsBefore.has(a.cluster))
+      return { action: a, ok: false, error: `the set's parent on ${a.cluster} could not be written`, code: codes.applyFailed.code }
+    if (!client) return { action: a, ok: false, error: `no connection for ${a.cluster}` }
+    if (opts.dryRun && a.op !== 'delete' && a.definedBy !== undefined) {
+      io.log(`${a.cluster}: would ${a.op} ${what} (once its CustomResourceDefinition ${a.definedBy}, which this sync creates, is Established)`)
+      return { action: a, ok: true }
+    }
+    if (a.step === 'offloading' && !crdReady && opts.dryRun) {
+      io.log(`${a.cluster}: would ${a.op} ${a.op === 'delete' ? describeObject(a.live) : describeObject(a.manifest)} (after installing the CRD)`)
+      return { action: a, ok: true }
+    }
+    // A dry run cannot create inside a namespace that only this sync would create (the server answers 404).
+    if (opts.dryRun && a.op !== 'delete') {
+      const inNamespace = namespaceOf(a.manifest)
+      if (inNamespace !== undefined && !existing.get(a.cluster)?.has(inNamespace)) {
+        io.log(`${a.cluster}: would ${a.op} ${describeObject(a.manifest)} (in namespace ${inNamespace}, which this sync creates)`)
+        return { action: a, ok: true }
+      }
+    }
+    try {
+      if (a.op === 'delete') {
+        const r = await client
+          .request<LiveObject>('DELETE', pathOf(a.live, live.get(a.cluster)?.kinds), { query: opts.dryRun ? { dryRun: 'All' } : {} })
+          .catch((e: unknown) => {
+            if (e instanceof KubeError && e.status === 404) return undefined
+            throw e
+          })
+        if (!opts.dryRun) remember(live, a.cluster, r, a.live, true)
+        io.log(`${a.cluster}: ${verb(a)} ${describeObject(a.live)} (${a.why})`)
+      } else if (opts.dryRun && a.after) {
+        // The server already answered this very dry run while planning.
+        remember(live, a.cluster, a.after, a.manifest, false)
+        io.log(`${a.cluster}: ${verb(a)} ${describeObject(a.manifest)}`)
+      } else {
+        const r = await apply(client, a.manifest, { dryRun: opts.dryRun, force: opts.forceConflicts, kinds: live.get(a.cluster)?.kinds })
+        remember(live, a.cluster, r, a.manifest, false)
+        io.log(`${a.cluster}: ${verb(a)} ${describeObject(a.manifest)}${a.op === 'update' && a.adopt ? ` (adopted into ApplySet ${opts.set.name})` : ''}`)
+      }
+      return { action: a, ok: true }
+    } catch (e) {
+      // A cluster given up, or --timeout passed: the sync stops here (run again, it converges).
+      if (endsCommand(e)) throw e
+      const conflict = e instanceof KubeError && e.status === 409 && a.op !== 'delete'
+      const msg = conflict
+        ? `conflict: ${e.message.replace(/^PATCH \S+: 409 Conflict: /, '')} (take the fields over with --force-conflicts)`
+        : (e as Error).message
+      const code = conflict ? codes.applyConflict.code : codes.applyFailed.code
+      io.log(`${a.cluster}: error ${code}: failed to ${a.op} ${a.op === 'delete' ? describeObject(a.live) : describeObject(a.manifest)}: ${msg}`)
+      return { action: a, ok: false, error: msg, code }
+    }
+  }
+
+  /**
+   * Applies the set's parent on every cluster that needs it (`before` or `after` the
+   * members), as kubectl does: its own field manager, conflicts forced (the parent was
+   * checked to be this set's). Returns the clusters whose parent is as it must be; a failure
+   * is a result of its own, and nothing is written to that cluster afterwards.
+   */
+  async function writeParents(when: 'before' | 'after'): Promise<Set<string>> {
+    const ok = new Set(live.keys())
+    await Promise.all(
+      plan.parents.map(async (p) => {
+        const m = p[when]
+        const client = io.clients.get(p.cluster)
+        if (!m || !client) return
+        const op = p.live || when === 'after' ? 'update' : 'create'
+        const action: Action = { op, cluster: p.cluster, namespace: '', step: 'namespace', manifest: m, ...(p.live ? { live: p.live } : {}) }
+        try {
+          await apply(client, m, { dryRun: opts.dryRun, force: true, fieldManager: PARENT_FIELD_MANAGER })
+          results.push({ action, ok: true })
+          io.log(`${p.cluster}: ${opts.dryRun ? `would ${op}` : op === 'create' ? 'created' : 'updated'} ${describeObject(m)} (the ApplySet's parent)`)
+        } catch (e) {
+          if (endsCommand(e)) throw e
+          ok.delete(p.cluster)
+          const msg = (e as Error).message
+          io.log(`${p.cluster}: error ${codes.applyFailed.code}: failed to ${op} ${describeObject(m)} (the ApplySet's parent): ${msg}`)
+          results.push({ action, ok: false, error: msg, code: codes.applyFailed.code })
+        }
+      }),
+    )
+    return ok
   }
 
   /** Writes the status of every NamespaceOffloading of ours whose status changed (`concurrency` at a time). */
@@ -347,8 +508,8 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
     const todo: { namespace: string; body: unknown }[] = []
     for (const ns of compiled.namespaces) {
       const nso = home?.offloadings?.get(ns.policy.namespace)
-      if (!nso || !isOurs(nso) || liqoManaged(nso)) continue
-      const status = namespaceStatus(ns, inv, live, nso, io.now().toISOString())
+      if (!nso || !isOurs(nso, opts.set) || liqoManaged(nso)) continue
+      const status = namespaceStatus(ns, inv, live, nso, io.now().toISOString(), false, opts.set)
       const previous = nso.status
       if (sameStatus(previous, status)) continue
       const removed = Object.keys(previous?.remoteNamespacesConditions ?? {}).filter((k) => !(k in (status.remoteNamespacesConditions ?? {})))
@@ -371,6 +532,7 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
         if (r) remember(live, homeID, r, r, false)
         return 1
       } catch (e) {
+        if (endsCommand(e)) throw e
         io.log(`${homeID}: failed to write the status of ${namespace}/offloading: ${(e as Error).message}`)
         return 0
       }
@@ -384,16 +546,22 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
     for (const ns of compiled.namespaces) {
       const nso = home?.offloadings?.get(ns.policy.namespace)
       const managed = liqoManaged(nso)
-      const status = managed && nso?.status ? nso.status : namespaceStatus(ns, inv, live, nso, io.now().toISOString())
+      const status = managed && nso?.status ? nso.status : namespaceStatus(ns, inv, live, nso, io.now().toISOString(), false, opts.set)
       out.push({ namespace: ns.policy.namespace, remoteNamespaceName: ns.remoteNamespaceName, status, liqoManaged: managed, pruned: false })
     }
     for (const name of plan.pruned) {
       const remoteNamespaceName = plan.prunedRemoteNames[name] ?? ''
-      const status = prunedStatus(remoteNamespaceName, inv, live, home?.offloadings?.get(name), io.now().toISOString())
+      const status = prunedStatus(remoteNamespaceName, inv, live, home?.offloadings?.get(name), io.now().toISOString(), opts.set)
       if (status) out.push({ namespace: name, remoteNamespaceName, status, liqoManaged: false, pruned: true })
     }
     return out.sort((a, b) => (a.namespace < b.namespace ? -1 : 1))
   }
+}
+
+/** `undefined` for the command's deadline passing; any other failure thrown on. */
+function outOfTime(e: unknown): undefined {
+  if (e instanceof KubeError && e.outOfTime) return undefined
+  throw e
 }
 
 /** Every namespace has reached a phase that will not change by itself. */

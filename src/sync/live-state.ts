@@ -3,6 +3,8 @@ import { collectionPath, knownType, type ResourceType } from '../kube/resources.
 import { NSO_API_VERSION, NSO_KIND, type NamespaceOffloadingObject } from '../model/liqo.ts'
 import { metaOf, namespaceOf } from '../util/manifest.ts'
 import type { LiveObject } from './compare.ts'
+import type { ResolvedKinds } from './kinds.ts'
+import type { LiveNode } from './inventory-drift.ts'
 
 /** What nsoffload reads from one cluster: a handful of paged LISTs, never one GET per object. */
 export interface LiveCluster {
@@ -20,12 +22,20 @@ export interface LiveCluster {
    * an invalid object) is compared client-side.
    */
   readonly applied?: ReadonlyMap<string, LiveObject>
+  /** The set's ApplySet parent on this cluster, when it exists. */
+  readonly parent?: LiveObject
+  /** The group-kinds whose every object was listed (`contains-group-kinds` form): the parent's record of others is kept. */
+  readonly listedGroupKinds?: readonly string[]
+  /** Home only: the kinds of the workloads, as the server maps them (API discovery) or a CRD of this sync will. */
+  readonly kinds?: ResolvedKinds
+  /** Home only: its nodes (virtual ones included), when read; `nodesForbidden` when RBAC forbids listing them. */
+  readonly nodes?: readonly LiveNode[]
+  readonly nodesForbidden?: boolean
 }
 
-/** A kind of object nsoffload writes on the home cluster, and the namespaces it writes them in. */
+/** A kind of object nsoffload writes on the home cluster (where the server keeps it), and the namespaces it writes them in. */
 export interface WorkloadKind {
-  readonly apiVersion: string
-  readonly kind: string
+  readonly type: ResourceType
   readonly namespaces: readonly string[]
 }
 
@@ -38,6 +48,24 @@ const name = (o: LiveObject): string => metaOf(o).name ?? ''
 async function list<T extends LiveObject = LiveObject>(client: KubeClient, t: ResourceType, namespace?: string): Promise<T[] | undefined> {
   const items = await client.list<T>(collectionPath(t, namespace))
   return items?.map((o) => ({ apiVersion: t.apiVersion, kind: t.kind, ...o }))
+}
+
+const groupKindOf = (t: ResourceType): string => (t.apiVersion.includes('/') ? `${t.kind}.${t.apiVersion.split('/')[0]}` : t.kind)
+
+interface NodeItem {
+  metadata?: { name?: string; labels?: Record<string, string> }
+  spec?: { taints?: { key: string; value?: string; effect: string }[] }
+}
+
+/** The cluster's nodes as selection and scheduling read them; `forbidden` when RBAC does not let this user list them. */
+export async function listNodes(client: KubeClient): Promise<LiveNode[] | 'forbidden'> {
+  try {
+    const items = (await client.list<NodeItem>('/api/v1/nodes')) ?? []
+    return items.map((n) => ({ name: n.metadata?.name ?? '', labels: n.metadata?.labels ?? {}, taints: n.spec?.taints ?? [] }))
+  } catch (e) {
+    if (e instanceof KubeError && e.status === 403) return 'forbidden'
+    throw e
+  }
 }
 
 const forbidden = (e: unknown): boolean => e instanceof KubeError && e.status === 403
@@ -54,11 +82,13 @@ export async function readCluster(
   home: boolean,
   kinds: readonly WorkloadKind[] = [],
   log: (line: string) => void = () => {},
+  parentPath?: string,
+  readNodes = false,
 ): Promise<LiveCluster> {
   const nsType = knownType('v1', 'Namespace')
   const nsoType = home ? knownType(NSO_API_VERSION, NSO_KIND) : undefined
-  const kindTypes = home ? kinds.flatMap((k) => knownType(k.apiVersion, k.kind) ?? []) : []
-  const namespacesOf = (t: ResourceType): readonly string[] => kinds.find((k) => k.apiVersion === t.apiVersion && k.kind === t.kind)?.namespaces ?? []
+  const kindTypes = home ? kinds.map((k) => k.type) : []
+  const namespacesOf = (t: ResourceType): readonly string[] => kinds.find((k) => k.type === t)?.namespaces ?? []
   const nsRead = nsType ? list(client, nsType) : Promise.resolve(undefined)
   const perNamespaceKinds: string[] = []
   const perNamespace = async (t: ResourceType, namespaces: readonly string[]): Promise<LiveObject[]> => {
@@ -68,9 +98,12 @@ export async function readCluster(
     return lists.flatMap((l) => l ?? [])
   }
   // The LISTs of a cluster go out together.
-  const [nsList, nsoList, ...kindLists] = await Promise.all([
+  const nodesRead = readNodes ? listNodes(client) : Promise.resolve(undefined)
+  const [nsList, nsoList, parent, nodes, ...kindLists] = await Promise.all([
     nsRead,
     nsoType ? list<NamespaceOffloadingObject>(client, nsoType) : undefined,
+    parentPath ? client.get<LiveObject>(parentPath) : undefined,
+    nodesRead,
     ...kindTypes.map((t) => list(client, t).catch((e: unknown) => (forbidden(e) ? perNamespace(t, namespacesOf(t)) : Promise.reject(e)))),
   ])
   if (perNamespaceKinds.length > 0) {
@@ -82,5 +115,14 @@ export async function readCluster(
   kindTypes.forEach((t, i) => {
     for (const o of kindLists[i] ?? []) objects.set(objectKey(t.apiVersion, t.kind, namespaceOf(o), name(o)), o)
   })
-  return { clusterID: client.name, namespaces, ...(offloadings ? { offloadings } : {}), objects }
+  const listedGroupKinds = ['Namespace', ...(offloadings ? [`${NSO_KIND}.${NSO_API_VERSION.split('/')[0]}`] : []), ...kindTypes.map(groupKindOf)]
+  return {
+    clusterID: client.name,
+    namespaces,
+    ...(offloadings ? { offloadings } : {}),
+    objects,
+    ...(parent ? { parent } : {}),
+    listedGroupKinds,
+    ...(nodes === 'forbidden' ? { nodesForbidden: true } : nodes ? { nodes } : {}),
+  }
 }

@@ -1,10 +1,17 @@
 import type { CompiledNamespace } from '../compile/compile.ts'
 import { type ClusterOutcome, reconcileStatus } from '../compile/predict-status.ts'
 import type { Inventory } from '../model/inventory.ts'
-import type { NamespaceOffloadingObject, NamespaceOffloadingStatus, RemoteNamespaceCondition } from '../model/liqo.ts'
+import {
+  CONDITION_OFFLOADING_REQUIRED,
+  type NamespaceOffloadingObject,
+  type NamespaceOffloadingStatus,
+  NSO_FINALIZER,
+  type RemoteNamespaceCondition,
+} from '../model/liqo.ts'
 import { canonical } from '../render/to-yaml.ts'
 import type { LiveCluster } from './live-state.ts'
-import { twinOwner } from './plan-sync.ts'
+import type { ApplySet } from './applyset.ts'
+import { defaultSet, twinOwner } from './plan-sync.ts'
 import { metaOf } from '../util/manifest.ts'
 
 /**
@@ -21,13 +28,14 @@ export function liveOutcomes(
   invalidName: boolean,
   inv: Inventory,
   live: ReadonlyMap<string, LiveCluster>,
+  set: ApplySet = defaultSet(inv),
 ): ClusterOutcome[] {
   return inv.remotes.map((r) => {
     const requested = selected.get(r.clusterID) ?? false
     const twin = live.get(r.clusterID)?.namespaces.get(remoteName)
     let phase: ClusterOutcome['phase'] = ''
     if (twin) {
-      const owner = twinOwner(twin, inv.home.clusterID, r.clusterID)
+      const owner = twinOwner(twin, inv.home.clusterID, r.clusterID, set)
       if (owner) phase = requested && !metaOf(twin).deletionTimestamp ? 'Accepted' : 'Terminating'
       else if (requested) phase = 'CreationLoopBackOff'
     } else if (requested && invalidName) phase = 'CreationLoopBackOff'
@@ -48,12 +56,43 @@ export function namespaceStatus(
   nso: NamespaceOffloadingObject | undefined,
   now: string,
   deleting = false,
+  set: ApplySet = defaultSet(inv),
 ): NamespaceOffloadingStatus {
   const selected = new Map(ns.clusters.map((c) => [c.clusterID, c.selected]))
   const invalid = ns.clusters.some((c) => c.failure === 'nameTooLong' || c.failure === 'nameInvalid')
-  const outcomes = liveOutcomes(ns.remoteNamespaceName, selected, invalid, inv, live)
+  const outcomes = liveOutcomes(ns.remoteNamespaceName, selected, invalid, inv, live, set)
   const previous = nso?.status
   return reconcileStatus(previous, ns.remoteNamespaceName, outcomes, { ...generationOf(nso), deleting, now })
+}
+
+/** Liqo's own controller manages this NamespaceOffloading (its finalizer is there): the status written on it is Liqo's, and live. */
+export function liqoManaged(nso: NamespaceOffloadingObject | undefined): boolean {
+  const f = nso?.metadata?.finalizers
+  return Array.isArray(f) && f.includes(NSO_FINALIZER)
+}
+
+/**
+ * The status of a NamespaceOffloading of the set whose policy this run did not read (`status
+ * -p` on part of the policies), from what is live: the clusters its written status says are
+ * required, its twins as they are now. `undefined` when it has no written status to start from.
+ */
+export function statusWithoutPolicy(
+  nso: NamespaceOffloadingObject,
+  inv: Inventory,
+  live: ReadonlyMap<string, LiveCluster>,
+  now: string,
+  set: ApplySet = defaultSet(inv),
+): NamespaceOffloadingStatus | undefined {
+  const written = nso.status
+  if (!written?.remoteNamespaceName) return undefined
+  const selected = new Map(
+    Object.entries(written.remoteNamespacesConditions ?? {}).map(([c, conds]) => [
+      c,
+      conds.some((x) => x.type === CONDITION_OFFLOADING_REQUIRED && x.status === 'True'),
+    ]),
+  )
+  const outcomes = liveOutcomes(written.remoteNamespaceName, selected, false, inv, live, set)
+  return reconcileStatus(written, written.remoteNamespaceName, outcomes, { ...generationOf(nso), now })
 }
 
 /**
@@ -68,8 +107,9 @@ export function prunedStatus(
   live: ReadonlyMap<string, LiveCluster>,
   nso: NamespaceOffloadingObject | undefined,
   now: string,
+  set: ApplySet = defaultSet(inv),
 ): NamespaceOffloadingStatus | undefined {
-  const outcomes = liveOutcomes(remoteName, new Map(), false, inv, live)
+  const outcomes = liveOutcomes(remoteName, new Map(), false, inv, live, set)
   if (!outcomes.some((o) => o.phase !== '')) return undefined
   const previous = nso?.status
   return reconcileStatus(previous, remoteName, outcomes, { ...generationOf(nso), deleting: true, now })

@@ -4,13 +4,10 @@ import { markOwned } from '../compile/render-manifests.ts'
 import type { Inventory } from '../model/inventory.ts'
 import type { Manifest } from '../model/k8s.ts'
 import {
-  ANNOTATION_MANAGED_BY,
   ANNOTATION_MANAGED_BY_NSMAP,
   ANNOTATION_ORIGINAL_NAME,
   LABEL_MANAGED_BY,
-  LABEL_REMOTE_CLUSTER_ID,
   LABEL_SCHEDULING_ENABLED,
-  MANAGED_BY_VALUE,
   MAPPING_STRATEGIES,
   type MappingStrategy,
   type NamespaceOffloadingObject,
@@ -20,7 +17,25 @@ import {
 import { codes } from '../diagnostics/codes.ts'
 import { describeObject, metaOf, namespaceOf, typeOf } from '../util/manifest.ts'
 import { applyForm } from './apply-form.ts'
+import {
+  ANNOTATION_POLICY_FILE,
+  type ApplySet,
+  applySetFor,
+  asMember,
+  contentsOf,
+  membership,
+  parentManifest,
+  parentProblem,
+  parentRef,
+  type ParentContents,
+  parentUpToDate,
+  recordedContents,
+  unionContents,
+} from './applyset.ts'
+import { LABEL_PART_OF } from '../model/applyset.ts'
 import { type LiveObject, needsApply, ownedPaths, sameObject } from './compare.ts'
+import { inScope, isCrd, kindKey } from './kinds.ts'
+import { driftFindings } from './inventory-drift.ts'
 import { type LiveCluster, objectKey } from './live-state.ts'
 
 /** One change to one object of one cluster. */
@@ -34,6 +49,10 @@ export type Action =
       readonly live?: LiveObject
       /** A workload: the server's answer to the same apply with `dryRun=All` (the object as it will be). */
       readonly after?: LiveObject
+      /** The live object carries nsoffload's old marker and no ApplySet: this apply adopts it into the set. */
+      readonly adopt?: boolean
+      /** A custom resource of a kind the CRD of this name (in this sync) defines: sent once that CRD is Established. */
+      readonly definedBy?: string
     }
   | {
       readonly op: 'delete'
@@ -44,9 +63,53 @@ export type Action =
       readonly why: 'prune' | 'deselected' | 'destructive'
     }
 
-/** The order of docs/sync.md: home Namespace → NamespaceOffloading → twins → (status) → workloads. Deletions first within a step. */
+/** What an action is part of, per namespace: its home Namespace, its NamespaceOffloading, its twins, its workloads. */
 export type Step = 'namespace' | 'offloading' | 'twins' | 'workloads'
-export const STEPS: readonly Step[] = ['namespace', 'offloading', 'twins', 'workloads']
+
+/**
+ * The order of docs/sync.md, per namespace, whatever runs concurrently: a phase runs after the
+ * one before it, its actions `concurrency` at a time across namespaces, and an action runs only
+ * when what it needs of its own namespace went through (`needs`: the gates of earlier actions
+ * of that namespace; a failed or skipped action closes its gate). So a twin is never written
+ * before its NamespaceOffloading, nor a NamespaceOffloading deleted before its twins: a sync
+ * cut off anywhere (an API server killed midway) leaves no twin without its
+ * NamespaceOffloading. Pure data; the executor follows it.
+ */
+export interface Phase {
+  readonly takes: (a: Action) => boolean
+  readonly needs: (a: Action) => readonly string[]
+  /** The status of the NamespaceOffloadings is written after this phase. */
+  readonly thenStatus?: boolean
+  /** The CRDs this phase applied are waited for until Established (a failure closes their gate). */
+  readonly thenEstablished?: boolean
+}
+
+/** The gate an action's failure closes for the later actions of its namespace (a CRD's: for its custom resources). */
+export function gateOf(a: Action): string {
+  if (a.op !== 'delete' && isCrd(a.manifest)) return crdGate(metaOf(a.manifest).name ?? '')
+  const what = a.step === 'twins' && a.op === 'delete' ? 'twin-deletes' : a.step
+  return `${what}:${a.namespace}`
+}
+
+/** The gate of a CRD of this sync: applied, and Established. */
+export const crdGate = (name: string): string => `crd:${name}`
+const isCrdAction = (a: Action): boolean => a.step === 'workloads' && a.op !== 'delete' && isCrd(a.manifest)
+
+export const PHASES: readonly Phase[] = [
+  // Twins go before their NamespaceOffloading goes (unoffloading, a deselected cluster, a destructive change).
+  { takes: (a) => a.step === 'twins' && a.op === 'delete', needs: () => [] },
+  { takes: (a) => a.step === 'namespace', needs: () => [] },
+  { takes: (a) => a.step === 'offloading' && a.op === 'delete', needs: (a) => [`twin-deletes:${a.namespace}`] },
+  { takes: (a) => a.step === 'offloading' && a.op !== 'delete', needs: (a) => [`namespace:${a.namespace}`, `offloading:${a.namespace}`] },
+  // A twin only once its NamespaceOffloading is in place.
+  { takes: (a) => a.step === 'twins' && a.op !== 'delete', needs: (a) => [`offloading:${a.namespace}`], thenStatus: true },
+  // Workloads: the CRDs first, their custom resources once they are Established (as kustomize-controller applies them).
+  { takes: isCrdAction, needs: (a) => [`namespace:${a.namespace}`, `offloading:${a.namespace}`], thenEstablished: true },
+  {
+    takes: (a) => a.step === 'workloads' && !isCrdAction(a),
+    needs: (a) => [`namespace:${a.namespace}`, `offloading:${a.namespace}`, ...(a.op !== 'delete' && a.definedBy ? [crdGate(a.definedBy)] : [])],
+  },
+]
 
 export interface Finding {
   /** Stable code from the diagnostics registry (NSO5xxx). */
@@ -60,9 +123,25 @@ export interface Finding {
   readonly blocking?: boolean
 }
 
+/**
+ * The ApplySet parent of one cluster (kubectl's two updates): `before` is applied before any
+ * member is written, recording what the set held and what it will hold (kubectl's
+ * `updateToSuperset`, so an interrupted sync leaks nothing); `after` once every change
+ * succeeded, recording what it holds now (`updateToLatestSet`). Either is absent when the live
+ * parent already says it.
+ */
+export interface ParentChange {
+  readonly cluster: string
+  readonly live?: LiveObject
+  readonly before?: Manifest
+  readonly after?: Manifest
+}
+
 export interface SyncPlan {
   readonly actions: readonly Action[]
   readonly findings: readonly Finding[]
+  /** The set's parent on each cluster that needs a write. */
+  readonly parents: readonly ParentChange[]
   /** Namespaces being unoffloaded (policy gone, `--prune`). */
   readonly pruned: readonly string[]
   /**
@@ -72,21 +151,85 @@ export interface SyncPlan {
   readonly prunedRemoteNames: Readonly<Record<string, string>>
 }
 
+/**
+ * What this run read of the set's policies, so that a run that reads part of them (`-p
+ * policies/alpha.yaml`) prunes nothing of the rest: the policy file of each namespace
+ * rendered, and the `-p` inputs, as paths relative to the inventory's folder. A namespace
+ * whose policy is gone is unoffloaded only when the file its NamespaceOffloading names
+ * (`nsoffload.dev/policy-file`) lies within the inputs.
+ */
+export interface PolicyScope {
+  /** Namespace → its policy file. */
+  readonly files: ReadonlyMap<string, string>
+  /** The `-p` inputs: a file, or a folder (everything below it). */
+  readonly inputs: readonly { readonly path: string; readonly folder: boolean }[]
+}
+
 export interface PlanOptions {
   readonly prune: boolean
   readonly allowDestructive: boolean
+  /** The set this run syncs (default: the inventory's, `nsoffload-<name>`). */
+  readonly set?: ApplySet
+  /** Default: every policy file is within the inputs. */
+  readonly scope?: PolicyScope
+  /** `--allow-inventory-drift`: a drift of the inventory from the live nodes is a warning, not a refusal. */
+  readonly allowInventoryDrift?: boolean
 }
 
-/** nsoffload's ownership marker: the managed-by label, or (on workloads) the managed-by annotation. */
-export const isOurs = (o: Manifest): boolean =>
-  metaOf(o).labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE || metaOf(o).annotations?.[ANNOTATION_MANAGED_BY] === MANAGED_BY_VALUE
+/** The set of an inventory when none is given (tests, and callers that do not write the parent). */
+export const defaultSet = (inv: Inventory): ApplySet => applySetFor(inv.name, '0.0.0')
+
+/** Whether a policy file lies within the run's `-p` inputs. */
+export function withinInputs(scope: PolicyScope | undefined, file: string | undefined): boolean {
+  if (!scope) return true
+  if (file === undefined) return false
+  return scope.inputs.some((i) => (i.folder ? i.path === '' || i.path === '.' || file === i.path || file.startsWith(`${i.path}/`) : file === i.path))
+}
+
+/** nsoffload's ownership of a live object in this set: a member, or an object with the old marker and no set (adopted when rendered). */
+export const isOurs = (o: Manifest, set: ApplySet): boolean => {
+  const m = membership(o, set)
+  return m === 'member' || m === 'legacy'
+}
 const deleting = (o: LiveObject): boolean => Boolean(metaOf(o).deletionTimestamp)
 
-/** The twin on a remote belongs to this home namespace: ours, or Liqo's own for this home. */
-export function twinOwner(twin: LiveObject, homeID: string, remoteID: string): 'nsoffload' | 'liqo' | undefined {
-  if (isOurs(twin)) return 'nsoffload'
-  if (metaOf(twin).annotations?.[ANNOTATION_MANAGED_BY_NSMAP] === `${TENANT_NAMESPACE_PREFIX}${homeID}/${remoteID}`) return 'liqo'
-  return undefined
+/**
+ * Who owns a twin on a remote, for this home cluster and set. As Liqo's NamespaceMap
+ * controller checks it (liqotech/liqo@v1.2.0
+ * pkg/liqo-controller-manager/offloading/namespacemap-controller/enforcement.go,
+ * createNamespace and deleteNamespace): a namespace is this home's twin only when its
+ * `liqo.io/managed-by-namespace-map` annotation names this home's NamespaceMap
+ * (`liqo-tenant-<home>/<remote>`); any other is someone else's, another home's included:
+ * never written, never deleted, CreationLoopBackOff. Among this home's twins: `member` of
+ * this set, `legacy` (nsoffload's old marker, no set: adopted when rendered, never pruned),
+ * or `liqo` (Liqo's own, or another set's: counted as offloaded, never touched).
+ */
+export function twinOwner(twin: LiveObject, homeID: string, remoteID: string, set: ApplySet): 'member' | 'legacy' | 'liqo' | undefined {
+  if (metaOf(twin).annotations?.[ANNOTATION_MANAGED_BY_NSMAP] !== `${TENANT_NAMESPACE_PREFIX}${homeID}/${remoteID}`) return undefined
+  const m = membership(twin, set)
+  return m === 'member' || m === 'legacy' ? m : 'liqo'
+}
+
+/** The workloads of the home cluster: its manifests but the namespaces and NamespaceOffloadings nsoffload renders itself. */
+export function homeWorkloads(compiled: Compiled, homeID: string): Manifest[] {
+  return (compiled.clusters.get(homeID) ?? []).filter((m) => !isOwnKind(m))
+}
+const isOwnKind = (m: Manifest): boolean => {
+  const t = typeOf(m)
+  return (t.apiVersion === 'v1' && t.kind === 'Namespace') || t.kind === NSO_KIND
+}
+
+/** A workload of namespace `ns` as sync applies it, in the scope the home cluster gives its kind, and its key among the live objects. */
+function homeWorkload(m: Manifest, ns: string, home: LiveCluster, set: ApplySet): { key: string; manifest: Manifest; definedBy?: string } {
+  const t = typeOf(m)
+  const kk = kindKey(t.apiVersion, t.kind)
+  const scoped = inScope(m, home.kinds?.types.get(kk), ns)
+  const definedBy = home.kinds?.definedBy.get(kk)
+  return {
+    key: objectKey(t.apiVersion, t.kind, namespaceOf(scoped), metaOf(scoped).name ?? ''),
+    manifest: workloadApply(scoped, set),
+    ...(definedBy !== undefined ? { definedBy } : {}),
+  }
 }
 
 /** A workload to dry-run on the home cluster: the manifest sync would apply, and its key in `LiveCluster.objects`. */
@@ -95,24 +238,31 @@ export interface WorkloadApply {
   readonly manifest: Manifest
 }
 
+/** A workload as sync applies it: the ownership annotation and the set's label added, in the form server-side apply takes. */
+const workloadApply = (m: Manifest, set: ApplySet): Manifest => asMember(applyForm(markOwned(m)), set)
+
 /**
  * The workloads whose "after" state the server is asked for (a dry-run apply) before planning:
- * those of the policies' `workloads` that exist on the home cluster, are nsoffload's and are
- * not being deleted. New ones are created as rendered; other people's are left alone. The
- * objects nsoffload renders itself (namespaces, NamespaceOffloadings, twins) are compared
- * client-side.
+ * those of the policies' `workloads` that exist on the home cluster, are nsoffload's (members
+ * of the set, or adopted) and are not being deleted. New ones are created as rendered; other
+ * people's are left alone. The objects nsoffload renders itself (namespaces,
+ * NamespaceOffloadings, twins) are compared client-side.
  */
-export function workloadsToDryRun(compiled: Compiled, inv: Inventory, live: ReadonlyMap<string, LiveCluster>): WorkloadApply[] {
+export function workloadsToDryRun(
+  compiled: Compiled,
+  inv: Inventory,
+  live: ReadonlyMap<string, LiveCluster>,
+  set: ApplySet = defaultSet(inv),
+): WorkloadApply[] {
   const home = live.get(inv.home.clusterID)
   if (!home) return []
   const out: WorkloadApply[] = []
   for (const ns of compiled.namespaces) {
     for (const m of ns.manifests.get(inv.home.clusterID) ?? []) {
-      const t = typeOf(m)
-      if (t.kind === 'Namespace' || t.kind === NSO_KIND) continue
-      const key = objectKey(t.apiVersion, t.kind, namespaceOf(m), metaOf(m).name ?? '')
-      const liveObj = home.objects.get(key)
-      if (liveObj && isOurs(liveObj) && !deleting(liveObj)) out.push({ key, manifest: applyForm(markOwned(m)) })
+      if (isOwnKind(m)) continue
+      const w = homeWorkload(m, ns.policy.namespace, home, set)
+      const liveObj = home.objects.get(w.key)
+      if (liveObj && isOurs(liveObj, set) && !deleting(liveObj)) out.push({ key: w.key, manifest: w.manifest })
     }
   }
   return out
@@ -120,45 +270,75 @@ export function workloadsToDryRun(compiled: Compiled, inv: Inventory, live: Read
 
 /**
  * The pure heart of `sync` and `diff`: what to change on which cluster, given the compiled
- * manifests and what is live. Never plans a change to an object nsoffload does not own.
+ * manifests and what is live. Never plans a change to an object outside the set (another
+ * set's, or one without nsoffload's marker); deletes only members of the set.
  */
 export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<string, LiveCluster>, opts: PlanOptions): SyncPlan {
   const homeID = inv.home.clusterID
   const home = live.get(homeID)
+  const set = opts.set ?? defaultSet(inv)
   const actions: Action[] = []
   const findings: Finding[] = []
   const twinIndex = new Map<string, Map<string, LiveObject[]>>()
-  if (!home) return { actions, findings, pruned: [], prunedRemoteNames: {} }
-  const upsert = (cluster: string, namespace: string, step: Step, m: Manifest, liveObj: LiveObject | undefined, after?: LiveObject): void => {
-    if (!liveObj) {
-      actions.push({ op: 'create', cluster, namespace, step, manifest: m })
-    } else if (!isOurs(liveObj)) {
+  /** Per cluster, the rendered objects this set applies or keeps (for the parent's contents). */
+  const rendered = new Map<string, Manifest[]>()
+  const keep = (cluster: string, m: Manifest): void => {
+    const l = rendered.get(cluster)
+    if (l) l.push(m)
+    else rendered.set(cluster, [m])
+  }
+  if (!home) return { actions, findings, parents: [], pruned: [], prunedRemoteNames: {} }
+  // The inventory against the live virtual nodes: a selection nobody reviewed is refused before anything else.
+  findings.push(...driftFindings(compiled, inv, home, opts.allowInventoryDrift ? 'allow' : 'refuse'))
+  const upsert = (
+    cluster: string,
+    namespace: string,
+    step: Step,
+    m: Manifest,
+    liveObj: LiveObject | undefined,
+    after?: LiveObject,
+    definedBy?: string,
+  ): void => {
+    const owner = liveObj ? membership(liveObj, set) : 'member'
+    if (owner === 'foreign' || owner === 'other-set') {
+      const partOf = liveObj ? metaOf(liveObj).labels?.[LABEL_PART_OF] : undefined
       findings.push({
-        code: codes.objectNotOwned.code,
+        code: owner === 'foreign' ? codes.objectNotOwned.code : codes.objectInOtherSet.code,
         level: 'warning',
         cluster,
         namespace,
         object: describeObject(m),
-        message: `${describeObject(m)} exists and is not managed by nsoffload: left alone`,
+        message:
+          owner === 'foreign'
+            ? `${describeObject(m)} exists and is not managed by nsoffload: left alone`
+            : `${describeObject(m)} exists and belongs to another ApplySet (${LABEL_PART_OF}=${partOf}): left alone`,
       })
+      return
+    }
+    keep(cluster, m)
+    const adopt = owner === 'legacy'
+    if (!liveObj) {
+      actions.push({ op: 'create', cluster, namespace, step, manifest: m, ...(definedBy !== undefined ? { definedBy } : {}) })
     } else if (after) {
       // The server said what applying would make of it: changed only if that is not the live object.
-      if (!sameObject(after, liveObj)) actions.push({ op: 'update', cluster, namespace, step, manifest: m, live: liveObj, after })
-    } else if (needsApply(m, liveObj)) {
-      actions.push({ op: 'update', cluster, namespace, step, manifest: m, live: liveObj })
+      if (!sameObject(after, liveObj)) actions.push({ op: 'update', cluster, namespace, step, manifest: m, live: liveObj, after, ...(adopt ? { adopt } : {}) })
+    } else if (adopt || needsApply(m, liveObj)) {
+      actions.push({ op: 'update', cluster, namespace, step, manifest: m, live: liveObj, ...(adopt ? { adopt } : {}) })
     }
   }
   for (const ns of compiled.namespaces) planNamespace(ns)
   const prunedRemoteNames: Record<string, string> = {}
   const pruned = planOrphans()
-  return { actions, findings, pruned, prunedRemoteNames }
+  const parents = planParents()
+  return { actions, findings, parents, pruned, prunedRemoteNames }
 
   function planNamespace(ns: CompiledNamespace): void {
     const name = ns.policy.namespace
+    const policyFile = opts.scope?.files.get(name)
     const homeManifests = ns.manifests.get(homeID) ?? []
     const liveNso = home?.offloadings?.get(name)
     let recreate = false
-    if (liveNso && isOurs(liveNso)) {
+    if (liveNso && isOurs(liveNso, set)) {
       const spec = liveNso.spec ?? {}
       const liveStrategy = spec.namespaceMappingStrategy ?? 'DefaultName'
       const liveRemote = typeof spec.remoteNamespaceName === 'string' ? spec.remoteNamespaceName : ''
@@ -185,7 +365,12 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
         actions.push({ op: 'delete', cluster: homeID, namespace: name, step: 'offloading', live: liveNso, why: 'destructive' })
         for (const r of inv.remotes) {
           const twin = live.get(r.clusterID)?.namespaces.get(oldName)
-          if (twin && isOurs(twin) && metaOf(twin).annotations?.[ANNOTATION_ORIGINAL_NAME] === name && !deleting(twin)) {
+          if (
+            twin &&
+            twinOwner(twin, homeID, r.clusterID, set) === 'member' &&
+            metaOf(twin).annotations?.[ANNOTATION_ORIGINAL_NAME] === name &&
+            !deleting(twin)
+          ) {
             actions.push({ op: 'delete', cluster: r.clusterID, namespace: name, step: 'twins', live: twin, why: 'destructive' })
           }
         }
@@ -194,23 +379,27 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
     for (const m of homeManifests) {
       const t = typeOf(m)
       const mdName = metaOf(m).name ?? ''
-      if (t.kind === 'Namespace') upsert(homeID, name, 'namespace', m, home?.namespaces.get(mdName))
+      if (t.kind === 'Namespace') upsert(homeID, name, 'namespace', asMember(m, set), home?.namespaces.get(mdName))
       else if (t.kind === NSO_KIND) {
-        if (recreate) actions.push({ op: 'create', cluster: homeID, namespace: name, step: 'offloading', manifest: m })
-        else upsert(homeID, name, 'offloading', m, liveNso)
-      } else {
-        // Workloads are the application's manifests: sync applies them with its ownership annotation.
-        const key = objectKey(t.apiVersion, t.kind, namespaceOf(m), mdName)
-        upsert(homeID, name, 'workloads', applyForm(markOwned(m)), home?.objects.get(key), home?.applied?.get(key))
+        const nso = asMember(m, set, policyFile)
+        if (recreate) {
+          keep(homeID, nso)
+          actions.push({ op: 'create', cluster: homeID, namespace: name, step: 'offloading', manifest: nso })
+        } else upsert(homeID, name, 'offloading', nso, liveNso)
+      } else if (home) {
+        // Workloads are the application's manifests: sync applies them with its ownership annotation and the set's label.
+        const w = homeWorkload(m, name, home, set)
+        upsert(homeID, name, 'workloads', w.manifest, home.objects.get(w.key), home.applied?.get(w.key), w.definedBy)
       }
     }
     for (const d of ns.clusters) {
       const remote = live.get(d.clusterID)
       if (!remote) continue
-      const rendered = ns.manifests.get(d.clusterID)?.[0]
+      const renderedTwin = ns.manifests.get(d.clusterID)?.[0]
       const liveTwin = remote.namespaces.get(ns.remoteNamespaceName)
-      if (d.selected && rendered) {
-        if (liveTwin && twinOwner(liveTwin, homeID, d.clusterID) === undefined) {
+      const owner = liveTwin ? twinOwner(liveTwin, homeID, d.clusterID, set) : undefined
+      if (d.selected && renderedTwin) {
+        if (liveTwin && owner === undefined) {
           findings.push({
             code: codes.twinNotOwned.code,
             level: 'error',
@@ -219,8 +408,8 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
             object: `namespace/${ns.remoteNamespaceName}`,
             message: `namespace "${ns.remoteNamespaceName}" already exists and it is not managed by NamespaceMap "${TENANT_NAMESPACE_PREFIX}${homeID}/${d.clusterID}": left alone (CreationLoopBackOff)`,
           })
-        } else if (!liveTwin || twinOwner(liveTwin, homeID, d.clusterID) === 'nsoffload') {
-          upsert(d.clusterID, name, 'twins', rendered, recreate ? undefined : liveTwin)
+        } else if (!liveTwin || owner === 'member' || owner === 'legacy') {
+          upsert(d.clusterID, name, 'twins', asMember(renderedTwin, set, policyFile), recreate ? undefined : liveTwin)
         }
       } else if (!d.selected) {
         for (const twin of ownedTwins(d.clusterID, name)) {
@@ -240,7 +429,7 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
   }
 
   /**
-   * Twin namespaces nsoffload made for a home namespace on one remote (not being deleted),
+   * This home's twins in this set for a home namespace on one remote (not being deleted),
    * through an index of each remote's twins by original name, built on first use: asked for
    * every namespace and every cluster that does not select it, a scan of the remote's
    * namespaces each time made planning quadratic in the size of the fleet.
@@ -251,7 +440,7 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
       byOriginal = new Map()
       for (const t of live.get(cluster)?.namespaces.values() ?? []) {
         const o = metaOf(t).annotations?.[ANNOTATION_ORIGINAL_NAME]
-        if (o === undefined || !isOurs(t) || metaOf(t).labels?.[LABEL_REMOTE_CLUSTER_ID] !== homeID || deleting(t)) continue
+        if (o === undefined || twinOwner(t, homeID, cluster, set) !== 'member' || deleting(t)) continue
         const same = byOriginal.get(o)
         if (same) same.push(t)
         else byOriginal.set(o, [t])
@@ -261,24 +450,57 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
     return byOriginal.get(original) ?? []
   }
 
-  /** Namespaces offloaded by nsoffload whose policy is gone: unoffload with --prune. */
+  /**
+   * Namespaces this set offloaded whose policy is gone: unoffloaded with --prune, when this
+   * run read the file their policy came from. Objects with nsoffload's old marker and no set
+   * are never pruned: said once each.
+   */
   function planOrphans(): string[] {
     const wanted = new Set(compiled.namespaces.map((n) => n.policy.namespace))
-    const orphans = new Set<string>()
-    for (const [ns, nso] of home?.offloadings ?? []) if (isOurs(nso) && !wanted.has(ns)) orphans.add(ns)
+    const orphans = new Map<string, string | undefined>()
+    const note = (ns: string, o: LiveObject): void => {
+      if (!orphans.has(ns) || orphans.get(ns) === undefined) orphans.set(ns, metaOf(o).annotations?.[ANNOTATION_POLICY_FILE])
+    }
+    for (const [ns, nso] of home?.offloadings ?? []) {
+      if (wanted.has(ns)) continue
+      const m = membership(nso, set)
+      if (m === 'member') note(ns, nso)
+      else if (m === 'legacy')
+        findings.push({
+          code: codes.legacyNotPruned.code,
+          level: 'warning',
+          cluster: homeID,
+          namespace: ns,
+          object: describeObject(nso),
+          message: `${describeObject(nso)} carries nsoffload's old marker and belongs to no ApplySet: never pruned (a policy of this set adopts it)`,
+        })
+    }
     for (const r of inv.remotes) {
       for (const t of live.get(r.clusterID)?.namespaces.values() ?? []) {
         const original = metaOf(t).annotations?.[ANNOTATION_ORIGINAL_NAME]
-        if (original && isOurs(t) && metaOf(t).labels?.[LABEL_REMOTE_CLUSTER_ID] === homeID && !wanted.has(original)) orphans.add(original)
+        if (original && !wanted.has(original) && twinOwner(t, homeID, r.clusterID, set) === 'member') note(original, t)
       }
     }
-    const sorted = [...orphans].sort()
-    for (const ns of sorted) {
+    const out: string[] = []
+    for (const ns of [...orphans.keys()].sort()) {
       const nso = home?.offloadings?.get(ns)
       const homeNs = home?.namespaces.get(ns)
+      const nsoMember = nso && membership(nso, set) === 'member' ? nso : undefined
       const twins = inv.remotes.flatMap((r) => ownedTwins(r.clusterID, ns).map((t) => ({ cluster: r.clusterID, t })))
+      const what = [nsoMember ? describeObject(nsoMember) : undefined, ...twins.map((x) => `${describeObject(x.t)} on ${x.cluster}`)].filter(Boolean).join(', ')
+      const file = orphans.get(ns)
+      if (!withinInputs(opts.scope, file)) {
+        findings.push({
+          code: codes.pruneOutsideInputs.code,
+          level: 'warning',
+          cluster: homeID,
+          namespace: ns,
+          object: `namespace/${ns}`,
+          message: `${ns} is in this set but its policy (${file ?? 'file unknown'}) was not read in this run: left alone (${what})`,
+        })
+        continue
+      }
       if (!opts.prune) {
-        const what = [nso ? describeObject(nso) : undefined, ...twins.map((x) => `${describeObject(x.t)} on ${x.cluster}`)].filter(Boolean).join(', ')
         findings.push({
           code: codes.deletionNeedsPrune.code,
           level: 'warning',
@@ -289,10 +511,11 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
         })
         continue
       }
+      out.push(ns)
       prunedRemoteNames[ns] = liveRemoteName(ns, nso) ?? twinName(ns) ?? ''
       for (const x of twins) actions.push({ op: 'delete', cluster: x.cluster, namespace: ns, step: 'twins', live: x.t, why: 'prune' })
-      if (nso && !deleting(nso)) actions.push({ op: 'delete', cluster: homeID, namespace: ns, step: 'offloading', live: nso, why: 'prune' })
-      if (homeNs && isOurs(homeNs) && metaOf(homeNs).labels?.[LABEL_SCHEDULING_ENABLED] !== undefined) {
+      if (nsoMember && !deleting(nsoMember)) actions.push({ op: 'delete', cluster: homeID, namespace: ns, step: 'offloading', live: nsoMember, why: 'prune' })
+      if (homeNs && membership(homeNs, set) === 'member' && metaOf(homeNs).labels?.[LABEL_SCHEDULING_ENABLED] !== undefined) {
         // Re-apply the namespace without the scheduling label: the server drops the field we owned.
         const owned = new Set(
           ownedPaths(homeNs)
@@ -300,7 +523,9 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
             .map((p) => p[2] ?? ''),
         )
         const labels = Object.fromEntries(
-          Object.entries(metaOf(homeNs).labels ?? {}).filter(([k]) => k !== LABEL_SCHEDULING_ENABLED && (owned.has(k) || k === LABEL_MANAGED_BY)),
+          Object.entries(metaOf(homeNs).labels ?? {}).filter(
+            ([k]) => k !== LABEL_SCHEDULING_ENABLED && (owned.has(k) || k === LABEL_MANAGED_BY || k === LABEL_PART_OF),
+          ),
         )
         actions.push({
           op: 'update',
@@ -312,15 +537,58 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
         })
       }
     }
-    return opts.prune ? sorted : []
+    return out
   }
 
-  /** The name of a twin of ours of a home namespace on any remote, being deleted or not. */
+  /**
+   * The set's parent on every cluster: checked as kubectl checks it before writing anything
+   * (a problem blocks the whole sync), then what it records before the writes (what it
+   * recorded, and what this run renders) and after them (the members left: what this run
+   * renders, and the live members it does not delete).
+   */
+  function planParents(): ParentChange[] {
+    const out: ParentChange[] = []
+    const deleted = new Set(actions.flatMap((a) => (a.op === 'delete' ? [`${a.cluster}/${describeObject(a.live)}`] : [])))
+    for (const id of [homeID, ...inv.remotes.map((r) => r.clusterID)]) {
+      const l = live.get(id)
+      if (!l) continue
+      const problem = parentProblem(l.parent, set, homeID)
+      if (problem) {
+        findings.push({
+          code: codes.applySetParent.code,
+          level: 'error',
+          cluster: id,
+          namespace: '',
+          object: `${parentRef(set)}`,
+          message: `${problem}: nothing written`,
+          blocking: true,
+        })
+        continue
+      }
+      const members: Manifest[] = [...(rendered.get(id) ?? [])]
+      const liveMembers = [...l.namespaces.values(), ...(l.offloadings?.values() ?? []), ...l.objects.values()]
+      for (const o of liveMembers) if (membership(o, set) === 'member' && !deleted.has(`${id}/${describeObject(o)}`)) members.push(o)
+      const recorded = recordedContents(l.parent)
+      const now = contentsOf(members, set)
+      // Kinds the parent records that this run did not list: their members were not seen, so they stay recorded.
+      const listed = new Set(l.listedGroupKinds ?? [])
+      const latest: ParentContents = unionContents(now, { groupKinds: recorded.groupKinds.filter((gk) => !listed.has(gk)), namespaces: [] })
+      const superset = unionContents(recorded, latest)
+      const before = parentManifest(set, superset, homeID)
+      const after = parentManifest(set, latest, homeID)
+      const beforeNeeded = !parentUpToDate(l.parent, before)
+      const afterNeeded = !parentUpToDate(beforeNeeded ? before : l.parent, after)
+      if (beforeNeeded || afterNeeded)
+        out.push({ cluster: id, ...(l.parent ? { live: l.parent } : {}), ...(beforeNeeded ? { before } : {}), ...(afterNeeded ? { after } : {}) })
+    }
+    return out
+  }
+
+  /** The name of a twin of this set of a home namespace on any remote, being deleted or not. */
   function twinName(original: string): string | undefined {
     for (const r of inv.remotes) {
       for (const t of live.get(r.clusterID)?.namespaces.values() ?? []) {
-        if (metaOf(t).annotations?.[ANNOTATION_ORIGINAL_NAME] === original && isOurs(t) && metaOf(t).labels?.[LABEL_REMOTE_CLUSTER_ID] === homeID)
-          return metaOf(t).name
+        if (metaOf(t).annotations?.[ANNOTATION_ORIGINAL_NAME] === original && twinOwner(t, homeID, r.clusterID, set) === 'member') return metaOf(t).name
       }
     }
     return undefined

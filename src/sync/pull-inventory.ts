@@ -46,7 +46,7 @@ export async function pullInventory(
     homeID = cm?.data?.['CLUSTER_ID'] ?? opts.context
   }
   if (dns1123Label(homeID).length > 0) throw new Error(`the home cluster ID "${homeID}" is not a DNS-1123 label: pass --cluster-id`)
-  const home: { name: string; labels: Record<string, string> }[] = []
+  const home: { name: string; labels: Record<string, string>; taints?: PulledNode['taints'] }[] = []
   const remotes = new Map<string, PulledNode[]>()
   for (const n of nodes) {
     const name = n.metadata?.name ?? ''
@@ -59,7 +59,9 @@ export async function pullInventory(
       const taints = (n.spec?.taints ?? []).filter((t) => t.key !== VIRTUAL_NODE_TAINT_KEY)
       remotes.set(id, [...(remotes.get(id) ?? []), { name, labels: ownLabels(id, name, labels), taints }])
     } else {
-      home.push({ name, labels: sortObj(labels) })
+      // Its taints too: where a workload can run depends on them (a control-plane node's NoSchedule).
+      const taints = n.spec?.taints ?? []
+      home.push({ name, labels: sortObj(labels), ...(taints.length > 0 ? { taints } : {}) })
     }
   }
   const remoteList = [...remotes.keys()].sort().map((id) => {

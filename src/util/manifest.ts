@@ -7,6 +7,23 @@ export const metaOf = (m: Manifest): ObjectMeta => m.metadata ?? {}
 /** apiVersion and kind, `''` when missing. */
 export const typeOf = (m: Manifest): { apiVersion: string; kind: string } => ({ apiVersion: String(m.apiVersion ?? ''), kind: String(m.kind ?? '') })
 
+/** The API group of an object's apiVersion: `apps` of `apps/v1`, `''` for the core group (`v1`). */
+export const groupOf = (m: Manifest): string => {
+  const av = String(m.apiVersion ?? '')
+  const slash = av.indexOf('/')
+  return slash < 0 ? '' : av.slice(0, slash)
+}
+
+/**
+ * The identity of an object in a cluster, as the API server knows it: group, kind, namespace
+ * and name (the version is only a way of reading it). A core ConfigMap and an
+ * `example.com/v1` ConfigMap of the same name are two objects.
+ */
+export function identityOf(m: Manifest): string {
+  const md = metaOf(m)
+  return JSON.stringify([groupOf(m), String(m.kind ?? ''), String(md.namespace ?? ''), String(md.name ?? '')])
+}
+
 /**
  * An object in words, in one of two forms:
  * - `ref` (the default), as kubectl names it and `diff`/`sync` print it: `deployment/shop/web`,

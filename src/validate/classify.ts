@@ -1,7 +1,7 @@
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
 import { NSO_API_VERSION, NSO_KIND } from '../model/liqo.ts'
 import type { ParsedDoc } from '../load/parse-yaml.ts'
-import { IGNORE_FILE } from '../load/read-inputs.ts'
+import { IGNORE_FILE } from '../load/ignore-file.ts'
 import { closest } from './suggest.ts'
 import { isObj } from '../util/plain-data.ts'
 

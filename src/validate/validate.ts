@@ -6,6 +6,7 @@ import { classify } from './classify.ts'
 import { namespacesUnique } from './rules/namespaces-unique.ts'
 import { toInventory } from './to-inventory.ts'
 import { toPolicy } from './to-policy.ts'
+import { append } from '../util/append.ts'
 
 export interface Validated {
   /** Valid policies, sorted by namespace. */
@@ -31,25 +32,25 @@ export function validate(
 ): Validated {
   const diagnostics: Diagnostic[] = []
   const cp = classify(policyDocs, ['OffloadingPolicy', 'NamespaceOffloading', 'ClusterInventory'])
-  diagnostics.push(...cp.diagnostics)
+  append(diagnostics, cp.diagnostics)
   const found: Policy[] = []
   const inventoryCandidates = cp.docs.filter((d) => d.kind === 'ClusterInventory')
   for (const c of cp.docs) {
     if (c.kind === 'ClusterInventory') continue
     const r = toPolicy(c)
-    diagnostics.push(...r.diagnostics)
+    append(diagnostics, r.diagnostics)
     if (r.policy) found.push(r.policy)
   }
   const unique = namespacesUnique(found)
-  diagnostics.push(...unique.diagnostics)
+  append(diagnostics, unique.diagnostics)
 
   let inventory: Inventory | undefined
   let inventoryClassified = true
   if (inventoryInput !== undefined) {
     const ci = classify(inventoryInput.docs, ['ClusterInventory'])
     inventoryClassified = ci.diagnostics.length === 0
-    diagnostics.push(...ci.diagnostics)
-    inventoryCandidates.push(...ci.docs)
+    append(diagnostics, ci.diagnostics)
+    append(inventoryCandidates, ci.docs)
   }
   if (inventoryCandidates.length > 1) {
     const [first, ...rest] = inventoryCandidates
@@ -64,7 +65,7 @@ export function validate(
     }
   } else if (inventoryCandidates.length === 1 && inventoryCandidates[0]) {
     const r = toInventory(inventoryCandidates[0])
-    diagnostics.push(...r.diagnostics)
+    append(diagnostics, r.diagnostics)
     inventory = r.inventory
   } else if (inventoryInput !== undefined && inventoryClassified && !inventoryInput.unparsed) {
     diagnostics.push(

@@ -1,8 +1,7 @@
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
 import type { Manifest } from '../model/k8s.ts'
 import type { Location } from '../model/source.ts'
-import { describeObject, metaOf } from '../util/manifest.ts'
-import { str } from '../util/plain-data.ts'
+import { describeObject, identityOf } from '../util/manifest.ts'
 
 /** One object headed for a cluster, and where it comes from. */
 export interface PlacedObject {
@@ -14,21 +13,15 @@ export interface PlacedObject {
 }
 
 /**
- * The identity of an object in a cluster folder: kind (case-insensitive, as in its file name),
- * namespace and name. kustomize refuses two resources with the same id, and the build folder
- * would write both to the same file.
+ * Objects of one cluster that collide: the same group, kind, namespace and name
+ * (`identityOf`), which kustomize refuses and the API server would store once. An error at the
+ * second one, pointing at the first.
  */
-export function objectIdentity(m: Manifest): string {
-  const md = metaOf(m)
-  return `${str(m.kind).toLowerCase()}|${str(md.namespace)}|${str(md.name)}`
-}
-
-/** Objects of one cluster that collide: an error at the second one, pointing at the first. */
 export function duplicateObjects(objects: readonly PlacedObject[]): Diagnostic[] {
   const seen = new Map<string, PlacedObject>()
   const out: Diagnostic[] = []
   for (const o of objects) {
-    const id = objectIdentity(o.manifest)
+    const id = identityOf(o.manifest)
     const first = seen.get(id)
     if (!first) {
       seen.set(id, o)

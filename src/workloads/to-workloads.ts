@@ -5,6 +5,8 @@ import type { Policy } from '../model/policy.ts'
 import type { Workload } from '../model/workload.ts'
 import { dns1123Subdomain } from '../selectors/label-syntax.ts'
 import { isObj } from '../util/plain-data.ts'
+import { LABEL_PART_OF } from '../model/applyset.ts'
+import { KEY_MARKER } from '../load/parse-yaml.ts'
 import { checkPodSpec, getIn, podSpecPath, podTemplatePath } from './pod-template.ts'
 
 /**
@@ -137,6 +139,39 @@ function toWorkload(policy: Policy, doc: ParsedDoc): { workload?: Workload; diag
       ['metadata'],
       meta['generateName'] !== undefined ? 'generateName is not supported: kustomize and GitOps tools need a fixed name' : 'add metadata.name',
     )
+  }
+  if (apiVersion === 'v1' && kind === 'Namespace') {
+    return {
+      diagnostics: [
+        diag(
+          'workloadIsNamespace',
+          `a Namespace (${JSON.stringify(name)}) is not a workload: ${name === policy.namespace ? `the policy of namespace "${policy.namespace}" creates and owns it` : `namespaces are created by their policies, and this file is listed by the policy of "${policy.namespace}"`}`,
+          src.locate(['kind']),
+          {
+            hint:
+              name === policy.namespace
+                ? "remove it from the workload files; put its labels and annotations under the policy's spec.namespace"
+                : `remove it; to offload "${name}", give it a policy of its own`,
+            related: [relatedPolicy(policy)],
+          },
+        ),
+      ],
+    }
+  }
+  const labels = isObj(meta['labels']) ? meta['labels'] : {}
+  if (labels[LABEL_PART_OF] !== undefined) {
+    return {
+      diagnostics: [
+        diag(
+          'reservedLabel',
+          `${kind}/${name}: label ${LABEL_PART_OF} cannot be set by hand: sync puts it on every object of its ApplySet`,
+          src.locate(['metadata', 'labels', LABEL_PART_OF, KEY_MARKER]),
+          {
+            hint: 'remove it (kubectl treats a manifest that already carries it as invalid, too)',
+          },
+        ),
+      ],
+    }
   }
   const specPath = podTemplatePath(v)
   // The built-in pod kinds' names are DNS-1123 subdomains; a custom resource's are its CRD's business.

@@ -226,6 +226,35 @@ const cases: Case[] = [
     files: { 'policies/a.yaml': policy('a', 'namespace:\n  labels:\n    "bad key": x') },
     expect: ['policies/a.yaml', 8, 7, 'NSO3020'],
   },
+  {
+    name: "a Namespace among a policy's workloads (the policy owns it)",
+    files: {
+      'policies/a.yaml': policy('a', 'workloads: [../apps/a/]'),
+      'apps/a/ns.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  labels: {team: x}\n',
+    },
+    expect: ['apps/a/ns.yaml', 2, 7, 'NSO3060'],
+  },
+  {
+    name: "a Namespace of another name among a policy's workloads",
+    files: {
+      'policies/a.yaml': policy('a', 'workloads: [../apps/a/]'),
+      'apps/a/deploy.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: other\n',
+    },
+    expect: ['apps/a/deploy.yaml', 7, 7, 'NSO3060'],
+  },
+  {
+    name: "a workload carrying the ApplySet's part-of label",
+    files: {
+      'policies/a.yaml': policy('a', 'workloads: [../apps/a/]'),
+      'apps/a/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels:\n    applyset.kubernetes.io/part-of: x\n',
+    },
+    expect: ['apps/a/cm.yaml', 6, 5, 'NSO3019'],
+  },
+  {
+    name: "the ApplySet's part-of label on the policy's namespace",
+    files: { 'policies/a.yaml': policy('a', 'namespace:\n  labels:\n    applyset.kubernetes.io/part-of: x') },
+    expect: ['policies/a.yaml', 8, 7, 'NSO3019'],
+  },
   { name: 'missing workload path', files: { 'policies/a.yaml': policy('a', 'workloads: [../apps/missing/]') }, expect: ['policies/a.yaml', 6, 15, 'NSO3018'] },
   {
     name: 'workload path leaving the repository',

@@ -176,6 +176,28 @@ test('build -o refuses a folder inside the policies folder (read as policies on 
   assert.equal(listTree(cwd), before)
 })
 
+test('build -o refuses a folder inside the policies folder reached through a symbolic link', async () => {
+  const cwd = example()
+  fs.symlinkSync('policies', path.join(cwd, 'outlink'))
+  fs.symlinkSync('policies', path.join(cwd, 'plink'))
+  const before = listTree(cwd)
+  for (const [args, shown, input] of [
+    [['-o', 'outlink/gen'], 'outlink/gen', 'policies'],
+    [['-o', 'outlink'], 'outlink', 'policies'],
+    [['-p', 'plink', '-o', 'policies/gen'], 'policies/gen', 'plink'],
+  ] as const) {
+    const r = await runCli(['build', ...args], cwd)
+    assert.is(r.code, 2, r.stderr)
+    assert.is(
+      r.stderr,
+      `nsoffload: ${shown}: is inside the policies folder ${input}, whose subfolders are read as policies; give -o a folder outside it, e.g. -o out\n`,
+    )
+  }
+  assert.equal(listTree(cwd), before, 'nothing written')
+  const v = await runCli(['validate'], cwd)
+  assert.is(v.code, 0, v.stdout)
+})
+
 test('build -o into a place it cannot write says so: exit 2, no stack trace, nothing half-written', async () => {
   const cwd = example()
   fs.writeFileSync(path.join(cwd, 'out'), 'a file\n')
@@ -185,7 +207,7 @@ test('build -o into a place it cannot write says so: exit 2, no stack trace, not
   assert.not.match(r.stderr, /internal error|\n\s+at /)
 })
 
-test('a file that cannot be written midway: exit 2 naming it, the temporary folders removed, the others untouched', async () => {
+test('a file that cannot be written midway: exit 2 naming it, the temporary folders removed, every previous folder untouched', async () => {
   const cwd = example()
   assert.is((await runCli(['build', '-o', 'out'], cwd)).code, 0)
   const before = listTree(path.join(cwd, 'out'))
@@ -197,10 +219,12 @@ test('a file that cannot be written midway: exit 2 naming it, the temporary fold
     const q = queue()
     return {
       push: (seq, op) => {
-        if (op.op === 'write' && op.path.includes('.florence.nsoffload-tmp')) q.push(seq, { op: 'write', path: path.dirname(op.path), data: 'in the way\n' })
+        if (op.op === 'write' && /\.florence\.[0-9a-f]{8}\.nsoffload-tmp/.test(op.path))
+          q.push(seq, { op: 'write', path: path.dirname(op.path), data: 'in the way\n' })
         q.push(seq, op)
       },
       done: () => q.done(),
+      abort: () => q.abort(),
     }
   }
   const clusters = new Map([
@@ -218,18 +242,42 @@ test('a file that cannot be written midway: exit 2 naming it, the temporary fold
     (e: unknown) => e,
   )
   assert.instance(err, UsageError)
-  assert.match((err as Error).message, /^cannot write out\/\.florence\.nsoffload-tmp\/a: a part of the path is a file, not a folder$/)
+  assert.match((err as Error).message, /^cannot write out\/\.florence\.[0-9a-f]{8}\.nsoffload-tmp\/a: a part of the path is a file, not a folder$/)
   const after = listTree(path.join(cwd, 'out'))
   assert.not.ok(
     after.some((f) => f.includes('nsoffload-tmp')),
     after.join(' '),
   )
-  assert.ok(after.includes('venice/a/x.yaml'), 'venice was written before the failure')
-  assert.equal(
-    after.filter((f) => f.startsWith('florence/') || f.startsWith('naples/')),
-    before.filter((f) => f.startsWith('florence/') || f.startsWith('naples/')),
-    'florence keeps its previous folder',
+  assert.not.ok(after.includes('venice/a/x.yaml'), 'venice, written before the failure, is not swapped in: all clusters or none')
+  assert.equal(after, before, 'every cluster keeps its previous folder')
+})
+
+test('a rename that fails during the swap is undone: every cluster keeps its previous folder, nothing left aside', async () => {
+  const cwd = example()
+  assert.is((await runCli(['build', '-o', 'out'], cwd)).code, 0)
+  const before = listTree(path.join(cwd, 'out'))
+  const host = nodeHost(cwd)
+  const rename = host.rename
+  // naples's new folder cannot be moved in, after venice's and florence's were.
+  host.rename = (from, to) => {
+    if (to === path.join(cwd, 'out', 'naples') && from.endsWith('.nsoffload-tmp'))
+      throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES', path: to })
+    rename(from, to)
+  }
+  const file = (id: string) => () => [{ path: 'kustomization.yaml', content: `${GENERATED_HEADER}# new ${id}\nresources: []\n` }]
+  const clusters = new Map([
+    ['venice', file('venice')],
+    ['florence', file('florence')],
+    ['naples', file('naples')],
+  ])
+  const err = await writeClusterFolders(host, 'out', clusters).then(
+    () => undefined,
+    (e: unknown) => e,
   )
+  assert.instance(err, UsageError)
+  assert.match((err as Error).message, /^cannot write out\/naples: permission denied$/)
+  assert.equal(listTree(path.join(cwd, 'out')), before, 'the previous output, whole, and no scratch folder')
+  assert.not.match(fs.readFileSync(path.join(cwd, 'out', 'venice', 'kustomization.yaml'), 'utf8'), /# new/)
 })
 
 test('the built binary writes a fleet through its writer threads as the sources do', async () => {

@@ -2,7 +2,6 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { parseIgnoreFile } from '../../src/load/read-inputs.ts'
 import { listTree, runCli, runIn, runMemory, source } from '../helpers/cli.ts'
 
 /**
@@ -118,11 +117,12 @@ test('kustomize files among the policies are skipped with an info naming them; o
   assert.is(ok.stdout, '', 'infos are not printed in text')
 })
 
-test('.nsoffloadignore: names at any depth, anchored paths, folders, ** and globs; ! is a warning', async () => {
+test('.nsoffloadignore: names at any depth, anchored paths, folders, ** and globs; ! re-includes', async () => {
   const files = {
     'inventory.yaml': INVENTORY,
-    'policies/.nsoffloadignore': 'values.yaml\n/top-*.yaml\ncharts/\nnested/**/gen-?.yaml\n!keep.yaml\n',
+    'policies/.nsoffloadignore': 'values.yaml\n/top-*.yaml\ncharts/\nnested/**/gen-?.yaml\nkeep*.yaml\n!keep.yaml\n',
     'policies/keep.yaml': policy('keep'),
+    'policies/keep-old.yaml': 'junk: [\n',
     'policies/top-x.yaml': 'junk: [\n',
     'policies/a/top-x.yaml': policy('top-kept'),
     'policies/a/values.yaml': 'junk: [\n',
@@ -140,26 +140,11 @@ test('.nsoffloadignore: names at any depth, anchored paths, folders, ** and glob
     j.policies.map((p) => p.file),
     ['policies/nested/x/gen-10.yaml', 'policies/keep.yaml', 'policies/a/top-x.yaml'],
   )
-  assert.equal(
-    j.diagnostics.map((x) => [x.code, x.severity, x.file, x.line, x.column]),
-    [['NSO1013', 'warning', 'policies/.nsoffloadignore', 5, 1]],
-  )
+  assert.equal(j.diagnostics, [])
   // A file named on the command line is read whatever the ignore file says.
   const named = await runMemory(r.files, ['validate', 'policies/top-x.yaml', '--no-inventory'])
   assert.is(named.code, 1)
   assert.match(named.stdout, /policies\/top-x\.yaml:2:1: error NSO1001/)
-})
-
-test('parseIgnoreFile: the patterns as regular expressions', () => {
-  const { patterns } = parseIgnoreFile('x', 'a.yaml\n/b/*.yaml\nc/\n**/d.json\n')
-  const m = (rel: string, dir = false): boolean => patterns.some((p) => (!p.dirOnly || dir) && p.re.test(rel))
-  assert.ok(m('a.yaml') && m('x/y/a.yaml'))
-  assert.not.ok(m('xa.yaml'))
-  assert.ok(m('b/q.yaml'))
-  assert.not.ok(m('x/b/q.yaml') || m('b/x/q.yaml'))
-  assert.ok(m('c', true) && m('x/c', true))
-  assert.not.ok(m('c'))
-  assert.ok(m('d.json') && m('x/y/d.json'))
 })
 
 test('an error in one file does not hide the warnings of the others, in every format', async () => {

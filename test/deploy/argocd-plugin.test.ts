@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
+import * as os from 'node:os'
 import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -40,9 +41,14 @@ function example(): string {
   return dir
 }
 
+/** The sidecar's cache folder (deploy/argocd/Dockerfile sets one), here a temporary one. */
+const CACHE = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-argocd-')), 'cache')
+
+const cacheEntries = (dir: string): number => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => !n.startsWith('.')).length : 0)
+
 /** Runs generate as argocd-cmp-server does: command + args, in the source folder. */
-function generate(cwd: string, appEnv: Record<string, string>): { status: number | null; stdout: string; stderr: string } {
-  const env = shimEnv({ ARGOCD_APP_NAME: 'nsoffload-test', ARGOCD_APP_NAMESPACE: 'argocd', ARGOCD_APP_REVISION: 'abc123' })
+function generate(cwd: string, appEnv: Record<string, string>, cache = CACHE): { status: number | null; stdout: string; stderr: string } {
+  const env = shimEnv({ ARGOCD_APP_NAME: 'nsoffload-test', ARGOCD_APP_NAMESPACE: 'argocd', ARGOCD_APP_REVISION: 'abc123', NSOFFLOAD_CACHE_DIR: cache })
   for (const k of Object.keys(env)) if (k.startsWith('ARGOCD_ENV_')) delete env[k]
   for (const [k, v] of Object.entries(appEnv)) env[`ARGOCD_ENV_${k}`] = v
   const [cmd, ...pre] = plugin.spec.generate.command
@@ -182,6 +188,7 @@ test('the ApplicationSet makes one Application per labelled cluster, rendered by
   const tpl = set.spec.template
   assert.is(tpl.spec.source.plugin.name, pluginName, 'the Application names the plugin as <name>-<version>')
   const cwd = example()
+  const cache = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-argocd-')), 'cache')
   for (const [id, server] of [
     ['venice', 'https://kubernetes.default.svc'],
     ['naples', 'https://naples.example.com:6443'],
@@ -192,10 +199,12 @@ test('the ApplicationSet makes one Application per labelled cluster, rendered by
     assert.is(app.spec.destination.server, server)
     const env = Object.fromEntries(app.spec.source.plugin.env.map((e) => [e.name, e.value]))
     assert.equal(env, { CLUSTER: id })
-    const r = generate(path.join(cwd, app.spec.source.path), env)
+    const r = generate(path.join(cwd, app.spec.source.path), env, cache)
     assert.is(r.status, 0, r.stderr)
     assert.is(r.stdout, (await runCli(['build', '--cluster', id, '--sync-waves'], cwd)).stdout)
   }
+  // The second Application's render was served by the first one's compiled fleet: one entry.
+  assert.is(cacheEntries(cache), 1)
 })
 
 // ---------------------------------------------------------------- sidecar
@@ -237,6 +246,8 @@ test('the Dockerfile bakes plugin.yaml where argocd-cmp-server reads it, puts ns
   assert.match(df, /^COPY deploy\/argocd\/plugin\.yaml \/home\/argocd\/cmp-server\/config\/plugin\.yaml$/m)
   assert.match(df, /> \/usr\/local\/bin\/nsoffload/)
   assert.match(df, /^USER 999$/m)
+  // The cache of build --cluster: set (user 999 has no home folder), below the sidecar's own /tmp emptyDir.
+  assert.match(df, /^ENV NSOFFLOAD_CACHE_DIR=\/tmp\/[a-z-]+$/m)
   for (const src of [...df.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => (m[1] ?? '').split(' '))) {
     assert.ok(fs.existsSync(path.join(REPO, src)), `COPY ${src}: exists in the repository (build context = repository root)`)
   }

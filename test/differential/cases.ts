@@ -4,4 +4,10 @@
  */
 export const CASES = {
   'liqoctl-selectors': 4000,
+  'virtual-nodes': 2000,
+  'cluster-selection': 3000,
+  'yaml-scalars': 6000,
+  placement: 4000,
+  'pod-webhook': 3000,
+  'nsoff-webhook': 2000,
 } as const satisfies Record<string, number>

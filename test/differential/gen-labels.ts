@@ -79,7 +79,7 @@ export function nodeValue(rng: Rng): string {
   }
 }
 
-/** Node labels: a few of the keys above with valid values. @public (used by the cluster-selection property, in progress) */
+/** Node labels: a few of the keys above with valid values. */
 export function nodeLabels(rng: Rng, max = 4): Record<string, string> {
   const out: Record<string, string> = {}
   for (const k of rng.subset(NODE_KEYS, max)) out[k] = k === 'storage.liqo.io/available' ? rng.pick(['true', 'false']) : nodeValue(rng)
@@ -132,7 +132,7 @@ export function term(rng: Rng, names: readonly string[], keys: readonly string[]
   return t
 }
 
-/** A NodeSelector: zero to three terms. @public (used by the placement property, in progress) */
+/** A NodeSelector: zero to three terms. */
 export function nodeSelector(rng: Rng, names: readonly string[], keys: readonly string[] = NODE_KEYS): NodeSelector {
   return { nodeSelectorTerms: rng.list(rng.chance(0.9) ? 1 : 0, 3, () => term(rng, names, keys)) }
 }

@@ -17,7 +17,21 @@ export interface Property<C> {
   readonly cases: number
   generate(rng: Rng): C
   /** Asks the oracle and compares: `undefined` when nsoffload agrees, else the disagreement in words. */
-  check(c: C, oracle: Oracle): Promise<string | undefined>
+  check(c: C, oracle: Oracle, tally: Tally): Promise<string | undefined>
+}
+
+/** Counts of what the cases reached (printed with the result: the generators are seen to reach their corners). */
+export class Tally {
+  readonly counts = new Map<string, number>()
+  add(what: string, n = 1): void {
+    this.counts.set(what, (this.counts.get(what) ?? 0) + n)
+  }
+  toString(): string {
+    return [...this.counts]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')
+  }
 }
 
 export interface Vector<C> {
@@ -50,7 +64,14 @@ function scale(): number {
 }
 
 const BATCH = 200
-const SHOWN = 5
+const SHOWN = 8
+
+/** Disagreements of one kind look alike once names and numbers are blurred: one of each is shown. */
+const kindOf = (why: string): string =>
+  why
+    .replace(/"[^"]*"/g, '"…"')
+    .replace(/\d+/g, 'N')
+    .slice(0, 70)
 
 /** Runs the vectors, then the generated cases; prints the counts; fails listing the first disagreements. */
 export async function runProperty<C>(oracle: Oracle, p: Property<C>): Promise<{ vectors: number; cases: number }> {
@@ -58,17 +79,18 @@ export async function runProperty<C>(oracle: Oracle, p: Property<C>): Promise<{ 
   const rng = Rng.forProperty(p.name, seed)
   const vectors = vectorsOf<C>(p.name)
   const n = Math.round(p.cases * scale())
-  const failures: string[] = []
+  const failures: { kind: string; text: string }[] = []
+  const tally = new Tally()
   let count = 0
   const judge = async (label: string, c: C): Promise<void> => {
     let why: string | undefined
     try {
-      why = await p.check(c, oracle)
+      why = await p.check(c, oracle, tally)
     } catch (e) {
       why = `the check threw: ${(e as Error).stack ?? String(e)}`
     }
     count++
-    if (why !== undefined) failures.push(`${label}: ${why}\n    case: ${JSON.stringify(c)}`)
+    if (why !== undefined) failures.push({ kind: kindOf(why), text: `${label}: ${why}\n    case: ${JSON.stringify(c)}` })
   }
   for (let i = 0; i < vectors.length; i += BATCH) {
     await Promise.all(vectors.slice(i, i + BATCH).map((v) => judge(`vector ${v.name}`, v.case)))
@@ -79,13 +101,12 @@ export async function runProperty<C>(oracle: Oracle, p: Property<C>): Promise<{ 
   }
   const summary = `differential ${p.name}: ${vectors.length} vectors + ${n} generated cases (seed ${seed})`
   if (failures.length > 0) {
+    const shown = [...new Map(failures.map((f) => [f.kind, f.text])).values()].slice(0, SHOWN)
     assert.unreachable(
-      `${summary}: ${failures.length} disagree with the oracle; keep each new one as a vector in test/differential/vectors/${p.name}.json, then fix nsoffload (or list it in docs/deviations.md)\n  ${failures
-        .slice(0, SHOWN)
-        .join('\n  ')}`,
+      `${summary}: ${failures.length} disagree with the oracle (one of each kind below); keep each new one as a vector in test/differential/vectors/${p.name}.json, then fix nsoffload (or list it in docs/deviations.md)\n  ${shown.join('\n  ')}`,
     )
   }
-  console.log(`${summary}: all agree`)
+  console.log(`${summary}: all agree${tally.counts.size > 0 ? ` (${tally})` : ''}`)
   assert.is(count, vectors.length + n)
   return { vectors: vectors.length, cases: n }
 }

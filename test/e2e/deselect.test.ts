@@ -3,6 +3,7 @@ import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { REPO, runCli, tempTree } from '../helpers/cli.ts'
+import { inventoryNodes } from './harness/inventory-nodes.ts'
 import { type ControlPlaneEnv, e2eSkipReason, getSharedEnv, poll } from './harness/control-plane.ts'
 import { REQUIRED_FALSE, REQUIRED_TRUE, READY_TRUE, TERMINATING } from '../helpers/liqo-conditions.ts'
 
@@ -20,6 +21,7 @@ let work: string
 const NS = 'deselect-demo'
 const TWIN = 'deselect-demo-venice'
 const KEEP = 'deselect-keep'
+const NODES = () => inventoryNodes(fs.readFileSync(path.join(REPO, 'inventory.yaml'), 'utf8'))
 
 const policy = (selector: string): string =>
   `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: ${NS}\nspec:\n  namespaceMappingStrategy: DefaultName\n  clusterSelector:\n    - "${selector}"\n`
@@ -44,6 +46,8 @@ test.before(async () => {
     'inventory.yaml': fs.readFileSync(path.join(REPO, 'inventory.yaml'), 'utf8'),
     [`policies/${NS}.yaml`]: policy('topology.liqo.io/region in (center,south)'),
   })
+  // venice's nodes as the inventory says them: the drift guard finds nothing to refuse.
+  await env.createNodes('venice', NODES())
 })
 
 test.after(async () => {
@@ -55,6 +59,14 @@ test.after(async () => {
     ['naples', TWIN],
   ] as const)
     await env.deleteNamespace(c, ns, 30_000).catch(() => false)
+  for (const c of ['venice', 'florence', 'naples'])
+    await env.kubectl(c, ['delete', 'secret', 'nsoffload-italy', '-n', 'default', '--ignore-not-found']).catch(() => undefined)
+  await env
+    .deleteNodes(
+      'venice',
+      NODES().map((n) => n.name),
+    )
+    .catch(() => undefined)
 })
 
 const nsoffload = (args: string[]) => runCli([...args, '--kubeconfig', env.kubeconfigPath], work)

@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { REPO, runCli, tempTree } from '../helpers/cli.ts'
+import { inventoryNodes } from './harness/inventory-nodes.ts'
 import { type ControlPlaneEnv, e2eSkipReason, getSharedEnv, poll } from './harness/control-plane.ts'
 import { type FaultProxy, kubeconfigFor, startFaultProxy } from './harness/fault-proxy.ts'
 
@@ -28,6 +29,8 @@ test.before(async () => {
   const files: Record<string, string> = { 'inventory.yaml': inventory }
   for (const ns of NAMESPACES) files[`policies/${ns}.yaml`] = `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: ${ns}\nspec: {}\n`
   work = tempTree(files)
+  // venice's nodes as the inventory says them: the drift guard finds nothing to refuse.
+  await env.createNodes('venice', inventoryNodes(inventory))
   // The CRD may or may not be there (another suite may have installed it): --install-crds below.
 })
 
@@ -40,6 +43,14 @@ test.after(async () => {
       ...['florence', 'naples'].map((c) => env.deleteNamespace(c, `${ns}-venice`, 30_000)),
     ]).map((p) => p.catch(() => false)),
   )
+  for (const c of ['venice', 'florence', 'naples'])
+    await env.kubectl(c, ['delete', 'secret', 'nsoffload-italy', '-n', 'default', '--ignore-not-found']).catch(() => undefined)
+  await env
+    .deleteNodes(
+      'venice',
+      inventoryNodes(fs.readFileSync(path.join(REPO, 'inventory.yaml'), 'utf8')).map((n) => n.name),
+    )
+    .catch(() => undefined)
 })
 
 async function proxied(schedule: FaultProxy['schedule']): Promise<string> {

@@ -48,7 +48,7 @@ test.before(async () => {
 
 test.after(async () => {
   if (skip !== null) return
-  await proxy.close()
+  await (proxy as ConnectProxy | undefined)?.close()
   if ((env as ControlPlaneEnv | undefined) !== undefined) {
     await env.kubectl('venice', ['delete', 'clusterrolebinding,clusterrole', 'kcfg-impersonate', '--ignore-not-found'])
   }

@@ -6,7 +6,8 @@ import { KubeClient } from '../../src/kube/kube-client.ts'
 import { connect } from '../../src/kube/kubeconfig.ts'
 import { readCluster } from '../../src/sync/live-state.ts'
 import { REPO, runCli, tempTree } from '../helpers/cli.ts'
-import { type ControlPlaneEnv, e2eSkipReason, getSharedEnv } from './harness/control-plane.ts'
+import { type ControlPlaneEnv, e2eSkipReason, getSharedEnv, poll } from './harness/control-plane.ts'
+import { inventoryNodes } from './harness/inventory-nodes.ts'
 import { type FaultProxy, kubeconfigFor, startFaultProxy } from './harness/fault-proxy.ts'
 
 /**
@@ -20,6 +21,12 @@ let env: ControlPlaneEnv
 const OFFLOADED = ['rbac-a', 'rbac-b']
 const ALL = [...OFFLOADED, 'rbac-c']
 const proxies: FaultProxy[] = []
+const nodeNames: string[] = []
+/** Nodes for the tenant (docs/sync.md: the inventory is checked against the live virtual nodes). */
+const NODES_RBAC = [
+  'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: nsoffload-tenant-nodes}\nrules:\n- apiGroups: [""]\n  resources: [nodes]\n  verbs: [list]',
+  'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: nsoffload-tenant-nodes}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: nsoffload-tenant-nodes}\nsubjects: [{kind: ServiceAccount, name: tenant, namespace: rbac-tenant}]',
+].join('\n---\n')
 
 test.before(async () => {
   if (skip !== null) return
@@ -29,7 +36,10 @@ test.before(async () => {
 test.after(async () => {
   for (const p of proxies) await p.close()
   if (skip !== null || (env as ControlPlaneEnv | undefined) === undefined) return
-  await env.kubectl('venice', ['delete', 'clusterrolebinding,clusterrole', 'nsoffload-tenant', '--ignore-not-found'])
+  await env.kubectl('venice', ['delete', 'clusterrolebinding,clusterrole', 'nsoffload-tenant', 'nsoffload-tenant-nodes', '--ignore-not-found'])
+  await env.deleteNodes('venice', nodeNames).catch(() => undefined)
+  await env.kubectl('venice', ['delete', 'rolebinding,role', 'nsoffload-applyset', '-n', 'default', '--ignore-not-found'])
+  for (const c of ['venice', 'florence', 'naples']) await env.kubectl(c, ['delete', 'secret', 'nsoffload-italy', '-n', 'default', '--ignore-not-found'])
   await Promise.all(
     [...ALL, 'rbac-tenant']
       .flatMap((ns) => [env.deleteNamespace('venice', ns, 30_000), ...['florence', 'naples'].map((c) => env.deleteNamespace(c, `${ns}-venice`, 30_000))])
@@ -64,6 +74,17 @@ async function tenantToken(): Promise<string> {
       '  resources: [customresourcedefinitions]',
       rules('get'),
     ].join('\n'),
+    // The set's parent (docs/sync.md, "Sets"): the Secret nsoffload-italy in default.
+    [
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'kind: Role',
+      'metadata: {name: nsoffload-applyset, namespace: default}',
+      'rules:',
+      '- apiGroups: [""]',
+      '  resources: [secrets]',
+      rules('get, create, patch'),
+    ].join('\n'),
+    'apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: nsoffload-applyset, namespace: default}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: nsoffload-applyset}\nsubjects: [{kind: ServiceAccount, name: tenant, namespace: rbac-tenant}]',
     'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: nsoffload-tenant}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: nsoffload-tenant}\nsubjects: [{kind: ServiceAccount, name: tenant, namespace: rbac-tenant}]',
     ...OFFLOADED.flatMap((ns) => [
       // Made ready for the tenant (its Role is there), with nsoffload's marker: the tenant's to offload.
@@ -108,6 +129,32 @@ e2e('a user allowed workloads only in the offloaded namespaces: read namespace b
     florence: { server: env.clusters['florence']?.server ?? '', token: env.clusters['florence']?.token ?? '' },
     naples: { server: env.clusters['naples']?.server ?? '', token: env.clusters['naples']?.token ?? '' },
   })
+  // venice's nodes as the inventory says them. The tenant may not list them yet: the inventory
+  // cannot be checked against the live virtual nodes, and sync writes nothing (NSO5027).
+  const inventoryText = files['inventory.yaml'] ?? ''
+  await env.createNodes('venice', inventoryNodes(inventoryText))
+  nodeNames.push(...inventoryNodes(inventoryText).map((n) => n.name))
+  const before = await env.auditOffset('venice')
+  const refused = await runCli(['sync', '--kubeconfig', kubeconfig], work)
+  assert.is(refused.code, 1, refused.stderr + refused.stdout)
+  assert.match(
+    refused.stderr,
+    /venice: error NSO5027: the nodes of venice cannot be listed \(forbidden\).*grant list on nodes, or run with --allow-inventory-drift/,
+  )
+  assert.equal(
+    (await env.auditWrites('venice', before)).filter((w) => w.userAgent.startsWith('nsoffload')),
+    [],
+    'nothing written',
+  )
+  await must(env.kubectl('venice', ['apply', '-f', '-'], NODES_RBAC))
+  await poll(
+    'the tenant may list nodes',
+    async () =>
+      (await env.kubectl('venice', ['auth', 'can-i', 'list', 'nodes', '--as=system:serviceaccount:rbac-tenant:tenant'])).stdout.trim() === 'yes'
+        ? true
+        : undefined,
+    { timeoutMs: 60_000, intervalMs: 200 },
+  )
   const said = 'venice: read configmaps, deployments.apps namespace by namespace: listing them in all namespaces is forbidden to this user'
   const nsoffload = (args: string[]) => runCli([...args, '--kubeconfig', kubeconfig], work)
 

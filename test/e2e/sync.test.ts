@@ -48,6 +48,8 @@ test.after(async () => {
   for (const c of CLUSTERS)
     for (const ns of ['liqo-demo', 'liqo-demo-venice', 'legacy-app', 'shop', 'keep']) await env.deleteNamespace(c, ns, 30_000).catch(() => false)
   await env.deleteNodes('venice', ['venice-control-plane', 'florence', 'naples']).catch(() => undefined)
+  for (const c of ['venice', 'florence', 'naples'])
+    await env.kubectl(c, ['delete', 'secret', 'nsoffload-italy', '-n', 'default', '--ignore-not-found']).catch(() => undefined)
 })
 
 const nsoffload = (args: string[]) => runCli([...args, '--kubeconfig', env.kubeconfigPath], work)
@@ -284,8 +286,9 @@ e2e(
     const dryRuns = (await writes(since, false)).filter((w) => w.includes('/shop/')).sort()
     assert.equal(
       dryRuns,
-      ['venice patch deployments/shop/web', 'venice patch secrets/shop/creds', 'venice patch services/shop/web'],
-      'one dry-run apply per workload',
+      // The Secret (applied as base64 data, owned as applied) needs none (issue 19.3); cpu: 1 and the defaulted port are read back otherwise.
+      ['venice patch deployments/shop/web', 'venice patch services/shop/web'],
+      'one dry-run apply per workload the server may normalise',
     )
     const clean = await nsoffload(['diff'])
     assert.is(clean.code, 0, clean.stderr + clean.stdout)
@@ -369,7 +372,7 @@ e2e('an unmanaged namespace and its contents are never touched: CreationLoopBack
   assert.equal(after['metadata'], before['metadata'])
   assert.ok(await exists('naples', ['configmap', 'precious', '-n', 'legacy-app']))
   fs.rmSync(path.join(work, 'policies', 'legacy-app.yaml'))
-  const prune = await nsoffload(['sync', '--prune', '--wait', '--timeout', '60s'])
+  const prune = await nsoffload(['sync', '--prune', '--wait', '--timeout', '180s'])
   assert.is(prune.code, 0, prune.stderr)
   assert.ok(await exists('naples', ['configmap', 'precious', '-n', 'legacy-app']), 'still there after pruning')
   assert.not.ok(await exists('florence', ['namespace', 'legacy-app']), 'our own twin was pruned')
@@ -387,12 +390,12 @@ e2e('a new mapping strategy is refused without --allow-destructive (nothing chan
     /namespaceMappingStrategy EnforceSameName -> DefaultName \(remote namespace liqo-demo -> liqo-demo-venice\).*refused without --allow-destructive/,
   )
   assert.equal(await writes(since, false), [], 'a refused sync sends no write, not even a dry run')
-  const done = await nsoffload(['sync', '--allow-destructive', '--wait', '--timeout', '90s'])
+  const done = await nsoffload(['sync', '--allow-destructive', '--wait', '--timeout', '180s'])
   assert.is(done.code, 0, done.stderr)
   assert.ok(await exists('naples', ['namespace', 'liqo-demo-venice']))
   await poll('old twin gone', async () => !(await exists('naples', ['namespace', 'liqo-demo'])) || undefined, { timeoutMs: 60_000 })
   fs.writeFileSync(file, original)
-  assert.is((await nsoffload(['sync', '--allow-destructive', '--wait', '--timeout', '90s'])).code, 0)
+  assert.is((await nsoffload(['sync', '--allow-destructive', '--wait', '--timeout', '180s'])).code, 0)
 })
 
 e2e('unoffloading needs --prune: then twins, NamespaceOffloading and label go; namespace and workloads stay', async () => {
@@ -406,7 +409,7 @@ e2e('unoffloading needs --prune: then twins, NamespaceOffloading and label go; n
   assert.is(listed.code, 0, listed.stderr)
   assert.match(listed.stderr, /policy removed: would unoffload liqo-demo .*run with --prune/)
   assert.not.ok((await writes(since)).some((w) => w.includes('liqo-demo')))
-  const pruned = await nsoffload(['sync', '--prune', '--wait', '--timeout', '90s'])
+  const pruned = await nsoffload(['sync', '--prune', '--wait', '--timeout', '180s'])
   assert.is(pruned.code, 0, pruned.stderr)
   await poll('twin gone', async () => !(await exists('naples', ['namespace', 'liqo-demo'])) || undefined, { timeoutMs: 60_000 })
   assert.not.ok(await exists('venice', ['nso', 'offloading', '-n', 'liqo-demo']))

@@ -3,6 +3,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { REPO } from './cli.ts'
+import { tempDir } from './temp.ts'
 
 /**
  * A copy of the checkout as `npm ci` leaves it: the files Git tracks or would track (the working
@@ -11,7 +12,7 @@ import { REPO } from './cli.ts'
  * `dist/` built by scripts/bundle.mjs (what `npm ci`'s prepare does).
  */
 export function checkoutCopy(opts: { build?: boolean; nodeModules?: boolean } = {}): string {
-  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-checkout-')), 'nsoffload')
+  const dir = path.join(tempDir('nsoffload-checkout-'), 'nsoffload')
   const ls = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REPO, encoding: 'utf8' })
   if (ls.status !== 0) throw new Error(`git ls-files: ${ls.stderr}`)
   for (const rel of ls.stdout.split('\0')) {
@@ -79,7 +80,7 @@ export interface CleanShell {
  * proxies). npm keeps the machine's cache and user config (registry, CA) and prefers the cache.
  */
 export function cleanShell(): CleanShell {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-shell-'))
+  const root = tempDir('nsoffload-shell-')
   const home = path.join(root, 'home')
   const prefix = path.join(root, 'prefix')
   fs.mkdirSync(home)

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { main } from '../../src/cli/main.ts'
 import { memoryHost } from '../../src/host/memory-host.ts'
 import { nodeHost } from '../../src/host/node-host.ts'
+import { tempDir } from './temp.ts'
 
 export interface CliResult {
   readonly code: number
@@ -13,9 +13,9 @@ export interface CliResult {
   readonly cwd: string
 }
 
-/** A fresh temporary folder holding `files` (path → content; a Uint8Array is written as is). */
+/** A fresh temporary folder holding `files` (path → content; a Uint8Array is written as is); removed when the test process exits. */
 export function tempTree(files: Readonly<Record<string, string | Uint8Array>> = {}): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-test-'))
+  const dir = tempDir('nsoffload-test-')
   for (const [rel, content] of Object.entries(files)) {
     const abs = path.join(dir, rel)
     fs.mkdirSync(path.dirname(abs), { recursive: true })
@@ -119,3 +119,15 @@ export function source(strings: TemplateStringsArray, ...values: unknown[]): str
   const indent = Math.min(...lines.filter((l) => l.trim() !== '').map((l) => l.match(/^ */)?.[0].length ?? 0))
   return lines.map((l) => l.slice(indent)).join('\n')
 }
+
+/** The smallest inventory the input tests need: home venice, one remote naples labelled `topology.liqo.io/region: south`. */
+export const ONE_REMOTE_INVENTORY = source`
+  apiVersion: nsoffload.dev/v1alpha1
+  kind: ClusterInventory
+  metadata: {name: italy}
+  spec:
+    home: {clusterID: venice}
+    remotes:
+      - clusterID: naples
+        labels: {topology.liqo.io/region: south}
+`

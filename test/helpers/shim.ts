@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { tempDir } from './temp.ts'
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url))
 const ENTRY = fileURLToPath(new URL('../../src/cli/entry.ts', import.meta.url))
@@ -18,7 +18,7 @@ let bundled: string | undefined
 function bundle(): string | undefined {
   if (bundled !== undefined) return bundled || undefined
   bundled = ''
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-cli-'))
+  const root = tempDir('nsoffload-cli-')
   const r = spawnSync(process.execPath, [path.join(REPO, 'scripts', 'bundle.mjs'), '--out', path.join(root, 'dist')], { encoding: 'utf8' })
   if (r.status !== 0) return undefined
   fs.copyFileSync(path.join(REPO, 'package.json'), path.join(root, 'package.json'))
@@ -34,7 +34,7 @@ function bundle(): string | undefined {
  * written for users.
  */
 export function nsoffloadShim(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-bin-'))
+  const dir = tempDir('nsoffload-bin-')
   const b = bundle()
   const run = b ? [process.execPath, b] : [process.execPath, '--import', import.meta.resolve('tsx'), ENTRY]
   fs.writeFileSync(path.join(dir, 'nsoffload'), `#!/bin/sh\nexec ${run.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')} "$@"\n`, { mode: 0o755 })

@@ -1,16 +1,16 @@
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { REPO } from './cli.ts'
+import { tempDir } from './temp.ts'
 
 /**
  * Runs the CLI from source in a child process and returns every module URL it resolved
  * (a module hook, test/helpers/trace-imports.mjs, records them).
  */
 export function tracedImports(args: readonly string[], env: Readonly<Record<string, string>> = {}): string[] {
-  const trace = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-trace-')), 'imports')
+  const trace = path.join(tempDir('nsoffload-trace-'), 'imports')
   fs.writeFileSync(trace, '')
   const tsx = pathToFileURL(path.join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href
   const hook = pathToFileURL(path.join(REPO, 'test', 'helpers', 'register-trace.mjs')).href

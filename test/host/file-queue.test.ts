@@ -2,6 +2,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { pack, unpack } from '../../src/host/file-ops.ts'
 import { type FileOp, FileQueueError, nodeFileQueue } from '../../src/host/file-queue.ts'
 import { listTree, tempTree } from '../helpers/cli.ts'
 
@@ -49,6 +50,28 @@ test('writer threads leave the same tree as writing in order on this thread', as
   assert.is(Object.keys(inline ?? {}).length, 900 + 700 + 500 + 3)
   assert.not.ok(Object.keys(inline ?? {}).some((f) => f.startsWith('old/') || f.includes('.tmp') || f === 'home/stale.yaml'))
   for (const t of threaded) assert.equal(t, inline)
+})
+
+test('a batch handed to a writer thread unpacks to the same operations: any text, bytes, every kind', () => {
+  const ops: FileOp[] = [
+    { op: 'remove', path: '/o/.x.tmp' },
+    { op: 'write', path: '/o/.x.tmp/ns/a.yaml', data: 'kind: ConfigMap\n' },
+    { op: 'write', path: '/o/.x.tmp/ünï/日本.yaml', data: 'name: "ü 日本 🚀 \u0000 \ud800"\n' },
+    { op: 'write', path: '/o/.x.tmp/empty.yaml', data: '' },
+    { op: 'write', path: '/o/.x.tmp/bytes.bin', data: new Uint8Array([0, 255, 10, 13]) },
+    { op: 'replace', from: '/o/.x.tmp', to: '/o/x' },
+  ]
+  const back = unpack(pack(ops))
+  const bytes = (d: string | Uint8Array): number[] => [...(typeof d === 'string' ? Buffer.from(d) : d)]
+  assert.is(back.length, ops.length)
+  back.forEach((b, i) => {
+    const o = ops[i] as FileOp
+    assert.is(b.op, o.op)
+    if (b.op === 'write' && o.op === 'write') {
+      assert.is(b.path, o.path)
+      assert.equal(bytes(b.data), bytes(o.data))
+    } else assert.equal(b, o)
+  })
 })
 
 test('a failure stops its sequence before the swap and rejects done() with what failed', async () => {

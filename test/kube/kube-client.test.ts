@@ -7,7 +7,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { type ClientOptions, KubeClient } from '../../src/kube/kube-client.ts'
+import { type ClientOptions, KubeClient, KubeError, type RetryPolicy } from '../../src/kube/kube-client.ts'
 import { connect } from '../../src/kube/kubeconfig.ts'
 
 /**
@@ -68,10 +68,13 @@ async function server(handler: Handler = echo): Promise<{ url: string; connectio
   }
 }
 
+/** Retries within 0.5 s: the tests' clusters are given up quickly. */
+const FAST: RetryPolicy = { baseDelayMs: 10, maxDelayMs: 20, requestTimeoutMs: 5000, connectTimeoutMs: 5000, budgetMs: 500, firstContactBudgetMs: 100 }
+
 const client = (url: string, opts: ClientOptions = {}): KubeClient =>
   new KubeClient(
     { cluster: 'c', context: 'ctx-c', server: new URL(url), headers: { Authorization: 'Bearer t0ken' }, agent: new https.Agent({ keepAlive: true, ca: cert }) },
-    { retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 20, timeoutMs: 5000 }, ...opts },
+    { retry: FAST, ...opts },
   )
 
 const failure = (p: Promise<unknown>): Promise<Error | undefined> =>
@@ -144,7 +147,7 @@ test('a connection the server closes after answering or breaks before answering:
     for (let i = 0; i < 8; i++) assert.is((await c.request<{ url: string }>('GET', `/r${i}`)).url, `/r${i}`)
     assert.is(s.connections(), 3)
     assert.is(c.counts.retries, 1, 'the unanswered request was sent again')
-    assert.match(retries[0] ?? '', /^c: GET \/r5: ECONNRESET; retrying in \d+ ms \(1\/2\)$/)
+    assert.match(retries[0] ?? '', /^c: GET \/r5: ECONNRESET; retrying in \d+ ms \(\d+ ms of retries left\)$/)
   } finally {
     c.close()
     await s.close()
@@ -156,7 +159,7 @@ test('an answer that does not come in time: the request is sent again on another
     // The first request never gets an answer: a connection dead without the kernel knowing.
     if (n !== 1) echo(req, res, n)
   })
-  const c = client(s.url, { retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 20, timeoutMs: 300 } })
+  const c = client(s.url, { retry: { ...FAST, requestTimeoutMs: 300, firstContactBudgetMs: 5000 } })
   try {
     assert.is((await c.request<{ url: string }>('GET', '/slow')).url, '/slow')
     assert.is(c.counts.retries, 1)
@@ -172,11 +175,12 @@ test('a server that never completes the TLS handshake: each attempt times out, t
   const silent = createNetServer((sock) => void accepted.push(sock))
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r))
   const url = `https://127.0.0.1:${(silent.address() as AddressInfo).port}`
-  const c = client(url, { retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 20, timeoutMs: 200 } })
+  const c = client(url, { retry: { ...FAST, connectTimeoutMs: 200, firstContactBudgetMs: 300 } })
   try {
     const e = await failure(c.request('GET', '/api'))
-    assert.is(e?.message, `cluster "c" (context ctx-c, ${url}) is unreachable: ETIMEDOUT`)
-    assert.is(c.counts.retries, 2)
+    assert.is(e?.message, `cluster "c" (context ctx-c, ${url}) is unreachable: connect ETIMEDOUT: not connected within 200 ms`)
+    assert.ok(c.counts.retries >= 1, 'tried again within its budget')
+    assert.ok(accepted.length >= 2, 'each attempt on a new connection')
   } finally {
     c.close()
     for (const sock of accepted) sock.destroy()
@@ -198,7 +202,10 @@ test('a closed port: retried quietly, then one error naming the cluster, its con
       Array.from({ length: 2 }, () => `cluster "c" (context ctx-c, ${url}) is unreachable: connect ECONNREFUSED`),
     )
     assert.equal(retries, [], 'no line per retry')
-    assert.is(c.counts.retries, 4)
+    assert.ok(c.counts.retries >= 2, 'retried quietly')
+    const sent = c.counts.reads
+    assert.is((await failure(c.get('/api/v1/pods')))?.message, errors[0]?.message, 'a cluster given up fails at once')
+    assert.is(c.counts.reads, sent, 'without a request')
   } finally {
     c.close()
   }
@@ -219,6 +226,144 @@ test('HTTP status errors: the status, reason and message of the Status object; 4
     assert.is(c.counts.retries, 0)
   } finally {
     c.close()
+    await s.close()
+  }
+})
+
+/** A hang guard (not a speed check): the promise, or a failure if it has not settled within `ms`. */
+const within = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
+  Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what}: not over after ${ms} ms`)), ms).unref())])
+
+test('a server that trickles its answer (a byte every 50 ms): the request is cut off at its time-out, a total and not an idle time', async () => {
+  const ticks: NodeJS.Timeout[] = []
+  const s = await server((req, res) => {
+    req.resume()
+    res.writeHead(200, { 'content-type': 'application/json' })
+    // 100,000 bytes at 20 a second: 83 minutes, and never 50 ms without one.
+    let sent = 0
+    const t = setInterval(() => {
+      if (sent++ < 100_000) res.write(' ')
+      else res.end('{}')
+    }, 50)
+    ticks.push(t)
+    res.on('close', () => clearInterval(t))
+  })
+  const c = client(s.url, { retry: { ...FAST, requestTimeoutMs: 300, firstContactBudgetMs: 200 } })
+  try {
+    const e = await within(failure(c.get('/api/v1/namespaces')), 60_000, 'a LIST from a trickling server')
+    assert.is(e?.message, `cluster "c" (context ctx-c, ${s.url}) is unreachable: no complete answer within 300 ms (--request-timeout)`)
+    assert.ok(c.counts.retries >= 1, 'a time-out is retried')
+  } finally {
+    for (const t of ticks) clearInterval(t)
+    c.close()
+    await s.close()
+  }
+})
+
+test('a request waiting for one of the maxSockets connections is not late yet: its time-out runs from when it has one', async () => {
+  const s = await server((req, res, n) => setTimeout(() => echo(req, res, n), 100))
+  const c = client(s.url, { maxSockets: 1, retry: { ...FAST, requestTimeoutMs: 3000 } })
+  try {
+    // 50 answers of 100 ms one after the other: the last waits 5 s or more for the connection.
+    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => c.request<{ url: string }>('GET', `/q${i}`)))
+    assert.is(answers[49]?.url, '/q49')
+    assert.is(c.counts.retries, 0)
+    assert.is(s.connections(), 1)
+  } finally {
+    c.close()
+    await s.close()
+  }
+})
+
+test('a cluster that stops answering mid-run: retried within its budget, then given up: one error for every request, none sent after', async () => {
+  let srv: Awaited<ReturnType<typeof server>> | undefined
+  const probe = await server()
+  const url = probe.url
+  await probe.close()
+  // The same port again, answering until told to go.
+  const port = Number(new URL(url).port)
+  const live = https.createServer({ key, cert }, (req, res) => echo(req, res, 0))
+  await new Promise<void>((r) => live.listen(port, '127.0.0.1', r))
+  srv = { url, connections: () => 0, close: () => new Promise<void>((r) => (live.closeAllConnections(), live.close(() => r()))) }
+  const retries: string[] = []
+  const c = client(url, { onRetry: (m) => retries.push(m) })
+  try {
+    assert.is((await c.request<{ url: string }>('GET', '/before')).url, '/before')
+    await srv.close()
+    srv = undefined
+    const errors = await within(Promise.all(Array.from({ length: 6 }, (_, i) => failure(c.get(`/r${i}`)))), 60_000, 'requests to a cluster gone')
+    const message = errors[0]?.message ?? ''
+    assert.match(
+      message,
+      new RegExp(
+        `^cluster "c" \\(context ctx-c, ${url.replace(/[.]/g, '\\.')}\\) stopped answering: GET /r\\d: connect ECONNREFUSED; given up after \\d+(\\.\\d)? m?s of retries$`,
+      ),
+    )
+    assert.equal(
+      errors.map((e) => e?.message),
+      errors.map(() => message),
+      'one error for all',
+    )
+    assert.is(c.failure?.message, message)
+    assert.ok(retries.length >= 1, 'the retries are told')
+    // A request on a keep-alive connection the server broke sees a reset, the others a closed port.
+    for (const r of retries) assert.match(r, /^c: GET \/r\d: ((read )?ECONNRESET|connect ECONNREFUSED); retrying in \d+ ms \(\d+ ms of retries left\)$/)
+    const sent = c.counts.reads
+    assert.is((await failure(c.get('/after')))?.message, message)
+    assert.is(c.counts.reads, sent, 'nothing sent to a cluster given up')
+  } finally {
+    c.close()
+    await srv?.close()
+  }
+})
+
+test('one request that keeps failing while the others succeed: it gives up alone after its budget, the cluster stays in use', async () => {
+  const s = await server((req, res, n) => {
+    if (req.url !== '/bad') return echo(req, res, n)
+    req.resume()
+    res.writeHead(503, { 'content-type': 'application/json' })
+    res.end(JSON.stringify({ kind: 'Status', reason: 'ServiceUnavailable', message: 'not this one' }))
+  })
+  // 3 s: time for the other requests to succeed meanwhile, on a slow machine too.
+  const c = client(s.url, { retry: { ...FAST, budgetMs: 3000 } })
+  try {
+    await c.get('/first')
+    let done = false
+    const others = (async () => {
+      let n = 0
+      while (!done) n += (await c.get('/good')) ? 1 : 0
+      return n
+    })()
+    const e = await within(failure(c.get('/bad')), 60_000, 'a request failing alone')
+    done = true
+    assert.ok((await others) > 0)
+    assert.match(e?.message ?? '', /^GET \/bad: 503 ServiceUnavailable: not this one \(retried for \d+(\.\d)? m?s\)$/)
+    assert.is(c.failure, undefined, 'the cluster is not given up')
+    assert.ok(await c.get('/still'))
+  } finally {
+    c.close()
+    await s.close()
+  }
+})
+
+test("the command's deadline: the request under way when it passes ends then, and nothing is sent after it", async () => {
+  const held: ServerResponse[] = []
+  const s = await server((req, res) => {
+    req.resume()
+    held.push(res)
+  })
+  const c = client(s.url, { deadline: { at: Date.now() + 300, flag: '--timeout 0.3s' }, retry: { ...FAST, firstContactBudgetMs: 60_000, budgetMs: 60_000 } })
+  try {
+    const e = await within(failure(c.get('/api/v1/namespaces')), 60_000, 'a request past the deadline')
+    assert.is(e?.message, `--timeout 0.3s passed while waiting for cluster "c" (context ctx-c, ${s.url}): GET /api/v1/namespaces`)
+    assert.is((e as KubeError).outOfTime, true)
+    assert.is(c.cutOff?.message, e?.message)
+    const sent = c.counts.reads
+    assert.is((await failure(c.get('/api')))?.message, `--timeout 0.3s passed while waiting for cluster "c" (context ctx-c, ${s.url}): GET /api`)
+    assert.is(c.counts.reads, sent, 'nothing sent after the deadline')
+  } finally {
+    c.close()
+    for (const r of held) r.destroy()
     await s.close()
   }
 })

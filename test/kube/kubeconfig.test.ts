@@ -5,9 +5,10 @@ import type { AddressInfo } from 'node:net'
 import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { CredentialError, ExecTokenSource, FileTokenSource } from '../../src/kube/credentials.ts'
+import { CredentialError, type ExecConfig, ExecTokenSource, FileTokenSource, runExecPlugin } from '../../src/kube/credentials.ts'
 import { type Connection, KubeClient, KubeError } from '../../src/kube/kube-client.ts'
-import { connect, connectWithClient, KubeconfigError, kubeconfigSource, readKubeconfigs } from '../../src/kube/kubeconfig.ts'
+import { connect, KubeconfigError, kubeconfigSource, readKubeconfigs } from '../../src/kube/kubeconfig.ts'
+import { connectWithClient } from '../helpers/connect-with-client.ts'
 import { noProxyMatches, proxyFromEnv } from '../../src/kube/proxy.ts'
 import { tempTree } from '../helpers/cli.ts'
 import { startConnectProxy } from '../helpers/connect-proxy.ts'
@@ -586,6 +587,51 @@ test("exec plugin errors are kubeconfig errors naming the user and the plugin's 
   assert.match(await msg(), /has neither a token nor a client certificate$/)
 })
 
+test('an exec plugin that never exits: killed at its deadline, the run fails naming the plugin (kubectl would wait for ever)', async () => {
+  const exec = (script: string): ExecConfig => ({
+    apiVersion: 'client.authentication.k8s.io/v1',
+    command: process.execPath,
+    args: ['-e', script],
+    env: [],
+    provideClusterInfo: false,
+    installHint: undefined,
+  })
+  const pidFile = path.join(dir, 'hang.pid')
+  const hang = exec(
+    `require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); process.stderr.write('open the browser to log in\\n'); setInterval(() => {}, 1000)`,
+  )
+  // 5 s: time for node to start and say something, on a slow machine too.
+  const e = await runExecPlugin('bot', hang, undefined, process.env, { ms: 5000 }).then(
+    () => undefined,
+    (x: unknown) => x as Error,
+  )
+  assert.instance(e, CredentialError)
+  assert.is(
+    e?.message,
+    `exec plugin of user "bot" (${process.execPath}) did not finish within 5 s: stopped (kubectl would wait for ever; a plugin that asks for a login cannot get one here: log in first, then run nsoffload again); it said: open the browser to log in`,
+  )
+  const pid = Number(fs.readFileSync(pidFile, 'utf8'))
+  const alive = (): boolean => {
+    try {
+      process.kill(pid, 0)
+      return true
+    } catch {
+      return false
+    }
+  }
+  for (let i = 0; i < 200 && alive(); i++) await new Promise((r) => setTimeout(r, 50))
+  assert.not.ok(alive(), 'the plugin was killed')
+  // The command's deadline comes first: it is the one named.
+  const late = await runExecPlugin('bot', exec('setInterval(() => {}, 1000)'), undefined, process.env, {
+    ms: 30_000,
+    deadline: { at: Date.now() + 300, flag: '--timeout 0.3s' },
+  }).then(
+    () => '',
+    (x: unknown) => (x as Error).message,
+  )
+  assert.is(late, `exec plugin of user "bot" (${process.execPath}) was still running when --timeout 0.3s passed: stopped`)
+})
+
 test('tokenFile: read again after a minute, and after a 401', async () => {
   const f = path.join(dir, 'rotating-token')
   fs.writeFileSync(f, 'first\n')
@@ -651,6 +697,40 @@ contexts: [{name: p, context: {cluster: a, user: provider}}, {name: i, context: 
     tls: { ca: 'bytes:CA DATA' },
   })
   assert.equal(i?.headers, { Authorization: 'Bearer from-interactive' })
+})
+
+test('an interactive exec plugin (client-node runs it) that never exits: killed at the deadline of our own runs, naming the user and the plugin', async () => {
+  const f = path.join(dir, 'delegated-hang')
+  const pidFile = path.join(dir, 'delegated-hang.pid')
+  fs.writeFileSync(
+    f,
+    `clusters: [{name: a, cluster: {server: "https://a.example"}}]
+users:
+  - {name: interactive, user: {exec: {apiVersion: client.authentication.k8s.io/v1, interactiveMode: Always, command: sh, args: ["-c", ${JSON.stringify(`echo $$ > ${pidFile}; exec sleep 600`)}]}}}
+contexts: [{name: i, context: {cluster: a, user: interactive}}]
+`,
+  )
+  // 5 s: time for the shell to start, on a slow machine too.
+  const e = await connect(f, [{ cluster: 'i', context: 'i' }], { execLimit: { ms: 5000 } }).then(
+    () => undefined,
+    (x: unknown) => x as Error,
+  )
+  assert.instance(e, KubeconfigError)
+  assert.is(
+    e?.message,
+    'context "i": exec plugin of user "interactive" (sh) did not finish within 5 s: stopped (kubectl would wait for ever; a plugin that asks for a login cannot get one here: log in first, then run nsoffload again)',
+  )
+  const pid = Number(fs.readFileSync(pidFile, 'utf8'))
+  const alive = (): boolean => {
+    try {
+      process.kill(pid, 0)
+      return true
+    } catch {
+      return false
+    }
+  }
+  for (let i = 0; i < 200 && alive(); i++) await new Promise((r) => setTimeout(r, 50))
+  assert.not.ok(alive(), 'the plugin was killed')
 })
 
 test.run()

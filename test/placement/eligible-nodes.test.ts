@@ -100,7 +100,7 @@ test("virtual nodes carry Liqo's labels and taint", () => {
   assert.not.ok('type' in naples.labels, "Liqo v1 does not set virtual-kubelet's `type: virtual-kubelet`")
 })
 
-test("the inventory's labels override Liqo's defaults, as the VirtualNode's labels do; liqo.io/type and the cluster ID do not move", () => {
+test("the inventory's labels override Liqo's defaults, as the VirtualNode's labels do, liqo.io/type and the cluster ID included (issue 15)", () => {
   const arm = virtualNode('turin', 'turin-a', {
     'kubernetes.io/arch': 'arm64',
     'storage.liqo.io/available': 'false',
@@ -110,8 +110,17 @@ test("the inventory's labels override Liqo's defaults, as the VirtualNode's labe
   assert.is(arm.labels['kubernetes.io/arch'], 'arm64')
   assert.is(arm.labels['storage.liqo.io/available'], 'false')
   assert.is(arm.labels['kubernetes.io/hostname'], 'turin-a', "the hostname is the node's name, not the cluster ID")
-  assert.is(arm.labels['liqo.io/type'], 'virtual-node')
-  assert.is(arm.labels['liqo.io/remote-cluster-id'], 'turin')
+  // liqotech/liqo@v1.2.0 pkg/virtualKubelet/liqoNodeProvider/utils.go: the VirtualNode's labels are merged last.
+  assert.is(arm.labels['liqo.io/type'], 'other')
+  assert.is(arm.labels['liqo.io/remote-cluster-id'], 'x')
+  // Liqo's cluster selection then finds no Node of cluster turin and matches the VirtualNode's own labels.
+  assert.equal(arm.selectionLabels, {
+    'kubernetes.io/arch': 'arm64',
+    'storage.liqo.io/available': 'true',
+    'liqo.io/type': 'other',
+    'liqo.io/remote-cluster-id': 'turin',
+  })
+  assert.is(virtualNode('turin', 'turin-b', {}).labels['liqo.io/type'], 'virtual-node')
 })
 
 test("most Helm charts' nodeSelector {kubernetes.io/os: linux} fits the virtual nodes; hostname and arch select as on real nodes", () => {
@@ -225,12 +234,11 @@ test('spec.nodeName binds to that node only', () => {
   assert.is(schedulerMessage(judgeNodes({ nodeName: 'elsewhere' }, [home])), "0/1 nodes are available: 1 node(s) didn't match the requested node name.")
 })
 
-test('required affinity: terms ORed, an empty term matches nothing, [] is unconstrained, matchFields on the name', () => {
+test('required affinity: terms ORed, an empty term matches nothing, [] matches no node (issue 15), matchFields on the name', () => {
   assert.equal(eligibleNodes(required([region('south')], [region('north')]), nodes), ['venice-control-plane'])
   assert.equal(eligibleNodes({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{}] } } } }, [home]), [])
-  assert.equal(eligibleNodes({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } } }, [home]), [
-    'venice-control-plane',
-  ])
+  assert.equal(eligibleNodes({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } } }, [home]), [])
+  assert.equal(eligibleNodes({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: null } } }, [home]), ['venice-control-plane'])
   const byName = {
     affinity: {
       nodeAffinity: {

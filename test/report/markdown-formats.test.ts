@@ -190,7 +190,7 @@ for (const [n, w] of [
 
 test('plan markdown on invalid input stays under the limit too, counting the findings left out', () => {
   const ds = Array.from({ length: 3000 }, (_, i) => ({
-    code: 'NSO2004',
+    code: 'NSO2004' as const,
     severity: 'error' as const,
     message: `spec.podOffloadingStrategy must be one of Local, Remote, LocalAndRemote (policy ${i})`,
     file: `policies/p-${i}.yaml`,

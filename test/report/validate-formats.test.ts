@@ -4,7 +4,7 @@ import { codes } from '../../src/diagnostics/codes.ts'
 import { validateGithub } from '../../src/report/validate-github.ts'
 import { validateJunit } from '../../src/report/validate-junit.ts'
 import { validateSarif } from '../../src/report/validate-sarif.ts'
-import { type MemoryResult, memoryText, runMemory, source } from '../helpers/cli.ts'
+import { type MemoryResult, memoryText, ONE_REMOTE_INVENTORY, runMemory } from '../helpers/cli.ts'
 import { childrenNamed, parseXml, type XmlElement } from '../helpers/xml.ts'
 
 /**
@@ -13,24 +13,13 @@ import { childrenNamed, parseXml, type XmlElement } from '../helpers/xml.ts'
  * GitHub Actions workflow commands as the runner parses them.
  */
 
-const INVENTORY = source`
-  apiVersion: nsoffload.dev/v1alpha1
-  kind: ClusterInventory
-  metadata: {name: italy}
-  spec:
-    home: {clusterID: venice}
-    remotes:
-      - clusterID: naples
-        labels: {topology.liqo.io/region: south}
-`
-
 const policy = (name: string, spec: string): string =>
   `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: ${name}\nspec:\n${spec}\n`
 
 /** Odd file name (comma, colon, percent, space) and a message with `%`, `<&>` and a control character. */
 const ODD = 'policies/odd, name: 50%.yaml'
 const FILES: Record<string, string> = {
-  'inventory.yaml': INVENTORY,
+  'inventory.yaml': ONE_REMOTE_INVENTORY,
   'policies/ok.yaml': policy('ok', '  clusterSelector: ["topology.liqo.io/region=south"]'),
   'policies/bad.yaml': policy('web', '  podOffloadingStrategy: Remotee') + '---\n' + policy('api', '  clusterSelector: ["a!=b"]'),
   'policies/dup-a.yaml': policy('twice', '  {}'),
@@ -149,7 +138,7 @@ test('junit: a related place and a hint are in the failure text', async () => {
 })
 
 test('junit: all valid is a report with only passing tests, exit 0', async () => {
-  const r = await run('junit', { 'inventory.yaml': INVENTORY, 'policies/ok.yaml': FILES['policies/ok.yaml'] ?? '' })
+  const r = await run('junit', { 'inventory.yaml': ONE_REMOTE_INVENTORY, 'policies/ok.yaml': FILES['policies/ok.yaml'] ?? '' })
   assert.is(r.code, 0, r.stderr)
   const root = parseXml(r.stdout)
   assert.is(root.attrs['failures'], '0')
@@ -273,7 +262,7 @@ test('sarif: rules carry the registry title and severity; only codes that occur 
 })
 
 test('sarif, junit, github: a diagnostic without a file (no policy found) is still reported', async () => {
-  const files = { 'inventory.yaml': INVENTORY, 'policies/README.txt': 'nothing\n' }
+  const files = { 'inventory.yaml': ONE_REMOTE_INVENTORY, 'policies/README.txt': 'nothing\n' }
   const sarif = await run('sarif', files)
   const log = JSON.parse(sarif.stdout) as SarifLog
   checkSarif(log, sarif.files)
@@ -350,7 +339,7 @@ test('github: one workflow command per line, parsed back by the runner to the sa
 test('the formatters are pure functions of the report (same input, same bytes)', () => {
   const report = {
     files: ['b.yaml', 'a.yaml'],
-    diagnostics: [{ code: 'NSO2004', severity: 'error' as const, message: 'm', file: 'a.yaml', line: 1, column: 2 }],
+    diagnostics: [{ code: 'NSO2004' as const, severity: 'error' as const, message: 'm', file: 'a.yaml', line: 1, column: 2 }],
     version: '1.2.3',
   }
   for (const f of [validateJunit, validateSarif, validateGithub]) assert.is(f(report), f(structuredClone(report)))

@@ -67,6 +67,9 @@ const invalid: [NodeSelectorRequirement, boolean, string][] = [
   [req('k', 'Lt', ['one']), false, 'requirementValues'],
   [req('Bad Key', 'Exists'), false, 'requirementKey'],
   [req('k', 'In', ['not valid']), false, 'requirementKey'],
+  // A Gt/Lt value must be a label value too (apimachinery's labels.NewRequirement): "-1" and "+5" are not.
+  [req('example.com/k', 'Lt', ['-1']), false, 'requirementKey'],
+  [req('k', 'Gt', ['+5']), false, 'requirementKey'],
   [req('metadata.labels', 'In', ['a']), true, 'matchFieldsInvalid'],
   [req('metadata.name', 'Exists'), true, 'matchFieldsInvalid'],
   [req('metadata.name', 'In', ['a', 'b']), true, 'matchFieldsInvalid'],
@@ -85,7 +88,7 @@ const valid: [NodeSelectorRequirement, boolean][] = [
   [req('k', 'Exists'), false],
   [req('k', 'DoesNotExist'), false],
   [req('k', 'Gt', ['10']), false],
-  [req('example.com/k', 'Lt', ['-1']), false],
+  [req('example.com/k', 'Lt', ['1000']), false],
   [req('metadata.name', 'In', ['naples']), true],
   [req('metadata.name', 'NotIn', ['naples']), true],
 ]

@@ -7,6 +7,8 @@ import type { Manifest } from '../../src/model/k8s.ts'
 import type { NamespaceOffloadingStatus } from '../../src/model/liqo.ts'
 import type { LiveCluster } from '../../src/sync/live-state.ts'
 import { namespaceStatus, prunedStatus } from '../../src/sync/live-status.ts'
+import { applySetFor } from '../../src/sync/applyset.ts'
+import { LABEL_PART_OF } from '../../src/model/applyset.ts'
 import { planSync } from '../../src/sync/plan-sync.ts'
 import { MEMORY_CWD, source } from '../helpers/cli.ts'
 import { REQUIRED_FALSE, REQUIRED_TRUE, READY_TRUE, TERMINATING, CREATING } from '../helpers/liqo-conditions.ts'
@@ -42,23 +44,31 @@ function project(spec: string) {
 }
 const SOUTH = '{namespaceMappingStrategy: DefaultName, clusterSelector: ["topology.liqo.io/region=south"]}'
 
+/** The members of the test inventory's set (`nsoffload-italy`). */
+const SET_ID = applySetFor('italy', '0.0.0').id
 const twin = (name: string, extra: Record<string, unknown> = {}): Manifest => ({
   apiVersion: 'v1',
   kind: 'Namespace',
   metadata: {
     name,
-    labels: { 'app.kubernetes.io/managed-by': 'nsoffload', 'liqo.io/remote-cluster-id': 'venice' },
+    labels: { 'app.kubernetes.io/managed-by': 'nsoffload', 'liqo.io/remote-cluster-id': 'venice', [LABEL_PART_OF]: SET_ID },
     annotations: { 'liqo.io/original-name': 'demo' },
     ...extra,
   },
 })
+/** A twin of ours on a cluster names that cluster's NamespaceMap of venice, as Liqo's and nsoffload's twins do. */
+function onCluster(n: Manifest, id: string): Manifest {
+  const md = n['metadata'] as { labels?: Record<string, string>; annotations?: Record<string, string> }
+  if (md.labels?.['app.kubernetes.io/managed-by'] !== 'nsoffload' || md.annotations?.['liqo.io/managed-by-namespace-map'] !== undefined) return n
+  return { ...n, metadata: { ...md, annotations: { ...md.annotations, 'liqo.io/managed-by-namespace-map': `liqo-tenant-venice/${id}` } } }
+}
 const live = (twins: Record<string, Manifest[]>, offloadings: Manifest[] = []): Map<string, LiveCluster> =>
   new Map(
     ['venice', 'florence', 'naples'].map((id) => [
       id,
       {
         clusterID: id,
-        namespaces: new Map((twins[id] ?? []).map((n) => [String((n['metadata'] as { name: string }).name), n])),
+        namespaces: new Map((twins[id] ?? []).map((n) => [String((n['metadata'] as { name: string }).name), onCluster(n, id)])),
         ...(id === 'venice' ? { offloadings: new Map(offloadings.map((o) => [String((o['metadata'] as { namespace: string }).namespace), o])) } : {}),
         objects: new Map(),
       },
@@ -67,7 +77,7 @@ const live = (twins: Record<string, Manifest[]>, offloadings: Manifest[] = []): 
 const nso = (status: NamespaceOffloadingStatus | undefined, generation = 2): Manifest => ({
   apiVersion: 'offloading.liqo.io/v1beta1',
   kind: 'NamespaceOffloading',
-  metadata: { name: 'offloading', namespace: 'demo', generation, labels: { 'app.kubernetes.io/managed-by': 'nsoffload' } },
+  metadata: { name: 'offloading', namespace: 'demo', generation, labels: { 'app.kubernetes.io/managed-by': 'nsoffload', [LABEL_PART_OF]: SET_ID } },
   spec: { namespaceMappingStrategy: 'DefaultName', podOffloadingStrategy: 'LocalAndRemote', clusterSelector: { nodeSelectorTerms: [] } },
   ...(status ? { status } : {}),
 })

@@ -9,7 +9,9 @@ import { afterApply, isSubset, needsApply, ownedPaths } from '../../src/sync/com
 import { diffClusters } from '../../src/sync/diff.ts'
 import type { LiveCluster } from '../../src/sync/live-state.ts'
 import { namespaceStatus } from '../../src/sync/live-status.ts'
-import { planSync } from '../../src/sync/plan-sync.ts'
+import { type ApplySet, applySetFor, asMember } from '../../src/sync/applyset.ts'
+import { LABEL_PART_OF } from '../../src/model/applyset.ts'
+import { planSync, type SyncPlan } from '../../src/sync/plan-sync.ts'
 import { MEMORY_CWD, REPO, source } from '../helpers/cli.ts'
 
 /** The sync planner is pure: these tests feed it live states; the e2e suite runs it against real API servers. */
@@ -53,11 +55,24 @@ const empty = (): Map<string, LiveCluster> =>
     ['naples', cluster('naples')],
   ])
 
-/** The live twin as the API would return it after our apply. */
-const asLive = (m: Manifest, extra: Record<string, unknown> = {}): Manifest => ({
-  ...m,
-  metadata: { ...(m['metadata'] as object), uid: 'x', resourceVersion: '1', ...extra },
-})
+/** The set of the test inventory (`italy`), as planSync defaults it. */
+const SET: ApplySet = applySetFor('italy', '0.0.0')
+
+/** The live object as the API would return it after our apply: a member of the set. */
+const asLive = (m: Manifest, extra: Record<string, unknown> = {}, set: ApplySet = SET): Manifest => {
+  const mm = asMember(m, set)
+  return { ...mm, metadata: { ...(mm['metadata'] as object), uid: 'x', resourceVersion: '1', ...extra } }
+}
+
+/** The live state with each cluster's parent as the plan would leave it (what a previous sync wrote). */
+function withParents(live: Map<string, LiveCluster>, plan: SyncPlan): Map<string, LiveCluster> {
+  for (const p of plan.parents) {
+    const l = live.get(p.cluster)
+    const parent = p.after ?? p.before
+    if (l && parent) live.set(p.cluster, { ...l, parent })
+  }
+  return live
+}
 
 test('empty clusters: creates the namespace, the NamespaceOffloading and the twin on naples only, in order', () => {
   const { compiled, inv } = project({ demo: tutorial })
@@ -81,6 +96,13 @@ test('everything already live and ours: no action at all', () => {
   ])
   const plan = planSync(compiled, inv, live, { prune: false, allowDestructive: false })
   assert.equal(plan.actions, [])
+  // The parents are not there yet: the diff shows them, one per cluster.
+  assert.equal(
+    diffClusters(compiled, inv, live, false).diffs.map((d) => `${d.op} ${d.cluster} ${d.object}`),
+    ['create venice secret/default/nsoffload-italy', 'create florence secret/default/nsoffload-italy', 'create naples secret/default/nsoffload-italy'],
+  )
+  withParents(live, plan)
+  assert.equal(planSync(compiled, inv, live, { prune: false, allowDestructive: false }).parents, [])
   assert.equal(diffClusters(compiled, inv, live, false).diffs, [])
 })
 
@@ -160,7 +182,8 @@ test('a removed policy: listed without --prune, unoffloaded with it (twins, Name
   )
   const relabel = mine[2]
   assert.ok(relabel && relabel.op === 'update')
-  if (relabel?.op === 'update') assert.equal((relabel.manifest['metadata'] as { labels: object }).labels, { 'app.kubernetes.io/managed-by': 'nsoffload' })
+  if (relabel?.op === 'update')
+    assert.equal((relabel.manifest['metadata'] as { labels: object }).labels, { 'app.kubernetes.io/managed-by': 'nsoffload', [LABEL_PART_OF]: SET.id })
   assert.equal(pruned.pruned, ['liqo-demo'])
 })
 
@@ -172,7 +195,7 @@ test('a deselected cluster: its owned twin is deleted only with --prune', () => 
     metadata: {
       name: 'liqo-demo',
       labels: { 'app.kubernetes.io/managed-by': 'nsoffload', 'liqo.io/remote-cluster-id': 'venice' },
-      annotations: { 'liqo.io/original-name': 'liqo-demo' },
+      annotations: { 'liqo.io/original-name': 'liqo-demo', 'liqo.io/managed-by-namespace-map': 'liqo-tenant-venice/florence' },
     },
   })
   const live = empty()
@@ -185,6 +208,43 @@ test('a deselected cluster: its owned twin is deleted only with --prune', () => 
       (a) => a.op === 'delete' && a.cluster === 'florence' && a.why === 'deselected',
     ),
   )
+})
+
+test("a second home cluster: a twin whose markers name another home is someone else's, never written, never pruned, CreationLoopBackOff", () => {
+  const { compiled, inv } = project({ demo: tutorial })
+  // rome's twin on naples, as nsoffload (or Liqo) synced from home rome made it: marked as nsoffload's, another home.
+  const romes = asLive(
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: 'liqo-demo',
+        labels: { 'app.kubernetes.io/managed-by': 'nsoffload', 'liqo.io/remote-cluster-id': 'rome' },
+        annotations: { 'liqo.io/managed-by-namespace-map': 'liqo-tenant-rome/naples', 'liqo.io/original-name': 'liqo-demo' },
+      },
+    },
+    {},
+    SET,
+  )
+  const live = empty()
+  live.set('naples', cluster('naples', [romes]))
+  const plan = planSync(compiled, inv, live, { prune: true, allowDestructive: false })
+  assert.not.ok(
+    plan.actions.some((a) => a.cluster === 'naples'),
+    'never written',
+  )
+  assert.match(
+    plan.findings.find((f) => f.cluster === 'naples')?.message ?? '',
+    /not managed by NamespaceMap "liqo-tenant-venice\/naples": left alone \(CreationLoopBackOff\)/,
+  )
+  const status = namespaceStatus(compiled.namespaces[0]!, inv, live, undefined, 'now')
+  assert.is(status.remoteNamespacesConditions?.['naples']?.[1]?.reason, 'CreationLoopBackOff')
+  assert.is(status.offloadingPhase, 'AllFailed')
+  // Its policy gone from venice, or naples deselected: rome's twin is never pruned by venice.
+  const none = project({ other: policy('other', '{clusterSelector: ["nope=1"]}') })
+  assert.not.ok(planSync(none.compiled, none.inv, live, { prune: true, allowDestructive: false }).actions.some((a) => a.cluster === 'naples'))
+  const elsewhere = project({ demo: policy('liqo-demo', '{namespaceMappingStrategy: EnforceSameName, clusterSelector: ["topology.liqo.io/region=center"]}') })
+  assert.not.ok(planSync(elsewhere.compiled, elsewhere.inv, live, { prune: true, allowDestructive: false }).actions.some((a) => a.cluster === 'naples'))
 })
 
 test('compare: subset, owned fields that are no longer rendered, after-apply view', () => {

@@ -8,6 +8,8 @@ import { applyForm } from '../../src/sync/apply-form.ts'
 import { maskSecrets, sameObject } from '../../src/sync/compare.ts'
 import { diffClusters } from '../../src/sync/diff.ts'
 import { type LiveCluster, objectKey } from '../../src/sync/live-state.ts'
+import { applySetFor } from '../../src/sync/applyset.ts'
+import { LABEL_PART_OF } from '../../src/model/applyset.ts'
 import { planSync, workloadsToDryRun } from '../../src/sync/plan-sync.ts'
 import { MEMORY_CWD, source } from '../helpers/cli.ts'
 
@@ -65,6 +67,8 @@ function project() {
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64')
 const ours = { 'nsoffload.dev/managed-by': 'nsoffload' }
+/** The label of the members of the inventory's set (`nsoffload-italy`). */
+const member = { [LABEL_PART_OF]: applySetFor('italy', '0.0.0').id }
 /** The Secret as the server keeps it: stringData turned into data. */
 const liveSecret = (password: string, extra: Record<string, unknown> = {}): Manifest => ({
   apiVersion: 'v1',
@@ -72,6 +76,7 @@ const liveSecret = (password: string, extra: Record<string, unknown> = {}): Mani
   metadata: {
     name: 'creds',
     namespace: 'shop',
+    labels: member,
     annotations: ours,
     uid: 'u1',
     resourceVersion: '7',
@@ -84,7 +89,14 @@ const liveSecret = (password: string, extra: Record<string, unknown> = {}): Mani
 const liveDeploy = (cpu: string): Manifest => ({
   apiVersion: 'apps/v1',
   kind: 'Deployment',
-  metadata: { name: 'web', namespace: 'shop', annotations: { ...ours, 'deployment.kubernetes.io/revision': '1' }, generation: 1, resourceVersion: '9' },
+  metadata: {
+    name: 'web',
+    namespace: 'shop',
+    labels: member,
+    annotations: { ...ours, 'deployment.kubernetes.io/revision': '1' },
+    generation: 1,
+    resourceVersion: '9',
+  },
   spec: {
     replicas: 1,
     selector: { matchLabels: { app: 'web' } },
@@ -137,8 +149,9 @@ test("dry-run targets: the existing workloads of ours only (new ones are created
     targets.map((t) => t.key),
     [SECRET_KEY],
   )
-  // The manifest sync would apply: with its ownership annotation.
+  // The manifest sync would apply: with its ownership annotation and the set's label.
   assert.equal((targets[0]?.manifest['metadata'] as { annotations: object }).annotations, ours)
+  assert.equal((targets[0]?.manifest['metadata'] as { labels: object }).labels, member)
   const gone = workloadsToDryRun(compiled, inv, liveState([[SECRET_KEY, liveSecret('hunter2', { deletionTimestamp: '2026-01-01T00:00:00Z' })]]))
   assert.equal(gone, [])
 })
@@ -171,9 +184,24 @@ test("the server's dry-run answer equal to live: no action, no diff", () => {
   assert.equal(workloadActions(live), [])
   const { compiled, inv } = project()
   assert.equal(
-    diffClusters(compiled, inv, live, false).diffs.filter((d) => /^(secret|deployment)\//.test(d.object)),
+    diffClusters(compiled, inv, live, false).diffs.filter((d) => /^(secret|deployment)\/shop\//.test(d.object)),
     [],
   )
+})
+
+test("a workload with nsoffload's old marker and no set is adopted: updated with the set's label, said so", () => {
+  const legacy = liveSecret('hunter2')
+  const md = legacy['metadata'] as Record<string, unknown>
+  delete md['labels']
+  const actions = workloadActions(liveState([[SECRET_KEY, legacy]], [[SECRET_KEY, liveSecret('hunter2')]]))
+  const adopted = actions.find((a) => a.op === 'update' && a.manifest['kind'] === 'Secret')
+  assert.ok(adopted && adopted.op === 'update' && adopted.adopt === true)
+  // Another set's workload is never touched.
+  const theirs = liveSecret('hunter2', { labels: { [LABEL_PART_OF]: 'applyset-other-v1' } })
+  const { compiled, inv } = project()
+  const plan = planSync(compiled, inv, liveState([[SECRET_KEY, theirs]]), { prune: true, allowDestructive: false })
+  assert.not.ok(plan.actions.some((a) => a.op !== 'delete' && a.manifest['kind'] === 'Secret'))
+  assert.ok(plan.findings.some((f) => f.code === 'NSO5021' && /belongs to another ApplySet/.test(f.message)))
 })
 
 test("a real change: an update whose diff is the server's answer, exactly the change", () => {

@@ -66,7 +66,11 @@ const refused: [strategy: string, value: string, message: RegExp][] = [
   // enforceSchedulingLabelAbsence removes exactly "true".
   ['Local', 'true', /"true" would be removed: with podOffloadingStrategy Local Liqo's controller removes it/],
   // Left alone by the controller, but the pod webhook's namespaceSelector only matches "true".
-  ['Local', 'false', /"false" means nothing to Liqo/],
+  [
+    'Local',
+    'false',
+    /"false" means nothing to Liqo, whose pod webhook only acts on "true"; with podOffloadingStrategy Local its controller removes the label only when it is "true", so this one stays/,
+  ],
 ]
 for (const [strategy, value, message] of refused) {
   test(`liqo.io/scheduling-enabled: ${JSON.stringify(value)} with ${strategy} is NSO3028, at the label`, async () => {

@@ -375,9 +375,9 @@ const badCases: BadCase[] = [
     expect: ['apps/b.yaml', 3, 18, 'NSO3025'],
   },
   {
-    name: 'a Namespace that nsoffload generates',
+    name: 'a Namespace that nsoffload generates (the policy owns it)',
     files: { 'apps/ns.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n' },
-    expect: ['apps/ns.yaml', 3, 18, 'NSO3025'],
+    expect: ['apps/ns.yaml', 2, 7, 'NSO3060'],
   },
 ]
 for (const c of badCases) {

@@ -1,11 +1,11 @@
 import * as path from 'node:path'
 import type { Argv, CommandModule } from 'yargs'
 import { hasErrors } from '../../diagnostics/diagnostic.ts'
-import { clusterFiles, clusterStream, type OutputFile } from '../../render/bundle.ts'
+import { clusterFiles, type OutputFile } from '../../render/bundle.ts'
 import { withSyncWaves } from '../../render/sync-waves.ts'
-import { closest } from '../../validate/suggest.ts'
+import { clusterBuild } from '../cluster-build.ts'
 import { ExitCode, UsageError } from '../exit-codes.ts'
-import { allowEmptyOption, type CommandContext, type GlobalArgs, inputOptions, reportToStderr } from '../context.ts'
+import { allowEmptyOption, type CommandContext, type GlobalArgs, inputOptions, LISTED_BY_VALIDATE, reportToStderr } from '../context.ts'
 import { loadProject } from '../project.ts'
 import { checkOutputFolder, writeClusterFolders } from '../write-output.ts'
 
@@ -14,6 +14,7 @@ interface Args extends GlobalArgs {
   readonly cluster?: string
   readonly 'sync-waves': boolean
   readonly 'allow-other-files': boolean
+  readonly cache: boolean
 }
 
 export function buildCommand(ctx: CommandContext, rawArgv: readonly string[]): CommandModule<GlobalArgs, Args> {
@@ -39,6 +40,12 @@ export function buildCommand(ctx: CommandContext, rawArgv: readonly string[]): C
           default: false,
           describe: 'with -o: write into a folder that also holds files nsoffload did not write (the project folder, …); they are left alone',
         })
+        .option('cache', {
+          type: 'boolean',
+          default: true,
+          describe:
+            'with --cluster: keep the compiled fleet in the cache folder (NSOFFLOAD_CACHE_DIR, default ~/.cache/nsoffload/builds), so that the build of another cluster of the same inputs reads it instead of compiling again; --no-cache: neither read nor write it',
+        })
         .conflicts('output', 'cluster')
         .check((a) => {
           if (a['output'] === undefined && a['cluster'] === undefined)
@@ -58,23 +65,16 @@ export function buildCommand(ctx: CommandContext, rawArgv: readonly string[]): C
       const output = { allowOtherFiles: args['allow-other-files'], inputs: opts.policies }
       // The output folder is checked before anything is compiled: a refusal comes first and alone.
       if (args.output !== undefined) checkOutputFolder(ctx.host, args.output, output)
+      if (args.cluster !== undefined) {
+        clusterBuild(ctx, opts, args.cluster, args['sync-waves'], args.cache)
+        return
+      }
       const project = loadProject(ctx.host, opts, true)
       const { compiled } = project
       const waves = args['sync-waves'] ? withSyncWaves : <T>(ms: T): T => ms
-      reportToStderr(ctx.host, project.diagnostics, project.texts, project.inputs)
+      reportToStderr(ctx.host, project.diagnostics, project.texts, project.inputs, LISTED_BY_VALIDATE)
       if (hasErrors(project.diagnostics) || !compiled) {
         ctx.exit(ExitCode.findings)
-        return
-      }
-      if (args.cluster !== undefined) {
-        const ms = compiled.clusters.get(args.cluster)
-        if (!ms) {
-          const ids = [...compiled.clusters.keys()]
-          const guess = closest(args.cluster, ids)
-          throw new UsageError(`cluster "${args.cluster}" is not in the inventory (${ids.join(', ')})${guess ? `; did you mean "${guess}"?` : ''}`)
-        }
-        ctx.host.stdout(clusterStream(waves(ms)))
-        ctx.exit(ExitCode.ok)
         return
       }
       const folders = new Map<string, () => OutputFile[]>([...compiled.clusters].map(([id, ms]) => [id, () => clusterFiles(waves(ms))]))

@@ -7,6 +7,7 @@ import { clusterOptions } from './sync.ts'
 interface Args extends GlobalArgs, ClusterArgs {
   readonly 'allow-destructive': boolean
   readonly 'show-secrets': boolean
+  readonly 'allow-inventory-drift': boolean
 }
 
 export function diffCommand(ctx: CommandContext, rawArgv: readonly string[]): CommandModule<GlobalArgs, Args> {
@@ -17,19 +18,29 @@ export function diffCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
       allowEmptyOption(clusterOptions(y))
         .option('format', { choices: ['text', 'json', 'markdown'] as const, default: 'text' })
         .option('allow-destructive', { type: 'boolean', default: false, describe: 'show a mapping change as the delete and re-create sync would do' })
+        .option('allow-inventory-drift', {
+          type: 'boolean',
+          default: false,
+          describe: 'show a drift of the inventory from the live virtual nodes as a warning, as sync --allow-inventory-drift would take it',
+        })
         .option('show-secrets', { type: 'boolean', default: false, describe: 'show the values of Secrets (masked as *** by default, as kubectl diff does)' })
         .example('$0 diff', 'what sync would change')
         .example('$0 diff --format json | jq ".diffs[].object"', 'the objects that differ') as unknown as Argv<Args>,
     handler: async (args) => {
-      const [{ readAll, dryRunWorkloads, DEFAULT_CONCURRENCY }, { diffClusters }] = await Promise.all([
+      const [{ readAll, checkServed, dryRunWorkloads, DEFAULT_CONCURRENCY }, { diffClusters }] = await Promise.all([
         import('../../sync/execute.ts'),
         import('../../sync/diff.ts'),
       ])
-      const result = await withClusters(ctx, args, rawArgv, async ({ compiled, inv, io }) => {
-        const live = await readAll(compiled, inv, io)
+      const result = await withClusters(ctx, args, rawArgv, async ({ compiled, inv, io, set, scope }) => {
+        const live = await readAll(compiled, inv, io, set)
+        checkServed(inv, live)
         // Workloads' "after" comes from the server: the apply sync would send, with dryRun=All.
-        await dryRunWorkloads(compiled, inv, live, io, { force: false, concurrency: DEFAULT_CONCURRENCY })
-        return diffClusters(compiled, inv, live, args['allow-destructive'], args['show-secrets'])
+        await dryRunWorkloads(compiled, inv, live, io, { force: false, concurrency: DEFAULT_CONCURRENCY, set })
+        return diffClusters(compiled, inv, live, args['allow-destructive'], args['show-secrets'], {
+          set,
+          scope,
+          allowInventoryDrift: args['allow-inventory-drift'],
+        })
       })
       if (!result) return
       const log = (s: string): void => ctx.host.stderr(`${s}\n`)

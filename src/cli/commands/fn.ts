@@ -40,6 +40,8 @@ export function fnCommand(ctx: CommandContext, rawArgv: readonly string[]): Comm
           host,
           ds.map((d) => d.diagnostic),
           new Map([...texts, ...(moreTexts ?? [])]),
+          undefined,
+          "the output ResourceList's results",
         )
         ctx.exit(code)
       }

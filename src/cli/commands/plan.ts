@@ -79,7 +79,7 @@ export function planCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
       if (!compiled || !project.validated.inventory) {
         if (args.format === 'json') ctx.host.stdout(JSON.stringify({ namespaces: [], diagnostics: ds }, null, 2) + '\n')
         if (args.format === 'markdown') ctx.host.stdout(planFailedMarkdown(ds))
-        reportToStderr(ctx.host, ds, project.texts, project.inputs)
+        reportToStderr(ctx.host, ds, project.texts, project.inputs, '`--format json`')
         ctx.exit(ExitCode.findings)
         return
       }
@@ -92,7 +92,7 @@ export function planCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
       } else if (args.format === 'json') ctx.host.stdout(JSON.stringify(doc, null, 2) + '\n')
       else if (args.format === 'markdown') ctx.host.stdout(planMarkdown(doc))
       else ctx.host.stdout(planText(doc))
-      reportToStderr(ctx.host, ds, project.texts, project.inputs)
+      reportToStderr(ctx.host, ds, project.texts, project.inputs, '`--format json`')
       ctx.exit(hasErrors(ds) ? ExitCode.findings : ExitCode.ok)
     },
   }

@@ -15,36 +15,53 @@ export function statusCommand(ctx: CommandContext, rawArgv: readonly string[]): 
         .example('$0 status', 'phases of every offloaded namespace')
         .example('$0 status --format json', 'NamespaceOffloading.status per namespace') as unknown as Argv<GlobalArgs & ClusterArgs>,
     handler: async (args) => {
-      const [{ readAll }, { namespaceStatus }] = await Promise.all([import('../../sync/execute.ts'), import('../../sync/live-status.ts')])
-      const session = await withClusters(ctx, args, rawArgv, async ({ compiled, inv, io, log }) => {
-        const live = await readAll(compiled, inv, io)
+      const [{ readAll }, { liqoManaged, namespaceStatus, statusWithoutPolicy }, { membership }, { driftFindings }] = await Promise.all([
+        import('../../sync/execute.ts'),
+        import('../../sync/live-status.ts'),
+        import('../../sync/applyset.ts'),
+        import('../../sync/inventory-drift.ts'),
+      ])
+      const session = await withClusters(ctx, args, rawArgv, async ({ compiled, inv, io, log, set }) => {
+        const live = await readAll(compiled, inv, io, set)
         const home = live.get(inv.home.clusterID)
         if (!home?.offloadings) throw new UsageError(`the NamespaceOffloading CRD is not installed on ${inv.home.clusterID}`)
         const policies = new Map(compiled.namespaces.map((n) => [n.policy.namespace, n]))
-        const rows: (NamespaceRow & { source: 'status' | 'computed' })[] = []
+        const now = io.now().toISOString()
+        // What is live: Liqo's own status where Liqo's controller keeps it, else computed from the live twins
+        // (a status nsoffload wrote earlier says what was, not what is: a twin deleted since is not Ready).
+        const rows: (NamespaceRow & { source: 'liqo' | 'computed' })[] = []
         for (const [ns, nso] of [...home.offloadings].sort(([a], [b]) => (a < b ? -1 : 1))) {
-          const written = nso.status
           const policy = policies.get(ns)
-          if (written?.offloadingPhase) {
-            rows.push({ namespace: ns, remoteNamespaceName: written.remoteNamespaceName, status: written, source: 'status' })
+          // The namespaces of this run: those it has a policy for, and the set's others.
+          if (!policy && membership(nso, set) !== 'member') continue
+          const written = nso.status
+          if (liqoManaged(nso) && written?.offloadingPhase) {
+            rows.push({ namespace: ns, remoteNamespaceName: written.remoteNamespaceName, status: written, source: 'liqo' })
           } else if (policy) {
             rows.push({
               namespace: ns,
               remoteNamespaceName: policy.remoteNamespaceName,
-              status: namespaceStatus(policy, inv, live, nso, io.now().toISOString()),
+              status: namespaceStatus(policy, inv, live, nso, now, false, set),
               source: 'computed',
             })
+          } else {
+            const status = statusWithoutPolicy(nso, inv, live, now, set)
+            if (status) rows.push({ namespace: ns, remoteNamespaceName: status.remoteNamespaceName, status, source: 'computed' })
           }
         }
         const missing = compiled.namespaces.filter((n) => !home.offloadings?.has(n.policy.namespace))
         for (const n of missing) log(`${n.policy.namespace}: not offloaded yet (no NamespaceOffloading on ${inv.home.clusterID}): run nsoffload sync`)
-        return { rows, clusters: inv.remotes.map((r) => r.clusterID), missing: missing.length > 0 }
+        // The inventory against the live virtual nodes, as sync checks it.
+        const findings = driftFindings(compiled, inv, home, 'report')
+        for (const f of findings) log(`${f.cluster}: ${f.level} ${f.code}: ${f.message}`)
+        return { rows, clusters: inv.remotes.map((r) => r.clusterID), missing: missing.length > 0, findings }
       })
       if (!session) return
-      const { rows, clusters, missing } = session
-      if (args.format === 'json') ctx.host.stdout(JSON.stringify({ namespaces: rows }, null, 2) + '\n')
+      const { rows, clusters, missing, findings } = session
+      if (args.format === 'json') ctx.host.stdout(JSON.stringify({ namespaces: rows, ...(findings.length > 0 ? { findings } : {}) }, null, 2) + '\n')
       else ctx.host.stdout(statusTable(rows, clusters))
-      ctx.exit(allGood(rows) && !missing ? ExitCode.ok : ExitCode.findings)
+      const drifted = findings.some((f) => f.level === 'error')
+      ctx.exit(allGood(rows) && !missing && !drifted ? ExitCode.ok : ExitCode.findings)
     },
   }
 }

@@ -1,8 +1,8 @@
 import type { Argv, CommandModule } from 'yargs'
 import { allGood, statusTable } from '../../report/sync-report.ts'
-import { ExitCode, UsageError } from '../exit-codes.ts'
-import type { CommandContext, GlobalArgs } from '../context.ts'
-import { type ClusterArgs, withClusters } from '../clusters.ts'
+import { ExitCode } from '../exit-codes.ts'
+import { allowEmptyOption, type CommandContext, type GlobalArgs } from '../context.ts'
+import { type ClusterArgs, WAIT_TIMEOUT, withClusters } from '../clusters.ts'
 import { describeObject } from '../../util/manifest.ts'
 
 interface Args extends GlobalArgs, ClusterArgs {
@@ -12,17 +12,9 @@ interface Args extends GlobalArgs, ClusterArgs {
   readonly 'allow-destructive': boolean
   readonly 'install-crds': boolean
   readonly wait: boolean
-  readonly timeout: string
   readonly concurrency: number
-}
-
-/** `30s`, `2m`, `1h`, `90` (seconds) → milliseconds. */
-export function parseDuration(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim())
-  if (!m) throw new UsageError(`--timeout takes a duration such as 30s, 2m or 1h, not "${s}"`)
-  const n = Number(m[1])
-  const unit = m[2] ?? 's'
-  return n * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60000 : 3600000)
+  readonly 'allow-empty': boolean
+  readonly 'allow-inventory-drift': boolean
 }
 
 export const clusterOptions = <T>(y: Argv<T>): Argv<T & ClusterArgs> =>
@@ -31,46 +23,76 @@ export const clusterOptions = <T>(y: Argv<T>): Argv<T & ClusterArgs> =>
       type: 'string',
       describe: 'kubeconfig file (default: the files of $KUBECONFIG, merged as kubectl merges them, else ~/.kube/config)',
     })
-    .option('context-map', { type: 'string', array: true, describe: "CLUSTER=CONTEXT overrides of the inventory's contexts" }) as Argv<T & ClusterArgs>
+    .option('context-map', { type: 'string', array: true, describe: "CLUSTER=CONTEXT overrides of the inventory's contexts" })
+    .option('applyset', {
+      type: 'string',
+      describe: "the ApplySet's parent, [secrets/|configmaps/]NAME, on every cluster in namespace default (default: secrets/nsoffload-<inventory name>)",
+    })
+    .option('timeout', {
+      type: 'string',
+      describe: `bound on the whole command, from its start: reads, writes and, with sync --wait, the wait (default: none; sync --wait: ${WAIT_TIMEOUT})`,
+    })
+    .option('request-timeout', {
+      type: 'string',
+      default: '30s',
+      describe: "bound on one request to a cluster, its whole exchange (kubectl's --request-timeout); a request cut off is retried",
+    }) as Argv<T & ClusterArgs>
 
 export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): CommandModule<GlobalArgs, Args> {
   return {
     command: 'sync',
     describe: 'Apply the difference to every cluster (server-side apply) and report the offloading phases',
     builder: (y: Argv<GlobalArgs>) =>
-      clusterOptions(y)
+      allowEmptyOption(clusterOptions(y))
         .option('format', { choices: ['text', 'json', 'markdown'] as const, default: 'text' })
         .option('dry-run', { type: 'boolean', default: false, describe: 'send everything with dryRun=All: change nothing' })
         .option('force-conflicts', { type: 'boolean', default: false, describe: 'take over fields other managers own' })
         .option('prune', { type: 'boolean', default: false, describe: 'unoffload namespaces whose policy is gone; delete deselected twins' })
+
         .option('allow-destructive', { type: 'boolean', default: false, describe: 'allow a new mapping strategy or remote name (unoffload and offload again)' })
+        .option('allow-inventory-drift', {
+          type: 'boolean',
+          default: false,
+          describe: "sync what the inventory says even where the home cluster's live virtual nodes would select other clusters or place workloads elsewhere",
+        })
         .option('install-crds', { type: 'boolean', default: false, describe: 'install the NamespaceOffloading CRD if the home cluster lacks it' })
-        .option('wait', { type: 'boolean', default: false, describe: 'wait until every namespace settles' })
-        .option('timeout', { type: 'string', default: '2m', describe: 'how long --wait waits' })
+        .option('wait', { type: 'boolean', default: false, describe: `wait until every namespace settles, within --timeout (${WAIT_TIMEOUT} if not given)` })
         .option('concurrency', { type: 'number', default: 8, describe: 'requests in flight per step' })
         .example('$0 sync --dry-run', 'what would change, changing nothing')
         .example('$0 sync --wait --timeout 2m', 'apply and wait for Ready') as unknown as Argv<Args>,
     handler: async (args) => {
-      const timeoutMs = parseDuration(args.timeout)
       const { sync } = await import('../../sync/execute.ts')
-      const session = await withClusters(ctx, args, rawArgv, async ({ compiled, inv, io }) => ({
-        inv,
-        result: await sync(
-          compiled,
+      // No policy read is an error only where it would prune: rendering nothing would unoffload the whole set.
+      const { 'allow-empty': _allowEmpty, ...rest } = args
+      // `--wait` without `--timeout`: the whole sync, waiting included, within 2m.
+      const timeout = args.timeout ?? (args.wait ? WAIT_TIMEOUT : undefined)
+      const withTimeout = timeout !== undefined ? { timeout } : {}
+      const session = await withClusters(
+        ctx,
+        { ...(args.prune ? args : rest), ...withTimeout },
+        rawArgv,
+        async ({ compiled, inv, io, set, scope, deadline }) => ({
           inv,
-          {
-            dryRun: args['dry-run'],
-            forceConflicts: args['force-conflicts'],
-            prune: args.prune,
-            allowDestructive: args['allow-destructive'],
-            installCrds: args['install-crds'],
-            wait: args.wait,
-            timeoutMs,
-            concurrency: Math.max(1, Math.floor(args.concurrency)),
-          },
-          io,
-        ),
-      }))
+          result: await sync(
+            compiled,
+            inv,
+            {
+              dryRun: args['dry-run'],
+              forceConflicts: args['force-conflicts'],
+              prune: args.prune,
+              allowDestructive: args['allow-destructive'],
+              installCrds: args['install-crds'],
+              wait: args.wait,
+              ...(deadline !== undefined ? { deadline } : {}),
+              concurrency: Math.max(1, Math.floor(args.concurrency)),
+              set,
+              scope,
+              allowInventoryDrift: args['allow-inventory-drift'],
+            },
+            io,
+          ),
+        }),
+      )
       if (!session) return
       const { inv, result } = session
       const log = (s: string): void => ctx.host.stderr(`${s}\n`)

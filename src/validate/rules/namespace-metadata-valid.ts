@@ -1,5 +1,6 @@
 import { diag, type Diagnostic } from '../../diagnostics/diagnostic.ts'
 import { LABEL_MANAGED_BY, LABEL_SCHEDULING_ENABLED, SCHEDULING_ENABLED_VALUE } from '../../model/liqo.ts'
+import { LABEL_PART_OF } from '../../model/applyset.ts'
 import { labelValue, qualifiedName } from '../../selectors/label-syntax.ts'
 import { KEY_MARKER } from '../../load/parse-yaml.ts'
 import type { PolicyDraft, RuleResult } from './index.ts'
@@ -7,6 +8,7 @@ import type { PolicyDraft, RuleResult } from './index.ts'
 /** Labels that nsoffload sets on the local Namespace itself. */
 const RESERVED: Readonly<Record<string, string>> = {
   [LABEL_MANAGED_BY]: 'nsoffload marks the objects it owns with it',
+  [LABEL_PART_OF]: 'sync puts it on every object of its ApplySet',
 }
 
 /**
@@ -73,7 +75,7 @@ function schedulingLabel(p: PolicyDraft, value: string): Diagnostic | undefined 
   }
   return diag(
     'schedulingLabelConflict',
-    `label ${LABEL_SCHEDULING_ENABLED}: "${value}" means nothing to Liqo, whose pod webhook only acts on "${SCHEDULING_ENABLED_VALUE}" (and with ${strategy} its controller keeps the namespace without it)`,
+    `label ${LABEL_SCHEDULING_ENABLED}: "${value}" means nothing to Liqo, whose pod webhook only acts on "${SCHEDULING_ENABLED_VALUE}"; with ${strategy} its controller removes the label only when it is "${SCHEDULING_ENABLED_VALUE}", so this one stays`,
     at,
     {
       hint: 'remove the label',

@@ -1,13 +1,15 @@
 import * as path from 'node:path'
 import { diag, type Diagnostic } from '../../diagnostics/diagnostic.ts'
 import { displayPath } from '../../load/read-inputs.ts'
+import { repositoryRoot } from '../../load/repository.ts'
 import type { Policy } from '../../model/policy.ts'
 import type { Location } from '../../model/source.ts'
 import type { FileFacts } from './index.ts'
 
 /**
  * Workload paths are relative to their policy file, must exist, and must stay inside the
- * repository (the nearest folder with `.git` above the policy, else the working directory).
+ * repository (`load/repository.ts`: the nearest folder with `.git` above the policy, else
+ * the working directory); links are resolved when the files are read (`load/read-workloads.ts`).
  * Runs on the valid policies before their workload files are read; what it knows of the file
  * tree comes from `files`.
  */
@@ -17,7 +19,7 @@ export function workloadPathsValid(policies: readonly Policy[], files: FileFacts
     if (p.workloads.length === 0) continue
     const policyFile = path.resolve(files.cwd, p.source.file)
     const base = path.dirname(policyFile)
-    const root = repoRoot(files, base)
+    const root = repositoryRoot(files, base)
     p.workloads.forEach((w, i) => {
       const at = (): Location => p.source.locate(['spec', 'workloads', i])
       const abs = path.resolve(base, w)
@@ -38,17 +40,4 @@ export function workloadPathsValid(policies: readonly Policy[], files: FileFacts
     })
   }
   return out
-}
-
-function repoRoot(files: FileFacts, from: string): string {
-  let dir = from
-  for (;;) {
-    if (files.exists(path.join(dir, '.git'))) return dir
-    const up = path.dirname(dir)
-    if (up === dir) break
-    dir = up
-  }
-  // No repository: the working directory when the policies are below it, else the policies' parent.
-  const rel = path.relative(files.cwd, from)
-  return rel.startsWith('..') || path.isAbsolute(rel) ? path.dirname(from) : files.cwd
 }

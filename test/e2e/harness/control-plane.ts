@@ -68,7 +68,7 @@ export interface StartOptions {
    * `system:masters`; give `groups: []` for a user that RBAC denies everything.
    */
   users?: UserSpec[]
-  /** Readiness timeout for the whole start-up, ms (default 180 s, env NSOFFLOAD_K8S_START_TIMEOUT_MS). */
+  /** Readiness timeout for the whole start-up, ms (default 600 s, env NSOFFLOAD_K8S_START_TIMEOUT_MS). */
   startTimeoutMs?: number
 }
 
@@ -150,7 +150,7 @@ export async function startControlPlanes(opts: StartOptions): Promise<ControlPla
   if (new Set(names).size !== names.length) throw new Error(`duplicate cluster names: ${names.join(', ')}`)
 
   const t0 = Date.now()
-  const startTimeoutMs = opts.startTimeoutMs ?? Number(process.env['NSOFFLOAD_K8S_START_TIMEOUT_MS'] ?? 180_000)
+  const startTimeoutMs = opts.startTimeoutMs ?? Number(process.env['NSOFFLOAD_K8S_START_TIMEOUT_MS'] ?? 600_000)
   const { binDir, etcd, kubectl, release } = await ensureProvisioned()
   const tProvisioned = Date.now()
 

@@ -400,7 +400,16 @@ export async function startApiserver(
       g.log(`kube-apiserver ${name} ready at ${server}`)
       return server
     } catch (e) {
-      if (!g.isPortClash(p) || attempt >= 2) throw e
+      // A port taken meanwhile: start again on another. An API server that exited on its own
+      // during start-up (on a loaded machine its post-start hooks can give up on etcd and exit
+      // 255) is started again, as the kubelet restarts a static-pod API server; a start-up that
+      // fails three times, or times out, is an error with the log tail.
+      if (!p.exited || attempt >= 2) throw e
+      g.log(
+        g.isPortClash(p)
+          ? `kube-apiserver ${name}: port ${port} was taken meanwhile, starting it again on another`
+          : `kube-apiserver ${name} exited during start-up (code ${p.exitCode ?? 'none'}, log ${p.logPath}), starting it again`,
+      )
     }
   }
 }

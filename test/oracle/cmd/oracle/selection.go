@@ -14,8 +14,8 @@ import (
 
 	liqov1beta1 "github.com/liqotech/liqo/apis/core/v1beta1"
 	offloadingv1beta1 "github.com/liqotech/liqo/apis/offloading/v1beta1"
-	nsoffctrl "github.com/liqotech/liqo/pkg/liqo-controller-manager/offloading/namespaceoffloading-controller"
 	"github.com/liqotech/liqo/pkg/liqo-controller-manager/offloading/forge"
+	nsoffctrl "github.com/liqotech/liqo/pkg/liqo-controller-manager/offloading/namespaceoffloading-controller"
 	liqonodeprovider "github.com/liqotech/liqo/pkg/virtualKubelet/liqoNodeProvider"
 )
 
@@ -37,6 +37,20 @@ type virtualNodeSpec struct {
 	Labels map[string]string `json:"labels"`
 	// Storage: the provider lists storage classes (Liqo then labels the node storage.liqo.io/available=true).
 	Storage *bool `json:"storage"`
+	// Taints: the VirtualNode's spec.taints (set on the VirtualNode, as `liqoctl create virtualnode` or its author does).
+	Taints []corev1.Taint `json:"taints"`
+}
+
+// Fake clients live as long as the oracle: building one costs more than the question.
+// forgeClient stays empty (MutateVirtualNode is given it and finds nothing, as before the
+// ResourceSlice controller has made anything); homeClient holds one question's objects at a time.
+var forgeClient, homeClient client.WithWatch
+
+func sharedClient(c *client.WithWatch) client.WithWatch {
+	if *c == nil {
+		*c = fake.NewClientBuilder().WithScheme(scheme).Build()
+	}
+	return *c
 }
 
 // forgeVirtualNode builds the VirtualNode Liqo's controller manager makes for a cluster
@@ -52,6 +66,7 @@ func forgeVirtualNode(ctx context.Context, cl client.Client, clusterID string, s
 	if err := forge.MutateVirtualNode(ctx, cl, vn, liqov1beta1.ClusterID(clusterID), opts, ptr.To(true), nil, nil); err != nil {
 		return nil, nil, fmt.Errorf("MutateVirtualNode: %w", err)
 	}
+	vn.Spec.Taints = spec.Taints
 	// The provider only builds clients here (no request is sent).
 	nowhere := &rest.Config{Host: "https://127.0.0.1:9"}
 	p := liqonodeprovider.NewLiqoNodeProvider(&liqonodeprovider.InitConfig{
@@ -78,8 +93,7 @@ func answerVirtualNode(raw json.RawMessage) (any, error) {
 	if err := json.Unmarshal(raw, &q); err != nil {
 		return nil, err
 	}
-	cl := fake.NewClientBuilder().WithScheme(scheme).Build()
-	_, n, err := forgeVirtualNode(context.Background(), cl, q.ClusterID, q.Node)
+	_, n, err := forgeVirtualNode(context.Background(), sharedClient(&forgeClient), q.ClusterID, q.Node)
 	if err != nil {
 		return nil, err
 	}
@@ -103,8 +117,14 @@ func answerSelectClusters(raw json.RawMessage) (any, error) {
 		return nil, err
 	}
 	ctx := context.Background()
-	builder := fake.NewClientBuilder().WithScheme(scheme)
-	forgeClient := fake.NewClientBuilder().WithScheme(scheme).Build()
+	// The home cluster of this question: the previous question's VirtualNodes and Nodes removed.
+	cl := sharedClient(&homeClient)
+	if err := cl.DeleteAllOf(ctx, &offloadingv1beta1.VirtualNode{}); err != nil {
+		return nil, err
+	}
+	if err := cl.DeleteAllOf(ctx, &corev1.Node{}); err != nil {
+		return nil, err
+	}
 	type built struct {
 		clusterID string
 		vns       []*offloadingv1beta1.VirtualNode
@@ -113,16 +133,20 @@ func answerSelectClusters(raw json.RawMessage) (any, error) {
 	for _, r := range q.Remotes {
 		b := built{clusterID: r.ClusterID}
 		for _, spec := range r.Nodes {
-			vn, n, err := forgeVirtualNode(ctx, forgeClient, r.ClusterID, spec)
+			vn, n, err := forgeVirtualNode(ctx, sharedClient(&forgeClient), r.ClusterID, spec)
 			if err != nil {
 				return nil, err
 			}
-			builder = builder.WithObjects(vn.DeepCopy(), n)
+			if err := cl.Create(ctx, vn.DeepCopy()); err != nil {
+				return nil, err
+			}
+			if err := cl.Create(ctx, n); err != nil {
+				return nil, err
+			}
 			b.vns = append(b.vns, vn)
 		}
 		all = append(all, b)
 	}
-	cl := builder.Build()
 	type nodeAnswer struct {
 		Name    string `json:"name"`
 		Matched bool   `json:"matched"`

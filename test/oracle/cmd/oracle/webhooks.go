@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
@@ -18,6 +19,8 @@ import (
 	nsoffwh "github.com/liqotech/liqo/pkg/webhooks/namespaceoffloading"
 	podwh "github.com/liqotech/liqo/pkg/webhooks/pod"
 )
+
+var podWebhookClient client.WithWatch
 
 type admissionAnswer struct {
 	Allowed  bool     `json:"allowed"`
@@ -43,9 +46,9 @@ func verdict(resp admission.Response) admissionAnswer {
 // API server applies it (evanphx/json-patch).
 func answerPodWebhook(raw json.RawMessage) (any, error) {
 	var q struct {
-		Namespace  string                                   `json:"namespace"`
+		Namespace  string                                    `json:"namespace"`
 		Offloading offloadingv1beta1.NamespaceOffloadingSpec `json:"offloading"`
-		Pod        json.RawMessage                          `json:"pod"`
+		Pod        json.RawMessage                           `json:"pod"`
 	}
 	if err := json.Unmarshal(raw, &q); err != nil {
 		return nil, err
@@ -54,7 +57,18 @@ func answerPodWebhook(raw json.RawMessage) (any, error) {
 		ObjectMeta: metav1.ObjectMeta{Name: "offloading", Namespace: q.Namespace},
 		Spec:       q.Offloading,
 	}
-	cl := fake.NewClientBuilder().WithScheme(scheme).WithObjects(nsoff).Build()
+	// One fake client for every question (building one costs more than the webhook): the
+	// previous question's NamespaceOffloading is replaced by this one's.
+	if podWebhookClient == nil {
+		podWebhookClient = fake.NewClientBuilder().WithScheme(scheme).Build()
+	}
+	cl := podWebhookClient
+	if err := cl.DeleteAllOf(context.Background(), &offloadingv1beta1.NamespaceOffloading{}, client.InNamespace(q.Namespace)); err != nil {
+		return nil, err
+	}
+	if err := cl.Create(context.Background(), nsoff); err != nil {
+		return nil, err
+	}
 	wh := podwh.New(cl, "liqo")
 	req := admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{
 		UID:       types.UID("oracle"),

@@ -1,0 +1,58 @@
+/**
+ * The layer rules of docs/ARCHITECTURE.md, checked by `npm run lint` (dependency-cruiser).
+ * The pure stages compute from their inputs: they read and write through the injected Host,
+ * never the file system or processes themselves, and never reach for the cluster end or the CLI.
+ */
+const PURE = '^src/(load|validate|compile|placement|render|report|model|selectors|workloads|liqo)/'
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'pure-stage-no-fs-or-processes',
+      comment: 'A pure stage reads and writes through the Host it is given (src/host/), not node:fs or node:child_process.',
+      severity: 'error',
+      from: { path: PURE },
+      to: { dependencyTypes: ['core'], path: '^(node:)?(fs|fs/promises|child_process)$' },
+    },
+    {
+      name: 'pure-stage-no-kube-or-cli',
+      comment: 'A pure stage does not reach for the cluster end (src/kube/) or the command line (src/cli/).',
+      severity: 'error',
+      from: { path: PURE },
+      to: { path: '^src/(kube|cli)/' },
+    },
+    {
+      name: 'pure-stage-no-node-host',
+      comment: 'The real Host (the disk, processes) is chosen at the CLI edge, never by a pure stage.',
+      severity: 'error',
+      from: { path: PURE },
+      to: { path: '^src/host/(node-host|git-tree)\\.ts$' },
+    },
+    {
+      name: 'report-not-sync-internals',
+      comment:
+        "report/ reads sync's plan as data: types only, and only from the modules that define the plan (the findings and the object diffs), never sync's code.",
+      severity: 'error',
+      from: { path: '^src/report/' },
+      to: {
+        path: '^src/sync/',
+        pathNot: '^src/sync/(plan-sync|diff|change-set)\\.ts$',
+      },
+    },
+    {
+      name: 'report-sync-types-only',
+      comment: "What report/ takes from sync/ is types (import type), so rendering a report never loads sync's code.",
+      severity: 'error',
+      from: { path: '^src/report/' },
+      to: { path: '^src/sync/', dependencyTypesNot: ['type-only'] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    includeOnly: ['^src/', '^(node:)?(fs|fs/promises|child_process)$'],
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js', '.mjs', '.json'] },
+  },
+}
