@@ -14,7 +14,11 @@
  *     one revision as separate processes, at most --concurrency (4) at once, with a fresh
  *     cache folder: wall time and the CPU time of all of them, against one `build -o`;
  *   - start-up: `--version` and `validate` of one policy against bare `node -e 0`;
- *   - growth: the same with twice the policies.
+ *   - growth: the same with twice the policies;
+ *   - what two of its tricks are worth (issue 18.6), against copies of dist/ with one line
+ *     changed (`variant`): `build -o` with no writer threads (every file written on the main
+ *     thread), and `validate` with yargs left to render the command's help after running it.
+ *     Only with the bundle of this checkout (not `--bin`, not `--entry src`).
  *
  *   npm run bench -- [--policies N] [--clusters N] [--runs N] [--startup-runs N] [--concurrency N] [--dir DIR] [--bin FILE] [--json]
  *
@@ -125,6 +129,32 @@ function cli(entry: Options['entry'], bin?: string): string[] {
   return entry === 'dist'
     ? [path.join(REPO, 'bin', 'nsoffload.js')]
     : ['--import', pathToFileURL(path.join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href, path.join(REPO, 'src', 'cli', 'entry.ts')]
+}
+
+/** The changes of the variants: a pattern of the bundle and what replaces it (each must be found once). */
+const VARIANTS = {
+  noThreads: { file: /^chunk-.*\.js$/, from: /function nodeFileQueue\(threshold = [^,]+,/, to: 'function nodeFileQueue(threshold = Infinity,' },
+  helpCache: { file: /^entry\.js$/, from: /if \((\w+)\?\.cacheHelpMessage\) \1\.cacheHelpMessage = /, to: 'if (false) $1.cacheHelpMessage = ' },
+} as const
+
+/**
+ * A copy of the package (bin/, dist/, package.json; schemas and node_modules linked) whose
+ * bundle has one change of VARIANTS: the CLI to run. Throws when the bundle no longer has the
+ * line (then this benchmark must follow the code).
+ */
+function variant(work: string, name: keyof typeof VARIANTS): string {
+  const v = VARIANTS[name]
+  const root = path.join(work, `variant-${name}`)
+  fs.cpSync(path.join(REPO, 'bin'), path.join(root, 'bin'), { recursive: true })
+  fs.cpSync(path.join(REPO, 'dist'), path.join(root, 'dist'), { recursive: true })
+  fs.copyFileSync(path.join(REPO, 'package.json'), path.join(root, 'package.json'))
+  for (const l of ['schemas', 'node_modules']) fs.symlinkSync(path.join(REPO, l), path.join(root, l))
+  const dir = path.join(root, 'dist', 'cli')
+  const hits = fs.readdirSync(dir).filter((f) => v.file.test(f) && v.from.test(fs.readFileSync(path.join(dir, f), 'utf8')))
+  if (hits.length !== 1) throw new Error(`variant ${name}: ${hits.length} files of dist/cli match ${String(v.from)} (bench/build.ts must follow the bundle)`)
+  const f = path.join(dir, hits[0] ?? '')
+  fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace(v.from, v.to))
+  return path.join(root, 'bin', 'nsoffload.js')
 }
 
 interface Run {
@@ -254,6 +284,8 @@ interface Rounds {
   objects: number
   clusters: ClusterFigures[]
   renders: RenderFigures
+  /** `build -o` with every file written on the main thread (VARIANTS.noThreads), when measured. */
+  noThreads?: BuildFigures
 }
 
 /**
@@ -272,6 +304,8 @@ async function benchRounds(o: Options, work: string, log: (s: string) => void): 
   const single = fleet(o.policies)
   const double = fleet(o.policies * 2)
   const noCache = knowsNoCache(o)
+  const unthreaded = o.entry === 'dist' && !o.bin ? variant(work, 'noThreads') : undefined
+  const unthreadedRuns: Run[] = []
   const runs: Run[] = []
   const doubledRuns: Run[] = []
   const floors: FloorRun[] = []
@@ -297,6 +331,11 @@ async function benchRounds(o: Options, work: string, log: (s: string) => void): 
     floors.push(JSON.parse(f.stdout) as FloorRun)
     fs.rmSync(writeDir, { recursive: true, force: true })
     fs.rmSync(out, { recursive: true, force: true })
+    if (unthreaded) {
+      const out1 = path.join(work, `out1-${i}`)
+      unthreadedRuns.push(timed([unthreaded, 'build', '-o', out1], single))
+      fs.rmSync(out1, { recursive: true, force: true })
+    }
     for (const [id, figs] of one) {
       const cache = fs.mkdtempSync(path.join(work, 'cache-'))
       figs.cold.push(timed([...cli(o.entry, o.bin), 'build', '--cluster', id], single, { NSOFFLOAD_CACHE_DIR: cache }))
@@ -334,6 +373,7 @@ async function benchRounds(o: Options, work: string, log: (s: string) => void): 
     objects,
     clusters: [...one].map(([cluster, f]) => ({ cluster, cold: med(f.cold), ...(f.noCache.length > 0 ? { noCache: med(f.noCache) } : {}) })),
     renders: { processes: ids.length, concurrency: o.concurrency, ...med(renderRuns) },
+    ...(unthreadedRuns.length > 0 ? { noThreads: figures(o.policies, unthreadedRuns) } : {}),
   }
 }
 
@@ -341,24 +381,53 @@ interface StartupFigures {
   readonly nodeMs: number
   readonly versionMs: number
   readonly validateMs: number
+  /** `validate` with yargs rendering the command's help after it (VARIANTS.helpCache): wall and CPU, and the CPU of the shipped one. */
+  readonly helpCache?: { readonly validateMs: number; readonly validateCpuMs: number; readonly shippedCpuMs: number }
 }
 
 function benchStartup(o: Options, work: string): StartupFigures {
   const dir = path.join(work, 'one-policy')
   writeFleet(generateFleet({ policies: 1, clusters: 3 }), dir)
   const policy = path.join('policies', fs.readdirSync(path.join(dir, 'policies'))[0] ?? '')
-  const commands = { node: ['-e', '0'], version: [...cli(o.entry, o.bin), '--version'], validate: [...cli(o.entry, o.bin), 'validate', policy] }
-  const times: Record<keyof typeof commands, number[]> = { node: [], version: [], validate: [] }
+  const helpCache = o.entry === 'dist' && !o.bin ? variant(work, 'helpCache') : undefined
+  const commands: Record<string, string[]> = {
+    node: ['-e', '0'],
+    version: [...cli(o.entry, o.bin), '--version'],
+    validate: [...cli(o.entry, o.bin), 'validate', policy],
+    ...(helpCache ? { helpCache: [helpCache, 'validate', policy] } : {}),
+  }
+  const times: Record<string, number[]> = { node: [], version: [], validate: [], helpCache: [] }
+  // CPU time (user + system, of the child): steadier than wall time on a shared machine; for the variant and what it is compared with.
+  const cpu: Record<string, number[]> = { validate: [], helpCache: [] }
+  const hook = pathToFileURL(path.join(REPO, 'bench', 'rusage.mjs')).href
   // Interleaved, after one warm-up round, so that a change of load or of caches affects all alike.
   for (let i = -1; i < o.startupRuns; i++) {
-    for (const [k, args] of Object.entries(commands) as [keyof typeof commands, string[]][]) {
+    for (const [k, args] of Object.entries(commands)) {
       const t = performance.now()
       const r = spawnSync(process.execPath, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] })
-      if (i >= 0) times[k].push(performance.now() - t)
+      if (i >= 0) times[k]?.push(performance.now() - t)
       if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${String(r.status)}: ${String(r.stderr)}`)
+      if (helpCache && k in cpu) {
+        const usage = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-rusage-')), 'rusage.json')
+        spawnSync(process.execPath, ['--import', hook, ...args], { cwd: dir, stdio: 'ignore', env: { ...process.env, NSOFFLOAD_BENCH_RUSAGE: usage } })
+        if (i >= 0) cpu[k]?.push(readUsage(usage).cpuMs)
+      }
     }
   }
-  return { nodeMs: median(times.node), versionMs: median(times.version), validateMs: median(times.validate) }
+  return {
+    nodeMs: median(times['node'] ?? []),
+    versionMs: median(times['version'] ?? []),
+    validateMs: median(times['validate'] ?? []),
+    ...(helpCache
+      ? {
+          helpCache: {
+            validateMs: median(times['helpCache'] ?? []),
+            validateCpuMs: median(cpu['helpCache'] ?? []),
+            shippedCpuMs: median(cpu['validate'] ?? []),
+          },
+        }
+      : {}),
+  }
 }
 
 const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
@@ -376,7 +445,7 @@ async function main(): Promise<void> {
     const loadBefore = os.loadavg().map((l) => Number(l.toFixed(2)))
     log(`fleet: ${n(o.policies)} policies × ${n(o.clusters)} remote clusters, in ${where}`)
     log(`${o.runs} round${o.runs === 1 ? '' : 's'}:`)
-    const { build, floor, doubled, files, objects, clusters, renders } = await benchRounds(o, work, log)
+    const { build, floor, doubled, files, objects, clusters, renders, noThreads } = await benchRounds(o, work, log)
     log(`start-up ×${o.startupRuns}…`)
     const startup = benchStartup(o, work)
     const parseFloorMs = floor.readMs + floor.parseMs
@@ -401,6 +470,7 @@ async function main(): Promise<void> {
       })),
       renders: { ...renders, ratio: renders.wallMs / build.wallMs, cpuRatio: renders.cpuMs / build.cpuMs },
       startup: { ...startup, versionOverNodeMs: startup.versionMs - startup.nodeMs, validateOverNodeMs: startup.validateMs - startup.nodeMs },
+      ...(noThreads ? { noThreads: { ...noThreads, ratio: noThreads.wallMs / build.wallMs, cpuRatio: noThreads.cpuMs / build.cpuMs } } : {}),
       growth: {
         policies: doubled.policies,
         wallMs: doubled.wallMs,
@@ -434,6 +504,16 @@ async function main(): Promise<void> {
       ),
       `renders           ${renders.processes} × build --cluster, ${renders.concurrency} at once, one cache: ${s(renders.wallMs)} wall, ${s(renders.cpuMs)} CPU: ${figures.renders.ratio.toFixed(2)}× the time of build -o (${figures.renders.cpuRatio.toFixed(2)}× its CPU)`,
       `start-up          node -e 0 ${startup.nodeMs.toFixed(0)} ms; --version ${startup.versionMs.toFixed(0)} ms (+${figures.startup.versionOverNodeMs.toFixed(0)}); validate of one policy ${startup.validateMs.toFixed(0)} ms (+${figures.startup.validateOverNodeMs.toFixed(0)}) (medians of ${o.startupRuns})`,
+      ...(figures.noThreads
+        ? [
+            `no writer thread build -o ${s(figures.noThreads.wallMs)} wall, ${s(figures.noThreads.cpuMs)} CPU, every file written on the main thread: ${figures.noThreads.ratio.toFixed(2)}× the time of build -o (${figures.noThreads.cpuRatio.toFixed(2)}× its CPU)`,
+          ]
+        : []),
+      ...(startup.helpCache
+        ? [
+            `no help skip      validate of one policy, yargs rendering its help after it: ${startup.helpCache.validateMs.toFixed(0)} ms, ${startup.helpCache.validateCpuMs.toFixed(0)} ms CPU against ${startup.helpCache.shippedCpuMs.toFixed(0)} ms CPU shipped (medians of ${o.startupRuns})`,
+          ]
+        : []),
       `growth            ${n(doubled.policies)} policies: ${s(doubled.wallMs)} wall, ${s(doubled.cpuMs)} CPU, peak ${doubled.maxRSSMiB.toFixed(0)} MiB: ${figures.growth.ratio.toFixed(2)}× the time (${figures.growth.cpuRatio.toFixed(2)}× the CPU) for 2× the input`,
     ]
     process.stdout.write(lines.join('\n') + '\n')

@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { listTree, REPO, runCli } from './helpers/cli.ts'
 import { checkGolden } from './helpers/golden.ts'
 import { kubectlPath } from './helpers/tools.ts'
+import { tempDir } from './helpers/temp.ts'
 
 /**
  * Golden cases under fixtures/golden/<case>/: inputs (policies/, inventory.yaml, or a
@@ -52,7 +52,7 @@ for (const name of cases) {
   })
 
   test(`${name}: build -o, and kubectl kustomize of each folder equals build --cluster`, async () => {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-golden-'))
+    const out = tempDir('nsoffload-golden-')
     const r = await runCli(['build', '-o', out], cwd)
     assert.is(r.code, 0, r.stderr)
     const files = listTree(out)

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -10,6 +9,7 @@ import { getIn, podTemplatePath } from '../src/workloads/pod-template.ts'
 import { REPO, runCli } from './helpers/cli.ts'
 import { gfmProblems } from './helpers/gfm.ts'
 import { kubectlPath, kustomizePath } from './helpers/tools.ts'
+import { tempDir } from './helpers/temp.ts'
 
 /**
  * Issue 17, "Done when": a repository made of public applications' shapes
@@ -30,7 +30,7 @@ type Obj = Record<string, any>
 
 /** A fresh copy of the fixture (build -o writes into it). */
 function copy(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-public-apps-'))
+  const dir = tempDir('nsoffload-public-apps-')
   fs.cpSync(FIXTURE, dir, { recursive: true })
   return dir
 }

@@ -1,7 +1,7 @@
 import * as path from 'node:path'
 import * as v8 from 'node:v8'
 import { hasErrors } from '../diagnostics/diagnostic.ts'
-import { type CacheConfig, cacheConfig, cacheDigest, cacheLookup, cacheStore } from '../host/build-cache.ts'
+import { type CacheConfig, cacheConfig, cacheDigest, cacheLock, cacheLookup, cacheStore, cacheUnlock } from '../host/build-cache.ts'
 import type { Host } from '../host/host.ts'
 import { recordingHost, replayDigest, type Trace, type TraceCall } from '../host/trace.ts'
 import type { Manifest } from '../model/k8s.ts'
@@ -30,7 +30,8 @@ import { codeIdentity } from './version.ts'
  * whether it failed, the clusters, and each cluster's manifests (V8's serialisation). The key:
  * this build of nsoffload (`codeIdentity`), the input options, and a trace of every question
  * the run asked of its host (`host/trace.ts`: each file and folder read, each path probed, each
- * kustomize run, each environment variable read) with a digest of the answers. A later build
+ * kustomize run, each environment variable read) with a digest of the answers. Builds that
+ * miss side by side compile once: the others wait for the first one's entry. A later build
  * asks the same questions again (reading every input byte, running kustomize again) and uses
  * the entry only when every answer is the same: any change to an input is a miss.
  */
@@ -46,7 +47,14 @@ export function clusterBuild(ctx: CommandContext, opts: InputOptions, cluster: s
     return
   }
   const key = cacheKey(ctx.host, opts, code ?? '')
-  const hit = lookup(cfg, key, ctx.host)
+  let hit = lookup(cfg, key, ctx.host)
+  let locked = false
+  if (!hit && cfg.maxBytes > 0) {
+    // Builds of the same revision side by side: one compiles, the others wait for its entry (none is kept at NSOFFLOAD_CACHE_MAX_MB=0).
+    const lock = cacheLock(cfg, key, LOCK_WAIT_MS)
+    if (lock === 'waited') hit = lookup(cfg, key, ctx.host)
+    locked = lock === 'mine'
+  }
   if (hit) {
     const ms = hit.meta.failed || !hit.meta.clusters.includes(cluster) ? [] : hit.manifests(cluster)
     if (ms) {
@@ -72,9 +80,16 @@ export function clusterBuild(ctx: CommandContext, opts: InputOptions, cluster: s
   try {
     serve(ctx, meta, cluster, () => waves(compiled?.clusters.get(cluster) ?? []))
   } finally {
-    if (trace.cacheable) store(cfg, key, ctx.host, meta, compiled?.clusters ?? new Map())
+    try {
+      if (trace.cacheable) store(cfg, key, ctx.host, meta, compiled?.clusters ?? new Map())
+    } finally {
+      if (locked) cacheUnlock(cfg, key)
+    }
   }
 }
+
+/** How long a build waits for another that compiles the same key before it compiles itself. */
+const LOCK_WAIT_MS = 120_000
 
 /** The outcome every cluster of a build shares. */
 interface Outcome {

@@ -83,7 +83,7 @@ export async function openClusters(
   log: (s: string) => void,
   times: ReturnType<typeof clientTimes>,
 ): Promise<Map<string, KubeClient>> {
-  const [{ connect, kubeconfigSource, KubeconfigError }, { KubeClient, DEFAULT_RETRY }, { EXEC_TIMEOUT_MS }] = await Promise.all([
+  const [{ connect, kubeconfigSource }, { KubeClient, DEFAULT_RETRY }, { EXEC_TIMEOUT_MS }] = await Promise.all([
     import('../kube/kubeconfig.ts'),
     import('../kube/kube-client.ts'),
     import('../kube/credentials.ts'),
@@ -95,23 +95,19 @@ export async function openClusters(
   }))
   const file = kubeconfigSource(args.kubeconfig, host.env)
   const { deadline, requestTimeoutMs } = times
-  try {
-    const conns = await connect(file, wanted, { env: host.env, host, execLimit: { ms: EXEC_TIMEOUT_MS, ...(deadline ? { deadline } : {}) } })
-    return new Map(
-      conns.map((c) => [
-        c.cluster,
-        new KubeClient(c, {
-          onRetry: log,
-          ...(args.concurrency ? { maxSockets: Math.max(1, Math.floor(args.concurrency)) } : {}),
-          ...(deadline ? { deadline } : {}),
-          ...(requestTimeoutMs !== undefined ? { retry: { ...DEFAULT_RETRY, requestTimeoutMs } } : {}),
-        }),
-      ]),
-    )
-  } catch (e) {
-    if (e instanceof KubeconfigError) throw new UsageError(e.message)
-    throw e
-  }
+  // A kubeconfig that cannot be used throws KubeconfigError: exit 2, told by main.ts.
+  const conns = await connect(file, wanted, { env: host.env, host, execLimit: { ms: EXEC_TIMEOUT_MS, ...(deadline ? { deadline } : {}) } })
+  return new Map(
+    conns.map((c) => [
+      c.cluster,
+      new KubeClient(c, {
+        onRetry: log,
+        ...(args.concurrency ? { maxSockets: Math.max(1, Math.floor(args.concurrency)) } : {}),
+        ...(deadline ? { deadline } : {}),
+        ...(requestTimeoutMs !== undefined ? { retry: { ...DEFAULT_RETRY, requestTimeoutMs } } : {}),
+      }),
+    ]),
+  )
 }
 
 /** What a cluster command works with: the compiled project and open connections. */

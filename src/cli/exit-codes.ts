@@ -1,3 +1,5 @@
+import { CannotRun } from '../diagnostics/cannot-run.ts'
+
 /** Exit codes of every command (README.md, "Exit codes"). */
 export const ExitCode = {
   /** Success; `diff`: no differences; `sync`/`status`: every namespace Ready or NoClusterSelected. */
@@ -9,8 +11,8 @@ export const ExitCode = {
 } as const
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 
-/** A problem that stops a command before it can do its job (exit 2), shown without a stack trace. */
-export class UsageError extends Error {}
+/** A problem of the command line that stops a command before it can do its job (exit 2, by `main.ts`), shown without a stack trace. */
+export class UsageError extends CannotRun {}
 
 /** A command stopped by SIGINT or SIGTERM (`build -o`): exit 130 or 143, as a shell reports a process ended by them. */
 export class Interrupted extends Error {

@@ -2,6 +2,7 @@ import yargs, { type Argv, type CommandModule } from 'yargs'
 import type { Host } from '../host/host.ts'
 import { COMPLETION_HOOK } from './commands/completion.ts'
 import type { CommandContext, GlobalArgs } from './context.ts'
+import { CannotRun } from '../diagnostics/cannot-run.ts'
 import { ExitCode, Interrupted, UsageError } from './exit-codes.ts'
 import { type KnownOptions, unknownArguments } from './unknown-arguments.ts'
 import { version } from './version.ts'
@@ -193,7 +194,10 @@ export async function main(argv: readonly string[], host: Host): Promise<number>
     if (all) printed = printed.replace(/^--[A-Za-z](?::[^\n]*)?\n/gm, '')
     if (printed) host.stdout(printed.endsWith('\n') ? printed : printed + '\n')
   } catch (e) {
-    if (e instanceof UsageError) {
+    // The one place an error becomes an exit code: what is the user's to fix (CannotRun: bad
+    // flags, unreadable inputs, an unusable kubeconfig, a cluster that failed as clusterFailure
+    // tells it) is one line and exit 2; a signal its own code; anything else is a bug.
+    if (e instanceof CannotRun) {
       host.stderr(`nsoffload: ${e.message}\n`)
       return ExitCode.cannotRun
     }

@@ -13,6 +13,8 @@ import * as path from 'node:path'
  *   - it is bounded: after each store, the least recently used entries beyond `maxBytes` or
  *     `maxEntries` are removed (renamed aside, then deleted, so that a reader of one finds it
  *     whole or not at all), with temporary folders left by killed builds;
+ *   - a miss is computed once: one build holds the key's lock (`cacheLock`) while the others
+ *     wait for its entry (a lock whose build died is taken over);
  *   - the folder is private (0700) and used only when it belongs to this user and nobody else
  *     may write in it: workloads can hold Secrets.
  * Anything that goes wrong here makes the cache miss or not store; it never fails a build.
@@ -196,14 +198,15 @@ function evict(cfg: CacheConfig): void {
       fs.rmSync(path.join(cfg.dir, name), { recursive: true, force: true })
       continue
     }
-    if (name.startsWith('.')) continue
-    let bytes = 0
+    if (name.startsWith('.')) continue // a lock, or another build's folder being written
+    let bytes: number
     try {
       const e = JSON.parse(fs.readFileSync(path.join(cfg.dir, name, ENTRY_FILE), 'utf8')) as EntryFile<unknown>
       bytes = e.bytes
     } catch {
-      // Not an entry (or one cut short): it goes first.
-      bytes = Number.MAX_SAFE_INTEGER
+      // Not an entry (or one cut short: entries are renamed into place whole): removed, and not counted against the others.
+      drop(cfg.dir, name)
+      continue
     }
     entries.push({ name, mtime, bytes })
   }
@@ -213,6 +216,67 @@ function evict(cfg: CacheConfig): void {
     total += e.bytes
     if (i >= cfg.maxEntries || total > cfg.maxBytes) drop(cfg.dir, e.name)
   })
+}
+
+/** A lock older than this is taken over (a build that hung, or died where its pid cannot be seen). */
+const STALE_LOCK_MS = 10 * 60 * 1000
+const LOCK_PREFIX = '.lock-'
+const POLL_MS = 25
+
+const pause = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+
+/** Whether the lock file names a build that may still be working: alive (as far as this process sees) and not older than STALE_LOCK_MS. */
+function lockHeld(file: string): boolean {
+  try {
+    const st = fs.statSync(file)
+    if (Date.now() - st.mtimeMs > STALE_LOCK_MS) return false
+    const pid = Number(fs.readFileSync(file, 'utf8').trim())
+    if (!Number.isInteger(pid) || pid <= 0) return Date.now() - st.mtimeMs < 5_000 // being written
+    try {
+      process.kill(pid, 0)
+      return true
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code !== 'ESRCH'
+    }
+  } catch {
+    return false
+  }
+}
+
+/**
+ * One build computes a missing entry of `key` while the others wait for it (issue 19.1: Argo
+ * CD renders several clusters of one revision at once, and each miss would compile the whole
+ * fleet). `'mine'`: this build holds the lock (a file naming its pid) and computes, then calls
+ * `cacheUnlock`. `'waited'`: another build held it and let it go (stored, failed or died), or
+ * `maxWaitMs` passed: look the entry up again, and compute without the lock if it is not
+ * there. `'none'`: no usable folder. A lock whose build died is taken over; two builds that
+ * take one over at once both compute: harmlessly, the entries are the same.
+ */
+export function cacheLock(cfg: CacheConfig, key: string, maxWaitMs: number): 'mine' | 'waited' | 'none' {
+  if (!usableRoot(cfg.dir, true)) return 'none'
+  const file = path.join(cfg.dir, `${LOCK_PREFIX}${key}`)
+  try {
+    const fd = fs.openSync(file, 'wx', 0o600)
+    fs.writeSync(fd, `${process.pid}\n`)
+    fs.closeSync(fd)
+    return 'mine'
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return 'none'
+  }
+  const deadline = Date.now() + maxWaitMs
+  while (lockHeld(file) && Date.now() < deadline) pause(POLL_MS)
+  if (fs.existsSync(file) && !lockHeld(file)) fs.rmSync(file, { force: true })
+  return 'waited'
+}
+
+/** Lets go of this build's lock of `key` (left alone when another build took it over). */
+export function cacheUnlock(cfg: CacheConfig, key: string): void {
+  const file = path.join(cfg.dir, `${LOCK_PREFIX}${key}`)
+  try {
+    if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.rmSync(file, { force: true })
+  } catch {
+    // Gone already.
+  }
 }
 
 /** A short stable digest of a string, for names in the cache folder. */

@@ -1,4 +1,5 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.ts'
+import { pointerSteps } from '../diagnostics/json-pointer.ts'
 import type { Policy } from '../model/policy.ts'
 import { type CompiledWorkload, compileWorkloads, type PlacementContext } from '../workloads/compile-workloads.ts'
 import { isObj, str } from '../util/plain-data.ts'
@@ -68,8 +69,8 @@ export function toResult({ item, diagnostic: d }: ItemDiagnostic): KrmResult {
   const annotations = isObj(md['annotations']) ? md['annotations'] : {}
   const filePath = str(annotations['config.kubernetes.io/path']) || str(annotations['internal.config.kubernetes.io/path'])
   const fileIndex = Number.parseInt(str(annotations['config.kubernetes.io/index']) || str(annotations['internal.config.kubernetes.io/index']), 10)
-  const itemPrefix = `/items/${item.index}`
-  const field = d.path?.startsWith(itemPrefix) ? d.path.slice(itemPrefix.length).split('/').filter(Boolean).join('.') : ''
+  const steps = pointerSteps(d.path ?? '')
+  const field = steps[0] === 'items' && steps[1] === String(item.index) ? steps.slice(2).join('.') : ''
   return {
     message: `${d.code}: ${d.message}`,
     severity,

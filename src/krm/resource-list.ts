@@ -1,7 +1,8 @@
 import { isDeepStrictEqual } from 'node:util'
-import { type Document, isCollection, isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments, parseDocument, stringify } from 'yaml'
+import { type Document, isCollection, isMap, isScalar, isSeq, type Node, stringify } from 'yaml'
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
-import { collectionKeys, KEY_MARKER, MAX_ALIAS_COUNT, pointer, YAML_VERSION } from '../load/parse-yaml.ts'
+import { MAX_DOCUMENTS } from '../load/limits.ts'
+import { decodeText, MAX_ALIAS_COUNT, parseYamlDocument, YAML_VERSION } from '../load/parse-yaml.ts'
 import type { Location } from '../model/source.ts'
 import { isObj } from '../util/plain-data.ts'
 
@@ -30,64 +31,32 @@ export interface ParsedResourceList {
   readonly locate: (path: readonly (string | number)[]) => Location
 }
 
-/** Parses a ResourceList strictly (YAML 1.1, unique keys, alias limit). Never throws. */
+/**
+ * Parses a ResourceList as every other input is read (`load/parse-yaml.ts`: YAML 1.1 with
+ * go-yaml v2's scalars, unique keys, alias limit, the same diagnostics and positions), then
+ * checks the wrapper. Never throws.
+ */
 export function parseResourceList(text: string): { list?: ParsedResourceList; diagnostics: Diagnostic[] } {
-  const nul = text.indexOf('\u0000')
-  if (nul >= 0) {
-    const before = text.slice(0, nul)
-    const at = { file: STDIN, line: before.split('\n').length, column: nul - before.lastIndexOf('\n'), path: '' }
-    return { diagnostics: [diag('notText', `the input is not text (NUL byte at offset ${nul})`, at)] }
-  }
-  const lc = new LineCounter()
-  const doc = parseDocument(text, { version: YAML_VERSION, uniqueKeys: true, prettyErrors: false, lineCounter: lc, keepSourceTokens: true, logLevel: 'error' })
-  const at = (offset: number, p = ''): Location => {
-    const { line, col } = lc.linePos(Math.min(offset, text.length))
-    return { file: STDIN, line, column: col, path: p }
-  }
-  const locate = (path: readonly (string | number)[]): Location => {
-    // A path ending in KEY_MARKER points at the key of its last step (as the file locator does).
-    const keyOf = path[path.length - 1] === KEY_MARKER
-    const p = keyOf ? path.slice(0, -1) : path
-    let offset: number | undefined
-    if (keyOf) {
-      const parent = doc.getIn(p.slice(0, -1), true)
-      const pair = isMap(parent) ? parent.items.find((x) => isScalar(x.key) && String(x.key.value) === String(p[p.length - 1])) : undefined
-      offset = (pair?.key as Node | undefined)?.range?.[0]
-    }
-    // The deepest node that exists on the path.
-    for (let n = p.length; offset === undefined && n >= 0; n--) offset = (doc.getIn(p.slice(0, n), true) as Node | undefined)?.range?.[0]
-    return at(offset ?? 0, pointer(p))
-  }
-  const many = doc.errors.find((e) => e.code === 'MULTIPLE_DOCS')
-  if (many) {
-    const n = parseAllDocuments(text, { version: YAML_VERSION, logLevel: 'error' }) as unknown[]
-    const count = Array.isArray(n) ? n.length : 2
+  const decoded = decodeText(STDIN, new TextEncoder().encode(text))
+  if (decoded.text === undefined) return { diagnostics: decoded.diagnostics }
+  const read = parseYamlDocument(STDIN, text)
+  if (read.documents > 1) {
+    const count = read.documents > MAX_DOCUMENTS ? `more than ${MAX_DOCUMENTS}` : String(read.documents)
     return {
       diagnostics: [
         diag(
           'resourceListInvalid',
           `the input holds ${count} YAML documents; a KRM function reads one: a ResourceList with the resources in its items`,
-          at(many.pos[0]),
+          read.starts[1],
           { hint: resourceListExample() },
         ),
       ],
     }
   }
-  if (doc.errors.length > 0) {
-    return {
-      diagnostics: doc.errors.map((e) =>
-        diag(e.code === 'DUPLICATE_KEY' ? 'duplicateKey' : 'yamlSyntax', `${e.message.split('\n')[0] ?? e.message} (${e.code})`, at(e.pos[0])),
-      ),
-    }
-  }
-  const keys = collectionKeys(doc, text, at)
-  if (keys.length > 0) return { diagnostics: keys }
-  let value: unknown
-  try {
-    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
-  } catch (e) {
-    return { diagnostics: [diag('aliasLimit', `the input expands more than ${MAX_ALIAS_COUNT} aliases (${(e as Error).message})`, at(0))] }
-  }
+  const document = read.document
+  if (!document && read.diagnostics.length > 0) return { diagnostics: [...read.diagnostics] }
+  const locate = document?.locate ?? ((): Location => ({ file: STDIN, line: 1, column: 1, path: '' }))
+  const value = document?.value
   const bad = (message: string, p: (string | number)[], hint?: string): { diagnostics: Diagnostic[] } => ({
     diagnostics: [diag('resourceListInvalid', message, locate(p), { hint: hint ?? resourceListExample() })],
   })
@@ -116,16 +85,17 @@ export function parseResourceList(text: string): { list?: ParsedResourceList; di
     )
   }
   const rawItems = value['items'] ?? []
-  if (!Array.isArray(rawItems) || (value['items'] !== undefined && value['items'] !== null && !isSeq(doc.get('items', true))))
+  if (!Array.isArray(rawItems) || (value['items'] !== undefined && value['items'] !== null && !isSeq(document?.doc.get('items', true))))
     return bad('items must be a list', ['items'])
   const items: ResourceListItem[] = []
   for (const [index, item] of rawItems.entries()) {
     if (!isObj(item)) return bad(`items[${index}] is not a mapping`, ['items', index])
     items.push({ index, value: item })
   }
-  if (!isMap(doc.contents)) return bad('the input is not a mapping', [])
+  const doc = document?.doc
+  if (!doc || !isMap(doc.contents)) return bad('the input is not a mapping', [])
   const fc = value['functionConfig']
-  return { list: { text, doc, items, ...(isObj(fc) ? { functionConfig: fc } : {}), locate }, diagnostics: [] }
+  return { list: { text, doc, items, ...(isObj(fc) ? { functionConfig: fc } : {}), locate }, diagnostics: [...read.diagnostics] }
 }
 
 /**
@@ -266,8 +236,8 @@ function splice(list: ParsedResourceList, edits: readonly ItemEdit[], results: r
   const items = expected['items'] as Record<string, unknown>[]
   for (const e of edits) setPath(items[e.index], e.path, e.value)
   if (results.length > 0) expected['results'] = structuredClone(results)
-  const check = parseDocument(out, { version: YAML_VERSION, uniqueKeys: true, logLevel: 'error' })
-  if (check.errors.length > 0 || !isDeepStrictEqual(check.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), expected)) return undefined
+  const check = parseYamlDocument(STDIN, out)
+  if (!check.document || check.diagnostics.length > 0 || !isDeepStrictEqual(check.document.value, expected)) return undefined
   return out
 }
 

@@ -140,6 +140,10 @@ type Callback = (err: Error | null, stream: Duplex) => void
 /**
  * Opens a `CONNECT` tunnel through an HTTP(S) proxy to `host:port`, then TLS to the server
  * inside it when `secure` (the server's TLS settings come with the request options).
+ * Hand-written rather than `hpagent` (client-node's): hpagent 1.2.0 asks for an IPv6 server as
+ * `::1:PORT` instead of the authority `[::1]:PORT`, and cannot reach a proxy at an IPv6
+ * address (test/kube/proxy-tunnel.test.ts, against a real CONNECT proxy); its deadline is an
+ * idle time, not the whole CONNECT's.
  */
 function tunnel(proxy: URL, options: http.ClientRequestArgs & tls.ConnectionOptions, secure: boolean, cb: Callback): void {
   const host = String(options.host ?? options.hostname ?? 'localhost')

@@ -1,6 +1,7 @@
 import { Composer, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, Parser, type Document, type Node, type YAMLError } from 'yaml'
 import { MAX_DOCUMENTS } from './limits.ts'
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
+import { pointer } from '../diagnostics/json-pointer.ts'
 import type { CodeId } from '../diagnostics/codes.ts'
 import type { Location, SourceRef } from '../model/source.ts'
 import { explainDedentedItem } from './explain-indent.ts'
@@ -169,44 +170,97 @@ export function parseYaml(file: string, text: string, full = false): ParseResult
   // Once per file, not per document (a fleet's file holds thousands).
   const mayHaveCollectionKeys = /[[{?]/.test(text)
   list.forEach((doc, index) => {
-    const errs = [...doc.errors]
-    // A tab in the indentation throws the parser off for the lines after it: the tab is the
-    // one thing to say (one error per tab, not the parser's cascade).
-    const tabs = errs.filter((e) => e.code === 'TAB_AS_INDENT')
-    if (tabs.length > 0) errs.splice(0, errs.length, ...tabs)
-    else diagnostics.push(...dedentedItem(errs, text, lineCounter, at))
-    for (const e of errs) diagnostics.push(yamlDiag(e, at))
-    for (const w of doc.warnings) diagnostics.push(diag('yamlWarning', `${w.message} (${w.code})`, at(w.pos[0])))
-    if (doc.errors.length > 0) return
-    const dups = duplicateKeys(doc)
-    for (const offset of dups)
-      diagnostics.push(diag('duplicateKey', 'Map keys must be unique (DUPLICATE_KEY)', at(offset), { hint: 'remove or rename one of the keys' }))
-    if (dups.length > 0) return
-    const keys = collectionKeys(doc, text, at, mayHaveCollectionKeys)
-    if (keys.length > 0) {
-      diagnostics.push(...keys)
-      return
-    }
-    const scalars = toKubernetesKeys(doc)
-    if (scalars.length > 0) {
-      for (const p of scalars) diagnostics.push(diag(p.code ?? 'yamlValue', p.message, at(p.offset), { hint: p.hint }))
-      return
-    }
-    let value: unknown
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
-    } catch (e) {
-      const where = doc.contents?.range?.[0] ?? 0
-      diagnostics.push(
-        diag('aliasLimit', `document expands more than ${MAX_ALIAS_COUNT} aliases (${(e as Error).message})`, at(where), {
-          hint: 'write the repeated values out, or use fewer anchors',
-        }),
-      )
-      return
-    }
-    out.push({ file, index, value, source: { file, docIndex: index, locate: locator(file, index, reparse) } })
+    const r = readDocument(doc, text, lineCounter, at, mayHaveCollectionKeys)
+    diagnostics.push(...r.diagnostics)
+    if (r.read) out.push({ file, index, value: r.value, source: { file, docIndex: index, locate: locator(file, index, reparse) } })
   })
   return { docs: out, diagnostics, starts }
+}
+
+/**
+ * What every composed document goes through, in order: syntax errors (a tab in the indentation
+ * said once, a list item indented too little said as such), the library's warnings, duplicate
+ * keys, collection keys, scalars as go-yaml v2 reads them, the alias limit. `read` when the
+ * document has a value (warnings may come with it).
+ */
+function readDocument(
+  doc: Document.Parsed,
+  text: string,
+  lineCounter: LineCounter,
+  at: (offset: number, path?: string) => Location,
+  mayHaveCollectionKeys: boolean,
+): { read: boolean; value?: unknown; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = []
+  const errs = [...doc.errors]
+  // A tab in the indentation throws the parser off for the lines after it: the tab is the
+  // one thing to say (one error per tab, not the parser's cascade).
+  const tabs = errs.filter((e) => e.code === 'TAB_AS_INDENT')
+  if (tabs.length > 0) errs.splice(0, errs.length, ...tabs)
+  else diagnostics.push(...dedentedItem(errs, text, lineCounter, at))
+  for (const e of errs) diagnostics.push(yamlDiag(e, at))
+  for (const w of doc.warnings) diagnostics.push(diag('yamlWarning', `${w.message} (${w.code})`, at(w.pos[0])))
+  if (doc.errors.length > 0) return { read: false, diagnostics }
+  const dups = duplicateKeys(doc)
+  for (const offset of dups)
+    diagnostics.push(diag('duplicateKey', 'Map keys must be unique (DUPLICATE_KEY)', at(offset), { hint: 'remove or rename one of the keys' }))
+  if (dups.length > 0) return { read: false, diagnostics }
+  const keys = collectionKeys(doc, text, at, mayHaveCollectionKeys)
+  if (keys.length > 0) return { read: false, diagnostics: [...diagnostics, ...keys] }
+  const scalars = toKubernetesKeys(doc)
+  if (scalars.length > 0) {
+    for (const p of scalars) diagnostics.push(diag(p.code ?? 'yamlValue', p.message, at(p.offset), { hint: p.hint }))
+    return { read: false, diagnostics }
+  }
+  try {
+    return { read: true, value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), diagnostics }
+  } catch (e) {
+    const where = doc.contents?.range?.[0] ?? 0
+    diagnostics.push(
+      diag('aliasLimit', `document expands more than ${MAX_ALIAS_COUNT} aliases (${(e as Error).message})`, at(where), {
+        hint: 'write the repeated values out, or use fewer anchors',
+      }),
+    )
+    return { read: false, diagnostics }
+  }
+}
+
+/** A text of one YAML document read as `parseYaml` reads each document of a file, kept as the library's Document. */
+export interface YamlDocument {
+  /** The document as parsed (keys as Kubernetes reads them): for who edits it and keeps every other node as written. */
+  readonly doc: Document.Parsed
+  /** The document as plain data. */
+  readonly value: unknown
+  /** The position of a path (ending in `KEY_MARKER` for the key of its last step). */
+  readonly locate: (path: readonly (string | number)[]) => Location
+}
+
+/**
+ * Reads a text that must hold one YAML document (the KRM function's ResourceList on stdin) by the
+ * same rules and with the same diagnostics as `parseYaml` (always the library: the Document is
+ * kept). `document` when the text holds one document and it was read. A text of several
+ * documents is not read: `documents` says how many it holds (up to `MAX_DOCUMENTS` + 1) and
+ * `starts` where each begins, for the caller to say what it expected.
+ */
+export function parseYamlDocument(
+  file: string,
+  text: string,
+): { document?: YamlDocument; documents: number; starts: readonly Location[]; diagnostics: readonly Diagnostic[] } {
+  const lineCounter = new LineCounter()
+  const { docs, more } = composeDocuments(text, lineCounter, MAX_DOCUMENTS + 1)
+  const at = (offset: number, path = ''): Location => {
+    const { line, col } = lineCounter.linePos(Math.min(offset, text.length))
+    return { file, line, column: col, path }
+  }
+  const starts = docs.map((d) => at(d.range[0]))
+  const documents = docs.length + (more ? 1 : 0)
+  if (documents > 1) return { documents, starts, diagnostics: [] }
+  const doc = docs[0]
+  // An empty text (or only comments) holds no document.
+  if (!doc) return { documents, starts, diagnostics: [] }
+  const r = readDocument(doc, text, lineCounter, at, /[[{?]/.test(text))
+  if (!r.read) return { documents, starts, diagnostics: r.diagnostics }
+  const locate = locator(file, 0, () => ({ docs, lineCounter }))
+  return { document: { doc, value: r.value, locate }, documents, starts, diagnostics: r.diagnostics }
 }
 
 /** What `fast-yaml.ts` read, as the library's reading would be: no diagnostics, positions from the library when asked. */
@@ -377,9 +431,6 @@ function yamlDiag(e: YAMLError, at: (offset: number) => Location): Diagnostic {
   const hint = e.code === 'TAB_AS_INDENT' ? 'indent with spaces' : undefined
   return diag(id, `${msg} (${e.code})`, at(e.pos[0]), hint === undefined ? {} : { hint })
 }
-
-/** JSON Pointer escaping (RFC 6901). */
-export const pointer = (path: readonly (string | number)[]): string => path.map((p) => '/' + String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('')
 
 /**
  * Locates a path in a document: the deepest node that exists on the path. A path whose last

@@ -1,4 +1,5 @@
 import * as path from 'node:path'
+import { CannotRun } from '../diagnostics/cannot-run.ts'
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
 import type { Host, RegularFile } from '../host/host.ts'
 import { IGNORE_FILE, isIgnored, type IgnoreRules, parseIgnoreFile } from './ignore-file.ts'
@@ -8,7 +9,7 @@ import { type Bound, boundOf, outsideRepository, realOf, within } from './reposi
 import { append } from '../util/append.ts'
 
 /** Files that cannot be read at all: the command cannot run (exit 2). */
-export class InputError extends Error {}
+export class InputError extends CannotRun {}
 
 const YAML_FILE = /\.(ya?ml|json)$/i
 

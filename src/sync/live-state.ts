@@ -57,15 +57,10 @@ interface NodeItem {
   spec?: { taints?: { key: string; value?: string; effect: string }[] }
 }
 
-/** The cluster's nodes as selection and scheduling read them; `forbidden` when RBAC does not let this user list them. */
-export async function listNodes(client: KubeClient): Promise<LiveNode[] | 'forbidden'> {
-  try {
-    const items = (await client.list<NodeItem>('/api/v1/nodes')) ?? []
-    return items.map((n) => ({ name: n.metadata?.name ?? '', labels: n.metadata?.labels ?? {}, taints: n.spec?.taints ?? [] }))
-  } catch (e) {
-    if (e instanceof KubeError && e.status === 403) return 'forbidden'
-    throw e
-  }
+/** The cluster's nodes as selection and scheduling read them; a `KubeError` when they cannot be read (403 when RBAC does not let this user list them). */
+export async function listNodes(client: KubeClient): Promise<LiveNode[]> {
+  const items = (await client.list<NodeItem>('/api/v1/nodes')) ?? []
+  return items.map((n) => ({ name: n.metadata?.name ?? '', labels: n.metadata?.labels ?? {}, taints: n.spec?.taints ?? [] }))
 }
 
 const forbidden = (e: unknown): boolean => e instanceof KubeError && e.status === 403
@@ -98,7 +93,9 @@ export async function readCluster(
     return lists.flatMap((l) => l ?? [])
   }
   // The LISTs of a cluster go out together.
-  const nodesRead = readNodes ? listNodes(client) : Promise.resolve(undefined)
+  const nodesRead = readNodes
+    ? listNodes(client).catch((e: unknown) => (forbidden(e) ? ('forbidden' as const) : Promise.reject(e)))
+    : Promise.resolve(undefined)
   const [nsList, nsoList, parent, nodes, ...kindLists] = await Promise.all([
     nsRead,
     nsoType ? list<NamespaceOffloadingObject>(client, nsoType) : undefined,

@@ -1,5 +1,6 @@
 import type { ErrorObject } from 'ajv'
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
+import { pointer, pointerSteps } from '../diagnostics/json-pointer.ts'
 import { KEY_MARKER } from '../load/parse-yaml.ts'
 import type { SourceRef } from '../model/source.ts'
 import { isObj, type Obj } from '../util/plain-data.ts'
@@ -53,8 +54,6 @@ export function dotted(path: readonly (string | number)[]): string {
   if (path.length === 0) return 'the top level of the document'
   return path.map((p, i) => (p === '*' || /^\d+$/.test(String(p)) ? `[${p === '*' ? '' : String(p)}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('')
 }
-
-const pointerOf = (path: readonly (string | number)[]): string => path.map((p) => `/${String(p).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('')
 
 /** A label mapping as liqoctl selector requirements: `{region: east, zone: a}` → `region=east,zone=a`. */
 const asLiqoctl = (labels: Obj): string =>
@@ -117,12 +116,12 @@ function explainSelector(kind: SchemaKind, sel: unknown, source: SourceRef, out:
         },
       ),
     )
-    covered.push(under(pointerOf(SEL_PATH)))
+    covered.push(under(pointer(SEL_PATH)))
   } else if (kind === 'OffloadingPolicy' && Array.isArray(sel)) {
     sel.forEach((item: unknown, i) => {
       if (!isObj(item)) return
       out.push(explainItem(kind, item, i, source))
-      covered.push(under(pointerOf([...SEL_PATH, i])))
+      covered.push(under(pointer([...SEL_PATH, i])))
     })
   } else if (isObj(sel) && !('nodeSelectorTerms' in sel)) {
     const keys = Object.keys(sel)
@@ -146,7 +145,7 @@ function explainSelector(kind: SchemaKind, sel: unknown, source: SourceRef, out:
         },
       ),
     )
-    covered.push(under(pointerOf(SEL_PATH)))
+    covered.push(under(pointer(SEL_PATH)))
   }
 }
 
@@ -185,15 +184,6 @@ function explainItem(kind: SchemaKind, item: Obj, i: number, source: SourceRef):
 const matches = (path: readonly string[], home: readonly string[]): boolean =>
   path.length === home.length && home.every((h, i) => (h === '*' ? /^\d+$/.test(path[i] ?? '') : h === path[i]))
 
-/** Splits an ajv instancePath (JSON Pointer) into path steps. */
-const steps = (p: string): string[] =>
-  p === ''
-    ? []
-    : p
-        .slice(1)
-        .split('/')
-        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-
 const valueAt = (root: unknown, path: readonly string[]): unknown =>
   path.reduce<unknown>((v, p) => (isObj(v) || Array.isArray(v) ? (v as Record<string, unknown>)[p] : undefined), root)
 
@@ -204,7 +194,7 @@ const valueAt = (root: unknown, path: readonly string[]): unknown =>
 function misplacedField(kind: SchemaKind, e: ErrorObject, root: unknown, source: SourceRef, out: Diagnostic[], covered: ((e: ErrorObject) => boolean)[]): void {
   if (e.keyword !== 'additionalProperties') return
   const field = String((e.params as { additionalProperty?: unknown }).additionalProperty)
-  const path = steps(e.instancePath)
+  const path = pointerSteps(e.instancePath)
   if (LABEL_SELECTORS.has(field) && path[0] === 'spec') {
     // A LabelSelector's or a pod's way of selecting by labels, somewhere in the spec.
     const given = valueAt(root, [...path, field])
@@ -244,7 +234,7 @@ function misplacedField(kind: SchemaKind, e: ErrorObject, root: unknown, source:
     const at = source.locate([...path, prev, KEY_MARKER])
     became = `; "${prev}:" above it (line ${at.line}) is empty, so "${field}" became its sibling`
     hint = `indent "${field}:" and the lines below it two spaces further than "${prev}:" (column ${at.column})`
-    const prevPointer = pointerOf([...path, prev])
+    const prevPointer = pointer([...path, prev])
     covered.push((x) => x.instancePath === prevPointer && x.keyword === 'type')
   } else if (prev !== undefined && prev === homeName && Array.isArray(prevValue) && isObj(prevValue[prevValue.length - 1])) {
     const item = [...path, prev, prevValue.length - 1]

@@ -1,6 +1,7 @@
 import type { ErrorObject } from 'ajv'
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.ts'
 import type { CodeId } from '../diagnostics/codes.ts'
+import { pointerSteps } from '../diagnostics/json-pointer.ts'
 import type { SourceRef } from '../model/source.ts'
 import { KEY_MARKER } from '../load/parse-yaml.ts'
 import type { SchemaKind } from './schema-files.ts'
@@ -34,15 +35,6 @@ const keywordCodes: Record<string, CodeId> = {
   maxItems: 'schemaLength',
 }
 
-/** Splits an ajv instancePath (JSON Pointer) into path steps. */
-const steps = (p: string): string[] =>
-  p === ''
-    ? []
-    : p
-        .slice(1)
-        .split('/')
-        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-
 /** Validates one document against its kind's schema; positions point at the offending node. */
 export function checkSchema(kind: SchemaKind, value: unknown, source: SourceRef): Diagnostic[] {
   const validate = validators[kind]
@@ -53,7 +45,7 @@ export function checkSchema(kind: SchemaKind, value: unknown, source: SourceRef)
 }
 
 function toDiagnostic(e: ErrorObject, source: SourceRef, root: unknown): Diagnostic {
-  const path = steps(e.instancePath)
+  const path = pointerSteps(e.instancePath)
   const id = keywordCodes[e.keyword] ?? 'schemaOther'
   const params = e.params as Record<string, unknown>
   const where = path.length === 0 ? 'the document' : `${e.instancePath}`

@@ -1,6 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { MEMORY_CWD, runMemory, source } from '../helpers/cli.ts'
+import { MEMORY_CWD, runMemory } from '../helpers/cli.ts'
+import { inventoryYaml } from '../helpers/inventory.ts'
 
 /**
  * An empty policies folder (issue 17 point 9): the commands that render refuse it (NSO1008,
@@ -8,15 +9,7 @@ import { MEMORY_CWD, runMemory, source } from '../helpers/cli.ts'
  * would otherwise hand an empty set to a pruning sync; `--allow-empty` says it is meant.
  */
 
-const INVENTORY = source`
-  apiVersion: nsoffload.dev/v1alpha1
-  kind: ClusterInventory
-  metadata: {name: italy}
-  spec:
-    home: {clusterID: venice}
-    remotes:
-      - clusterID: naples
-`
+const INVENTORY = inventoryYaml({ remotes: ['naples'] })
 const empty = { 'inventory.yaml': INVENTORY, 'policies/README.md': 'policies go here\n' }
 
 for (const args of [['build', '--cluster', 'venice'], ['build', '-o', 'out'], ['plan'], ['plan', '--format', 'json'], ['validate'], ['diff']]) {

@@ -1,6 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import * as v8 from 'node:v8'
 import { createHash } from 'node:crypto'
@@ -12,6 +11,7 @@ import { GENERATED_HEADER } from '../../src/render/bundle.ts'
 import { type CliResult, REPO, runCli, tempTree } from '../helpers/cli.ts'
 import { nsoffloadShim } from '../helpers/shim.ts'
 import { kustomizePath } from '../helpers/tools.ts'
+import { tempDir } from '../helpers/temp.ts'
 
 /**
  * `build --cluster X` (issue 19 point 1) prints exactly what `build -o` writes in out/X (the
@@ -47,12 +47,12 @@ function goldenCases(): Case[] {
 }
 
 function fleetDir(policies = 160, clusters = 12): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-fleet-'))
+  const dir = tempDir('nsoffload-fleet-')
   writeFleet(generateFleet({ policies, clusters }), dir)
   return dir
 }
 
-const cacheDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-cache-'))
+const cacheDir = (): string => tempDir('nsoffload-cache-')
 const entries = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [])
 
 /** What `build -o` wrote for a cluster, as the one stream `build --cluster` prints. */
@@ -76,7 +76,7 @@ const diagnosticsOf = (r: CliResult): string =>
     .join('\n')
 
 async function checkCase(c: Case): Promise<void> {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-out-'))
+  const out = tempDir('nsoffload-out-')
   const all = await runCli(['build', '-o', out, ...c.args], c.cwd, '', c.env)
   const clusters = all.code === 0 ? fs.readdirSync(out).sort() : []
   const cache = cacheDir()
@@ -169,7 +169,7 @@ test('the cache serves the builds of the other clusters, also from another check
   const other = await runCli(['build', '--cluster', 'edge-002'], b, '', env)
   assert.match(other.stdout, FROM_CACHE, 'another checkout of the same files')
   // An inventory given by its path outside the working folder: that entry holds only here.
-  const inv = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-inv-')), 'inventory.yaml')
+  const inv = path.join(tempDir('nsoffload-inv-'), 'inventory.yaml')
   fs.copyFileSync(path.join(a, 'inventory.yaml'), inv)
   const outside = await runCli(['build', '--cluster', 'edge-002', '-i', inv], a, '', env)
   assert.not.match(outside.stdout, FROM_CACHE)
@@ -262,7 +262,7 @@ test('any input change misses the cache: a file of a kustomize base (read by kus
     if (process.env['CI']) assert.unreachable('kustomize is missing')
     return
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-apps-'))
+  const dir = tempDir('nsoffload-apps-')
   fs.cpSync(path.join(REPO, 'fixtures', 'public-apps'), dir, { recursive: true })
   const cache = cacheDir()
   const env = { NSOFFLOAD_KUSTOMIZE: KUSTOMIZE, PATH: process.env['PATH'] ?? '', NSOFFLOAD_CACHE_DIR: cache }
@@ -371,12 +371,63 @@ test('builds side by side share the cache safely: every output right, one entry,
   assert.ok(!entries(cache).some((e) => e.startsWith('.')), 'no temporary folder left')
 })
 
+test('a miss is computed once: a build waits for the one holding the lock and serves its entry; a lock whose build died is taken over', async () => {
+  const dir = fleetDir(30, 4)
+  const bin = nsoffloadShim()
+  const first = cacheDir()
+  const ref = await spawnCli(bin, ['build', '--cluster', 'edge-001'], dir, { PATH: process.env['PATH'] ?? '', NSOFFLOAD_CACHE_DIR: first })
+  assert.is(ref.code, 0, ref.stderr)
+  const [entry = ''] = entries(first)
+  const key = entry.slice(0, 32)
+  assert.match(key, /^[0-9a-f]{32}$/)
+  // Held by a live build (this process): the build waits, then serves what the holder stored.
+  const cache = cacheDir()
+  const lock = path.join(cache, `.lock-${key}`)
+  fs.writeFileSync(lock, `${process.pid}\n`)
+  const waiting = spawnCli(bin, ['build', '--cluster', 'edge-001'], dir, { PATH: process.env['PATH'] ?? '', NSOFFLOAD_CACHE_DIR: cache })
+  let exited = false
+  void waiting.then(() => (exited = true))
+  await new Promise((r) => setTimeout(r, 1500))
+  assert.not.ok(exited, 'it waits while the lock is held')
+  fs.cpSync(path.join(first, entry), path.join(cache, entry), { recursive: true })
+  const file = path.join(cache, entry, 'entry.json')
+  const e = JSON.parse(fs.readFileSync(file, 'utf8')) as { meta: { stderr: string } }
+  e.meta.stderr = 'the entry of the build it waited for\n'
+  fs.writeFileSync(file, JSON.stringify(e))
+  fs.rmSync(lock)
+  const w = await waiting
+  assert.is(w.code, 0, w.stderr)
+  assert.is(w.stdout, ref.stdout)
+  assert.is(w.stderr, 'the entry of the build it waited for\n', 'served from the holder, not compiled again')
+  // Held by a build that died: taken over, computed, stored, let go.
+  const dead = spawnSync('true').pid ?? 0
+  const other = cacheDir()
+  fs.writeFileSync(path.join(other, `.lock-${key}`), `${dead}\n`)
+  const t = await spawnCli(bin, ['build', '--cluster', 'edge-001'], dir, { PATH: process.env['PATH'] ?? '', NSOFFLOAD_CACHE_DIR: other })
+  assert.is(t.stdout, ref.stdout)
+  assert.equal(entries(other), [entry])
+})
+
+test('a folder in the cache that is not an entry is removed, and does not count against the entries', async () => {
+  const dir = fleetDir(20, 3)
+  const cache = cacheDir()
+  const env = { NSOFFLOAD_CACHE_DIR: cache }
+  await runCli(['build', '--cluster', 'milan'], dir, '', env)
+  fs.mkdirSync(path.join(cache, 'not-an-entry'))
+  const f = path.join(dir, 'policies', 'team-00001.yaml')
+  fs.appendFileSync(f, '# changed\n')
+  await runCli(['build', '--cluster', 'milan'], dir, '', env)
+  const left = entries(cache)
+  assert.is(left.length, 2, left.join())
+  assert.not.ok(left.includes('not-an-entry'))
+})
+
 /**
  * A bundle of `src` as `npm run build` makes it, in a copy of the package (`change` edits the
  * copy's sources first): the `node` arguments that run it.
  */
 function bundleOf(change?: (src: string) => void): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-bundle-'))
+  const root = tempDir('nsoffload-bundle-')
   fs.cpSync(path.join(REPO, 'src'), path.join(root, 'src'), { recursive: true })
   fs.cpSync(path.join(REPO, 'scripts'), path.join(root, 'scripts'), { recursive: true })
   for (const f of ['package.json', 'package-lock.json', 'tsconfig.json']) fs.copyFileSync(path.join(REPO, f), path.join(root, f))

@@ -1,7 +1,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { SHOWN_PER_CODE } from '../../src/diagnostics/format.ts'
-import { runMemory, source } from '../helpers/cli.ts'
+import { runMemory } from '../helpers/cli.ts'
+import { inventoryYaml } from '../helpers/inventory.ts'
 
 /**
  * Findings at fleet scale (issue 19 point 5): one mistake repeated by many policies is printed
@@ -9,18 +10,7 @@ import { runMemory, source } from '../helpers/cli.ts'
  * still counts every finding, and the machine formats (JSON, SARIF, JUnit, GitHub) keep each one.
  */
 
-const INVENTORY = source`
-  apiVersion: nsoffload.dev/v1alpha1
-  kind: ClusterInventory
-  metadata:
-    name: italy
-  spec:
-    home:
-      clusterID: venice
-    remotes:
-      - clusterID: naples
-        labels: {region: east}
-`
+const INVENTORY = inventoryYaml({ remotes: [{ clusterID: 'naples', labels: { region: 'east' } }] })
 
 const policy = (name: string, selector: string): string =>
   `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: ${name}\nspec:\n  clusterSelector:\n    - "${selector}"\n`

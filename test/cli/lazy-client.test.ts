@@ -4,6 +4,7 @@ import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { tracedImports } from '../helpers/trace.ts'
+import { tempDir } from '../helpers/temp.ts'
 
 /** `@kubernetes/client-node` is loaded only by the commands that talk to a cluster. */
 function importsOf(args: string[], kubeconfig = path.join(os.tmpdir(), 'no-such-kubeconfig')): string[] {
@@ -24,7 +25,7 @@ for (const args of [['--version'], ['validate'], ['plan'], ['build', '--cluster'
 }
 
 test('nsoffload sync loads it for an auth-provider (so the check above can fail), not for a token or an exec plugin', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-kubeconfig-'))
+  const dir = tempDir('nsoffload-kubeconfig-')
   // Connecting fails at once every time: the token file is missing, the plugin is `false`, the token file lacks a context.
   const kubeconfig = (user: string, clusters: string[]): string => {
     const file = path.join(dir, `kubeconfig-${user.length}`)

@@ -7,19 +7,18 @@ import { NSOFF_WEBHOOK } from '../../src/model/liqo.ts'
 import type { PlanChange } from '../../src/report/plan-change.ts'
 import { runCli, tempTree } from '../helpers/cli.ts'
 import { kustomizePath } from '../helpers/tools.ts'
+import { inventoryYaml } from '../helpers/inventory.ts'
 
 // `plan --base REF`: the policies and inventory of a Git revision against the working tree.
 
-const INVENTORY = `apiVersion: nsoffload.dev/v1alpha1
-kind: ClusterInventory
-metadata: {name: fleet}
-spec:
-  home: {clusterID: venice}
-  remotes:
-    - {clusterID: milan, labels: {region: north}}
-    - {clusterID: naples, labels: {region: south}}
-    - {clusterID: rome, labels: {region: center}}
-`
+const INVENTORY = inventoryYaml({
+  name: 'fleet',
+  remotes: [
+    { clusterID: 'milan', labels: { region: 'north' } },
+    { clusterID: 'naples', labels: { region: 'south' } },
+    { clusterID: 'rome', labels: { region: 'center' } },
+  ],
+})
 
 function policy(name: string, spec: string): string {
   return `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: ${name}}\nspec:\n${spec}`

@@ -2,7 +2,8 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { listTree, runCli, runIn, runMemory, source } from '../helpers/cli.ts'
+import { listTree, runCli, runIn, runMemory } from '../helpers/cli.ts'
+import { inventoryYaml, region } from '../helpers/inventory.ts'
 
 /**
  * Which files are policies (folders read recursively, hidden entries, `.nsoffloadignore`,
@@ -11,20 +12,12 @@ import { listTree, runCli, runIn, runMemory, source } from '../helpers/cli.ts'
  * a warning; the wrong working folder is named.
  */
 
-const INVENTORY = source`
-  apiVersion: nsoffload.dev/v1alpha1
-  kind: ClusterInventory
-  metadata:
-    name: italy
-  spec:
-    home:
-      clusterID: venice
-    remotes:
-      - clusterID: florence
-        labels: {topology.liqo.io/region: center}
-      - clusterID: naples
-        labels: {topology.liqo.io/region: south}
-`
+const INVENTORY = inventoryYaml({
+  remotes: [
+    { clusterID: 'florence', labels: region('center') },
+    { clusterID: 'naples', labels: region('south') },
+  ],
+})
 
 const policy = (name: string, selector = 'topology.liqo.io/region=south'): string =>
   `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: ${name}\nspec:\n  clusterSelector:\n    - ${selector}\n`

@@ -73,4 +73,14 @@ test('a bad --timeout or --request-timeout: exit 2 naming the flag, before any c
   }
 })
 
+test('inventory pull --check: a bad --request-timeout is said before the inventory is read (its errors are not)', async () => {
+  const work = tempTree({ 'inventory.yaml': 'apiVersion: nsoffload.dev/v1alpha1\nkind: ClusterInventory\nmetadata: {name: x}\nspec: {home: 1}\n' })
+  const invalid = await runCli(['inventory', 'pull', '--check'], work)
+  assert.is(invalid.code, 1, 'the inventory is invalid: checked, its diagnostics said')
+  assert.match(invalid.stderr, /inventory\.yaml:\d+:\d+: error NSO/)
+  const r = await runCli(['inventory', 'pull', '--check', '--request-timeout', 'forever'], work)
+  assert.is(r.code, 2, r.stderr)
+  assert.is(r.stderr, 'nsoffload: --request-timeout takes a duration more than 0, such as 30s, 2m or 1m30s, not "forever"\n')
+})
+
 test.run()

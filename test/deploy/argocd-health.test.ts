@@ -1,5 +1,4 @@
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -7,6 +6,7 @@ import { parse } from 'yaml'
 import { PHASES } from '../../src/model/liqo.ts'
 import { REPO, runCli } from '../helpers/cli.ts'
 import { hasLua, LUA, runHealth, toLua } from '../helpers/lua.ts'
+import { tempDir } from '../helpers/temp.ts'
 
 /**
  * The Argo CD health check of NamespaceOffloading, run in a real Lua 5.1 interpreter with
@@ -92,7 +92,7 @@ luaTest('a Ready status that Liqo has not observed yet (generation bumped) is st
 })
 
 luaTest("the sandbox is Argo CD's: a script that uses the string library fails there", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-lua-'))
+  const dir = tempDir('nsoffload-lua-')
   const bad = path.join(dir, 'bad.lua')
   fs.writeFileSync(bad, 'return { status = string.format("%s", "Healthy") }\n')
   assert.not.ok(runHealth(bad, {}).ok, 'string.format is not available')

@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parse, parseAllDocuments } from 'yaml'
 import { REPO, runCli, tempTree } from '../helpers/cli.ts'
 import { shimEnv } from '../helpers/shim.ts'
+import { tempDir } from '../helpers/temp.ts'
 
 /**
  * The Argo CD plugin as Argo CD runs it: plugin.yaml's generate command, in the Application's
@@ -42,7 +42,7 @@ function example(): string {
 }
 
 /** The sidecar's cache folder (deploy/argocd/Dockerfile sets one), here a temporary one. */
-const CACHE = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-argocd-')), 'cache')
+const CACHE = path.join(tempDir('nsoffload-argocd-'), 'cache')
 
 const cacheEntries = (dir: string): number => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => !n.startsWith('.')).length : 0)
 
@@ -188,7 +188,7 @@ test('the ApplicationSet makes one Application per labelled cluster, rendered by
   const tpl = set.spec.template
   assert.is(tpl.spec.source.plugin.name, pluginName, 'the Application names the plugin as <name>-<version>')
   const cwd = example()
-  const cache = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-argocd-')), 'cache')
+  const cache = path.join(tempDir('nsoffload-argocd-'), 'cache')
   for (const [id, server] of [
     ['venice', 'https://kubernetes.default.svc'],
     ['naples', 'https://naples.example.com:6443'],

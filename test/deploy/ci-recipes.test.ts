@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -9,6 +8,7 @@ import { REPO, tempTree } from '../helpers/cli.ts'
 import { gfmProblems } from '../helpers/gfm.ts'
 import { shimEnv } from '../helpers/shim.ts'
 import { childrenNamed, parseXml } from '../helpers/xml.ts'
+import { tempDir } from '../helpers/temp.ts'
 
 /**
  * The pre-merge recipes of deploy/ci/, run the way their CI runs them: every `run:` step of the
@@ -89,7 +89,7 @@ interface StepResult {
 
 /** Runs the job in `cwd`; returns each step's outcome, the job summary and what `gh` was asked. */
 function runWorkflow(cwd: string): { steps: StepResult[]; summary: string; gh: string[]; comments: string[] } {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-gha-'))
+  const tmp = tempDir('nsoffload-gha-')
   const summary = path.join(tmp, 'summary.md')
   fs.writeFileSync(summary, '')
   // A fake gh: --edit-last fails while there is no comment yet, as the real one does.

@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert'
 import { parse } from 'yaml'
 import { REPO, tempTree } from '../helpers/cli.ts'
 import { checkoutCopy, cleanShell, offline } from '../helpers/clean-shell.ts'
+import { tempDir } from '../helpers/temp.ts'
 
 /**
  * nsoffload installs the ways the README and the CI recipes say, from a clean shell (empty HOME,
@@ -84,7 +85,7 @@ test('npm install --global <a fresh checkout>: prepare installs the devDependenc
   }
   const stray = files.filter((f) => !/^(package\.json|README\.md|LICENSE|bin\/|dist\/|schemas\/)/.test(f))
   assert.equal(stray, [], 'nothing but the CLI, its schemas and the README')
-  tarball = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-tgz-')), info.filename)
+  tarball = path.join(tempDir('nsoffload-tgz-'), info.filename)
   cleanup.push(path.dirname(tarball))
   fs.copyFileSync(path.join(checkout, info.filename), tarball)
 })
@@ -120,7 +121,7 @@ test("the CI recipes' install step installs the tarball (npm pack, then npm inst
   for (const d of cleanup.splice(0, 2)) fs.rmSync(d, { recursive: true, force: true }) // the checkout and its shell
   const shell = cleanShell()
   cleanup.push(path.dirname(shell.home))
-  const runnerTemp = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-runner-'))
+  const runnerTemp = tempDir('nsoffload-runner-')
   cleanup.push(runnerTemp)
   const env = { ...shell.env, NSOFFLOAD_PACKAGE: tarball, RUNNER_TEMP: runnerTemp }
   const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', install], { cwd: example(), env, encoding: 'utf8', timeout: 180_000 })

@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { REPO, tempTree } from '../helpers/cli.ts'
 import { checkoutCopy, cleanShell } from '../helpers/clean-shell.ts'
 import { shimEnv } from '../helpers/shim.ts'
+import { tempDir } from '../helpers/temp.ts'
 
 /**
  * Every ```sh, ```bash and ```console block of README.md and docs/*.md runs, as written:
@@ -107,7 +107,7 @@ function consoleSteps(body: string): Step[] {
 
 /** Runs `script` in `state.cwd` with bash; the folder it ends in becomes the next cwd. */
 function run(script: string, state: { cwd: string }, env: Record<string, string>): { status: number; out: string; stdout: string } {
-  const marker = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-cwd-')), 'cwd')
+  const marker = path.join(tempDir('nsoffload-cwd-'), 'cwd')
   const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', `trap 'pwd > "${marker}"' EXIT\n${script}`], {
     cwd: state.cwd,
     env,

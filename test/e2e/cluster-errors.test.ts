@@ -88,6 +88,17 @@ e2e('inventory pull: a 403 names the cluster, its context and server, and what R
   assert.not.ok(r.stderr.includes(token), 'the token is never printed')
 })
 
+e2e('inventory pull --check: a 403 on the nodes is told as every other failure (the cluster, its context and server, what RBAC refused; exit 2)', async () => {
+  const token = env.clusters['venice']?.tokens['nobody'] ?? ''
+  const r = await runCli(['inventory', 'pull', '--check', '--kubeconfig', kubeconfig({ venice: { token } })], work)
+  assert.is(r.code, 2, r.stderr)
+  assert.is(
+    r.stderr,
+    `nsoffload: cluster "venice" (context venice, ${env.clusters['venice']?.server}): forbidden (403): cannot list nodes at the cluster scope (GET /api/v1/nodes): nodes is forbidden: User "nobody" cannot list resource "nodes" in API group "" at the cluster scope\n`,
+  )
+  assert.not.ok(r.stderr.includes(token), 'the token is never printed')
+})
+
 e2e('5xx while reading: retried within the budget, then a server error with its status, on which cluster', async () => {
   const info = env.clusters['naples']
   assert.ok(info)

@@ -4,6 +4,7 @@ import { main } from '../../src/cli/main.ts'
 import { memoryHost } from '../../src/host/memory-host.ts'
 import { nodeHost } from '../../src/host/node-host.ts'
 import { tempDir } from './temp.ts'
+import { inventoryYaml, region } from './inventory.ts'
 
 export interface CliResult {
   readonly code: number
@@ -121,13 +122,4 @@ export function source(strings: TemplateStringsArray, ...values: unknown[]): str
 }
 
 /** The smallest inventory the input tests need: home venice, one remote naples labelled `topology.liqo.io/region: south`. */
-export const ONE_REMOTE_INVENTORY = source`
-  apiVersion: nsoffload.dev/v1alpha1
-  kind: ClusterInventory
-  metadata: {name: italy}
-  spec:
-    home: {clusterID: venice}
-    remotes:
-      - clusterID: naples
-        labels: {topology.liqo.io/region: south}
-`
+export const ONE_REMOTE_INVENTORY = inventoryYaml({ remotes: [{ clusterID: 'naples', labels: region('south') }] })

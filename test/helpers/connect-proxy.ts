@@ -12,8 +12,13 @@ export interface ConnectProxy {
   close(): Promise<void>
 }
 
-/** `route` maps the host asked for to the one dialled (a test name such as `kube.test` to 127.0.0.1). */
-export async function startConnectProxy(route: (host: string) => string = (h) => h): Promise<ConnectProxy> {
+/**
+ * `route` maps the host asked for to the one dialled (a test name such as `kube.test` to 127.0.0.1);
+ * `listen` is the loopback address the proxy listens on. A tunnel's target is read as an HTTP
+ * proxy reads CONNECT's authority-form (RFC 9110 §9.3.6, Go's `net.SplitHostPort`): `host:port`,
+ * an IPv6 address in brackets; anything else is 400 Bad Request.
+ */
+export async function startConnectProxy(route: (host: string) => string = (h) => h, listen: '127.0.0.1' | '::1' = '127.0.0.1'): Promise<ConnectProxy> {
   const tunnels: string[] = []
   const auth: (string | undefined)[] = []
   const sockets = new Set<net.Socket>()
@@ -24,12 +29,13 @@ export async function startConnectProxy(route: (host: string) => string = (h) =>
     const target = req.url ?? ''
     tunnels.push(target)
     auth.push(req.headers['proxy-authorization'])
-    const m = /^\[?([^\]]*)\]?:(\d+)$/.exec(target)
-    if (!m?.[1] || !m[2]) {
+    const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d+)$/.exec(target)
+    const host = m?.[1] ?? m?.[2]
+    if (!host || !m?.[3]) {
       client.end('HTTP/1.1 400 Bad Request\r\n\r\n')
       return
     }
-    const upstream = net.connect(Number(m[2]), route(m[1]), () => {
+    const upstream = net.connect(Number(m[3]), route(host), () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
       if (head.length > 0) upstream.write(head)
       upstream.pipe(client)
@@ -49,9 +55,9 @@ export async function startConnectProxy(route: (host: string) => string = (h) =>
     client.on('close', () => sockets.delete(client))
     upstream.on('close', () => sockets.delete(upstream))
   })
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
+  await new Promise<void>((r) => srv.listen(0, listen, r))
   return {
-    url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`,
+    url: `http://${listen === '::1' ? '[::1]' : listen}:${(srv.address() as AddressInfo).port}`,
     tunnels,
     auth,
     close: async () => {

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { REPO } from '../helpers/cli.ts'
 import { componentCacheDir, etcdPath, K8S_RELEASES, k8sBinDir, k8sRelease, kubectlPath, kustomizePath } from '../helpers/tools.ts'
+import { tempDir } from '../helpers/temp.ts'
 
 /**
  * test/helpers/tools.ts finds what scripts/k8s-env/ builds: the same cache dirs as lib.sh (the
@@ -58,7 +58,7 @@ test('the releases are the module dirs, oldest first; the cache dirs are the one
 })
 
 test('the cache key follows go.sum: another go.sum, another dir', () => {
-  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-k8s-env-'))
+  const copy = tempDir('nsoffload-k8s-env-')
   fs.cpSync(path.join(REPO, 'scripts', 'k8s-env'), copy, { recursive: true })
   const dirOf = (): string => {
     const r = spawnSync('bash', ['-c', `source ${copy}/lib.sh && component_cache_dir kustomize`], { encoding: 'utf8' })

@@ -3,19 +3,19 @@ import * as fs from 'node:fs'
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import * as https from 'node:https'
 import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { type ClientOptions, KubeClient, KubeError, type RetryPolicy } from '../../src/kube/kube-client.ts'
 import { connect } from '../../src/kube/kubeconfig.ts'
+import { tempDir } from '../helpers/temp.ts'
 
 /**
  * The client's requests, against local HTTPS and HTTP servers (the e2e suites run it against
  * the real kube-apiserver): keep-alive connections, as many as the requests in flight at most;
  * retries of broken connections and silent servers; errors that name the cluster.
  */
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-tls-'))
+const dir = tempDir('nsoffload-tls-')
 execFileSync(
   'openssl',
   [

@@ -1,5 +1,4 @@
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import * as v8 from 'node:v8'
 import { test } from 'uvu'
@@ -9,6 +8,7 @@ import { fastYaml } from '../../src/load/fast-yaml.ts'
 import { parseYaml } from '../../src/load/parse-yaml.ts'
 import { Rng } from '../differential/random.ts'
 import { REPO } from '../helpers/cli.ts'
+import { tempDir } from '../helpers/temp.ts'
 
 /**
  * `load/fast-yaml.ts` against the full parser (`parseYaml(…, true)`: the `yaml` library with
@@ -90,7 +90,7 @@ test('every YAML file of the repository: the fast answer is the full parser’s'
 })
 
 test('generated fleets (policies, inventory, workloads): answered and the same', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-fast-yaml-'))
+  const dir = tempDir('nsoffload-fast-yaml-')
   writeFleet(generateFleet({ policies: 400, clusters: 12 }), dir)
   const files = yamlFiles(dir)
   const t = tally(files.map((f) => [path.relative(dir, f), fs.readFileSync(f, 'utf8')]))

@@ -8,8 +8,9 @@ import { DIFF_MARKER, diffMarkdown, SYNC_MARKER, syncMarkdown } from '../../src/
 import type { DiffReport, ObjectChange, SyncReport } from '../../src/report/change-report.ts'
 import { code, text } from '../../src/report/markdown.ts'
 import { PLAN_MARKER, planFailedMarkdown } from '../../src/report/plan-markdown.ts'
-import { REPO, runCli, runMemory, source } from '../helpers/cli.ts'
+import { REPO, runCli, runMemory } from '../helpers/cli.ts'
 import { gfmProblems } from '../helpers/gfm.ts'
+import { inventoryYaml, region } from '../helpers/inventory.ts'
 
 /**
  * The Markdown formats (`plan`, `diff`, `sync --format markdown`) as GitHub renders a pull
@@ -79,17 +80,7 @@ for (const name of fs.readdirSync(GOLDEN).sort()) {
   })
 }
 
-const INVENTORY = source`
-  apiVersion: nsoffload.dev/v1alpha1
-  kind: ClusterInventory
-  metadata: {name: italy}
-  spec:
-    home: {clusterID: venice}
-    remotes:
-      - clusterID: naples
-        labels: {topology.liqo.io/region: south}
-        namespaces: [legacy-app]
-`
+const INVENTORY = inventoryYaml({ remotes: [{ clusterID: 'naples', labels: region('south'), namespaces: ['legacy-app'] }] })
 const HOSTILE_FILE = 'policies/a|b <i>*x*`y`.yaml'
 
 test('plan --format markdown: a file name with | < > * ` cannot break the table or open HTML', async () => {
@@ -127,8 +118,12 @@ function fleet(n: number, w: number): Map<string, string> {
   const files = new Map<string, string>([
     [
       'inventory.yaml',
-      'apiVersion: nsoffload.dev/v1alpha1\nkind: ClusterInventory\nmetadata: {name: eu}\nspec:\n  home:\n    clusterID: home\n    nodes: [{name: home-1, labels: {topology.liqo.io/region: north}}]\n  remotes:\n' +
-        ['east', 'west', 'south', 'center'].map((r) => `    - clusterID: ${r}\n      labels: {topology.liqo.io/region: ${r}}\n`).join(''),
+      inventoryYaml({
+        name: 'eu',
+        home: 'home',
+        homeNodes: [{ name: 'home-1', labels: region('north') }],
+        remotes: ['east', 'west', 'south', 'center'].map((r) => ({ clusterID: r, labels: region(r) })),
+      }),
     ],
   ])
   for (let i = 0; i < n; i++) {

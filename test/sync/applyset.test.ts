@@ -16,7 +16,8 @@ import {
 import { LABEL_APPLYSET_ID, LABEL_PART_OF } from '../../src/model/applyset.ts'
 import type { LiveCluster } from '../../src/sync/live-state.ts'
 import { planSync, type PolicyScope } from '../../src/sync/plan-sync.ts'
-import { MEMORY_CWD, source } from '../helpers/cli.ts'
+import { MEMORY_CWD } from '../helpers/cli.ts'
+import { inventoryYaml, region } from '../helpers/inventory.ts'
 
 /**
  * Ownership with identity: kubectl's ApplySet. The planner is pure; these tests feed it live
@@ -26,15 +27,7 @@ import { MEMORY_CWD, source } from '../helpers/cli.ts'
 
 function project(policies: Record<string, string>, inventoryName = 'italy') {
   const files: Record<string, string> = {
-    'inventory.yaml': source`
-      apiVersion: nsoffload.dev/v1alpha1
-      kind: ClusterInventory
-      metadata: {name: ${inventoryName}}
-      spec:
-        home: {clusterID: venice}
-        remotes:
-          - {clusterID: naples, labels: {topology.liqo.io/region: south}}
-    `,
+    'inventory.yaml': inventoryYaml({ name: inventoryName, remotes: [{ clusterID: 'naples', labels: region('south') }] }),
   }
   for (const [k, v] of Object.entries(policies)) files[`policies/${k}.yaml`] = v
   const p = loadProject(

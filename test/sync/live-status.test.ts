@@ -10,8 +10,9 @@ import { namespaceStatus, prunedStatus } from '../../src/sync/live-status.ts'
 import { applySetFor } from '../../src/sync/applyset.ts'
 import { LABEL_PART_OF } from '../../src/model/applyset.ts'
 import { planSync } from '../../src/sync/plan-sync.ts'
-import { MEMORY_CWD, source } from '../helpers/cli.ts'
+import { MEMORY_CWD } from '../helpers/cli.ts'
 import { REQUIRED_FALSE, REQUIRED_TRUE, READY_TRUE, TERMINATING, CREATING } from '../helpers/liqo-conditions.ts'
+import { inventoryYaml, region } from '../helpers/inventory.ts'
 
 /**
  * Liqo's status from live twins (liqotech/liqo@v1.2.0 namespaceoffloading-controller/status.go), with Liqo's exact condition
@@ -22,16 +23,12 @@ const LOOP = { type: 'Ready', status: 'False', reason: 'CreationLoopBackOff', me
 
 function project(spec: string) {
   const files = {
-    'inventory.yaml': source`
-      apiVersion: nsoffload.dev/v1alpha1
-      kind: ClusterInventory
-      metadata: {name: italy}
-      spec:
-        home: {clusterID: venice}
-        remotes:
-          - {clusterID: florence, labels: {topology.liqo.io/region: center}}
-          - {clusterID: naples, labels: {topology.liqo.io/region: south}}
-    `,
+    'inventory.yaml': inventoryYaml({
+      remotes: [
+        { clusterID: 'florence', labels: region('center') },
+        { clusterID: 'naples', labels: region('south') },
+      ],
+    }),
     'policies/demo.yaml': `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: demo}\nspec: ${spec}\n`,
   }
   const p = loadProject(

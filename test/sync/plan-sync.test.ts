@@ -12,21 +12,18 @@ import { namespaceStatus } from '../../src/sync/live-status.ts'
 import { type ApplySet, applySetFor, asMember } from '../../src/sync/applyset.ts'
 import { LABEL_PART_OF } from '../../src/model/applyset.ts'
 import { planSync, type SyncPlan } from '../../src/sync/plan-sync.ts'
-import { MEMORY_CWD, REPO, source } from '../helpers/cli.ts'
+import { MEMORY_CWD, REPO } from '../helpers/cli.ts'
+import { inventoryYaml, region } from '../helpers/inventory.ts'
 
 /** The sync planner is pure: these tests feed it live states; the e2e suite runs it against real API servers. */
 
 function project(policies: Record<string, string>) {
-  const inventory = source`
-    apiVersion: nsoffload.dev/v1alpha1
-    kind: ClusterInventory
-    metadata: {name: italy}
-    spec:
-      home: {clusterID: venice}
-      remotes:
-        - {clusterID: florence, labels: {topology.liqo.io/region: center}}
-        - {clusterID: naples, labels: {topology.liqo.io/region: south}}
-  `
+  const inventory = inventoryYaml({
+    remotes: [
+      { clusterID: 'florence', labels: region('center') },
+      { clusterID: 'naples', labels: region('south') },
+    ],
+  })
   const files: Record<string, string> = { 'inventory.yaml': inventory }
   for (const [k, v] of Object.entries(policies)) files[`policies/${k}.yaml`] = v
   const p = loadProject(

@@ -12,6 +12,7 @@ import { applySetFor } from '../../src/sync/applyset.ts'
 import { LABEL_PART_OF } from '../../src/model/applyset.ts'
 import { planSync, workloadsToDryRun } from '../../src/sync/plan-sync.ts'
 import { MEMORY_CWD, source } from '../helpers/cli.ts'
+import { inventoryYaml, region } from '../helpers/inventory.ts'
 
 /**
  * Workloads are compared with the server's answer to a dry-run apply (as `kubectl diff` does),
@@ -42,15 +43,7 @@ const DEPLOY = source`
 
 function project() {
   const files = {
-    'inventory.yaml': source`
-      apiVersion: nsoffload.dev/v1alpha1
-      kind: ClusterInventory
-      metadata: {name: italy}
-      spec:
-        home: {clusterID: venice}
-        remotes:
-          - {clusterID: naples, labels: {topology.liqo.io/region: south}}
-    `,
+    'inventory.yaml': inventoryYaml({ remotes: [{ clusterID: 'naples', labels: region('south') }] }),
     'policies/shop.yaml':
       'apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata: {name: shop}\nspec:\n  namespaceMappingStrategy: EnforceSameName\n  workloads: [../apps/shop/]\n',
     'apps/shop/secret.yaml': SECRET,

@@ -1,6 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { runMemory } from '../helpers/cli.ts'
+import { inventoryYaml } from '../helpers/inventory.ts'
 
 /**
  * Guards `sync` applies before it contacts a cluster. The kubeconfig below names a server
@@ -15,13 +16,7 @@ users: [{name: u, user: {token: t}}]
 contexts: [{name: venice, context: {cluster: c, user: u}}, {name: naples, context: {cluster: c, user: u}}]
 current-context: venice
 `
-const INVENTORY = `apiVersion: nsoffload.dev/v1alpha1
-kind: ClusterInventory
-metadata: {name: italy}
-spec:
-  home: {clusterID: venice}
-  remotes: [{clusterID: naples}]
-`
+const INVENTORY = inventoryYaml({ remotes: ['naples'] })
 
 test('sync --prune with no policy at all is refused (NSO1008, exit 1) unless --allow-empty: rendering nothing would unoffload the whole set', async () => {
   const files = { 'inventory.yaml': INVENTORY, 'kubeconfig.yaml': KUBECONFIG, 'policies/README.md': 'no policies here\n' }

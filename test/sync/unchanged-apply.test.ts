@@ -1,113 +1,107 @@
+import * as fs from 'node:fs'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { markOwned } from '../../src/compile/render-manifests.ts'
 import type { Manifest } from '../../src/model/k8s.ts'
+import { applyForm } from '../../src/sync/apply-form.ts'
+import { applySetFor, asMember } from '../../src/sync/applyset.ts'
 import { needsApply } from '../../src/sync/compare.ts'
 import { unchangedApply } from '../../src/sync/unchanged-apply.ts'
 
-/** When sync may skip a workload's dry run (issue 19.3): pure. The e2e suite (test/e2e/no-op-sync.test.ts) asks real API servers. */
-
-const rendered: Manifest = {
-  apiVersion: 'v1',
-  kind: 'ConfigMap',
-  metadata: { name: 'cfg', namespace: 'shop', labels: { app: 'shop' } },
-  data: { a: '1' },
+/**
+ * When sync may skip a workload's dry run (issue 19.3): pure. Its inputs are what a real API
+ * server wrote: the fixture holds the objects test/e2e/no-op-sync.test.ts found on a real
+ * kube-apiserver after each of its steps (and that suite fails when the server writes them
+ * otherwise), and the workloads as `build --cluster` rendered them there.
+ */
+interface Fixture {
+  readonly rendered: Record<string, Manifest>
+  readonly live: Record<string, Manifest>
 }
+const fixture = JSON.parse(fs.readFileSync(new URL('fixtures/unchanged-apply.json', import.meta.url), 'utf8')) as Fixture
 
-const entry = (manager: string, fields: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
-  manager,
-  operation: 'Apply',
-  apiVersion: 'v1',
-  fieldsType: 'FieldsV1',
-  fieldsV1: fields,
-  ...extra,
+/** A rendered workload as sync applies it in the e2e's set (the inventory is named no-op-sync): the same three steps as plan-sync's. */
+const applied = (key: string): Manifest => {
+  const m = fixture.rendered[key]
+  if (!m) throw new Error(`no ${key} in the fixture`)
+  return asMember(applyForm(markOwned(m)), applySetFor('no-op-sync', '0.0.0'))
+}
+const liveAfter = (step: string): Manifest => {
+  const l = fixture.live[step]
+  if (!l) throw new Error(`no step "${step}" in the fixture`)
+  return structuredClone(l)
+}
+type Entry = Record<string, unknown>
+const entries = (m: Manifest): Entry[] => (m.metadata as { managedFields: Entry[] }).managedFields
+const cfg = applied('ConfigMap/cfg')
+
+test('the fixture is what the e2e recorded: the applied ConfigMap is the live one but what the server adds', () => {
+  const l = liveAfter('synced') as { metadata: Record<string, unknown> }
+  for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'managedFields']) delete l.metadata[k]
+  assert.equal(l, cfg)
+  assert.is(entries(liveAfter('synced')).length, 1)
 })
 
-const OURS = { 'f:data': { 'f:a': {} }, 'f:metadata': { 'f:labels': { 'f:app': {} } } }
-
-const live = (managedFields: Record<string, unknown>[], over: Record<string, unknown> = {}): Manifest => ({
-  apiVersion: 'v1',
-  kind: 'ConfigMap',
-  metadata: { name: 'cfg', namespace: 'shop', labels: { app: 'shop' }, resourceVersion: '7', managedFields },
-  data: { a: '1' },
-  ...over,
+test('after a sync, nsoffload owns every field it applies with the values it applies: no dry run (and the planner agrees)', () => {
+  assert.ok(unchangedApply(cfg, liveAfter('synced')))
+  assert.not.ok(needsApply(cfg, liveAfter('synced')))
 })
 
-test('nsoffload owning every field it applies, values as live: no dry run needed', () => {
-  const l = live([entry('nsoffload', OURS)])
-  assert.ok(unchangedApply(rendered, l))
-  assert.not.ok(needsApply(rendered, l))
+test('a list owned whole (a Role\'s rules, "f:rules": {}): no dry run', () => {
+  assert.ok(unchangedApply(applied('Role/reader'), liveAfter('synced Role')))
 })
 
-test('another manager added a field of its own: still unchanged (applying leaves it)', () => {
-  const l = live([entry('nsoffload', OURS), { manager: 'kubectl-edit', operation: 'Update', apiVersion: 'v1', fieldsV1: { 'f:data': { 'f:b': {} } } }], {
-    data: { a: '1', b: '2' },
-  })
-  assert.ok(unchangedApply(rendered, l))
+test('a Service: an atomic map (selector) and a keyed list the server completes (protocol, targetPort): unsure, dry run', () => {
+  assert.not.ok(unchangedApply(applied('Service/web'), liveAfter('synced Service')))
 })
 
-test('a field changed by another manager with an update: dry run', () => {
-  const l = live(
-    [
-      entry('nsoffload', { 'f:metadata': { 'f:labels': { 'f:app': {} } } }),
-      { manager: 'kubectl-edit', operation: 'Update', apiVersion: 'v1', fieldsV1: { 'f:data': { 'f:a': {} } } },
-    ],
-    { data: { a: '2' } },
-  )
-  assert.not.ok(unchangedApply(rendered, l))
+test('a field changed by another manager with an update (kubectl patch): dry run', () => {
+  assert.ok(entries(liveAfter('patched')).some((e) => e['manager'] === 'kubectl-patch' && e['operation'] === 'Update'))
+  assert.not.ok(unchangedApply(cfg, liveAfter('patched')))
 })
 
-test('the same value taken by a forced apply of another manager: dry run (nsoffload no longer owns it)', () => {
-  const l = live([entry('nsoffload', { 'f:metadata': { 'f:labels': { 'f:app': {} } } }), entry('other', { 'f:data': { 'f:a': {} } })])
-  assert.not.ok(unchangedApply(rendered, l))
+test('a value taken by a forced apply of another manager: dry run (nsoffload no longer owns it)', () => {
+  assert.not.ok(unchangedApply(cfg, liveAfter('forced')))
 })
 
-test('a label removed: dry run', () => {
-  const l = live([entry('nsoffload', { 'f:data': { 'f:a': {} } })])
-  delete (l.metadata as { labels?: unknown }).labels
-  assert.not.ok(unchangedApply(rendered, l))
+test('another manager applying the same value shares the field: nsoffload still owns all it applies, no dry run', () => {
+  assert.is(entries(liveAfter('shared')).length, 2)
+  assert.ok(unchangedApply(cfg, liveAfter('shared')))
+})
+
+test('a label removed by hand: dry run', () => {
+  assert.not.ok(unchangedApply(cfg, liveAfter('unlabelled')))
 })
 
 test('a field nsoffload applied before and no longer renders: dry run (the server removes it)', () => {
-  const l = live([entry('nsoffload', { ...OURS, 'f:data': { 'f:a': {}, 'f:old': {} } })], { data: { a: '1', old: 'x' } })
-  assert.not.ok(unchangedApply(rendered, l))
+  const less = structuredClone(cfg) as { data: Record<string, string> }
+  delete less.data['size']
+  assert.not.ok(unchangedApply(less as unknown as Manifest, liveAfter('synced')))
 })
 
-test('a changed rendered value: dry run', () => {
-  assert.not.ok(unchangedApply({ ...rendered, data: { a: '9' } }, live([entry('nsoffload', OURS)])))
+test('a changed rendered value, a new rendered field: dry run', () => {
+  assert.not.ok(unchangedApply({ ...cfg, data: { mode: 'slow', size: 'small' } }, liveAfter('synced')))
+  assert.not.ok(unchangedApply({ ...cfg, data: { mode: 'fast', size: 'small', extra: 'x' } }, liveAfter('synced')))
 })
 
-test('unsure: no entry, two entries, another apiVersion, a subresource entry only, a null: dry run', () => {
-  assert.not.ok(unchangedApply(rendered, live([])))
-  assert.not.ok(unchangedApply(rendered, { ...live([]), metadata: { name: 'cfg' } }))
-  assert.not.ok(unchangedApply(rendered, live([entry('nsoffload', OURS), entry('nsoffload', OURS)])))
-  assert.not.ok(unchangedApply(rendered, live([entry('nsoffload', OURS, { apiVersion: 'v2' })])))
-  assert.not.ok(unchangedApply(rendered, live([entry('nsoffload', OURS, { subresource: 'status' })])))
-  assert.not.ok(unchangedApply({ ...rendered, data: { a: '1', b: null } } as Manifest, live([entry('nsoffload', OURS)])))
+test('unsure: no managedFields, two entries of nsoffload, another apiVersion, a subresource entry only, a null: dry run', () => {
+  const synced = liveAfter('synced')
+  const withEntries = (es: Entry[]): Manifest => ({ ...synced, metadata: { ...synced.metadata, managedFields: es } })
+  const [ours] = entries(synced)
+  assert.ok(ours)
+  assert.not.ok(unchangedApply(cfg, withEntries([])))
+  assert.not.ok(unchangedApply(cfg, { ...synced, metadata: { name: 'cfg', namespace: 'noop-shop' } }))
+  assert.not.ok(unchangedApply(cfg, withEntries([ours, ours])))
+  assert.not.ok(unchangedApply(cfg, withEntries([{ ...ours, apiVersion: 'v2' }])))
+  assert.not.ok(unchangedApply(cfg, withEntries([{ ...ours, subresource: 'status' }])))
+  assert.not.ok(unchangedApply(cfg, withEntries([{ ...ours, operation: 'Update' }])))
+  assert.not.ok(unchangedApply({ ...cfg, data: { mode: 'fast', size: null } } as unknown as Manifest, synced))
 })
 
-test('lists count as one field; a value the server would read back otherwise (a number) means a dry run', () => {
-  const dep: Manifest = {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: 'web', namespace: 'shop' },
-    spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
-  }
-  const fields = { 'f:spec': { 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"c"}': { '.': {}, 'f:image': {}, 'f:name': {} } } } } } }
-  const l: Manifest = {
-    ...structuredClone(dep),
-    metadata: { name: 'web', namespace: 'shop', managedFields: [entry('nsoffload', fields, { apiVersion: 'apps/v1' })] },
-  }
-  assert.ok(unchangedApply(dep, l))
-  const other = structuredClone(l) as { spec: { template: { spec: { containers: { image: string }[] } } } }
-  other.spec.template.spec.containers[0]!.image = 'httpd'
-  assert.not.ok(unchangedApply(dep, other as Manifest))
-  const cpu = { ...dep, spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx', resources: { limits: { cpu: 1 } } }] } } } }
-  const liveCpu = {
-    ...structuredClone(cpu),
-    metadata: l.metadata,
-    spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx', resources: { limits: { cpu: '1' } } }] } } },
-  }
-  assert.not.ok(unchangedApply(cpu as Manifest, liveCpu as Manifest))
+test('a value the server reads back otherwise (a number where it keeps a string): dry run', () => {
+  const l = liveAfter('synced') as { data: Record<string, string> }
+  l.data['size'] = '1'
+  assert.not.ok(unchangedApply({ ...cfg, data: { mode: 'fast', size: 1 } } as unknown as Manifest, l as unknown as Manifest))
 })
 
 test.run()

@@ -1,23 +1,13 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { runMemory } from '../helpers/cli.ts'
+import { ONE_REMOTE_INVENTORY, runMemory } from '../helpers/cli.ts'
 
 /**
  * Semantic rules that follow Liqo's own behaviour rather than a stricter taste: what Liqo's
  * controller keeps is accepted, what it would change or ignore is said so.
  */
 
-const INVENTORY = `apiVersion: nsoffload.dev/v1alpha1
-kind: ClusterInventory
-metadata:
-  name: italy
-spec:
-  home:
-    clusterID: venice
-  remotes:
-    - clusterID: naples
-      labels: {topology.liqo.io/region: south}
-`
+const INVENTORY = ONE_REMOTE_INVENTORY
 
 const policy = (strategy: string, value: string): string => `apiVersion: nsoffload.dev/v1alpha1
 kind: OffloadingPolicy

@@ -5,6 +5,8 @@ import { pathToFileURL } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parse, parseAllDocuments } from 'yaml'
+import { parseResourceList } from '../../src/krm/resource-list.ts'
+import { parseYaml } from '../../src/load/parse-yaml.ts'
 import { REPO, runCli, runMemory, source, tempTree } from '../helpers/cli.ts'
 import { kubectlPath, kustomizePath } from '../helpers/tools.ts'
 
@@ -270,6 +272,40 @@ for (const [name, input, line, column, code] of notLists) {
     assert.not.match(r.stderr, /\n\s+at /)
   })
 }
+
+// The ResourceList is read by load/'s parser: what a policy file would be told, stdin is told (code and position).
+const asFiles: [string, string][] = [
+  ['a tab in the indentation', list('  - apiVersion: v1\n\tkind: ConfigMap\n')],
+  ['a list item indented too little', 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n  - a: 1\n    b:\n  - 1\n c: 2\n'],
+  ['a mapping as a key', list('  - {[a]: b}\n')],
+  ['yes and true, one key to Kubernetes', list('  - apiVersion: v1\n    kind: ConfigMap\n    data: {yes: a, "true": b}\n')],
+  ['an integer beyond 2^53', list('  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {generation: 9007199254740993}\n')],
+  ['a merge of a scalar', list('  - apiVersion: v1\n    <<: 1\n')],
+  ['a duplicate key', list('  - apiVersion: v1\n    apiVersion: v2\n')],
+]
+for (const [name, input] of asFiles) {
+  test(`fn reads stdin as a file is read: ${name}`, async () => {
+    const file = parseYaml('<stdin>', input, true).diagnostics.map((d) => [d.code, `<stdin>:${d.line}:${d.column}`])
+    assert.ok(file.length > 0, 'the file reader finds it')
+    const r = await runCli(['fn'], REPO, input)
+    assert.is(r.code, 1, r.stderr)
+    assert.equal(
+      out(r.stdout).results?.map((x) => [x.tags?.['code'], x.tags?.['position']]),
+      file,
+    )
+  })
+}
+
+test('fn reads scalars as go-yaml v2 does: 0o17 is 15, a date stays a string, yes is true', async () => {
+  const input = list(
+    '  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: c, namespace: liqo-demo}\n    data: {a: "1"}\n    x: {num: 0o17, d: 2024-01-15, b: yes, s: 4:30}\n',
+  )
+  const r = await runCli(['fn'], REPO, input)
+  assert.is(r.code, 0, r.stderr)
+  assert.is(r.stdout, input, 'nothing to patch: the input as it came')
+  const { list: parsed } = parseResourceList(input)
+  assert.equal(parsed?.items[0]?.value['x'], { num: 15, d: '2024-01-15', b: true, s: '4:30' })
+})
 
 test('functionConfig: OffloadingFunction spec (kustomize) and ConfigMap data (kpt) say where policies and inventory are', async () => {
   const files = {

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert'
 import { parse, parseAllDocuments } from 'yaml'
 import { podSpecsElsewhere, podTemplatePath } from '../../src/workloads/pod-template.ts'
 import { runMemory, source } from '../helpers/cli.ts'
+import { inventoryYaml, region } from '../helpers/inventory.ts'
 
 /**
  * Every pod template (issue 17 point 5): ReplicationControllers, and custom resources whose
@@ -11,23 +12,13 @@ import { runMemory, source } from '../helpers/cli.ts'
  * listed by `plan` as pods it cannot see, and left as they are.
  */
 
-const INVENTORY = source`
-  apiVersion: nsoffload.dev/v1alpha1
-  kind: ClusterInventory
-  metadata:
-    name: italy
-  spec:
-    home:
-      clusterID: venice
-      nodes:
-        - name: venice-1
-          labels: {topology.liqo.io/region: north}
-    remotes:
-      - clusterID: florence
-        labels: {topology.liqo.io/region: center}
-      - clusterID: naples
-        labels: {topology.liqo.io/region: south}
-`
+const INVENTORY = inventoryYaml({
+  homeNodes: [{ name: 'venice-1', labels: region('north') }],
+  remotes: [
+    { clusterID: 'florence', labels: region('center') },
+    { clusterID: 'naples', labels: region('south') },
+  ],
+})
 const POLICY = source`
   apiVersion: nsoffload.dev/v1alpha1
   kind: OffloadingPolicy

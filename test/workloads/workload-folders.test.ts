@@ -1,11 +1,12 @@
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parseAllDocuments } from 'yaml'
 import { runIn, runMemory, source, tempTree, runCli } from '../helpers/cli.ts'
 import { kubectlPath, kustomizePath } from '../helpers/tools.ts'
+import { inventoryYaml, region } from '../helpers/inventory.ts'
+import { tempDir } from '../helpers/temp.ts'
 
 /**
  * What a workload entry stands for (issue 17, points 1, 3 and 4): folders read as policy
@@ -15,22 +16,13 @@ import { kubectlPath, kustomizePath } from '../helpers/tools.ts'
  * and no library warning ever printed.
  */
 
-const INVENTORY = source`
-  apiVersion: nsoffload.dev/v1alpha1
-  kind: ClusterInventory
-  metadata:
-    name: italy
-  spec:
-    home:
-      clusterID: venice
-      nodes:
-        - name: venice-1
-    remotes:
-      - clusterID: florence
-        labels: {topology.liqo.io/region: center}
-      - clusterID: naples
-        labels: {topology.liqo.io/region: south}
-`
+const INVENTORY = inventoryYaml({
+  homeNodes: [{ name: 'venice-1' }],
+  remotes: [
+    { clusterID: 'florence', labels: region('center') },
+    { clusterID: 'naples', labels: region('south') },
+  ],
+})
 
 const policy = (workloads: readonly string[]): string =>
   source`
@@ -376,7 +368,7 @@ const cacheBase = {
 
 /** A folder holding only a link to `program` named `name`: a PATH where that is the only tool. */
 function pathWith(links: Readonly<Record<string, string>>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-path-'))
+  const dir = tempDir('nsoffload-path-')
   for (const [name, program] of Object.entries(links)) fs.symlinkSync(program, path.join(dir, name))
   return dir
 }

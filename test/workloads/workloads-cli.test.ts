@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert'
 import { parse, parseAllDocuments } from 'yaml'
 import { listTree, REPO, runCli, runMemory, source, tempTree } from '../helpers/cli.ts'
 import { kubectlPath } from '../helpers/tools.ts'
+import { inventoryYaml, region } from '../helpers/inventory.ts'
 
 /**
  * Workloads through the CLI: the Liqo tutorial end to end (plan, build, kubectl kustomize),
@@ -100,23 +101,13 @@ test('building twice from the unpatched sources gives the same output (one toler
 })
 
 // A small project for the other cases.
-const INVENTORY = source`
-  apiVersion: nsoffload.dev/v1alpha1
-  kind: ClusterInventory
-  metadata:
-    name: italy
-  spec:
-    home:
-      clusterID: venice
-      nodes:
-        - name: venice-1
-          labels: {topology.liqo.io/region: north}
-    remotes:
-      - clusterID: florence
-        labels: {topology.liqo.io/region: center}
-      - clusterID: naples
-        labels: {topology.liqo.io/region: south}
-`
+const INVENTORY = inventoryYaml({
+  homeNodes: [{ name: 'venice-1', labels: region('north') }],
+  remotes: [
+    { clusterID: 'florence', labels: region('center') },
+    { clusterID: 'naples', labels: region('south') },
+  ],
+})
 const policy = (ns: string, strategy: string, workloads = '[../apps/]'): string =>
   `apiVersion: nsoffload.dev/v1alpha1\nkind: OffloadingPolicy\nmetadata:\n  name: ${ns}\nspec:\n  podOffloadingStrategy: ${strategy}\n  clusterSelector: ["topology.liqo.io/region=south"]\n  workloads: ${workloads}\n`
 

@@ -5,7 +5,8 @@ import { readFunctionConfig } from '../../krm/function-config.ts'
 import { type ItemDiagnostic, inputDiagnostic, offloadItems, toResult } from '../../krm/offload-items.ts'
 import { type KrmResult, parseResourceList, RESOURCE_LIST_KIND, RESOURCE_LIST_VERSIONS, STDIN, writeResourceList } from '../../krm/resource-list.ts'
 import { inventoryNodes } from '../../placement/inventory-nodes.ts'
-import { ExitCode, UsageError } from '../exit-codes.ts'
+import { CannotRun } from '../../diagnostics/cannot-run.ts'
+import { ExitCode } from '../exit-codes.ts'
 import { type CommandContext, type GlobalArgs, inputOptions, reportToStderr } from '../context.ts'
 import type { Project } from '../../pipeline.ts'
 import { loadProject } from '../project.ts'
@@ -52,9 +53,11 @@ export function fnCommand(ctx: CommandContext, rawArgv: readonly string[]): Comm
         finish(emptyList(ds.map(toResult)), ds, ExitCode.findings)
         return
       }
+      // Warnings of the input's YAML (its errors leave no list).
+      const listDs = parsed.diagnostics.map(inputDiagnostic)
       const fc = readFunctionConfig(list.functionConfig, list.locate)
       if (fc.diagnostics.length > 0) {
-        const ds = fc.diagnostics.map(inputDiagnostic)
+        const ds = [...listDs, ...fc.diagnostics.map(inputDiagnostic)]
         finish(writeResourceList(list, [], ds.map(toResult)), ds, ExitCode.findings)
         return
       }
@@ -75,13 +78,13 @@ export function fnCommand(ctx: CommandContext, rawArgv: readonly string[]): Comm
           false,
         )
       } catch (e) {
-        if (!(e instanceof UsageError)) throw e
+        if (!(e instanceof CannotRun)) throw e
         finish(writeResourceList(list, [], [{ message: `cannot run: ${e.message}`, severity: 'error' }]), [], ExitCode.cannotRun)
         host.stderr(`nsoffload: ${e.message}\n`)
         return
       }
       const shown = (ds: readonly Diagnostic[]): Diagnostic[] => ds.filter((d) => d.severity !== 'info')
-      const projectDs = shown(project.diagnostics).map(inputDiagnostic)
+      const projectDs = [...listDs, ...shown(project.diagnostics).map(inputDiagnostic)]
       if (hasErrors(project.diagnostics)) {
         finish(writeResourceList(list, [], projectDs.map(toResult)), projectDs, ExitCode.findings, project.texts)
         return

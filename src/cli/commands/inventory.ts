@@ -42,6 +42,8 @@ export function inventoryCommand(ctx: CommandContext, rawArgv: readonly string[]
         .example('$0 inventory pull --context venice -o inventory.yaml', "inventory from venice's Liqo virtual nodes")
         .example('$0 inventory pull --check', 'does inventory.yaml still say what the live virtual nodes say? (exit 1 if not)') as unknown as Argv<Args>,
     handler: async (args) => {
+      // The flags first: a bad --timeout or --request-timeout is said before any file is read.
+      const { deadline, requestTimeoutMs } = clientTimes(args, Date.now())
       // --check: the inventory in Git, read and validated as every command reads it (no policy needed).
       let inv: Inventory | undefined
       if (args.check) {
@@ -54,9 +56,8 @@ export function inventoryCommand(ctx: CommandContext, rawArgv: readonly string[]
         }
       }
       const context = args.context ?? inv?.home.context ?? inv?.home.clusterID ?? ''
-      const { deadline, requestTimeoutMs } = clientTimes(args, Date.now())
       const [
-        { connect, kubeconfigSource, KubeconfigError },
+        { connect, kubeconfigSource },
         { KubeClient, DEFAULT_RETRY },
         { EXEC_TIMEOUT_MS },
         { pullInventory },
@@ -75,38 +76,31 @@ export function inventoryCommand(ctx: CommandContext, rawArgv: readonly string[]
       const file = kubeconfigSource(args.kubeconfig, ctx.host.env)
       let doc: Record<string, unknown> | undefined
       let differences: string[] | undefined
+      const [conn] = await connect(file, [{ cluster: inv?.home.clusterID ?? context, context }], {
+        env: ctx.host.env,
+        host: ctx.host,
+        execLimit: { ms: EXEC_TIMEOUT_MS, ...(deadline ? { deadline } : {}) },
+      })
+      if (!conn) throw new UsageError(`no context ${context}`)
+      const client = new KubeClient(conn, {
+        onRetry: (s) => ctx.host.stderr(`${s}\n`),
+        ...(deadline ? { deadline } : {}),
+        ...(requestTimeoutMs !== undefined ? { retry: { ...DEFAULT_RETRY, requestTimeoutMs } } : {}),
+      })
       try {
-        const [conn] = await connect(file, [{ cluster: inv?.home.clusterID ?? context, context }], {
-          env: ctx.host.env,
-          host: ctx.host,
-          execLimit: { ms: EXEC_TIMEOUT_MS, ...(deadline ? { deadline } : {}) },
-        })
-        if (!conn) throw new UsageError(`no context ${context}`)
-        const client = new KubeClient(conn, {
-          onRetry: (s) => ctx.host.stderr(`${s}\n`),
-          ...(deadline ? { deadline } : {}),
-          ...(requestTimeoutMs !== undefined ? { retry: { ...DEFAULT_RETRY, requestTimeoutMs } } : {}),
-        })
-        try {
-          if (inv) {
-            const nodes = await listNodes(client)
-            if (nodes === 'forbidden') throw new UsageError(`the nodes of ${context} cannot be listed (forbidden): the inventory cannot be checked`)
-            differences = inventoryDifferences(inv, nodes)
-          } else {
-            doc = await pullInventory(client, {
-              context,
-              ...(args['cluster-id'] ? { clusterID: args['cluster-id'] } : {}),
-              warn: (m) => ctx.host.stderr(`warning: ${m}\n`),
-            })
-          }
-        } catch (e) {
-          throw await clusterFailure(e, [client])
-        } finally {
-          client.close()
+        if (inv) {
+          differences = inventoryDifferences(inv, await listNodes(client))
+        } else {
+          doc = await pullInventory(client, {
+            context,
+            ...(args['cluster-id'] ? { clusterID: args['cluster-id'] } : {}),
+            warn: (m) => ctx.host.stderr(`warning: ${m}\n`),
+          })
         }
       } catch (e) {
-        if (e instanceof KubeconfigError) throw new UsageError(e.message)
-        throw e
+        throw await clusterFailure(e, [client])
+      } finally {
+        client.close()
       }
       if (differences) {
         const where = path.relative(ctx.host.cwd, path.resolve(ctx.host.cwd, args.inventory)) || args.inventory

@@ -7,6 +7,7 @@ import { type BaseState, planChange, planChangeText } from '../../report/plan-ch
 import { planChangeMarkdown } from '../../report/plan-change-markdown.ts'
 import { planFailedMarkdown, planMarkdown } from '../../report/plan-markdown.ts'
 import { planDocument, planText } from '../../report/plan-report.ts'
+import { CannotRun } from '../../diagnostics/cannot-run.ts'
 import { ExitCode, UsageError } from '../exit-codes.ts'
 import { allowEmptyOption, type CommandContext, type GlobalArgs, inputOptions, reportToStderr } from '../context.ts'
 import type { InputOptions } from '../../pipeline.ts'
@@ -32,7 +33,7 @@ function basePlan(rev: GitRevision, opts: InputOptions): BaseState {
     }
     return { ...at, plan: planDocument(project.validated.inventory.home.clusterID, project.compiled, []) }
   } catch (e) {
-    if (e instanceof UsageError) return { ...at, note: `${ref} has no plan (${e.message}): every namespace is compared against nothing` }
+    if (e instanceof CannotRun) return { ...at, note: `${ref} has no plan (${e.message}): every namespace is compared against nothing` }
     throw e
   }
 }
