@@ -115,6 +115,12 @@ interface Nso {
 
 const nsoffload = (work: string, args: string[]) => runCli([...args, '--kubeconfig', env.kubeconfigPath], work)
 
+/** JSON with every object's keys sorted: the same status whatever order its writer gave its fields. */
+const canonical = (v: unknown): string =>
+  JSON.stringify(v, (_k, x: unknown) =>
+    x !== null && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
+  )
+
 /** Conditions without their times (they are the only thing plan cannot predict). */
 const timeless = (s: Status | undefined): Status | undefined =>
   s && {
@@ -141,7 +147,7 @@ async function liqoStatus(ns: string, want?: Status): Promise<Nso> {
         last = nso
         if (!nso.metadata.finalizers?.includes('namespaceoffloading-controller.liqo.io/finalizer')) return undefined
         if (nso.status?.observedGeneration !== nso.metadata.generation) return undefined
-        if (want && JSON.stringify(timeless(nso.status)) !== JSON.stringify(timeless(want))) return undefined
+        if (want && canonical(timeless(nso.status)) !== canonical(timeless(want))) return undefined
         return nso
       },
       { timeoutMs: 120_000, intervalMs: 500 },
@@ -412,7 +418,7 @@ e2e("generated policies: the status Liqo writes equals plan's prediction for eac
     const want = predicted.namespaces.find((n) => n.namespace === ns)
     assert.ok(want, `plan has ${ns}`)
     const nso = await liqoStatus(ns, want.status)
-    if (JSON.stringify(timeless(nso.status)) !== JSON.stringify(timeless(want.status))) {
+    if (canonical(timeless(nso.status)) !== canonical(timeless(want.status))) {
       failures.push(
         `${ns} (${fs.readFileSync(path.join(generated, 'policies', `${ns}.yaml`), 'utf8').replace(/\n/g, ' ')}):\n  plan: ${JSON.stringify(timeless(want.status))}\n  Liqo: ${JSON.stringify(timeless(nso.status))}`,
       )
