@@ -56,11 +56,9 @@ e2e('the peering stand-ins: inventory pull reads back the bundled inventory from
   assert.is(r.code, 0, r.stderr)
   assert.not.match(r.stderr, /lacks/, 'no virtual node lacks one of Liqo labels')
   const pulled = parse(fs.readFileSync(path.join(work, 'inventory.yaml'), 'utf8')) as { spec: { remotes: unknown[]; home: unknown } }
-  const bundled = parse(fs.readFileSync(path.join(REPO, 'inventory.yaml'), 'utf8')) as { spec: { remotes: { clusterID: string; labels: unknown }[] } }
-  assert.equal(
-    pulled.spec.remotes,
-    bundled.spec.remotes.map((x) => ({ clusterID: x.clusterID, context: 'venice', labels: x.labels })).map(({ context: _, ...x }) => x),
-  )
+  const bundled = parse(fs.readFileSync(path.join(REPO, 'inventory.yaml'), 'utf8')) as { spec: { remotes: unknown[] } }
+  // Each remote's context is its cluster ID, as in the bundled inventory.
+  assert.equal(pulled.spec.remotes, bundled.spec.remotes)
   const vns = await json<{ items: { metadata: { name: string; namespace: string } }[] }>('venice', ['get', 'virtualnodes.offloading.liqo.io', '-A'])
   assert.equal(vns.items.map((v) => `${v.metadata.namespace}/${v.metadata.name}`).sort(), ['liqo-tenant-florence/florence', 'liqo-tenant-naples/naples'])
   await poll('NamespaceMaps copied to the providers', async () => {
@@ -267,7 +265,11 @@ e2e("tutorial: the status Liqo writes equals plan's prediction; the twin Liqo ow
   assert.equal(timeless(nso.status), timeless(predicted.status))
   // Liqo's controller wrote it.
   assert.ok((await writes(before, 'liqo-loop')).includes('venice update namespaceoffloadings/liqo-demo/offloading/status'))
-  process.stderr.write(`[liqo-loop] first sync of the tutorial, nsoffload's writes: ${(await writes(before, 'nsoffload')).join(', ')}\n`)
+  const ours = await writes(before, 'nsoffload')
+  process.stderr.write(`[liqo-loop] first sync of the tutorial, nsoffload's writes: ${ours.join(', ')}\n`)
+  // Before Liqo's controller has reacted (its finalizer), nothing says it runs: the sync that creates the
+  // NamespaceOffloading writes its status at most once (docs/liqo.md); Liqo's controller owns it from then on.
+  assert.ok(ours.filter((w) => w.endsWith('/status')).length <= 1, ours.join(', '))
 
   // The twin: on naples only, owned by Liqo's NamespaceMap (the RoleBinding Liqo adds to its own twins is there).
   const twin = await json<{ metadata: Meta }>('naples', ['get', 'namespace', 'liqo-demo'])
@@ -340,7 +342,7 @@ e2e("tutorial: a second sync sends no write, diff shows nothing, status reads Li
   assert.is(s.code, 0, s.stderr)
   const rows = (JSON.parse(s.stdout) as { namespaces: { namespace: string; status: Status; source: string }[] }).namespaces
   const live = await json<Nso>('venice', ['get', 'namespaceoffloading', 'offloading', '-n', 'liqo-demo'])
-  assert.equal(rows, [{ namespace: 'liqo-demo', remoteNamespaceName: 'liqo-demo', status: live.status, source: 'status' }])
+  assert.equal(rows, [{ namespace: 'liqo-demo', remoteNamespaceName: 'liqo-demo', status: live.status, source: 'liqo' }])
   // Nothing changed meanwhile: neither Liqo's controllers nor nsoffload touched the objects the other one wrote.
   assert.equal(await rv(), versions)
   assert.equal(await writes(before, 'liqo-loop'), [])
