@@ -505,6 +505,25 @@ e2e('sync --prune with Liqo managing the namespace: the policy removed, Liqo uno
   assert.is((await env.kubectl('venice', ['get', 'deployment', '-n', gone.namespace, 'web'])).code, 0, 'the workloads stay')
   const deleters = (await writes(before, '')).filter((w) => / delete /.test(w))
   process.stderr.write(`[liqo-loop] deletions during the prune: ${deleters.join(', ')}\n`)
+  // The generated tree is the same set as the tutorial's (one inventory, one ApplySet) without
+  // liqo-demo's policy: --prune unoffloads liqo-demo too. nsoffload deletes the two
+  // NamespaceOffloadings and at most the twins it applied; on the home cluster nobody deletes
+  // anything else (the namespaces and workloads stay).
+  assert.is(r.code, 1, 'clash stays SomeFailed: ' + r.stdout)
+  const offloadings = [`venice delete namespaceoffloadings/${gone.namespace}/offloading`, 'venice delete namespaceoffloadings/liqo-demo/offloading']
+  const twins = [...selected.map((c) => `${c} delete namespaces/${twinName}/${twinName}`), 'naples delete namespaces/liqo-demo/liqo-demo']
+  const ours = (await writes(before, 'nsoffload')).filter((w) => / delete /.test(w))
+  for (const o of offloadings) assert.ok(ours.includes(o), `nsoffload: ${o}`)
+  assert.equal(
+    ours.filter((w) => !offloadings.includes(w) && !twins.includes(w)),
+    [],
+    'nsoffload deletes nothing else',
+  )
+  assert.equal(
+    deleters.filter((w) => w.startsWith('venice ') && !offloadings.includes(w)),
+    [],
+    'nothing else deleted on the home cluster',
+  )
 })
 
 // ---------------------------------------------------------------------------------------
