@@ -33,3 +33,5 @@ if ! bash "$here/k8s-env/provision.sh"; then
 fi
 # The oracle of the differential tests (test/oracle: Liqo v1.2.0 and k8s.io v0.35.2).
 bash "$here/go-tools/build-oracle.sh" >/dev/null || { echo "test-setup: could not build the oracle of the differential tests (test/oracle)" >&2; [ -z "${CI:-}" ] || exit 1; }
+# Liqo v1.2.0's controllers and webhooks for the e2e suite liqo-loop (same module).
+bash "$here/go-tools/build-oracle.sh" liqo-loop >/dev/null || { echo "test-setup: could not build liqo-loop (test/oracle/cmd/liqo-loop)" >&2; [ -z "${CI:-}" ] || exit 1; }

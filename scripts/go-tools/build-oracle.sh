@@ -4,7 +4,9 @@
 # the judge of test/differential/; PROGRAM is a folder of test/oracle/cmd/).
 #
 # The binary is cached outside the repository, keyed by what it is built from:
-#   ${XDG_CACHE_HOME:-$HOME/.cache}/nsoffload/PROGRAM-<sha256 of go.mod, go.sum and every .go file>/PROGRAM
+#   ${XDG_CACHE_HOME:-$HOME/.cache}/nsoffload/PROGRAM-<sha256 of go.mod, go.sum, the .go files of
+#   cmd/PROGRAM and those of the module outside cmd/ (packages the programs may share)>/PROGRAM
+# so a change to one program does not rebuild the others.
 # A cached binary makes this a quick no-op; otherwise `go` builds it (fetching the modules through
 # the Go module proxy), under a temporary name renamed in when complete, so concurrent runs and
 # interrupted builds never leave a half-written binary where it is looked for.
@@ -19,8 +21,8 @@ if [ ! -d "$module/cmd/$program" ]; then
   echo "build-oracle: no program $program in $module/cmd" >&2
   exit 2
 fi
-# The key: each file's path and contents, in a fixed order.
-key=$(cd "$module" && { printf '%s\n' go.mod go.sum; find . -name '*.go' -type f | LC_ALL=C sort; } |
+# The key: each file's path and contents, in a fixed order (this program's files, not the others').
+key=$(cd "$module" && { printf '%s\n' go.mod go.sum; find . -path ./cmd -prune -o -name '*.go' -type f -print; find "./cmd/$program" -name '*.go' -type f; } | LC_ALL=C sort |
   while IFS= read -r f; do printf '%s\0' "$f"; sha256sum <"$f"; done | sha256sum | cut -c1-16)
 dir="${XDG_CACHE_HOME:-$HOME/.cache}/nsoffload/$program-$key"
 bin="$dir/$program"
