@@ -10,7 +10,7 @@ import {
   type SchedulingNode,
   toleratesTaint,
 } from '../../src/placement/eligible-nodes.ts'
-import { ownLabels, virtualNode, virtualNodeLabels } from '../../src/placement/inventory-nodes.ts'
+import { ownLabels, virtualNode, virtualNodeLabels } from '../../src/liqo/virtual-nodes.ts'
 import { selectClusters } from '../../src/compile/select-clusters.ts'
 import { mutatePod, type PodSpec } from '../../src/workloads/patch-pod.ts'
 

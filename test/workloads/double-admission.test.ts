@@ -2,7 +2,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { NodeSelectorRequirement, NodeSelectorTerm } from '../../src/model/k8s.ts'
 import { eligibleNodes, type SchedulingNode } from '../../src/placement/eligible-nodes.ts'
-import { virtualNode } from '../../src/placement/inventory-nodes.ts'
+import { virtualNode } from '../../src/liqo/virtual-nodes.ts'
 import { mutatePod, type OffloadingSpec, patchTemplate, type PodSpec } from '../../src/workloads/patch-pod.ts'
 
 /**
