@@ -12,7 +12,7 @@ import { DNS1123_LABEL_MAX, dns1123Label } from '../selectors/label-syntax.ts'
 import { type ClusterOutcome, mappingPhase, offloadingStatus } from '../liqo/offloading-status.ts'
 import { remoteNamespaceName } from '../liqo/remote-name.ts'
 import { homeNamespace, namespaceOffloading, twinNamespace } from './render-manifests.ts'
-import { type ClusterSelection, selectClusters, virtualNodeMatches } from './select-clusters.ts'
+import { type ClusterSelection, selectClusters, virtualNodeMatches } from '../liqo/cluster-selection.ts'
 
 /** Why Liqo would fail to create the twin on a selected cluster. */
 export type PredictedFailure = 'nameTooLong' | 'nameInvalid' | 'existsUnmanaged'
