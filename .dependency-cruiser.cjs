@@ -30,6 +30,14 @@ module.exports = {
       to: { path: '^src/host/(node-host|git-tree)\\.ts$' },
     },
     {
+      name: 'liqo-imports-no-stage',
+      comment:
+        "src/liqo/ holds Liqo's rules (remote names, status and phases, virtual nodes, the webhooks): compile/, placement/, workloads/, sync/ and report/ call it, it calls none of them (it builds on model/, selectors/, util/ only).",
+      severity: 'error',
+      from: { path: '^src/liqo/' },
+      to: { path: '^src/(compile|placement|workloads|sync|report|render|validate|load|krm|cli|kube|host)/|^src/pipeline\\.ts$' },
+    },
+    {
       name: 'report-not-sync-internals',
       comment:
         "report/ reads sync's plan as data: types only, and only from the modules that define the plan (the findings and the object diffs), never sync's code.",

@@ -4,7 +4,7 @@ import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parse, parseAllDocuments, stringify } from 'yaml'
-import { patchTemplate, type PodSpec } from '../src/workloads/patch-pod.ts'
+import { patchTemplate, type PodSpec } from '../src/liqo/pod-webhook.ts'
 import { getIn, podTemplatePath } from '../src/workloads/pod-template.ts'
 import { REPO, runCli } from './helpers/cli.ts'
 import { gfmProblems } from './helpers/gfm.ts'
@@ -18,7 +18,7 @@ import { tempDir } from './helpers/temp.ts'
  * every pod template patched as Liqo's webhook would patch its pods, and no diagnostic a user
  * would have to decode. What is expected is worked out apart from nsoffload: the objects by
  * parsing the files and running kustomize on the bases, the patches by Liqo's webhook logic
- * (patch-pod.ts, held to Liqo's own code by the oracle tests) applied to the source templates
+ * (src/liqo/pod-webhook.ts, held to Liqo's own code by the oracle tests) applied to the source templates
  * with the NamespaceOffloading the build rendered, the equivalence by kubectl and kustomize.
  */
 

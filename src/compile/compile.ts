@@ -9,10 +9,10 @@ import { inventoryNodes } from '../placement/inventory-nodes.ts'
 import { type CompiledWorkload, compileWorkloads } from '../workloads/compile-workloads.ts'
 import { duplicateObjects, type PlacedObject } from '../workloads/duplicates.ts'
 import { DNS1123_LABEL_MAX, dns1123Label } from '../selectors/label-syntax.ts'
-import { type ClusterOutcome, offloadingStatus } from './predict-status.ts'
-import { remoteNamespaceName } from './remote-name.ts'
+import { type ClusterOutcome, mappingPhase, offloadingStatus } from '../liqo/offloading-status.ts'
+import { remoteNamespaceName } from '../liqo/remote-name.ts'
 import { homeNamespace, namespaceOffloading, twinNamespace } from './render-manifests.ts'
-import { type ClusterSelection, selectClusters, virtualNodeMatches } from './select-clusters.ts'
+import { type ClusterSelection, selectClusters, virtualNodeMatches } from '../liqo/cluster-selection.ts'
 
 /** Why Liqo would fail to create the twin on a selected cluster. */
 export type PredictedFailure = 'nameTooLong' | 'nameInvalid' | 'existsUnmanaged'
@@ -217,7 +217,11 @@ export function predictedStatus(ns: CompiledNamespace): NamespaceOffloadingStatu
 const outcome = (d: ClusterDecision): ClusterOutcome => ({
   clusterID: d.clusterID,
   requested: d.selected,
-  phase: d.selected ? (d.failure ? 'CreationLoopBackOff' : 'Accepted') : '',
+  phase: mappingPhase(
+    d.selected,
+    d.failure === 'existsUnmanaged' ? 'foreign' : d.failure || !d.selected ? 'none' : 'ours',
+    d.failure === 'nameTooLong' || d.failure === 'nameInvalid',
+  ),
 })
 
 /** Two policies whose twins land on the same namespace of the same cluster: Liqo would merge them silently. `selectedOf[i]`: the clusters namespace i selects. */

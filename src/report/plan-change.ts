@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.ts'
-import { NSOFF_WEBHOOK } from '../model/liqo.ts'
+import { updateVerdict } from '../liqo/nsoff-webhook.ts'
 import { type PlanDocument, type PlanNamespace, type PlanWorkload, table } from './plan-report.ts'
 
 /** What a change of the policies or the inventory does to one remote cluster of a namespace. */
@@ -113,14 +113,8 @@ function changeOf(before: PlanNamespace, after: PlanNamespace): NamespaceChange 
     else if (!sameList(b.nodes, a.nodes)) workloads.push({ kind: w.kind, name: w.name, change: 'placement', before: b.nodes, after: a.nodes })
   }
 
-  // Liqo's validating webhook on UPDATE of `offloading` (liqotech/liqo pkg/webhooks/namespaceoffloading/nsoff.go).
-  let denied: string | undefined
-  let warning: string | undefined
-  if (before.namespaceMappingStrategy !== after.namespaceMappingStrategy) denied = NSOFF_WEBHOOK.mappingStrategyImmutable
-  else if (before.remoteNamespaceName !== after.remoteNamespaceName && after.namespaceMappingStrategy === 'SelectedName')
-    denied = NSOFF_WEBHOOK.remoteNameImmutable
-  else if (before.podOffloadingStrategy !== after.podOffloadingStrategy && after.podOffloadingStrategy !== 'LocalAndRemote')
-    warning = NSOFF_WEBHOOK.podStrategyRestricted
+  // Liqo's validating webhook on UPDATE of `offloading`.
+  const { denied, warning } = updateVerdict(before, after)
 
   if (clusters.length === 0 && fields.length === 0 && workloads.length === 0) return undefined
   return {

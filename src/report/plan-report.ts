@@ -1,5 +1,5 @@
 import { type ClusterDecision, type Compiled, type CompiledNamespace, predictedStatus } from '../compile/compile.ts'
-import { selectionWhy } from '../compile/select-clusters.ts'
+import { selectionWhy } from '../liqo/cluster-selection.ts'
 import type { Diagnostic } from '../diagnostics/diagnostic.ts'
 import type { NamespaceOffloadingStatus } from '../model/liqo.ts'
 import { type CompiledWorkload, placementReasons } from '../workloads/compile-workloads.ts'

@@ -1,7 +1,8 @@
 import { compile, type Compiled } from '../compile/compile.ts'
 import type { Inventory, RemoteCluster } from '../model/inventory.ts'
 import type { NodeView, Taint } from '../model/k8s.ts'
-import { LABEL_REMOTE_CLUSTER_ID, LABEL_TYPE, TYPE_VIRTUAL_NODE } from '../model/liqo.ts'
+import { LABEL_REMOTE_CLUSTER_ID } from '../model/liqo.ts'
+import { virtualNodeClusterID } from '../liqo/virtual-nodes.ts'
 import type { Workload } from '../model/workload.ts'
 import { codes } from '../diagnostics/codes.ts'
 import type { Finding } from './plan-sync.ts'
@@ -28,7 +29,7 @@ export interface InventoryDrift {
   readonly effects: readonly { readonly namespace: string; readonly message: string }[]
 }
 
-const isVirtual = (n: LiveNode): boolean => n.labels[LABEL_TYPE] === TYPE_VIRTUAL_NODE && n.labels[LABEL_REMOTE_CLUSTER_ID] !== undefined
+const isVirtual = (n: LiveNode): boolean => virtualNodeClusterID(n.labels) !== undefined
 
 /**
  * The inventory as the live nodes say it: every cluster with live virtual nodes, with those

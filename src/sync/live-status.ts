@@ -1,5 +1,5 @@
 import type { CompiledNamespace } from '../compile/compile.ts'
-import { type ClusterOutcome, reconcileStatus } from '../compile/predict-status.ts'
+import { type ClusterOutcome, mappingPhase, reconcileStatus, type TwinState } from '../liqo/offloading-status.ts'
 import type { Inventory } from '../model/inventory.ts'
 import {
   CONDITION_OFFLOADING_REQUIRED,
@@ -15,12 +15,10 @@ import { defaultSet, twinOwner } from './plan-sync.ts'
 import { metaOf } from '../util/manifest.ts'
 
 /**
- * What Liqo's NamespaceMap would say for each remote, read from the live twins (liqotech/liqo@v1.2.0
- * pkg/liqo-controller-manager/offloading/namespacemap-controller): a twin of this home namespace (nsoffload's or Liqo's own) is `Accepted` while its
- * cluster is selected, and `Terminating` while it is being deleted or once its cluster is no
- * longer selected (Liqo's NamespaceMap controller deletes it then, whether or not `sync
- * --prune` does it now); someone else's namespace under that name is `CreationLoopBackOff`
- * for a selected cluster; no twin yet is no phase.
+ * What Liqo's NamespaceMap would say for each remote, read from the live twins: each twin's state (none, this home
+ * namespace's (nsoffload's or Liqo's own), being deleted, someone else's) given to Liqo's phase rule,
+ * `mappingPhase` (src/liqo/offloading-status.ts), the rule the prediction uses too. A twin whose cluster is no
+ * longer selected is `Terminating` whether or not `sync --prune` deletes it now.
  */
 export function liveOutcomes(
   remoteName: string,
@@ -33,13 +31,14 @@ export function liveOutcomes(
   return inv.remotes.map((r) => {
     const requested = selected.get(r.clusterID) ?? false
     const twin = live.get(r.clusterID)?.namespaces.get(remoteName)
-    let phase: ClusterOutcome['phase'] = ''
-    if (twin) {
-      const owner = twinOwner(twin, inv.home.clusterID, r.clusterID, set)
-      if (owner) phase = requested && !metaOf(twin).deletionTimestamp ? 'Accepted' : 'Terminating'
-      else if (requested) phase = 'CreationLoopBackOff'
-    } else if (requested && invalidName) phase = 'CreationLoopBackOff'
-    return { clusterID: r.clusterID, requested, phase }
+    const state: TwinState = !twin
+      ? 'none'
+      : !twinOwner(twin, inv.home.clusterID, r.clusterID, set)
+        ? 'foreign'
+        : metaOf(twin).deletionTimestamp
+          ? 'oursDeleting'
+          : 'ours'
+    return { clusterID: r.clusterID, requested, phase: mappingPhase(requested, state, invalidName) }
   })
 }
 

@@ -1,5 +1,5 @@
 import type { Compiled, CompiledNamespace } from '../compile/compile.ts'
-import { remoteNamespaceName } from '../compile/remote-name.ts'
+import { remoteNamespaceName } from '../liqo/remote-name.ts'
 import { markOwned } from '../compile/render-manifests.ts'
 import type { Inventory } from '../model/inventory.ts'
 import type { Manifest } from '../model/k8s.ts'

@@ -1,6 +1,6 @@
 import type { KubeClient } from '../kube/kube-client.ts'
-import { LABEL_REMOTE_CLUSTER_ID, LABEL_TYPE, TYPE_VIRTUAL_NODE, VIRTUAL_NODE_TAINT_KEY } from '../model/liqo.ts'
-import { ownLabels, virtualNodeLabels } from '../placement/inventory-nodes.ts'
+import { VIRTUAL_NODE_TAINT_KEY } from '../model/liqo.ts'
+import { ownLabels, virtualNodeClusterID, virtualNodeLabels } from '../liqo/virtual-nodes.ts'
 import { dns1123Label } from '../selectors/label-syntax.ts'
 
 interface NodeItem {
@@ -51,8 +51,8 @@ export async function pullInventory(
   for (const n of nodes) {
     const name = n.metadata?.name ?? ''
     const labels = n.metadata?.labels ?? {}
-    const id = labels[LABEL_REMOTE_CLUSTER_ID]
-    if (labels[LABEL_TYPE] === TYPE_VIRTUAL_NODE && id) {
+    const id = virtualNodeClusterID(labels)
+    if (id) {
       const missing = Object.keys(virtualNodeLabels(id, name)).filter((k) => labels[k] === undefined)
       if (missing.length > 0)
         opts.warn?.(`virtual node ${name} lacks ${missing.join(', ')}: the inventory cannot say so, nsoffload will assume Liqo's defaults`)

@@ -1,7 +1,7 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.ts'
 import type { Taint } from '../model/k8s.ts'
 import type { Inventory, InventoryNode } from '../model/inventory.ts'
-import { virtualNode } from '../placement/inventory-nodes.ts'
+import { virtualNode } from '../liqo/virtual-nodes.ts'
 import { list, obj } from '../util/plain-data.ts'
 import { checkSchema } from './schemas.ts'
 import type { ClassifiedDoc } from './classify.ts'

@@ -5,7 +5,7 @@ import type { Location } from '../model/source.ts'
 import type { Policy } from '../model/policy.ts'
 import type { Workload } from '../model/workload.ts'
 import { describeExclusion, exclusionSummary, judgeNodes, type NodeVerdict, schedulerMessage, type SchedulingNode } from '../placement/eligible-nodes.ts'
-import { createNodeSelectorFromNamespaceOffloading, mutatePod, patchTemplate, type PodSpec } from './patch-pod.ts'
+import { createNodeSelectorFromNamespaceOffloading, mutatePod, patchTemplate, type PodSpec } from '../liqo/pod-webhook.ts'
 import { isObj } from '../util/plain-data.ts'
 import { getIn, setIn } from './pod-template.ts'
 

@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { NodeSelector, Toleration } from '../../src/model/k8s.ts'
-import { mutatePod, type OffloadingSpec, patchTemplate, type PodSpec } from '../../src/workloads/patch-pod.ts'
+import { mutatePod, type OffloadingSpec, patchTemplate, type PodSpec } from '../../src/liqo/pod-webhook.ts'
 import { canonical } from './canonical.ts'
 import { CASES } from './cases.ts'
 import { nodeLabels, nodeSelector } from './gen-labels.ts'

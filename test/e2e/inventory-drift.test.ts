@@ -2,7 +2,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { VIRTUAL_NODE_TAINT, virtualNodeLabels } from '../../src/placement/inventory-nodes.ts'
+import { VIRTUAL_NODE_TAINT, virtualNodeLabels } from '../../src/liqo/virtual-nodes.ts'
 import { runCli, tempTree } from '../helpers/cli.ts'
 import { type ControlPlaneEnv, e2eSkipReason, getSharedEnv, poll } from './harness/control-plane.ts'
 

@@ -2,7 +2,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parse } from 'yaml'
 import { runCli, tempTree } from '../helpers/cli.ts'
-import { VIRTUAL_NODE_TAINT, virtualNodeLabels } from '../../src/placement/inventory-nodes.ts'
+import { VIRTUAL_NODE_TAINT, virtualNodeLabels } from '../../src/liqo/virtual-nodes.ts'
 import { type ControlPlaneEnv, e2eSkipReason, getSharedEnv } from './harness/control-plane.ts'
 
 /** `inventory pull` reads a live home cluster's nodes: Liqo virtual nodes become remotes. */

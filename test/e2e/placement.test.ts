@@ -2,8 +2,8 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parseAllDocuments } from 'yaml'
 import { runCli, tempTree } from '../helpers/cli.ts'
-import { VIRTUAL_NODE_TAINT, virtualNodeLabels } from '../../src/placement/inventory-nodes.ts'
-import { mutatePod, type OffloadingSpec, type PodSpec } from '../../src/workloads/patch-pod.ts'
+import { VIRTUAL_NODE_TAINT, virtualNodeLabels } from '../../src/liqo/virtual-nodes.ts'
+import { mutatePod, type OffloadingSpec, type PodSpec } from '../../src/liqo/pod-webhook.ts'
 import { type ControlPlaneEnv, e2eSkipReason, getSharedEnv, poll } from './harness/control-plane.ts'
 
 /**

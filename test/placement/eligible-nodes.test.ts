@@ -10,9 +10,9 @@ import {
   type SchedulingNode,
   toleratesTaint,
 } from '../../src/placement/eligible-nodes.ts'
-import { ownLabels, virtualNode, virtualNodeLabels } from '../../src/placement/inventory-nodes.ts'
-import { selectClusters } from '../../src/compile/select-clusters.ts'
-import { mutatePod, type PodSpec } from '../../src/workloads/patch-pod.ts'
+import { ownLabels, virtualNode, virtualNodeLabels } from '../../src/liqo/virtual-nodes.ts'
+import { selectClusters } from '../../src/liqo/cluster-selection.ts'
+import { mutatePod, type PodSpec } from '../../src/liqo/pod-webhook.ts'
 
 /** The placement preview against the kube-scheduler's filters (reference scheduling-semantics.md). */
 

@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { loadProject } from '../../src/cli/project.ts'
-import { reconcileStatus } from '../../src/compile/predict-status.ts'
+import { reconcileStatus } from '../../src/liqo/offloading-status.ts'
 import { memoryHost } from '../../src/host/memory-host.ts'
 import type { Manifest } from '../../src/model/k8s.ts'
 import type { NamespaceOffloadingStatus } from '../../src/model/liqo.ts'

@@ -2,13 +2,13 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { NodeSelectorRequirement, NodeSelectorTerm } from '../../src/model/k8s.ts'
 import { eligibleNodes, type SchedulingNode } from '../../src/placement/eligible-nodes.ts'
-import { virtualNode } from '../../src/placement/inventory-nodes.ts'
-import { mutatePod, type OffloadingSpec, patchTemplate, type PodSpec } from '../../src/workloads/patch-pod.ts'
+import { virtualNode } from '../../src/liqo/virtual-nodes.ts'
+import { mutatePod, type OffloadingSpec, patchTemplate, type PodSpec } from '../../src/liqo/pod-webhook.ts'
 
 /**
  * Double admission. nsoffload patches pod templates as Liqo's webhook patches pods, and the
  * webhook still runs on every pod the template makes. What the scheduler sees is therefore
- * W(T), W = Liqo's webhook (mutatePod, held to Liqo's tables in liqo-webhook.test.ts) and T the
+ * W(T), W = Liqo's webhook (mutatePod, held to Liqo's tables in test/liqo/pod-webhook.test.ts) and T the
  * rendered template. The property: for every pod x, W(T(x)) is eligible on exactly the nodes
  * W(x) is (what Liqo would do with the manifest as written), and, unless nsoffload warns
  * (affinityLeftToWebhook), T(x) itself is too, and W(T(x)) ≡ T(x): T is a fixed point.

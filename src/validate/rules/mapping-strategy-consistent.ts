@@ -1,4 +1,5 @@
 import { diag } from '../../diagnostics/diagnostic.ts'
+import { createDenied } from '../../liqo/nsoff-webhook.ts'
 import type { PolicyDraft, RuleResult } from './index.ts'
 
 /**
@@ -12,7 +13,7 @@ import type { PolicyDraft, RuleResult } from './index.ts'
 export function mappingStrategyConsistent(p: PolicyDraft): RuleResult {
   const selected = p.namespaceMappingStrategy === 'SelectedName'
   const given = p.remoteNamespaceName !== undefined && p.remoteNamespaceName !== ''
-  if (selected && !given) {
+  if (createDenied(p)) {
     return {
       diagnostics: [
         diag(

@@ -1,3 +1,4 @@
+// Follows liqotech/liqo@v1.2.0 pkg/liqo-controller-manager/offloading/namespaceoffloading-controller/status.go (the remote namespace name by mapping strategy).
 import type { Policy } from '../model/policy.ts'
 
 /**

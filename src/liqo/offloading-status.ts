@@ -1,3 +1,7 @@
+// Follows liqotech/liqo@v1.2.0 pkg/liqo-controller-manager/offloading/namespaceoffloading-controller/status.go (conditions,
+// phase aggregation), pkg/liqo-controller-manager/offloading/namespacemap-controller/ (the mapping phase of a twin) and
+// apis/offloading/v1beta1/namespacemap_types.go (the phases). The one set of rules behind the predicted status (compile/)
+// and the status from live twins (sync/live-status.ts).
 import {
   CONDITION_READY,
   CONDITIONS,
@@ -14,6 +18,37 @@ export interface ClusterOutcome {
   readonly requested: boolean
   /** `status.currentMapping[ns].phase`, `''` when there is none yet. */
   readonly phase: 'Accepted' | 'CreationLoopBackOff' | 'Terminating' | ''
+}
+
+/** The twin namespace of one remote, as the NamespaceMap's phase rule sees it. */
+export type TwinState =
+  /** no namespace of that name on the remote cluster */
+  | 'none'
+  /** a twin of this home namespace (nsoffload's or Liqo's own) */
+  | 'ours'
+  /** a twin of this home namespace being deleted */
+  | 'oursDeleting'
+  /** someone else's namespace under that name */
+  | 'foreign'
+
+/**
+ * The NamespaceMap phase of one remote cluster (liqotech/liqo@v1.2.0
+ * pkg/liqo-controller-manager/offloading/namespacemap-controller): a twin of this home namespace is `Accepted` while its
+ * cluster is requested, and `Terminating` while it is being deleted or once its cluster is no longer requested (Liqo's
+ * NamespaceMap controller deletes it then); someone else's namespace under that name is `CreationLoopBackOff` for a
+ * requested cluster, and so is a name the API server refuses (`invalidName`); no twin yet is no phase.
+ */
+export function mappingPhase(requested: boolean, twin: TwinState, invalidName = false): ClusterOutcome['phase'] {
+  switch (twin) {
+    case 'ours':
+      return requested ? 'Accepted' : 'Terminating'
+    case 'oursDeleting':
+      return 'Terminating'
+    case 'foreign':
+      return requested ? 'CreationLoopBackOff' : ''
+    case 'none':
+      return requested && invalidName ? 'CreationLoopBackOff' : ''
+  }
 }
 
 const cond = (c: ConditionTemplate): ConditionTemplate => ({ type: c.type, status: c.status, reason: c.reason, message: c.message })

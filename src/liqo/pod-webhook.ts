@@ -1,3 +1,5 @@
+// Follows liqotech/liqo@v1.2.0 pkg/webhooks/pod/mutations.go (mutatePod: the toleration, the RuntimeClass path, the node
+// selector merge), pkg/utils/nodeUtils.go (the cross-product merge of node selectors) and pkg/webhooks/pod/pod.go (the admission).
 import type { NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, Toleration } from '../model/k8s.ts'
 import { LABEL_TYPE, LIQO_RUNTIME_CLASS, TYPE_VIRTUAL_NODE, VIRTUAL_NODE_TAINT_KEY } from '../model/liqo.ts'
 import type { PodSchedulingSpec } from '../model/workload.ts'

@@ -11,7 +11,7 @@ import {
   TYPE_IN,
   TYPE_NOT_IN,
   VIRTUAL_NODE_TOLERATION,
-} from '../../src/workloads/patch-pod.ts'
+} from '../../src/liqo/pod-webhook.ts'
 
 /**
  * Liqo's own unit tests of the pod webhook (`pkg/webhooks/pod/pod_test.go`, fixtures in

@@ -1,6 +1,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { selectClusters, selectionWhy, virtualNodeMatches } from '../../src/compile/select-clusters.ts'
+import { selectClusters, selectionWhy, virtualNodeMatches } from '../../src/liqo/cluster-selection.ts'
 import type { RemoteCluster } from '../../src/model/inventory.ts'
 import type { NodeSelector } from '../../src/model/k8s.ts'
 

@@ -1,3 +1,5 @@
+// Follows liqotech/liqo@v1.2.0 pkg/liqo-controller-manager/offloading/namespaceoffloading-controller/clusterselector.go (the
+// clusters a NamespaceOffloading selects: its clusterSelector matched against each remote's virtual nodes).
 import type { NodeSelector, NodeView } from '../model/k8s.ts'
 import type { RemoteCluster } from '../model/inventory.ts'
 import { explainMiss, matchTerms, showRequirement } from '../selectors/node-selector.ts'

@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { clusterConditions, type ClusterOutcome, offloadingPhase, offloadingStatus } from '../../src/compile/predict-status.ts'
-import { remoteNamespaceName } from '../../src/compile/remote-name.ts'
+import { clusterConditions, type ClusterOutcome, offloadingPhase, offloadingStatus } from '../../src/liqo/offloading-status.ts'
+import { remoteNamespaceName } from '../../src/liqo/remote-name.ts'
 
 const o = (clusterID: string, requested: boolean, phase: ClusterOutcome['phase']): ClusterOutcome => ({ clusterID, requested, phase })
 
