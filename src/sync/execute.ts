@@ -6,7 +6,7 @@ import { endsCommand, type KubeClient, KubeError } from '../kube/kube-client.ts'
 import { knownType, objectPath } from '../kube/resources.ts'
 import type { Inventory } from '../model/inventory.ts'
 import type { Manifest } from '../model/k8s.ts'
-import { NSO_API_VERSION, NSO_KIND, type NamespaceOffloadingStatus } from '../model/liqo.ts'
+import { NSO_API_VERSION, NSO_KIND, type NamespaceOffloadingObject, type NamespaceOffloadingStatus } from '../model/liqo.ts'
 import { describeObject, metaOf, namespaceOf, typeOf } from '../util/manifest.ts'
 import { FIELD_MANAGER, type LiveObject } from './compare.ts'
 import { discover } from '../kube/discovery.ts'
@@ -291,23 +291,59 @@ async function settleAll<T>(promises: readonly Promise<T>[]): Promise<T[]> {
   return settled.map((s) => (s as PromiseFulfilledResult<T>).value)
 }
 
-/** Records an object's new live state in the in-memory picture, so status sees what was done. */
-function remember(live: Map<string, LiveCluster>, cluster: string, obj: LiveObject | undefined, m: Manifest, gone: boolean): void {
+/**
+ * The executor's picture of the clusters: what was read, then what each write answered (so
+ * status sees what was done). Its own copy, with maps it may write: the planner's input is
+ * never written through.
+ */
+interface WorkingCluster extends LiveCluster {
+  readonly namespaces: Map<string, LiveObject>
+  readonly offloadings?: Map<string, NamespaceOffloadingObject>
+  readonly objects: Map<string, LiveObject>
+}
+
+function working(l: LiveCluster): WorkingCluster {
+  const { offloadings, ...rest } = l
+  return { ...rest, namespaces: new Map(l.namespaces), objects: new Map(l.objects), ...(offloadings ? { offloadings: new Map(offloadings) } : {}) }
+}
+
+/** Records an object's new live state in the executor's picture (`gone`: deleted, or being deleted). */
+function remember(live: ReadonlyMap<string, WorkingCluster>, cluster: string, obj: LiveObject | undefined, m: Manifest, gone: boolean): void {
   const l = live.get(cluster)
   if (!l) return
   const t = typeOf(m)
   const name = metaOf(m).name ?? ''
   const namespace = namespaceOf(m)
-  const set = <K, V>(map: ReadonlyMap<K, V> | undefined, k: K, v: V | undefined): void => {
-    const mm = map as Map<K, V> | undefined
-    if (!mm) return
-    if (v === undefined) mm.delete(k)
-    else mm.set(k, v)
-  }
   const value = gone ? (obj && metaOf(obj).name && metaOf(obj).deletionTimestamp ? obj : undefined) : obj
-  if (t.kind === 'Namespace') set(l.namespaces, name, value)
-  else if (t.kind === NSO_KIND) set(l.offloadings, namespace ?? '', value)
-  else set(l.objects, objectKey(t.apiVersion, t.kind, namespace, name), value)
+  const put = <V>(map: Map<string, V> | undefined, k: string, v: V | undefined): void => {
+    if (!map) return
+    if (v === undefined) map.delete(k)
+    else map.set(k, v)
+  }
+  if (t.kind === 'Namespace') put(l.namespaces, name, value)
+  else if (t.kind === NSO_KIND) put(l.offloadings, namespace ?? '', value as NamespaceOffloadingObject | undefined)
+  else put(l.objects, objectKey(t.apiVersion, t.kind, namespace, name), value)
+}
+
+/** One run of the executor: its inputs, the plan it sends, and what it has done so far. */
+interface Execution {
+  readonly compiled: Compiled
+  readonly inv: Inventory
+  readonly opts: SyncOptions
+  readonly io: SyncIO
+  readonly homeID: string
+  readonly homeClient: KubeClient
+  readonly live: Map<string, WorkingCluster>
+  readonly plan: SyncPlan
+  readonly results: ActionResult[]
+  /** Gates closed by a failed or skipped action: what the later actions of its namespace need (PHASES). */
+  readonly closed: Set<string>
+  /** The namespaces of each cluster before this sync (a dry run cannot create inside one it would create). */
+  readonly existing: ReadonlyMap<string, ReadonlySet<string>>
+  /** The NamespaceOffloading CRD is there (or was installed by this run). */
+  readonly crdReady: boolean
+  /** The clusters whose parent is as it must be before the members are written. */
+  parentsBefore: ReadonlySet<string>
 }
 
 /**
@@ -318,59 +354,33 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
   const homeID = inv.home.clusterID
   const homeClient = io.clients.get(homeID)
   if (!homeClient) throw new SyncError(`no connection for the home cluster ${homeID}`)
-  // The CRD check and the LISTs of every cluster go out together: a sync waits for the
-  // slowest of them, not for their sum.
-  const crd = crdPresent(homeClient, opts)
-  // Awaited after the reads: when clusters cannot be reached, the reads' failure names them all.
-  void crd.catch(() => undefined)
-  const live = await readAll(compiled, inv, io, opts.set)
-  const present = await crd
-  // Everything that can stop a sync is known before its first write.
-  checkServed(inv, live)
-  const home = live.get(homeID)
-  // A CRD this sync installs is missing while its objects are listed: there are none.
-  if (!present && home && !home.offloadings) live.set(homeID, { ...home, offloadings: new Map() })
+  const { live, present, plan } = await readAndPlan(compiled, inv, opts, io, homeClient)
+  if (plan.findings.some((f) => f.blocking)) return { plan, results: [], namespaces: [], statusWrites: 0, settled: false, counts: counts(io) }
   const existing = new Map([...live].map(([id, l]) => [id, new Set(l.namespaces.keys())]))
-  const planOpts = {
-    prune: opts.prune,
-    allowDestructive: opts.allowDestructive,
-    set: opts.set,
-    ...(opts.scope ? { scope: opts.scope } : {}),
-    ...(opts.allowInventoryDrift ? { allowInventoryDrift: true } : {}),
-  }
-  let plan = planSync(compiled, inv, live, planOpts)
-  // A refused sync sends nothing at all; otherwise the workloads are planned on the server's answers.
-  if (
-    !plan.findings.some((f) => f.blocking) &&
-    (await dryRunWorkloads(compiled, inv, live, io, { force: opts.forceConflicts, concurrency: opts.concurrency, set: opts.set })) > 0
-  ) {
-    plan = planSync(compiled, inv, live, planOpts)
-  }
-  const results: ActionResult[] = []
-  let statusWrites = 0
-  if (plan.findings.some((f) => f.blocking)) {
-    return { plan, results, namespaces: [], statusWrites, settled: false, counts: counts(io) }
-  }
   // The first write: the CRD, when this sync installs it.
   const crdReady = present || (await installCrd(homeClient, opts, io))
-  const verb = (a: Action): string => (opts.dryRun ? `would ${a.op}` : a.op === 'create' ? 'created' : a.op === 'update' ? 'updated' : 'deleted')
-  // The set's parents first, recording what the set will hold before any member is written.
-  const parentsBefore = await writeParents('before')
-  // Gates closed by a failed or skipped action: what the later actions of its namespace need (PHASES).
-  const closed = new Set<string>()
-  for (const phase of PHASES) {
-    const done = await pool(plan.actions.filter(phase.takes), opts.concurrency, async (a): Promise<ActionResult> => {
-      const r = await run(a)
-      if (!r.ok) closed.add(gateOf(a))
-      return r
-    })
-    results.push(...done)
-    if (phase.thenStatus) statusWrites += await writeStatuses()
-    if (phase.thenEstablished && !opts.dryRun) await waitEstablished(done)
+  const picture = new Map([...live].map(([id, l]) => [id, working(l)]))
+  const x: Execution = {
+    compiled,
+    inv,
+    opts,
+    io,
+    homeID,
+    homeClient,
+    live: picture,
+    plan,
+    results: [],
+    closed: new Set(),
+    existing,
+    crdReady,
+    parentsBefore: new Set(),
   }
+  // The set's parents first, recording what the set will hold before any member is written.
+  x.parentsBefore = await writeParents(x, 'before')
+  let statusWrites = await sendPhases(x)
   // Every change went through: the parents record what the set holds now (else they keep the superset).
-  if (results.every((r) => r.ok)) await writeParents('after')
-  let namespaces = reports()
+  if (x.results.every((r) => r.ok)) await writeParents(x, 'after')
+  let namespaces = reports(x)
   let settled = isSettled(namespaces)
   if (opts.wait && !opts.dryRun) {
     const deadline = opts.deadline ?? Infinity
@@ -379,183 +389,257 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
       // The deadline passing during a read or a status write: not settled in time (exit 1), not a failure.
       const fresh = await readAll(compiled, inv, io, opts.set, { nodes: false }).catch(outOfTime)
       if (!fresh) break
-      for (const [k, v] of fresh) live.set(k, v)
-      const written = await writeStatuses().catch(outOfTime)
+      for (const [k, v] of fresh) picture.set(k, working(v))
+      const written = await writeStatuses(x).catch(outOfTime)
       if (written === undefined) break
       statusWrites += written
-      namespaces = reports()
+      namespaces = reports(x)
       settled = isSettled(namespaces)
     }
   }
-  return { plan, results, namespaces, statusWrites, settled, counts: counts(io) }
+  return { plan, results: x.results, namespaces, statusWrites, settled, counts: counts(io) }
+}
 
-  /** The CRDs just applied, each waited for until Established; one that is not closes its gate (its custom resources are not sent). */
-  async function waitEstablished(done: readonly ActionResult[]): Promise<void> {
-    await Promise.all(
-      done.map(async (r) => {
-        const a = r.action
-        const client = io.clients.get(a.cluster)
-        if (!r.ok || a.op === 'delete' || !isCrd(a.manifest) || !client) return
-        const name = metaOf(a.manifest).name ?? ''
-        if (await established(client, `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(name)}`, io)) return
-        closed.add(gateOf(a))
-        io.log(
-          `${a.cluster}: error ${codes.applyFailed.code}: the CustomResourceDefinition ${name} did not become Established: its custom resources are not sent`,
-        )
-      }),
-    )
+/**
+ * What is live, and the plan. The CRD check and the LISTs of every cluster go out together: a
+ * sync waits for the slowest of them, not for their sum. Everything that can stop a sync is
+ * known before its first write; a refused sync sends nothing at all, otherwise the workloads
+ * are planned on the server's answers.
+ */
+async function readAndPlan(
+  compiled: Compiled,
+  inv: Inventory,
+  opts: SyncOptions,
+  io: SyncIO,
+  homeClient: KubeClient,
+): Promise<{ live: Map<string, LiveCluster>; present: boolean; plan: SyncPlan }> {
+  const homeID = inv.home.clusterID
+  const crd = crdPresent(homeClient, opts)
+  // Awaited after the reads: when clusters cannot be reached, the reads' failure names them all.
+  void crd.catch(() => undefined)
+  const live = await readAll(compiled, inv, io, opts.set)
+  const present = await crd
+  checkServed(inv, live)
+  const home = live.get(homeID)
+  // A CRD this sync installs is missing while its objects are listed: there are none.
+  if (!present && home && !home.offloadings) live.set(homeID, { ...home, offloadings: new Map() })
+  const planOpts = {
+    prune: opts.prune,
+    allowDestructive: opts.allowDestructive,
+    set: opts.set,
+    ...(opts.scope ? { scope: opts.scope } : {}),
+    ...(opts.allowInventoryDrift ? { allowInventoryDrift: true } : {}),
   }
+  let plan = planSync(compiled, inv, live, planOpts)
+  if (
+    !plan.findings.some((f) => f.blocking) &&
+    (await dryRunWorkloads(compiled, inv, live, io, { force: opts.forceConflicts, concurrency: opts.concurrency, set: opts.set })) > 0
+  ) {
+    plan = planSync(compiled, inv, live, planOpts)
+  }
+  return { live, present, plan }
+}
 
-  /** One action, unless what it needs of its namespace did not go through. */
-  async function run(a: Action): Promise<ActionResult> {
-    const phase = PHASES.find((p) => p.takes(a))
-    const blocked = phase?.needs(a).find((g) => closed.has(g))
-    const what = a.op === 'delete' ? describeObject(a.live) : describeObject(a.manifest)
-    if (blocked !== undefined) {
-      const msg = `not sent: ${blocked.replace(/:.*$/, '').replace('twin-deletes', 'the twin deletions')} of namespace ${a.namespace} did not go through`
-      io.log(`${a.cluster}: ${a.op} ${what} ${msg}`)
-      return { action: a, ok: false, error: msg, code: codes.applyFailed.code }
-    }
-    const client = io.clients.get(a.cluster)
-    if (!parentsBefore.has(a.cluster))
-      return { action: a, ok: false, error: `the set's parent on ${a.cluster} could not be written`, code: codes.applyFailed.code }
-    if (!client) return { action: a, ok: false, error: `no connection for ${a.cluster}` }
-    if (opts.dryRun && a.op !== 'delete' && a.definedBy !== undefined) {
-      io.log(`${a.cluster}: would ${a.op} ${what} (once its CustomResourceDefinition ${a.definedBy}, which this sync creates, is Established)`)
+/** The plan's actions, phase by phase (PHASES); the statuses written where a phase says so. Returns the status writes. */
+async function sendPhases(x: Execution): Promise<number> {
+  let statusWrites = 0
+  for (const phase of PHASES) {
+    const done = await pool(x.plan.actions.filter(phase.takes), x.opts.concurrency, async (a): Promise<ActionResult> => {
+      const r = await run(x, a)
+      if (!r.ok) x.closed.add(gateOf(a))
+      return r
+    })
+    x.results.push(...done)
+    if (phase.thenStatus) statusWrites += await writeStatuses(x)
+    if (phase.thenEstablished && !x.opts.dryRun) await waitEstablished(x, done)
+  }
+  return statusWrites
+}
+
+/** The CRDs just applied, each waited for until Established; one that is not closes its gate (its custom resources are not sent). */
+async function waitEstablished(x: Execution, done: readonly ActionResult[]): Promise<void> {
+  await Promise.all(
+    done.map(async (r) => {
+      const a = r.action
+      const client = x.io.clients.get(a.cluster)
+      if (!r.ok || a.op === 'delete' || !isCrd(a.manifest) || !client) return
+      const name = metaOf(a.manifest).name ?? ''
+      if (await established(client, `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(name)}`, x.io)) return
+      x.closed.add(gateOf(a))
+      x.io.log(
+        `${a.cluster}: error ${codes.applyFailed.code}: the CustomResourceDefinition ${name} did not become Established: its custom resources are not sent`,
+      )
+    }),
+  )
+}
+
+/** Why an action is not sent (what it needs did not go through), or what a dry run says instead of sending it. */
+function notSent(x: Execution, a: Action): ActionResult | undefined {
+  const { opts, io } = x
+  const phase = PHASES.find((p) => p.takes(a))
+  const blocked = phase?.needs(a).find((g) => x.closed.has(g))
+  const what = a.op === 'delete' ? describeObject(a.live) : describeObject(a.manifest)
+  if (blocked !== undefined) {
+    const msg = `not sent: ${blocked.replace(/:.*$/, '').replace('twin-deletes', 'the twin deletions')} of namespace ${a.namespace} did not go through`
+    io.log(`${a.cluster}: ${a.op} ${what} ${msg}`)
+    return { action: a, ok: false, error: msg, code: codes.applyFailed.code }
+  }
+  if (!x.parentsBefore.has(a.cluster))
+    return { action: a, ok: false, error: `the set's parent on ${a.cluster} could not be written`, code: codes.applyFailed.code }
+  if (!io.clients.get(a.cluster)) return { action: a, ok: false, error: `no connection for ${a.cluster}` }
+  if (opts.dryRun && a.op !== 'delete' && a.definedBy !== undefined) {
+    io.log(`${a.cluster}: would ${a.op} ${what} (once its CustomResourceDefinition ${a.definedBy}, which this sync creates, is Established)`)
+    return { action: a, ok: true }
+  }
+  if (a.step === 'offloading' && !x.crdReady && opts.dryRun) {
+    io.log(`${a.cluster}: would ${a.op} ${what} (after installing the CRD)`)
+    return { action: a, ok: true }
+  }
+  // A dry run cannot create inside a namespace that only this sync would create (the server answers 404).
+  if (opts.dryRun && a.op !== 'delete') {
+    const inNamespace = namespaceOf(a.manifest)
+    if (inNamespace !== undefined && !x.existing.get(a.cluster)?.has(inNamespace)) {
+      io.log(`${a.cluster}: would ${a.op} ${what} (in namespace ${inNamespace}, which this sync creates)`)
       return { action: a, ok: true }
     }
-    if (a.step === 'offloading' && !crdReady && opts.dryRun) {
-      io.log(`${a.cluster}: would ${a.op} ${a.op === 'delete' ? describeObject(a.live) : describeObject(a.manifest)} (after installing the CRD)`)
-      return { action: a, ok: true }
-    }
-    // A dry run cannot create inside a namespace that only this sync would create (the server answers 404).
-    if (opts.dryRun && a.op !== 'delete') {
-      const inNamespace = namespaceOf(a.manifest)
-      if (inNamespace !== undefined && !existing.get(a.cluster)?.has(inNamespace)) {
-        io.log(`${a.cluster}: would ${a.op} ${describeObject(a.manifest)} (in namespace ${inNamespace}, which this sync creates)`)
-        return { action: a, ok: true }
-      }
-    }
-    try {
-      if (a.op === 'delete') {
-        const r = await client
-          .request<LiveObject>('DELETE', pathOf(a.live, live.get(a.cluster)?.kinds), { query: opts.dryRun ? { dryRun: 'All' } : {} })
-          .catch((e: unknown) => {
-            if (e instanceof KubeError && e.status === 404) return undefined
-            throw e
-          })
-        if (!opts.dryRun) remember(live, a.cluster, r, a.live, true)
-        io.log(`${a.cluster}: ${verb(a)} ${describeObject(a.live)} (${a.why})`)
-      } else if (opts.dryRun && a.after) {
-        // The server already answered this very dry run while planning.
-        remember(live, a.cluster, a.after, a.manifest, false)
-        io.log(`${a.cluster}: ${verb(a)} ${describeObject(a.manifest)}`)
-      } else {
-        const r = await apply(client, a.manifest, { dryRun: opts.dryRun, force: opts.forceConflicts, kinds: live.get(a.cluster)?.kinds })
-        remember(live, a.cluster, r, a.manifest, false)
-        io.log(`${a.cluster}: ${verb(a)} ${describeObject(a.manifest)}${a.op === 'update' && a.adopt ? ` (adopted into ApplySet ${opts.set.name})` : ''}`)
-      }
-      return { action: a, ok: true }
-    } catch (e) {
-      // A cluster given up, or --timeout passed: the sync stops here (run again, it converges).
-      if (endsCommand(e)) throw e
-      const conflict = e instanceof KubeError && e.status === 409 && a.op !== 'delete'
-      const msg = conflict
-        ? `conflict: ${e.message.replace(/^PATCH \S+: 409 Conflict: /, '')} (take the fields over with --force-conflicts)`
-        : (e as Error).message
-      const code = conflict ? codes.applyConflict.code : codes.applyFailed.code
-      io.log(`${a.cluster}: error ${code}: failed to ${a.op} ${a.op === 'delete' ? describeObject(a.live) : describeObject(a.manifest)}: ${msg}`)
-      return { action: a, ok: false, error: msg, code }
-    }
   }
+  return undefined
+}
 
-  /**
-   * Applies the set's parent on every cluster that needs it (`before` or `after` the
-   * members), as kubectl does: its own field manager, conflicts forced (the parent was
-   * checked to be this set's). Returns the clusters whose parent is as it must be; a failure
-   * is a result of its own, and nothing is written to that cluster afterwards.
-   */
-  async function writeParents(when: 'before' | 'after'): Promise<Set<string>> {
-    const ok = new Set(live.keys())
-    await Promise.all(
-      plan.parents.map(async (p) => {
-        const m = p[when]
-        const client = io.clients.get(p.cluster)
-        if (!m || !client) return
-        const op = p.live || when === 'after' ? 'update' : 'create'
-        const action: Action = { op, cluster: p.cluster, namespace: '', step: 'namespace', manifest: m, ...(p.live ? { live: p.live } : {}) }
-        try {
-          await apply(client, m, { dryRun: opts.dryRun, force: true, fieldManager: PARENT_FIELD_MANAGER })
-          results.push({ action, ok: true })
-          io.log(`${p.cluster}: ${opts.dryRun ? `would ${op}` : op === 'create' ? 'created' : 'updated'} ${describeObject(m)} (the ApplySet's parent)`)
-        } catch (e) {
-          if (endsCommand(e)) throw e
-          ok.delete(p.cluster)
-          const msg = (e as Error).message
-          io.log(`${p.cluster}: error ${codes.applyFailed.code}: failed to ${op} ${describeObject(m)} (the ApplySet's parent): ${msg}`)
-          results.push({ action, ok: false, error: msg, code: codes.applyFailed.code })
-        }
-      }),
-    )
-    return ok
-  }
-
-  /** Writes the status of every NamespaceOffloading of ours whose status changed (`concurrency` at a time). */
-  async function writeStatuses(): Promise<number> {
-    const home = live.get(homeID)
-    const rt = knownType(NSO_API_VERSION, NSO_KIND)
-    if (!rt || opts.dryRun) return 0
-    const todo: { namespace: string; body: unknown }[] = []
-    for (const ns of compiled.namespaces) {
-      const nso = home?.offloadings?.get(ns.policy.namespace)
-      if (!nso || !isOurs(nso, opts.set) || liqoManaged(nso)) continue
-      const status = namespaceStatus(ns, inv, live, nso, io.now().toISOString(), false, opts.set)
-      const previous = nso.status
-      if (sameStatus(previous, status)) continue
-      const removed = Object.keys(previous?.remoteNamespacesConditions ?? {}).filter((k) => !(k in (status.remoteNamespacesConditions ?? {})))
-      todo.push({
-        namespace: ns.policy.namespace,
-        body: {
-          status: {
-            ...status,
-            remoteNamespacesConditions: { ...(status.remoteNamespacesConditions ?? {}), ...Object.fromEntries(removed.map((k) => [k, null])) },
-          },
-        },
-      })
-    }
-    const written = await pool(todo, opts.concurrency, async ({ namespace, body }): Promise<number> => {
-      try {
-        const r = await homeClient?.request<LiveObject>('PATCH', `${objectPath(rt, 'offloading', namespace)}/status`, {
-          body,
-          contentType: 'application/merge-patch+json',
+/** One action, unless what it needs of its namespace did not go through. */
+async function run(x: Execution, a: Action): Promise<ActionResult> {
+  const skipped = notSent(x, a)
+  if (skipped) return skipped
+  const { opts, io, live } = x
+  const client = io.clients.get(a.cluster) as KubeClient
+  const verb = opts.dryRun ? `would ${a.op}` : a.op === 'create' ? 'created' : a.op === 'update' ? 'updated' : 'deleted'
+  try {
+    if (a.op === 'delete') {
+      const r = await client
+        .request<LiveObject>('DELETE', pathOf(a.live, live.get(a.cluster)?.kinds), { query: opts.dryRun ? { dryRun: 'All' } : {} })
+        .catch((e: unknown) => {
+          if (e instanceof KubeError && e.status === 404) return undefined
+          throw e
         })
-        if (r) remember(live, homeID, r, r, false)
-        return 1
+      if (!opts.dryRun) remember(live, a.cluster, r, a.live, true)
+      io.log(`${a.cluster}: ${verb} ${describeObject(a.live)} (${a.why})`)
+    } else if (opts.dryRun && a.after) {
+      // The server already answered this very dry run while planning.
+      remember(live, a.cluster, a.after, a.manifest, false)
+      io.log(`${a.cluster}: ${verb} ${describeObject(a.manifest)}`)
+    } else {
+      const r = await apply(client, a.manifest, { dryRun: opts.dryRun, force: opts.forceConflicts, kinds: live.get(a.cluster)?.kinds })
+      remember(live, a.cluster, r, a.manifest, false)
+      io.log(`${a.cluster}: ${verb} ${describeObject(a.manifest)}${a.op === 'update' && a.adopt ? ` (adopted into ApplySet ${opts.set.name})` : ''}`)
+    }
+    return { action: a, ok: true }
+  } catch (e) {
+    // A cluster given up, or --timeout passed: the sync stops here (run again, it converges).
+    if (endsCommand(e)) throw e
+    const conflict = e instanceof KubeError && e.status === 409 && a.op !== 'delete'
+    const msg = conflict
+      ? `conflict: ${e.message.replace(/^PATCH \S+: 409 Conflict: /, '')} (take the fields over with --force-conflicts)`
+      : (e as Error).message
+    const code = conflict ? codes.applyConflict.code : codes.applyFailed.code
+    io.log(`${a.cluster}: error ${code}: failed to ${a.op} ${a.op === 'delete' ? describeObject(a.live) : describeObject(a.manifest)}: ${msg}`)
+    return { action: a, ok: false, error: msg, code }
+  }
+}
+
+/**
+ * Applies the set's parent on every cluster that needs it (`before` or `after` the
+ * members), as kubectl does: its own field manager, conflicts forced (the parent was
+ * checked to be this set's). Returns the clusters whose parent is as it must be; a failure
+ * is a result of its own, and nothing is written to that cluster afterwards.
+ */
+async function writeParents(x: Execution, when: 'before' | 'after'): Promise<Set<string>> {
+  const { opts, io } = x
+  const ok = new Set(x.live.keys())
+  await Promise.all(
+    x.plan.parents.map(async (p) => {
+      const m = p[when]
+      const client = io.clients.get(p.cluster)
+      if (!m || !client) return
+      const op = p.live || when === 'after' ? 'update' : 'create'
+      const action: Action = { op, cluster: p.cluster, namespace: '', step: 'namespace', manifest: m, ...(p.live ? { live: p.live } : {}) }
+      try {
+        await apply(client, m, { dryRun: opts.dryRun, force: true, fieldManager: PARENT_FIELD_MANAGER })
+        x.results.push({ action, ok: true })
+        io.log(`${p.cluster}: ${opts.dryRun ? `would ${op}` : op === 'create' ? 'created' : 'updated'} ${describeObject(m)} (the ApplySet's parent)`)
       } catch (e) {
         if (endsCommand(e)) throw e
-        io.log(`${homeID}: failed to write the status of ${namespace}/offloading: ${(e as Error).message}`)
-        return 0
+        ok.delete(p.cluster)
+        const msg = (e as Error).message
+        io.log(`${p.cluster}: error ${codes.applyFailed.code}: failed to ${op} ${describeObject(m)} (the ApplySet's parent): ${msg}`)
+        x.results.push({ action, ok: false, error: msg, code: codes.applyFailed.code })
       }
-    })
-    return written.reduce((a, b) => a + b, 0)
-  }
+    }),
+  )
+  return ok
+}
 
-  function reports(): NamespaceReport[] {
-    const home = live.get(homeID)
-    const out: NamespaceReport[] = []
-    for (const ns of compiled.namespaces) {
-      const nso = home?.offloadings?.get(ns.policy.namespace)
-      const managed = liqoManaged(nso)
-      const status = managed && nso?.status ? nso.status : namespaceStatus(ns, inv, live, nso, io.now().toISOString(), false, opts.set)
-      out.push({ namespace: ns.policy.namespace, remoteNamespaceName: ns.remoteNamespaceName, status, liqoManaged: managed, pruned: false })
-    }
-    for (const name of plan.pruned) {
-      const remoteNamespaceName = plan.prunedRemoteNames[name] ?? ''
-      const status = prunedStatus(remoteNamespaceName, inv, live, home?.offloadings?.get(name), io.now().toISOString(), opts.set)
-      if (status) out.push({ namespace: name, remoteNamespaceName, status, liqoManaged: false, pruned: true })
-    }
-    return out.sort((a, b) => (a.namespace < b.namespace ? -1 : 1))
+/** The status patches of every NamespaceOffloading of ours whose status changed. */
+function statusPatches(x: Execution): { namespace: string; body: unknown }[] {
+  const { compiled, inv, io, opts } = x
+  const home = x.live.get(x.homeID)
+  const todo: { namespace: string; body: unknown }[] = []
+  for (const ns of compiled.namespaces) {
+    const nso = home?.offloadings?.get(ns.policy.namespace)
+    if (!nso || !isOurs(nso, opts.set) || liqoManaged(nso)) continue
+    const status = namespaceStatus(ns, inv, x.live, nso, io.now().toISOString(), false, opts.set)
+    const previous = nso.status
+    if (sameStatus(previous, status)) continue
+    const removed = Object.keys(previous?.remoteNamespacesConditions ?? {}).filter((k) => !(k in (status.remoteNamespacesConditions ?? {})))
+    todo.push({
+      namespace: ns.policy.namespace,
+      body: {
+        status: {
+          ...status,
+          remoteNamespacesConditions: { ...(status.remoteNamespacesConditions ?? {}), ...Object.fromEntries(removed.map((k) => [k, null])) },
+        },
+      },
+    })
   }
+  return todo
+}
+
+/** Writes the status of every NamespaceOffloading of ours whose status changed (`concurrency` at a time). */
+async function writeStatuses(x: Execution): Promise<number> {
+  const rt = knownType(NSO_API_VERSION, NSO_KIND)
+  if (!rt || x.opts.dryRun) return 0
+  const written = await pool(statusPatches(x), x.opts.concurrency, async ({ namespace, body }): Promise<number> => {
+    try {
+      const r = await x.homeClient.request<LiveObject>('PATCH', `${objectPath(rt, 'offloading', namespace)}/status`, {
+        body,
+        contentType: 'application/merge-patch+json',
+      })
+      if (r) remember(x.live, x.homeID, r, r, false)
+      return 1
+    } catch (e) {
+      if (endsCommand(e)) throw e
+      x.io.log(`${x.homeID}: failed to write the status of ${namespace}/offloading: ${(e as Error).message}`)
+      return 0
+    }
+  })
+  return written.reduce((a, b) => a + b, 0)
+}
+
+function reports(x: Execution): NamespaceReport[] {
+  const { compiled, inv, io, opts, plan, live } = x
+  const home = live.get(x.homeID)
+  const out: NamespaceReport[] = []
+  for (const ns of compiled.namespaces) {
+    const nso = home?.offloadings?.get(ns.policy.namespace)
+    const managed = liqoManaged(nso)
+    const status = managed && nso?.status ? nso.status : namespaceStatus(ns, inv, live, nso, io.now().toISOString(), false, opts.set)
+    out.push({ namespace: ns.policy.namespace, remoteNamespaceName: ns.remoteNamespaceName, status, liqoManaged: managed, pruned: false })
+  }
+  for (const name of plan.pruned) {
+    const remoteNamespaceName = plan.prunedRemoteNames[name] ?? ''
+    const status = prunedStatus(remoteNamespaceName, inv, live, home?.offloadings?.get(name), io.now().toISOString(), opts.set)
+    if (status) out.push({ namespace: name, remoteNamespaceName, status, liqoManaged: false, pruned: true })
+  }
+  return out.sort((a, b) => (a.namespace < b.namespace ? -1 : 1))
 }
 
 /** `undefined` for the command's deadline passing; any other failure thrown on. */

@@ -269,6 +269,28 @@ export function workloadsToDryRun(
 }
 
 /**
+ * One planning run: its inputs, and what it has found so far (the actions, the findings, the
+ * rendered objects each cluster keeps, the remote names of pruned namespaces). Built by
+ * `planSync`, filled by the steps below, read once into the `SyncPlan`.
+ */
+interface Planning {
+  readonly compiled: Compiled
+  readonly inv: Inventory
+  readonly live: ReadonlyMap<string, LiveCluster>
+  readonly opts: PlanOptions
+  readonly homeID: string
+  readonly home: LiveCluster
+  readonly set: ApplySet
+  readonly actions: Action[]
+  readonly findings: Finding[]
+  /** Per cluster, the rendered objects this set applies or keeps (for the parent's contents). */
+  readonly rendered: Map<string, Manifest[]>
+  /** Per remote, this home's twins in this set by original name (built on first use: see `ownedTwins`). */
+  readonly twinIndex: Map<string, Map<string, LiveObject[]>>
+  readonly prunedRemoteNames: Record<string, string>
+}
+
+/**
  * The pure heart of `sync` and `diff`: what to change on which cluster, given the compiled
  * manifests and what is live. Never plans a change to an object outside the set (another
  * set's, or one without nsoffload's marker); deletes only members of the set.
@@ -276,332 +298,366 @@ export function workloadsToDryRun(
 export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<string, LiveCluster>, opts: PlanOptions): SyncPlan {
   const homeID = inv.home.clusterID
   const home = live.get(homeID)
-  const set = opts.set ?? defaultSet(inv)
-  const actions: Action[] = []
-  const findings: Finding[] = []
-  const twinIndex = new Map<string, Map<string, LiveObject[]>>()
-  /** Per cluster, the rendered objects this set applies or keeps (for the parent's contents). */
-  const rendered = new Map<string, Manifest[]>()
-  const keep = (cluster: string, m: Manifest): void => {
-    const l = rendered.get(cluster)
-    if (l) l.push(m)
-    else rendered.set(cluster, [m])
+  if (!home) return { actions: [], findings: [], parents: [], pruned: [], prunedRemoteNames: {} }
+  const p: Planning = {
+    compiled,
+    inv,
+    live,
+    opts,
+    homeID,
+    home,
+    set: opts.set ?? defaultSet(inv),
+    actions: [],
+    findings: [],
+    rendered: new Map(),
+    twinIndex: new Map(),
+    prunedRemoteNames: {},
   }
-  if (!home) return { actions, findings, parents: [], pruned: [], prunedRemoteNames: {} }
   // The inventory against the live virtual nodes: a selection nobody reviewed is refused before anything else.
-  findings.push(...driftFindings(compiled, inv, home, opts.allowInventoryDrift ? 'allow' : 'refuse'))
-  const upsert = (
-    cluster: string,
-    namespace: string,
-    step: Step,
-    m: Manifest,
-    liveObj: LiveObject | undefined,
-    after?: LiveObject,
-    definedBy?: string,
-  ): void => {
-    const owner = liveObj ? membership(liveObj, set) : 'member'
-    if (owner === 'foreign' || owner === 'other-set') {
-      const partOf = liveObj ? metaOf(liveObj).labels?.[LABEL_PART_OF] : undefined
-      findings.push({
-        code: owner === 'foreign' ? codes.objectNotOwned.code : codes.objectInOtherSet.code,
-        level: 'warning',
-        cluster,
-        namespace,
-        object: describeObject(m),
-        message:
-          owner === 'foreign'
-            ? `${describeObject(m)} exists and is not managed by nsoffload: left alone`
-            : `${describeObject(m)} exists and belongs to another ApplySet (${LABEL_PART_OF}=${partOf}): left alone`,
-      })
-      return
-    }
-    keep(cluster, m)
-    const adopt = owner === 'legacy'
-    if (!liveObj) {
-      actions.push({ op: 'create', cluster, namespace, step, manifest: m, ...(definedBy !== undefined ? { definedBy } : {}) })
-    } else if (after) {
-      // The server said what applying would make of it: changed only if that is not the live object.
-      if (!sameObject(after, liveObj)) actions.push({ op: 'update', cluster, namespace, step, manifest: m, live: liveObj, after, ...(adopt ? { adopt } : {}) })
-    } else if (adopt || needsApply(m, liveObj)) {
-      actions.push({ op: 'update', cluster, namespace, step, manifest: m, live: liveObj, ...(adopt ? { adopt } : {}) })
+  p.findings.push(...driftFindings(compiled, inv, home, opts.allowInventoryDrift ? 'allow' : 'refuse'))
+  for (const ns of compiled.namespaces) planNamespace(p, ns)
+  const pruned = planOrphans(p)
+  const parents = planParents(p)
+  return { actions: p.actions, findings: p.findings, parents, pruned, prunedRemoteNames: p.prunedRemoteNames }
+}
+
+/** A rendered object this set applies or keeps on `cluster`. */
+function keep(p: Planning, cluster: string, m: Manifest): void {
+  const l = p.rendered.get(cluster)
+  if (l) l.push(m)
+  else p.rendered.set(cluster, [m])
+}
+
+/** Where an object lies: its cluster, its home namespace, and the step of that namespace it belongs to. */
+interface Target {
+  readonly cluster: string
+  readonly namespace: string
+  readonly step: Step
+}
+
+/**
+ * Creates or updates a rendered object, or leaves it alone (with a finding) when the live one
+ * is not this set's. `after`: the server's answer to the same apply as a dry run (a workload).
+ */
+function upsert(p: Planning, at: Target, m: Manifest, liveObj: LiveObject | undefined, after?: LiveObject, definedBy?: string): void {
+  const { cluster, namespace, step } = at
+  const owner = liveObj ? membership(liveObj, p.set) : 'member'
+  if (owner === 'foreign' || owner === 'other-set') {
+    const partOf = liveObj ? metaOf(liveObj).labels?.[LABEL_PART_OF] : undefined
+    p.findings.push({
+      code: owner === 'foreign' ? codes.objectNotOwned.code : codes.objectInOtherSet.code,
+      level: 'warning',
+      cluster,
+      namespace,
+      object: describeObject(m),
+      message:
+        owner === 'foreign'
+          ? `${describeObject(m)} exists and is not managed by nsoffload: left alone`
+          : `${describeObject(m)} exists and belongs to another ApplySet (${LABEL_PART_OF}=${partOf}): left alone`,
+    })
+    return
+  }
+  keep(p, cluster, m)
+  const adopt = owner === 'legacy'
+  if (!liveObj) {
+    p.actions.push({ op: 'create', cluster, namespace, step, manifest: m, ...(definedBy !== undefined ? { definedBy } : {}) })
+  } else if (after) {
+    // The server said what applying would make of it: changed only if that is not the live object.
+    if (!sameObject(after, liveObj)) p.actions.push({ op: 'update', cluster, namespace, step, manifest: m, live: liveObj, after, ...(adopt ? { adopt } : {}) })
+  } else if (adopt || needsApply(m, liveObj)) {
+    p.actions.push({ op: 'update', cluster, namespace, step, manifest: m, live: liveObj, ...(adopt ? { adopt } : {}) })
+  }
+}
+
+/** One namespace of the policies: its destructive change (if any), its home objects, its twins. */
+function planNamespace(p: Planning, ns: CompiledNamespace): void {
+  const recreate = planRecreate(p, ns)
+  if (recreate === 'refused') return
+  planHomeObjects(p, ns, recreate)
+  planTwins(p, ns, recreate)
+}
+
+/**
+ * A change of mapping strategy or remote name that Liqo allows only by unoffloading and
+ * offloading again: refused (blocking) without `--allow-destructive`, else the
+ * NamespaceOffloading and this set's twins of the old name are deleted and created again.
+ */
+function planRecreate(p: Planning, ns: CompiledNamespace): boolean | 'refused' {
+  const { homeID, set } = p
+  const name = ns.policy.namespace
+  const liveNso = p.home.offloadings?.get(name)
+  if (!liveNso || !isOurs(liveNso, set)) return false
+  const spec = liveNso.spec ?? {}
+  const liveStrategy = spec.namespaceMappingStrategy ?? 'DefaultName'
+  const liveRemote = typeof spec.remoteNamespaceName === 'string' ? spec.remoteNamespaceName : ''
+  const wantRemote = ns.policy.remoteNamespaceName ?? ''
+  if (
+    liveStrategy === ns.policy.namespaceMappingStrategy &&
+    (liveRemote === wantRemote || (liveStrategy !== 'SelectedName' && ns.policy.namespaceMappingStrategy !== 'SelectedName'))
+  )
+    return false
+  const oldName = remoteNamespaceName({ namespace: name, namespaceMappingStrategy: liveStrategy, remoteNamespaceName: liveRemote }, homeID)
+  const what = `namespaceMappingStrategy ${liveStrategy} -> ${ns.policy.namespaceMappingStrategy}${oldName !== ns.remoteNamespaceName ? ` (remote namespace ${oldName} -> ${ns.remoteNamespaceName})` : ''}`
+  if (!p.opts.allowDestructive) {
+    p.findings.push({
+      code: codes.destructiveRefused.code,
+      level: 'error',
+      cluster: homeID,
+      namespace: name,
+      object: describeObject(liveNso),
+      message: `${what}: Liqo allows this only by unoffloading and offloading again, which deletes everything in the twin namespaces; refused without --allow-destructive`,
+      blocking: true,
+    })
+    return 'refused'
+  }
+  p.actions.push({ op: 'delete', cluster: homeID, namespace: name, step: 'offloading', live: liveNso, why: 'destructive' })
+  for (const r of p.inv.remotes) {
+    const twin = p.live.get(r.clusterID)?.namespaces.get(oldName)
+    if (twin && twinOwner(twin, homeID, r.clusterID, set) === 'member' && metaOf(twin).annotations?.[ANNOTATION_ORIGINAL_NAME] === name && !deleting(twin)) {
+      p.actions.push({ op: 'delete', cluster: r.clusterID, namespace: name, step: 'twins', live: twin, why: 'destructive' })
     }
   }
-  for (const ns of compiled.namespaces) planNamespace(ns)
-  const prunedRemoteNames: Record<string, string> = {}
-  const pruned = planOrphans()
-  const parents = planParents()
-  return { actions, findings, parents, pruned, prunedRemoteNames }
+  return true
+}
 
-  function planNamespace(ns: CompiledNamespace): void {
-    const name = ns.policy.namespace
-    const policyFile = opts.scope?.files.get(name)
-    const homeManifests = ns.manifests.get(homeID) ?? []
-    const liveNso = home?.offloadings?.get(name)
-    let recreate = false
-    if (liveNso && isOurs(liveNso, set)) {
-      const spec = liveNso.spec ?? {}
-      const liveStrategy = spec.namespaceMappingStrategy ?? 'DefaultName'
-      const liveRemote = typeof spec.remoteNamespaceName === 'string' ? spec.remoteNamespaceName : ''
-      const wantRemote = ns.policy.remoteNamespaceName ?? ''
-      if (
-        liveStrategy !== ns.policy.namespaceMappingStrategy ||
-        (liveRemote !== wantRemote && (liveStrategy === 'SelectedName' || ns.policy.namespaceMappingStrategy === 'SelectedName'))
-      ) {
-        const oldName = remoteNamespaceName({ namespace: name, namespaceMappingStrategy: liveStrategy, remoteNamespaceName: liveRemote }, homeID)
-        const what = `namespaceMappingStrategy ${liveStrategy} -> ${ns.policy.namespaceMappingStrategy}${oldName !== ns.remoteNamespaceName ? ` (remote namespace ${oldName} -> ${ns.remoteNamespaceName})` : ''}`
-        if (!opts.allowDestructive) {
-          findings.push({
-            code: codes.destructiveRefused.code,
-            level: 'error',
-            cluster: homeID,
-            namespace: name,
-            object: describeObject(liveNso),
-            message: `${what}: Liqo allows this only by unoffloading and offloading again, which deletes everything in the twin namespaces; refused without --allow-destructive`,
-            blocking: true,
-          })
-          return
-        }
-        recreate = true
-        actions.push({ op: 'delete', cluster: homeID, namespace: name, step: 'offloading', live: liveNso, why: 'destructive' })
-        for (const r of inv.remotes) {
-          const twin = live.get(r.clusterID)?.namespaces.get(oldName)
-          if (
-            twin &&
-            twinOwner(twin, homeID, r.clusterID, set) === 'member' &&
-            metaOf(twin).annotations?.[ANNOTATION_ORIGINAL_NAME] === name &&
-            !deleting(twin)
-          ) {
-            actions.push({ op: 'delete', cluster: r.clusterID, namespace: name, step: 'twins', live: twin, why: 'destructive' })
-          }
-        }
-      }
+/** The home cluster's objects of a namespace: its Namespace, its NamespaceOffloading, its workloads. */
+function planHomeObjects(p: Planning, ns: CompiledNamespace, recreate: boolean): void {
+  const { homeID, home, set } = p
+  const name = ns.policy.namespace
+  const policyFile = p.opts.scope?.files.get(name)
+  for (const m of ns.manifests.get(homeID) ?? []) {
+    const t = typeOf(m)
+    if (t.kind === 'Namespace') upsert(p, { cluster: homeID, namespace: name, step: 'namespace' }, asMember(m, set), home.namespaces.get(metaOf(m).name ?? ''))
+    else if (t.kind === NSO_KIND) {
+      const nso = asMember(m, set, policyFile)
+      if (recreate) {
+        keep(p, homeID, nso)
+        p.actions.push({ op: 'create', cluster: homeID, namespace: name, step: 'offloading', manifest: nso })
+      } else upsert(p, { cluster: homeID, namespace: name, step: 'offloading' }, nso, home.offloadings?.get(name))
+    } else {
+      // Workloads are the application's manifests: sync applies them with its ownership annotation and the set's label.
+      const w = homeWorkload(m, name, home, set)
+      upsert(p, { cluster: homeID, namespace: name, step: 'workloads' }, w.manifest, home.objects.get(w.key), home.applied?.get(w.key), w.definedBy)
     }
-    for (const m of homeManifests) {
-      const t = typeOf(m)
-      const mdName = metaOf(m).name ?? ''
-      if (t.kind === 'Namespace') upsert(homeID, name, 'namespace', asMember(m, set), home?.namespaces.get(mdName))
-      else if (t.kind === NSO_KIND) {
-        const nso = asMember(m, set, policyFile)
-        if (recreate) {
-          keep(homeID, nso)
-          actions.push({ op: 'create', cluster: homeID, namespace: name, step: 'offloading', manifest: nso })
-        } else upsert(homeID, name, 'offloading', nso, liveNso)
-      } else if (home) {
-        // Workloads are the application's manifests: sync applies them with its ownership annotation and the set's label.
-        const w = homeWorkload(m, name, home, set)
-        upsert(homeID, name, 'workloads', w.manifest, home.objects.get(w.key), home.applied?.get(w.key), w.definedBy)
+  }
+}
+
+/** A namespace's twins: written on the clusters that select it, deleted (`--prune`) on those that no longer do. */
+function planTwins(p: Planning, ns: CompiledNamespace, recreate: boolean): void {
+  const { homeID, set } = p
+  const name = ns.policy.namespace
+  const policyFile = p.opts.scope?.files.get(name)
+  for (const d of ns.clusters) {
+    const remote = p.live.get(d.clusterID)
+    if (!remote) continue
+    const renderedTwin = ns.manifests.get(d.clusterID)?.[0]
+    const liveTwin = remote.namespaces.get(ns.remoteNamespaceName)
+    const owner = liveTwin ? twinOwner(liveTwin, homeID, d.clusterID, set) : undefined
+    if (d.selected && renderedTwin) {
+      if (liveTwin && owner === undefined) {
+        p.findings.push({
+          code: codes.twinNotOwned.code,
+          level: 'error',
+          cluster: d.clusterID,
+          namespace: name,
+          object: `namespace/${ns.remoteNamespaceName}`,
+          message: `namespace "${ns.remoteNamespaceName}" already exists and it is not managed by NamespaceMap "${TENANT_NAMESPACE_PREFIX}${homeID}/${d.clusterID}": left alone (CreationLoopBackOff)`,
+        })
+      } else if (!liveTwin || owner === 'member' || owner === 'legacy') {
+        upsert(p, { cluster: d.clusterID, namespace: name, step: 'twins' }, asMember(renderedTwin, set, policyFile), recreate ? undefined : liveTwin)
       }
-    }
-    for (const d of ns.clusters) {
-      const remote = live.get(d.clusterID)
-      if (!remote) continue
-      const renderedTwin = ns.manifests.get(d.clusterID)?.[0]
-      const liveTwin = remote.namespaces.get(ns.remoteNamespaceName)
-      const owner = liveTwin ? twinOwner(liveTwin, homeID, d.clusterID, set) : undefined
-      if (d.selected && renderedTwin) {
-        if (liveTwin && owner === undefined) {
-          findings.push({
-            code: codes.twinNotOwned.code,
-            level: 'error',
+    } else if (!d.selected) {
+      for (const twin of ownedTwins(p, d.clusterID, name)) {
+        if (p.opts.prune) p.actions.push({ op: 'delete', cluster: d.clusterID, namespace: name, step: 'twins', live: twin, why: 'deselected' })
+        else
+          p.findings.push({
+            code: codes.deletionNeedsPrune.code,
+            level: 'warning',
             cluster: d.clusterID,
             namespace: name,
-            object: `namespace/${ns.remoteNamespaceName}`,
-            message: `namespace "${ns.remoteNamespaceName}" already exists and it is not managed by NamespaceMap "${TENANT_NAMESPACE_PREFIX}${homeID}/${d.clusterID}": left alone (CreationLoopBackOff)`,
+            object: describeObject(twin),
+            message: `${describeObject(twin)} is no longer selected and would be deleted with everything in it: run with --prune`,
           })
-        } else if (!liveTwin || owner === 'member' || owner === 'legacy') {
-          upsert(d.clusterID, name, 'twins', asMember(renderedTwin, set, policyFile), recreate ? undefined : liveTwin)
-        }
-      } else if (!d.selected) {
-        for (const twin of ownedTwins(d.clusterID, name)) {
-          if (opts.prune) actions.push({ op: 'delete', cluster: d.clusterID, namespace: name, step: 'twins', live: twin, why: 'deselected' })
-          else
-            findings.push({
-              code: codes.deletionNeedsPrune.code,
-              level: 'warning',
-              cluster: d.clusterID,
-              namespace: name,
-              object: describeObject(twin),
-              message: `${describeObject(twin)} is no longer selected and would be deleted with everything in it: run with --prune`,
-            })
-        }
       }
     }
   }
+}
 
-  /**
-   * This home's twins in this set for a home namespace on one remote (not being deleted),
-   * through an index of each remote's twins by original name, built on first use: asked for
-   * every namespace and every cluster that does not select it, a scan of the remote's
-   * namespaces each time made planning quadratic in the size of the fleet.
-   */
-  function ownedTwins(cluster: string, original: string): LiveObject[] {
-    let byOriginal = twinIndex.get(cluster)
-    if (!byOriginal) {
-      byOriginal = new Map()
-      for (const t of live.get(cluster)?.namespaces.values() ?? []) {
-        const o = metaOf(t).annotations?.[ANNOTATION_ORIGINAL_NAME]
-        if (o === undefined || twinOwner(t, homeID, cluster, set) !== 'member' || deleting(t)) continue
-        const same = byOriginal.get(o)
-        if (same) same.push(t)
-        else byOriginal.set(o, [t])
-      }
-      twinIndex.set(cluster, byOriginal)
+/**
+ * This home's twins in this set for a home namespace on one remote (not being deleted),
+ * through an index of each remote's twins by original name, built on first use: asked for
+ * every namespace and every cluster that does not select it, a scan of the remote's
+ * namespaces each time made planning quadratic in the size of the fleet.
+ */
+function ownedTwins(p: Planning, cluster: string, original: string): LiveObject[] {
+  let byOriginal = p.twinIndex.get(cluster)
+  if (!byOriginal) {
+    byOriginal = new Map()
+    for (const t of p.live.get(cluster)?.namespaces.values() ?? []) {
+      const o = metaOf(t).annotations?.[ANNOTATION_ORIGINAL_NAME]
+      if (o === undefined || twinOwner(t, p.homeID, cluster, p.set) !== 'member' || deleting(t)) continue
+      const same = byOriginal.get(o)
+      if (same) same.push(t)
+      else byOriginal.set(o, [t])
     }
-    return byOriginal.get(original) ?? []
+    p.twinIndex.set(cluster, byOriginal)
   }
+  return byOriginal.get(original) ?? []
+}
 
-  /**
-   * Namespaces this set offloaded whose policy is gone: unoffloaded with --prune, when this
-   * run read the file their policy came from. Objects with nsoffload's old marker and no set
-   * are never pruned: said once each.
-   */
-  function planOrphans(): string[] {
-    const wanted = new Set(compiled.namespaces.map((n) => n.policy.namespace))
-    const orphans = new Map<string, string | undefined>()
-    const note = (ns: string, o: LiveObject): void => {
-      if (!orphans.has(ns) || orphans.get(ns) === undefined) orphans.set(ns, metaOf(o).annotations?.[ANNOTATION_POLICY_FILE])
-    }
-    for (const [ns, nso] of home?.offloadings ?? []) {
-      if (wanted.has(ns)) continue
-      const m = membership(nso, set)
-      if (m === 'member') note(ns, nso)
-      else if (m === 'legacy')
-        findings.push({
-          code: codes.legacyNotPruned.code,
-          level: 'warning',
-          cluster: homeID,
-          namespace: ns,
-          object: describeObject(nso),
-          message: `${describeObject(nso)} carries nsoffload's old marker and belongs to no ApplySet: never pruned (a policy of this set adopts it)`,
-        })
-    }
-    for (const r of inv.remotes) {
-      for (const t of live.get(r.clusterID)?.namespaces.values() ?? []) {
-        const original = metaOf(t).annotations?.[ANNOTATION_ORIGINAL_NAME]
-        if (original && !wanted.has(original) && twinOwner(t, homeID, r.clusterID, set) === 'member') note(original, t)
-      }
-    }
-    const out: string[] = []
-    for (const ns of [...orphans.keys()].sort()) {
-      const nso = home?.offloadings?.get(ns)
-      const homeNs = home?.namespaces.get(ns)
-      const nsoMember = nso && membership(nso, set) === 'member' ? nso : undefined
-      const twins = inv.remotes.flatMap((r) => ownedTwins(r.clusterID, ns).map((t) => ({ cluster: r.clusterID, t })))
-      const what = [nsoMember ? describeObject(nsoMember) : undefined, ...twins.map((x) => `${describeObject(x.t)} on ${x.cluster}`)].filter(Boolean).join(', ')
-      const file = orphans.get(ns)
-      if (!withinInputs(opts.scope, file)) {
-        findings.push({
-          code: codes.pruneOutsideInputs.code,
-          level: 'warning',
-          cluster: homeID,
-          namespace: ns,
-          object: `namespace/${ns}`,
-          message: `${ns} is in this set but its policy (${file ?? 'file unknown'}) was not read in this run: left alone (${what})`,
-        })
-        continue
-      }
-      if (!opts.prune) {
-        findings.push({
-          code: codes.deletionNeedsPrune.code,
-          level: 'warning',
-          cluster: homeID,
-          namespace: ns,
-          object: `namespace/${ns}`,
-          message: `policy removed: would unoffload ${ns} (${what}); run with --prune`,
-        })
-        continue
-      }
-      out.push(ns)
-      prunedRemoteNames[ns] = liveRemoteName(ns, nso) ?? twinName(ns) ?? ''
-      for (const x of twins) actions.push({ op: 'delete', cluster: x.cluster, namespace: ns, step: 'twins', live: x.t, why: 'prune' })
-      if (nsoMember && !deleting(nsoMember)) actions.push({ op: 'delete', cluster: homeID, namespace: ns, step: 'offloading', live: nsoMember, why: 'prune' })
-      if (homeNs && membership(homeNs, set) === 'member' && metaOf(homeNs).labels?.[LABEL_SCHEDULING_ENABLED] !== undefined) {
-        // Re-apply the namespace without the scheduling label: the server drops the field we owned.
-        const owned = new Set(
-          ownedPaths(homeNs)
-            .filter((p) => p[0] === 'metadata' && p[1] === 'labels' && p[2] !== undefined)
-            .map((p) => p[2] ?? ''),
-        )
-        const labels = Object.fromEntries(
-          Object.entries(metaOf(homeNs).labels ?? {}).filter(
-            ([k]) => k !== LABEL_SCHEDULING_ENABLED && (owned.has(k) || k === LABEL_MANAGED_BY || k === LABEL_PART_OF),
-          ),
-        )
-        actions.push({
-          op: 'update',
-          cluster: homeID,
-          namespace: ns,
-          step: 'namespace',
-          manifest: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels } },
-          live: homeNs,
-        })
-      }
-    }
-    return out
+/**
+ * Namespaces this set offloaded whose policy is gone, each with the policy file it came from
+ * (sorted by name). Objects with nsoffload's old marker and no set are never pruned: said
+ * once each.
+ */
+function findOrphans(p: Planning): [string, string | undefined][] {
+  const { homeID, set } = p
+  const wanted = new Set(p.compiled.namespaces.map((n) => n.policy.namespace))
+  const orphans = new Map<string, string | undefined>()
+  const note = (ns: string, o: LiveObject): void => {
+    if (!orphans.has(ns) || orphans.get(ns) === undefined) orphans.set(ns, metaOf(o).annotations?.[ANNOTATION_POLICY_FILE])
   }
+  for (const [ns, nso] of p.home.offloadings ?? []) {
+    if (wanted.has(ns)) continue
+    const m = membership(nso, set)
+    if (m === 'member') note(ns, nso)
+    else if (m === 'legacy')
+      p.findings.push({
+        code: codes.legacyNotPruned.code,
+        level: 'warning',
+        cluster: homeID,
+        namespace: ns,
+        object: describeObject(nso),
+        message: `${describeObject(nso)} carries nsoffload's old marker and belongs to no ApplySet: never pruned (a policy of this set adopts it)`,
+      })
+  }
+  for (const r of p.inv.remotes) {
+    for (const t of p.live.get(r.clusterID)?.namespaces.values() ?? []) {
+      const original = metaOf(t).annotations?.[ANNOTATION_ORIGINAL_NAME]
+      if (original && !wanted.has(original) && twinOwner(t, homeID, r.clusterID, set) === 'member') note(original, t)
+    }
+  }
+  return [...orphans].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+}
 
-  /**
-   * The set's parent on every cluster: checked as kubectl checks it before writing anything
-   * (a problem blocks the whole sync), then what it records before the writes (what it
-   * recorded, and what this run renders) and after them (the members left: what this run
-   * renders, and the live members it does not delete).
-   */
-  function planParents(): ParentChange[] {
-    const out: ParentChange[] = []
-    const deleted = new Set(actions.flatMap((a) => (a.op === 'delete' ? [`${a.cluster}/${describeObject(a.live)}`] : [])))
-    for (const id of [homeID, ...inv.remotes.map((r) => r.clusterID)]) {
-      const l = live.get(id)
-      if (!l) continue
-      const problem = parentProblem(l.parent, set, homeID)
-      if (problem) {
-        findings.push({
-          code: codes.applySetParent.code,
-          level: 'error',
-          cluster: id,
-          namespace: '',
-          object: `${parentRef(set)}`,
-          message: `${problem}: nothing written`,
-          blocking: true,
-        })
-        continue
-      }
-      const members: Manifest[] = [...(rendered.get(id) ?? [])]
-      const liveMembers = [...l.namespaces.values(), ...(l.offloadings?.values() ?? []), ...l.objects.values()]
-      for (const o of liveMembers) if (membership(o, set) === 'member' && !deleted.has(`${id}/${describeObject(o)}`)) members.push(o)
-      const recorded = recordedContents(l.parent)
-      const now = contentsOf(members, set)
-      // Kinds the parent records that this run did not list: their members were not seen, so they stay recorded.
-      const listed = new Set(l.listedGroupKinds ?? [])
-      const latest: ParentContents = unionContents(now, { groupKinds: recorded.groupKinds.filter((gk) => !listed.has(gk)), namespaces: [] })
-      const superset = unionContents(recorded, latest)
-      const before = parentManifest(set, superset, homeID)
-      const after = parentManifest(set, latest, homeID)
-      const beforeNeeded = !parentUpToDate(l.parent, before)
-      const afterNeeded = !parentUpToDate(beforeNeeded ? before : l.parent, after)
-      if (beforeNeeded || afterNeeded)
-        out.push({ cluster: id, ...(l.parent ? { live: l.parent } : {}), ...(beforeNeeded ? { before } : {}), ...(afterNeeded ? { after } : {}) })
+/**
+ * Namespaces this set offloaded whose policy is gone: unoffloaded with --prune, when this
+ * run read the file their policy came from. Returns the namespaces unoffloaded.
+ */
+function planOrphans(p: Planning): string[] {
+  const out: string[] = []
+  for (const [ns, file] of findOrphans(p)) {
+    const nso = p.home.offloadings?.get(ns)
+    const nsoMember = nso && membership(nso, p.set) === 'member' ? nso : undefined
+    const twins = p.inv.remotes.flatMap((r) => ownedTwins(p, r.clusterID, ns).map((t) => ({ cluster: r.clusterID, t })))
+    const what = [nsoMember ? describeObject(nsoMember) : undefined, ...twins.map((x) => `${describeObject(x.t)} on ${x.cluster}`)].filter(Boolean).join(', ')
+    const left = (code: string, message: string): void => {
+      p.findings.push({ code, level: 'warning', cluster: p.homeID, namespace: ns, object: `namespace/${ns}`, message })
     }
-    return out
-  }
-
-  /** The name of a twin of this set of a home namespace on any remote, being deleted or not. */
-  function twinName(original: string): string | undefined {
-    for (const r of inv.remotes) {
-      for (const t of live.get(r.clusterID)?.namespaces.values() ?? []) {
-        if (metaOf(t).annotations?.[ANNOTATION_ORIGINAL_NAME] === original && twinOwner(t, homeID, r.clusterID, set) === 'member') return metaOf(t).name
-      }
+    if (!withinInputs(p.opts.scope, file)) {
+      left(codes.pruneOutsideInputs.code, `${ns} is in this set but its policy (${file ?? 'file unknown'}) was not read in this run: left alone (${what})`)
+      continue
     }
-    return undefined
+    if (!p.opts.prune) {
+      left(codes.deletionNeedsPrune.code, `policy removed: would unoffload ${ns} (${what}); run with --prune`)
+      continue
+    }
+    out.push(ns)
+    p.prunedRemoteNames[ns] = liveRemoteName(ns, nso, p.homeID) ?? twinName(p, ns) ?? ''
+    for (const x of twins) p.actions.push({ op: 'delete', cluster: x.cluster, namespace: ns, step: 'twins', live: x.t, why: 'prune' })
+    if (nsoMember && !deleting(nsoMember)) p.actions.push({ op: 'delete', cluster: p.homeID, namespace: ns, step: 'offloading', live: nsoMember, why: 'prune' })
+    const unlabel = unschedulingApply(p, ns)
+    if (unlabel) p.actions.push(unlabel)
   }
+  return out
+}
 
-  /** The remote name Liqo computes from a live NamespaceOffloading's spec (liqotech/liqo@v1.2.0 pkg/liqo-controller-manager/offloading/namespaceoffloading-controller/status.go, remoteNamespaceName). */
-  function liveRemoteName(ns: string, nso: NamespaceOffloadingObject | undefined): string | undefined {
-    if (!nso) return undefined
-    const spec = nso.spec ?? {}
-    const given = spec.namespaceMappingStrategy
-    // Liqo falls back to DefaultName for a strategy it does not know.
-    const strategy: MappingStrategy = MAPPING_STRATEGIES.find((m) => m === given) ?? 'DefaultName'
-    const selectedName = typeof spec.remoteNamespaceName === 'string' ? spec.remoteNamespaceName : ''
-    return remoteNamespaceName({ namespace: ns, namespaceMappingStrategy: strategy, remoteNamespaceName: selectedName }, homeID)
+/** An unoffloaded namespace of this set re-applied without the scheduling label: the server drops the field we owned. */
+function unschedulingApply(p: Planning, ns: string): Action | undefined {
+  const homeNs = p.home.namespaces.get(ns)
+  if (!homeNs || membership(homeNs, p.set) !== 'member' || metaOf(homeNs).labels?.[LABEL_SCHEDULING_ENABLED] === undefined) return undefined
+  const owned = new Set(
+    ownedPaths(homeNs)
+      .filter((x) => x[0] === 'metadata' && x[1] === 'labels' && x[2] !== undefined)
+      .map((x) => x[2] ?? ''),
+  )
+  const labels = Object.fromEntries(
+    Object.entries(metaOf(homeNs).labels ?? {}).filter(
+      ([k]) => k !== LABEL_SCHEDULING_ENABLED && (owned.has(k) || k === LABEL_MANAGED_BY || k === LABEL_PART_OF),
+    ),
+  )
+  return {
+    op: 'update',
+    cluster: p.homeID,
+    namespace: ns,
+    step: 'namespace',
+    manifest: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels } },
+    live: homeNs,
   }
+}
+
+/**
+ * The set's parent on every cluster: checked as kubectl checks it before writing anything
+ * (a problem blocks the whole sync), then what it records before the writes (what it
+ * recorded, and what this run renders) and after them (the members left: what this run
+ * renders, and the live members it does not delete).
+ */
+function planParents(p: Planning): ParentChange[] {
+  const { homeID, set } = p
+  const out: ParentChange[] = []
+  const deleted = new Set(p.actions.flatMap((a) => (a.op === 'delete' ? [`${a.cluster}/${describeObject(a.live)}`] : [])))
+  for (const id of [homeID, ...p.inv.remotes.map((r) => r.clusterID)]) {
+    const l = p.live.get(id)
+    if (!l) continue
+    const problem = parentProblem(l.parent, set, homeID)
+    if (problem) {
+      p.findings.push({
+        code: codes.applySetParent.code,
+        level: 'error',
+        cluster: id,
+        namespace: '',
+        object: `${parentRef(set)}`,
+        message: `${problem}: nothing written`,
+        blocking: true,
+      })
+      continue
+    }
+    const members: Manifest[] = [...(p.rendered.get(id) ?? [])]
+    const liveMembers = [...l.namespaces.values(), ...(l.offloadings?.values() ?? []), ...l.objects.values()]
+    for (const o of liveMembers) if (membership(o, set) === 'member' && !deleted.has(`${id}/${describeObject(o)}`)) members.push(o)
+    const recorded = recordedContents(l.parent)
+    const now = contentsOf(members, set)
+    // Kinds the parent records that this run did not list: their members were not seen, so they stay recorded.
+    const listed = new Set(l.listedGroupKinds ?? [])
+    const latest: ParentContents = unionContents(now, { groupKinds: recorded.groupKinds.filter((gk) => !listed.has(gk)), namespaces: [] })
+    const superset = unionContents(recorded, latest)
+    const before = parentManifest(set, superset, homeID)
+    const after = parentManifest(set, latest, homeID)
+    const beforeNeeded = !parentUpToDate(l.parent, before)
+    const afterNeeded = !parentUpToDate(beforeNeeded ? before : l.parent, after)
+    if (beforeNeeded || afterNeeded)
+      out.push({ cluster: id, ...(l.parent ? { live: l.parent } : {}), ...(beforeNeeded ? { before } : {}), ...(afterNeeded ? { after } : {}) })
+  }
+  return out
+}
+
+/** The name of a twin of this set of a home namespace on any remote, being deleted or not. */
+function twinName(p: Planning, original: string): string | undefined {
+  for (const r of p.inv.remotes) {
+    for (const t of p.live.get(r.clusterID)?.namespaces.values() ?? []) {
+      if (metaOf(t).annotations?.[ANNOTATION_ORIGINAL_NAME] === original && twinOwner(t, p.homeID, r.clusterID, p.set) === 'member') return metaOf(t).name
+    }
+  }
+  return undefined
+}
+
+/** The remote name Liqo computes from a live NamespaceOffloading's spec (liqotech/liqo@v1.2.0 pkg/liqo-controller-manager/offloading/namespaceoffloading-controller/status.go, remoteNamespaceName). */
+function liveRemoteName(ns: string, nso: NamespaceOffloadingObject | undefined, homeID: string): string | undefined {
+  if (!nso) return undefined
+  const spec = nso.spec ?? {}
+  const given = spec.namespaceMappingStrategy
+  // Liqo falls back to DefaultName for a strategy it does not know.
+  const strategy: MappingStrategy = MAPPING_STRATEGIES.find((m) => m === given) ?? 'DefaultName'
+  const selectedName = typeof spec.remoteNamespaceName === 'string' ? spec.remoteNamespaceName : ''
+  return remoteNamespaceName({ namespace: ns, namespaceMappingStrategy: strategy, remoteNamespaceName: selectedName }, homeID)
 }

@@ -11,6 +11,7 @@ import type { LiveCluster } from '../../src/sync/live-state.ts'
 import { namespaceStatus } from '../../src/sync/live-status.ts'
 import { type ApplySet, applySetFor, asMember } from '../../src/sync/applyset.ts'
 import { LABEL_PART_OF } from '../../src/model/applyset.ts'
+import { codes } from '../../src/diagnostics/codes.ts'
 import { planSync, type SyncPlan } from '../../src/sync/plan-sync.ts'
 import { MEMORY_CWD, REPO } from '../helpers/cli.ts'
 import { inventoryYaml, region } from '../helpers/inventory.ts'
@@ -109,7 +110,10 @@ test('an unmanaged namespace with the twin name is left alone and reported as Li
   live.set('naples', cluster('naples', [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'liqo-demo', labels: { team: 'other' } } }]))
   const plan = planSync(compiled, inv, live, { prune: false, allowDestructive: false })
   assert.not.ok(plan.actions.some((a) => a.cluster === 'naples'))
-  assert.match(plan.findings[0]?.message ?? '', /already exists and it is not managed by NamespaceMap "liqo-tenant-venice\/naples"/)
+  assert.equal(
+    plan.findings.map((f) => [f.code, f.cluster, f.object]),
+    [[codes.twinNotOwned.code, 'naples', 'namespace/liqo-demo']],
+  )
   const status = namespaceStatus(compiled.namespaces[0]!, inv, live, undefined, '2026-01-01T00:00:00Z')
   assert.is(status.offloadingPhase, 'AllFailed')
   assert.is(status.remoteNamespacesConditions?.['naples']?.[1]?.reason, 'CreationLoopBackOff')
@@ -143,7 +147,10 @@ test('a changed mapping strategy is refused without --allow-destructive, and bec
     ['naples', cluster('naples', [asLive(before.compiled.clusters.get('naples')?.[0] ?? {})])],
   ])
   const refused = planSync(after.compiled, after.inv, live, { prune: false, allowDestructive: false })
-  assert.ok(refused.findings.some((f) => f.blocking && /DefaultName -> EnforceSameName \(remote namespace liqo-demo-venice -> liqo-demo\)/.test(f.message)))
+  const refusal = refused.findings.find((f) => f.code === codes.destructiveRefused.code)
+  assert.ok(refusal?.blocking, JSON.stringify(refused.findings))
+  // The message names the change: its data, not how the finding is told.
+  assert.match(refusal?.message ?? '', /DefaultName -> EnforceSameName \(remote namespace liqo-demo-venice -> liqo-demo\)/)
   const allowed = planSync(after.compiled, after.inv, live, { prune: false, allowDestructive: true })
   assert.equal(
     allowed.actions.map((a) => `${a.op} ${a.cluster} ${a.step}${a.op === 'delete' ? ` ${a.why}` : ''}`),
@@ -170,7 +177,7 @@ test('a removed policy: listed without --prune, unoffloaded with it (twins, Name
   ])
   const listed = planSync(none.compiled, none.inv, live, { prune: false, allowDestructive: false })
   assert.not.ok(listed.actions.some((a) => a.namespace === 'liqo-demo'))
-  assert.ok(listed.findings.some((f) => /policy removed: would unoffload liqo-demo .*run with --prune/.test(f.message)))
+  assert.ok(listed.findings.some((f) => f.code === codes.deletionNeedsPrune.code && f.namespace === 'liqo-demo' && f.cluster === 'venice'))
   const pruned = planSync(none.compiled, none.inv, live, { prune: true, allowDestructive: false })
   const mine = pruned.actions.filter((a) => a.namespace === 'liqo-demo')
   assert.equal(
@@ -198,7 +205,9 @@ test('a deselected cluster: its owned twin is deleted only with --prune', () => 
   const live = empty()
   live.set('florence', cluster('florence', [twin]))
   assert.ok(
-    planSync(compiled, inv, live, { prune: false, allowDestructive: false }).findings.some((f) => f.cluster === 'florence' && /--prune/.test(f.message)),
+    planSync(compiled, inv, live, { prune: false, allowDestructive: false }).findings.some(
+      (f) => f.cluster === 'florence' && f.code === codes.deletionNeedsPrune.code,
+    ),
   )
   assert.ok(
     planSync(compiled, inv, live, { prune: true, allowDestructive: false }).actions.some(
@@ -230,10 +239,7 @@ test("a second home cluster: a twin whose markers name another home is someone e
     plan.actions.some((a) => a.cluster === 'naples'),
     'never written',
   )
-  assert.match(
-    plan.findings.find((f) => f.cluster === 'naples')?.message ?? '',
-    /not managed by NamespaceMap "liqo-tenant-venice\/naples": left alone \(CreationLoopBackOff\)/,
-  )
+  assert.is(plan.findings.find((f) => f.cluster === 'naples')?.code, codes.twinNotOwned.code)
   const status = namespaceStatus(compiled.namespaces[0]!, inv, live, undefined, 'now')
   assert.is(status.remoteNamespacesConditions?.['naples']?.[1]?.reason, 'CreationLoopBackOff')
   assert.is(status.offloadingPhase, 'AllFailed')
