@@ -1,6 +1,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { ownLabels, virtualNodeLabels } from '../../src/placement/inventory-nodes.ts'
+import { ownLabels, virtualNodeLabels } from '../../src/liqo/virtual-nodes.ts'
 import { compileProject, errorsOf, inventoryDocument } from './project.ts'
 
 // Issue 15: Liqo's unreleased master labels virtual nodes `type: virtual-kubelet` (Liqo v1.2.0
