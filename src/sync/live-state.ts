@@ -63,7 +63,7 @@ export async function listNodes(client: KubeClient): Promise<LiveNode[]> {
   return items.map((n) => ({ name: n.metadata?.name ?? '', labels: n.metadata?.labels ?? {}, taints: n.spec?.taints ?? [] }))
 }
 
-const forbidden = (e: unknown): boolean => e instanceof KubeError && e.status === 403
+const forbidden = (e: unknown): e is KubeError => e instanceof KubeError && e.status === 403
 
 export const CRD_PATH = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/namespaceoffloadings.offloading.liqo.io'
 
@@ -94,9 +94,7 @@ export async function readCluster(
   }
   // The LISTs of a cluster go out together.
   const nodesRead = readNodes
-    ? listNodes(client).catch((e: unknown): NodesForbidden | Promise<never> =>
-        e instanceof KubeError && e.status === 403 ? { forbidden: e.detail } : Promise.reject(e),
-      )
+    ? listNodes(client).catch((e: unknown): NodesForbidden | Promise<never> => (forbidden(e) ? { forbidden: e.detail } : Promise.reject(e)))
     : Promise.resolve(undefined)
   const [nsList, nsoList, parent, nodes, ...kindLists] = await Promise.all([
     nsRead,
