@@ -83,26 +83,42 @@ export async function openClusters(
   log: (s: string) => void,
   times: ReturnType<typeof clientTimes>,
 ): Promise<Map<string, KubeClient>> {
-  const [{ connect, kubeconfigSource }, { KubeClient, DEFAULT_RETRY }, { EXEC_TIMEOUT_MS }] = await Promise.all([
-    import('../kube/kubeconfig.ts'),
-    import('../kube/kube-client.ts'),
-    import('../kube/credentials.ts'),
-  ])
   const map = parseContextMap(args['context-map'])
   const wanted = [{ clusterID: inv.home.clusterID, context: inv.home.context }, ...inv.remotes].map((c) => ({
     cluster: c.clusterID,
     context: map.get(c.clusterID) ?? c.context ?? c.clusterID,
   }))
-  const file = kubeconfigSource(args.kubeconfig, host.env)
+  return openClients(host, args.kubeconfig, wanted, log, times, args.concurrency)
+}
+
+/**
+ * A client per wanted cluster (its context in the kubeconfig), with the command's time limits
+ * and, when given, `--concurrency` as its sockets: what every command that talks to clusters
+ * opens (`openClusters`, `inventory pull`). A kubeconfig that cannot be used throws
+ * KubeconfigError: exit 2, told by main.ts.
+ */
+export async function openClients(
+  host: Host,
+  kubeconfig: string | undefined,
+  wanted: readonly { readonly cluster: string; readonly context: string }[],
+  log: (s: string) => void,
+  times: ReturnType<typeof clientTimes>,
+  concurrency?: number,
+): Promise<Map<string, KubeClient>> {
+  const [{ connect, kubeconfigSource }, { KubeClient, DEFAULT_RETRY }, { EXEC_TIMEOUT_MS }] = await Promise.all([
+    import('../kube/kubeconfig.ts'),
+    import('../kube/kube-client.ts'),
+    import('../kube/credentials.ts'),
+  ])
+  const file = kubeconfigSource(kubeconfig, host.env)
   const { deadline, requestTimeoutMs } = times
-  // A kubeconfig that cannot be used throws KubeconfigError: exit 2, told by main.ts.
   const conns = await connect(file, wanted, { env: host.env, host, execLimit: { ms: EXEC_TIMEOUT_MS, ...(deadline ? { deadline } : {}) } })
   return new Map(
     conns.map((c) => [
       c.cluster,
       new KubeClient(c, {
         onRetry: log,
-        ...(args.concurrency ? { maxSockets: Math.max(1, Math.floor(args.concurrency)) } : {}),
+        ...(concurrency ? { maxSockets: Math.max(1, Math.floor(concurrency)) } : {}),
         ...(deadline ? { deadline } : {}),
         ...(requestTimeoutMs !== undefined ? { retry: { ...DEFAULT_RETRY, requestTimeoutMs } } : {}),
       }),

@@ -4,7 +4,7 @@ import { hasErrors } from '../../diagnostics/diagnostic.ts'
 import type { Inventory } from '../../model/inventory.ts'
 import { ExitCode, UsageError } from '../exit-codes.ts'
 import { type CommandContext, type GlobalArgs, inputOptions, reportToStderr } from '../context.ts'
-import { type ClusterArgs, clientTimes, clusterFailure } from '../clusters.ts'
+import { type ClusterArgs, clientTimes, clusterFailure, openClients } from '../clusters.ts'
 import { loadProject } from '../project.ts'
 import { clusterOptions } from './sync.ts'
 
@@ -43,7 +43,7 @@ export function inventoryCommand(ctx: CommandContext, rawArgv: readonly string[]
         .example('$0 inventory pull --check', 'does inventory.yaml still say what the live virtual nodes say? (exit 1 if not)') as unknown as Argv<Args>,
     handler: async (args) => {
       // The flags first: a bad --timeout or --request-timeout is said before any file is read.
-      const { deadline, requestTimeoutMs } = clientTimes(args, Date.now())
+      const times = clientTimes(args, Date.now())
       // --check: the inventory in Git, read and validated as every command reads it (no policy needed).
       let inv: Inventory | undefined
       if (args.check) {
@@ -56,37 +56,17 @@ export function inventoryCommand(ctx: CommandContext, rawArgv: readonly string[]
         }
       }
       const context = args.context ?? inv?.home.context ?? inv?.home.clusterID ?? ''
-      const [
-        { connect, kubeconfigSource },
-        { KubeClient, DEFAULT_RETRY },
-        { EXEC_TIMEOUT_MS },
-        { pullInventory },
-        { toYaml },
-        { listNodes },
-        { inventoryDifferences },
-      ] = await Promise.all([
-        import('../../kube/kubeconfig.ts'),
-        import('../../kube/kube-client.ts'),
-        import('../../kube/credentials.ts'),
+      const [{ pullInventory }, { toYaml }, { listNodes }, { inventoryDifferences }] = await Promise.all([
         import('../../sync/pull-inventory.ts'),
         import('../../render/to-yaml.ts'),
         import('../../sync/live-state.ts'),
         import('../../sync/inventory-drift.ts'),
       ])
-      const file = kubeconfigSource(args.kubeconfig, ctx.host.env)
       let doc: Record<string, unknown> | undefined
       let differences: string[] | undefined
-      const [conn] = await connect(file, [{ cluster: inv?.home.clusterID ?? context, context }], {
-        env: ctx.host.env,
-        host: ctx.host,
-        execLimit: { ms: EXEC_TIMEOUT_MS, ...(deadline ? { deadline } : {}) },
-      })
-      if (!conn) throw new UsageError(`no context ${context}`)
-      const client = new KubeClient(conn, {
-        onRetry: (s) => ctx.host.stderr(`${s}\n`),
-        ...(deadline ? { deadline } : {}),
-        ...(requestTimeoutMs !== undefined ? { retry: { ...DEFAULT_RETRY, requestTimeoutMs } } : {}),
-      })
+      const cluster = inv?.home.clusterID ?? context
+      const [client] = (await openClients(ctx.host, args.kubeconfig, [{ cluster, context }], (s) => ctx.host.stderr(`${s}\n`), times)).values()
+      if (!client) throw new UsageError(`no context ${context}`)
       try {
         if (inv) {
           differences = inventoryDifferences(inv, await listNodes(client))
