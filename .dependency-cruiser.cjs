@@ -71,7 +71,7 @@ module.exports = {
     {
       name: 'liqo-imports-no-stage',
       comment:
-        "src/liqo/ holds Liqo's rules (remote names, status and phases, virtual nodes, the webhooks): compile/, placement/, workloads/, sync/ and report/ call it, it calls none of them (it builds on model/, selectors/, util/ only).",
+        "src/liqo/ holds Liqo's rules (remote names, status and phases, twin marks, the scheduling label, liqoctl's selectors, virtual nodes, the webhooks): validate/, compile/, placement/, workloads/, sync/ and report/ call it, it calls none of them (it builds on model/, selectors/, util/ only).",
       severity: 'error',
       from: { path: '^src/liqo/' },
       to: { path: '^src/(compile|placement|workloads|sync|report|render|validate|load|krm|cli|kube|host)/|^src/pipeline\\.ts$' },
