@@ -5,9 +5,48 @@
  */
 const PURE = '^src/(load|validate|compile|placement|render|report|model|selectors|workloads|liqo)/'
 
+/**
+ * The layers of src/, lowest first (docs/ARCHITECTURE.md, "Layers"): a module imports from its
+ * own layer and those below it, never from one above, so a policy's walk from load to render and
+ * a manifest's through sync only ever go down. The shared rules at the bottom (types, readers,
+ * diagnostics, Kubernetes' selectors, Liqo's rules), then the stages in the order data flows
+ * through them, then the edges that drive them (krm, pipeline.ts, cli).
+ */
+const LAYERS = [
+  ['model'],
+  ['util', 'diagnostics'],
+  ['selectors'],
+  ['liqo'],
+  ['host'],
+  ['load'],
+  ['validate'],
+  ['placement'],
+  ['workloads'],
+  ['compile'],
+  ['render'],
+  ['kube'],
+  ['sync'],
+  ['report'],
+  ['krm', 'pipeline'],
+  ['cli'],
+]
+const layerPath = (names) => `^src/(${names.map((n) => (n === 'pipeline' ? 'pipeline\\.ts$' : `${n}/`)).join('|')})`
+const shown = (n) => (n === 'pipeline' ? 'src/pipeline.ts' : `src/${n}/`)
+const noImportUp = LAYERS.slice(0, -1).map((layer, i) => ({
+  name: `layer-${layer.join('-')}-imports-down`,
+  comment: `Nothing in ${layer.map(shown).join(' or ')} imports from a layer above it (LAYERS): ${LAYERS.slice(i + 1)
+    .flat()
+    .map(shown)
+    .join(', ')}.`,
+  severity: 'error',
+  from: { path: layerPath(layer) },
+  to: { path: layerPath(LAYERS.slice(i + 1).flat()) },
+}))
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
+    ...noImportUp,
     {
       name: 'pure-stage-no-fs-or-processes',
       comment: 'A pure stage reads and writes through the Host it is given (src/host/), not node:fs or node:child_process.',
@@ -32,7 +71,7 @@ module.exports = {
     {
       name: 'liqo-imports-no-stage',
       comment:
-        "src/liqo/ holds Liqo's rules (remote names, status and phases, virtual nodes, the webhooks): compile/, placement/, workloads/, sync/ and report/ call it, it calls none of them (it builds on model/, selectors/, util/ only).",
+        "src/liqo/ holds Liqo's rules (remote names, status and phases, twin marks, the scheduling label, liqoctl's selectors, virtual nodes, the webhooks): validate/, compile/, placement/, workloads/, sync/ and report/ call it, it calls none of them (it builds on model/, selectors/, util/ only).",
       severity: 'error',
       from: { path: '^src/liqo/' },
       to: { path: '^src/(compile|placement|workloads|sync|report|render|validate|load|krm|cli|kube|host)/|^src/pipeline\\.ts$' },

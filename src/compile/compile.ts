@@ -119,7 +119,7 @@ export function compile(
         )
       }
       // Liqo's controller adds or removes the mapping for each VirtualNode in turn: the last listed wins
-      // (pkg/liqo-controller-manager/offloading/namespaceoffloading-controller/clusterselector.go, v1.2.0).
+      // (`disagree` of liqo/cluster-selection.ts).
       if (d.disagree) {
         diagnostics.push(
           diag(

@@ -9,6 +9,12 @@ import type { PodSchedulingSpec } from '../model/workload.ts'
  * plain data, named after Liqo's own (`pkg/webhooks/pod/mutations.go`,
  * `pkg/utils/nodeUtils.go`). Liqo mutates Pods at admission; nsoffload applies the same
  * mutation to pod templates ahead of time. Inputs are never modified.
+ *
+ * The admission (pkg/webhooks/pod/pod.go, `Handle`): the webhook sees the pods of the namespaces
+ * labelled `liqo.io/scheduling-enabled: "true"` (`liqo/scheduling-label.ts`), reads the
+ * namespace's NamespaceOffloading `offloading` for each, and refuses the pod while there is none
+ * (failurePolicy `Fail`, deployments/liqo/values.yaml): why the NamespaceOffloading goes right
+ * after the Namespace in kustomize's order and in its own Argo CD wave (`render/`).
  */
 
 /** What the webhook reads from the namespace's NamespaceOffloading. */

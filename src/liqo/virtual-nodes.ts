@@ -1,6 +1,7 @@
 // Follows liqotech/liqo@v1.2.0 pkg/virtualKubelet/liqoNodeProvider/utils.go (the virtual node's labels), pkg/consts/webhook.go
-// (its taint), pkg/utils/virtualnode/ and pkg/utils/getters/ (the labels cluster selection matches).
-import type { NodeView, Taint } from '../model/k8s.ts'
+// (its taint), pkg/utils/virtualnode/ and pkg/utils/getters/ (the labels cluster selection matches), and
+// deployments/liqo/templates/runtime-class.yaml with deployments/liqo/values.yaml (the RuntimeClass that sends pods to them).
+import type { NodeView, Taint, Toleration } from '../model/k8s.ts'
 import {
   LABEL_HOSTNAME,
   LABEL_REMOTE_CLUSTER_ID,
@@ -13,6 +14,16 @@ import {
 
 /** Liqo's taint on every virtual node (liqotech/liqo@v1.2.0 pkg/consts/webhook.go). */
 export const VIRTUAL_NODE_TAINT: Taint = { key: VIRTUAL_NODE_TAINT_KEY, value: 'true', effect: 'NoExecute' }
+
+/**
+ * The `scheduling` of the RuntimeClass `liqo` Liqo v1 installs (liqotech/liqo@v1.2.0
+ * deployments/liqo/templates/runtime-class.yaml, the chart's defaults in deployments/liqo/values.yaml,
+ * `offloading.runtimeClass`): virtual nodes only, their taint tolerated.
+ */
+export const LIQO_RUNTIME_CLASS_SCHEDULING: { readonly nodeSelector: Readonly<Record<string, string>>; readonly tolerations: readonly Toleration[] } = {
+  nodeSelector: { [LABEL_TYPE]: TYPE_VIRTUAL_NODE },
+  tolerations: [{ key: VIRTUAL_NODE_TAINT_KEY, operator: 'Exists', effect: 'NoExecute' }],
+}
 
 /**
  * The labels of Liqo's virtual Node `name` of cluster `clusterID`, as the virtual kubelet writes

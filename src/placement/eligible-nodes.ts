@@ -1,5 +1,6 @@
 import type { Taint, Toleration } from '../model/k8s.ts'
-import { LABEL_TYPE, LIQO_RUNTIME_CLASS, TYPE_VIRTUAL_NODE, VIRTUAL_NODE_TAINT_KEY } from '../model/liqo.ts'
+import { LIQO_RUNTIME_CLASS_SCHEDULING } from '../liqo/virtual-nodes.ts'
+import { LIQO_RUNTIME_CLASS } from '../model/liqo.ts'
 import type { PodSchedulingSpec } from '../model/workload.ts'
 import { explainMiss, matchTerms } from '../selectors/node-selector.ts'
 
@@ -27,13 +28,7 @@ export interface RuntimeClassScheduling {
   readonly tolerations: readonly Toleration[]
 }
 
-/** The RuntimeClass Liqo v1 installs (liqotech/liqo@v1.2.0 deployments/liqo/templates/runtime-class.yaml). */
-export const LIQO_RUNTIME_CLASS_SCHEDULING: RuntimeClassScheduling = {
-  nodeSelector: { [LABEL_TYPE]: TYPE_VIRTUAL_NODE },
-  tolerations: [{ key: VIRTUAL_NODE_TAINT_KEY, operator: 'Exists', effect: 'NoExecute' }],
-}
-
-/** The RuntimeClasses the preview knows; a pod naming another one gets no scheduling from it. */
+/** The RuntimeClasses the preview knows (Liqo's, `liqo/virtual-nodes.ts`); a pod naming another one gets no scheduling from it. */
 export const KNOWN_RUNTIME_CLASSES: Readonly<Record<string, RuntimeClassScheduling>> = { [LIQO_RUNTIME_CLASS]: LIQO_RUNTIME_CLASS_SCHEDULING }
 
 /** The first filter that rejects a node, in the scheduler's plugin order. */

@@ -5,8 +5,8 @@ import { str } from '../util/plain-data.ts'
 /**
  * kustomize's legacy resource order (api/resid/gvk.go `orderFirst`/`orderLast`), namespaces
  * before what lives in them, with one change: a namespace's NamespaceOffloading right after the
- * Namespaces, before any workload. Liqo's pod webhook (v1.2.0 pkg/webhooks/pod/pod.go, on every
- * pod of a namespace labelled liqo.io/scheduling-enabled, failurePolicy Fail) refuses a pod
+ * Namespaces, before any workload. Liqo's pod webhook (its admission: `liqo/pod-webhook.ts`, on
+ * every pod of a namespace labelled liqo.io/scheduling-enabled, failurePolicy Fail) refuses a pod
  * while the namespace has no NamespaceOffloading ("failed retrieving NamespaceOffloading"), and
  * the Namespace nsoffload renders carries that label: applied in kustomize's own order (unknown
  * kinds after Deployments), the NamespaceOffloading came last and the first pods were refused.

@@ -7,10 +7,11 @@ export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave'
 
 /**
  * The waves `build --sync-waves` assigns: Namespaces first, then the NamespaceOffloading, then
- * everything else (workloads stay in Argo CD's default wave 0). Pods created before the
- * NamespaceOffloading exists are not mutated by Liqo's webhook (liqotech/liqo@v1.2.0 docs/advanced/peering/peering-via-cr.md), and Argo CD
- * moves on to the next wave only once the NamespaceOffloading is healthy (with the health
- * check in deploy/argocd/health/), i.e. once Liqo reports Ready or NoClusterSelected.
+ * everything else (workloads stay in Argo CD's default wave 0). Liqo's pod webhook reads the
+ * namespace's NamespaceOffloading for every pod it admits and refuses the pod while there is none
+ * (its rules: `liqo/pod-webhook.ts`), and Argo CD moves on to the next wave only once the
+ * NamespaceOffloading is healthy (with the health check in deploy/argocd/health/), i.e. once
+ * Liqo reports Ready or NoClusterSelected.
  */
 export const SYNC_WAVES: Readonly<Record<string, string>> = {
   Namespace: '-2',

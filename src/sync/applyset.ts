@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { LABEL_APPLYSET_ID, LABEL_PART_OF } from '../model/applyset.ts'
 import type { Manifest } from '../model/k8s.ts'
 import { ANNOTATION_MANAGED_BY, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from '../model/liqo.ts'
+import { ownedByNamespaceMap } from '../liqo/twin-namespace.ts'
 import { dns1123Subdomain } from '../selectors/label-syntax.ts'
 import { metaOf, typeOf } from '../util/manifest.ts'
 
@@ -103,6 +104,20 @@ export function membership(o: Manifest, set: ApplySet): Membership {
   if (partOf !== undefined) return partOf === set.id ? 'member' : 'other-set'
   if (md.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE || md.annotations?.[ANNOTATION_MANAGED_BY] === MANAGED_BY_VALUE) return 'legacy'
   return 'foreign'
+}
+
+/**
+ * Who owns a twin on a remote, for this home cluster and set: Liqo's mark first (a namespace is
+ * this home's twin only when it is owned by this home's NamespaceMap, `liqo/twin-namespace.ts`;
+ * any other is someone else's, another home's included: never written, never deleted,
+ * CreationLoopBackOff), then the set's. Among this home's twins: `member` of this set, `legacy`
+ * (nsoffload's old marker, no set: adopted when rendered, never pruned), or `liqo` (Liqo's own,
+ * or another set's: counted as offloaded, never touched).
+ */
+export function twinOwner(twin: Manifest, homeID: string, remoteID: string, set: ApplySet): 'member' | 'legacy' | 'liqo' | undefined {
+  if (!ownedByNamespaceMap(metaOf(twin), homeID, remoteID)) return undefined
+  const m = membership(twin, set)
+  return m === 'member' || m === 'legacy' ? m : 'liqo'
 }
 
 /** A rendered object as sync applies it in this set: the part-of label added (and, where given, the policy file). */

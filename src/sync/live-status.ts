@@ -10,8 +10,8 @@ import {
 } from '../model/liqo.ts'
 import { canonical } from '../render/to-yaml.ts'
 import type { LiveCluster } from './live-state.ts'
-import type { ApplySet } from './applyset.ts'
-import { defaultSet, twinOwner } from './plan-sync.ts'
+import { type ApplySet, twinOwner } from './applyset.ts'
+import { defaultSet } from './plan-sync.ts'
 import { metaOf } from '../util/manifest.ts'
 
 /**

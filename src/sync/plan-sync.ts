@@ -1,19 +1,10 @@
 import type { Compiled, CompiledNamespace } from '../compile/compile.ts'
-import { remoteNamespaceName } from '../liqo/remote-name.ts'
+import { liveRemoteName, remoteNamespaceName } from '../liqo/remote-name.ts'
 import { markOwned } from '../compile/render-manifests.ts'
 import type { Inventory } from '../model/inventory.ts'
 import type { Manifest } from '../model/k8s.ts'
-import {
-  ANNOTATION_MANAGED_BY_NSMAP,
-  ANNOTATION_ORIGINAL_NAME,
-  LABEL_MANAGED_BY,
-  LABEL_SCHEDULING_ENABLED,
-  MAPPING_STRATEGIES,
-  type MappingStrategy,
-  type NamespaceOffloadingObject,
-  NSO_KIND,
-  TENANT_NAMESPACE_PREFIX,
-} from '../model/liqo.ts'
+import { LABEL_MANAGED_BY, LABEL_SCHEDULING_ENABLED, NSO_KIND } from '../model/liqo.ts'
+import { namespaceMapKey, twinOriginalName } from '../liqo/twin-namespace.ts'
 import { codes } from '../diagnostics/codes.ts'
 import { describeObject, metaOf, namespaceOf, typeOf } from '../util/manifest.ts'
 import { applyForm } from './apply-form.ts'
@@ -30,6 +21,7 @@ import {
   type ParentContents,
   parentUpToDate,
   recordedContents,
+  twinOwner,
   unionContents,
 } from './applyset.ts'
 import { LABEL_PART_OF } from '../model/applyset.ts'
@@ -192,23 +184,6 @@ export const isOurs = (o: Manifest, set: ApplySet): boolean => {
   return m === 'member' || m === 'legacy'
 }
 const deleting = (o: LiveObject): boolean => Boolean(metaOf(o).deletionTimestamp)
-
-/**
- * Who owns a twin on a remote, for this home cluster and set. As Liqo's NamespaceMap
- * controller checks it (liqotech/liqo@v1.2.0
- * pkg/liqo-controller-manager/offloading/namespacemap-controller/enforcement.go,
- * createNamespace and deleteNamespace): a namespace is this home's twin only when its
- * `liqo.io/managed-by-namespace-map` annotation names this home's NamespaceMap
- * (`liqo-tenant-<home>/<remote>`); any other is someone else's, another home's included:
- * never written, never deleted, CreationLoopBackOff. Among this home's twins: `member` of
- * this set, `legacy` (nsoffload's old marker, no set: adopted when rendered, never pruned),
- * or `liqo` (Liqo's own, or another set's: counted as offloaded, never touched).
- */
-export function twinOwner(twin: LiveObject, homeID: string, remoteID: string, set: ApplySet): 'member' | 'legacy' | 'liqo' | undefined {
-  if (metaOf(twin).annotations?.[ANNOTATION_MANAGED_BY_NSMAP] !== `${TENANT_NAMESPACE_PREFIX}${homeID}/${remoteID}`) return undefined
-  const m = membership(twin, set)
-  return m === 'member' || m === 'legacy' ? m : 'liqo'
-}
 
 /** The workloads of the home cluster: its manifests but the namespaces and NamespaceOffloadings nsoffload renders itself. */
 export function homeWorkloads(compiled: Compiled, homeID: string): Manifest[] {
@@ -413,7 +388,7 @@ function planRecreate(p: Planning, ns: CompiledNamespace): boolean | 'refused' {
   p.actions.push({ op: 'delete', cluster: homeID, namespace: name, step: 'offloading', live: liveNso, why: 'destructive' })
   for (const r of p.inv.remotes) {
     const twin = p.live.get(r.clusterID)?.namespaces.get(oldName)
-    if (twin && twinOwner(twin, homeID, r.clusterID, set) === 'member' && metaOf(twin).annotations?.[ANNOTATION_ORIGINAL_NAME] === name && !deleting(twin)) {
+    if (twin && twinOwner(twin, homeID, r.clusterID, set) === 'member' && twinOriginalName(metaOf(twin)) === name && !deleting(twin)) {
       p.actions.push({ op: 'delete', cluster: r.clusterID, namespace: name, step: 'twins', live: twin, why: 'destructive' })
     }
   }
@@ -461,7 +436,7 @@ function planTwins(p: Planning, ns: CompiledNamespace, recreate: boolean): void 
           cluster: d.clusterID,
           namespace: name,
           object: `namespace/${ns.remoteNamespaceName}`,
-          message: `namespace "${ns.remoteNamespaceName}" already exists and it is not managed by NamespaceMap "${TENANT_NAMESPACE_PREFIX}${homeID}/${d.clusterID}": left alone (CreationLoopBackOff)`,
+          message: `namespace "${ns.remoteNamespaceName}" already exists and it is not managed by NamespaceMap "${namespaceMapKey(homeID, d.clusterID)}": left alone (CreationLoopBackOff)`,
         })
       } else if (!liveTwin || owner === 'member' || owner === 'legacy') {
         upsert(p, { cluster: d.clusterID, namespace: name, step: 'twins' }, asMember(renderedTwin, set, policyFile), recreate ? undefined : liveTwin)
@@ -494,7 +469,7 @@ function ownedTwins(p: Planning, cluster: string, original: string): LiveObject[
   if (!byOriginal) {
     byOriginal = new Map()
     for (const t of p.live.get(cluster)?.namespaces.values() ?? []) {
-      const o = metaOf(t).annotations?.[ANNOTATION_ORIGINAL_NAME]
+      const o = twinOriginalName(metaOf(t))
       if (o === undefined || twinOwner(t, p.homeID, cluster, p.set) !== 'member' || deleting(t)) continue
       const same = byOriginal.get(o)
       if (same) same.push(t)
@@ -533,7 +508,7 @@ function findOrphans(p: Planning): [string, string | undefined][] {
   }
   for (const r of p.inv.remotes) {
     for (const t of p.live.get(r.clusterID)?.namespaces.values() ?? []) {
-      const original = metaOf(t).annotations?.[ANNOTATION_ORIGINAL_NAME]
+      const original = twinOriginalName(metaOf(t))
       if (original && !wanted.has(original) && twinOwner(t, homeID, r.clusterID, set) === 'member') note(original, t)
     }
   }
@@ -645,19 +620,8 @@ function planParents(p: Planning): ParentChange[] {
 function twinName(p: Planning, original: string): string | undefined {
   for (const r of p.inv.remotes) {
     for (const t of p.live.get(r.clusterID)?.namespaces.values() ?? []) {
-      if (metaOf(t).annotations?.[ANNOTATION_ORIGINAL_NAME] === original && twinOwner(t, p.homeID, r.clusterID, p.set) === 'member') return metaOf(t).name
+      if (twinOriginalName(metaOf(t)) === original && twinOwner(t, p.homeID, r.clusterID, p.set) === 'member') return metaOf(t).name
     }
   }
   return undefined
-}
-
-/** The remote name Liqo computes from a live NamespaceOffloading's spec (liqotech/liqo@v1.2.0 pkg/liqo-controller-manager/offloading/namespaceoffloading-controller/status.go, remoteNamespaceName). */
-function liveRemoteName(ns: string, nso: NamespaceOffloadingObject | undefined, homeID: string): string | undefined {
-  if (!nso) return undefined
-  const spec = nso.spec ?? {}
-  const given = spec.namespaceMappingStrategy
-  // Liqo falls back to DefaultName for a strategy it does not know.
-  const strategy: MappingStrategy = MAPPING_STRATEGIES.find((m) => m === given) ?? 'DefaultName'
-  const selectedName = typeof spec.remoteNamespaceName === 'string' ? spec.remoteNamespaceName : ''
-  return remoteNamespaceName({ namespace: ns, namespaceMappingStrategy: strategy, remoteNamespaceName: selectedName }, homeID)
 }

@@ -1,6 +1,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { parseLiqoctlSelector } from '../../src/selectors/liqoctl-selector.ts'
+import { parseLiqoctlSelector } from '../../src/liqo/liqoctl-offload.ts'
 import { canonical } from './canonical.ts'
 import { CASES } from './cases.ts'
 import { anyValue, NODE_KEYS } from './gen-labels.ts'

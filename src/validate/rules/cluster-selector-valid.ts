@@ -1,7 +1,7 @@
 import { diag, type Diagnostic } from '../../diagnostics/diagnostic.ts'
 import type { NodeSelectorRequirement, NodeSelectorTerm } from '../../model/k8s.ts'
 import type { Location } from '../../model/source.ts'
-import { parseLiqoctlSelector } from '../../selectors/liqoctl-selector.ts'
+import { parseLiqoctlSelector } from '../../liqo/liqoctl-offload.ts'
 import { checkRequirement } from '../../selectors/node-selector.ts'
 import type { PolicyDraft, RuleResult } from './index.ts'
 

@@ -3,6 +3,7 @@ import { LABEL_MANAGED_BY, LABEL_SCHEDULING_ENABLED, SCHEDULING_ENABLED_VALUE } 
 import { LABEL_PART_OF } from '../../model/applyset.ts'
 import { labelValue, qualifiedName } from '../../selectors/label-syntax.ts'
 import { KEY_MARKER } from '../../load/parse-yaml.ts'
+import { schedulingLabelAfter } from '../../liqo/scheduling-label.ts'
 import type { PolicyDraft, RuleResult } from './index.ts'
 
 /** Labels that nsoffload sets on the local Namespace itself. */
@@ -14,9 +15,9 @@ const RESERVED: Readonly<Record<string, string>> = {
 /**
  * Extra Namespace labels and annotations are valid Kubernetes metadata and not nsoffload's own.
  * `liqo.io/scheduling-enabled: "true"` may be written by hand (Liqo's docs recommend
- * pre-labelling the namespace) as long as Liqo's controller would keep it: it sets the label to
- * "true" whatever its value for LocalAndRemote and Remote, and removes a "true" for Local
- * (liqotech/liqo@v1.2.0 pkg/liqo-controller-manager/offloading/namespaceoffloading-controller/labels.go).
+ * pre-labelling the namespace) as long as Liqo's controller would keep it
+ * (`liqo/scheduling-label.ts`: it sets the label to "true" whatever its value for LocalAndRemote
+ * and Remote, and removes a "true" for Local).
  */
 export function namespaceMetadataValid(p: PolicyDraft): RuleResult {
   const diagnostics: Diagnostic[] = []
@@ -47,13 +48,13 @@ export function namespaceMetadataValid(p: PolicyDraft): RuleResult {
   return { diagnostics }
 }
 
-/** The scheduling label by hand: fine when it is what Liqo's controller would leave there. */
+/** The scheduling label by hand: fine when it is "true" and what Liqo's controller would leave there. */
 function schedulingLabel(p: PolicyDraft, value: string): Diagnostic | undefined {
-  const local = p.podOffloadingStrategy === 'Local'
-  if (!local && value === SCHEDULING_ENABLED_VALUE) return undefined
+  const after = schedulingLabelAfter(p.podOffloadingStrategy, value)
+  if (after === value && value === SCHEDULING_ENABLED_VALUE) return undefined
   const at = p.source.locate(['spec', 'namespace', 'labels', LABEL_SCHEDULING_ENABLED])
   const strategy = `podOffloadingStrategy ${p.podOffloadingStrategy}`
-  if (!local) {
+  if (after !== undefined && after !== value) {
     return diag(
       'schedulingLabelConflict',
       `label ${LABEL_SCHEDULING_ENABLED}: "${value}" would be overwritten: with ${strategy} Liqo's controller sets it to "${SCHEDULING_ENABLED_VALUE}"`,
@@ -63,7 +64,7 @@ function schedulingLabel(p: PolicyDraft, value: string): Diagnostic | undefined 
       },
     )
   }
-  if (value === SCHEDULING_ENABLED_VALUE) {
+  if (after === undefined) {
     return diag(
       'schedulingLabelConflict',
       `label ${LABEL_SCHEDULING_ENABLED}: "${value}" would be removed: with ${strategy} Liqo's controller removes it (pods are not offloaded)`,

@@ -1,14 +1,26 @@
-import type { NodeSelectorRequirement, NodeSelectorTerm } from '../model/k8s.ts'
+import type { NodeSelectorRequirement } from '../model/k8s.ts'
 import { labelValue, qualifiedName } from './label-syntax.ts'
 
 /**
- * `liqoctl offload namespace --selector` strings, parsed exactly as liqoctl does
- * (apimachinery `ParseToLabelSelector`, then one NodeSelectorTerm per string; liqotech/liqo@v1.2.0 pkg/liqoctl/offload/handler.go):
- * non-equality requirements sorted by key, then one `In [v]` per equality requirement (by key).
+ * A label selector string parsed as apimachinery's `metav1.ParseToLabelSelector` does
+ * (kubernetes/apimachinery `pkg/apis/meta/v1/helpers.go`, over `labels.Parse`): the requirements
+ * sorted by key, the equality ones (`=`, `==`) as `matchLabels`, the others as
+ * `matchExpressions`; `>`/`<` and `!=` refused with its words. A `LabelSelectorRequirement` has
+ * the shape of a `NodeSelectorRequirement`.
  */
-export type SelectorParse =
-  | { readonly ok: true; readonly term: NodeSelectorTerm }
-  | { readonly ok: false; readonly kind: 'syntax' | 'operator'; readonly message: string; readonly hint?: string }
+export type LabelSelectorParse =
+  | {
+      readonly ok: true
+      readonly matchLabels: ReadonlyMap<string, string>
+      readonly matchExpressions: readonly NodeSelectorRequirement[]
+    }
+  | {
+      readonly ok: false
+      readonly kind: 'syntax' | 'operator'
+      readonly message: string
+      /** The refused requirement (`kind: 'operator'`): its key, operator and first value. */
+      readonly refused?: { readonly key: string; readonly op: 'gt' | 'lt' | '!='; readonly value: string }
+    }
 
 /**
  * A port of apimachinery's label selector lexer and parser (`pkg/labels/selector.go`: Lexer,
@@ -220,32 +232,32 @@ function parseRequirements(s: string): Req[] {
   }
 }
 
-/** Parses one `--selector` string into the NodeSelectorTerm liqoctl would emit. */
-export function parseLiqoctlSelector(s: string): SelectorParse {
+/** Parses one label selector string as `metav1.ParseToLabelSelector` does. */
+export function parseLabelSelector(s: string): LabelSelectorParse {
   let reqs: Req[]
   try {
     reqs = parseRequirements(s)
   } catch (e) {
     return { ok: false, kind: 'syntax', message: `couldn't parse the selector string "${s}": ${(e as Error).message}` }
   }
-  // apimachinery sorts requirements by key (a stable sort is fine: Go's sort.Sort is not, but
+  // labels.Parse sorts requirements by key (a stable sort is fine: Go's sort.Sort is not, but
   // requirements with the same key only differ in order within a term, which ANDs them).
   reqs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-  const expressions: NodeSelectorRequirement[] = []
-  const equals = new Map<string, string>()
+  const matchExpressions: NodeSelectorRequirement[] = []
+  const matchLabels = new Map<string, string>()
   for (const r of reqs) {
     switch (r.op) {
       case '=':
       case '==':
-        equals.set(r.key, r.values[0] ?? '')
+        matchLabels.set(r.key, r.values[0] ?? '')
         break
       case 'In':
       case 'NotIn':
-        expressions.push({ key: r.key, operator: r.op, values: r.values })
+        matchExpressions.push({ key: r.key, operator: r.op, values: r.values })
         break
       case 'Exists':
       case 'DoesNotExist':
-        expressions.push({ key: r.key, operator: r.op })
+        matchExpressions.push({ key: r.key, operator: r.op })
         break
       case 'gt':
       case 'lt':
@@ -253,18 +265,16 @@ export function parseLiqoctlSelector(s: string): SelectorParse {
           ok: false,
           kind: 'operator',
           message: `"${r.op}" isn't supported in label selectors`,
-          hint: `liqoctl selectors cannot compare numbers; use the NodeSelector form with operator ${r.op === 'gt' ? 'Gt' : 'Lt'}: clusterSelector: {nodeSelectorTerms: [{matchExpressions: [{key: ${r.key}, operator: ${r.op === 'gt' ? 'Gt' : 'Lt'}, values: ["${r.values[0] ?? ''}"]}]}]}`,
+          refused: { key: r.key, op: r.op, value: r.values[0] ?? '' },
         }
       case '!=':
         return {
           ok: false,
           kind: 'operator',
           message: '"!=" is not a valid label selector operator',
-          hint: `use "${r.key} notin (${r.values[0] ?? ''})"`,
+          refused: { key: r.key, op: r.op, value: r.values[0] ?? '' },
         }
     }
   }
-  // liqoctl iterates a Go map here (random order); we pick key order to stay deterministic.
-  for (const k of [...equals.keys()].sort()) expressions.push({ key: k, operator: 'In', values: [equals.get(k) ?? ''] })
-  return { ok: true, term: expressions.length > 0 ? { matchExpressions: expressions } : {} }
+  return { ok: true, matchLabels, matchExpressions }
 }

@@ -1,6 +1,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { parseLiqoctlSelector } from '../../src/selectors/liqoctl-selector.ts'
+import { parseLiqoctlSelector } from '../../src/liqo/liqoctl-offload.ts'
 
 // liqoctl --selector strings → one NodeSelectorTerm each (liqotech/liqo@v1.2.0 pkg/liqoctl/offload/handler_test.go).
 const ok: [string, unknown][] = [
