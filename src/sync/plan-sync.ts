@@ -35,6 +35,7 @@ import {
 import { LABEL_PART_OF } from '../model/applyset.ts'
 import { type LiveObject, needsApply, ownedPaths, sameObject } from './compare.ts'
 import { inScope, isCrd, kindKey } from './kinds.ts'
+import { unchangedApply } from './unchanged-apply.ts'
 import { driftFindings } from './inventory-drift.ts'
 import { type LiveCluster, objectKey } from './live-state.ts'
 
@@ -152,6 +153,35 @@ export interface SyncPlan {
 }
 
 /**
+ * An existing workload of ours (a member of the set, or adopted, not being deleted): whether
+ * applying it changes anything is the server's to say, by its answer to the same apply sent
+ * with `dryRun=All`. Planning puts it where its update would go; `settleWorkloads` turns it
+ * into that update, or into nothing.
+ */
+export interface Candidate {
+  readonly op: 'candidate'
+  readonly cluster: string
+  readonly namespace: string
+  readonly step: 'workloads'
+  /** Its key among the home cluster's live objects (`LiveCluster.objects`), and among the dry runs' answers. */
+  readonly key: string
+  /** The apply sync would send. */
+  readonly manifest: Manifest
+  readonly live: LiveObject
+  /** The live object carries nsoffload's old marker and no ApplySet: an apply adopts it into the set. */
+  readonly adopt?: boolean
+}
+
+/**
+ * The plan as planning leaves it, before the server has answered: the actions in their order,
+ * each existing workload of ours among them as a `Candidate`. The findings, the parents and
+ * the pruned namespaces are final.
+ */
+export interface DraftPlan extends Omit<SyncPlan, 'actions'> {
+  readonly actions: readonly (Action | Candidate)[]
+}
+
+/**
  * What this run read of the set's policies, so that a run that reads part of them (`-p
  * policies/alpha.yaml`) prunes nothing of the rest: the policy file of each namespace
  * rendered, and the `-p` inputs, as paths relative to the inventory's folder. A namespace
@@ -232,46 +262,13 @@ function homeWorkload(m: Manifest, ns: string, home: LiveCluster, set: ApplySet)
   }
 }
 
-/** A workload to dry-run on the home cluster: the manifest sync would apply, and its key in `LiveCluster.objects`. */
-export interface WorkloadApply {
-  readonly key: string
-  readonly manifest: Manifest
-}
-
 /** A workload as sync applies it: the ownership annotation and the set's label added, in the form server-side apply takes. */
 const workloadApply = (m: Manifest, set: ApplySet): Manifest => asMember(applyForm(markOwned(m)), set)
 
 /**
- * The workloads whose "after" state the server is asked for (a dry-run apply) before planning:
- * those of the policies' `workloads` that exist on the home cluster, are nsoffload's (members
- * of the set, or adopted) and are not being deleted. New ones are created as rendered; other
- * people's are left alone. The objects nsoffload renders itself (namespaces,
- * NamespaceOffloadings, twins) are compared client-side.
- */
-export function workloadsToDryRun(
-  compiled: Compiled,
-  inv: Inventory,
-  live: ReadonlyMap<string, LiveCluster>,
-  set: ApplySet = defaultSet(inv),
-): WorkloadApply[] {
-  const home = live.get(inv.home.clusterID)
-  if (!home) return []
-  const out: WorkloadApply[] = []
-  for (const ns of compiled.namespaces) {
-    for (const m of ns.manifests.get(inv.home.clusterID) ?? []) {
-      if (isOwnKind(m)) continue
-      const w = homeWorkload(m, ns.policy.namespace, home, set)
-      const liveObj = home.objects.get(w.key)
-      if (liveObj && isOurs(liveObj, set) && !deleting(liveObj)) out.push({ key: w.key, manifest: w.manifest })
-    }
-  }
-  return out
-}
-
-/**
  * One planning run: its inputs, and what it has found so far (the actions, the findings, the
  * rendered objects each cluster keeps, the remote names of pruned namespaces). Built by
- * `planSync`, filled by the steps below, read once into the `SyncPlan`.
+ * `draftSync`, filled by the steps below, read once into the `DraftPlan`.
  */
 interface Planning {
   readonly compiled: Compiled
@@ -281,7 +278,7 @@ interface Planning {
   readonly homeID: string
   readonly home: LiveCluster
   readonly set: ApplySet
-  readonly actions: Action[]
+  readonly actions: (Action | Candidate)[]
   readonly findings: Finding[]
   /** Per cluster, the rendered objects this set applies or keeps (for the parent's contents). */
   readonly rendered: Map<string, Manifest[]>
@@ -291,11 +288,13 @@ interface Planning {
 }
 
 /**
- * The pure heart of `sync` and `diff`: what to change on which cluster, given the compiled
- * manifests and what is live. Never plans a change to an object outside the set (another
- * set's, or one without nsoffload's marker); deletes only members of the set.
+ * The pure heart of `sync` and `diff`, run once per command: what to change on which cluster,
+ * given the compiled manifests and what is live, each existing workload of ours left as a
+ * `Candidate` for the server's answer (`settleWorkloads`). Never plans a change to an object
+ * outside the set (another set's, or one without nsoffload's marker); deletes only members of
+ * the set.
  */
-export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<string, LiveCluster>, opts: PlanOptions): SyncPlan {
+export function draftSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<string, LiveCluster>, opts: PlanOptions): DraftPlan {
   const homeID = inv.home.clusterID
   const home = live.get(homeID)
   if (!home) return { actions: [], findings: [], parents: [], pruned: [], prunedRemoteNames: {} }
@@ -321,6 +320,53 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
   return { actions: p.actions, findings: p.findings, parents, pruned, prunedRemoteNames: p.prunedRemoteNames }
 }
 
+/**
+ * The plan on the server's answers to the candidates' dry runs (`answers`, by key; none: each
+ * candidate compared client-side, as a workload whose dry run failed is): `draftSync`, then
+ * `settleWorkloads`. Pure.
+ */
+export function planSync(
+  compiled: Compiled,
+  inv: Inventory,
+  live: ReadonlyMap<string, LiveCluster>,
+  opts: PlanOptions,
+  answers: ReadonlyMap<string, LiveObject> = new Map(),
+): SyncPlan {
+  return settleWorkloads(draftSync(compiled, inv, live, opts), answers)
+}
+
+/** The draft's candidates, in order. */
+export const candidatesOf = (draft: DraftPlan): Candidate[] => draft.actions.filter((a): a is Candidate => a.op === 'candidate')
+
+/**
+ * The candidates whose dry run is sent: none when the plan is refused (a `blocking` finding: a
+ * refused sync sends nothing at all) unless `evenIfRefused` (`diff` shows the changes all the
+ * same); of the others, each but those that applying is known to leave as they are (issue 19.3,
+ * `unchangedApply`: the client-side comparison agrees).
+ */
+export function dryRunTargets(draft: DraftPlan, opts: { readonly evenIfRefused?: boolean } = {}): Candidate[] {
+  if (!opts.evenIfRefused && draft.findings.some((f) => f.blocking)) return []
+  return candidatesOf(draft).filter((c) => !unchangedApply(c.manifest, c.live))
+}
+
+/**
+ * The draft with each candidate settled in its place: updated when the server's answer (by its
+ * key in `answers`) is not the live object, left alone when it is; without an answer (no dry
+ * run sent, or it failed: a conflict without `--force-conflicts`, an invalid object), updated
+ * when the client-side comparison says so or the apply adopts it. Pure.
+ */
+export function settleWorkloads(draft: DraftPlan, answers: ReadonlyMap<string, LiveObject>): SyncPlan {
+  return { ...draft, actions: draft.actions.flatMap((a) => (a.op === 'candidate' ? settle(a, answers.get(a.key)) : [a])) }
+}
+
+function settle(c: Candidate, after: LiveObject | undefined): Action[] {
+  const { cluster, namespace, step, manifest, live, adopt } = c
+  const adopted = adopt ? { adopt } : {}
+  // The server said what applying would make of it: changed only if that is not the live object.
+  if (after) return sameObject(after, live) ? [] : [{ op: 'update', cluster, namespace, step, manifest, live, after, ...adopted }]
+  return adopt || needsApply(manifest, live) ? [{ op: 'update', cluster, namespace, step, manifest, live, ...adopted }] : []
+}
+
 /** A rendered object this set applies or keeps on `cluster`. */
 function keep(p: Planning, cluster: string, m: Manifest): void {
   const l = p.rendered.get(cluster)
@@ -337,9 +383,10 @@ interface Target {
 
 /**
  * Creates or updates a rendered object, or leaves it alone (with a finding) when the live one
- * is not this set's. `after`: the server's answer to the same apply as a dry run (a workload).
+ * is not this set's. `key`: a workload's key among the live objects; an existing one of ours,
+ * not being deleted, is a `Candidate` for the server's answer.
  */
-function upsert(p: Planning, at: Target, m: Manifest, liveObj: LiveObject | undefined, after?: LiveObject, definedBy?: string): void {
+function upsert(p: Planning, at: Target, m: Manifest, liveObj: LiveObject | undefined, key?: string, definedBy?: string): void {
   const { cluster, namespace, step } = at
   const owner = liveObj ? membership(liveObj, p.set) : 'member'
   if (owner === 'foreign' || owner === 'other-set') {
@@ -361,9 +408,8 @@ function upsert(p: Planning, at: Target, m: Manifest, liveObj: LiveObject | unde
   const adopt = owner === 'legacy'
   if (!liveObj) {
     p.actions.push({ op: 'create', cluster, namespace, step, manifest: m, ...(definedBy !== undefined ? { definedBy } : {}) })
-  } else if (after) {
-    // The server said what applying would make of it: changed only if that is not the live object.
-    if (!sameObject(after, liveObj)) p.actions.push({ op: 'update', cluster, namespace, step, manifest: m, live: liveObj, after, ...(adopt ? { adopt } : {}) })
+  } else if (key !== undefined && step === 'workloads' && !deleting(liveObj)) {
+    p.actions.push({ op: 'candidate', cluster, namespace, step, key, manifest: m, live: liveObj, ...(adopt ? { adopt } : {}) })
   } else if (adopt || needsApply(m, liveObj)) {
     p.actions.push({ op: 'update', cluster, namespace, step, manifest: m, live: liveObj, ...(adopt ? { adopt } : {}) })
   }
@@ -437,7 +483,7 @@ function planHomeObjects(p: Planning, ns: CompiledNamespace, recreate: boolean):
     } else {
       // Workloads are the application's manifests: sync applies them with its ownership annotation and the set's label.
       const w = homeWorkload(m, name, home, set)
-      upsert(p, { cluster: homeID, namespace: name, step: 'workloads' }, w.manifest, home.objects.get(w.key), home.applied?.get(w.key), w.definedBy)
+      upsert(p, { cluster: homeID, namespace: name, step: 'workloads' }, w.manifest, home.objects.get(w.key), w.key, w.definedBy)
     }
   }
 }

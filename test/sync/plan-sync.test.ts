@@ -6,7 +6,7 @@ import { memoryHost } from '../../src/host/memory-host.ts'
 import { nodeHost } from '../../src/host/node-host.ts'
 import type { Manifest } from '../../src/model/k8s.ts'
 import { afterApply, isSubset, needsApply, ownedPaths } from '../../src/sync/compare.ts'
-import { diffClusters } from '../../src/sync/diff.ts'
+import { diffClusters, diffPlanOptions } from '../../src/sync/diff.ts'
 import type { LiveCluster } from '../../src/sync/live-state.ts'
 import { namespaceStatus } from '../../src/sync/live-status.ts'
 import { type ApplySet, applySetFor, asMember } from '../../src/sync/applyset.ts'
@@ -96,12 +96,12 @@ test('everything already live and ours: no action at all', () => {
   assert.equal(plan.actions, [])
   // The parents are not there yet: the diff shows them, one per cluster.
   assert.equal(
-    diffClusters(compiled, inv, live, false).diffs.map((d) => `${d.op} ${d.cluster} ${d.object}`),
+    diffClusters(planSync(compiled, inv, live, diffPlanOptions(false))).diffs.map((d) => `${d.op} ${d.cluster} ${d.object}`),
     ['create venice secret/default/nsoffload-italy', 'create florence secret/default/nsoffload-italy', 'create naples secret/default/nsoffload-italy'],
   )
   withParents(live, plan)
   assert.equal(planSync(compiled, inv, live, { prune: false, allowDestructive: false }).parents, [])
-  assert.equal(diffClusters(compiled, inv, live, false).diffs, [])
+  assert.equal(diffClusters(planSync(compiled, inv, live, diffPlanOptions(false))).diffs, [])
 })
 
 test('an unmanaged namespace with the twin name is left alone and reported as Liqo would', () => {

@@ -27,20 +27,23 @@ export function diffCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
         .example('$0 diff', 'what sync would change')
         .example('$0 diff --format json | jq ".diffs[].object"', 'the objects that differ') as unknown as Argv<Args>,
     handler: async (args) => {
-      const [{ readAll, checkServed, dryRunWorkloads, DEFAULT_CONCURRENCY }, { diffClusters }] = await Promise.all([
+      const [{ readAll, checkServed, planOnServer, DEFAULT_CONCURRENCY }, { diffClusters, diffPlanOptions }] = await Promise.all([
         import('../../sync/execute.ts'),
         import('../../sync/diff.ts'),
       ])
       const result = await withClusters(ctx, args, rawArgv, async ({ compiled, inv, io, set, scope }) => {
         const live = await readAll(compiled, inv, io, set)
         checkServed(inv, live)
-        // Workloads' "after" comes from the server: the apply sync would send, with dryRun=All.
-        await dryRunWorkloads(compiled, inv, live, io, { force: false, concurrency: DEFAULT_CONCURRENCY, set })
-        return diffClusters(compiled, inv, live, args['allow-destructive'], args['show-secrets'], {
-          set,
-          scope,
-          allowInventoryDrift: args['allow-inventory-drift'],
-        })
+        // Workloads' "after" comes from the server: the apply sync would send, with dryRun=All (a refused sync's too: diff shows every change).
+        const plan = await planOnServer(
+          compiled,
+          inv,
+          live,
+          io,
+          diffPlanOptions(args['allow-destructive'], { set, scope, allowInventoryDrift: args['allow-inventory-drift'] }),
+          { force: false, concurrency: DEFAULT_CONCURRENCY, evenIfRefused: true },
+        )
+        return diffClusters(plan, args['show-secrets'])
       })
       if (!result) return
       const log = (s: string): void => ctx.host.stderr(`${s}\n`)
