@@ -4,7 +4,7 @@ import type { NodeView, Taint } from '../model/k8s.ts'
 import { LABEL_REMOTE_CLUSTER_ID } from '../model/liqo.ts'
 import { virtualNodeClusterID } from '../liqo/virtual-nodes.ts'
 import type { Workload } from '../model/workload.ts'
-import { codes } from '../diagnostics/codes.ts'
+import { clusterDiag } from '../diagnostics/diagnostic.ts'
 import type { Finding } from './plan-sync.ts'
 
 /**
@@ -226,17 +226,18 @@ export function driftFindings(compiled: Compiled, inv: Inventory, read: NodesRea
   const homeID = inv.home.clusterID
   const blocking = how === 'refuse' ? { blocking: true } : {}
   if (read.nodesForbidden) {
+    const message =
+      how === 'refuse'
+        ? `${nodesForbiddenMessage(homeID, read.nodesForbidden)}; or, to sync without checking it, run with --allow-inventory-drift (and check the inventory where nodes can be listed: nsoffload inventory pull --check). sync writes nothing`
+        : `${nodesForbiddenMessage(homeID, read.nodesForbidden)}. Not checked${how === 'allow' ? ': synced as the inventory says (--allow-inventory-drift)' : ''}`
     return [
       {
-        code: codes.nodesUnreadable.code,
-        level: how === 'refuse' ? 'error' : 'warning',
-        cluster: homeID,
-        namespace: '',
-        object: 'inventory',
-        message:
-          how === 'refuse'
-            ? `${nodesForbiddenMessage(homeID, read.nodesForbidden)}; or, to sync without checking it, run with --allow-inventory-drift (and check the inventory where nodes can be listed: nsoffload inventory pull --check). sync writes nothing`
-            : `${nodesForbiddenMessage(homeID, read.nodesForbidden)}. Not checked${how === 'allow' ? ': synced as the inventory says (--allow-inventory-drift)' : ''}`,
+        ...clusterDiag(
+          'nodesUnreadable',
+          message,
+          { cluster: homeID, namespace: '', object: 'inventory' },
+          { severity: how === 'refuse' ? 'error' : 'warning' },
+        ),
         ...blocking,
       },
     ]
@@ -253,23 +254,20 @@ export function driftFindings(compiled: Compiled, inv: Inventory, read: NodesRea
         : '; sync refuses this unless --allow-inventory-drift'
   if (d.effects.length > 0) {
     return d.effects.map((e) => ({
-      code: codes.inventoryDrift.code,
-      level: how === 'allow' ? 'warning' : 'error',
-      cluster: homeID,
-      namespace: e.namespace,
-      object: `namespace/${e.namespace}`,
-      message: `the inventory differs from the live nodes of ${homeID}: ${e.message} (${why})${then}`,
+      ...clusterDiag(
+        'inventoryDrift',
+        `the inventory differs from the live nodes of ${homeID}: ${e.message} (${why})${then}`,
+        { cluster: homeID, namespace: e.namespace, object: `namespace/${e.namespace}` },
+        { severity: how === 'allow' ? 'warning' : 'error' },
+      ),
       ...blocking,
     }))
   }
   return [
-    {
-      code: codes.inventoryDriftHarmless.code,
-      level: 'warning',
+    clusterDiag('inventoryDriftHarmless', `the inventory differs from the live nodes of ${homeID}, changing no selection and no placement: ${why}`, {
       cluster: homeID,
       namespace: '',
       object: 'inventory',
-      message: `the inventory differs from the live nodes of ${homeID}, changing no selection and no placement: ${why}`,
-    },
+    }),
   ]
 }

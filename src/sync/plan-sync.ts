@@ -14,7 +14,8 @@ import {
   NSO_KIND,
   TENANT_NAMESPACE_PREFIX,
 } from '../model/liqo.ts'
-import { codes } from '../diagnostics/codes.ts'
+import type { CodeId } from '../diagnostics/codes.ts'
+import { clusterDiag, type Diagnostic } from '../diagnostics/diagnostic.ts'
 import { describeObject, metaOf, namespaceOf, typeOf } from '../util/manifest.ts'
 import { applyForm } from './apply-form.ts'
 import {
@@ -112,15 +113,15 @@ export const PHASES: readonly Phase[] = [
   },
 ]
 
-export interface Finding {
-  /** Stable code from the diagnostics registry (NSO5xxx). */
-  readonly code: string
-  readonly level: 'error' | 'warning'
+/**
+ * What planning refuses or leaves alone, and why: a diagnostic of the registry (NSO5xxx) at its
+ * cluster, home namespace and object (`clusterDiag`), printed as validate's are.
+ */
+export interface Finding extends Diagnostic {
   readonly cluster: string
   readonly namespace: string
   readonly object: string
-  readonly message: string
-  /** A refused destructive change: nothing is applied at all. */
+  /** A refused change (a destructive one, the set's parent, the inventory's drift): nothing is applied at all. */
   readonly blocking?: boolean
 }
 
@@ -391,17 +392,16 @@ function upsert(p: Planning, at: Target, m: Manifest, liveObj: LiveObject | unde
   const owner = liveObj ? membership(liveObj, p.set) : 'member'
   if (owner === 'foreign' || owner === 'other-set') {
     const partOf = liveObj ? metaOf(liveObj).labels?.[LABEL_PART_OF] : undefined
-    p.findings.push({
-      code: owner === 'foreign' ? codes.objectNotOwned.code : codes.objectInOtherSet.code,
-      level: 'warning',
-      cluster,
-      namespace,
-      object: describeObject(m),
-      message:
-        owner === 'foreign'
-          ? `${describeObject(m)} exists and is not managed by nsoffload: left alone`
-          : `${describeObject(m)} exists and belongs to another ApplySet (${LABEL_PART_OF}=${partOf}): left alone`,
-    })
+    const object = describeObject(m)
+    p.findings.push(
+      owner === 'foreign'
+        ? clusterDiag('objectNotOwned', `${object} exists and is not managed by nsoffload: left alone`, { cluster, namespace, object })
+        : clusterDiag('objectInOtherSet', `${object} exists and belongs to another ApplySet (${LABEL_PART_OF}=${partOf}): left alone`, {
+            cluster,
+            namespace,
+            object,
+          }),
+    )
     return
   }
   keep(p, cluster, m)
@@ -446,12 +446,11 @@ function planRecreate(p: Planning, ns: CompiledNamespace): boolean | 'refused' {
   const what = `namespaceMappingStrategy ${liveStrategy} -> ${ns.policy.namespaceMappingStrategy}${oldName !== ns.remoteNamespaceName ? ` (remote namespace ${oldName} -> ${ns.remoteNamespaceName})` : ''}`
   if (!p.opts.allowDestructive) {
     p.findings.push({
-      code: codes.destructiveRefused.code,
-      level: 'error',
-      cluster: homeID,
-      namespace: name,
-      object: describeObject(liveNso),
-      message: `${what}: Liqo allows this only by unoffloading and offloading again, which deletes everything in the twin namespaces; refused without --allow-destructive`,
+      ...clusterDiag(
+        'destructiveRefused',
+        `${what}: Liqo allows this only by unoffloading and offloading again, which deletes everything in the twin namespaces; refused without --allow-destructive`,
+        { cluster: homeID, namespace: name, object: describeObject(liveNso) },
+      ),
       blocking: true,
     })
     return 'refused'
@@ -501,14 +500,13 @@ function planTwins(p: Planning, ns: CompiledNamespace, recreate: boolean): void 
     const owner = liveTwin ? twinOwner(liveTwin, homeID, d.clusterID, set) : undefined
     if (d.selected && renderedTwin) {
       if (liveTwin && owner === undefined) {
-        p.findings.push({
-          code: codes.twinNotOwned.code,
-          level: 'error',
-          cluster: d.clusterID,
-          namespace: name,
-          object: `namespace/${ns.remoteNamespaceName}`,
-          message: `namespace "${ns.remoteNamespaceName}" already exists and it is not managed by NamespaceMap "${TENANT_NAMESPACE_PREFIX}${homeID}/${d.clusterID}": left alone (CreationLoopBackOff)`,
-        })
+        p.findings.push(
+          clusterDiag(
+            'twinNotOwned',
+            `namespace "${ns.remoteNamespaceName}" already exists and it is not managed by NamespaceMap "${TENANT_NAMESPACE_PREFIX}${homeID}/${d.clusterID}": left alone (CreationLoopBackOff)`,
+            { cluster: d.clusterID, namespace: name, object: `namespace/${ns.remoteNamespaceName}` },
+          ),
+        )
       } else if (!liveTwin || owner === 'member' || owner === 'legacy') {
         upsert(p, { cluster: d.clusterID, namespace: name, step: 'twins' }, asMember(renderedTwin, set, policyFile), recreate ? undefined : liveTwin)
       }
@@ -516,14 +514,13 @@ function planTwins(p: Planning, ns: CompiledNamespace, recreate: boolean): void 
       for (const twin of ownedTwins(p, d.clusterID, name)) {
         if (p.opts.prune) p.actions.push({ op: 'delete', cluster: d.clusterID, namespace: name, step: 'twins', live: twin, why: 'deselected' })
         else
-          p.findings.push({
-            code: codes.deletionNeedsPrune.code,
-            level: 'warning',
-            cluster: d.clusterID,
-            namespace: name,
-            object: describeObject(twin),
-            message: `${describeObject(twin)} is no longer selected and would be deleted with everything in it: run with --prune`,
-          })
+          p.findings.push(
+            clusterDiag('deletionNeedsPrune', `${describeObject(twin)} is no longer selected and would be deleted with everything in it: run with --prune`, {
+              cluster: d.clusterID,
+              namespace: name,
+              object: describeObject(twin),
+            }),
+          )
       }
     }
   }
@@ -568,14 +565,17 @@ function findOrphans(p: Planning): [string, string | undefined][] {
     const m = membership(nso, set)
     if (m === 'member') note(ns, nso)
     else if (m === 'legacy')
-      p.findings.push({
-        code: codes.legacyNotPruned.code,
-        level: 'warning',
-        cluster: homeID,
-        namespace: ns,
-        object: describeObject(nso),
-        message: `${describeObject(nso)} carries nsoffload's old marker and belongs to no ApplySet: never pruned (a policy of this set adopts it)`,
-      })
+      p.findings.push(
+        clusterDiag(
+          'legacyNotPruned',
+          `${describeObject(nso)} carries nsoffload's old marker and belongs to no ApplySet: never pruned (a policy of this set adopts it)`,
+          {
+            cluster: homeID,
+            namespace: ns,
+            object: describeObject(nso),
+          },
+        ),
+      )
   }
   for (const r of p.inv.remotes) {
     for (const t of p.live.get(r.clusterID)?.namespaces.values() ?? []) {
@@ -597,15 +597,15 @@ function planOrphans(p: Planning): string[] {
     const nsoMember = nso && membership(nso, p.set) === 'member' ? nso : undefined
     const twins = p.inv.remotes.flatMap((r) => ownedTwins(p, r.clusterID, ns).map((t) => ({ cluster: r.clusterID, t })))
     const what = [nsoMember ? describeObject(nsoMember) : undefined, ...twins.map((x) => `${describeObject(x.t)} on ${x.cluster}`)].filter(Boolean).join(', ')
-    const left = (code: string, message: string): void => {
-      p.findings.push({ code, level: 'warning', cluster: p.homeID, namespace: ns, object: `namespace/${ns}`, message })
+    const left = (id: CodeId, message: string): void => {
+      p.findings.push(clusterDiag(id, message, { cluster: p.homeID, namespace: ns, object: `namespace/${ns}` }))
     }
     if (!withinInputs(p.opts.scope, file)) {
-      left(codes.pruneOutsideInputs.code, `${ns} is in this set but its policy (${file ?? 'file unknown'}) was not read in this run: left alone (${what})`)
+      left('pruneOutsideInputs', `${ns} is in this set but its policy (${file ?? 'file unknown'}) was not read in this run: left alone (${what})`)
       continue
     }
     if (!p.opts.prune) {
-      left(codes.deletionNeedsPrune.code, `policy removed: would unoffload ${ns} (${what}); run with --prune`)
+      left('deletionNeedsPrune', `policy removed: would unoffload ${ns} (${what}); run with --prune`)
       continue
     }
     out.push(ns)
@@ -658,12 +658,7 @@ function planParents(p: Planning): ParentChange[] {
     const problem = parentProblem(l.parent, set, homeID)
     if (problem) {
       p.findings.push({
-        code: codes.applySetParent.code,
-        level: 'error',
-        cluster: id,
-        namespace: '',
-        object: `${parentRef(set)}`,
-        message: `${problem}: nothing written`,
+        ...clusterDiag('applySetParent', `${problem}: nothing written`, { cluster: id, namespace: '', object: parentRef(set) }),
         blocking: true,
       })
       continue

@@ -48,7 +48,7 @@ test('a virtual node relabelled live so that the policy selects another cluster:
   assert.ok(all.some((x) => /deployment\/liqo-demo\/app-south can run on cluster naples by the inventory, on nothing by the live nodes/.test(x.message)))
   const f = all.find((x) => / selects /.test(x.message))
   assert.is(f?.code, 'NSO5025')
-  assert.is(f?.level, 'error')
+  assert.is(f?.severity, 'error')
   assert.is(f?.blocking, true)
   assert.is(f?.namespace, 'liqo-demo')
   assert.match(f?.message ?? '', /liqo-demo selects naples by the inventory, nothing by the live virtual nodes/)
@@ -56,10 +56,10 @@ test('a virtual node relabelled live so that the policy selects another cluster:
   assert.match(f?.message ?? '', /--allow-inventory-drift/)
   const allowed = driftFindings(compiled, inv, { nodes }, 'allow')
   assert.is(allowed.length, all.length)
-  assert.ok(allowed.every((x) => x.code === 'NSO5025' && x.level === 'warning' && x.blocking === undefined))
+  assert.ok(allowed.every((x) => x.code === 'NSO5025' && x.severity === 'warning' && x.blocking === undefined))
   assert.match(allowed[0]?.message ?? '', /synced as the inventory says/)
   const reported = driftFindings(compiled, inv, { nodes }, 'report')
-  assert.ok(reported.every((x) => x.code === 'NSO5025' && x.level === 'error' && x.blocking === undefined))
+  assert.ok(reported.every((x) => x.code === 'NSO5025' && x.severity === 'error' && x.blocking === undefined))
 })
 
 test('planSync refuses the drift before any action is run, and takes it as a warning with allowInventoryDrift', () => {
@@ -92,7 +92,7 @@ test('a difference that changes no selection and no placement: one warning NSO50
   const nodes = replace(asInventory(inv), 'florence', (n) => ({ ...n, labels: { ...n.labels, 'example.com/rack': 'r7' } }))
   const fs = driftFindings(compiled, inv, { nodes }, 'refuse')
   assert.equal(
-    fs.map((f) => [f.code, f.level, f.blocking]),
+    fs.map((f) => [f.code, f.severity, f.blocking]),
     [['NSO5026', 'warning', undefined]],
   )
   assert.match(fs[0]?.message ?? '', /cluster florence \(node florence\): label example\.com\/rack: absent in the inventory, "r7" live/)
@@ -131,11 +131,11 @@ const forbidden = (user: string) => ({
 
 test('nodes this user may not list: NSO5027, blocking unless allowed; a warning for status', () => {
   const [refused] = driftFindings(compiled, inv, forbidden('ci'), 'refuse')
-  assert.equal([refused?.code, refused?.level, refused?.blocking], ['NSO5027', 'error', true])
+  assert.equal([refused?.code, refused?.severity, refused?.blocking], ['NSO5027', 'error', true])
   const [allowed] = driftFindings(compiled, inv, forbidden('ci'), 'allow')
-  assert.equal([allowed?.code, allowed?.level, allowed?.blocking], ['NSO5027', 'warning', undefined])
+  assert.equal([allowed?.code, allowed?.severity, allowed?.blocking], ['NSO5027', 'warning', undefined])
   const [reported] = driftFindings(compiled, inv, forbidden('ci'), 'report')
-  assert.equal([reported?.code, reported?.level], ['NSO5027', 'warning'])
+  assert.equal([reported?.code, reported?.severity], ['NSO5027', 'warning'])
   assert.equal(driftFindings(compiled, inv, {}, 'refuse'), [], 'nodes not read: nothing said')
 })
 

@@ -12,6 +12,7 @@ import { namespaceStatus } from '../../src/sync/live-status.ts'
 import { type ApplySet, applySetFor, asMember } from '../../src/sync/applyset.ts'
 import { LABEL_PART_OF } from '../../src/model/applyset.ts'
 import { codes } from '../../src/diagnostics/codes.ts'
+import { headline } from '../../src/diagnostics/format.ts'
 import { planSync, type SyncPlan } from '../../src/sync/plan-sync.ts'
 import { MEMORY_CWD, REPO } from '../helpers/cli.ts'
 import { inventoryYaml, region } from '../helpers/inventory.ts'
@@ -151,6 +152,13 @@ test('a changed mapping strategy is refused without --allow-destructive, and bec
   assert.ok(refusal?.blocking, JSON.stringify(refused.findings))
   // The message names the change: its data, not how the finding is told.
   assert.match(refusal?.message ?? '', /DefaultName -> EnforceSameName \(remote namespace liqo-demo-venice -> liqo-demo\)/)
+  // A diagnostic as validate's are, its place the cluster, the home namespace and the object: printed and listed the same way.
+  assert.equal(Object.keys(refusal ?? {}), ['code', 'severity', 'message', 'cluster', 'namespace', 'object', 'blocking'])
+  assert.equal(
+    [refusal?.severity, refusal?.cluster, refusal?.namespace, refusal?.object],
+    ['error', 'venice', 'liqo-demo', 'namespaceoffloading/liqo-demo/offloading'],
+  )
+  assert.is(refusal && headline(refusal), `venice: error NSO5004: ${refusal?.message}`)
   const allowed = planSync(after.compiled, after.inv, live, { prune: false, allowDestructive: true })
   assert.equal(
     allowed.actions.map((a) => `${a.op} ${a.cluster} ${a.step}${a.op === 'delete' ? ` ${a.why}` : ''}`),

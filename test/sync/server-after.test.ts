@@ -260,7 +260,7 @@ test('dryRunTargets: a refused plan (a blocking finding) sends no dry run at all
     dryRunTargets(draftSync(compiled, inv, live, opts)).map((c) => c.key),
     [DEPLOY_KEY],
   )
-  // The set's parent on venice exists without the tooling annotation: the whole sync is refused (NSO5023).
+  // The set's parent on venice exists without the tooling annotation: the whole sync is refused (NSO5020).
   const venice = live.get('venice')
   if (!venice) throw new Error('no venice')
   live.set('venice', { ...venice, parent: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'nsoffload-italy', namespace: 'default' } } })

@@ -1,4 +1,5 @@
 import type { Argv, CommandModule } from 'yargs'
+import { headline } from '../../diagnostics/format.ts'
 import { ExitCode } from '../exit-codes.ts'
 import { allowEmptyOption, type CommandContext, type GlobalArgs } from '../context.ts'
 import { type ClusterArgs, withClusters } from '../clusters.ts'
@@ -54,13 +55,13 @@ export function diffCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
         ctx.host.stdout(diffMarkdown(result))
       } else {
         for (const d of result.diffs) ctx.host.stdout(d.diff.endsWith('\n') ? d.diff : d.diff + '\n')
-        for (const f of result.findings) log(`${f.cluster}: ${f.level} ${f.code}: ${f.message}`)
+        for (const f of result.findings) log(headline(f))
         const n = (op: string): number => result.diffs.filter((d) => d.op === op).length
         log(
           `${n('create')} to create, ${n('update')} to change, ${n('delete')} to delete${result.diffs.some((d) => d.needs) ? ' (deletions need --prune or --allow-destructive)' : ''}`,
         )
       }
-      ctx.exit(result.diffs.length > 0 || result.findings.some((f) => f.level === 'error') ? ExitCode.findings : ExitCode.ok)
+      ctx.exit(result.diffs.length > 0 || result.findings.some((f) => f.severity === 'error') ? ExitCode.findings : ExitCode.ok)
     },
   }
 }
