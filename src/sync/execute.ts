@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
 import type { Compiled } from '../compile/compile.ts'
-import { codes } from '../diagnostics/codes.ts'
+import { type Code, codes } from '../diagnostics/codes.ts'
 import { endsCommand, type KubeClient, KubeError } from '../kube/kube-client.ts'
 import { knownType, objectPath } from '../kube/resources.ts'
 import type { Inventory } from '../model/inventory.ts'
@@ -65,7 +65,7 @@ export interface ActionResult {
   readonly ok: boolean
   readonly error?: string
   /** NSO5006 (conflict) or NSO5007 (refused) when it failed. */
-  readonly code?: string
+  readonly code?: Code
 }
 
 export interface NamespaceReport {
