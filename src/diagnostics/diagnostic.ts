@@ -10,7 +10,21 @@ export interface Related {
   readonly message: string
 }
 
-/** A problem found in the input: data, never an exception. Positions are 1-based. */
+/**
+ * Where on a cluster a problem lies (`diff`, `sync`, `status`): the cluster, the home namespace
+ * it concerns (`''`: none, e.g. the set's parent), and the object (`kind/namespace/name`, as
+ * `describeObject` names it; `namespace/NAME`; `inventory`).
+ */
+export interface ClusterLocation {
+  readonly cluster: string
+  readonly namespace: string
+  readonly object: string
+}
+
+/**
+ * A problem found: data, never an exception. In the input, its place is the file, 1-based
+ * line and column and YAML path; on a cluster, the `ClusterLocation`.
+ */
 export interface Diagnostic {
   readonly code: Code
   readonly severity: Severity
@@ -20,6 +34,9 @@ export interface Diagnostic {
   readonly column?: number
   /** JSON Pointer of the offending YAML node. */
   readonly path?: string
+  readonly cluster?: string
+  readonly namespace?: string
+  readonly object?: string
   readonly hint?: string
   readonly related?: readonly Related[]
 }
@@ -46,6 +63,12 @@ export function diag(id: CodeId, message: string, at?: Location | { readonly fil
   if (extra.hint !== undefined) d.hint = extra.hint
   if (extra.related !== undefined && extra.related.length > 0) d.related = extra.related
   return d
+}
+
+/** A diagnostic of a cluster, at its `ClusterLocation`: code and severity from the registry (`extra.severity` overrides it). */
+export function clusterDiag(id: CodeId, message: string, at: ClusterLocation, extra: DiagExtra = {}): Diagnostic & ClusterLocation {
+  const info = codes[id]
+  return { code: info.code, severity: extra.severity ?? info.severity, message, cluster: at.cluster, namespace: at.namespace, object: at.object }
 }
 
 export const hasErrors = (ds: readonly Diagnostic[]): boolean => ds.some((d) => d.severity === 'error')

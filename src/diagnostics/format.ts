@@ -1,8 +1,8 @@
 import type { Diagnostic } from './diagnostic.ts'
 
-/** `FILE:LINE:COL: severity CODE: message`, the line every editor and CI log understands. */
+/** `FILE:LINE:COL: severity CODE: message`, the line every editor and CI log understands (a cluster's: `CLUSTER: severity CODE: message`). */
 export function headline(d: Diagnostic): string {
-  const where = d.file === undefined ? 'nsoffload' : d.line === undefined ? d.file : `${d.file}:${d.line}:${d.column ?? 1}`
+  const where = d.file === undefined ? (d.cluster ?? 'nsoffload') : d.line === undefined ? d.file : `${d.file}:${d.line}:${d.column ?? 1}`
   return `${where}: ${d.severity} ${d.code}: ${d.message}`
 }
 

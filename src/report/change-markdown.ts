@@ -16,7 +16,7 @@ function findingItems(findings: readonly ChangeFinding[]): string[] {
     '',
     ...findings.map(
       (f) =>
-        `- ${f.level === 'error' ? '❌' : '⚠️'} ${f.code} ${code(f.cluster, false)} ${code(f.object, false)}: ${text(f.message)}${f.blocking ? ' **(blocks the sync)**' : ''}`,
+        `- ${f.severity === 'error' ? '❌' : '⚠️'} ${f.code} ${code(f.cluster, false)} ${code(f.object, false)}: ${text(f.message)}${f.blocking ? ' **(blocks the sync)**' : ''}`,
     ),
   ]
 }

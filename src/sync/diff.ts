@@ -1,13 +1,10 @@
 import { createTwoFilesPatch } from 'diff'
-import type { Compiled } from '../compile/compile.ts'
 import { codes } from '../diagnostics/codes.ts'
-import type { Inventory } from '../model/inventory.ts'
 import { toYaml } from '../render/to-yaml.ts'
 import { describeObject } from '../util/manifest.ts'
 import { afterApply, maskSecrets, stripServerFields } from './compare.ts'
-import type { LiveCluster } from './live-state.ts'
 import type { Manifest } from '../model/k8s.ts'
-import { type Finding, planSync, type PlanOptions } from './plan-sync.ts'
+import type { Finding, PlanOptions, SyncPlan } from './plan-sync.ts'
 
 export interface ObjectDiff {
   readonly cluster: string
@@ -25,23 +22,22 @@ export interface DiffResult {
   readonly findings: readonly Finding[]
 }
 
+/** The plan `diff` shows: planned as if pruning, so deletions are shown; they are marked with the flag sync needs. */
+export const diffPlanOptions = (allowDestructive: boolean, rest: Pick<PlanOptions, 'set' | 'scope' | 'allowInventoryDrift'> = {}): PlanOptions => ({
+  prune: true,
+  allowDestructive,
+  ...rest,
+})
+
 /**
- * Live vs rendered, per cluster: unified diffs of canonical YAML, server-managed fields
- * ignored (status, managedFields, resourceVersion, uid, timestamps). A workload's "after" is
- * the server's answer to a dry-run apply when `live` has it (`LiveCluster.applied`), else
- * live with the rendered fields laid over it. Secret values are masked as `kubectl diff`
- * masks them unless `showSecrets`. Pure.
+ * Live vs rendered, per cluster, as the settled plan says (planned with `diffPlanOptions`):
+ * unified diffs of canonical YAML, server-managed fields ignored (status, managedFields,
+ * resourceVersion, uid, timestamps). A workload's "after" is the server's answer to its
+ * dry-run apply when the plan has it (`Action.after`), else live with the rendered fields
+ * laid over it. Secret values are masked as `kubectl diff` masks them unless `showSecrets`.
+ * Pure.
  */
-export function diffClusters(
-  compiled: Compiled,
-  inv: Inventory,
-  live: ReadonlyMap<string, LiveCluster>,
-  allowDestructive: boolean,
-  showSecrets = false,
-  set: Pick<PlanOptions, 'set' | 'scope' | 'allowInventoryDrift'> = {},
-): DiffResult {
-  // Plan as if pruning, so deletions are shown; they are marked with the flag sync needs.
-  const plan = planSync(compiled, inv, live, { prune: true, allowDestructive, ...set })
+export function diffClusters(plan: SyncPlan, showSecrets = false): DiffResult {
   // The set's parents: what each will record once sync is done.
   const parents = plan.parents.flatMap((p) => {
     const manifest: Manifest | undefined = p.after ?? p.before

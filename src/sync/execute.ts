@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
 import type { Compiled } from '../compile/compile.ts'
-import { codes } from '../diagnostics/codes.ts'
+import { type Code, codes } from '../diagnostics/codes.ts'
 import { endsCommand, type KubeClient, KubeError } from '../kube/kube-client.ts'
 import { knownType, objectPath } from '../kube/resources.ts'
 import type { Inventory } from '../model/inventory.ts'
@@ -14,8 +14,21 @@ import { isCrd, kindKey, type ResolvedKinds, resolveKinds } from './kinds.ts'
 import { CRD_PATH, type LiveCluster, objectKey, readCluster } from './live-state.ts'
 import { liqoManaged, namespaceStatus, prunedStatus, sameStatus } from './live-status.ts'
 import { type ApplySet, PARENT_FIELD_MANAGER } from './applyset.ts'
-import { unchangedApply } from './unchanged-apply.ts'
-import { type Action, defaultSet, gateOf, homeWorkloads, isOurs, PHASES, type PolicyScope, planSync, type SyncPlan, workloadsToDryRun } from './plan-sync.ts'
+import {
+  type Action,
+  type Candidate,
+  defaultSet,
+  draftSync,
+  dryRunTargets,
+  gateOf,
+  homeWorkloads,
+  isOurs,
+  PHASES,
+  type PlanOptions,
+  type PolicyScope,
+  settleWorkloads,
+  type SyncPlan,
+} from './plan-sync.ts'
 
 export interface SyncOptions {
   readonly dryRun: boolean
@@ -52,7 +65,7 @@ export interface ActionResult {
   readonly ok: boolean
   readonly error?: string
   /** NSO5006 (conflict) or NSO5007 (refused) when it failed. */
-  readonly code?: string
+  readonly code?: Code
 }
 
 export interface NamespaceReport {
@@ -237,42 +250,53 @@ const parentPath = (set: ApplySet): string =>
 export const DEFAULT_CONCURRENCY = 8
 
 /**
- * Asks the home cluster what applying each existing workload of ours would make of it: the
- * same server-side apply sync sends, with `dryRun=All` (as `kubectl diff --server-side`
- * does), `concurrency` at a time. The answers go to `LiveCluster.applied`, where the planner
- * compares them with the live objects. A failed dry run (a conflict without `force`, an
- * invalid object) leaves that workload to the client-side comparison; sync then meets the
- * same error when it applies. Returns how many were sent.
+ * Asks the home cluster what applying each of `targets` would make of it: the same server-side
+ * apply sync sends, with `dryRun=All` (as `kubectl diff --server-side` does), `concurrency` at
+ * a time. Returns the answers by the candidates' keys. A failed dry run (a conflict without
+ * `force`, an invalid object) has no answer: that workload is compared client-side, and sync
+ * meets the same error when it applies.
  */
-export async function dryRunWorkloads(
-  compiled: Compiled,
-  inv: Inventory,
-  live: Map<string, LiveCluster>,
-  io: SyncIO,
-  opts: { force: boolean; concurrency: number; set?: ApplySet },
-): Promise<number> {
-  const homeID = inv.home.clusterID
-  const home = live.get(homeID)
-  const client = io.clients.get(homeID)
-  if (!home || !client) return 0
-  // Issue 19.3: a workload that applying is known to leave as it is needs no dry run (the planner's own comparison agrees).
-  const todo = workloadsToDryRun(compiled, inv, live, opts.set).filter((w) => !unchangedApply(w.manifest, home.objects.get(w.key) ?? {}))
-  if (todo.length === 0) return 0
-  const answers = await pool(todo, opts.concurrency, async (w): Promise<LiveObject | undefined> => {
+async function dryRunWorkloads(
+  targets: readonly Candidate[],
+  home: LiveCluster,
+  client: KubeClient,
+  opts: { force: boolean; concurrency: number },
+): Promise<Map<string, LiveObject>> {
+  const answers = await pool(targets, opts.concurrency, async (c): Promise<LiveObject | undefined> => {
     try {
-      return await apply(client, w.manifest, { dryRun: true, force: opts.force, kinds: home.kinds })
+      return await apply(client, c.manifest, { dryRun: true, force: opts.force, kinds: home.kinds })
     } catch (e) {
       if (endsCommand(e)) throw e
       return undefined
     }
   })
-  const applied = new Map<string, LiveObject>()
-  todo.forEach((w, i) => {
+  const out = new Map<string, LiveObject>()
+  targets.forEach((c, i) => {
     const a = answers[i]
-    if (a) applied.set(w.key, a)
+    if (a) out.set(c.key, a)
   })
-  live.set(homeID, { ...home, applied })
-  return todo.length
+  return out
+}
+
+/**
+ * The plan on the server's answers, as `sync` and `diff` read it: planned once (`draftSync`),
+ * the dry runs of its candidates sent to the home cluster (`dryRunTargets`: none for a refused
+ * plan, unless `evenIfRefused`), then each candidate settled on its answer (`settleWorkloads`).
+ */
+export async function planOnServer(
+  compiled: Compiled,
+  inv: Inventory,
+  live: ReadonlyMap<string, LiveCluster>,
+  io: SyncIO,
+  planOpts: PlanOptions,
+  opts: { force: boolean; concurrency: number; evenIfRefused?: boolean },
+): Promise<SyncPlan> {
+  const draft = draftSync(compiled, inv, live, planOpts)
+  const home = live.get(inv.home.clusterID)
+  const client = io.clients.get(inv.home.clusterID)
+  const targets = dryRunTargets(draft, opts.evenIfRefused ? { evenIfRefused: true } : {})
+  const answers = home && client && targets.length > 0 ? await dryRunWorkloads(targets, home, client, opts) : new Map<string, LiveObject>()
+  return settleWorkloads(draft, answers)
 }
 
 /**
@@ -404,7 +428,7 @@ export async function sync(compiled: Compiled, inv: Inventory, opts: SyncOptions
  * What is live, and the plan. The CRD check and the LISTs of every cluster go out together: a
  * sync waits for the slowest of them, not for their sum. Everything that can stop a sync is
  * known before its first write; a refused sync sends nothing at all, otherwise the workloads
- * are planned on the server's answers.
+ * are settled on the server's answers (`planOnServer`).
  */
 async function readAndPlan(
   compiled: Compiled,
@@ -423,20 +447,14 @@ async function readAndPlan(
   const home = live.get(homeID)
   // A CRD this sync installs is missing while its objects are listed: there are none.
   if (!present && home && !home.offloadings) live.set(homeID, { ...home, offloadings: new Map() })
-  const planOpts = {
+  const planOpts: PlanOptions = {
     prune: opts.prune,
     allowDestructive: opts.allowDestructive,
     set: opts.set,
     ...(opts.scope ? { scope: opts.scope } : {}),
     ...(opts.allowInventoryDrift ? { allowInventoryDrift: true } : {}),
   }
-  let plan = planSync(compiled, inv, live, planOpts)
-  if (
-    !plan.findings.some((f) => f.blocking) &&
-    (await dryRunWorkloads(compiled, inv, live, io, { force: opts.forceConflicts, concurrency: opts.concurrency, set: opts.set })) > 0
-  ) {
-    plan = planSync(compiled, inv, live, planOpts)
-  }
+  const plan = await planOnServer(compiled, inv, live, io, planOpts, { force: opts.forceConflicts, concurrency: opts.concurrency })
   return { live, present, plan }
 }
 

@@ -4,7 +4,7 @@ import type { NodeView, Taint } from '../model/k8s.ts'
 import { LABEL_REMOTE_CLUSTER_ID } from '../model/liqo.ts'
 import { virtualNodeClusterID } from '../liqo/virtual-nodes.ts'
 import type { Workload } from '../model/workload.ts'
-import { codes } from '../diagnostics/codes.ts'
+import { clusterDiag } from '../diagnostics/diagnostic.ts'
 import type { Finding } from './plan-sync.ts'
 
 /**
@@ -25,8 +25,11 @@ export interface LiveNode {
 export interface InventoryDrift {
   /** Every difference, in words (cluster and label named); empty when the inventory is the live state. */
   readonly differences: readonly string[]
-  /** What the differences change, per namespace: its selected clusters, or where one of its workloads can run. */
-  readonly effects: readonly { readonly namespace: string; readonly message: string }[]
+  /**
+   * What the differences change, per namespace: its selected clusters (`object`: the namespace,
+   * `namespace/NAME`), or where one of its workloads can run (`object`: that workload, `kind/namespace/name`).
+   */
+  readonly effects: readonly { readonly namespace: string; readonly object: string; readonly message: string }[]
 }
 
 const isVirtual = (n: LiveNode): boolean => virtualNodeClusterID(n.labels) !== undefined
@@ -145,7 +148,7 @@ export function inventoryDrift(compiled: Compiled, inv: Inventory, nodes: readon
     live,
     workloads,
   )
-  const effects: { namespace: string; message: string }[] = []
+  const effects: { namespace: string; object: string; message: string }[] = []
   const byName = new Map(again.namespaces.map((n) => [n.policy.namespace, n]))
   for (const ns of compiled.namespaces) {
     const name = ns.policy.namespace
@@ -154,7 +157,11 @@ export function inventoryDrift(compiled: Compiled, inv: Inventory, nodes: readon
     const want = ns.clusters.filter((c) => c.selected).map((c) => c.clusterID)
     const have = other.clusters.filter((c) => c.selected).map((c) => c.clusterID)
     if (want.join() !== have.join())
-      effects.push({ namespace: name, message: `${name} selects ${list(want)} by the inventory, ${list(have)} by the live virtual nodes` })
+      effects.push({
+        namespace: name,
+        object: `namespace/${name}`,
+        message: `${name} selects ${list(want)} by the inventory, ${list(have)} by the live virtual nodes`,
+      })
     other.workloads.forEach((w, i) => {
       const before = ns.workloads[i]?.placement
       const after = w.placement
@@ -163,7 +170,7 @@ export function inventoryDrift(compiled: Compiled, inv: Inventory, nodes: readon
       const b = places(after.nodes, live)
       if (a.join() !== b.join()) {
         const what = `${w.workload.kind.toLowerCase()}/${name}/${w.workload.name}`
-        effects.push({ namespace: name, message: `${what} can run on ${list(a)} by the inventory, on ${list(b)} by the live nodes` })
+        effects.push({ namespace: name, object: what, message: `${what} can run on ${list(a)} by the inventory, on ${list(b)} by the live nodes` })
       }
     })
   }
@@ -226,17 +233,18 @@ export function driftFindings(compiled: Compiled, inv: Inventory, read: NodesRea
   const homeID = inv.home.clusterID
   const blocking = how === 'refuse' ? { blocking: true } : {}
   if (read.nodesForbidden) {
+    const message =
+      how === 'refuse'
+        ? `${nodesForbiddenMessage(homeID, read.nodesForbidden)}; or, to sync without checking it, run with --allow-inventory-drift (and check the inventory where nodes can be listed: nsoffload inventory pull --check). sync writes nothing`
+        : `${nodesForbiddenMessage(homeID, read.nodesForbidden)}. Not checked${how === 'allow' ? ': synced as the inventory says (--allow-inventory-drift)' : ''}`
     return [
       {
-        code: codes.nodesUnreadable.code,
-        level: how === 'refuse' ? 'error' : 'warning',
-        cluster: homeID,
-        namespace: '',
-        object: 'inventory',
-        message:
-          how === 'refuse'
-            ? `${nodesForbiddenMessage(homeID, read.nodesForbidden)}; or, to sync without checking it, run with --allow-inventory-drift (and check the inventory where nodes can be listed: nsoffload inventory pull --check). sync writes nothing`
-            : `${nodesForbiddenMessage(homeID, read.nodesForbidden)}. Not checked${how === 'allow' ? ': synced as the inventory says (--allow-inventory-drift)' : ''}`,
+        ...clusterDiag(
+          'nodesUnreadable',
+          message,
+          { cluster: homeID, namespace: '', object: 'inventory' },
+          { severity: how === 'refuse' ? 'error' : 'warning' },
+        ),
         ...blocking,
       },
     ]
@@ -253,23 +261,20 @@ export function driftFindings(compiled: Compiled, inv: Inventory, read: NodesRea
         : '; sync refuses this unless --allow-inventory-drift'
   if (d.effects.length > 0) {
     return d.effects.map((e) => ({
-      code: codes.inventoryDrift.code,
-      level: how === 'allow' ? 'warning' : 'error',
-      cluster: homeID,
-      namespace: e.namespace,
-      object: `namespace/${e.namespace}`,
-      message: `the inventory differs from the live nodes of ${homeID}: ${e.message} (${why})${then}`,
+      ...clusterDiag(
+        'inventoryDrift',
+        `the inventory differs from the live nodes of ${homeID}: ${e.message} (${why})${then}`,
+        { cluster: homeID, namespace: e.namespace, object: e.object },
+        { severity: how === 'allow' ? 'warning' : 'error' },
+      ),
       ...blocking,
     }))
   }
   return [
-    {
-      code: codes.inventoryDriftHarmless.code,
-      level: 'warning',
+    clusterDiag('inventoryDriftHarmless', `the inventory differs from the live nodes of ${homeID}, changing no selection and no placement: ${why}`, {
       cluster: homeID,
       namespace: '',
       object: 'inventory',
-      message: `the inventory differs from the live nodes of ${homeID}, changing no selection and no placement: ${why}`,
-    },
+    }),
   ]
 }

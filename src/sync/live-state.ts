@@ -15,13 +15,6 @@ export interface LiveCluster {
   readonly offloadings?: ReadonlyMap<string, NamespaceOffloadingObject>
   /** Home only: other objects by `apiVersion/kind/namespace/name`. */
   readonly objects: ReadonlyMap<string, LiveObject>
-  /**
-   * Home only: the server's answer to a dry-run server-side apply (`dryRun=All`, field manager
-   * nsoffload) of each workload that exists and is nsoffload's, by the same key as `objects`:
-   * the object as sync would leave it. A workload missing here (the dry run failed: a conflict,
-   * an invalid object) is compared client-side.
-   */
-  readonly applied?: ReadonlyMap<string, LiveObject>
   /** The set's ApplySet parent on this cluster, when it exists. */
   readonly parent?: LiveObject
   /** The group-kinds whose every object was listed (`contains-group-kinds` form): the parent's record of others is kept. */

@@ -4,8 +4,9 @@ import { markOwned } from '../compile/render-manifests.ts'
 import type { Inventory } from '../model/inventory.ts'
 import type { Manifest } from '../model/k8s.ts'
 import { LABEL_MANAGED_BY, LABEL_SCHEDULING_ENABLED, NSO_KIND } from '../model/liqo.ts'
+import type { CodeId } from '../diagnostics/codes.ts'
+import { clusterDiag, type Diagnostic } from '../diagnostics/diagnostic.ts'
 import { namespaceMapKey, twinOriginalName } from '../liqo/twin-namespace.ts'
-import { codes } from '../diagnostics/codes.ts'
 import { describeObject, metaOf, namespaceOf, typeOf } from '../util/manifest.ts'
 import { applyForm } from './apply-form.ts'
 import {
@@ -27,6 +28,7 @@ import {
 import { LABEL_PART_OF } from '../model/applyset.ts'
 import { type LiveObject, needsApply, ownedPaths, sameObject } from './compare.ts'
 import { inScope, isCrd, kindKey } from './kinds.ts'
+import { unchangedApply } from './unchanged-apply.ts'
 import { driftFindings } from './inventory-drift.ts'
 import { type LiveCluster, objectKey } from './live-state.ts'
 
@@ -103,15 +105,15 @@ export const PHASES: readonly Phase[] = [
   },
 ]
 
-export interface Finding {
-  /** Stable code from the diagnostics registry (NSO5xxx). */
-  readonly code: string
-  readonly level: 'error' | 'warning'
+/**
+ * What planning refuses or leaves alone, and why: a diagnostic of the registry (NSO5xxx) at its
+ * cluster, home namespace and object (`clusterDiag`), printed as validate's are.
+ */
+export interface Finding extends Diagnostic {
   readonly cluster: string
   readonly namespace: string
   readonly object: string
-  readonly message: string
-  /** A refused destructive change: nothing is applied at all. */
+  /** A refused change (a destructive one, the set's parent, the inventory's drift): nothing is applied at all. */
   readonly blocking?: boolean
 }
 
@@ -141,6 +143,35 @@ export interface SyncPlan {
    * NamespaceOffloading's spec, else the name of its twins): the report keeps showing it.
    */
   readonly prunedRemoteNames: Readonly<Record<string, string>>
+}
+
+/**
+ * An existing workload of ours (a member of the set, or adopted, not being deleted): whether
+ * applying it changes anything is the server's to say, by its answer to the same apply sent
+ * with `dryRun=All`. Planning puts it where its update would go; `settleWorkloads` turns it
+ * into that update, or into nothing.
+ */
+export interface Candidate {
+  readonly op: 'candidate'
+  readonly cluster: string
+  readonly namespace: string
+  readonly step: 'workloads'
+  /** Its key among the home cluster's live objects (`LiveCluster.objects`), and among the dry runs' answers. */
+  readonly key: string
+  /** The apply sync would send. */
+  readonly manifest: Manifest
+  readonly live: LiveObject
+  /** The live object carries nsoffload's old marker and no ApplySet: an apply adopts it into the set. */
+  readonly adopt?: boolean
+}
+
+/**
+ * The plan as planning leaves it, before the server has answered: the actions in their order,
+ * each existing workload of ours among them as a `Candidate`. The findings, the parents and
+ * the pruned namespaces are final.
+ */
+export interface DraftPlan extends Omit<SyncPlan, 'actions'> {
+  readonly actions: readonly (Action | Candidate)[]
 }
 
 /**
@@ -207,46 +238,13 @@ function homeWorkload(m: Manifest, ns: string, home: LiveCluster, set: ApplySet)
   }
 }
 
-/** A workload to dry-run on the home cluster: the manifest sync would apply, and its key in `LiveCluster.objects`. */
-export interface WorkloadApply {
-  readonly key: string
-  readonly manifest: Manifest
-}
-
 /** A workload as sync applies it: the ownership annotation and the set's label added, in the form server-side apply takes. */
 const workloadApply = (m: Manifest, set: ApplySet): Manifest => asMember(applyForm(markOwned(m)), set)
 
 /**
- * The workloads whose "after" state the server is asked for (a dry-run apply) before planning:
- * those of the policies' `workloads` that exist on the home cluster, are nsoffload's (members
- * of the set, or adopted) and are not being deleted. New ones are created as rendered; other
- * people's are left alone. The objects nsoffload renders itself (namespaces,
- * NamespaceOffloadings, twins) are compared client-side.
- */
-export function workloadsToDryRun(
-  compiled: Compiled,
-  inv: Inventory,
-  live: ReadonlyMap<string, LiveCluster>,
-  set: ApplySet = defaultSet(inv),
-): WorkloadApply[] {
-  const home = live.get(inv.home.clusterID)
-  if (!home) return []
-  const out: WorkloadApply[] = []
-  for (const ns of compiled.namespaces) {
-    for (const m of ns.manifests.get(inv.home.clusterID) ?? []) {
-      if (isOwnKind(m)) continue
-      const w = homeWorkload(m, ns.policy.namespace, home, set)
-      const liveObj = home.objects.get(w.key)
-      if (liveObj && isOurs(liveObj, set) && !deleting(liveObj)) out.push({ key: w.key, manifest: w.manifest })
-    }
-  }
-  return out
-}
-
-/**
  * One planning run: its inputs, and what it has found so far (the actions, the findings, the
  * rendered objects each cluster keeps, the remote names of pruned namespaces). Built by
- * `planSync`, filled by the steps below, read once into the `SyncPlan`.
+ * `draftSync`, filled by the steps below, read once into the `DraftPlan`.
  */
 interface Planning {
   readonly compiled: Compiled
@@ -256,7 +254,7 @@ interface Planning {
   readonly homeID: string
   readonly home: LiveCluster
   readonly set: ApplySet
-  readonly actions: Action[]
+  readonly actions: (Action | Candidate)[]
   readonly findings: Finding[]
   /** Per cluster, the rendered objects this set applies or keeps (for the parent's contents). */
   readonly rendered: Map<string, Manifest[]>
@@ -266,11 +264,13 @@ interface Planning {
 }
 
 /**
- * The pure heart of `sync` and `diff`: what to change on which cluster, given the compiled
- * manifests and what is live. Never plans a change to an object outside the set (another
- * set's, or one without nsoffload's marker); deletes only members of the set.
+ * The pure heart of `sync` and `diff`, run once per command: what to change on which cluster,
+ * given the compiled manifests and what is live, each existing workload of ours left as a
+ * `Candidate` for the server's answer (`settleWorkloads`). Never plans a change to an object
+ * outside the set (another set's, or one without nsoffload's marker); deletes only members of
+ * the set.
  */
-export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<string, LiveCluster>, opts: PlanOptions): SyncPlan {
+export function draftSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<string, LiveCluster>, opts: PlanOptions): DraftPlan {
   const homeID = inv.home.clusterID
   const home = live.get(homeID)
   if (!home) return { actions: [], findings: [], parents: [], pruned: [], prunedRemoteNames: {} }
@@ -296,6 +296,53 @@ export function planSync(compiled: Compiled, inv: Inventory, live: ReadonlyMap<s
   return { actions: p.actions, findings: p.findings, parents, pruned, prunedRemoteNames: p.prunedRemoteNames }
 }
 
+/**
+ * The plan on the server's answers to the candidates' dry runs (`answers`, by key; none: each
+ * candidate compared client-side, as a workload whose dry run failed is): `draftSync`, then
+ * `settleWorkloads`. Pure.
+ */
+export function planSync(
+  compiled: Compiled,
+  inv: Inventory,
+  live: ReadonlyMap<string, LiveCluster>,
+  opts: PlanOptions,
+  answers: ReadonlyMap<string, LiveObject> = new Map(),
+): SyncPlan {
+  return settleWorkloads(draftSync(compiled, inv, live, opts), answers)
+}
+
+/** The draft's candidates, in order. */
+export const candidatesOf = (draft: DraftPlan): Candidate[] => draft.actions.filter((a): a is Candidate => a.op === 'candidate')
+
+/**
+ * The candidates whose dry run is sent: none when the plan is refused (a `blocking` finding: a
+ * refused sync sends nothing at all) unless `evenIfRefused` (`diff` shows the changes all the
+ * same); of the others, each but those that applying is known to leave as they are (issue 19.3,
+ * `unchangedApply`: the client-side comparison agrees).
+ */
+export function dryRunTargets(draft: DraftPlan, opts: { readonly evenIfRefused?: boolean } = {}): Candidate[] {
+  if (!opts.evenIfRefused && draft.findings.some((f) => f.blocking)) return []
+  return candidatesOf(draft).filter((c) => !unchangedApply(c.manifest, c.live))
+}
+
+/**
+ * The draft with each candidate settled in its place: updated when the server's answer (by its
+ * key in `answers`) is not the live object, left alone when it is; without an answer (no dry
+ * run sent, or it failed: a conflict without `--force-conflicts`, an invalid object), updated
+ * when the client-side comparison says so or the apply adopts it. Pure.
+ */
+export function settleWorkloads(draft: DraftPlan, answers: ReadonlyMap<string, LiveObject>): SyncPlan {
+  return { ...draft, actions: draft.actions.flatMap((a) => (a.op === 'candidate' ? settle(a, answers.get(a.key)) : [a])) }
+}
+
+function settle(c: Candidate, after: LiveObject | undefined): Action[] {
+  const { cluster, namespace, step, manifest, live, adopt } = c
+  const adopted = adopt ? { adopt } : {}
+  // The server said what applying would make of it: changed only if that is not the live object.
+  if (after) return sameObject(after, live) ? [] : [{ op: 'update', cluster, namespace, step, manifest, live, after, ...adopted }]
+  return adopt || needsApply(manifest, live) ? [{ op: 'update', cluster, namespace, step, manifest, live, ...adopted }] : []
+}
+
 /** A rendered object this set applies or keeps on `cluster`. */
 function keep(p: Planning, cluster: string, m: Manifest): void {
   const l = p.rendered.get(cluster)
@@ -312,33 +359,32 @@ interface Target {
 
 /**
  * Creates or updates a rendered object, or leaves it alone (with a finding) when the live one
- * is not this set's. `after`: the server's answer to the same apply as a dry run (a workload).
+ * is not this set's. `key`: a workload's key among the live objects; an existing one of ours,
+ * not being deleted, is a `Candidate` for the server's answer.
  */
-function upsert(p: Planning, at: Target, m: Manifest, liveObj: LiveObject | undefined, after?: LiveObject, definedBy?: string): void {
+function upsert(p: Planning, at: Target, m: Manifest, liveObj: LiveObject | undefined, key?: string, definedBy?: string): void {
   const { cluster, namespace, step } = at
   const owner = liveObj ? membership(liveObj, p.set) : 'member'
   if (owner === 'foreign' || owner === 'other-set') {
     const partOf = liveObj ? metaOf(liveObj).labels?.[LABEL_PART_OF] : undefined
-    p.findings.push({
-      code: owner === 'foreign' ? codes.objectNotOwned.code : codes.objectInOtherSet.code,
-      level: 'warning',
-      cluster,
-      namespace,
-      object: describeObject(m),
-      message:
-        owner === 'foreign'
-          ? `${describeObject(m)} exists and is not managed by nsoffload: left alone`
-          : `${describeObject(m)} exists and belongs to another ApplySet (${LABEL_PART_OF}=${partOf}): left alone`,
-    })
+    const object = describeObject(m)
+    p.findings.push(
+      owner === 'foreign'
+        ? clusterDiag('objectNotOwned', `${object} exists and is not managed by nsoffload: left alone`, { cluster, namespace, object })
+        : clusterDiag('objectInOtherSet', `${object} exists and belongs to another ApplySet (${LABEL_PART_OF}=${partOf}): left alone`, {
+            cluster,
+            namespace,
+            object,
+          }),
+    )
     return
   }
   keep(p, cluster, m)
   const adopt = owner === 'legacy'
   if (!liveObj) {
     p.actions.push({ op: 'create', cluster, namespace, step, manifest: m, ...(definedBy !== undefined ? { definedBy } : {}) })
-  } else if (after) {
-    // The server said what applying would make of it: changed only if that is not the live object.
-    if (!sameObject(after, liveObj)) p.actions.push({ op: 'update', cluster, namespace, step, manifest: m, live: liveObj, after, ...(adopt ? { adopt } : {}) })
+  } else if (key !== undefined && step === 'workloads' && !deleting(liveObj)) {
+    p.actions.push({ op: 'candidate', cluster, namespace, step, key, manifest: m, live: liveObj, ...(adopt ? { adopt } : {}) })
   } else if (adopt || needsApply(m, liveObj)) {
     p.actions.push({ op: 'update', cluster, namespace, step, manifest: m, live: liveObj, ...(adopt ? { adopt } : {}) })
   }
@@ -375,12 +421,11 @@ function planRecreate(p: Planning, ns: CompiledNamespace): boolean | 'refused' {
   const what = `namespaceMappingStrategy ${liveStrategy} -> ${ns.policy.namespaceMappingStrategy}${oldName !== ns.remoteNamespaceName ? ` (remote namespace ${oldName} -> ${ns.remoteNamespaceName})` : ''}`
   if (!p.opts.allowDestructive) {
     p.findings.push({
-      code: codes.destructiveRefused.code,
-      level: 'error',
-      cluster: homeID,
-      namespace: name,
-      object: describeObject(liveNso),
-      message: `${what}: Liqo allows this only by unoffloading and offloading again, which deletes everything in the twin namespaces; refused without --allow-destructive`,
+      ...clusterDiag(
+        'destructiveRefused',
+        `${what}: Liqo allows this only by unoffloading and offloading again, which deletes everything in the twin namespaces; refused without --allow-destructive`,
+        { cluster: homeID, namespace: name, object: describeObject(liveNso) },
+      ),
       blocking: true,
     })
     return 'refused'
@@ -412,7 +457,7 @@ function planHomeObjects(p: Planning, ns: CompiledNamespace, recreate: boolean):
     } else {
       // Workloads are the application's manifests: sync applies them with its ownership annotation and the set's label.
       const w = homeWorkload(m, name, home, set)
-      upsert(p, { cluster: homeID, namespace: name, step: 'workloads' }, w.manifest, home.objects.get(w.key), home.applied?.get(w.key), w.definedBy)
+      upsert(p, { cluster: homeID, namespace: name, step: 'workloads' }, w.manifest, home.objects.get(w.key), w.key, w.definedBy)
     }
   }
 }
@@ -430,14 +475,13 @@ function planTwins(p: Planning, ns: CompiledNamespace, recreate: boolean): void 
     const owner = liveTwin ? twinOwner(liveTwin, homeID, d.clusterID, set) : undefined
     if (d.selected && renderedTwin) {
       if (liveTwin && owner === undefined) {
-        p.findings.push({
-          code: codes.twinNotOwned.code,
-          level: 'error',
-          cluster: d.clusterID,
-          namespace: name,
-          object: `namespace/${ns.remoteNamespaceName}`,
-          message: `namespace "${ns.remoteNamespaceName}" already exists and it is not managed by NamespaceMap "${namespaceMapKey(homeID, d.clusterID)}": left alone (CreationLoopBackOff)`,
-        })
+        p.findings.push(
+          clusterDiag(
+            'twinNotOwned',
+            `namespace "${ns.remoteNamespaceName}" already exists and it is not managed by NamespaceMap "${namespaceMapKey(homeID, d.clusterID)}": left alone (CreationLoopBackOff)`,
+            { cluster: d.clusterID, namespace: name, object: `namespace/${ns.remoteNamespaceName}` },
+          ),
+        )
       } else if (!liveTwin || owner === 'member' || owner === 'legacy') {
         upsert(p, { cluster: d.clusterID, namespace: name, step: 'twins' }, asMember(renderedTwin, set, policyFile), recreate ? undefined : liveTwin)
       }
@@ -445,14 +489,13 @@ function planTwins(p: Planning, ns: CompiledNamespace, recreate: boolean): void 
       for (const twin of ownedTwins(p, d.clusterID, name)) {
         if (p.opts.prune) p.actions.push({ op: 'delete', cluster: d.clusterID, namespace: name, step: 'twins', live: twin, why: 'deselected' })
         else
-          p.findings.push({
-            code: codes.deletionNeedsPrune.code,
-            level: 'warning',
-            cluster: d.clusterID,
-            namespace: name,
-            object: describeObject(twin),
-            message: `${describeObject(twin)} is no longer selected and would be deleted with everything in it: run with --prune`,
-          })
+          p.findings.push(
+            clusterDiag('deletionNeedsPrune', `${describeObject(twin)} is no longer selected and would be deleted with everything in it: run with --prune`, {
+              cluster: d.clusterID,
+              namespace: name,
+              object: describeObject(twin),
+            }),
+          )
       }
     }
   }
@@ -497,14 +540,17 @@ function findOrphans(p: Planning): [string, string | undefined][] {
     const m = membership(nso, set)
     if (m === 'member') note(ns, nso)
     else if (m === 'legacy')
-      p.findings.push({
-        code: codes.legacyNotPruned.code,
-        level: 'warning',
-        cluster: homeID,
-        namespace: ns,
-        object: describeObject(nso),
-        message: `${describeObject(nso)} carries nsoffload's old marker and belongs to no ApplySet: never pruned (a policy of this set adopts it)`,
-      })
+      p.findings.push(
+        clusterDiag(
+          'legacyNotPruned',
+          `${describeObject(nso)} carries nsoffload's old marker and belongs to no ApplySet: never pruned (a policy of this set adopts it)`,
+          {
+            cluster: homeID,
+            namespace: ns,
+            object: describeObject(nso),
+          },
+        ),
+      )
   }
   for (const r of p.inv.remotes) {
     for (const t of p.live.get(r.clusterID)?.namespaces.values() ?? []) {
@@ -526,15 +572,15 @@ function planOrphans(p: Planning): string[] {
     const nsoMember = nso && membership(nso, p.set) === 'member' ? nso : undefined
     const twins = p.inv.remotes.flatMap((r) => ownedTwins(p, r.clusterID, ns).map((t) => ({ cluster: r.clusterID, t })))
     const what = [nsoMember ? describeObject(nsoMember) : undefined, ...twins.map((x) => `${describeObject(x.t)} on ${x.cluster}`)].filter(Boolean).join(', ')
-    const left = (code: string, message: string): void => {
-      p.findings.push({ code, level: 'warning', cluster: p.homeID, namespace: ns, object: `namespace/${ns}`, message })
+    const left = (id: CodeId, message: string): void => {
+      p.findings.push(clusterDiag(id, message, { cluster: p.homeID, namespace: ns, object: `namespace/${ns}` }))
     }
     if (!withinInputs(p.opts.scope, file)) {
-      left(codes.pruneOutsideInputs.code, `${ns} is in this set but its policy (${file ?? 'file unknown'}) was not read in this run: left alone (${what})`)
+      left('pruneOutsideInputs', `${ns} is in this set but its policy (${file ?? 'file unknown'}) was not read in this run: left alone (${what})`)
       continue
     }
     if (!p.opts.prune) {
-      left(codes.deletionNeedsPrune.code, `policy removed: would unoffload ${ns} (${what}); run with --prune`)
+      left('deletionNeedsPrune', `policy removed: would unoffload ${ns} (${what}); run with --prune`)
       continue
     }
     out.push(ns)
@@ -587,12 +633,7 @@ function planParents(p: Planning): ParentChange[] {
     const problem = parentProblem(l.parent, set, homeID)
     if (problem) {
       p.findings.push({
-        code: codes.applySetParent.code,
-        level: 'error',
-        cluster: id,
-        namespace: '',
-        object: `${parentRef(set)}`,
-        message: `${problem}: nothing written`,
+        ...clusterDiag('applySetParent', `${problem}: nothing written`, { cluster: id, namespace: '', object: parentRef(set) }),
         blocking: true,
       })
       continue

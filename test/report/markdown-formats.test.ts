@@ -231,7 +231,7 @@ test('diff markdown: a table of every change, each diff verbatim in a collapsed 
     findings: [
       {
         code: 'NSO5002',
-        level: 'warning',
+        severity: 'warning',
         cluster: 'naples',
         namespace: 'ns-9',
         object: 'namespace/ns-9',
@@ -315,7 +315,7 @@ const SYNC: SyncReport = {
   findings: [
     {
       code: 'NSO5003',
-      level: 'error',
+      severity: 'error',
       cluster: 'naples',
       namespace: 'liqo-demo',
       object: 'namespace/liqo-demo',

@@ -43,23 +43,23 @@ test('a virtual node relabelled live so that the policy selects another cluster:
   const nodes = replace(asInventory(inv), 'naples', (n) => ({ ...n, labels: { ...n.labels, 'topology.liqo.io/region': 'center' } }))
   assert.equal(inventoryDifferences(inv, nodes), ['cluster naples (node naples): label topology.liqo.io/region: "south" in the inventory, "center" live'])
   const all = driftFindings(compiled, inv, { nodes }, 'refuse')
-  assert.ok(all.every((x) => x.code === 'NSO5025' && x.blocking))
-  // The workloads that ran on naples have nowhere to go: said too, one finding each.
-  assert.ok(all.some((x) => /deployment\/liqo-demo\/app-south can run on cluster naples by the inventory, on nothing by the live nodes/.test(x.message)))
-  const f = all.find((x) => / selects /.test(x.message))
-  assert.is(f?.code, 'NSO5025')
-  assert.is(f?.level, 'error')
-  assert.is(f?.blocking, true)
+  assert.ok(all.every((x) => x.code === 'NSO5025' && x.severity === 'error' && x.blocking === true && x.cluster === 'venice'))
+  // The namespace's selection, at the namespace; the workloads that ran on naples have nowhere to go: said too, one finding each, at the workload.
+  const f = all.find((x) => x.object === 'namespace/liqo-demo')
   assert.is(f?.namespace, 'liqo-demo')
-  assert.match(f?.message ?? '', /liqo-demo selects naples by the inventory, nothing by the live virtual nodes/)
-  assert.match(f?.message ?? '', /topology\.liqo\.io\/region: "south" in the inventory, "center" live/)
-  assert.match(f?.message ?? '', /--allow-inventory-drift/)
+  assert.ok(all.some((x) => x.object === 'deployment/liqo-demo/app-south' && x.namespace === 'liqo-demo'))
+  // The facts it names: the clusters selected either way, the node and the label that differ, the flag that allows it.
+  assert.ok(f?.message.includes('naples by the inventory, nothing by the live virtual nodes'), f?.message)
+  assert.ok(f?.message.includes('cluster naples (node naples): label topology.liqo.io/region: "south" in the inventory, "center" live'), f?.message)
+  assert.ok(f?.message.includes('--allow-inventory-drift'), f?.message)
   const allowed = driftFindings(compiled, inv, { nodes }, 'allow')
-  assert.is(allowed.length, all.length)
-  assert.ok(allowed.every((x) => x.code === 'NSO5025' && x.level === 'warning' && x.blocking === undefined))
-  assert.match(allowed[0]?.message ?? '', /synced as the inventory says/)
+  assert.equal(
+    allowed.map((x) => [x.code, x.severity, x.blocking, x.cluster, x.object]),
+    all.map((x) => ['NSO5025', 'warning', undefined, 'venice', x.object]),
+  )
+  assert.ok(allowed[0]?.message.includes('--allow-inventory-drift'), allowed[0]?.message)
   const reported = driftFindings(compiled, inv, { nodes }, 'report')
-  assert.ok(reported.every((x) => x.code === 'NSO5025' && x.level === 'error' && x.blocking === undefined))
+  assert.ok(reported.every((x) => x.code === 'NSO5025' && x.severity === 'error' && x.blocking === undefined))
 })
 
 test('planSync refuses the drift before any action is run, and takes it as a warning with allowInventoryDrift', () => {
@@ -71,11 +71,10 @@ test('planSync refuses the drift before any action is run, and takes it as a war
   ])
   const refused = planSync(compiled, inv, live, { prune: false, allowDestructive: false })
   const drift = refused.findings.filter((f) => f.code === 'NSO5025')
-  assert.ok(drift.length > 0 && drift.every((f) => f.blocking))
-  assert.ok(
-    drift.some((f) => /selects naples by the inventory, florence, naples by the live virtual nodes/.test(f.message)),
-    drift.map((f) => f.message).join('\n'),
-  )
+  assert.ok(drift.length > 0 && drift.every((f) => f.blocking && f.cluster === 'venice'))
+  const selection = drift.find((f) => f.object === 'namespace/liqo-demo')
+  assert.ok(selection?.message.includes('naples by the inventory, florence, naples by the live virtual nodes'), drift.map((f) => f.message).join('\n'))
+  assert.ok(selection?.message.includes('cluster florence (node florence): label topology.liqo.io/region'), selection?.message)
   const allowed = planSync(compiled, inv, live, { prune: false, allowDestructive: false, allowInventoryDrift: true })
   assert.not.ok(allowed.findings.some((f) => f.blocking))
   assert.ok(
@@ -92,10 +91,10 @@ test('a difference that changes no selection and no placement: one warning NSO50
   const nodes = replace(asInventory(inv), 'florence', (n) => ({ ...n, labels: { ...n.labels, 'example.com/rack': 'r7' } }))
   const fs = driftFindings(compiled, inv, { nodes }, 'refuse')
   assert.equal(
-    fs.map((f) => [f.code, f.level, f.blocking]),
-    [['NSO5026', 'warning', undefined]],
+    fs.map((f) => [f.code, f.severity, f.blocking, f.cluster, f.object]),
+    [['NSO5026', 'warning', undefined, 'venice', 'inventory']],
   )
-  assert.match(fs[0]?.message ?? '', /cluster florence \(node florence\): label example\.com\/rack: absent in the inventory, "r7" live/)
+  assert.ok(fs[0]?.message.includes('cluster florence (node florence): label example.com/rack: absent in the inventory, "r7" live'), fs[0]?.message)
 })
 
 test('a taint added live where a workload runs changes its placement, not the selection: NSO5025 naming the workload', () => {
@@ -104,20 +103,25 @@ test('a taint added live where a workload runs changes its placement, not the se
   const fs = driftFindings(compiled, inv, { nodes }, 'refuse')
   assert.ok(fs.length > 0)
   assert.ok(fs.every((f) => f.code === 'NSO5025' && f.blocking))
-  assert.ok(
-    fs.some((f) => /deployment\/liqo-demo\/app-south can run on cluster naples by the inventory, on nothing by the live nodes/.test(f.message)),
-    fs.map((f) => f.message).join('\n'),
-  )
+  // At the workload, and not the selection: a taint changes where pods run, not which clusters are selected.
+  assert.not.ok(fs.some((f) => f.object.startsWith('namespace/')))
+  const web = fs.find((f) => f.object === 'deployment/liqo-demo/app-south')
+  assert.ok(web?.message.includes('cluster naples by the inventory, on nothing by the live nodes'), fs.map((f) => f.message).join('\n'))
+  assert.ok(web?.message.includes('taint dedicated=gpu:NoSchedule'), web?.message)
 })
 
 test('a cluster gone, a cluster added: both named, and the selections they change', () => {
   const gone = replace(asInventory(inv), 'naples', () => undefined)
   assert.equal(inventoryDifferences(inv, gone), ['cluster naples: in the inventory, but no Liqo virtual node of it is live (liqo.io/remote-cluster-id=naples)'])
-  assert.match(driftFindings(compiled, inv, { nodes: gone }, 'refuse')[0]?.message ?? '', /selects naples by the inventory, nothing by the live/)
+  const lost = driftFindings(compiled, inv, { nodes: gone }, 'refuse').find((f) => f.object === 'namespace/liqo-demo')
+  assert.is(lost?.code, 'NSO5025')
+  assert.ok(lost?.message.includes('naples by the inventory, nothing by the live'), lost?.message)
   const rome = virtualNode('rome', 'rome', { 'topology.liqo.io/region': 'south' })
   const added = [...asInventory(inv), { name: rome.name, labels: rome.labels, taints: rome.taints }]
   assert.equal(inventoryDifferences(inv, added), ['cluster rome: live (virtual node rome), not in the inventory'])
-  assert.match(driftFindings(compiled, inv, { nodes: added }, 'refuse')[0]?.message ?? '', /selects naples by the inventory, naples, rome by the live/)
+  const more = driftFindings(compiled, inv, { nodes: added }, 'refuse').find((f) => f.object === 'namespace/liqo-demo')
+  assert.is(more?.code, 'NSO5025')
+  assert.ok(more?.message.includes('naples by the inventory, naples, rome by the live'), more?.message)
 })
 
 test("the home cluster's nodes are compared when the inventory lists them", () => {
@@ -131,11 +135,14 @@ const forbidden = (user: string) => ({
 
 test('nodes this user may not list: NSO5027, blocking unless allowed; a warning for status', () => {
   const [refused] = driftFindings(compiled, inv, forbidden('ci'), 'refuse')
-  assert.equal([refused?.code, refused?.level, refused?.blocking], ['NSO5027', 'error', true])
+  assert.equal([refused?.code, refused?.severity, refused?.blocking, refused?.cluster, refused?.object], ['NSO5027', 'error', true, 'venice', 'inventory'])
+  // The API server's own words, and the way out.
+  assert.ok(refused?.message.includes('nodes is forbidden: User "ci" cannot list resource "nodes"'), refused?.message)
+  assert.ok(refused?.message.includes('--allow-inventory-drift'), refused?.message)
   const [allowed] = driftFindings(compiled, inv, forbidden('ci'), 'allow')
-  assert.equal([allowed?.code, allowed?.level, allowed?.blocking], ['NSO5027', 'warning', undefined])
+  assert.equal([allowed?.code, allowed?.severity, allowed?.blocking], ['NSO5027', 'warning', undefined])
   const [reported] = driftFindings(compiled, inv, forbidden('ci'), 'report')
-  assert.equal([reported?.code, reported?.level], ['NSO5027', 'warning'])
+  assert.equal([reported?.code, reported?.severity], ['NSO5027', 'warning'])
   assert.equal(driftFindings(compiled, inv, {}, 'refuse'), [], 'nodes not read: nothing said')
 })
 

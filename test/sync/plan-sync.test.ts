@@ -6,12 +6,13 @@ import { memoryHost } from '../../src/host/memory-host.ts'
 import { nodeHost } from '../../src/host/node-host.ts'
 import type { Manifest } from '../../src/model/k8s.ts'
 import { afterApply, isSubset, needsApply, ownedPaths } from '../../src/sync/compare.ts'
-import { diffClusters } from '../../src/sync/diff.ts'
+import { diffClusters, diffPlanOptions } from '../../src/sync/diff.ts'
 import type { LiveCluster } from '../../src/sync/live-state.ts'
 import { namespaceStatus } from '../../src/sync/live-status.ts'
 import { type ApplySet, applySetFor, asMember } from '../../src/sync/applyset.ts'
 import { LABEL_PART_OF } from '../../src/model/applyset.ts'
 import { codes } from '../../src/diagnostics/codes.ts'
+import { headline } from '../../src/diagnostics/format.ts'
 import { planSync, type SyncPlan } from '../../src/sync/plan-sync.ts'
 import { MEMORY_CWD, REPO } from '../helpers/cli.ts'
 import { inventoryYaml, region } from '../helpers/inventory.ts'
@@ -96,12 +97,12 @@ test('everything already live and ours: no action at all', () => {
   assert.equal(plan.actions, [])
   // The parents are not there yet: the diff shows them, one per cluster.
   assert.equal(
-    diffClusters(compiled, inv, live, false).diffs.map((d) => `${d.op} ${d.cluster} ${d.object}`),
+    diffClusters(planSync(compiled, inv, live, diffPlanOptions(false))).diffs.map((d) => `${d.op} ${d.cluster} ${d.object}`),
     ['create venice secret/default/nsoffload-italy', 'create florence secret/default/nsoffload-italy', 'create naples secret/default/nsoffload-italy'],
   )
   withParents(live, plan)
   assert.equal(planSync(compiled, inv, live, { prune: false, allowDestructive: false }).parents, [])
-  assert.equal(diffClusters(compiled, inv, live, false).diffs, [])
+  assert.equal(diffClusters(planSync(compiled, inv, live, diffPlanOptions(false))).diffs, [])
 })
 
 test('an unmanaged namespace with the twin name is left alone and reported as Liqo would', () => {
@@ -151,6 +152,13 @@ test('a changed mapping strategy is refused without --allow-destructive, and bec
   assert.ok(refusal?.blocking, JSON.stringify(refused.findings))
   // The message names the change: its data, not how the finding is told.
   assert.match(refusal?.message ?? '', /DefaultName -> EnforceSameName \(remote namespace liqo-demo-venice -> liqo-demo\)/)
+  // A diagnostic as validate's are, its place the cluster, the home namespace and the object: printed and listed the same way.
+  assert.equal(Object.keys(refusal ?? {}), ['code', 'severity', 'message', 'cluster', 'namespace', 'object', 'blocking'])
+  assert.equal(
+    [refusal?.severity, refusal?.cluster, refusal?.namespace, refusal?.object],
+    ['error', 'venice', 'liqo-demo', 'namespaceoffloading/liqo-demo/offloading'],
+  )
+  assert.is(refusal && headline(refusal), `venice: error NSO5004: ${refusal?.message}`)
   const allowed = planSync(after.compiled, after.inv, live, { prune: false, allowDestructive: true })
   assert.equal(
     allowed.actions.map((a) => `${a.op} ${a.cluster} ${a.step}${a.op === 'delete' ? ` ${a.why}` : ''}`),

@@ -6,11 +6,12 @@ import type { Manifest } from '../../src/model/k8s.ts'
 import { diffMarkdown } from '../../src/report/change-markdown.ts'
 import { applyForm } from '../../src/sync/apply-form.ts'
 import { maskSecrets, sameObject } from '../../src/sync/compare.ts'
-import { diffClusters } from '../../src/sync/diff.ts'
+import { diffClusters, diffPlanOptions } from '../../src/sync/diff.ts'
 import { type LiveCluster, objectKey } from '../../src/sync/live-state.ts'
 import { applySetFor } from '../../src/sync/applyset.ts'
 import { LABEL_PART_OF } from '../../src/model/applyset.ts'
-import { planSync, workloadsToDryRun } from '../../src/sync/plan-sync.ts'
+import { candidatesOf, draftSync, dryRunTargets, planSync, settleWorkloads } from '../../src/sync/plan-sync.ts'
+import { codes } from '../../src/diagnostics/codes.ts'
 import { MEMORY_CWD, source } from '../helpers/cli.ts'
 import { inventoryYaml, region } from '../helpers/inventory.ts'
 
@@ -104,7 +105,7 @@ const liveDeploy = (cpu: string): Manifest => ({
 const SECRET_KEY = objectKey('v1', 'Secret', 'shop', 'creds')
 const DEPLOY_KEY = objectKey('apps/v1', 'Deployment', 'shop', 'web')
 
-function liveState(objects: [string, Manifest][], applied?: [string, Manifest][]): Map<string, LiveCluster> {
+function liveState(objects: [string, Manifest][]): Map<string, LiveCluster> {
   const ns = (name: string): Manifest => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })
   return new Map<string, LiveCluster>([
     [
@@ -114,25 +115,32 @@ function liveState(objects: [string, Manifest][], applied?: [string, Manifest][]
         namespaces: new Map([['shop', ns('shop')]]),
         offloadings: new Map(),
         objects: new Map(objects),
-        ...(applied ? { applied: new Map(applied) } : {}),
       },
     ],
     ['naples', { clusterID: 'naples', namespaces: new Map(), objects: new Map() }],
   ])
 }
 
-const workloadActions = (live: Map<string, LiveCluster>) => {
+/** The workload actions of the plan settled on the server's dry-run answers (`applied`, by key). */
+const workloadActions = (live: Map<string, LiveCluster>, applied: [string, Manifest][] = []) => {
   const { compiled, inv } = project()
-  return planSync(compiled, inv, live, { prune: false, allowDestructive: false }).actions.filter((a) => a.step === 'workloads')
+  return planSync(compiled, inv, live, { prune: false, allowDestructive: false }, new Map(applied)).actions.filter((a) => a.step === 'workloads')
+}
+/** `diff` of that plan (planned as if pruning). */
+const diffOf = (live: Map<string, LiveCluster>, applied: [string, Manifest][] = [], showSecrets = false) => {
+  const { compiled, inv } = project()
+  return diffClusters(planSync(compiled, inv, live, diffPlanOptions(false), new Map(applied)), showSecrets)
+}
+/** The candidates of the draft plan: the workloads the server is asked about. */
+const dryRunCandidates = (live: Map<string, LiveCluster>) => {
+  const { compiled, inv } = project()
+  return candidatesOf(draftSync(compiled, inv, live, { prune: false, allowDestructive: false }))
 }
 
 test("dry-run targets: the existing workloads of ours only (new ones are created as rendered, others' left alone)", () => {
-  const { compiled, inv } = project()
   const theirs = { ...liveDeploy('1'), metadata: { name: 'web', namespace: 'shop' } }
-  assert.equal(workloadsToDryRun(compiled, inv, liveState([])), [])
-  const targets = workloadsToDryRun(
-    compiled,
-    inv,
+  assert.equal(dryRunCandidates(liveState([])), [])
+  const targets = dryRunCandidates(
     liveState([
       [SECRET_KEY, liveSecret('hunter2')],
       [DEPLOY_KEY, theirs],
@@ -145,7 +153,7 @@ test("dry-run targets: the existing workloads of ours only (new ones are created
   // The manifest sync would apply: with its ownership annotation and the set's label.
   assert.equal((targets[0]?.manifest['metadata'] as { annotations: object }).annotations, ours)
   assert.equal((targets[0]?.manifest['metadata'] as { labels: object }).labels, member)
-  const gone = workloadsToDryRun(compiled, inv, liveState([[SECRET_KEY, liveSecret('hunter2', { deletionTimestamp: '2026-01-01T00:00:00Z' })]]))
+  const gone = dryRunCandidates(liveState([[SECRET_KEY, liveSecret('hunter2', { deletionTimestamp: '2026-01-01T00:00:00Z' })]]))
   assert.equal(gone, [])
 })
 
@@ -163,21 +171,18 @@ test('client-side alone, memory: 1024Mi (stored as 1Gi) looks changed: why the s
 })
 
 test("the server's dry-run answer equal to live: no action, no diff", () => {
+  const live = liveState([
+    [SECRET_KEY, liveSecret('hunter2')],
+    [DEPLOY_KEY, liveDeploy('1')],
+  ])
   // What the server answers: the live object, its managedFields and resourceVersion aside.
-  const live = liveState(
-    [
-      [SECRET_KEY, liveSecret('hunter2')],
-      [DEPLOY_KEY, liveDeploy('1')],
-    ],
-    [
-      [SECRET_KEY, liveSecret('hunter2', { resourceVersion: '8', managedFields: [] })],
-      [DEPLOY_KEY, { ...liveDeploy('1'), metadata: { ...(liveDeploy('1')['metadata'] as object), generation: 2 } }],
-    ],
-  )
-  assert.equal(workloadActions(live), [])
-  const { compiled, inv } = project()
+  const applied: [string, Manifest][] = [
+    [SECRET_KEY, liveSecret('hunter2', { resourceVersion: '8', managedFields: [] })],
+    [DEPLOY_KEY, { ...liveDeploy('1'), metadata: { ...(liveDeploy('1')['metadata'] as object), generation: 2 } }],
+  ]
+  assert.equal(workloadActions(live, applied), [])
   assert.equal(
-    diffClusters(compiled, inv, live, false).diffs.filter((d) => /^(secret|deployment)\/shop\//.test(d.object)),
+    diffOf(live, applied).diffs.filter((d) => /^(secret|deployment)\/shop\//.test(d.object)),
     [],
   )
 })
@@ -186,7 +191,7 @@ test("a workload with nsoffload's old marker and no set is adopted: updated with
   const legacy = liveSecret('hunter2')
   const md = legacy['metadata'] as Record<string, unknown>
   delete md['labels']
-  const actions = workloadActions(liveState([[SECRET_KEY, legacy]], [[SECRET_KEY, liveSecret('hunter2')]]))
+  const actions = workloadActions(liveState([[SECRET_KEY, legacy]]), [[SECRET_KEY, liveSecret('hunter2')]])
   const adopted = actions.find((a) => a.op === 'update' && a.manifest['kind'] === 'Secret')
   assert.ok(adopted && adopted.op === 'update' && adopted.adopt === true)
   // Another set's workload is never touched.
@@ -198,17 +203,78 @@ test("a workload with nsoffload's old marker and no set is adopted: updated with
 })
 
 test("a real change: an update whose diff is the server's answer, exactly the change", () => {
-  const { compiled, inv } = project()
-  const live = liveState([[DEPLOY_KEY, liveDeploy('500m')]], [[DEPLOY_KEY, liveDeploy('1')]])
-  const actions = workloadActions(live)
+  const live = liveState([[DEPLOY_KEY, liveDeploy('500m')]])
+  const applied: [string, Manifest][] = [[DEPLOY_KEY, liveDeploy('1')]]
+  const actions = workloadActions(live, applied)
   assert.equal(
     actions.map((a) => `${a.op} ${a.op !== 'delete' ? String(a.manifest['kind']) : ''}`),
     ['update Deployment', 'create Secret'],
   )
-  const d = diffClusters(compiled, inv, live, false).diffs.find((x) => x.object === 'deployment/shop/web')
+  const d = diffOf(live, applied).diffs.find((x) => x.object === 'deployment/shop/web')
   assert.ok(d)
   const changed = (d?.diff ?? '').split('\n').filter((l) => /^[-+][^-+]/.test(l))
   assert.equal(changed, ['-            cpu: 500m', '+            cpu: "1"'])
+})
+
+/** What each action of a plan is, in order (a candidate named so). */
+const ops = (actions: readonly { op: string; cluster: string; manifest?: Manifest; live?: Manifest }[]): string[] =>
+  actions.map(
+    (a) => `${a.op} ${a.cluster} ${String((a.manifest ?? a.live)?.['kind'])}/${String(((a.manifest ?? a.live)?.['metadata'] as { name?: string }).name)}`,
+  )
+
+test('settleWorkloads: a candidate whose dry-run answer is the live object is no action; one that differs, the update in its place', () => {
+  const { compiled, inv } = project()
+  const live = liveState([[DEPLOY_KEY, liveDeploy('500m')]])
+  const draft = draftSync(compiled, inv, live, { prune: false, allowDestructive: false })
+  const at = draft.actions.findIndex((a) => a.op === 'candidate')
+  assert.equal(
+    candidatesOf(draft).map((c) => c.key),
+    [DEPLOY_KEY],
+  )
+  // Something is planned before the candidate and after it: the order is checked on both sides.
+  assert.ok(at > 0 && at < draft.actions.length - 1, ops(draft.actions).join(', '))
+  const unchanged = settleWorkloads(
+    draft,
+    new Map([[DEPLOY_KEY, { ...liveDeploy('500m'), metadata: { ...(liveDeploy('500m')['metadata'] as object), resourceVersion: '10' } }]]),
+  )
+  assert.equal(ops(unchanged.actions), ops(draft.actions.filter((a) => a.op !== 'candidate')))
+  const changed = settleWorkloads(draft, new Map([[DEPLOY_KEY, liveDeploy('1')]]))
+  assert.equal(changed.actions.length, draft.actions.length)
+  assert.equal(
+    ops(changed.actions),
+    ops(draft.actions).map((o, i) => (i === at ? o.replace(/^candidate/, 'update') : o)),
+  )
+  const update = changed.actions[at]
+  assert.ok(update?.op === 'update' && update.after !== undefined && update.live === draft.actions[at]?.live)
+  // Everything else is the draft's: findings, parents, what is pruned.
+  assert.equal({ ...changed, actions: [] }, { ...draft, actions: [] })
+  // No answer (its dry run failed): the client-side comparison, which sees 1024Mi against 1Gi as a change.
+  assert.equal(ops(settleWorkloads(draft, new Map()).actions), ops(changed.actions))
+})
+
+test('dryRunTargets: a refused plan (a blocking finding) sends no dry run at all; diff asks all the same', () => {
+  const { compiled, inv } = project()
+  const live = liveState([[DEPLOY_KEY, liveDeploy('500m')]])
+  const opts = { prune: false, allowDestructive: false }
+  assert.equal(
+    dryRunTargets(draftSync(compiled, inv, live, opts)).map((c) => c.key),
+    [DEPLOY_KEY],
+  )
+  // The set's parent on venice exists without the tooling annotation: the whole sync is refused (NSO5020).
+  const venice = live.get('venice')
+  if (!venice) throw new Error('no venice')
+  live.set('venice', { ...venice, parent: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'nsoffload-italy', namespace: 'default' } } })
+  const refused = draftSync(compiled, inv, live, opts)
+  assert.ok(refused.findings.some((f) => f.blocking && f.code === codes.applySetParent.code && f.cluster === 'venice'))
+  assert.equal(
+    candidatesOf(refused).map((c) => c.key),
+    [DEPLOY_KEY],
+  )
+  assert.equal(dryRunTargets(refused), [])
+  assert.equal(
+    dryRunTargets(refused, { evenIfRefused: true }).map((c) => c.key),
+    [DEPLOY_KEY],
+  )
 })
 
 test('sameObject ignores what the server manages, not the rest', () => {
@@ -243,18 +309,15 @@ test("maskSecrets: kubectl diff's masking, for data and stringData", () => {
 
 /** A Secret changed in Git (new password) against the live one, as the three formats print it. */
 function secretChange(showSecrets: boolean) {
-  const { compiled, inv } = project()
-  const live = liveState(
-    [
-      [SECRET_KEY, liveSecret('old-pass')],
-      [DEPLOY_KEY, liveDeploy('1')],
-    ],
-    [
-      [SECRET_KEY, liveSecret('hunter2')],
-      [DEPLOY_KEY, liveDeploy('1')],
-    ],
-  )
-  return diffClusters(compiled, inv, live, false, showSecrets)
+  const live = liveState([
+    [SECRET_KEY, liveSecret('old-pass')],
+    [DEPLOY_KEY, liveDeploy('1')],
+  ])
+  const applied: [string, Manifest][] = [
+    [SECRET_KEY, liveSecret('hunter2')],
+    [DEPLOY_KEY, liveDeploy('1')],
+  ]
+  return diffOf(live, applied, showSecrets)
 }
 
 test('diff masks Secret values in text, JSON and Markdown; --show-secrets shows them', () => {
@@ -283,8 +346,7 @@ test('diff masks Secret values in text, JSON and Markdown; --show-secrets shows 
 })
 
 test('a Secret to create is masked too', () => {
-  const { compiled, inv } = project()
-  const d = diffClusters(compiled, inv, liveState([]), false).diffs.find((x) => x.object === 'secret/shop/creds')
+  const d = diffOf(liveState([])).diffs.find((x) => x.object === 'secret/shop/creds')
   assert.ok(d)
   assert.match(d?.diff ?? '', /\+data:\n\+  password: "\*\*\*"\n\+  user: "\*\*\*"/)
   assert.not.ok(d?.diff.includes('hunter2'))

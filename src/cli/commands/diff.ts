@@ -1,4 +1,5 @@
 import type { Argv, CommandModule } from 'yargs'
+import { headline } from '../../diagnostics/format.ts'
 import { ExitCode } from '../exit-codes.ts'
 import { allowEmptyOption, type CommandContext, type GlobalArgs } from '../context.ts'
 import { type ClusterArgs, withClusters } from '../clusters.ts'
@@ -27,20 +28,23 @@ export function diffCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
         .example('$0 diff', 'what sync would change')
         .example('$0 diff --format json | jq ".diffs[].object"', 'the objects that differ') as unknown as Argv<Args>,
     handler: async (args) => {
-      const [{ readAll, checkServed, dryRunWorkloads, DEFAULT_CONCURRENCY }, { diffClusters }] = await Promise.all([
+      const [{ readAll, checkServed, planOnServer, DEFAULT_CONCURRENCY }, { diffClusters, diffPlanOptions }] = await Promise.all([
         import('../../sync/execute.ts'),
         import('../../sync/diff.ts'),
       ])
       const result = await withClusters(ctx, args, rawArgv, async ({ compiled, inv, io, set, scope }) => {
         const live = await readAll(compiled, inv, io, set)
         checkServed(inv, live)
-        // Workloads' "after" comes from the server: the apply sync would send, with dryRun=All.
-        await dryRunWorkloads(compiled, inv, live, io, { force: false, concurrency: DEFAULT_CONCURRENCY, set })
-        return diffClusters(compiled, inv, live, args['allow-destructive'], args['show-secrets'], {
-          set,
-          scope,
-          allowInventoryDrift: args['allow-inventory-drift'],
-        })
+        // Workloads' "after" comes from the server: the apply sync would send, with dryRun=All (a refused sync's too: diff shows every change).
+        const plan = await planOnServer(
+          compiled,
+          inv,
+          live,
+          io,
+          diffPlanOptions(args['allow-destructive'], { set, scope, allowInventoryDrift: args['allow-inventory-drift'] }),
+          { force: false, concurrency: DEFAULT_CONCURRENCY, evenIfRefused: true },
+        )
+        return diffClusters(plan, args['show-secrets'])
       })
       if (!result) return
       const log = (s: string): void => ctx.host.stderr(`${s}\n`)
@@ -51,13 +55,13 @@ export function diffCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
         ctx.host.stdout(diffMarkdown(result))
       } else {
         for (const d of result.diffs) ctx.host.stdout(d.diff.endsWith('\n') ? d.diff : d.diff + '\n')
-        for (const f of result.findings) log(`${f.cluster}: ${f.level} ${f.code}: ${f.message}`)
+        for (const f of result.findings) log(headline(f))
         const n = (op: string): number => result.diffs.filter((d) => d.op === op).length
         log(
           `${n('create')} to create, ${n('update')} to change, ${n('delete')} to delete${result.diffs.some((d) => d.needs) ? ' (deletions need --prune or --allow-destructive)' : ''}`,
         )
       }
-      ctx.exit(result.diffs.length > 0 || result.findings.some((f) => f.level === 'error') ? ExitCode.findings : ExitCode.ok)
+      ctx.exit(result.diffs.length > 0 || result.findings.some((f) => f.severity === 'error') ? ExitCode.findings : ExitCode.ok)
     },
   }
 }

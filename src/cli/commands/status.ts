@@ -1,4 +1,5 @@
 import type { Argv, CommandModule } from 'yargs'
+import { headline } from '../../diagnostics/format.ts'
 import { allGood, type NamespaceRow, statusTable } from '../../report/sync-report.ts'
 import { ExitCode, UsageError } from '../exit-codes.ts'
 import type { CommandContext, GlobalArgs } from '../context.ts'
@@ -53,14 +54,14 @@ export function statusCommand(ctx: CommandContext, rawArgv: readonly string[]): 
         for (const n of missing) log(`${n.policy.namespace}: not offloaded yet (no NamespaceOffloading on ${inv.home.clusterID}): run nsoffload sync`)
         // The inventory against the live virtual nodes, as sync checks it.
         const findings = driftFindings(compiled, inv, home, 'report')
-        for (const f of findings) log(`${f.cluster}: ${f.level} ${f.code}: ${f.message}`)
+        for (const f of findings) log(headline(f))
         return { rows, clusters: inv.remotes.map((r) => r.clusterID), missing: missing.length > 0, findings }
       })
       if (!session) return
       const { rows, clusters, missing, findings } = session
       if (args.format === 'json') ctx.host.stdout(JSON.stringify({ namespaces: rows, ...(findings.length > 0 ? { findings } : {}) }, null, 2) + '\n')
       else ctx.host.stdout(statusTable(rows, clusters))
-      const drifted = findings.some((f) => f.level === 'error')
+      const drifted = findings.some((f) => f.severity === 'error')
       ctx.exit(allGood(rows) && !missing && !drifted ? ExitCode.ok : ExitCode.findings)
     },
   }

@@ -1,4 +1,5 @@
 import type { Argv, CommandModule } from 'yargs'
+import { headline } from '../../diagnostics/format.ts'
 import { allGood, statusTable } from '../../report/sync-report.ts'
 import { ExitCode } from '../exit-codes.ts'
 import { allowEmptyOption, type CommandContext, type GlobalArgs } from '../context.ts'
@@ -96,7 +97,7 @@ export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
       if (!session) return
       const { inv, result } = session
       const log = (s: string): void => ctx.host.stderr(`${s}\n`)
-      for (const f of result.plan.findings) log(`${f.cluster}: ${f.level} ${f.code}: ${f.message}`)
+      for (const f of result.plan.findings) log(headline(f))
       const failed = result.results.filter((r) => !r.ok)
       const clusters = inv.remotes.map((r) => r.clusterID)
       const changes = result.results.map((r) => ({
@@ -143,7 +144,7 @@ export function syncCommand(ctx: CommandContext, rawArgv: readonly string[]): Co
           `${args['dry-run'] ? 'dry run: ' : ''}${result.results.length} change${result.results.length === 1 ? '' : 's'}, ${failed.length} failed, ${writes} write request${writes === 1 ? '' : 's'}`,
         )
       }
-      const blocked = result.plan.findings.some((f) => f.blocking || f.level === 'error')
+      const blocked = result.plan.findings.some((f) => f.blocking || f.severity === 'error')
       const bad = blocked || failed.length > 0 || !allGood(result.namespaces.filter((n) => !n.pruned)) || (args.wait && !result.settled)
       ctx.exit(bad ? ExitCode.findings : ExitCode.ok)
     },
