@@ -6,7 +6,7 @@ import type { InputOptions } from '../pipeline.ts'
 import { clusterStream } from '../render/bundle.ts'
 import { withSyncWaves } from '../render/sync-waves.ts'
 import { closest } from '../validate/suggest.ts'
-import { cacheKey, type EntryMeta, lookupEntry, missedJustNow, type Outcome, storeEntry } from './cluster-cache.ts'
+import { cacheKey, type EntryMeta, lookupEntry, type Outcome, takeMiss, storeEntry } from './cluster-cache.ts'
 import { type CommandContext, LISTED_BY_VALIDATE, reportToStderr } from './context.ts'
 import { ExitCode, UsageError } from './exit-codes.ts'
 import { loadProject } from './project.ts'
@@ -48,7 +48,7 @@ export function clusterBuild(ctx: CommandContext, opts: InputOptions, cluster: s
   }
   const key = cacheKey(ctx.host, opts, code ?? '', syncWaves)
   // The fast path looked this key up a moment ago in this process and found nothing.
-  let hit = missedJustNow(key) ? undefined : lookupEntry(cfg, key, ctx.host)
+  let hit = takeMiss(key, ctx.host) ? undefined : lookupEntry(cfg, key, ctx.host)
   let locked = false
   if (!hit && cfg.maxBytes > 0) {
     // Builds of the same revision side by side: one compiles, the others wait for its entry (none is kept at NSOFFLOAD_CACHE_MAX_MB=0).

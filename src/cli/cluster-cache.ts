@@ -34,10 +34,19 @@ export function cacheKey(host: Host, opts: InputOptions, code: string, syncWaves
   return cacheDigest(JSON.stringify({ format: 2, code, opts, syncWaves, depth }))
 }
 
-/** Keys this process looked up and found nothing for: the fast path's miss, not asked again by the CLI right after it. */
-const missed = new Set<string>()
+/** The fast path's miss just now: the key and the host it looked up with (the CLI, run next on that host, need not look again). */
+let fastMiss: { readonly key: string; readonly host: Host } | undefined
 
-export const missedJustNow = (key: string): boolean => missed.has(key)
+export function noteMiss(key: string, host: Host): void {
+  fastMiss = { key, host }
+}
+
+/** Whether the fast path missed `key` on this very host a moment ago; asked once. */
+export function takeMiss(key: string, host: Host): boolean {
+  const m = fastMiss
+  fastMiss = undefined
+  return m !== undefined && m.key === key && m.host === host
+}
 
 export interface EntryHit {
   readonly meta: EntryMeta
@@ -49,10 +58,7 @@ export interface EntryHit {
 export function lookupEntry(cfg: CacheConfig, key: string, host: Host): EntryHit | undefined {
   const memo = new Map<string, string>()
   const hit = cacheLookup<EntryMeta>(cfg, key, (meta) => (meta.cwd === undefined || meta.cwd === host.cwd) && replayMatches(host, meta, memo))
-  if (!hit) {
-    missed.add(key)
-    return undefined
-  }
+  if (!hit) return undefined
   return { meta: hit.meta, stream: (id) => hit.blob(id) }
 }
 

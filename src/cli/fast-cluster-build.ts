@@ -1,7 +1,7 @@
 import { cacheConfig } from '../host/build-cache.ts'
 import type { Host } from '../host/host.ts'
 import type { InputOptions } from '../pipeline.ts'
-import { cacheKey, lookupEntry } from './cluster-cache.ts'
+import { cacheKey, lookupEntry, noteMiss } from './cluster-cache.ts'
 import { codeIdentity } from './version.ts'
 
 /**
@@ -20,7 +20,9 @@ export function fastClusterBuild(argv: readonly string[], host: Host): number | 
   const code = codeIdentity()
   const cfg = code ? cacheConfig(host.env) : undefined
   if (!code || !cfg) return undefined
-  const hit = lookupEntry(cfg, cacheKey(host, req.opts, code, req.syncWaves), host)
+  const key = cacheKey(host, req.opts, code, req.syncWaves)
+  const hit = lookupEntry(cfg, key, host)
+  if (!hit) noteMiss(key, host)
   if (!hit || hit.meta.failed || !hit.meta.clusters.includes(req.cluster)) return undefined
   const out = hit.stream(req.cluster)
   if (!out) return undefined
