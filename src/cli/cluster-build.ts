@@ -43,7 +43,9 @@ export function clusterBuild(ctx: CommandContext, opts: InputOptions, cluster: s
     const project = loadProject(ctx.host, opts, true, { only: cluster })
     reportToStderr(ctx.host, project.diagnostics, project.texts, project.inputs, LISTED_BY_VALIDATE)
     const failed = hasErrors(project.diagnostics) || !project.compiled
-    serve(ctx, { failed, clusters: [...(project.compiled?.clusters.keys() ?? [])] }, cluster, () => clusterStream(waves(project.compiled?.clusters.get(cluster) ?? [])))
+    serve(ctx, { failed, clusters: [...(project.compiled?.clusters.keys() ?? [])] }, cluster, () =>
+      clusterStream(waves(project.compiled?.clusters.get(cluster) ?? [])),
+    )
     return
   }
   const key = cacheKey(ctx.host, opts, code ?? '', syncWaves)
