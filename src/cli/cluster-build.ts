@@ -1,14 +1,12 @@
-import * as path from 'node:path'
-import * as v8 from 'node:v8'
 import { hasErrors } from '../diagnostics/diagnostic.ts'
-import { type CacheConfig, cacheConfig, cacheDigest, cacheLock, cacheLookup, cacheStore, cacheUnlock } from '../host/build-cache.ts'
-import type { Host } from '../host/host.ts'
-import { recordingHost, replayDigest, type Trace, type TraceCall } from '../host/trace.ts'
+import { cacheConfig, cacheLock, cacheUnlock } from '../host/build-cache.ts'
+import { recordingHost } from '../host/trace.ts'
 import type { Manifest } from '../model/k8s.ts'
 import type { InputOptions } from '../pipeline.ts'
 import { clusterStream } from '../render/bundle.ts'
 import { withSyncWaves } from '../render/sync-waves.ts'
 import { closest } from '../validate/suggest.ts'
+import { cacheKey, type EntryMeta, lookupEntry, type Outcome, takeMiss, storeEntry } from './cluster-cache.ts'
 import { type CommandContext, LISTED_BY_VALIDATE, reportToStderr } from './context.ts'
 import { ExitCode, UsageError } from './exit-codes.ts'
 import { loadProject } from './project.ts'
@@ -27,13 +25,15 @@ import { codeIdentity } from './version.ts'
  *
  * With the cache (the default when there is a cache folder, `host/build-cache.ts`), the first
  * build of a revision compiles every cluster and stores the result: its diagnostics as printed,
- * whether it failed, the clusters, and each cluster's manifests (V8's serialisation). The key:
- * this build of nsoffload (`codeIdentity`), the input options, and a trace of every question
- * the run asked of its host (`host/trace.ts`: each file and folder read, each path probed, each
- * kustomize run, each environment variable read) with a digest of the answers. Builds that
- * miss side by side compile once: the others wait for the first one's entry. A later build
- * asks the same questions again (reading every input byte, running kustomize again) and uses
- * the entry only when every answer is the same: any change to an input is a miss.
+ * whether it failed, the clusters, and what each cluster's build prints (the bytes). The key:
+ * this build of nsoffload (`codeIdentity`), the input options and `--sync-waves`, and a trace
+ * of every question the run asked of its host (`host/trace.ts`: each file and folder read,
+ * each path probed, each kustomize run, each environment variable read) with a digest of each
+ * answer. Builds that miss side by side compile once: the others wait for the first one's
+ * entry. A later build asks the same questions again (running kustomize again, reading every
+ * input whose stamp changed or is too recent to tell) and uses the entry only when every
+ * answer is the same: any change to an input is a miss. A hit of the usual command lines is
+ * served before the CLI is loaded (`fast-cluster-build.ts`); this is the path of the others.
  */
 export function clusterBuild(ctx: CommandContext, opts: InputOptions, cluster: string, syncWaves: boolean, useCache: boolean): void {
   const code = useCache ? codeIdentity() : undefined
@@ -43,23 +43,26 @@ export function clusterBuild(ctx: CommandContext, opts: InputOptions, cluster: s
     const project = loadProject(ctx.host, opts, true, { only: cluster })
     reportToStderr(ctx.host, project.diagnostics, project.texts, project.inputs, LISTED_BY_VALIDATE)
     const failed = hasErrors(project.diagnostics) || !project.compiled
-    serve(ctx, { failed, clusters: [...(project.compiled?.clusters.keys() ?? [])] }, cluster, () => waves(project.compiled?.clusters.get(cluster) ?? []))
+    serve(ctx, { failed, clusters: [...(project.compiled?.clusters.keys() ?? [])] }, cluster, () =>
+      clusterStream(waves(project.compiled?.clusters.get(cluster) ?? [])),
+    )
     return
   }
-  const key = cacheKey(ctx.host, opts, code ?? '')
-  let hit = lookup(cfg, key, ctx.host)
+  const key = cacheKey(ctx.host, opts, code ?? '', syncWaves)
+  // The fast path looked this key up a moment ago in this process and found nothing.
+  let hit = takeMiss(key, ctx.host) ? undefined : lookupEntry(cfg, key, ctx.host)
   let locked = false
   if (!hit && cfg.maxBytes > 0) {
     // Builds of the same revision side by side: one compiles, the others wait for its entry (none is kept at NSOFFLOAD_CACHE_MAX_MB=0).
     const lock = cacheLock(cfg, key, LOCK_WAIT_MS)
-    if (lock === 'waited') hit = lookup(cfg, key, ctx.host)
+    if (lock === 'waited') hit = lookupEntry(cfg, key, ctx.host)
     locked = lock === 'mine'
   }
   if (hit) {
-    const ms = hit.meta.failed || !hit.meta.clusters.includes(cluster) ? [] : hit.manifests(cluster)
-    if (ms) {
+    const out = hit.meta.failed || !hit.meta.clusters.includes(cluster) ? new Uint8Array() : hit.stream(cluster)
+    if (out) {
       if (hit.meta.stderr) ctx.host.stderr(hit.meta.stderr)
-      serve(ctx, hit.meta, cluster, () => waves(ms))
+      serve(ctx, hit.meta, cluster, () => Buffer.from(out).toString('utf8'))
       return
     }
   }
@@ -74,14 +77,28 @@ export function clusterBuild(ctx: CommandContext, opts: InputOptions, cluster: s
     failed: hasErrors(project.diagnostics) || !compiled,
     clusters: [...(compiled?.clusters.keys() ?? [])],
     stderr,
-    ...traceMeta(ctx.host, trace),
+    calls: trace.calls,
+    answers: trace.answers,
+    stamps: trace.stamps,
+    digest: trace.digest,
+    ...(trace.portable ? {} : { cwd: ctx.host.cwd }),
   }
   if (stderr) ctx.host.stderr(stderr)
+  // What each cluster's build prints, made once: this one's now, the others' for the cache.
+  const streams = new Map<string, string>()
+  const streamOf = (id: string, ms: readonly Manifest[]): string => {
+    let s = streams.get(id)
+    if (s === undefined) streams.set(id, (s = clusterStream(waves(ms))))
+    return s
+  }
   try {
-    serve(ctx, meta, cluster, () => waves(compiled?.clusters.get(cluster) ?? []))
+    serve(ctx, meta, cluster, () => streamOf(cluster, compiled?.clusters.get(cluster) ?? []))
   } finally {
     try {
-      if (trace.cacheable) store(cfg, key, ctx.host, meta, compiled?.clusters ?? new Map())
+      if (trace.cacheable) {
+        if (!meta.failed) for (const [id, ms] of compiled?.clusters ?? []) streamOf(id, ms)
+        storeEntry(cfg, key, ctx.host, meta, streams)
+      }
     } finally {
       if (locked) cacheUnlock(cfg, key)
     }
@@ -91,14 +108,7 @@ export function clusterBuild(ctx: CommandContext, opts: InputOptions, cluster: s
 /** How long a build waits for another that compiles the same key before it compiles itself. */
 const LOCK_WAIT_MS = 120_000
 
-/** The outcome every cluster of a build shares. */
-interface Outcome {
-  readonly failed: boolean
-  /** Every cluster of the inventory, home first. */
-  readonly clusters: readonly string[]
-}
-
-function serve(ctx: CommandContext, o: Outcome, cluster: string, manifests: () => readonly Manifest[]): void {
+function serve(ctx: CommandContext, o: Outcome, cluster: string, stream: () => string): void {
   if (o.failed) {
     ctx.exit(ExitCode.findings)
     return
@@ -107,69 +117,6 @@ function serve(ctx: CommandContext, o: Outcome, cluster: string, manifests: () =
     const guess = closest(cluster, o.clusters)
     throw new UsageError(`cluster "${cluster}" is not in the inventory (${o.clusters.join(', ')})${guess ? `; did you mean "${guess}"?` : ''}`)
   }
-  ctx.host.stdout(clusterStream(manifests()))
+  ctx.host.stdout(stream())
   ctx.exit(ExitCode.ok)
-}
-
-/** What an entry says: the outcome, the diagnostics as printed, and how to check it holds. */
-interface EntryMeta extends Outcome {
-  readonly stderr: string
-  readonly calls: readonly TraceCall[]
-  readonly digest: string
-  /** Absent when the entry holds in any working folder with the same files below it. */
-  readonly cwd?: string
-}
-
-/** The key of a build's entries: the code, the options, and how deep the working folder is (its parents are probed). */
-function cacheKey(host: Host, opts: InputOptions, code: string): string {
-  const depth = path.resolve(host.cwd).split(path.sep).filter(Boolean).length
-  return cacheDigest(JSON.stringify({ format: 1, code, opts, depth }))
-}
-
-function traceMeta(host: Host, trace: Trace): Pick<EntryMeta, 'calls' | 'digest' | 'cwd'> {
-  return { calls: trace.calls, digest: trace.digest, ...(trace.portable ? {} : { cwd: host.cwd }) }
-}
-
-function lookup(cfg: CacheConfig, key: string, host: Host): { meta: EntryMeta; manifests(id: string): readonly Manifest[] | undefined } | undefined {
-  const memo = new Map()
-  const hit = cacheLookup<EntryMeta>(
-    cfg,
-    key,
-    (meta) => (meta.cwd === undefined || meta.cwd === host.cwd) && replayDigest(host, meta.calls, memo) === meta.digest,
-  )
-  if (!hit) return undefined
-  return {
-    meta: hit.meta,
-    manifests: (id) => {
-      const b = hit.blob(id)
-      if (!b) return undefined
-      try {
-        return v8.deserialize(b) as Manifest[]
-      } catch {
-        return undefined
-      }
-    },
-  }
-}
-
-/**
- * Stores a build. An entry that holds in any working folder must not name this one (it would
- * be wrong elsewhere): its diagnostics are checked for this folder and its parent, its
- * manifests for this folder.
- */
-function store(cfg: CacheConfig, key: string, host: Host, meta: EntryMeta, clusters: ReadonlyMap<string, readonly Manifest[]>): void {
-  const blobs = new Map<string, Buffer>()
-  try {
-    for (const [id, ms] of clusters) blobs.set(id, v8.serialize(ms))
-  } catch {
-    // Something V8 cannot copy (there should be nothing but plain data): not stored.
-    return
-  }
-  const parent = path.dirname(host.cwd)
-  const named =
-    meta.stderr.includes(host.cwd) ||
-    (parent !== path.parse(parent).root && meta.stderr.includes(parent)) ||
-    [...blobs.values()].some((b) => b.includes(host.cwd) || b.includes(host.cwd, 0, 'utf16le'))
-  const m = meta.cwd === undefined && named ? { ...meta, cwd: host.cwd } : meta
-  cacheStore(cfg, key, cacheDigest(`${m.digest} ${m.cwd ?? ''}`), m, blobs)
 }

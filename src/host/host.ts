@@ -42,6 +42,13 @@ export interface Host {
   /** The canonical path (symbolic links resolved), or throws. */
   realpath(path: string): string
   stat(path: string): { dir: boolean; file: boolean } | undefined
+  /**
+   * What the file system says of a file or folder without reading it (device, inode, mode,
+   * size, modification and change times), or undefined when it cannot say (then its content is
+   * always read): how `build --cluster`'s cache tells that an input is unchanged without
+   * hashing it (`trace.ts`). A host without it (in memory) always reads.
+   */
+  stamp?(path: string): FileStamp | undefined
   writeFile(path: string, data: string): void
   mkdir(path: string): void
   /** Renames a file or a folder (atomic on one file system); a non-empty folder at `to` is an error (ENOTEMPTY), never replaced. */
@@ -74,4 +81,10 @@ export interface Host {
 }
 
 /** What `Host.readRegularFile` found: the bytes, what the path is instead (`a FIFO`, …), or the size that is too large. */
+/** `Host.stamp`: `id` differs whenever the file may have changed; `changedMs` is the later of its modification and change times. */
+export interface FileStamp {
+  readonly id: string
+  readonly changedMs: number
+}
+
 export type RegularFile = { readonly bytes: Uint8Array } | { readonly notRegular: string } | { readonly tooLarge: number }

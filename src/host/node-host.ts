@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import { makeDirs } from './file-ops.ts'
 import { nodeFileQueue } from './file-queue.ts'
-import type { Host, RegularFile, RunResult } from './host.ts'
+import type { FileStamp, Host, RegularFile, RunResult } from './host.ts'
 import { tryLock } from './lock-file.ts'
 
 /** What a path is when it is not a regular file, in words. */
@@ -53,6 +53,21 @@ function readRegularFile(p: string, maxBytes: number): RegularFile {
   }
 }
 
+/**
+ * `Host.stamp` on the real file system: the symbolic links followed, as a read follows them.
+ * Times in milliseconds with their fraction (to the microsecond), which is enough: a stamp
+ * stands for a content only when the file's last change is seconds older than its read, and
+ * any later change moves the change time past the read (`trace.ts`).
+ */
+function stamp(p: string): FileStamp | undefined {
+  try {
+    const s = fs.statSync(p)
+    return { id: `${s.dev}:${s.ino}:${s.mode}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`, changedMs: Math.max(s.mtimeMs, s.ctimeMs) }
+  } catch {
+    return undefined
+  }
+}
+
 /** The real host: the process's file system, environment and streams. */
 export function nodeHost(cwd: string = process.cwd(), env: Readonly<Record<string, string | undefined>> = process.env): Host {
   return {
@@ -73,6 +88,7 @@ export function nodeHost(cwd: string = process.cwd(), env: Readonly<Record<strin
         return undefined
       }
     },
+    stamp,
     writeFile: (p, d) => fs.writeFileSync(p, d),
     mkdir: makeDirs,
     rename: (from, to) => fs.renameSync(from, to),

@@ -12,13 +12,29 @@ import type { Host } from './host.ts'
  * A call is its method and arguments; absolute paths are written relative to the host's
  * working folder (`\0` + the relative path), so that a run in another folder with the same
  * files below it (Argo CD's plugin: a fresh checkout for every request) asks the same
- * questions. The answers are not kept, only a digest of all of them (SHA-256 over their bytes).
+ * questions. The answers are not kept, only a digest of each (SHA-256 over its bytes).
+ *
+ * A later run need not read a file or folder again to know its answer is the same: each read
+ * also keeps the file's stamp (`Host.stamp`: device, inode, mode, size, modification and change
+ * times), taken just before the read, and a replay that finds the same stamp takes the answer
+ * as unchanged. The change time cannot be set by a user (writing a file, or setting its times
+ * with `utimes`, sets it to now), so a change of content shows in the stamp, with one exception
+ * that git's index knows as "racy git": a change within the same tick of the file system's
+ * clock as the previous one leaves the times as they were. So a stamp is kept only for a file
+ * whose last change is older than the read by more than `RACY_MS` (the granularity of any file
+ * system's timestamps, and some clock skew); a file changed just before it was read is hashed
+ * on every replay. A folder's stamp changes when a name is added to, removed from or renamed in
+ * it, so an added, removed or renamed file shows in its folder's listing.
  */
 export type TraceCall = readonly [method: string, ...args: unknown[]]
 
 export interface Trace {
   readonly calls: readonly TraceCall[]
-  /** SHA-256 of every answer, in call order. */
+  /** Per call, a digest of the call and its answer (SHA-256, 128 bits in hex). */
+  readonly answers: readonly string[]
+  /** Per call, the stamp of the file or folder it read when it may stand for the answer (see above), else null. */
+  readonly stamps: readonly (string | null)[]
+  /** SHA-256 of every call and answer, in call order. */
   readonly digest: string
   /**
    * The answers do not depend on where the working folder is: every file, folder and program
@@ -40,6 +56,8 @@ const MEMBERS = {
   readDir: 'read',
   realpath: 'probe',
   stat: 'probe',
+  // What the trace itself asks to skip a read; never a question of the run.
+  stamp: 'plain',
   run: 'read',
   stderrIsTTY: 'tty',
   writeFile: 'write',
@@ -58,6 +76,16 @@ const MEMBERS = {
 type Replayable = { [K in keyof typeof MEMBERS]: (typeof MEMBERS)[K] extends 'read' | 'probe' ? K : never }[keyof typeof MEMBERS]
 
 const PATH_MARK = '\u0000'
+
+/** The calls that read a file or folder: a stamp may stand for their answer. */
+const STAMPED: ReadonlySet<string> = new Set(['readFile', 'readRegularFile', 'readDir'])
+
+/**
+ * How much older than its read a file's last change must be for its stamp to stand for its
+ * content: more than the coarsest timestamps of a file system (2 s, FAT) and than a clock's
+ * drift between a file server and this machine.
+ */
+export const RACY_MS = 3_000
 
 /**
  * Encodes a call's arguments: absolute paths relative to `cwd`, and those that lead out of it.
@@ -81,9 +109,16 @@ function encodeArgs(cwd: string, method: string, args: readonly unknown[]): { ar
   return { args: args.map((a, i) => (i === 0 ? first(a) : enc(a))), outside }
 }
 
+/** `path.resolve(cwd, rel)` for a `rel` that `path.relative` wrote (normalised), without normalising again when it stays below `cwd`. */
+function resolveBelow(cwd: string, rel: string): string {
+  if (rel === '') return cwd
+  if (path.sep !== '/' || rel.startsWith('..') || !path.isAbsolute(cwd)) return path.resolve(cwd, rel)
+  return cwd.endsWith('/') ? cwd + rel : `${cwd}/${rel}`
+}
+
 function decodeArgs(cwd: string, method: string, args: readonly unknown[]): unknown[] {
   const dec = (v: unknown): unknown => {
-    if (typeof v === 'string' && v.startsWith(PATH_MARK)) return path.resolve(cwd, v.slice(PATH_MARK.length))
+    if (typeof v === 'string' && v.startsWith(PATH_MARK)) return resolveBelow(cwd, v.slice(PATH_MARK.length))
     if (Array.isArray(v)) return v.map(dec)
     if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, dec(x)]))
     return v
@@ -161,22 +196,35 @@ const feedAnswer = (h: Hash, cwd: string, method: string, a: Answer): boolean =>
   return feed(h, cwd, 'value' in b ? b.value : b.threw)
 }
 
+/** The digest of a call (`key`: its method and encoded arguments) and its answer; whether the answer names `cwd`. */
+function answerDigest(key: string, cwd: string, method: string, a: Answer): { digest: string; named: boolean } {
+  const h = createHash('sha256')
+  h.update(key)
+  const named = feedAnswer(h, cwd, method, a)
+  return { digest: h.digest('hex').slice(0, 32), named }
+}
+
+const callKey = (method: string, args: readonly unknown[]): string => `${method}(${JSON.stringify(args)})`
+
 /**
  * A host that records every question asked of `inner` (answers passed on untouched) until
  * `finish()`. Output goes to `inner` as it comes.
  */
-export function recordingHost(inner: Host): { host: Host; finish(): Trace } {
+export function recordingHost(inner: Host, now: () => number = Date.now): { host: Host; finish(): Trace } {
   const cwd = inner.cwd
-  const h = createHash('sha256')
   const calls: TraceCall[] = []
+  const answers: string[] = []
+  const stamps: (string | null)[] = []
   let portable = true
   let cacheable = true
-  const record = (method: string, rawArgs: readonly unknown[], a: Answer, probe = false): void => {
+  const record = (method: string, rawArgs: readonly unknown[], a: Answer, probe = false, stamp: string | null = null): void => {
     const { args, outside } = encodeArgs(cwd, method, rawArgs)
     if (outside.some((rel) => !probe || !probeOutside(rel))) portable = false
     calls.push([method, ...args])
-    h.update(`${method}(${JSON.stringify(args)})`)
-    if (feedAnswer(h, cwd, method, a)) portable = false
+    const d = answerDigest(callKey(method, args), cwd, method, a)
+    answers.push(d.digest)
+    stamps.push(stamp)
+    if (d.named) portable = false
     // A probe's answer that is a path (realpath) leads where the run may read next.
     if (probe && 'value' in a && typeof a.value === 'string' && path.isAbsolute(a.value)) {
       const rel = path.relative(cwd, a.value)
@@ -206,8 +254,9 @@ export function recordingHost(inner: Host): { host: Host; finish(): Trace } {
       const m = member as Replayable
       Object.assign(host, {
         [m]: (...args: unknown[]) => {
+          const stamp = STAMPED.has(m) ? trustedStamp(inner, args[0], now) : null
           const a = ask(inner, m, args)
-          record(m, args, a, kind === 'probe')
+          record(m, args, a, kind === 'probe', stamp)
           return answer(a)
         },
       })
@@ -231,26 +280,41 @@ export function recordingHost(inner: Host): { host: Host; finish(): Trace } {
   })
   return {
     host,
-    finish: () => ({ calls, digest: h.copy().digest('hex'), portable, cacheable }),
+    finish: () => ({ calls, answers, stamps, digest: createHash('sha256').update(answers.join('')).digest('hex'), portable, cacheable }),
   }
 }
 
+/** The stamp of the file a read is about to read, if it may stand for its content: its last change older than now by more than RACY_MS. */
+function trustedStamp(host: Host, p: unknown, now: () => number): string | null {
+  if (typeof p !== 'string' || !host.stamp) return null
+  const t = now()
+  const s = host.stamp(p)
+  return s && s.changedMs + RACY_MS < t ? s.id : null
+}
+
 /**
- * The digest a trace's calls get from `host` now, or undefined when the run would not be the
- * same there (a trace that is not portable, asked in another working folder). `memo` shares
- * the answers between the traces of one lookup.
+ * Whether every call of a trace gets the same answer from `host` now: a read whose file or
+ * folder has the stamp it had is not asked again; any other call is, and its answer's digest
+ * must be the one recorded. Stops at the first difference. `memo` shares the answers' digests
+ * between the traces of one lookup.
  */
-export function replayDigest(host: Host, calls: readonly TraceCall[], memo: Map<string, Answer> = new Map()): string {
-  const h = createHash('sha256')
-  for (const [method, ...args] of calls) {
-    const k = `${method}(${JSON.stringify(args)})`
-    let a = memo.get(k)
-    if (!a) {
-      a = ask(host, method, decodeArgs(host.cwd, method, args))
-      memo.set(k, a)
+export function replayMatches(host: Host, trace: Pick<Trace, 'calls' | 'answers' | 'stamps'>, memo: Map<string, string> = new Map()): boolean {
+  const { calls, answers, stamps } = trace
+  if (answers.length !== calls.length || stamps.length !== calls.length) return false
+  for (let i = 0; i < calls.length; i++) {
+    const [method, ...args] = calls[i] as TraceCall
+    const stamp = stamps[i]
+    if (stamp && STAMPED.has(method) && host.stamp) {
+      const p = decodeArgs(host.cwd, method, args)[0]
+      if (typeof p === 'string' && host.stamp(p)?.id === stamp) continue
     }
-    h.update(k)
-    feedAnswer(h, host.cwd, method, a)
+    const k = callKey(method, args)
+    let d = memo.get(k)
+    if (d === undefined) {
+      d = answerDigest(k, host.cwd, method, ask(host, method, decodeArgs(host.cwd, method, args))).digest
+      memo.set(k, d)
+    }
+    if (d !== answers[i]) return false
   }
-  return h.digest('hex')
+  return true
 }
