@@ -1,5 +1,4 @@
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -8,6 +7,7 @@ import { writeTokenPlugin } from '../helpers/token-plugin.ts'
 import { type ControlPlaneEnv, e2eSkipReason, getSharedEnv } from './harness/control-plane.ts'
 import { type FaultProxy, kubeconfigFor, startFaultProxy } from './harness/fault-proxy.ts'
 import { type SyncFixture, syncFixture } from './harness/sync-fixture.ts'
+import { tempDir } from '../helpers/temp.ts'
 
 /**
  * Bounded time against real API servers, behind a fault-injecting proxy (docs/sync.md, "Time
@@ -81,7 +81,7 @@ function withPlugin(name: string, exec: Record<string, unknown>): string {
   }
   doc.users.push({ name: 'florence-sso', user: { exec } })
   for (const c of doc.contexts) if (c.name === 'florence') c.context.user = 'florence-sso'
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-kc-')), name)
+  const file = path.join(tempDir('nsoffload-kc-'), name)
   fs.writeFileSync(file, JSON.stringify(doc), { mode: 0o600 })
   return file
 }

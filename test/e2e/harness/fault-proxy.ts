@@ -4,6 +4,7 @@ import * as https from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
 import * as os from 'node:os'
 import * as path from 'node:path'
+import { tempDir } from '../../helpers/temp.ts'
 
 /**
  * An HTTPS proxy on loopback between nsoffload and a real API server, that injects faults by
@@ -192,7 +193,7 @@ function hopByHop(h: Record<string, string | string[] | undefined>): Record<stri
 /** A kubeconfig whose contexts (one per cluster) point at the given servers with the given tokens. */
 export function kubeconfigFor(clusters: Record<string, { server: string; token: string }>): string {
   const names = Object.keys(clusters)
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-kc-')), 'config')
+  const file = path.join(tempDir('nsoffload-kc-'), 'config')
   const y = [
     'apiVersion: v1',
     'kind: Config',
