@@ -105,4 +105,15 @@ test('npm run bench runs and prints its figures', () => {
   }
 })
 
+test('npm run bench on the shipped bundle measures the variants of issue 18.6 (the bundle still has the lines they change)', () => {
+  const r = spawnSync('npm', ['run', '--silent', 'bench', '--', '--policies', '20', '--clusters', '3', '--runs', '1', '--startup-runs', '1'], {
+    cwd: REPO,
+    encoding: 'utf8',
+    timeout: 300_000,
+  })
+  assert.is(r.status, 0, r.stderr)
+  assert.match(r.stdout, /^no writer thread build -o \d+\.\d\d s wall, \d+\.\d\d s CPU, every file written on the main thread: /m)
+  assert.match(r.stdout, /^no help skip +validate of one policy, yargs rendering its help after it: \d+ ms, \d+ ms CPU against \d+ ms CPU shipped/m)
+})
+
 test.run()
