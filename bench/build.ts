@@ -134,7 +134,11 @@ function cli(entry: Options['entry'], bin?: string): string[] {
 /** The changes of the variants: a pattern of the bundle and what replaces it (each must be found once). */
 const VARIANTS = {
   noThreads: { file: /^chunk-.*\.js$/, from: /function nodeFileQueue\(threshold = [^,]+,/, to: 'function nodeFileQueue(threshold = Infinity,' },
-  helpCache: { file: /^(entry|main-[A-Z0-9]+)\.js$/, from: /if \((\w+)\?\.cacheHelpMessage\) \1\.cacheHelpMessage = /, to: 'if (false) $1.cacheHelpMessage = ' },
+  helpCache: {
+    file: /^(entry|main-[A-Z0-9]+)\.js$/,
+    from: /if \((\w+)\?\.cacheHelpMessage\) \1\.cacheHelpMessage = /,
+    to: 'if (false) $1.cacheHelpMessage = ',
+  },
 } as const
 
 /**
