@@ -22,6 +22,14 @@ export interface FileOpFailure {
  * folder to create is deeper than one level. Made one by one, each folder's own error is told.
  */
 export function makeDirs(dir: string): void {
+  // The common case first, in one system call: the parent is there and the folder is not (a
+  // build writes tens of thousands of new folders). Anything else is left to the walk below.
+  try {
+    fs.mkdirSync(dir)
+    return
+  } catch {
+    // EEXIST (a folder: the walk finds it), ENOENT, ENOTDIR, EROFS, EACCES: told by the walk
+  }
   const missing: string[] = []
   let at = path.resolve(dir)
   for (; !fs.existsSync(at) && path.dirname(at) !== at; at = path.dirname(at)) missing.unshift(at)
