@@ -54,8 +54,10 @@ function truncateBytes(s: string, bytes: number): string {
 export function manifestPaths(ms: readonly Manifest[]): string[] {
   const readable = ms.map(readablePath)
   const key = (dir: string, file: string): string => `${dir}/${file}`.toLowerCase()
+  // Each file's key (folder and name, lowercased: the file systems that fold case) made once, and again only for a name that changes.
+  const keys = readable.map((r) => key(r.dir, `${r.stem}.yaml`))
   const count = new Map<string, number>()
-  for (const r of readable) count.set(key(r.dir, `${r.stem}.yaml`), (count.get(key(r.dir, `${r.stem}.yaml`)) ?? 0) + 1)
+  for (const k of keys) count.set(k, (count.get(k) ?? 0) + 1)
   const hashed = (i: number, stem: string, salt: number): string => {
     // Salted with the place in the (sorted) list too: two objects never get the same salted name.
     const digest = createHash('sha256')
@@ -66,18 +68,22 @@ export function manifestPaths(ms: readonly Manifest[]): string[] {
   }
   const files = readable.map((r, i) => {
     const file = `${r.stem}.yaml`
-    const fits = Buffer.byteLength(file) <= MAX_NAME_BYTES && count.get(key(r.dir, file)) === 1
-    return fits ? file : hashed(i, r.stem, 0)
+    if (Buffer.byteLength(file) <= MAX_NAME_BYTES && count.get(keys[i] ?? '') === 1) return file
+    const named = hashed(i, r.stem, 0)
+    keys[i] = key(r.dir, named)
+    return named
   })
   // A name made to look like another's shortened name would still collide: salt the hash of
   // the ones that do until none does (in practice never needed).
   for (let salt = 1; ; salt++) {
     const seen = new Map<string, number>()
-    readable.forEach((r, i) => seen.set(key(r.dir, files[i] ?? ''), (seen.get(key(r.dir, files[i] ?? '')) ?? 0) + 1))
-    const clashing = readable.map((r, i) => (seen.get(key(r.dir, files[i] ?? '')) ?? 0) > 1)
+    for (const k of keys) seen.set(k, (seen.get(k) ?? 0) + 1)
+    const clashing = keys.map((k) => (seen.get(k) ?? 0) > 1)
     if (!clashing.includes(true)) break
     readable.forEach((r, i) => {
-      if (clashing[i]) files[i] = hashed(i, r.stem, salt)
+      if (!clashing[i]) return
+      files[i] = hashed(i, r.stem, salt)
+      keys[i] = key(r.dir, files[i])
     })
   }
   return readable.map((r, i) => `${r.dir}/${files[i] ?? ''}`)
