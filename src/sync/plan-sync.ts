@@ -5,7 +5,7 @@ import type { Inventory } from '../model/inventory.ts'
 import type { Manifest } from '../model/k8s.ts'
 import { LABEL_MANAGED_BY, LABEL_SCHEDULING_ENABLED, NSO_KIND } from '../model/liqo.ts'
 import type { CodeId } from '../diagnostics/codes.ts'
-import { clusterDiag, type Diagnostic } from '../diagnostics/diagnostic.ts'
+import { type ClusterLocation, clusterDiag, type Diagnostic } from '../diagnostics/diagnostic.ts'
 import { namespaceMapKey, twinOriginalName } from '../liqo/twin-namespace.ts'
 import { describeObject, metaOf, namespaceOf, typeOf } from '../util/manifest.ts'
 import { applyForm } from './apply-form.ts'
@@ -109,13 +109,11 @@ export const PHASES: readonly Phase[] = [
  * What planning refuses or leaves alone, and why: a diagnostic of the registry (NSO5xxx) at its
  * cluster, home namespace and object (`clusterDiag`), printed as validate's are.
  */
-export interface Finding extends Diagnostic {
-  readonly cluster: string
-  readonly namespace: string
-  readonly object: string
-  /** A refused change (a destructive one, the set's parent, the inventory's drift): nothing is applied at all. */
-  readonly blocking?: boolean
-}
+export type Finding = Diagnostic &
+  ClusterLocation & {
+    /** A refused change (a destructive one, the set's parent, the inventory's drift): nothing is applied at all. */
+    readonly blocking?: boolean
+  }
 
 /**
  * The ApplySet parent of one cluster (kubectl's two updates): `before` is applied before any
@@ -337,10 +335,17 @@ export function settleWorkloads(draft: DraftPlan, answers: ReadonlyMap<string, L
 
 function settle(c: Candidate, after: LiveObject | undefined): Action[] {
   const { cluster, namespace, step, manifest, live, adopt } = c
-  const adopted = adopt ? { adopt } : {}
-  // The server said what applying would make of it: changed only if that is not the live object.
-  if (after) return sameObject(after, live) ? [] : [{ op: 'update', cluster, namespace, step, manifest, live, after, ...adopted }]
-  return adopt || needsApply(manifest, live) ? [{ op: 'update', cluster, namespace, step, manifest, live, ...adopted }] : []
+  return updateOf({ cluster, namespace, step }, manifest, live, adopt === true, after)
+}
+
+/**
+ * The update applying `m` over `live` is, if it changes anything. With the server's answer to
+ * the same apply as a dry run (`after`): changed only if that is not the live object. Without
+ * one: when the client-side comparison says so, or the apply adopts it.
+ */
+function updateOf(at: Target, m: Manifest, live: LiveObject, adopt: boolean, after?: LiveObject): Action[] {
+  const changes = after ? !sameObject(after, live) : adopt || needsApply(m, live)
+  return changes ? [{ op: 'update', ...at, manifest: m, live, ...(after ? { after } : {}), ...(adopt ? { adopt } : {}) }] : []
 }
 
 /** A rendered object this set applies or keeps on `cluster`. */
@@ -385,8 +390,8 @@ function upsert(p: Planning, at: Target, m: Manifest, liveObj: LiveObject | unde
     p.actions.push({ op: 'create', cluster, namespace, step, manifest: m, ...(definedBy !== undefined ? { definedBy } : {}) })
   } else if (key !== undefined && step === 'workloads' && !deleting(liveObj)) {
     p.actions.push({ op: 'candidate', cluster, namespace, step, key, manifest: m, live: liveObj, ...(adopt ? { adopt } : {}) })
-  } else if (adopt || needsApply(m, liveObj)) {
-    p.actions.push({ op: 'update', cluster, namespace, step, manifest: m, live: liveObj, ...(adopt ? { adopt } : {}) })
+  } else {
+    p.actions.push(...updateOf(at, m, liveObj, adopt))
   }
 }
 
