@@ -80,11 +80,11 @@ export interface Host {
   readonly stderrIsTTY: boolean
 }
 
-/** What `Host.readRegularFile` found: the bytes, what the path is instead (`a FIFO`, …), or the size that is too large. */
 /** `Host.stamp`: `id` differs whenever the file may have changed; `changedMs` is the later of its modification and change times. */
 export interface FileStamp {
   readonly id: string
   readonly changedMs: number
 }
 
+/** What `Host.readRegularFile` found: the bytes, what the path is instead (`a FIFO`, …), or the size that is too large. */
 export type RegularFile = { readonly bytes: Uint8Array } | { readonly notRegular: string } | { readonly tooLarge: number }
