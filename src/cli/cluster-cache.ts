@@ -31,7 +31,7 @@ export interface EntryMeta extends Outcome, Pick<Trace, 'calls' | 'answers' | 's
  */
 export function cacheKey(host: Host, opts: InputOptions, code: string, syncWaves: boolean): string {
   const depth = path.resolve(host.cwd).split(path.sep).filter(Boolean).length
-  return cacheDigest(JSON.stringify({ format: 2, code, opts, syncWaves, depth }))
+  return cacheDigest(JSON.stringify({ format: 3, code, opts, syncWaves, depth }))
 }
 
 /** The fast path's miss just now: the key and the host it looked up with (the CLI, run next on that host, need not look again). */

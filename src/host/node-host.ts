@@ -33,9 +33,11 @@ function readRegularFile(p: string, maxBytes: number): RegularFile {
     if (!st.isFile()) return { notRegular: kindOf(st) }
     if (st.size > maxBytes) return { tooLarge: st.size }
     // The size said is not trusted (a file growing while read, /proc files saying 0): read to
-    // the end, never beyond the limit.
+    // the end, never beyond the limit. A first read that returns the size said and leaves room
+    // is at the end (a regular file's read is short only there), so it needs no second read.
     let buf = Buffer.allocUnsafe(st.size + 1)
-    let n = 0
+    let n = fs.readSync(fd, buf, 0, buf.length, null)
+    if (n === st.size) return { bytes: new Uint8Array(buf.buffer, buf.byteOffset, n) }
     for (;;) {
       if (n === buf.length) {
         if (n > maxBytes) return { tooLarge: n }

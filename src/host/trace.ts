@@ -25,6 +25,11 @@ import type { Host } from './host.ts'
  * system's timestamps, and some clock skew); a file changed just before it was read is hashed
  * on every replay. A folder's stamp changes when a name is added to, removed from or renamed in
  * it, so an added, removed or renamed file shows in its folder's listing.
+ *
+ * A replay in a fresh copy of the files (Argo CD's plugin, a CI checkout) finds no stamp the
+ * same, so it reads everything: it then checks the answers against the trace's one digest
+ * (every call and answer, fed to one SHA-256 in order) rather than each against its own, which
+ * costs one hash object instead of one per call (issue 19 point 1).
  */
 export type TraceCall = readonly [method: string, ...args: unknown[]]
 
@@ -34,7 +39,7 @@ export interface Trace {
   readonly answers: readonly string[]
   /** Per call, the stamp of the file or folder it read when it may stand for the answer (see above), else null. */
   readonly stamps: readonly (string | null)[]
-  /** SHA-256 of every call and answer, in call order. */
+  /** SHA-256 of every call and its answer, fed in call order (what a replay that reads everything checks). */
   readonly digest: string
   /**
    * The answers do not depend on where the working folder is: every file, folder and program
@@ -130,45 +135,48 @@ function decodeArgs(cwd: string, method: string, args: readonly unknown[]): unkn
 const probeOutside = (rel: string): boolean => /^\.\.(?:\/\.\.)*(?:\/[^/]+)?$/.test(rel.split(path.sep).join('/'))
 
 /**
- * Feeds an answer to the digest, in an encoding of its own (type, length, bytes), with the
- * working folder written out of strings that name it (an error message, kustomize's output);
- * says whether it did.
+ * Feeds `head` and then an answer to the digest, in an encoding of its own (type, length,
+ * bytes), with the working folder written out of strings that name it (an error message,
+ * kustomize's output); says whether it did. The text is handed to the hash in as few pieces
+ * as the bytes allow: each `update` is a call into native code.
  */
-function feed(h: Hash, cwd: string, v: unknown): boolean {
+function feed(h: Hash, cwd: string, head: string, v: unknown): boolean {
   let named = false
+  let text = head
   const str = (s: string): void => {
     if (s.includes(cwd)) {
       named = true
       s = s.split(cwd).join(PATH_MARK)
     }
-    h.update(`s${s.length}:`)
-    h.update(s)
+    text += `s${s.length}:${s}`
   }
   const walk = (x: unknown): void => {
-    if (x === undefined) h.update('u')
-    else if (x === null) h.update('n')
+    if (x === undefined) text += 'u'
+    else if (x === null) text += 'n'
     else if (typeof x === 'string') str(x)
-    else if (typeof x === 'number' || typeof x === 'boolean') h.update(`${typeof x}:${String(x)};`)
+    else if (typeof x === 'number' || typeof x === 'boolean') text += `${typeof x}:${String(x)};`
     else if (x instanceof Uint8Array) {
-      h.update(`b${x.byteLength}:`)
+      h.update(`${text}b${x.byteLength}:`)
+      text = ''
       h.update(x)
     } else if (Array.isArray(x)) {
-      h.update(`a${x.length}:`)
+      text += `a${x.length}:`
       for (const y of x) walk(y)
     } else if (x instanceof Error) {
       const code = (x as { code?: unknown }).code
-      h.update(`e${typeof code === 'string' ? code : ''}:`)
+      text += `e${typeof code === 'string' ? code : ''}:`
       str(x.message)
     } else if (typeof x === 'object') {
       const keys = Object.keys(x).sort()
-      h.update(`o${keys.length}:`)
+      text += `o${keys.length}:`
       for (const k of keys) {
         str(k)
         walk((x as Record<string, unknown>)[k])
       }
-    } else h.update(`?${typeof x}`)
+    } else text += `?${typeof x}`
   }
   walk(v)
+  if (text) h.update(text)
   return named
 }
 
@@ -190,17 +198,16 @@ function ask(host: Host, method: string, args: readonly unknown[]): Answer {
 const relativeAnswer = (cwd: string, a: Answer): Answer =>
   'value' in a && typeof a.value === 'string' && path.isAbsolute(a.value) ? { value: PATH_MARK + path.relative(cwd, a.value) } : a
 
-const feedAnswer = (h: Hash, cwd: string, method: string, a: Answer): boolean => {
+/** Feeds a call (`key`: its method and encoded arguments) and its answer to the digest; whether the answer names `cwd`. */
+const feedCall = (h: Hash, key: string, cwd: string, method: string, a: Answer): boolean => {
   const b = method === 'realpath' ? relativeAnswer(cwd, a) : a
-  h.update('value' in b ? 'v' : 't')
-  return feed(h, cwd, 'value' in b ? b.value : b.threw)
+  return 'value' in b ? feed(h, cwd, `${key}v`, b.value) : feed(h, cwd, `${key}t`, b.threw)
 }
 
-/** The digest of a call (`key`: its method and encoded arguments) and its answer; whether the answer names `cwd`. */
+/** The digest of a call and its answer; whether the answer names `cwd`. */
 function answerDigest(key: string, cwd: string, method: string, a: Answer): { digest: string; named: boolean } {
   const h = createHash('sha256')
-  h.update(key)
-  const named = feedAnswer(h, cwd, method, a)
+  const named = feedCall(h, key, cwd, method, a)
   return { digest: h.digest('hex').slice(0, 32), named }
 }
 
@@ -215,14 +222,17 @@ export function recordingHost(inner: Host, now: () => number = Date.now): { host
   const calls: TraceCall[] = []
   const answers: string[] = []
   const stamps: (string | null)[] = []
+  const whole = createHash('sha256')
   let portable = true
   let cacheable = true
   const record = (method: string, rawArgs: readonly unknown[], a: Answer, probe = false, stamp: string | null = null): void => {
     const { args, outside } = encodeArgs(cwd, method, rawArgs)
     if (outside.some((rel) => !probe || !probeOutside(rel))) portable = false
     calls.push([method, ...args])
-    const d = answerDigest(callKey(method, args), cwd, method, a)
+    const key = callKey(method, args)
+    const d = answerDigest(key, cwd, method, a)
     answers.push(d.digest)
+    feedCall(whole, key, cwd, method, a)
     stamps.push(stamp)
     if (d.named) portable = false
     // A probe's answer that is a path (realpath) leads where the run may read next.
@@ -280,7 +290,7 @@ export function recordingHost(inner: Host, now: () => number = Date.now): { host
   })
   return {
     host,
-    finish: () => ({ calls, answers, stamps, digest: createHash('sha256').update(answers.join('')).digest('hex'), portable, cacheable }),
+    finish: () => ({ calls, answers, stamps, digest: whole.digest('hex'), portable, cacheable }),
   }
 }
 
@@ -293,27 +303,40 @@ function trustedStamp(host: Host, p: unknown, now: () => number): string | null 
 }
 
 /**
- * Whether every call of a trace gets the same answer from `host` now: a read whose file or
+ * Whether every call of a trace gets the same answer from `host` now. A trace whose first
+ * stamp still holds (the same files, untouched) is replayed call by call: a read whose file or
  * folder has the stamp it had is not asked again; any other call is, and its answer's digest
- * must be the one recorded. Stops at the first difference. `memo` shares the answers' digests
- * between the traces of one lookup.
+ * must be the one recorded; it stops at the first difference. A trace whose first stamp does
+ * not hold, or that has none, is replayed whole: every call is asked and the answers are
+ * checked against the trace's digest, none of them kept (a fleet's inputs). `memo` shares
+ * the digests of the answers between the call-by-call replays of one lookup.
  */
-export function replayMatches(host: Host, trace: Pick<Trace, 'calls' | 'answers' | 'stamps'>, memo: Map<string, string> = new Map()): boolean {
+export function replayMatches(host: Host, trace: Pick<Trace, 'calls' | 'answers' | 'stamps' | 'digest'>, memo: Map<string, string> = new Map()): boolean {
   const { calls, answers, stamps } = trace
   if (answers.length !== calls.length || stamps.length !== calls.length) return false
+  const cwd = host.cwd
+  const asked = (method: string, args: readonly unknown[]): Answer => ask(host, method, decodeArgs(cwd, method, args))
+  const stamped = (i: number): boolean => {
+    const [method, ...args] = calls[i] as TraceCall
+    const p = decodeArgs(cwd, method, args)[0]
+    return typeof p === 'string' && host.stamp?.(p)?.id === stamps[i]
+  }
+  const first = stamps.findIndex((s, i) => s !== null && STAMPED.has((calls[i] as TraceCall)[0]))
+  if (first < 0 || !host.stamp || !stamped(first)) {
+    const whole = createHash('sha256')
+    for (const call of calls) {
+      const [method, ...args] = call
+      const k = callKey(method, args)
+      feedCall(whole, k, cwd, method, asked(method, args))
+    }
+    return whole.digest('hex') === trace.digest
+  }
   for (let i = 0; i < calls.length; i++) {
     const [method, ...args] = calls[i] as TraceCall
-    const stamp = stamps[i]
-    if (stamp && STAMPED.has(method) && host.stamp) {
-      const p = decodeArgs(host.cwd, method, args)[0]
-      if (typeof p === 'string' && host.stamp(p)?.id === stamp) continue
-    }
+    if (stamps[i] && STAMPED.has(method) && (i === first || stamped(i))) continue
     const k = callKey(method, args)
     let d = memo.get(k)
-    if (d === undefined) {
-      d = answerDigest(k, host.cwd, method, ask(host, method, decodeArgs(host.cwd, method, args))).digest
-      memo.set(k, d)
-    }
+    if (d === undefined) memo.set(k, (d = answerDigest(k, cwd, method, asked(method, args)).digest))
     if (d !== answers[i]) return false
   }
   return true

@@ -27,14 +27,19 @@ export function readWorkloadDocs(
 ): { docs: Map<string, ParsedDoc[]>; diagnostics: Diagnostic[] } {
   const docs = new Map<string, ParsedDoc[]>()
   const diagnostics: Diagnostic[] = []
+  // Policies side by side share their repository, and workloads side by side their chart:
+  // each is looked for once per folder.
+  const bounds = new Map<string, Bound>()
+  const charts = new Map<string, string | undefined>()
   for (const p of policies) {
     if (p.workloads.length === 0) continue
     const base = path.dirname(path.resolve(host.cwd, p.source.file))
-    const bound = boundOf(host, base)
+    let bound = bounds.get(base)
+    if (!bound) bounds.set(base, (bound = boundOf(host, base)))
     const read = new Set<string>()
     const out: ParsedDoc[] = []
     p.workloads.forEach((w, i) => {
-      const entry = readEntry(host, path.resolve(base, w), bound, read, texts)
+      const entry = readEntry(host, path.resolve(base, w), bound, read, texts, charts)
       out.push(...entry.docs)
       diagnostics.push(...entry.diagnostics)
       if (entry.docs.length === 0 && entry.empty !== undefined && !entry.diagnostics.some((d) => d.severity === 'error')) {
@@ -61,8 +66,8 @@ interface Entry {
 }
 
 /** One workload entry: a file, a kustomization, a chart, or a folder of any of them. */
-function readEntry(host: Host, abs: string, bound: Bound, read: Set<string>, texts: Map<string, string>): Entry {
-  const chart = chartAbove(host, abs)
+function readEntry(host: Host, abs: string, bound: Bound, read: Set<string>, texts: Map<string, string>, charts: Charts): Entry {
+  const chart = chartAbove(host, abs, charts)
   if (chart) return { docs: [], diagnostics: [helmChart(host, chart)] }
   const st = host.stat(abs)
   let files: string[]
@@ -136,13 +141,28 @@ function kustomized(host: Host, dir: string, file: string): { docs: ParsedDoc[];
   }
 }
 
+/** What `chartAbove` found for each folder it started from or passed. */
+type Charts = Map<string, string | undefined>
+
 /** The `Chart.yaml` of the Helm chart that holds `abs` (the folder itself or one above it, up to the repository's root), if any. */
-function chartAbove(host: Host, abs: string): string | undefined {
+function chartAbove(host: Host, abs: string, charts: Charts): string | undefined {
+  const passed: string[] = []
+  let found: string | undefined
   for (let dir = host.stat(abs)?.dir ? abs : path.dirname(abs); ; dir = path.dirname(dir)) {
+    if (charts.has(dir)) {
+      found = charts.get(dir)
+      break
+    }
+    passed.push(dir)
     const chart = path.join(dir, CHART_FILE)
-    if (host.stat(chart)?.file) return chart
-    if (host.stat(path.join(dir, '.git')) || path.dirname(dir) === dir) return undefined
+    if (host.stat(chart)?.file) {
+      found = chart
+      break
+    }
+    if (host.stat(path.join(dir, '.git')) || path.dirname(dir) === dir) break
   }
+  for (const dir of passed) charts.set(dir, found)
+  return found
 }
 
 const HELM_HINT =

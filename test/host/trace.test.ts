@@ -75,4 +75,30 @@ test('a host without stamps (in memory) reads everything again; a trace of anoth
   assert.not.ok(replayMatches(host, { ...trace, answers: trace.answers.slice(1) }))
 })
 
+test('a replay whose first stamp does not hold (a fresh copy) reads every file, stamps or not, and checks them against the one digest', () => {
+  const stamps = new Map<string, FileStamp>([
+    ['/repo/a.yaml', { id: 'a1', changedMs: NOW - 60_000 }],
+    ['/repo/b.yaml', { id: 'b1', changedMs: NOW - 60_000 }],
+    ['/repo', { id: 'd1', changedMs: NOW - 60_000 }],
+  ])
+  const host = hostWithStamps({ '/repo/a.yaml': 'a: 1\n', '/repo/b.yaml': 'b: 1\n' }, stamps)
+  const rec = recordingHost(host, () => NOW)
+  read(rec.host, '/repo/a.yaml', '/repo/b.yaml')
+  const trace = rec.finish()
+  assert.equal(trace.stamps, ['a1', 'b1', 'd1'])
+  // A fresh copy: the first file has a new stamp, and so replays read everything.
+  stamps.set('/repo/a.yaml', { id: 'a2', changedMs: NOW + 5 })
+  const asked: string[] = []
+  const counting: Host = { ...host, readFile: (p) => (asked.push(p), host.readFile(p)) }
+  assert.ok(replayMatches(counting, trace), 'the same content in a fresh copy')
+  assert.equal(asked, ['/repo/a.yaml', '/repo/b.yaml'], 'both files read, the one whose stamp held too')
+  // A change the stamp does not show (set by hand) is still seen: every answer is checked.
+  host.writeFile('/repo/b.yaml', 'b: 2\n')
+  assert.not.ok(replayMatches(host, trace), 'a changed file misses')
+  host.writeFile('/repo/b.yaml', 'b: 1\n')
+  host.writeFile('/repo/c.yaml', 'c: 1\n')
+  assert.not.ok(replayMatches(host, trace), 'a new file in the folder misses')
+  assert.not.ok(replayMatches(host, { ...trace, digest: trace.digest.replace(/^./, (c) => (c === '0' ? '1' : '0')) }), 'another digest misses')
+})
+
 test.run()

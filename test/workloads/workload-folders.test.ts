@@ -279,6 +279,35 @@ for (const entry of ['../charts/podinfo/', '../charts/podinfo/templates/', '../c
   })
 }
 
+test('workloads side by side, one of them in a chart: only the chart is refused, whichever is read first', async () => {
+  // What is found above each folder is remembered while reading: the parent's "no chart" must
+  // not carry to the chart's files (its template would be read as a manifest), whichever
+  // entry is read first.
+  for (const order of [
+    ['../charts/plain.yaml', '../charts/podinfo/templates/deployment.yaml', '../charts/other.yaml'],
+    ['../charts/podinfo/templates/deployment.yaml', '../charts/plain.yaml', '../charts/other.yaml'],
+  ]) {
+    const r = await runMemory(
+      {
+        'inventory.yaml': INVENTORY,
+        'policies/webapp.yaml': policy(order),
+        'charts/plain.yaml': deployment('plain'),
+        'charts/other.yaml': service('other'),
+        'charts/podinfo/Chart.yaml': CHART,
+        'charts/podinfo/templates/deployment.yaml': TEMPLATE,
+      },
+      ['plan', '--format', 'json'],
+    )
+    assert.is(r.code, 1, order.join(' '))
+    const doc = JSON.parse(r.stdout) as PlanJson
+    assert.equal(
+      doc.diagnostics.map((d) => [d.code, d.file]),
+      [['NSO1022', 'charts/podinfo/Chart.yaml']],
+      order.join(' '),
+    )
+  }
+})
+
 test('templates copied out of their chart: one error naming the first, counting the others; a manifest with {{ }} in a string is read as it is', async () => {
   const rule = source`
     apiVersion: monitoring.coreos.com/v1

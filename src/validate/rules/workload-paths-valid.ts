@@ -15,11 +15,14 @@ import type { FileFacts } from './index.ts'
  */
 export function workloadPathsValid(policies: readonly Policy[], files: FileFacts): Diagnostic[] {
   const out: Diagnostic[] = []
+  // Policies side by side share their repository: it is looked for once per folder.
+  const roots = new Map<string, string>()
   for (const p of policies) {
     if (p.workloads.length === 0) continue
     const policyFile = path.resolve(files.cwd, p.source.file)
     const base = path.dirname(policyFile)
-    const root = repositoryRoot(files, base)
+    let root = roots.get(base)
+    if (root === undefined) roots.set(base, (root = repositoryRoot(files, base)))
     p.workloads.forEach((w, i) => {
       const at = (): Location => p.source.locate(['spec', 'workloads', i])
       const abs = path.resolve(base, w)
