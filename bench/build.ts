@@ -12,7 +12,10 @@
  *     remote and of the home (an empty cache folder: it compiles, then stores), and with
  *     `--no-cache` (compiling that cluster only); then every cluster's `build --cluster` of
  *     one revision as separate processes, at most --concurrency (4) at once, with a fresh
- *     cache folder: wall time and the CPU time of all of them, against one `build -o`;
+ *     cache folder: wall time and the CPU time of all of them, against one `build -o`. Twice:
+ *     each process in a fresh copy of the fleet, as Argo CD's sidecar gives every request
+ *     (no file keeps its stamp, so every input is read; the copies are made before the clock
+ *     starts), and all in one checkout, as a CI job or a laptop builds again (the stamps hold);
  *   - start-up: `--version` and `validate` of one policy against bare `node -e 0`;
  *   - growth: the same with twice the policies;
  *   - what two of its tricks are worth (issue 18.6), against copies of dist/ with one line
@@ -193,17 +196,19 @@ function readUsage(file: string): { cpuMs: number; maxRSSMiB: number } {
 
 /**
  * `build --cluster ID` for every cluster, as Argo CD renders the Applications of one revision:
- * a process each, at most `concurrency` at once. The wall time of all, and their CPU time summed.
+ * a process each, at most `concurrency` at once, the i-th in `cwds[i]`. The wall time of all,
+ * and their CPU time summed.
  */
-async function renders(o: Options, ids: readonly string[], cwd: string, env: Readonly<Record<string, string>>): Promise<{ wallMs: number; cpuMs: number }> {
+async function renders(o: Options, ids: readonly string[], cwds: readonly string[], env: Readonly<Record<string, string>>): Promise<{ wallMs: number; cpuMs: number }> {
   const hook = pathToFileURL(path.join(REPO, 'bench', 'rusage.mjs')).href
   let next = 0
   let cpuMs = 0
-  const one = (id: string): Promise<void> =>
+  const one = (i: number): Promise<void> =>
     new Promise((resolve, reject) => {
+      const id = ids[i] ?? ''
       const usage = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nsoffload-rusage-')), 'rusage.json')
       const p = spawn(process.execPath, ['--import', hook, ...cli(o.entry, o.bin), 'build', '--cluster', id], {
-        cwd,
+        cwd: cwds[i] ?? cwds[0],
         env: { ...process.env, ...env, NSOFFLOAD_BENCH_RUSAGE: usage },
         stdio: ['ignore', 'ignore', 'ignore'],
       })
@@ -219,7 +224,7 @@ async function renders(o: Options, ids: readonly string[], cwd: string, env: Rea
   const t = performance.now()
   await Promise.all(
     Array.from({ length: Math.min(o.concurrency, ids.length) }, async () => {
-      while (next < ids.length) await one(ids[next++] ?? '')
+      while (next < ids.length) await one(next++)
     }),
   )
   return { wallMs: performance.now() - t, cpuMs }
@@ -287,7 +292,10 @@ interface Rounds {
   files: number
   objects: number
   clusters: ClusterFigures[]
+  /** Each render in a fresh copy of the fleet (Argo CD's sidecar). */
   renders: RenderFigures
+  /** Every render in the same checkout. */
+  rendersOneCheckout: RenderFigures
   /** `build -o` with every file written on the main thread (VARIANTS.noThreads), when measured. */
   noThreads?: BuildFigures
 }
@@ -316,6 +324,7 @@ async function benchRounds(o: Options, work: string, log: (s: string) => void): 
   const remote = `edge-${String(Math.floor(o.clusters / 2)).padStart(3, '0')}`
   const one = new Map<string, { cold: Run[]; noCache: Run[] }>([remote, 'milan'].map((id) => [id, { cold: [], noCache: [] }]))
   const renderRuns: { wallMs: number; cpuMs: number }[] = []
+  const oneCheckoutRuns: { wallMs: number; cpuMs: number }[] = []
   let ids: string[] = []
   let files = 0
   let objects = 0
@@ -346,9 +355,19 @@ async function benchRounds(o: Options, work: string, log: (s: string) => void): 
       fs.rmSync(cache, { recursive: true, force: true })
       if (noCache) figs.noCache.push(timed([...cli(o.entry, o.bin), 'build', '--cluster', id, '--no-cache'], single))
     }
+    // Fresh copies at the fleet's depth (the cache key holds the working folder's depth).
+    const copies = ids.map((_, j) => {
+      const c = path.join(work, `checkout-${j}`)
+      fs.cpSync(single, c, { recursive: true })
+      return c
+    })
     const cache = fs.mkdtempSync(path.join(work, 'cache-'))
-    renderRuns.push(await renders(o, ids, single, { NSOFFLOAD_CACHE_DIR: cache }))
+    renderRuns.push(await renders(o, ids, copies, { NSOFFLOAD_CACHE_DIR: cache }))
     fs.rmSync(cache, { recursive: true, force: true })
+    for (const c of copies) fs.rmSync(c, { recursive: true, force: true })
+    const cache1 = fs.mkdtempSync(path.join(work, 'cache-'))
+    oneCheckoutRuns.push(await renders(o, ids, [single], { NSOFFLOAD_CACHE_DIR: cache1 }))
+    fs.rmSync(cache1, { recursive: true, force: true })
     const out2 = path.join(work, `out2-${i}`)
     doubledRuns.push(timed([...cli(o.entry, o.bin), 'build', '-o', out2], double))
     fs.rmSync(out2, { recursive: true, force: true })
@@ -377,6 +396,7 @@ async function benchRounds(o: Options, work: string, log: (s: string) => void): 
     objects,
     clusters: [...one].map(([cluster, f]) => ({ cluster, cold: med(f.cold), ...(f.noCache.length > 0 ? { noCache: med(f.noCache) } : {}) })),
     renders: { processes: ids.length, concurrency: o.concurrency, ...med(renderRuns) },
+    rendersOneCheckout: { processes: ids.length, concurrency: o.concurrency, ...med(oneCheckoutRuns) },
     ...(unthreadedRuns.length > 0 ? { noThreads: figures(o.policies, unthreadedRuns) } : {}),
   }
 }
@@ -449,7 +469,7 @@ async function main(): Promise<void> {
     const loadBefore = os.loadavg().map((l) => Number(l.toFixed(2)))
     log(`fleet: ${n(o.policies)} policies × ${n(o.clusters)} remote clusters, in ${where}`)
     log(`${o.runs} round${o.runs === 1 ? '' : 's'}:`)
-    const { build, floor, doubled, files, objects, clusters, renders, noThreads } = await benchRounds(o, work, log)
+    const { build, floor, doubled, files, objects, clusters, renders, rendersOneCheckout, noThreads } = await benchRounds(o, work, log)
     log(`start-up ×${o.startupRuns}…`)
     const startup = benchStartup(o, work)
     const parseFloorMs = floor.readMs + floor.parseMs
@@ -473,6 +493,11 @@ async function main(): Promise<void> {
         ...(c.noCache ? { noCacheRatio: c.noCache.wallMs / parseFloorMs } : {}),
       })),
       renders: { ...renders, ratio: renders.wallMs / build.wallMs, cpuRatio: renders.cpuMs / build.cpuMs },
+      rendersOneCheckout: {
+        ...rendersOneCheckout,
+        ratio: rendersOneCheckout.wallMs / build.wallMs,
+        cpuRatio: rendersOneCheckout.cpuMs / build.cpuMs,
+      },
       startup: { ...startup, versionOverNodeMs: startup.versionMs - startup.nodeMs, validateOverNodeMs: startup.validateMs - startup.nodeMs },
       ...(noThreads ? { noThreads: { ...noThreads, ratio: noThreads.wallMs / build.wallMs, cpuRatio: noThreads.cpuMs / build.cpuMs } } : {}),
       growth: {
@@ -506,7 +531,8 @@ async function main(): Promise<void> {
             ? `; --no-cache ${s(c.noCache.wallMs)} wall, ${s(c.noCache.cpuMs)} CPU: ${c.noCacheRatio.toFixed(2)}×`
             : ''),
       ),
-      `renders           ${renders.processes} × build --cluster, ${renders.concurrency} at once, one cache: ${s(renders.wallMs)} wall, ${s(renders.cpuMs)} CPU: ${figures.renders.ratio.toFixed(2)}× the time of build -o (${figures.renders.cpuRatio.toFixed(2)}× its CPU)`,
+      `renders           ${renders.processes} × build --cluster, ${renders.concurrency} at once, one cache, each in a fresh copy (Argo CD): ${s(renders.wallMs)} wall, ${s(renders.cpuMs)} CPU: ${figures.renders.ratio.toFixed(2)}× the time of build -o (${figures.renders.cpuRatio.toFixed(2)}× its CPU)`,
+      `                  all in one checkout: ${s(rendersOneCheckout.wallMs)} wall, ${s(rendersOneCheckout.cpuMs)} CPU: ${figures.rendersOneCheckout.ratio.toFixed(2)}× the time of build -o (${figures.rendersOneCheckout.cpuRatio.toFixed(2)}× its CPU)`,
       `start-up          node -e 0 ${startup.nodeMs.toFixed(0)} ms; --version ${startup.versionMs.toFixed(0)} ms (+${figures.startup.versionOverNodeMs.toFixed(0)}); validate of one policy ${startup.validateMs.toFixed(0)} ms (+${figures.startup.validateOverNodeMs.toFixed(0)}) (medians of ${o.startupRuns})`,
       ...(figures.noThreads
         ? [
