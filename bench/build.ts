@@ -199,7 +199,12 @@ function readUsage(file: string): { cpuMs: number; maxRSSMiB: number } {
  * a process each, at most `concurrency` at once, the i-th in `cwds[i]`. The wall time of all,
  * and their CPU time summed.
  */
-async function renders(o: Options, ids: readonly string[], cwds: readonly string[], env: Readonly<Record<string, string>>): Promise<{ wallMs: number; cpuMs: number }> {
+async function renders(
+  o: Options,
+  ids: readonly string[],
+  cwds: readonly string[],
+  env: Readonly<Record<string, string>>,
+): Promise<{ wallMs: number; cpuMs: number }> {
   const hook = pathToFileURL(path.join(REPO, 'bench', 'rusage.mjs')).href
   let next = 0
   let cpuMs = 0
