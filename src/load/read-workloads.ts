@@ -7,7 +7,7 @@ import { kustomizationFile, renderKustomization } from './kustomize.ts'
 import { pointer } from '../diagnostics/json-pointer.ts'
 import { type ParsedDoc, parseYaml } from './parse-yaml.ts'
 import { confineFile, displayPath, expandPolicyPaths, readYamlFiles } from './read-inputs.ts'
-import { type Bound, boundOf } from './repository.ts'
+import { type Bound, boundsOf } from './repository.ts'
 
 /**
  * Reads the workload files of every policy (the I/O edge). Each `spec.workloads` entry,
@@ -29,13 +29,12 @@ export function readWorkloadDocs(
   const diagnostics: Diagnostic[] = []
   // Policies side by side share their repository, and workloads side by side their chart:
   // each is looked for once per folder.
-  const bounds = new Map<string, Bound>()
+  const repositoryOf = boundsOf(host)
   const charts = new Map<string, string | undefined>()
   for (const p of policies) {
     if (p.workloads.length === 0) continue
     const base = path.dirname(path.resolve(host.cwd, p.source.file))
-    let bound = bounds.get(base)
-    if (!bound) bounds.set(base, (bound = boundOf(host, base)))
+    const bound = repositoryOf(base)
     const read = new Set<string>()
     const out: ParsedDoc[] = []
     p.workloads.forEach((w, i) => {

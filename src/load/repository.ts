@@ -44,6 +44,21 @@ export function boundOf(host: Host, from: string): Bound {
   return { root, real }
 }
 
+/** `f`, computed once for each folder asked. */
+function oncePerFolder<T>(f: (from: string) => T): (from: string) => T {
+  const seen = new Map<string, T>()
+  return (from) => {
+    if (!seen.has(from)) seen.set(from, f(from))
+    return seen.get(from) as T
+  }
+}
+
+/** `repositoryRoot` for the folders of many policies: policies side by side share theirs, looked for once. */
+export const repositoryRoots = (tree: Tree): ((from: string) => string) => oncePerFolder((from) => repositoryRoot(tree, from))
+
+/** `boundOf` for the folders of many policies, each looked for once. */
+export const boundsOf = (host: Host): ((from: string) => Bound) => oncePerFolder((from) => boundOf(host, from))
+
 /** Whether the canonical path `real` is the bound's folder or below it. */
 export function within(bound: Bound, real: string): boolean {
   const rel = path.relative(bound.real, real)

@@ -1,7 +1,7 @@
 import * as path from 'node:path'
 import { diag, type Diagnostic } from '../../diagnostics/diagnostic.ts'
 import { displayPath } from '../../load/read-inputs.ts'
-import { repositoryRoot } from '../../load/repository.ts'
+import { repositoryRoots } from '../../load/repository.ts'
 import type { Policy } from '../../model/policy.ts'
 import type { Location } from '../../model/source.ts'
 import type { FileFacts } from './index.ts'
@@ -15,14 +15,12 @@ import type { FileFacts } from './index.ts'
  */
 export function workloadPathsValid(policies: readonly Policy[], files: FileFacts): Diagnostic[] {
   const out: Diagnostic[] = []
-  // Policies side by side share their repository: it is looked for once per folder.
-  const roots = new Map<string, string>()
+  const rootOf = repositoryRoots(files)
   for (const p of policies) {
     if (p.workloads.length === 0) continue
     const policyFile = path.resolve(files.cwd, p.source.file)
     const base = path.dirname(policyFile)
-    let root = roots.get(base)
-    if (root === undefined) roots.set(base, (root = repositoryRoot(files, base)))
+    const root = rootOf(base)
     p.workloads.forEach((w, i) => {
       const at = (): Location => p.source.locate(['spec', 'workloads', i])
       const abs = path.resolve(base, w)
