@@ -478,6 +478,12 @@ async function main(): Promise<void> {
     log(`start-up ×${o.startupRuns}…`)
     const startup = benchStartup(o, work)
     const parseFloorMs = floor.readMs + floor.parseMs
+    // A figure with its wall and CPU time as multiples of one `build -o`'s.
+    const againstBuild = <F extends { wallMs: number; cpuMs: number }>(f: F): F & { ratio: number; cpuRatio: number } => ({
+      ...f,
+      ratio: f.wallMs / build.wallMs,
+      cpuRatio: f.cpuMs / build.cpuMs,
+    })
     const figures = {
       machine: {
         node: process.version,
@@ -497,14 +503,10 @@ async function main(): Promise<void> {
         coldRatio: c.cold.wallMs / parseFloorMs,
         ...(c.noCache ? { noCacheRatio: c.noCache.wallMs / parseFloorMs } : {}),
       })),
-      renders: { ...renders, ratio: renders.wallMs / build.wallMs, cpuRatio: renders.cpuMs / build.cpuMs },
-      rendersOneCheckout: {
-        ...rendersOneCheckout,
-        ratio: rendersOneCheckout.wallMs / build.wallMs,
-        cpuRatio: rendersOneCheckout.cpuMs / build.cpuMs,
-      },
+      renders: againstBuild(renders),
+      rendersOneCheckout: againstBuild(rendersOneCheckout),
       startup: { ...startup, versionOverNodeMs: startup.versionMs - startup.nodeMs, validateOverNodeMs: startup.validateMs - startup.nodeMs },
-      ...(noThreads ? { noThreads: { ...noThreads, ratio: noThreads.wallMs / build.wallMs, cpuRatio: noThreads.cpuMs / build.cpuMs } } : {}),
+      ...(noThreads ? { noThreads: againstBuild(noThreads) } : {}),
       growth: {
         policies: doubled.policies,
         wallMs: doubled.wallMs,
